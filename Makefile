@@ -1,0 +1,42 @@
+# kubectl-paas. On a fresh machine `make demo` and `make test` install everything they need:
+# npm packages (npm ci) and the Go-built control plane (make cluster-bin).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+K8S_VERSION ?= v1.37.2
+export K8S_VERSION
+CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
+
+.PHONY: help install build typecheck test test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## npm ci (only when package-lock.json changed)
+
+build: install ## Compile TypeScript to dist/
+	tsc -p tsconfig.json
+
+typecheck: install ## Type-check sources and tests
+	tsc -p tsconfig.test.json
+
+cluster-bin: ## Build (or reuse) kube-apiserver, controller-manager, scheduler, kubectl, etcd, kwok
+	bash test/e2e/cluster/build.sh
+
+test: build typecheck cluster-bin ## Everything CI runs: unit tests, then e2e on a real control plane
+	vitest run --project unit
+	vitest run --project e2e
+
+test-unit: install ## Unit tests only
+	vitest run --project unit
+
+test-e2e: build cluster-bin ## e2e tests only (real control plane)
+	vitest run --project e2e
+
+clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
+	rm -rf dist

@@ -1,0 +1,45 @@
+// kubectl-paas: the `kubectl paas` plugin. kubectl finds this executable on PATH and passes every
+// argument after `paas` unchanged, so the kubectl-like flags are parsed here.
+// Each command's module is imported lazily, so `rollout status` never loads the policy engine.
+import yargs from 'yargs';
+import { EXIT, CliError } from './lib/errors.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('kubectl paas')
+    .usage('kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy, rollout status and diagnosis.')
+    .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace (default: the kubeconfig context\'s)' })
+    .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
+    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: text, json or yaml' })
+    .option('no-color', { type: 'boolean', describe: 'No colour (also when stdout is not a TTY or NO_COLOR is set)' })
+    .command(
+      'policy',
+      'Apply, check or show the zero-downtime rollout policy offline',
+      async (y) => (await import('./commands/policy.js')).builder(y, (c) => (code = c)),
+    )
+    .command(
+      'rollout',
+      'Rollout status of Deployments',
+      async (y) => (await import('./commands/rollout.js')).builder(y, (c) => (code = c)),
+    )
+    .command(
+      'diagnose <deployment>',
+      'Name the cause of a stuck rollout, with evidence and next commands',
+      async (y) => (await import('./commands/diagnose.js')).builder(y, (c) => (code = c)),
+    )
+    .demandCommand(1, 'Name a command: policy, rollout or diagnose')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new CliError(`${msg}\nSee 'kubectl paas --help'.`, EXIT.usage);
+    });
+  await cli.parseAsync();
+  return code;
+}

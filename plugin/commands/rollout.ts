@@ -1,0 +1,9 @@
+// `kubectl paas rollout`: placeholder until its issue lands.
+import type { Argv } from 'yargs';
+import { CliError } from '../lib/errors.js';
+
+export function builder(y: Argv, _setCode: (code: number) => void): Argv {
+  return y.check(() => {
+    throw new CliError('kubectl paas rollout is not built yet');
+  });
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds a real Kubernetes control plane from the Go module proxy, cached by version.
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes)
+#   etcd                                                              (go.etcd.io/etcd/server/v3)
+#   kwok                                                              (sigs.k8s.io/kwok)
+# Binaries land in .cache/bin/k8s-<version>/ (git-ignored) and are reused when present.
+# K8S_VERSION picks the release (default v1.37.2); e.g. K8S_VERSION=v1.30.14 for an older minor.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-v1.37.2}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+out="$root/.cache/bin/k8s-$K8S_VERSION"
+work="$root/.cache/build"
+mkdir -p "$out" "$work"
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+if ! command -v go >/dev/null; then
+  echo "cluster-bin: Go is not installed; it is needed to build the control plane" >&2
+  exit 1
+fi
+
+need=()
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
+  [ -x "$out/$b" ] || need+=("$b")
+done
+if [ ${#need[@]} -eq 0 ]; then
+  echo "cluster-bin: cached in ${out#$root/}"
+  exit 0
+fi
+
+start=$(date +%s)
+log() { echo "cluster-bin: $*" >&2; }
+
+build_k8s() {
+  local mod="$work/k8s-$K8S_VERSION"
+  mkdir -p "$mod"
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local staging="v0.${K8S_VERSION#v1.}"
+  if [ ! -f "$mod/go.mod" ]; then
+    log "resolving k8s.io/kubernetes@$K8S_VERSION"
+    (cd "$mod" && cat > go.mod <<MOD
+module paas.local/cluster/k8s
+
+go $(go env GOVERSION | sed 's/^go//; s/\.[0-9]*$//')
+MOD
+    gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    # Every staging module is required at v0.0.0 and replaced by ./staging/...: map each to its
+    # published release, read from kubernetes's own go.mod.
+    {
+      echo "require k8s.io/kubernetes $K8S_VERSION"
+      echo "replace ("
+      grep -E '^\s*k8s.io/[a-z0-9-]+ => ./staging/' "$gomod" | awk -v v="$staging" '{print "\t" $1 " => " $1 " " v}'
+      echo ")"
+    } >> go.mod
+    cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+    go mod tidy -e >/dev/null 2>&1 || true
+    go mod download k8s.io/kubernetes)
+  fi
+  local commit=$(sed -n 's/.*"Origin".*"Hash": *"\([0-9a-f]*\)".*/\1/p' "$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.info" 2>/dev/null || true)
+  local date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local ld=""
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$date"
+    [ -n "$commit" ] && ld+=" -X $p.gitCommit=$commit"
+  done
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    [ -x "$out/$b" ] && continue
+    log "building $b $K8S_VERSION"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w $ld" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b")
+    mv "$out/$b.tmp" "$out/$b"
+  done
+}
+
+build_tool() { # name module version pkg
+  local name=$1 module=$2 version=$3 pkg=$4
+  [ -x "$out/$name" ] && return 0
+  local mod="$work/$name-$version"
+  mkdir -p "$mod"
+  if [ ! -f "$mod/go.mod" ]; then
+    (cd "$mod" && printf 'module paas.local/cluster/%s\n\ngo %s\n' "$name" "$(go env GOVERSION | sed 's/^go//; s/\.[0-9]*$//')" > go.mod \
+      && go get -tool "$pkg@$version" >/dev/null)
+  fi
+  log "building $name $version"
+  (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$out/$name.tmp" "$pkg")
+  mv "$out/$name.tmp" "$out/$name"
+}
+
+build_tool etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
+build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+build_k8s
+
+log "built ${need[*]} in $(( $(date +%s) - start ))s into ${out#$root/}"
