@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build typecheck test test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean
+.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -40,3 +40,6 @@ test-e2e: build cluster-bin ## e2e tests only (real control plane)
 
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
 	rm -rf dist
+
+bench: build cluster-bin ## Benchmarks (ratios against a baseline in the same run); figures go to the README
+	@set -e; for f in test/bench/*.bench.ts; do echo "== $$f"; tsx $$f; done
