@@ -1,0 +1,270 @@
+// The policy's rules over one Deployment. Each rule reads the raw JSON, appends the patch
+// operations that make the object obey it, and records one finding per change (the warning the
+// user sees, and the violation `policy check` reports). Advice that changes nothing goes to notes.
+import { PolicyInputError, showValue } from './errors.js';
+import { fieldName, isObject } from './json.js';
+import {
+  API_DEFAULTS,
+  containerPorts,
+  optArray,
+  optInt,
+  optObject,
+  optString,
+  pointer,
+  show,
+  type ContainerRef,
+  type PortInfo,
+  type Segments,
+} from './k8s.js';
+import { ANNOTATION, annotationField, LABEL, OPT_OUT_VALUE, type EffectivePolicy } from './overrides.js';
+import { mergeInto } from './patch.js';
+import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, PatchOp } from './types.js';
+import { isZeroIntOrPercent } from './values.js';
+
+/** One place where the object differs from the policy, and the change that fixes it. */
+export interface Finding {
+  kind: ChangeKind;
+  /** e.g. spec.strategy.rollingUpdate.maxUnavailable */
+  field: string;
+  /** The value in the object (after API defaults), e.g. "25%" or "unset". */
+  actual: string;
+  /** The value the policy sets. */
+  expected: string;
+  /** One line for kubectl: "paas: maxUnavailable 25% -> 0". */
+  message: string;
+}
+
+/** The state the rules share while walking one Deployment. */
+export interface RuleContext {
+  spec: JsonObject;
+  podSpec: JsonObject;
+  podSpecAt: Segments;
+  containers: ContainerRef[];
+  eff: EffectivePolicy;
+  facts: ClusterFacts;
+  ops: PatchOp[];
+  findings: Finding[];
+  notes: string[];
+}
+
+/** Probe timing where the policy adds a readiness probe. The API server's defaults for
+ * timeoutSeconds and successThreshold are spelled out, so the added probe equals its stored
+ * form and a later UPDATE compares equal (no spurious rollout). */
+export const PROBE_TIMING = {
+  initialDelaySeconds: 5,
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
+
+/** The app's own shutdown time the grace period keeps after the preStop sleep. */
+export const SHUTDOWN_SECONDS = 25;
+
+function find(ctx: RuleContext, kind: ChangeKind, at: Segments, actual: string, expected: string, message: string): void {
+  ctx.findings.push({ kind, field: fieldName(at), actual, expected, message: `paas: ${message}` });
+}
+
+/** RollingUpdate with the policy's maxSurge and maxUnavailable; Recreate is converted. */
+export function strategyRule(ctx: RuleContext): void {
+  const { policy } = ctx.eff;
+  const at = ['spec', 'strategy'];
+  const strategy = optObject(ctx.spec, 'strategy', ['spec']);
+  const type = (strategy && optString(strategy, 'type', at)) ?? API_DEFAULTS.strategyType;
+  let changed = false;
+  if (type !== 'RollingUpdate') {
+    changed = true;
+    find(ctx, 'strategy', [...at, 'type'], type, 'RollingUpdate',
+      `strategy ${type} -> RollingUpdate (maxSurge ${show(policy.surge)}, maxUnavailable ${show(policy.maxUnavailable)})`);
+    recreateNotes(ctx);
+  } else {
+    const ru = strategy ? optObject(strategy, 'rollingUpdate', at) : undefined;
+    const pairs: [key: string, have: JsonValue, want: JsonValue][] = [
+      ['maxSurge', ru?.maxSurge ?? API_DEFAULTS.maxSurge, policy.surge],
+      ['maxUnavailable', ru?.maxUnavailable ?? API_DEFAULTS.maxUnavailable, policy.maxUnavailable],
+    ];
+    for (const [key, have, want] of pairs) {
+      if (have === want) continue;
+      changed = true;
+      find(ctx, 'strategy', [...at, 'rollingUpdate', key], show(have), show(want), `${key} ${show(have)} -> ${show(want)}`);
+    }
+  }
+  if (changed) {
+    mergeInto(ctx.ops, ctx.spec, '/spec', {
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: policy.surge, maxUnavailable: policy.maxUnavailable } },
+    });
+  }
+}
+
+function recreateNotes(ctx: RuleContext): void {
+  for (const v of optArray(ctx.podSpec, 'volumes', ctx.podSpecAt)) {
+    const claim = isObject(v) && isObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
+    if (typeof claim !== 'string' || isZeroIntOrPercent(ctx.eff.policy.surge)) continue;
+    ctx.notes.push(`paas: PVC ${claim}: if ReadWriteOnce, the surge pod may wait for it; opt out: ` +
+      `label ${LABEL.rolloutPolicy}=${OPT_OUT_VALUE}`);
+  }
+}
+
+/** spec.progressDeadlineSeconds from the policy's timeout. */
+export function deadlineRule(ctx: RuleContext): void {
+  const want = ctx.eff.policy.timeout;
+  const have = optInt(ctx.spec, 'progressDeadlineSeconds', ['spec']) ?? API_DEFAULTS.progressDeadlineSeconds;
+  if (have === want) return;
+  find(ctx, 'progress-deadline', ['spec', 'progressDeadlineSeconds'], show(have), show(want),
+    `progressDeadlineSeconds ${have} -> ${want}`);
+  mergeInto(ctx.ops, ctx.spec, '/spec', { progressDeadlineSeconds: want });
+}
+
+/**
+ * A preStop sleep on every container and native sidecar that has no preStop hook (a user's hook
+ * is never replaced). Returns the longest sleep any preStop hook will do, for the grace period.
+ */
+export function preStopRule(ctx: RuleContext): number {
+  const { prestopSleep, prestopMode } = ctx.eff.policy;
+  const native = prestopMode === 'sleep' || (prestopMode === 'auto' && ctx.facts.nativeSleep);
+  let longest = 0;
+  for (const c of ctx.containers) {
+    const lifecycle = optObject(c.container, 'lifecycle', c.at);
+    const existing = lifecycle?.preStop;
+    if (existing !== undefined && existing !== null) {
+      longest = Math.max(longest, hookSleepSeconds(existing));
+      continue;
+    }
+    if (prestopSleep === 0) continue;
+    const hook: JsonObject = native
+      ? { sleep: { seconds: prestopSleep } }
+      : { exec: { command: ['sleep', String(prestopSleep)] } };
+    mergeInto(ctx.ops, c.container, pointer(c.at), { lifecycle: { preStop: hook } });
+    const what = native ? `sleep ${prestopSleep}` : `exec "sleep ${prestopSleep}" (image needs a sleep binary)`;
+    find(ctx, 'prestop', [...c.at, 'lifecycle', 'preStop'], 'unset', native ? `sleep ${prestopSleep}` : `exec sleep ${prestopSleep}`,
+      `preStop ${what} added to ${c.sidecar ? 'sidecar' : 'container'} ${c.name}`);
+    longest = Math.max(longest, prestopSleep);
+  }
+  return longest;
+}
+
+/** Seconds a preStop hook sleeps: the native sleep action, or exec of `sleep N`. */
+function hookSleepSeconds(hook: JsonValue): number {
+  if (!isObject(hook)) return 0;
+  if (isObject(hook.sleep) && typeof hook.sleep.seconds === 'number') return hook.sleep.seconds;
+  const cmd = isObject(hook.exec) ? hook.exec.command : undefined;
+  if (Array.isArray(cmd) && cmd.length === 2 && /^(\/usr)?(\/bin\/)?sleep$/.test(String(cmd[0]))) {
+    const n = Number(cmd[1]);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  }
+  return 0;
+}
+
+/** terminationGracePeriodSeconds raised to cover the preStop sleep plus the app's shutdown;
+ * never lowered. */
+export function graceRule(ctx: RuleContext, longestSleep: number): void {
+  const { policy } = ctx.eff;
+  const want = Math.max(
+    policy.terminationGracePeriod,
+    policy.prestopSleep > 0 ? policy.prestopSleep + SHUTDOWN_SECONDS : 0,
+    longestSleep > 0 ? Math.ceil(longestSleep) + SHUTDOWN_SECONDS : 0,
+  );
+  const have = optInt(ctx.podSpec, 'terminationGracePeriodSeconds', ctx.podSpecAt) ?? API_DEFAULTS.terminationGracePeriodSeconds;
+  if (have >= want) return;
+  find(ctx, 'grace-period', [...ctx.podSpecAt, 'terminationGracePeriodSeconds'], show(have), show(want),
+    `terminationGracePeriodSeconds ${have} -> ${want}`);
+  mergeInto(ctx.ops, ctx.podSpec, pointer(ctx.podSpecAt), { terminationGracePeriodSeconds: want });
+}
+
+/** A readiness probe on each regular container that has none and declares (or is given) a port. */
+export function readinessRule(ctx: RuleContext): void {
+  const { policy, probePort } = ctx.eff;
+  const regular = ctx.containers.filter((c) => !c.sidecar);
+  for (const name of probePort.byContainer.keys()) {
+    if (!regular.some((c) => c.name === name)) {
+      throw new PolicyInputError(annotationField(ANNOTATION.readinessProbePort), showValue(name), 'no regular container has that name');
+    }
+  }
+  if (policy.readinessProbe === 'off') return;
+  for (const c of regular) {
+    const existing = c.container.readinessProbe;
+    if (existing !== undefined && existing !== null) continue;
+    const ports = containerPorts(c);
+    const port = probePortFor(c, ports, ctx.eff);
+    if (port === undefined) {
+      ctx.notes.push(`paas: container ${c.name} declares no TCP port: no readiness probe added ` +
+        `(set annotation ${ANNOTATION.readinessProbePort})`);
+      continue;
+    }
+    const portText = typeof port === 'number' ? String(port) : port;
+    let probe: JsonObject;
+    let what: string;
+    if (policy.readinessProbe === 'http') {
+      const scheme = isHttps(c.container, port, ports) ? 'HTTPS' : 'HTTP';
+      probe = { httpGet: { path: policy.readinessProbePath, port, scheme }, ...PROBE_TIMING };
+      what = `${scheme === 'HTTPS' ? 'HTTPS ' : ''}GET ${policy.readinessProbePath} on port ${portText}`;
+    } else {
+      probe = { tcpSocket: { port }, ...PROBE_TIMING };
+      what = `TCP on port ${portText}`;
+    }
+    mergeInto(ctx.ops, c.container, pointer(c.at), { readinessProbe: probe });
+    find(ctx, 'readiness-probe', [...c.at, 'readinessProbe'], 'unset', what, `readinessProbe ${what} added to container ${c.name}`);
+  }
+}
+
+/** The port to probe: the annotation's choice, else the first TCP port (one named http first),
+ * by name when it has one; undefined when there is none. */
+function probePortFor(c: ContainerRef, ports: PortInfo[], eff: EffectivePolicy): number | string | undefined {
+  const chosen = eff.probePort.byContainer.get(c.name);
+  const tcp = ports.filter((p) => p.protocol === 'TCP');
+  let port: number | string | undefined;
+  if (chosen !== undefined) port = chosen;
+  else if (tcp.length > 0) {
+    const p = tcp.find((x) => x.name === 'http') ?? (tcp[0] as PortInfo);
+    return p.name ?? p.containerPort;
+  } else port = eff.probePort.portless;
+  if (typeof port === 'string' && !ports.some((p) => p.name === port)) {
+    throw new PolicyInputError(annotationField(ANNOTATION.readinessProbePort), showValue(port),
+      `container ${c.name} declares no port of that name`);
+  }
+  return port;
+}
+
+/** HTTPS when the port is named https*, is 443, or an HTTPS liveness/startup probe targets it. */
+function isHttps(container: JsonObject, port: number | string, ports: PortInfo[]): boolean {
+  const info = ports.find((p) => p.name === port || p.containerPort === port);
+  if ((info?.name && /^https($|-)/.test(info.name)) || (info?.containerPort ?? port) === 443) return true;
+  for (const key of ['livenessProbe', 'startupProbe']) {
+    const probe = container[key];
+    const get = isObject(probe) && isObject(probe.httpGet) ? probe.httpGet : undefined;
+    if (!get || get.scheme !== 'HTTPS') continue;
+    if (get.port === port || (info && (get.port === info.name || get.port === info.containerPort))) return true;
+  }
+  return false;
+}
+
+/** Advice where maxUnavailable 0 can stall a rollout: the surge pod needs a node the old pods
+ * do not block (node ports taken by hostNetwork or hostPort, required anti-affinity per node). */
+export function schedulingNotes(ctx: RuleContext): void {
+  const { policy } = ctx.eff;
+  if (!isZeroIntOrPercent(policy.maxUnavailable) || isZeroIntOrPercent(policy.surge)) return;
+  const hostNetwork = ctx.podSpec.hostNetwork === true;
+  const bound = new Set<number>();
+  for (const c of ctx.containers) {
+    for (const p of containerPorts(c)) {
+      if (hostNetwork) bound.add(p.containerPort);
+      else if (p.hostPort !== undefined) bound.add(p.hostPort);
+    }
+  }
+  const fix = `else set ${ANNOTATION.maxUnavailable}`;
+  if (bound.size > 0) {
+    const list = [...bound].slice(0, 3).join(',') + (bound.size > 3 ? ',...' : '');
+    ctx.notes.push(`paas: node port ${list} (${hostNetwork ? 'hostNetwork' : 'hostPort'}) + maxUnavailable 0: ` +
+      `the surge pod needs a free node; ${fix}`);
+  }
+  if (requiresOnePodPerNode(ctx.podSpec)) {
+    ctx.notes.push(`paas: required anti-affinity per node + maxUnavailable 0: the surge pod needs a spare node; ${fix}`);
+  }
+}
+
+function requiresOnePodPerNode(podSpec: JsonObject): boolean {
+  const affinity = podSpec.affinity;
+  const anti = isObject(affinity) && isObject(affinity.podAntiAffinity) ? affinity.podAntiAffinity : undefined;
+  const terms = anti?.requiredDuringSchedulingIgnoredDuringExecution;
+  return Array.isArray(terms) && terms.some((t) => isObject(t) && t.topologyKey === 'kubernetes.io/hostname');
+}

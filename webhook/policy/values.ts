@@ -1,0 +1,65 @@
+// Validation of the policy's knobs, shared by paas.toml (config.ts) and the per-Deployment
+// annotations (overrides.ts), so both accept exactly the same values.
+import type { IntOrPercent, PreStopMode, ProbeKind } from './types.js';
+
+/** A validated value, or the reason it is invalid ("expected ..."). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const bad = <T>(reason: string): Checked<T> => ({ ok: false, reason });
+
+const INT32_MAX = 2_147_483_647;
+const PERCENT = /^(0|[1-9][0-9]{0,9})%$/;
+
+/**
+ * maxSurge / maxUnavailable: an integer >= 0 or a percentage such as "25%" (intstr semantics).
+ * `digitsAsInt` accepts "1" as 1, for annotations, whose values are always strings.
+ */
+export function checkIntOrPercent(v: unknown, digitsAsInt: boolean, maxPercent?: number): Checked<IntOrPercent> {
+  const expected = `expected an integer >= 0 or a percentage like "25%"`;
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= INT32_MAX ? ok(v) : bad(expected);
+  if (typeof v !== 'string') return bad(expected);
+  if (digitsAsInt && /^(0|[1-9][0-9]{0,9})$/.test(v)) return checkIntOrPercent(Number(v), false, maxPercent);
+  if (!PERCENT.test(v)) return bad(expected);
+  if (maxPercent !== undefined && Number(v.slice(0, -1)) > maxPercent) return bad(`expected at most ${maxPercent}%`);
+  return ok(v);
+}
+
+/** True for 0 and "0%": the two spellings of "no pods" in a rolling update. */
+export function isZeroIntOrPercent(v: IntOrPercent): boolean {
+  return v === 0 || v === '0%';
+}
+
+/** A whole number of seconds in [min, int32 max]; `digitsAsInt` parses a string of digits. */
+export function checkSeconds(v: unknown, min: number, digitsAsInt: boolean): Checked<number> {
+  const n = digitsAsInt && typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > INT32_MAX) {
+    return bad(`expected a whole number of seconds >= ${min}`);
+  }
+  return ok(n);
+}
+
+/** An HTTP path for the readiness probe: starts with "/", no whitespace. */
+export function checkProbePath(v: unknown): Checked<string> {
+  if (typeof v !== 'string' || !v.startsWith('/') || /\s/.test(v)) return bad('expected an HTTP path starting with "/"');
+  return ok(v);
+}
+
+export const PROBE_KINDS: readonly ProbeKind[] = ['http', 'tcp', 'off'];
+export const PRESTOP_MODES: readonly PreStopMode[] = ['auto', 'sleep', 'exec'];
+
+/** One of a closed set of strings. */
+export function checkOneOf<T extends string>(v: unknown, allowed: readonly T[]): Checked<T> {
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return ok(v as T);
+  return bad(`expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+}
+
+/** A container port: a number 1-65535 or an IANA service name (as Kubernetes validates it). */
+export function checkPort(v: string): Checked<number | string> {
+  if (/^[0-9]+$/.test(v)) {
+    const n = Number(v);
+    return n >= 1 && n <= 65535 ? ok(n) : bad('expected a port number 1-65535 or a port name');
+  }
+  const name = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v) && !v.includes('--');
+  return name ? ok(v) : bad('expected a port number 1-65535 or a port name');
+}
