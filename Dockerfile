@@ -1,0 +1,37 @@
+# paas-webhook image: multi-stage, production dependencies only, runs as the non-root `node` user.
+#   docker build -t ghcr.io/kubectl-paas/paas-webhook:0.1.0 .
+# Node 24 (LTS "Krypton", maintenance until April 2028) is the newest line the project tests on
+# (engines: 20, 22, 24). Node 26 became the Active LTS on 2026-10-28:
+#   docker build --build-arg NODE_VERSION=26 ...
+# once CI covers it.
+ARG NODE_VERSION=24
+
+# 1. Compile TypeScript with the full (dev) dependency set.
+FROM node:${NODE_VERSION}-alpine AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY webhook ./webhook
+COPY plugin ./plugin
+RUN npx tsc -p tsconfig.json
+
+# 2. Production dependencies only; no install scripts run.
+FROM node:${NODE_VERSION}-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# 3. The runtime: compiled JavaScript + production node_modules, nothing else (no npm cache,
+#    no sources, no compilers). Files are owned by root and read-only to the app.
+FROM node:${NODE_VERSION}-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+# The `node` user (uid 1000) of the official image; the Deployment also sets runAsNonRoot.
+USER 1000:1000
+EXPOSE 8443 9090
+ENTRYPOINT ["node", "dist/webhook/main.js"]
+CMD ["serve"]
