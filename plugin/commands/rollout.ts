@@ -1,9 +1,110 @@
-// `kubectl paas rollout`: placeholder until its issue lands.
+// `kubectl paas rollout status`: parse → validate → run. The flags become RolloutStatusOptions
+// here (a bad value is a usage error naming the flag); plugin/rollout/run.ts does the rest.
 import type { Argv } from 'yargs';
-import { CliError } from '../lib/errors.js';
+import { CliError, EXIT } from '../lib/errors.js';
 
-export function builder(y: Argv, _setCode: (code: number) => void): Argv {
-  return y.check(() => {
-    throw new CliError('kubectl paas rollout is not built yet');
-  });
+const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
+  0  Completed: every Deployment rolled out
+  1  Failed: ReplicaFailure, every new pod on a permanent error (bad image, missing config), or --revision superseded
+  2  Timeout: progressDeadlineSeconds exceeded, or --timeout ran out
+  3  InProgress: still rolling out (--watch=false)
+  4  Paused: spec.paused is set and the rollout is not complete
+  5  not found, bad flag, or the cluster could not be reached`;
+
+interface StatusArgs {
+  deployments?: string[];
+  selector?: string;
+  watch: boolean;
+  timeout: string;
+  revision?: number;
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  output?: string;
+  color?: boolean;
+}
+
+export function builder(y: Argv, setCode: (code: number) => void): Argv {
+  return y
+    .command(
+      'status [deployments..]',
+      'Show the rollout status of Deployments, watching until each is done',
+      (s) =>
+        s
+          .positional('deployments', { type: 'string', array: true, describe: 'Deployment names (default: every Deployment in the namespace)' })
+          .option('selector', { alias: 'l', type: 'string', describe: 'Label selector (e.g. app=web,tier!=db)' })
+          .option('watch', { alias: 'w', type: 'boolean', default: true, describe: 'Watch until a terminal state; --watch=false prints once' })
+          .option('timeout', { type: 'string', default: '0s', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state' })
+          .option('revision', { type: 'number', describe: 'Pin to a revision; another one running is a failure' })
+          .example('kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused')
+          .example('kubectl paas rollout status web -o json --timeout 5m', 'Wait at most 5 minutes, then print the status as JSON')
+          .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
+          .epilogue(EXIT_CODES),
+      async (argv) => {
+        setCode(await status(argv as unknown as StatusArgs));
+      },
+    )
+    .demandCommand(1, 'Name a subcommand: status');
+}
+
+async function status(argv: StatusArgs): Promise<number> {
+  const [{ parseDuration }, { parseOutputFormat }, { colorEnabled }] = await Promise.all([
+    import('../lib/duration.js'),
+    import('../lib/output.js'),
+    import('../lib/term.js'),
+  ]);
+  const usage = (msg: string) => new CliError(`${msg}\nSee 'kubectl paas rollout status --help'.`, EXIT.usage);
+  let timeoutMs: number;
+  let output: ReturnType<typeof parseOutputFormat>;
+  try {
+    timeoutMs = parseDuration(argv.timeout);
+  } catch (err) {
+    throw usage(`--timeout: ${(err as Error).message}`);
+  }
+  try {
+    output = parseOutputFormat(argv.output);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  if (argv.revision !== undefined && (!Number.isInteger(argv.revision) || argv.revision < 0)) {
+    throw usage(`invalid value "${argv.revision}" for --revision: use a whole number of 0 or more`);
+  }
+  const names = (argv.deployments ?? []).map(String).map((n) => n.replace(/^(deployments?|deploy)(\.apps)?\//, ''));
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) throw usage(`invalid deployment name "${n}"`);
+  }
+  if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
+
+  const [{ runRolloutStatus }, { loadKube, describeKubeError }, { createRest }] = await Promise.all([
+    import('../rollout/run.js'),
+    import('../kube/client.js'),
+    import('../kube/rest.js'),
+  ]);
+  return runRolloutStatus(
+    {
+      names,
+      ...(argv.selector ? { selector: argv.selector } : {}),
+      watch: argv.watch,
+      timeoutMs,
+      ...(argv.revision ? { revision: argv.revision } : {}),
+      output,
+      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }),
+    },
+    {
+      async connect() {
+        const kube = await loadKube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
+        try {
+          return { kube, rest: await createRest(kube) };
+        } catch (err) {
+          throw describeKubeError(err, kube, 'credentials');
+        }
+      },
+      describeError: describeKubeError,
+      out: process.stdout,
+      err: process.stderr,
+      isTTY: !!process.stdout.isTTY,
+      columns: process.stdout.columns,
+      now: () => Date.now(),
+    },
+  );
 }

@@ -87,7 +87,7 @@ describe('podsOfReplicaSet and revisionOf', () => {
     { value: 'seven', expected: undefined },
     { value: undefined, expected: undefined },
   ])('reads revision annotation $value as $expected', ({ value, expected }) => {
-    const annotations = value === undefined ? {} : { 'deployment.kubernetes.io/revision': value };
+    const annotations: Record<string, string> = value === undefined ? {} : { 'deployment.kubernetes.io/revision': value };
     expect(revisionOf({ metadata: { annotations } })).toBe(expected);
   });
 });

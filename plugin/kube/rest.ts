@@ -1,0 +1,128 @@
+// A lean HTTP gateway to the API server: GET as JSON and watch as a stream of events, over one
+// keep-alive agent carrying the kubeconfig's credentials. Raw JSON in and out (no typed models,
+// which cost start-up time and drop fields). Errors keep the API server's status code and body,
+// the shape describeKubeError reads.
+import type { Kube } from './client.js';
+
+/** An API error: `code` is the HTTP status, `body` the API server's Status JSON text. */
+export class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: string,
+    path: string,
+  ) {
+    super(`${path}: HTTP ${code}${statusMessage(body) ? `: ${statusMessage(body)}` : ''}`);
+    this.name = 'HttpError';
+  }
+}
+
+function statusMessage(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { message?: string }).message;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One watch event as the API server sends it (BOOKMARK and ERROR included). */
+export interface WatchEvent<T = unknown> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface Rest {
+  /** GET a path (with query) and parse the JSON body; non-2xx throws HttpError. */
+  get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
+  /**
+   * Opens a watch and calls onEvent per event until the stream ends (resolves) or fails
+   * (rejects; a non-200 answer is an HttpError). Aborting the signal ends it quietly.
+   */
+  watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+  /** Closes idle keep-alive sockets so the process can exit. */
+  close(): void;
+}
+
+function url(server: string, path: string, query: Record<string, string | undefined> = {}): URL {
+  const u = new URL(server.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, v);
+  return u;
+}
+
+/** The gateway for a loaded kubeconfig (credentials resolved once, exec plugins included). */
+export async function createRest(kube: Kube): Promise<Rest> {
+  const server = kube.server;
+  const isHttps = server.startsWith('https:');
+  const http = isHttps ? await import('node:https') : await import('node:http');
+  const opts: import('node:https').RequestOptions = { headers: {} };
+  await kube.kc.applyToHTTPSOptions(opts);
+  const agent = isHttps
+    ? new (http as typeof import('node:https')).Agent({
+        keepAlive: true,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        pfx: opts.pfx,
+        passphrase: opts.passphrase,
+        rejectUnauthorized: opts.rejectUnauthorized,
+        servername: opts.servername,
+      })
+    : new (http as typeof import('node:http')).Agent({ keepAlive: true });
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubectl-paas' };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+  if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+
+  function request(u: URL, signal?: AbortSignal) {
+    return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = http.request(u, { method: 'GET', agent, headers, signal }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async function readAll(res: import('node:http').IncomingMessage): Promise<string> {
+    res.setEncoding('utf8');
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    return text;
+  }
+
+  return {
+    async get<T>(path: string, query?: Record<string, string | undefined>): Promise<T> {
+      const res = await request(url(server, path, query));
+      const text = await readAll(res);
+      if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
+      return JSON.parse(text) as T;
+    },
+
+    async watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
+      let res: import('node:http').IncomingMessage;
+      try {
+        res = await request(url(server, path, { ...query, watch: 'true' }), signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+      if (res.statusCode !== 200) throw new HttpError(res.statusCode ?? 0, await readAll(res), path);
+      res.setEncoding('utf8');
+      let buf = '';
+      try {
+        for await (const chunk of res) {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+    },
+
+    close() {
+      agent.destroy();
+    },
+  };
+}

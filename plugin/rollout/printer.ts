@@ -1,0 +1,152 @@
+// Turns rollout views into text: the detail block, the one-line change log, the live progress
+// bar, the multi-Deployment table, and the JSON/YAML documents. Pure: strings in, strings out.
+import { formatDuration } from '../lib/duration.js';
+import { paint as makePaint, visibleLength, type Paint } from '../lib/term.js';
+import { worstState, type RolloutState, type RolloutView } from './status.js';
+
+/** Rendering choices made at the edge. */
+export interface RenderOptions {
+  paint?: Paint;
+  /** Terminal width for the progress bar and table truncation. */
+  width?: number;
+}
+
+const plain = makePaint(false);
+
+function stateWord(state: RolloutState, p: Paint): string {
+  switch (state) {
+    case 'Completed':
+      return p.green(state);
+    case 'Failed':
+    case 'Timeout':
+      return p.red(state);
+    case 'Paused':
+      return p.yellow(state);
+    default:
+      return p.cyan(state);
+  }
+}
+
+function shortId(id: string | null): string {
+  return id ? id.slice(0, 8) : '-';
+}
+
+function strategyText(v: RolloutView): string {
+  if (v.strategy.type !== 'RollingUpdate') return v.strategy.type;
+  return `RollingUpdate maxSurge=${v.strategy.maxSurge ?? '25%'} maxUnavailable=${v.strategy.maxUnavailable ?? '25%'}`;
+}
+
+function deadlineText(v: RolloutView): string {
+  if (!v.deadline) return '-';
+  return `${formatDuration(v.deadline.secondsLeft * 1000)} left (progressDeadlineSeconds ${v.deadline.seconds})`;
+}
+
+/** The full report of one Deployment, printed once at the end (or with --watch=false). */
+export function renderDetail(v: RolloutView, opts: RenderOptions = {}): string {
+  const p = opts.paint ?? plain;
+  const r = v.replicas;
+  const lines = [
+    `${p.bold(`deployment ${v.namespace}/${v.name}`)}  ${stateWord(v.rollout_status, p)} (${v.status})  revision ${v.revision ?? '-'}  deploy-id ${v.id ?? '-'}`,
+    `  ${v.message}`,
+    `  images:    ${v.images.join(', ') || '-'}`,
+    `  strategy:  ${strategyText(v)}`,
+    `  deadline:  ${deadlineText(v)}`,
+    `  replicas:  ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.unavailable} unavailable, ${r.oldPending} old pending termination`,
+  ];
+  if (v.replicaSets.length) {
+    lines.push('  replica sets:');
+    for (const rs of v.replicaSets) {
+      const role = rs.role === 'new' ? p.bold('new') : p.dim('old');
+      lines.push(
+        `    ${role}  ${rs.name}  revision ${rs.revision ?? '-'}  deploy-id ${shortId(rs.deployId)}  ${rs.ready}/${rs.desired} ready, ${rs.available} available, ${rs.pods} pods${rs.terminating ? ` (${rs.terminating} terminating)` : ''}`,
+      );
+    }
+  }
+  if (v.podProblems.length) lines.push('  pod problems:', renderProblems(v, p).trimEnd());
+  return `${lines.join('\n')}\n`;
+}
+
+/** The new pods' problems, one indented line each ('' when none). */
+export function renderProblems(v: RolloutView, p: Paint = plain): string {
+  return v.podProblems
+    .map((pr) => {
+      const where = pr.container ? `${pr.pod} (${pr.container})` : pr.pod;
+      return `    ${where}: ${p.red(pr.reason)}${pr.permanent ? ' [permanent]' : ''}${pr.message ? `: ${pr.message}` : ''}\n`;
+    })
+    .join('');
+}
+
+function problemsSummary(v: RolloutView): string {
+  if (!v.podProblems.length || v.rollout_status === 'Failed') return '';
+  const counts = new Map<string, number>();
+  for (const pr of v.podProblems) counts.set(pr.reason, (counts.get(pr.reason) ?? 0) + 1);
+  return ` (pods: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
+}
+
+/** One line per change for a log or a pipe, worded as kubectl's rollout status lines. */
+export function renderLine(v: RolloutView): string {
+  return `${v.message}${problemsSummary(v)}\n`;
+}
+
+/** The live progress line on a TTY: a bar of available new replicas, the state and the deadline. */
+export function renderProgress(v: RolloutView, opts: RenderOptions = {}): string {
+  const p = opts.paint ?? plain;
+  const width = Math.max(40, opts.width ?? 80);
+  const r = v.replicas;
+  const slots = 20;
+  const done = r.desired > 0 ? Math.min(slots, Math.round((Math.min(r.available, r.updated) / r.desired) * slots)) : slots;
+  const started = r.desired > 0 ? Math.min(slots - done, Math.round((Math.max(0, r.updated - r.available) / r.desired) * slots)) : 0;
+  const bar = `${p.green('█'.repeat(done))}${p.yellow('▒'.repeat(started))}${p.dim('░'.repeat(slots - done - started))}`;
+  const left = v.deadline ? `  ${formatDuration(v.deadline.secondsLeft * 1000)} left` : '';
+  const head = `${v.name} [${bar}] ${Math.min(r.available, r.updated)}/${r.desired} available  ${stateWord(v.rollout_status, p)}${left}`;
+  const msg = `  ${v.message}${problemsSummary(v)}`;
+  return `${truncate(head, width)}\n${truncate(msg, width)}\n`;
+}
+
+function truncate(s: string, width: number): string {
+  if (visibleLength(s) <= width) return s;
+  // Styled text is only truncated when plain; cutting inside an escape would garble the terminal.
+  return s.includes('\x1b[') ? s : `${s.slice(0, width - 1)}…`;
+}
+
+/** Several Deployments as a table, kubectl get's style; the reason names why a row is not done. */
+export function renderTable(views: readonly RolloutView[], opts: RenderOptions = {}): string {
+  const p = opts.paint ?? plain;
+  const header = ['NAME', 'STATE', 'STATUS', 'REVISION', 'UP-TO-DATE', 'READY', 'AVAILABLE', 'DEADLINE', 'DEPLOY-ID', 'REASON'];
+  const rows = views.map((v) => [
+    v.name,
+    v.rollout_status,
+    v.status,
+    String(v.revision ?? '-'),
+    `${v.replicas.updated}/${v.replicas.desired}`,
+    `${v.replicas.ready}/${v.replicas.desired}`,
+    String(v.replicas.available),
+    v.deadline ? formatDuration(v.deadline.secondsLeft * 1000) : '-',
+    shortId(v.id),
+    v.rollout_status === 'Completed' ? '' : v.reason,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cells: string[], style = false) =>
+    cells
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]!);
+        return style && i === 1 ? padded.replace(c, stateWord(c as RolloutState, p)) : padded;
+      })
+      .join('   ')
+      .trimEnd();
+  return `${[fmt(header), ...rows.map((r) => fmt(r, true))].join('\n')}\n`;
+}
+
+/** The JSON document: one view for one named Deployment, else a list with the worst state. */
+export function toDocument(views: readonly RolloutView[], single: boolean): unknown {
+  if (single && views.length === 1) return views[0];
+  return {
+    rollout_status: worstState(views.map((v) => v.rollout_status)),
+    items: views,
+  };
+}
+
+/** JSON with two-space indent and a final newline. */
+export function renderJson(doc: unknown): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,317 @@
+// The rollout state of one Deployment: a pure function of the Deployment, its ReplicaSets and
+// pods, and the clock. Checks run in kubectl's DeploymentStatusViewer order, so the two agree
+// wherever kubectl answers; on top, a paused Deployment is reported (kubectl hangs), and a
+// rollout that cannot succeed (ReplicaFailure, every new pod on a permanent error) fails fast.
+import { timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from './objects.js';
+import { podProblems, type PodProblem } from './pod-problems.js';
+import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from './replica-sets.js';
+
+/** The rollout's state (JSON `rollout_status`). */
+export const RolloutState = {
+  InProgress: 'InProgress',
+  Completed: 'Completed',
+  Failed: 'Failed',
+  Timeout: 'Timeout',
+  Paused: 'Paused',
+} as const;
+export type RolloutState = (typeof RolloutState)[keyof typeof RolloutState];
+
+/** The platform's status word (JSON `status`). */
+export const PlatformStatus = {
+  deploying: 'deploying',
+  ready: 'ready',
+  failed: 'failed',
+  timeout: 'timeout',
+} as const;
+export type PlatformStatus = (typeof PlatformStatus)[keyof typeof PlatformStatus];
+
+/** Machine-readable reasons the view gives besides the controller's and kubelet's own. */
+export const Reason = {
+  GenerationNotObserved: 'GenerationNotObserved',
+  UpdatingReplicas: 'UpdatingReplicas',
+  OldReplicasPendingTermination: 'OldReplicasPendingTermination',
+  WaitingForAvailable: 'WaitingForAvailable',
+  Completed: 'NewReplicaSetAvailable',
+  DeploymentPaused: 'DeploymentPaused',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  RevisionMismatch: 'RevisionMismatch',
+  WaitTimeout: 'WaitTimeout',
+} as const;
+
+const STATUS_OF: Record<RolloutState, PlatformStatus> = {
+  InProgress: 'deploying',
+  Paused: 'deploying',
+  Completed: 'ready',
+  Failed: 'failed',
+  Timeout: 'timeout',
+};
+
+/** One ReplicaSet of the Deployment, new or old. */
+export interface ReplicaSetView {
+  name: string;
+  role: 'new' | 'old';
+  revision: number | null;
+  deployId: string | null;
+  images: string[];
+  desired: number;
+  current: number;
+  ready: number;
+  available: number;
+  /** Pods the ReplicaSet controls in the list read, terminating ones included. */
+  pods: number;
+  terminating: number;
+}
+
+/** The stable view model of one Deployment's rollout; `-o json` prints it as is. */
+export interface RolloutView {
+  name: string;
+  namespace: string;
+  /** The new ReplicaSet's paas.io/deploy-id (else the template's); null when unstamped. */
+  id: string | null;
+  status: PlatformStatus;
+  rollout_status: RolloutState;
+  /** Machine-readable reason: the controller's, the kubelet's, or one of `Reason`. */
+  reason: string;
+  /** One human line, worded as kubectl's where kubectl has one. */
+  message: string;
+  revision: number | null;
+  paused: boolean;
+  generation: { desired: number | null; observed: number | null };
+  images: string[];
+  strategy: { type: string; maxSurge: string | number | null; maxUnavailable: string | number | null };
+  replicas: {
+    desired: number;
+    updated: number;
+    ready: number;
+    available: number;
+    unavailable: number;
+    /** kubectl's "old replicas pending termination": status.replicas - updatedReplicas. */
+    oldPending: number;
+  };
+  /** The progress deadline while the rollout is under it; null once complete, paused or unset. */
+  deadline: { seconds: number; expiresAt: string; secondsLeft: number } | null;
+  conditions: { type: string; status: string; reason: string | null; message: string | null; lastUpdateTime: string | null }[];
+  replicaSets: ReplicaSetView[];
+  /** Problems of the new ReplicaSet's pods (waiting reasons, unschedulable). */
+  podProblems: PodProblem[];
+}
+
+/** Options of the state function (edges turn flags into these). */
+export interface StatusOptions {
+  /** --revision: the revision the caller waits for; another one running is an error. */
+  revision?: number;
+}
+
+function iso(t: Condition['lastUpdateTime']): string | null {
+  const ms = timeMs(t);
+  return ms === undefined ? null : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function imagesOf(t: { spec?: { containers?: { image?: string }[] } } | undefined): string[] {
+  return (t?.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
+}
+
+function rsView(rs: ReplicaSet, role: 'new' | 'old', pods: readonly Pod[]): ReplicaSetView {
+  const own = podsOfReplicaSet(rs, pods);
+  return {
+    name: rs.metadata?.name ?? '',
+    role,
+    revision: revisionOf(rs) ?? null,
+    deployId: deployIdOf(rs) ?? null,
+    images: imagesOf(rs.spec?.template),
+    desired: rs.spec?.replicas ?? 0,
+    current: rs.status?.replicas ?? 0,
+    ready: rs.status?.readyReplicas ?? 0,
+    available: rs.status?.availableReplicas ?? 0,
+    pods: own.length,
+    terminating: own.filter(isTerminating).length,
+  };
+}
+
+function deadlineOf(d: Deployment, progressing: Condition | undefined, now: number): RolloutView['deadline'] {
+  const seconds = d.spec?.progressDeadlineSeconds;
+  // The controller stops the clock once complete or paused; 2147483647 is "no deadline".
+  if (seconds === undefined || seconds >= 2147483647 || !progressing || progressing.status !== 'True') return null;
+  if (progressing.reason === Reason.Completed) return null;
+  const from = timeMs(progressing.lastUpdateTime);
+  if (from === undefined) return null;
+  const expires = from + seconds * 1000;
+  return {
+    seconds,
+    expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z'),
+    secondsLeft: Math.max(0, Math.ceil((expires - now) / 1000)),
+  };
+}
+
+interface Verdict {
+  state: RolloutState;
+  reason: string;
+  message: string;
+}
+
+// kubectl's DeploymentStatusViewer, step by step, with the additions in between.
+function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_status' | 'reason' | 'message'>, opts: StatusOptions): Verdict {
+  const name = view.name;
+  const conds = d.status?.conditions ?? [];
+  if (opts.revision !== undefined && opts.revision > 0 && view.revision !== opts.revision) {
+    return {
+      state: 'Failed',
+      reason: Reason.RevisionMismatch,
+      message: `desired revision (${opts.revision}) is different from the running revision (${view.revision ?? 'none'})`,
+    };
+  }
+  const { desired, observed } = view.generation;
+  if (desired !== null && (observed === null || desired > observed)) {
+    return { state: 'InProgress', reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
+  }
+  const progressing = conds.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === Reason.ProgressDeadlineExceeded) {
+    return { state: 'Timeout', reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
+  }
+  const failure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (failure) {
+    return {
+      state: 'Failed',
+      reason: failure.reason ?? 'ReplicaFailure',
+      message: `deployment "${name}" cannot create pods: ${failure.message ?? failure.reason ?? 'ReplicaFailure'}`,
+    };
+  }
+  const newRS = view.replicaSets.find((r) => r.role === 'new');
+  const live = newRS ? newRS.pods - newRS.terminating : 0;
+  const permanent = view.podProblems.filter((p) => p.permanent);
+  const stuckPods = new Set(permanent.map((p) => p.pod));
+  if (live > 0 && stuckPods.size >= live) {
+    const first = permanent[0]!;
+    return {
+      state: 'Failed',
+      reason: first.reason,
+      message: `deployment "${name}" failed: ${stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
+    };
+  }
+  const r = view.replicas;
+  let wait: Verdict | undefined;
+  if (r.updated < r.desired) {
+    wait = { state: 'InProgress', reason: Reason.UpdatingReplicas, message: `${r.updated} out of ${r.desired} new replicas have been updated...` };
+  } else if (r.oldPending > 0) {
+    wait = { state: 'InProgress', reason: Reason.OldReplicasPendingTermination, message: `${r.oldPending} old replicas are pending termination...` };
+  } else if (r.available < r.updated) {
+    wait = { state: 'InProgress', reason: Reason.WaitingForAvailable, message: `${r.available} of ${r.updated} updated replicas are available...` };
+  }
+  if (!wait) return { state: 'Completed', reason: Reason.Completed, message: `deployment "${name}" successfully rolled out` };
+  if (view.paused) {
+    return {
+      state: 'Paused',
+      reason: Reason.DeploymentPaused,
+      message: `deployment "${name}" is paused: ${wait.message.replace(/\.\.\.$/, '')} (resume with: kubectl rollout resume deployment/${name} -n ${view.namespace})`,
+    };
+  }
+  return { ...wait, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
+}
+
+/** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
+export function rolloutStatus(
+  deployment: Deployment,
+  replicaSets: readonly ReplicaSet[],
+  pods: readonly Pod[],
+  now: number,
+  opts: StatusOptions = {},
+): RolloutView {
+  const meta = deployment.metadata ?? {};
+  const spec = deployment.spec ?? {};
+  const st = deployment.status ?? {};
+  const { newRS, oldRSs } = splitReplicaSets(deployment, replicaSets);
+  const replicaSetViews = [
+    ...(newRS ? [rsView(newRS, 'new', pods)] : []),
+    ...oldRSs.map((rs) => rsView(rs, 'old', pods)),
+  ];
+  const newPods = newRS ? podsOfReplicaSet(newRS, pods).filter((p) => !isTerminating(p)) : [];
+  const problems = newPods
+    .flatMap(podProblems)
+    .sort((a, b) => a.pod.localeCompare(b.pod));
+  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
+  const desired = spec.replicas ?? 1;
+  const updated = st.updatedReplicas ?? 0;
+  const head = {
+    name: meta.name ?? '',
+    namespace: meta.namespace ?? '',
+    id: (newRS ? deployIdOf(newRS) : undefined) ?? deployIdOf(deployment) ?? null,
+  };
+  const base = {
+    ...head,
+    revision: revisionOf(deployment) ?? null,
+    paused: spec.paused === true,
+    generation: { desired: meta.generation ?? null, observed: st.observedGeneration ?? null },
+    images: imagesOf(spec.template),
+    strategy: {
+      type: spec.strategy?.type ?? 'RollingUpdate',
+      maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? null,
+      maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? null,
+    },
+    replicas: {
+      desired,
+      updated,
+      ready: st.readyReplicas ?? 0,
+      available: st.availableReplicas ?? 0,
+      unavailable: st.unavailableReplicas ?? 0,
+      oldPending: Math.max(0, (st.replicas ?? 0) - updated),
+    },
+    deadline: spec.paused ? null : deadlineOf(deployment, progressing, now),
+    conditions: (st.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason ?? null,
+      message: c.message ?? null,
+      lastUpdateTime: iso(c.lastUpdateTime),
+    })),
+    replicaSets: replicaSetViews,
+    podProblems: problems,
+  };
+  const v = verdict(deployment, base, opts);
+  const terminalOrPaused = v.state !== 'InProgress';
+  const { name: _n, namespace: _ns, id: _id, ...facts } = base;
+  // Key order is the documented JSON order: identity and verdict first, then the facts.
+  return {
+    ...head,
+    status: STATUS_OF[v.state],
+    rollout_status: v.state,
+    reason: v.reason,
+    message: v.message,
+    ...facts,
+    deadline: terminalOrPaused ? null : base.deadline,
+  };
+}
+
+/** The view once `--timeout` ran out before a terminal state: Timeout, keeping the last facts. */
+export function waitTimedOut(view: RolloutView, waited: string): RolloutView {
+  if (isTerminal(view.rollout_status)) return view;
+  return {
+    ...view,
+    status: 'timeout',
+    rollout_status: 'Timeout',
+    reason: Reason.WaitTimeout,
+    message: `timed out after ${waited} waiting for deployment "${view.name}": ${view.message}`,
+  };
+}
+
+/** States after which watching longer changes nothing by itself (Paused waits for a human). */
+export function isTerminal(state: RolloutState): boolean {
+  return state !== 'InProgress';
+}
+
+// Worst first: an error (not found, unreachable) says nothing about the rollout at all.
+const SEVERITY: RolloutState[] = ['Failed', 'Timeout', 'Paused', 'InProgress', 'Completed'];
+const EXIT_OF: Record<RolloutState, number> = { Completed: 0, Failed: 1, Timeout: 2, InProgress: 3, Paused: 4 };
+/** Exit code of an error (not found, usage, connection). */
+export const EXIT_ERROR = 5;
+
+/** The exit code of a run: the worst of its Deployments decides (error, Failed, Timeout, Paused, InProgress, Completed). */
+export function exitCodeOf(states: readonly RolloutState[], hadError: boolean): number {
+  if (hadError) return EXIT_ERROR;
+  const worst = SEVERITY.find((s) => states.includes(s));
+  return worst ? EXIT_OF[worst] : 0;
+}
+
+/** The worst state of several (Completed for none). */
+export function worstState(states: readonly RolloutState[]): RolloutState {
+  return SEVERITY.find((s) => states.includes(s)) ?? 'Completed';
+}
