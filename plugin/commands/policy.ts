@@ -1,9 +1,170 @@
-// `kubectl paas policy`: placeholder until its issue lands.
+// `kubectl paas policy apply|check|show`: the rollout policy offline, for manifests in a file or
+// on stdin. Each verb goes parse (argv → options) → validate → run (pure, in plugin/policy/)
+// and writes only once everything succeeded, so bad input never leaves partial output.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { CliError } from '../lib/errors.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  parseConfig,
+  summarizePolicy,
+  type ClusterFacts,
+  type PaasConfig,
+} from '../../webhook/policy/index.js';
+import { CliError, EXIT } from '../lib/errors.js';
+import { applyPolicy, checkPolicy, parseManifests } from '../policy/manifests.js';
+import { renderCheck, renderShow } from '../policy/render.js';
+import { stringify } from 'yaml';
 
-export function builder(y: Argv, _setCode: (code: number) => void): Argv {
-  return y.check(() => {
-    throw new CliError('kubectl paas policy is not built yet');
-  });
+/** Where the command reads and writes; the real process by default, fakes in tests. */
+export interface PolicyDeps {
+  out: { write(s: string): unknown };
+  err: { write(s: string): unknown };
+  readFile(path: string): Promise<string>;
+  readStdin(): Promise<string>;
+  exists(path: string): boolean;
+}
+
+const Format = { text: 'text', json: 'json', yaml: 'yaml' } as const;
+type Format = (typeof Format)[keyof typeof Format];
+
+interface CommonOptions {
+  configPath?: string;
+  facts: ClusterFacts;
+  format: Format | undefined;
+}
+interface ManifestOptions extends CommonOptions {
+  file: string;
+}
+
+/** The default config file, used when it exists and --config is not given. */
+export const DEFAULT_CONFIG_FILE = 'paas.toml';
+
+const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation).`;
+
+export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps = processDeps()): Argv {
+  const common = (c: Argv) =>
+    c
+      .option('config', { type: 'string', describe: `paas.toml to read (default: ./${DEFAULT_CONFIG_FILE} when present)` })
+      .option('native-sleep', {
+        type: 'boolean',
+        default: true,
+        describe: 'Assume the cluster has the preStop sleep action (Kubernetes >= 1.30); --no-native-sleep uses exec sleep',
+      });
+  const manifests = (c: Argv) =>
+    common(c).option('filename', { alias: 'f', type: 'string', demandOption: true, describe: 'Manifest file, or - for stdin' });
+  return y
+    .usage('kubectl paas policy <apply|check|show> [flags]')
+    .command(
+      'apply',
+      'Print the manifests with the policy applied (YAML in, same order out; -o json)',
+      manifests,
+      async (argv) => setCode(await runApply(manifestOptions(argv), deps)),
+    )
+    .command(
+      'check',
+      'List every policy violation per Deployment; exit 1 when there is any (for CI)',
+      manifests,
+      async (argv) => setCode(await runCheck(manifestOptions(argv), deps)),
+    )
+    .command(
+      'show',
+      'Print the effective policy (built-in defaults, paas.toml)',
+      common,
+      async (argv) => setCode(await runShow(commonOptions(argv), deps)),
+    )
+    .demandCommand(1, 'Name a policy command: apply, check or show')
+    .epilog(EXIT_HELP);
+}
+
+function commonOptions(argv: Record<string, unknown>): CommonOptions {
+  const out = argv.output;
+  if (out !== undefined && out !== 'text' && out !== 'json' && out !== 'yaml') {
+    throw new CliError(`invalid value ${JSON.stringify(out)} for -o/--output: use text, json or yaml`, EXIT.usage);
+  }
+  const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false }, format: out };
+  if (typeof argv.config === 'string') opts.configPath = argv.config;
+  return opts;
+}
+
+function manifestOptions(argv: Record<string, unknown>): ManifestOptions {
+  const file = argv.filename;
+  if (typeof file !== 'string' || file === '') throw new CliError('-f/--filename: name a manifest file, or - for stdin', EXIT.usage);
+  return { ...commonOptions(argv), file };
+}
+
+/** `policy apply`: exit 0, or throws CliError (2) on bad input before writing anything. */
+export async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
+  if (opts.format === 'text') throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
+  const { config } = await loadConfig(opts, deps);
+  const { text, source } = await readManifests(opts.file, deps);
+  const result = applyPolicy(parseManifests(text, source), source, config.deploy, opts.facts);
+  for (const w of result.warnings) deps.err.write(`Warning: ${w}\n`);
+  deps.out.write(opts.format === 'json' ? result.json : result.yaml);
+  return EXIT.ok;
+}
+
+/** `policy check`: exit 1 when any Deployment violates the policy, 0 otherwise. */
+export async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
+  const { config } = await loadConfig(opts, deps);
+  const { text, source } = await readManifests(opts.file, deps);
+  const report = checkPolicy(parseManifests(text, source), source, config.deploy, opts.facts);
+  deps.out.write(formatData(report, opts.format) ?? renderCheck(report));
+  return report.violations > 0 ? EXIT.problems : EXIT.ok;
+}
+
+/** `policy show`: the effective policy. */
+export async function runShow(opts: CommonOptions, deps: PolicyDeps): Promise<number> {
+  const { config, source } = await loadConfig(opts, deps);
+  const summary = summarizePolicy(config, opts.facts.nativeSleep ? undefined : opts.facts);
+  deps.out.write(formatData({ source, ...summary }, opts.format) ?? renderShow(summary, source));
+  return EXIT.ok;
+}
+
+function formatData(data: unknown, format: Format | undefined): string | undefined {
+  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  if (format === 'yaml') return stringify(data);
+  return undefined;
+}
+
+async function loadConfig(opts: CommonOptions, deps: PolicyDeps): Promise<{ config: PaasConfig; source: string }> {
+  const path = opts.configPath ?? (deps.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (path === undefined) return { config: DEFAULT_CONFIG, source: 'built-in defaults' };
+  const text = await read(path, deps, 'config');
+  try {
+    return { config: parseConfig(text, path), source: path };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.badInputOrTimeout);
+    throw e;
+  }
+}
+
+async function readManifests(file: string, deps: PolicyDeps): Promise<{ text: string; source: string }> {
+  if (file === '-') return { text: await deps.readStdin(), source: '<stdin>' };
+  return { text: await read(file, deps, 'manifest'), source: file };
+}
+
+async function read(path: string, deps: PolicyDeps, what: string): Promise<string> {
+  try {
+    return await deps.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new CliError(`cannot read ${what} file ${path}: ${why}`, EXIT.badInputOrTimeout);
+  }
+}
+
+function processDeps(): PolicyDeps {
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    readFile: (path) => readFile(path, 'utf8'),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    exists: (path) => existsSync(path),
+  };
 }
