@@ -1,4 +1,112 @@
 #!/usr/bin/env node
-// The paas-webhook executable (bin): placeholder until the webhook issue lands.
-process.stderr.write('paas-webhook: not built yet\n');
-process.exitCode = 1;
+// The paas-webhook executable (bin): argv and environment → ServeOptions → runServe.
+// Every flag has an environment equivalent: PAAS_WEBHOOK_<FLAG> (e.g. PAAS_WEBHOOK_PORT).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ServeError, runServe, type ServeOptions } from './server/serve.js';
+
+const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+
+function port(name: string, v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ServeError(`--${name}: must be a port number 0-65535, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function positive(name: string, v: unknown, allowZero = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new ServeError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  await yargs(argv)
+    .scriptName('paas-webhook')
+    .usage('paas-webhook serve [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).')
+    .env('PAAS_WEBHOOK')
+    .command(
+      'serve',
+      'Serve POST /mutate over HTTPS, /healthz and /readyz on both ports, /metrics on the metrics port',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8443, describe: 'HTTPS port for /mutate, /healthz, /readyz' })
+          .option('host', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (both ports)' })
+          .option('metrics-port', { type: 'number', default: 9090, describe: 'Plain-HTTP port for /metrics, /healthz, /readyz' })
+          .option('tls-cert', { type: 'string', describe: 'Serving certificate (PEM); reloaded when the file changes' })
+          .option('tls-key', { type: 'string', describe: 'Serving key (PEM); reloaded when the file changes' })
+          .option('cert-poll-seconds', { type: 'number', default: 10, describe: 'Also re-read --tls-cert/--tls-key this often (file watches can miss Secret updates)' })
+          .option('config', { type: 'string', describe: 'paas.toml with the [deploy] policy and [webhook] settings (default: ./paas.toml if present, else built-in defaults)' })
+          .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log level (JSON lines on stdout)' })
+          .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
+          .option('drain-seconds', { type: 'number', describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)' })
+          .option('on-error', { type: 'string', choices: ['deny', 'allow'], describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)' })
+          .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' })
+          .option('self-signed', { type: 'boolean', default: false, describe: 'Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration\'s caBundle, rotate before expiry' })
+          .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
+          .option('secret-namespace', { type: 'string', describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)' })
+          .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the MutatingWebhookConfiguration whose caBundle is written' })
+          .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
+          .option('lease-name', { type: 'string', default: 'paas-webhook-cert-leader', describe: '--self-signed: the Lease electing the replica that writes certificates' })
+          .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' })
+          .option('sync-seconds', { type: 'number', default: 30, hidden: true })
+          .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
+          .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
+          .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
+          .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
+          .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.'),
+      async (a) => {
+        const options: ServeOptions = {
+          host: a.host,
+          port: port('port', a.port),
+          metricsPort: port('metrics-port', a['metrics-port']),
+          tlsCert: a['tls-cert'],
+          tlsKey: a['tls-key'],
+          certPollSeconds: positive('cert-poll-seconds', a['cert-poll-seconds']) ?? 10,
+          config: a.config ?? 'paas.toml',
+          configExplicit: a.config !== undefined,
+          logLevel: a['log-level'],
+          kubeconfig: a.kubeconfig,
+          drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
+          onError: a['on-error'] as ServeOptions['onError'],
+          maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
+          selfSigned: a['self-signed'],
+          secretName: a['secret-name'],
+          secretNamespace: a['secret-namespace'] ?? process.env.POD_NAMESPACE ?? 'paas-system',
+          webhookConfigName: a['webhook-config-name'],
+          serviceName: a['service-name'],
+          leaseName: a['lease-name'],
+          tlsSans: a['tls-san'].flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+          syncSeconds: positive('sync-seconds', a['sync-seconds']) ?? 30,
+          identity: a.identity ?? process.env.POD_NAME,
+          baselineRoute: a['bench-baseline-route'],
+        };
+        await runServe(options);
+      },
+    )
+    .demandCommand(1, 'Name a command: serve')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new ServeError(`${msg}\nSee 'paas-webhook --help'.`, { cause: 'usage' });
+    })
+    .parseAsync();
+  return EXIT.ok;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const usage = err instanceof ServeError && err.cause === 'usage';
+    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError');
+    process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = usage ? EXIT.usage : EXIT.error;
+  },
+);

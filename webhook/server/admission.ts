@@ -1,0 +1,246 @@
+// AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decisions as pure functions.
+// No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
+import type { ChangeKind, ClusterFacts, JsonObject, MutateInput, MutateResult, OnError, Policy } from '../policy/types.js';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+/** The fields of an AdmissionRequest the webhook reads; everything else is carried untouched. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: string;
+  object: JsonObject | null;
+  oldObject: JsonObject | null;
+  dryRun: boolean;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  warnings?: string[];
+  status?: { code: number; reason: string; message: string };
+}
+
+export interface AdmissionReviewOut {
+  apiVersion: typeof ADMISSION_API_VERSION;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** What happened to one admission: a closed set, used as a metric label and in the log line. */
+export const AdmissionResult = {
+  Mutated: 'mutated', // a Deployment the policy changed
+  Unchanged: 'unchanged', // a Deployment already compliant
+  Skipped: 'skipped', // a Deployment deliberately left alone (opted out, terminating)
+  Ignored: 'ignored', // not ours: another kind, operation or subresource
+  Rejected: 'rejected', // invalid paas.io/* annotations: denied with the engine's message
+  ErrorDenied: 'error-denied', // the engine threw; on_error = deny
+  ErrorAllowed: 'error-allowed', // the engine threw; on_error = allow
+} as const;
+export type AdmissionResult = (typeof AdmissionResult)[keyof typeof AdmissionResult];
+
+export type ParsedReview = { ok: true; request: AdmissionRequest } | { ok: false; reason: BadReviewReason; message: string };
+
+/** Why a body is not a usable review (a metric label). */
+export const BadReviewReason = {
+  NotObject: 'not-object',
+  WrongVersion: 'wrong-version',
+  NoRequest: 'no-request',
+  NoUid: 'no-uid',
+  NoObject: 'no-object',
+  BadField: 'bad-field',
+} as const;
+export type BadReviewReason = (typeof BadReviewReason)[keyof typeof BadReviewReason];
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+
+/** Operations whose review carries no new object (the object being removed is in oldObject). */
+const OBJECTLESS_OPERATIONS = new Set(['DELETE', 'CONNECT']);
+
+function bad(reason: BadReviewReason, message: string): ParsedReview {
+  return { ok: false, reason, message };
+}
+
+/** Checks a decoded JSON body is an AdmissionReview v1 the webhook can answer. */
+export function parseReview(body: unknown): ParsedReview {
+  if (!isObject(body)) return bad(BadReviewReason.NotObject, `body must be a JSON object (an AdmissionReview), got ${describe(body)}`);
+  if (body.apiVersion !== ADMISSION_API_VERSION || body.kind !== 'AdmissionReview') {
+    return bad(
+      BadReviewReason.WrongVersion,
+      `expected apiVersion "${ADMISSION_API_VERSION}" and kind "AdmissionReview", got apiVersion ${JSON.stringify(body.apiVersion ?? null)} kind ${JSON.stringify(body.kind ?? null)} (set admissionReviewVersions: ["v1"])`,
+    );
+  }
+  const req = body.request;
+  if (!isObject(req)) return bad(BadReviewReason.NoRequest, `AdmissionReview has no request object (request is ${describe(req)})`);
+  if (typeof req.uid !== 'string' || req.uid === '') {
+    return bad(BadReviewReason.NoUid, `request.uid must be a non-empty string, got ${JSON.stringify(req.uid ?? null)}`);
+  }
+  if (typeof req.operation !== 'string' || req.operation === '') {
+    return bad(BadReviewReason.BadField, `request.operation must be a non-empty string, got ${JSON.stringify(req.operation ?? null)}`);
+  }
+  const kind = req.kind;
+  if (!isObject(kind) || typeof kind.kind !== 'string' || typeof kind.version !== 'string' || (kind.group !== undefined && typeof kind.group !== 'string')) {
+    return bad(BadReviewReason.BadField, 'request.kind must be an object {group, version, kind} of strings');
+  }
+  const object = req.object ?? null;
+  if (object === null && !OBJECTLESS_OPERATIONS.has(req.operation)) {
+    return bad(BadReviewReason.NoObject, `request.object is missing for operation ${req.operation}`);
+  }
+  if (object !== null && !isObject(object)) {
+    return bad(BadReviewReason.NoObject, `request.object must be a JSON object, got ${describe(object)}`);
+  }
+  const oldObject = req.oldObject ?? null;
+  if (oldObject !== null && !isObject(oldObject)) {
+    return bad(BadReviewReason.BadField, `request.oldObject must be a JSON object or null, got ${describe(oldObject)}`);
+  }
+  for (const field of ['subResource', 'name', 'namespace'] as const) {
+    const v = req[field];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      return bad(BadReviewReason.BadField, `request.${field} must be a string, got ${describe(v)}`);
+    }
+  }
+  if (req.dryRun !== undefined && req.dryRun !== null && typeof req.dryRun !== 'boolean') {
+    return bad(BadReviewReason.BadField, `request.dryRun must be a boolean, got ${describe(req.dryRun)}`);
+  }
+  return {
+    ok: true,
+    request: {
+      uid: req.uid,
+      kind: { group: (kind.group as string | undefined) ?? '', version: kind.version, kind: kind.kind },
+      subResource: (req.subResource as string | undefined) || undefined,
+      name: (req.name as string | undefined) || undefined,
+      namespace: (req.namespace as string | undefined) || undefined,
+      operation: req.operation,
+      object,
+      oldObject,
+      dryRun: req.dryRun === true,
+    },
+  };
+}
+
+/** What the admission decision needs besides the request; all plain values and pure functions. */
+export interface AdmitDeps {
+  mutate: (input: MutateInput) => MutateResult;
+  policy: Policy;
+  facts: ClusterFacts;
+  newId: () => string;
+  onError: OnError;
+  /** Tells a user error of the engine (invalid paas.io/* annotation) from an unexpected failure. */
+  isInputError: (err: unknown) => boolean;
+}
+
+export interface AdmitOutcome {
+  review: AdmissionReviewOut;
+  result: AdmissionResult;
+  changes: ChangeKind[];
+  /** Why a Deployment was skipped, or the reason it was ignored. */
+  note?: string;
+  /** The unexpected exception, for the log line (with its stack) and the error metric. */
+  error?: unknown;
+}
+
+/** `namespace/name` of the object under review, for messages; generateName gets a `*` suffix. */
+export function objectRef(request: AdmissionRequest): string {
+  const meta = isObject(request.object?.metadata) ? request.object.metadata : isObject(request.oldObject?.metadata) ? request.oldObject.metadata : {};
+  const name =
+    request.name ?? (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>');
+  const namespace = request.namespace ?? (typeof meta.namespace === 'string' ? meta.namespace : '');
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** Why a request is none of the policy's business, or undefined when it is a Deployment to mutate. */
+export function outOfScope(request: AdmissionRequest): string | undefined {
+  const { group, version, kind } = request.kind;
+  if (group !== 'apps' || version !== 'v1' || kind !== 'Deployment') return `kind ${group ? `${group}/` : ''}${version}/${kind}`;
+  if (request.subResource) return `subresource ${request.subResource}`;
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return `operation ${request.operation}`;
+  return undefined;
+}
+
+function isTerminating(object: JsonObject): boolean {
+  const meta = object.metadata;
+  return isObject(meta) && meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null;
+}
+
+function answer(uid: string, fields: Omit<AdmissionResponse, 'uid'>): AdmissionReviewOut {
+  // response.uid must echo request.uid, or the API server rejects the review.
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response: { uid, ...fields } };
+}
+
+/** Decides one admission: allow untouched, allow with a JSON Patch and warnings, or deny. */
+export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome {
+  const { uid } = request;
+  const ignored = outOfScope(request);
+  if (ignored !== undefined) return { review: answer(uid, { allowed: true }), result: AdmissionResult.Ignored, changes: [], note: ignored };
+  const object = request.object as JsonObject; // parseReview guarantees an object for CREATE and UPDATE
+  if (isTerminating(object)) {
+    return { review: answer(uid, { allowed: true }), result: AdmissionResult.Skipped, changes: [], note: 'terminating' };
+  }
+  let result: MutateResult;
+  try {
+    result = deps.mutate({
+      object,
+      oldObject: request.operation === 'UPDATE' ? request.oldObject : null,
+      policy: deps.policy,
+      facts: deps.facts,
+      newId: deps.newId,
+      stampId: true,
+    });
+  } catch (err) {
+    return failed(request, deps, err);
+  }
+  const warnings = result.warnings.length > 0 ? { warnings: result.warnings } : {};
+  if (result.patch.length === 0) {
+    const status = result.skipped !== undefined ? AdmissionResult.Skipped : AdmissionResult.Unchanged;
+    return { review: answer(uid, { allowed: true, ...warnings }), result: status, changes: [], note: result.skipped };
+  }
+  const patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+  return {
+    review: answer(uid, { allowed: true, patchType: 'JSONPatch', patch, ...warnings }),
+    result: AdmissionResult.Mutated,
+    changes: result.changes,
+  };
+}
+
+function failed(request: AdmissionRequest, deps: AdmitDeps, err: unknown): AdmitOutcome {
+  const ref = objectRef(request);
+  const message = err instanceof Error ? err.message : String(err);
+  if (deps.isInputError(err)) {
+    return {
+      review: answer(request.uid, { allowed: false, status: { code: 400, reason: 'BadRequest', message: `paas: deployment ${ref}: ${message}` } }),
+      result: AdmissionResult.Rejected,
+      changes: [],
+      note: message,
+    };
+  }
+  if (deps.onError === 'allow') {
+    return {
+      review: answer(request.uid, {
+        allowed: true,
+        warnings: [`paas: rollout policy NOT applied to deployment ${ref}: internal error (on_error=allow)`],
+      }),
+      result: AdmissionResult.ErrorAllowed,
+      changes: [],
+      error: err,
+    };
+  }
+  return {
+    review: answer(request.uid, {
+      allowed: false,
+      status: {
+        code: 500,
+        reason: 'InternalError',
+        message: `paas: internal error applying the rollout policy to deployment ${ref}: ${message} (on_error=deny)`,
+      },
+    }),
+    result: AdmissionResult.ErrorDenied,
+    changes: [],
+    error: err,
+  };
+}

@@ -1,0 +1,246 @@
+// --self-signed mode, the edges: generate certificates with `selfsigned`, keep them in a Secret
+// shared by every replica, write the CA bundle into the MutatingWebhookConfiguration, and hold a
+// Lease so that one replica (the leader) does the writing.
+import type { X509Certificate } from 'node:crypto';
+import {
+  AdmissionregistrationV1Api,
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { generate } from 'selfsigned';
+import { leaseDecision, LeaseAction, type LeaseView } from './lease.js';
+import { DEFAULT_LIFETIMES, planCertificates, sanEntries, SecretKeys, storeFacts, type CertLifetimes, type CertPlan } from './self-signed.js';
+import { checkPair, type ServingPair } from './tls.js';
+
+/** Names of the objects self-signed mode reads and writes (all configurable by flags). */
+export interface SelfSignedNames {
+  namespace: string;
+  secretName: string;
+  webhookConfigName: string;
+  leaseName: string;
+}
+
+type SecretData = Partial<Record<string, string>>;
+
+/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them with client-node. */
+export interface CertGateway {
+  readSecret(): Promise<{ data: SecretData; resourceVersion?: string } | undefined>;
+  /** Creates the Secret (no resourceVersion) or replaces it; throws on a conflict. */
+  writeSecret(data: SecretData, resourceVersion?: string): Promise<void>;
+  readLease(): Promise<(LeaseView & { resourceVersion?: string }) | undefined>;
+  writeLease(holder: string, durationSeconds: number, now: Date, resourceVersion?: string): Promise<void>;
+  /** Sets every webhook's caBundle in the configuration; says whether anything changed. */
+  setCaBundle(pemBundle: string): Promise<'updated' | 'unchanged' | 'not-found'>;
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
+const isStatus = (err: unknown, code: number): boolean => err instanceof ApiException && err.code === code;
+
+/** CertGateway over a KubeConfig (in-cluster ServiceAccount or --kubeconfig). */
+export function kubeGateway(kc: KubeConfig, names: SelfSignedNames): CertGateway {
+  const core = kc.makeApiClient(CoreV1Api);
+  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  const { namespace, secretName, leaseName, webhookConfigName } = names;
+  return {
+    async readSecret() {
+      try {
+        const s = await core.readNamespacedSecret({ name: secretName, namespace });
+        const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)]));
+        return { data, resourceVersion: s.metadata?.resourceVersion };
+      } catch (err) {
+        if (isStatus(err, 404)) return undefined;
+        throw err;
+      }
+    },
+    async writeSecret(data, resourceVersion) {
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
+        metadata: { name: secretName, namespace, resourceVersion, labels: { 'app.kubernetes.io/managed-by': 'paas-webhook' } },
+        data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
+      };
+      if (resourceVersion === undefined) await core.createNamespacedSecret({ namespace, body });
+      else await core.replaceNamespacedSecret({ name: secretName, namespace, body });
+    },
+    async readLease() {
+      try {
+        const l = await coordination.readNamespacedLease({ name: leaseName, namespace });
+        return {
+          holder: l.spec?.holderIdentity,
+          renewTime: l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : undefined,
+          durationSeconds: l.spec?.leaseDurationSeconds,
+          resourceVersion: l.metadata?.resourceVersion,
+        };
+      } catch (err) {
+        if (isStatus(err, 404)) return undefined;
+        throw err;
+      }
+    },
+    async writeLease(holder, durationSeconds, now, resourceVersion) {
+      const body: V1Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: leaseName, namespace, resourceVersion },
+        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: now as never, acquireTime: now as never },
+      };
+      if (resourceVersion === undefined) await coordination.createNamespacedLease({ namespace, body });
+      else await coordination.replaceNamespacedLease({ name: leaseName, namespace, body });
+    },
+    async setCaBundle(pemBundle) {
+      let config;
+      try {
+        config = await admission.readMutatingWebhookConfiguration({ name: webhookConfigName });
+      } catch (err) {
+        if (isStatus(err, 404)) return 'not-found';
+        throw err;
+      }
+      const want = b64(pemBundle);
+      const hooks = config.webhooks ?? [];
+      if (hooks.every((h) => h.clientConfig.caBundle === want)) return 'unchanged';
+      // A JSON Patch (RBAC: patch only), guarded by a test on resourceVersion against lost updates.
+      const body = [
+        { op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion },
+        ...hooks.map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want })),
+      ];
+      await admission.patchMutatingWebhookConfiguration({ name: webhookConfigName, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      return 'updated';
+    },
+  };
+}
+
+const SKEW_MS = 5 * 60_000; // notBefore in the past, for nodes whose clocks run behind
+
+async function newCa(now: number, life: CertLifetimes): Promise<{ cert: string; key: string }> {
+  const pems = await generate([{ name: 'commonName', value: `paas-webhook-ca-${new Date(now).toISOString().slice(0, 10)}` }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now - SKEW_MS),
+    notAfterDate: new Date(now + life.caValidity),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** Issues a serving certificate for `sans` signed by `ca`, never outliving the CA. */
+export async function newServing(ca: { cert: string; key: string; notAfter: number }, sans: readonly string[], now: number, life: CertLifetimes): Promise<{ cert: string; key: string }> {
+  const pems = await generate([{ name: 'commonName', value: sans.find((s) => s.includes('.svc')) ?? sans[0] ?? 'paas-webhook' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now - SKEW_MS),
+    notAfterDate: new Date(Math.min(now + life.servingValidity, ca.notAfter)),
+    ca: { cert: ca.cert, key: ca.key },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: sanEntries(sans) },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** Carries out a plan on the Secret's data: new CA first in the bundle, expired ones dropped. */
+export async function applyPlan(plan: CertPlan, data: SecretData, cas: X509Certificate[], sans: readonly string[], now: number, life: CertLifetimes): Promise<SecretData> {
+  let bundle = cas.filter((_, i) => !plan.dropCas.includes(i)).map((c) => c.toString());
+  const caKey = data[SecretKeys.CaKey];
+  let ca = cas[0] && caKey && !plan.dropCas.includes(0) ? { cert: cas[0].toString(), key: caKey, notAfter: Date.parse(cas[0].validTo) } : undefined;
+  if (plan.newCa || ca === undefined) {
+    const fresh = await newCa(now, life);
+    ca = { ...fresh, notAfter: now + life.caValidity };
+    bundle = [fresh.cert, ...bundle];
+  }
+  const serving = plan.newServing ? await newServing(ca, sans, now, life) : { cert: data[SecretKeys.Cert] ?? '', key: data[SecretKeys.Key] ?? '' };
+  return {
+    [SecretKeys.CaBundle]: bundle.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''),
+    [SecretKeys.CaKey]: ca.key,
+    [SecretKeys.Cert]: serving.cert,
+    [SecretKeys.Key]: serving.key,
+  };
+}
+
+export interface CertSyncOptions {
+  gateway: CertGateway;
+  sans: readonly string[];
+  identity: string; // this replica's Lease holder identity (the pod name)
+  logger: FastifyBaseLogger;
+  leaseSeconds?: number;
+  lifetimes?: CertLifetimes;
+  now?: () => number;
+}
+
+/** One replica's view of self-signed mode; `sync()` is one round of lead, plan, write, load. */
+export class CertSync {
+  private last?: string;
+  leader = false;
+  constructor(private readonly o: CertSyncOptions) {}
+
+  /** One round: returns the serving pair to use when it changed since the last round. */
+  async sync(): Promise<ServingPair | undefined> {
+    const now = (this.o.now ?? Date.now)();
+    this.leader = await this.lead(now);
+    let secret = await this.o.gateway.readSecret();
+    if (this.leader) secret = await this.maintain(secret, now);
+    const cert = secret?.data[SecretKeys.Cert];
+    const key = secret?.data[SecretKeys.Key];
+    if (!cert || !key) return undefined;
+    const pair = checkPair(cert, key, `Secret ${SecretKeys.Cert}/${SecretKeys.Key}`);
+    if (pair.fingerprint === this.last) return undefined;
+    this.last = pair.fingerprint;
+    return pair;
+  }
+
+  private async lead(now: number): Promise<boolean> {
+    const seconds = this.o.leaseSeconds ?? 60;
+    const lease = await this.o.gateway.readLease();
+    const action = leaseDecision(lease, this.o.identity, now, seconds);
+    if (action === LeaseAction.Follow) return false;
+    try {
+      await this.o.gateway.writeLease(this.o.identity, seconds, new Date(now), lease?.resourceVersion);
+    } catch (err) {
+      if (isStatus(err, 409)) return false; // another replica won this round
+      throw err;
+    }
+    if (!this.leader) this.o.logger.info({ lease: action, identity: this.o.identity }, 'self-signed: this replica now manages the certificates');
+    return true;
+  }
+
+  private async maintain(secret: Awaited<ReturnType<CertGateway['readSecret']>>, now: number): Promise<typeof secret> {
+    const data = secret?.data ?? {};
+    const { facts, cas } = storeFacts(data);
+    const life = this.o.lifetimes ?? DEFAULT_LIFETIMES;
+    const plan = planCertificates(facts, now, this.o.sans, life);
+    let current = secret;
+    if (plan.newCa || plan.newServing || plan.dropCas.length > 0) {
+      const next = await applyPlan(plan, data, cas, this.o.sans, now, life);
+      try {
+        await this.o.gateway.writeSecret(next, secret?.resourceVersion);
+      } catch (err) {
+        if (isStatus(err, 409)) return this.o.gateway.readSecret(); // someone else wrote first: use theirs
+        throw err;
+      }
+      this.o.logger.info({ reasons: plan.reasons, newCa: plan.newCa, newServing: plan.newServing }, 'self-signed: certificates issued');
+      current = { data: next };
+    }
+    const bundle = current?.data[SecretKeys.CaBundle];
+    if (bundle) {
+      const r = await this.o.gateway.setCaBundle(bundle);
+      if (r === 'updated') this.o.logger.info('self-signed: caBundle written into the MutatingWebhookConfiguration');
+      if (r === 'not-found') this.o.logger.warn('self-signed: MutatingWebhookConfiguration not found; caBundle not written (will retry)');
+    }
+    return current;
+  }
+}

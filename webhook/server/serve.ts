@@ -1,0 +1,228 @@
+// `paas-webhook serve`: wires config, cluster facts, TLS, the app, the metrics port, certificate
+// reloads and the SIGTERM drain together. main.ts turns argv into ServeOptions and calls runServe.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
+import { DEFAULT_CONFIG, mutateDeployment, parseConfig, PolicyInputError } from '../policy/index.js';
+import type { ClusterFacts, OnError, PaasConfig } from '../policy/types.js';
+import { buildServer } from './app.js';
+import { CertSync, kubeGateway } from './cert-sync.js';
+import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
+import { drain } from './drain.js';
+import { createHealth } from './health.js';
+import { buildMetricsServer } from './metrics-server.js';
+import { createMetrics } from './metrics.js';
+import { servingSans } from './self-signed.js';
+import { loadPairFiles, watchPairFiles, type ServingPair } from './tls.js';
+
+/** Everything `serve` needs, already validated by main.ts. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  metricsPort: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  config: string;
+  /** --config was given: a missing file is then an error, not "use the defaults". */
+  configExplicit: boolean;
+  logLevel: string;
+  kubeconfig?: string;
+  drainSeconds?: number;
+  onError?: OnError;
+  maxBodyBytes?: number;
+  certPollSeconds: number;
+  selfSigned: boolean;
+  secretName: string;
+  secretNamespace: string;
+  webhookConfigName: string;
+  serviceName: string;
+  leaseName: string;
+  tlsSans: string[];
+  syncSeconds: number;
+  identity?: string;
+  baselineRoute: boolean;
+}
+
+/** A start-up failure with a message fit for the user (bad flag value, unreadable file). */
+export class ServeError extends Error {
+  override name = 'ServeError';
+}
+
+async function loadConfig(o: ServeOptions): Promise<PaasConfig> {
+  if (!existsSync(o.config)) {
+    if (o.configExplicit) throw new ServeError(`--config ${o.config}: file not found`);
+    return structuredClone(DEFAULT_CONFIG) as PaasConfig;
+  }
+  const cfg = parseConfig(await readFile(o.config, 'utf8'), o.config); // throws ConfigError naming file and field
+  return cfg;
+}
+
+function loadKubeConfig(o: ServeOptions): KubeConfig | undefined {
+  const kc = new KubeConfig();
+  if (o.kubeconfig) {
+    kc.loadFromFile(o.kubeconfig);
+    return kc;
+  }
+  if (process.env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  if (process.env.KUBECONFIG || existsSync(`${process.env.HOME ?? ''}/.kube/config`)) {
+    kc.loadFromDefault();
+    return kc;
+  }
+  return undefined;
+}
+
+async function readVersion(kc: KubeConfig | undefined, log: FastifyBaseLogger): Promise<ServerVersion | undefined> {
+  if (!kc) return undefined;
+  try {
+    const api = kc.makeApiClient(VersionApi);
+    return await Promise.race([api.getCode(), sleep(5000, undefined, { ref: false }).then(() => Promise.reject(new Error('timed out after 5s')))]);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'cannot read the API server version');
+    return undefined;
+  }
+}
+
+/** Starts the webhook and resolves once it has closed after SIGTERM/SIGINT. */
+export async function runServe(o: ServeOptions): Promise<void> {
+  const logger = pino({ level: o.logLevel, base: { service: 'paas-webhook' } }) as unknown as FastifyBaseLogger;
+  const config = await loadConfig(o);
+  const webhook = {
+    onError: o.onError ?? config.webhook.onError,
+    maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
+    drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,
+  };
+  const kc = loadKubeConfig(o);
+  let facts: ClusterFacts = { nativeSleep: false };
+  if (config.deploy.prestopMode === 'auto') {
+    const decided = factsFromVersion(await readVersion(kc, logger));
+    facts = decided.facts;
+    logger.info({ nativeSleep: facts.nativeSleep }, decided.reason);
+  }
+
+  const metrics = createMetrics();
+  collectDefaultMetrics({ register: metrics.registry, prefix: 'paas_webhook_' });
+  const health = createHealth({ configValid: true });
+
+  let pair: ServingPair;
+  let sync: CertSync | undefined;
+  if (o.selfSigned) {
+    if (!kc) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+    sync = new CertSync({
+      gateway: kubeGateway(kc, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
+      sans: servingSans(o.serviceName, o.secretNamespace, o.tlsSans),
+      identity: o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+      logger,
+    });
+    pair = await firstPair(sync, logger);
+  } else {
+    if (!o.tlsCert || !o.tlsKey) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
+    pair = await loadPairFiles(o.tlsCert, o.tlsKey);
+  }
+  health.certLoaded = true;
+  metrics.certNotAfter.set(pair.notAfter.getTime() / 1000);
+
+  const app = buildServer({
+    logger,
+    metrics,
+    health,
+    tls: { key: pair.key, cert: pair.cert },
+    bodyLimit: webhook.maxBodyBytes,
+    baselineRoute: o.baselineRoute,
+    mutate: mutateDeployment,
+    policy: config.deploy,
+    facts,
+    newId: randomUUID,
+    onError: webhook.onError,
+    isInputError: (err) => err instanceof PolicyInputError,
+  });
+  const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger });
+  await app.listen({ host: o.host, port: o.port });
+  await metricsApp.listen({ host: o.host, port: o.metricsPort });
+  logger.info({ port: o.port, metricsPort: o.metricsPort, onError: webhook.onError, maxBodyBytes: webhook.maxBodyBytes, drainSeconds: webhook.drainSeconds, certNotAfter: pair.notAfter, selfSigned: o.selfSigned }, 'paas-webhook serving');
+
+  const install = (next: ServingPair): void => {
+    // setSecureContext swaps the pair for new connections; open ones finish on the old pair.
+    (app.server as import('node:https').Server).setSecureContext({ key: next.key, cert: next.cert, minVersion: 'TLSv1.2' });
+    metrics.certNotAfter.set(next.notAfter.getTime() / 1000);
+    metrics.certReloads.inc({ result: 'ok' });
+    logger.info({ notAfter: next.notAfter, fingerprint: next.fingerprint }, 'serving certificate reloaded');
+  };
+  const stops: Array<() => void> = [];
+  if (sync) {
+    const s = sync;
+    const timer = setInterval(() => {
+      s.sync()
+        .then((next) => next && install(next))
+        .catch((err: unknown) => {
+          metrics.errors.inc({ type: 'cert-sync' });
+          logger.error({ err }, 'self-signed: certificate sync failed (will retry)');
+        });
+    }, o.syncSeconds * 1000);
+    timer.unref();
+    stops.push(() => clearInterval(timer));
+  } else if (o.tlsCert && o.tlsKey) {
+    const watcher = watchPairFiles({
+      certPath: o.tlsCert,
+      keyPath: o.tlsKey,
+      current: pair,
+      pollMs: o.certPollSeconds * 1000,
+      onPair: install,
+      onError: (err) => {
+        metrics.certReloads.inc({ result: 'error' });
+        metrics.errors.inc({ type: 'tls-reload' });
+        logger.warn({ err: (err as Error).message }, 'serving certificate not reloaded; keeping the current one');
+      },
+    });
+    stops.push(() => watcher.close());
+  }
+
+  await new Promise<void>((resolve) => {
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (draining) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      draining = true;
+      drain({
+        health,
+        seconds: webhook.drainSeconds,
+        sleep: (ms) => sleep(ms),
+        close: async () => {
+          for (const stop of stops) stop();
+          await app.close();
+          await metricsApp.close();
+        },
+        log: (msg) => logger.info({ signal }, msg),
+      }).then(resolve, (err: unknown) => {
+        logger.error({ err }, 'error while closing');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  logger.info('paas-webhook stopped');
+}
+
+async function firstPair(sync: CertSync, logger: FastifyBaseLogger): Promise<ServingPair> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pair = await sync.sync();
+      if (pair) return pair;
+      logger.info({ attempt }, 'self-signed: waiting for the leader to write the certificate Secret');
+    } catch (err) {
+      logger.warn({ attempt, err: (err as Error).message }, 'self-signed: cannot sync certificates yet');
+    }
+    await sleep(Math.min(2000 * attempt, 15_000));
+  }
+}
