@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseAdmissionMessage,
+  parseConfigMessage,
+  parseProbeMessage,
+  parsePullError,
+  parseQuantity,
+  parseQuotaMessage,
+  parseSchedulingMessage,
+  parseVolumeMessage,
+} from '../../../plugin/diagnose/messages.js';
+
+describe('parsePullError', () => {
+  it.each([
+    { name: 'containerd not found', msg: 'Failed to pull image "nginx:nope": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found', kind: 'not-found', image: 'nginx:nope' },
+    { name: 'registry manifest unknown', msg: 'Failed to pull image "r.example/a:1": Error response from daemon: manifest for r.example/a:1 not found: manifest unknown: manifest unknown', kind: 'not-found', detail: 'manifest unknown' },
+    { name: 'unknown registry host', msg: 'Failed to pull image "nope.invalid/a:1": failed to do request: Head "https://nope.invalid/v2/a/manifests/1": dial tcp: lookup nope.invalid: no such host', kind: 'not-found', detail: 'no such host' },
+    { name: 'pull access denied', msg: 'Failed to pull image "acme/private:1": failed to resolve reference "docker.io/acme/private:1": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed', kind: 'unauthorized', detail: 'pull access denied' },
+    { name: '403 from a registry', msg: 'Failed to pull image "ghcr.io/a/b:1": unexpected status from HEAD request to https://ghcr.io/v2/a/b/manifests/1: 403 Forbidden', kind: 'unauthorized' },
+    { name: 'client timeout', msg: 'Failed to pull image "r.example/a:1": Get "https://r.example/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)', kind: 'timeout' },
+    { name: 'invalid reference', msg: 'Failed to apply default image tag "Bad:Name": couldn\'t parse image name "Bad:Name": invalid reference format', kind: 'invalid-name', image: 'Bad:Name' },
+    { name: 'something else', msg: 'Failed to pull image "a:1": rpc error: code = Unknown desc = disk full', kind: 'other' },
+  ])('$name → $kind', ({ msg, kind, image, detail }) => {
+    const p = parsePullError(msg);
+    expect(p.kind).toBe(kind);
+    if (image) expect(p.image).toBe(image);
+    if (detail) expect(p.detail).toBe(detail);
+  });
+});
+
+describe('parseSchedulingMessage', () => {
+  it('splits counts and reasons and keeps the preemption note apart', () => {
+    expect(parseSchedulingMessage('0/3 nodes are available: 1 Insufficient memory, 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.')).toEqual({
+      available: 0,
+      total: 3,
+      reasons: [
+        { count: 1, reason: 'Insufficient memory', kind: 'insufficient-memory' },
+        { count: 2, reason: 'Insufficient cpu', kind: 'insufficient-cpu' },
+      ],
+      preemption: '0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+    });
+  });
+  it('keeps a taint with ", " inside its braces in one clause', () => {
+    const p = parseSchedulingMessage('0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu, team}. preemption: not eligible');
+    expect(p?.reasons).toEqual([{ count: 2, reason: 'node(s) had untolerated taint {dedicated: gpu, team}', kind: 'taint' }]);
+  });
+  it.each([
+    ["didn't match pod anti-affinity rules", 'anti-affinity'],
+    ["didn't match Pod's node affinity/selector", 'affinity'],
+    ['were unschedulable', 'cordoned'],
+    ['Too many pods', 'too-many-pods'],
+    ["didn't have free ports for the requested pod ports", 'host-ports'],
+    ['had volume node affinity conflict', 'volume'],
+  ])('classifies "%s" as %s', (reason, kind) => {
+    const p = parseSchedulingMessage(`0/1 nodes are available: 1 node(s) ${reason}.`);
+    expect(p?.reasons[0]?.kind).toBe(kind);
+  });
+  it('understands a cluster with no nodes, and refuses other text', () => {
+    expect(parseSchedulingMessage('no nodes available to schedule pods')?.reasons[0]?.kind).toBe('no-nodes');
+    expect(parseSchedulingMessage('Successfully assigned shop/web to node-1')).toBeUndefined();
+  });
+});
+
+describe('parseQuotaMessage', () => {
+  it('reads several resources of one refusal', () => {
+    expect(parseQuotaMessage('pods "web-1" is forbidden: exceeded quota: compute, requested: limits.memory=512Mi,requests.cpu=500m, used: limits.memory=1536Mi,requests.cpu=1500m, limited: limits.memory=2Gi,requests.cpu=2')).toEqual({
+      quota: 'compute',
+      kind: 'exceeded',
+      requested: { 'limits.memory': '512Mi', 'requests.cpu': '500m' },
+      used: { 'limits.memory': '1536Mi', 'requests.cpu': '1500m' },
+      limited: { 'limits.memory': '2Gi', 'requests.cpu': '2' },
+    });
+  });
+  it('reads a quota that demands requests', () => {
+    expect(parseQuotaMessage('pods "web-1" is forbidden: failed quota: compute: must specify limits.cpu for: app; requests.cpu for: app')).toMatchObject({ quota: 'compute', kind: 'must-specify', missing: 'limits.cpu for: app; requests.cpu for: app' });
+  });
+  it('refuses a message that is not about quota', () => {
+    expect(parseQuotaMessage('admission webhook "x" denied the request: no')).toBeUndefined();
+  });
+});
+
+describe('parseAdmissionMessage', () => {
+  it.each([
+    { msg: 'Error creating: admission webhook "pods.acme.io" denied the request: no root', by: 'webhook', name: 'pods.acme.io', reason: 'no root' },
+    { msg: 'Error creating: Internal error occurred: failed calling webhook "pods.acme.io": failed to call webhook: Post "https://acme.svc:443/validate?timeout=10s": dial tcp 10.96.0.9:443: connect: connection refused', by: 'webhook-unreachable', name: 'pods.acme.io' },
+    { msg: 'Error creating: pods "w-1" is forbidden: violates PodSecurity "baseline:v1.30": privileged (container "app" must not set securityContext.privileged=true)', by: 'pod-security', name: 'baseline:v1.30' },
+    { msg: "Error creating: pods \"w-1\" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'b' denied request: failed expression: object.spec.hostNetwork != true", by: 'validating-admission-policy', name: 'p', reason: 'failed expression: object.spec.hostNetwork != true' },
+    { msg: 'Error creating: pods "w-1" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi', by: 'limit-range' },
+  ])('$by', ({ msg, by, name, reason }) => {
+    const a = parseAdmissionMessage(msg);
+    expect(a?.by).toBe(by);
+    if (name) expect(a?.name).toBe(name);
+    if (reason) expect(a?.reason).toBe(reason);
+  });
+});
+
+describe('parseConfigMessage', () => {
+  it.each([
+    ['configmap "app-env" not found', { kind: 'configmap', name: 'app-env' }],
+    ['secret "db" not found', { kind: 'secret', name: 'db' }],
+    ["couldn't find key LOG_LEVEL in ConfigMap shop/app-env", { kind: 'configmap-key', name: 'app-env', key: 'LOG_LEVEL' }],
+    ['Error: container has runAsNonRoot and image will run as root', { kind: 'other', reason: 'container has runAsNonRoot and image will run as root' }],
+  ])('%s', (msg, want) => {
+    expect(parseConfigMessage(msg)).toMatchObject(want);
+  });
+});
+
+describe('parseProbeMessage', () => {
+  it.each([
+    ['Readiness probe failed: HTTP probe failed with statuscode: 503', { probe: 'readiness', kind: 'status', statusCode: 503 }],
+    ['Readiness probe failed: HTTP probe failed with statuscode: 308', { probe: 'readiness', kind: 'redirect', statusCode: 308 }],
+    ['Readiness probe warning: Probe terminated redirects, Response body: <a href="https://x/">Moved</a>', { probe: 'readiness', kind: 'redirect' }],
+    ['Liveness probe failed: Get "http://10.0.0.1:8080/healthz": dial tcp 10.0.0.1:8080: connect: connection refused', { probe: 'liveness', kind: 'connection-refused' }],
+    ['Startup probe failed: Get "http://10.0.0.1:8080/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', { probe: 'startup', kind: 'timeout' }],
+    ['Readiness probe failed: cat: can\'t open \'/tmp/healthy\': No such file or directory', { probe: 'readiness', kind: 'exec' }],
+  ])('%s', (msg, want) => {
+    expect(parseProbeMessage(msg)).toMatchObject(want);
+  });
+  it('refuses other events', () => {
+    expect(parseProbeMessage('Container app failed liveness probe, will be restarted')).toBeUndefined();
+  });
+});
+
+describe('parseVolumeMessage', () => {
+  it('lists the pods that hold a Multi-Attach volume', () => {
+    expect(parseVolumeMessage('FailedAttachVolume', 'Multi-Attach error for volume "pvc-1" Volume is already used by pod(s) web-a, web-b')).toEqual({ kind: 'multi-attach', volume: 'pvc-1', usedBy: ['web-a', 'web-b'] });
+  });
+  it('reads a mount failure and a mount timeout', () => {
+    expect(parseVolumeMessage('FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "c" not found')).toEqual({ kind: 'mount', volume: 'config' });
+    expect(parseVolumeMessage('FailedMount', 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data]: timed out waiting for the condition')).toEqual({ kind: 'timeout', volume: 'data' });
+  });
+});
+
+describe('parseQuantity', () => {
+  it.each([
+    ['500m', 0.5], ['2', 2], ['8Gi', 8 * 2 ** 30], ['128Mi', 128 * 2 ** 20], ['1e3', 1000], ['1k', 1000],
+  ])('%s = %d', (q, n) => {
+    expect(parseQuantity(q)).toBeCloseTo(n);
+  });
+  it('returns undefined for nonsense', () => {
+    expect(parseQuantity('lots')).toBeUndefined();
+  });
+});

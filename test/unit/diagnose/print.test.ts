@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../../plugin/diagnose/analyse.js';
+import { DIAGNOSIS_SCHEMA, diagnosisJson, diagnosisText, exitCodeOf, timelineText } from '../../../plugin/diagnose/print.js';
+import { Verdict } from '../../../plugin/diagnose/findings.js';
+import { loadFixture } from './fixtures.js';
+
+// A validator for the subset of JSON Schema DIAGNOSIS_SCHEMA uses (type, const, enum, required,
+// properties, additionalProperties: false, items, minimum); returns the paths that break it.
+type Schema = Record<string, unknown>;
+function validate(schema: Schema, value: unknown, path = '$'): string[] {
+  const errs: string[] = [];
+  if ('const' in schema && value !== schema.const) errs.push(`${path}: want ${String(schema.const)}`);
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errs.push(`${path}: ${String(value)} not in enum`);
+  const t = schema.type as string | undefined;
+  if (t === 'object') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [...errs, `${path}: not an object`];
+    const v = value as Record<string, unknown>;
+    for (const k of (schema.required as string[] | undefined) ?? []) if (!(k in v)) errs.push(`${path}.${k}: missing`);
+    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    for (const [k, x] of Object.entries(v)) {
+      if (props[k]) errs.push(...validate(props[k], x, `${path}.${k}`));
+      else if (schema.additionalProperties === false) errs.push(`${path}.${k}: not in the schema`);
+    }
+  } else if (t === 'array') {
+    if (!Array.isArray(value)) return [...errs, `${path}: not an array`];
+    value.forEach((x, i) => errs.push(...validate(schema.items as Schema, x, `${path}[${i}]`)));
+  } else if (t === 'string' && typeof value !== 'string') errs.push(`${path}: not a string`);
+  else if (t === 'integer' && (!Number.isInteger(value) || (typeof schema.minimum === 'number' && (value as number) < schema.minimum))) errs.push(`${path}: not a non-negative integer`);
+  else if (t === 'boolean' && typeof value !== 'boolean') errs.push(`${path}: not a boolean`);
+  return errs;
+}
+
+const FIXTURES = ['image-not-found', 'quota-exceeded', 'unschedulable-cpu', 'healthy', 'progressing', 'mixed-pull-and-deadline', 'superseded', 'paused'];
+
+describe('-o json', () => {
+  it.each(FIXTURES)('%s matches the documented schema, with and without --events', (name) => {
+    const { snapshot, now } = loadFixture(name);
+    const d = diagnose(snapshot, now);
+    for (const withEvents of [false, true]) {
+      const doc = JSON.parse(diagnosisJson(d, withEvents)) as Record<string, unknown>;
+      expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, doc)).toEqual([]);
+      expect('events' in doc).toBe(withEvents);
+      expect(doc.exitCode).toBe(exitCodeOf(d.verdict));
+    }
+  });
+
+  it('the validator catches a document that breaks the schema', () => {
+    const { snapshot, now } = loadFixture('healthy');
+    const doc = JSON.parse(diagnosisJson(diagnose(snapshot, now), false)) as Record<string, unknown>;
+    delete (doc.replicas as Record<string, unknown>).desired;
+    doc.extra = 1;
+    expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, doc)).toEqual(['$.replicas.desired: missing', '$.extra: not in the schema']);
+  });
+
+  it('exit code is 1 only when problems were found', () => {
+    expect([Verdict.Healthy, Verdict.Progressing, Verdict.Problems].map(exitCodeOf)).toEqual([0, 0, 1]);
+  });
+});
+
+describe('text', () => {
+  it('leads with the root cause, then the evidence once for all pods, then the next commands', () => {
+    const { snapshot, now } = loadFixture('image-not-found');
+    const text = diagnosisText(diagnose(snapshot, now), { color: false, events: false, now });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Deployment shop/web  revision 1  new ReplicaSet web-7d4f8b9c6  deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10');
+    expect(lines[1]).toBe('Replicas: 3 desired, 3 updated, 0 ready, 0 available, 0 old');
+    expect(lines[2]).toBe('Verdict: 1 problem found');
+    expect(text).toContain('✖ ImagePullFailed  3/3 new pods: ImagePullBackOff (manifest unknown)');
+    expect(text).toMatch(/Warning Failed ×15 on 3 pods \(first 9m57s ago, last 2m49s ago\)/);
+    expect(text.match(/Failed to pull image "docker\.io\/acme\/web:v2"/g)).toHaveLength(1);
+    expect(text).toContain('kubectl describe pod web-7d4f8b9c6-9qv7d -n shop');
+    expect(text).not.toContain('\x1b[');
+  });
+
+  it('colours only when asked', () => {
+    const { snapshot, now } = loadFixture('crashloop');
+    const d = diagnose(snapshot, now);
+    expect(diagnosisText(d, { color: true, events: false, now })).toContain('\x1b[31m✖ CrashLoop\x1b[0m');
+    expect(diagnosisText(d, { color: false, events: false, now })).not.toContain('\x1b[');
+  });
+
+  it('says healthy plainly', () => {
+    const { snapshot, now } = loadFixture('healthy');
+    const text = diagnosisText(diagnose(snapshot, now), { color: false, events: false, now });
+    expect(text).toContain('Verdict: healthy');
+    expect(text).toContain('✓ Healthy  successfully rolled out: 3/3 pods available on revision 2');
+  });
+
+  it('appends the event timeline with --events, oldest first', () => {
+    const { snapshot, now } = loadFixture('quota-exceeded');
+    const text = diagnosisText(diagnose(snapshot, now), { color: false, events: true, now });
+    const tl = text.slice(text.indexOf('Events (oldest first):'));
+    const rows = tl.split('\n').slice(2).filter(Boolean);
+    expect(tl.split('\n')[1]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+    expect(rows[0]).toMatch(/Normal\s+ScalingReplicaSet\s+Deployment\/web\s+Scaled up replica set web-7d4f8b9c6 from 0 to 1/);
+    expect(rows[1]).toMatch(/Warning\s+FailedCreate ×18\s+ReplicaSet\/web-7d4f8b9c6\s+Error creating: pods "web-7d4f8b9c6-8xk2q" is forbidden: exceeded quota/);
+  });
+
+  it('says so when there are no events', () => {
+    expect(timelineText([], new Date())).toMatch(/^No events/);
+  });
+});
