@@ -116,5 +116,6 @@ export function pointer(at: Segments): string {
 /** How a knob's value reads in warnings: 25%, 1, unset. */
 export function show(v: JsonValue | undefined): string {
   if (v === undefined) return 'unset';
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  // A string of digits is quoted, so "1" -> 1 does not read as a no-op.
+  return typeof v === 'string' && !/^[0-9]+$/.test(v) ? v : JSON.stringify(v);
 }

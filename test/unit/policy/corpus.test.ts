@@ -1,0 +1,196 @@
+// Every manifest of ../shared/corpus/deployments (35 real Deployments from public projects):
+// the patched result satisfies the policy, keeps every user field, and is idempotent, on the
+// offline path (manifests as written, not API-server defaulted) and on the webhook path.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fjp from 'fast-json-patch';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { applyPatch, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
+import { mutate } from './fixtures.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
+const present = existsSync(corpusDir);
+const required = process.env.PAAS_REQUIRE_CORPUS === '1';
+const files = present ? readdirSync(corpusDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+const load = (f: string) => parse(readFileSync(resolve(corpusDir, f), 'utf8')) as JsonObject;
+const byPrefix = (n: string) => load(files.find((f) => f.startsWith(`${n}-`)) as string);
+
+if (!present) console.warn(`corpus suite skipped: ${corpusDir} is absent (set PAAS_REQUIRE_CORPUS=1 to make that a failure)`);
+
+describe('the corpus is present when CI requires it', () => {
+  it('finds the 35 manifests, or is not required to', () => {
+    if (required) expect(files).toHaveLength(35);
+    else expect(present ? files.length : 0).toBe(present ? 35 : 0);
+  });
+});
+
+/** Every leaf (scalar, empty object, empty array) with its JSON Pointer. */
+function leaves(v: JsonValue, path = ''): [string, JsonValue][] {
+  if (Array.isArray(v)) return v.length === 0 ? [[path, v]] : v.flatMap((x, i) => leaves(x, `${path}/${i}`));
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return [[path, v]];
+    return keys.flatMap((k) => leaves(v[k] as JsonValue, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  }
+  return [[path, v]];
+}
+const get = (doc: JsonValue, pointer: string): JsonValue | undefined => {
+  let cur: JsonValue | undefined = doc;
+  for (const t of pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, JsonValue>)[t];
+  }
+  return cur;
+};
+
+/** Fields the policy owns and may replace: strategy, deadline and grace period. */
+const OWNED = [/^\/spec\/strategy\/(type|rollingUpdate)(\/|$)/, /^\/spec\/progressDeadlineSeconds$/, /^\/spec\/template\/spec\/terminationGracePeriodSeconds$/];
+
+/** The policy, checked independently of the engine; unset fields read as the API defaults. */
+function policyGaps(d: JsonObject): string[] {
+  const gaps: string[] = [];
+  const strategy = get(d, '/spec/strategy') as JsonObject | undefined;
+  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') gaps.push('strategy type');
+  if ((get(d, '/spec/strategy/rollingUpdate/maxSurge') ?? '25%') !== 1) gaps.push('maxSurge');
+  if ((get(d, '/spec/strategy/rollingUpdate/maxUnavailable') ?? '25%') !== 0) gaps.push('maxUnavailable');
+  if ((get(d, '/spec/progressDeadlineSeconds') ?? 600) !== 600) gaps.push('progressDeadlineSeconds');
+  if (((get(d, '/spec/template/spec/terminationGracePeriodSeconds') ?? 30) as number) < 30) gaps.push('grace period');
+  const pod = get(d, '/spec/template/spec') as JsonObject;
+  const regular = (pod.containers ?? []) as JsonObject[];
+  const sidecars = ((pod.initContainers ?? []) as JsonObject[]).filter((c) => c.restartPolicy === 'Always');
+  for (const c of [...regular, ...sidecars]) if (!(c.lifecycle as JsonObject | undefined)?.preStop) gaps.push(`preStop ${String(c.name)}`);
+  for (const c of regular) {
+    const tcp = ((c.ports ?? []) as JsonObject[]).some((p) => (p.protocol ?? 'TCP') === 'TCP');
+    if (tcp && !c.readinessProbe) gaps.push(`readiness ${String(c.name)}`);
+  }
+  return gaps;
+}
+
+describe.skipIf(!present)('corpus: the offline path (policy apply)', () => {
+  it.each(files)('%s: satisfies the policy, keeps every user field, is idempotent', (file) => {
+    const original = load(file);
+    const r = mutate(original);
+    const out = applyPatch(original, r.patch);
+    // An independent RFC 6902 implementation agrees on the result.
+    expect(fjp.applyPatch(structuredClone(original), structuredClone(r.patch) as fjp.Operation[], true, false).newDocument).toEqual(out);
+    if (original.apiVersion !== 'apps/v1') {
+      expect(r).toEqual({ patch: [], warnings: [], changes: [], skipped: expect.stringContaining('not an apps/v1 Deployment') });
+      return;
+    }
+    expect(policyGaps(out)).toEqual([]);
+    for (const [pointer, value] of leaves(original)) {
+      if (OWNED.some((re) => re.test(pointer))) continue;
+      const kept = get(out, pointer);
+      // An empty map the policy fills ("strategy: {}") is kept as a map; any other leaf is equal.
+      if (isEmptyObject(value)) expect(typeof kept === 'object' && kept !== null && !Array.isArray(kept), `${file}: ${pointer}`).toBe(true);
+      else expect(kept, `${file}: ${pointer}`).toEqual(value);
+    }
+    expect(r.patch.every((op: PatchOp) => op.op !== 'remove')).toBe(true);
+    expect(mutate(out).patch).toEqual([]);
+    expect(r.warnings.length).toBeGreaterThanOrEqual(r.patch.length > 0 ? 1 : 0);
+  });
+});
+
+const isEmptyObject = (v: JsonValue) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
+describe.skipIf(!present)('corpus: the webhook path (CREATE, then re-apply)', () => {
+  it.each(files.filter((f) => !f.startsWith('02-')))('%s: stamps one id; re-applying the manifest keeps it', (file) => {
+    const original = load(file);
+    const created = applyPatch(original, mutate(original, { stampId: true }).patch);
+    expect(get(created, '/spec/template/metadata/labels/paas.io~1deploy-id')).toBe('id-1');
+    expect(mutate(created, { stampId: true }).patch).toEqual([]);
+    const reapply = mutate(original, { stampId: true, old: created });
+    expect(get(applyPatch(original, reapply.patch), '/spec/template/metadata/labels/paas.io~1deploy-id')).toBe('id-1');
+    expect(reapply.warnings).toContain('paas: deploy-id id-1 kept: pod template unchanged');
+  });
+});
+
+describe.skipIf(!present)('corpus: edge cases', () => {
+  const out = (n: string, stampId = false) => {
+    const d = byPrefix(n);
+    return { d, r: mutate(d, { stampId }), o: applyPatch(d, mutate(d, { stampId }).patch) };
+  };
+
+  it('03: Recreate becomes RollingUpdate, with advice on its PVC and hostPort', () => {
+    const { r, o } = out('03');
+    expect(get(o, '/spec/strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(r.warnings.some((w) => w.includes('PVC minio-pv-claim'))).toBe(true);
+    expect(r.warnings.some((w) => w.includes('node port 9000 (hostPort)'))).toBe(true);
+  });
+
+  it('19: Recreate with rollingUpdate: null gets rollingUpdate', () => {
+    expect(get(out('19').o, '/spec/strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  it.each(['12', '13'])('%s: no template metadata: the webhook creates it with the label', (n) => {
+    expect(out(n, true).r.patch).toContainEqual({ op: 'add', path: '/spec/template/metadata', value: { labels: { 'paas.io/deploy-id': 'id-1' } } });
+  });
+
+  it.each([
+    ['10', 0],
+    ['11', 0],
+    ['20', 0],
+    ['23', 0],
+    ['23', 1],
+  ])("%s: the user's preStop on container %i is untouched", (n, i) => {
+    const { d, o } = out(n);
+    expect(get(o, `/spec/template/spec/containers/${i}/lifecycle`)).toEqual(get(d, `/spec/template/spec/containers/${i}/lifecycle`));
+  });
+
+  it('11: grace period 0 with a preStop is raised to 30', () => {
+    expect(get(out('11').o, '/spec/template/spec/terminationGracePeriodSeconds')).toBe(30);
+  });
+
+  it('22: every container of the injected pod gets preStop, istio-init does not', () => {
+    const { o } = out('22');
+    const pod = get(o, '/spec/template/spec') as { containers: JsonObject[]; initContainers: JsonObject[] };
+    expect(pod.containers.map((c) => (c.lifecycle as JsonObject).preStop)).toEqual(pod.containers.map(() => ({ sleep: { seconds: 5 } })));
+    expect(pod.initContainers[0]!.lifecycle).toBeUndefined();
+  });
+
+  it('25: the native sidecar gets preStop too', () => {
+    const { r } = out('25');
+    expect(r.warnings).toContain('paas: preStop sleep 5 added to sidecar logshipper');
+  });
+
+  it("26: the sidecar's own preStop exec stays", () => {
+    const { d, o } = out('26');
+    expect(get(o, '/spec/template/spec/initContainers/0/lifecycle')).toEqual(get(d, '/spec/template/spec/initContainers/0/lifecycle'));
+  });
+
+  it('27: the existing preStop sleep 30 and grace period 130 stay', () => {
+    const { o } = out('27');
+    expect(get(o, '/spec/template/spec/containers/0/lifecycle/preStop')).toEqual({ sleep: { seconds: 30 } });
+    expect(get(o, '/spec/template/spec/terminationGracePeriodSeconds')).toBe(130);
+  });
+
+  it('28: hostNetwork with a bound port is applied, with a warning about the surge pod', () => {
+    const { r, o } = out('28');
+    expect(get(o, '/spec/strategy/rollingUpdate')).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(r.warnings).toContain(
+      'paas: node port 5473 (hostNetwork) + maxUnavailable 0: the surge pod needs a free node; else set paas.io/max-unavailable',
+    );
+  });
+
+  it('29: hostNetwork without declared ports gets no node-port warning', () => {
+    expect(out('29').r.warnings.some((w) => w.includes('node port'))).toBe(false);
+  });
+
+  it('30: already 1/0 with a readiness probe: only preStop (and the id) change', () => {
+    expect(out('30', true).r.changes).toEqual(['prestop', 'deploy-id']);
+  });
+
+  it('33: replicas 0 stays 0', () => {
+    expect(get(out('33').o, '/spec/replicas')).toBe(0);
+  });
+
+  it('35: the live object keeps status, resourceVersion and last-applied-configuration', () => {
+    const { d, o, r } = out('35');
+    expect(o.status).toEqual(d.status);
+    expect(get(o, '/metadata')).toEqual(get(d, '/metadata'));
+    expect(r.patch.some((op) => op.path.startsWith('/status') || op.path.startsWith('/metadata'))).toBe(false);
+  });
+});

@@ -1,0 +1,41 @@
+// Builders of small Deployments for the policy's table-driven tests, and a runner with fixed ids.
+import { DEFAULT_CONFIG, mutateDeployment, type JsonObject, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
+
+/** A compliant-by-default-API apps/v1 Deployment with one container; `over` is merged into it. */
+export function deployment(over: { spec?: JsonObject; metadata?: JsonObject; podSpec?: JsonObject; containers?: JsonObject[] } = {}): JsonObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop', ...over.metadata },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: over.containers ?? [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 8080 }] }],
+          ...over.podSpec,
+        },
+      },
+      ...over.spec,
+    },
+  };
+}
+
+/** The policy with some knobs changed. */
+export function policy(over: Partial<Policy> = {}): Policy {
+  return { ...DEFAULT_CONFIG.deploy, ...over };
+}
+
+/** mutateDeployment with ids id-1, id-2, ... and native sleep unless told otherwise. */
+export function mutate(object: JsonObject, opts: { old?: JsonObject | null; policy?: Policy; nativeSleep?: boolean; stampId?: boolean } = {}): MutateResult {
+  let n = 0;
+  return mutateDeployment({
+    object,
+    oldObject: opts.old ?? null,
+    policy: opts.policy ?? policy(),
+    facts: { nativeSleep: opts.nativeSleep ?? true },
+    newId: () => `id-${++n}`,
+    stampId: opts.stampId ?? false,
+  });
+}
