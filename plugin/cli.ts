@@ -28,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
       'diagnose <deployment>',
       'Name the cause of a stuck rollout, with evidence and next commands',
       async (y) => (await import('./commands/diagnose.js')).builder(y, (c) => (code = c)),
+      async (argv) => (await import('./commands/diagnose.js')).handler(argv as never, (c) => (code = c)),
     )
     .demandCommand(1, 'Name a command: policy, rollout or diagnose')
     .strict()

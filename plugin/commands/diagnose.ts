@@ -1,9 +1,111 @@
-// `kubectl paas diagnose`: placeholder until its issue lands.
+// `kubectl paas diagnose <deployment>`: parse → validate → run. Flags become DiagnoseOptions here
+// (a bad value is a usage error naming the flag); runDiagnose gathers (plugin/diagnose/gather.ts),
+// judges (the pure diagnose()) and prints.
 import type { Argv } from 'yargs';
-import { CliError } from '../lib/errors.js';
+import { CliError, EXIT } from '../lib/errors.js';
+import type { Kube } from '../kube/client.js';
+import type { Rest } from '../kube/rest.js';
+
+export const EXIT_CODES = `Exit codes:
+  0  healthy, or rolling out normally
+  1  problems found (the findings say which)
+  5  deployment not found, bad flag, or the cluster could not be reached`;
+
+interface DiagnoseArgs {
+  deployment: string;
+  events?: boolean;
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  output?: string;
+  color?: boolean;
+}
+
+/** What runDiagnose needs, decided from the flags. */
+export interface DiagnoseOptions {
+  name: string;
+  output: 'text' | 'json' | 'yaml';
+  events: boolean;
+  color: boolean;
+}
+
+/** The edges runDiagnose talks to; the real ones by default. */
+export interface DiagnoseDeps {
+  connect(): Promise<{ kube: Kube; rest: Rest }>;
+  describeError(err: unknown, kube: Kube, what: string): CliError;
+  out: { write(s: string): unknown };
+  now(): Date;
+}
 
 export function builder(y: Argv, _setCode: (code: number) => void): Argv {
-  return y.check(() => {
-    throw new CliError('kubectl paas diagnose is not built yet');
-  });
+  return y
+    .usage('kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace\'s quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.')
+    .positional('deployment', { type: 'string', describe: 'Deployment name (or deployment/NAME)' })
+    .option('events', { type: 'boolean', default: false, describe: 'Also print every event of the rollout as a timeline (in -o json: an "events" array)' })
+    .example('kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?')
+    .example('kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code')
+    .example('kubectl paas diagnose web --events', 'The findings, then the rollout\'s events oldest first')
+    .epilogue(EXIT_CODES);
+}
+
+/** The command's handler (registered in cli.ts). */
+export async function handler(argv: DiagnoseArgs, setCode: (code: number) => void): Promise<void> {
+  const [{ parseOutputFormat }, { colorEnabled }, { loadKube, describeKubeError }, { createRest }] = await Promise.all([
+    import('../lib/output.js'),
+    import('../lib/term.js'),
+    import('../kube/client.js'),
+    import('../kube/rest.js'),
+  ]);
+  const usage = (msg: string) => new CliError(`${msg}\nSee 'kubectl paas diagnose --help'.`, EXIT.usage);
+  let output: DiagnoseOptions['output'];
+  try {
+    output = parseOutputFormat(argv.output);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const name = String(argv.deployment ?? '').replace(/^(deployments?|deploy)(\.apps)?\//, '');
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) throw usage(`invalid deployment name "${argv.deployment}"`);
+  const code = await runDiagnose(
+    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }) },
+    {
+      async connect() {
+        const kube = await loadKube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
+        try {
+          return { kube, rest: await createRest(kube) };
+        } catch (err) {
+          throw describeKubeError(err, kube, 'credentials');
+        }
+      },
+      describeError: describeKubeError,
+      out: process.stdout,
+      now: () => new Date(),
+    },
+  );
+  setCode(code);
+}
+
+/** Gathers, diagnoses and prints; returns the exit code (0 healthy/progressing, 1 problems). */
+export async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Promise<number> {
+  const [{ gather }, { diagnose }, print] = await Promise.all([
+    import('../diagnose/gather.js'),
+    import('../diagnose/analyse.js'),
+    import('../diagnose/print.js'),
+  ]);
+  const { kube, rest } = await deps.connect();
+  let snapshot;
+  try {
+    snapshot = await gather(rest, kube.namespace, opts.name);
+  } catch (err) {
+    throw deps.describeError(err, kube, `deployment "${opts.name}"`);
+  } finally {
+    rest.close();
+  }
+  const now = deps.now();
+  const d = diagnose(snapshot, now);
+  if (opts.output === 'json') deps.out.write(print.diagnosisJson(d, opts.events));
+  else if (opts.output === 'yaml') {
+    const { stringify } = await import('yaml');
+    deps.out.write(stringify(JSON.parse(print.diagnosisJson(d, opts.events))));
+  } else deps.out.write(print.diagnosisText(d, { color: opts.color, events: opts.events, now }));
+  return print.exitCodeOf(d.verdict);
 }

@@ -2,7 +2,8 @@
 // its ReplicaSets, pods, events, quotas (and nodes) to findings, most likely root cause first.
 // No client, no clock: `now` is passed in.
 import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../rollout/replica-sets.js';
-import type { Container, Deployment, LabelSelector, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
+import { selectorString } from '../rollout/selector.js';
+import type { Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
 import { Code, Severity, Verdict, compareFindings, type Evidence, type Finding } from './findings.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
 import {
@@ -96,20 +97,6 @@ function undoCommand(ctx: Ctx): string {
 
 function describePod(ctx: Ctx, pod: string): string {
   return `kubectl describe pod ${pod} ${nsFlag(ctx)}`;
-}
-
-/** A label selector as the API's ?labelSelector= wants it. */
-export function selectorString(sel: LabelSelector | undefined): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of sel?.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
 }
 
 function containerSpec(dep: Deployment, name: string | undefined, init = false): Container | undefined {
@@ -733,7 +720,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     eventsOf,
     newPodNames: newPods.map((p) => p.metadata.name),
     ...(deployId ? { deployId } : {}),
-    selector: selectorString(dep.spec?.selector),
+    selector: selectorString(dep.spec?.selector) ?? '',
     quotas: s.quotas,
   };
 

@@ -3,6 +3,7 @@
 import { Severity, Verdict, type Finding } from './findings.js';
 import { formatSeconds, type Diagnosis, type TimelineEntry } from './analyse.js';
 import { time } from './events.js';
+import { paint, type Paint } from '../lib/term.js';
 
 /** The apiVersion/kind of the -o json document; bumped only on incompatible changes. */
 export const DIAGNOSIS_API_VERSION = 'paas.io/v1';
@@ -18,11 +19,6 @@ export interface TextOptions {
   now: Date;
 }
 
-const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
-
-function painter(color: boolean) {
-  return (style: keyof typeof ANSI, s: string) => (color ? `${ANSI[style]}${s}${ANSI.reset}` : s);
-}
 
 /** "12s ago", "4m3s ago"; empty when the time is unknown. */
 export function ago(t: string | undefined, now: Date): string {
@@ -33,12 +29,12 @@ export function ago(t: string | undefined, now: Date): string {
 
 const MARK: Record<Severity, string> = { error: '✖', warning: '!', info: '✓' };
 
-function findingText(f: Finding, o: TextOptions, paint: ReturnType<typeof painter>): string[] {
-  const style = f.severity === Severity.Error ? 'red' : f.severity === Severity.Warning ? 'yellow' : 'green';
-  const lines = [`${paint(style, `${MARK[f.severity]} ${f.code}`)}  ${paint('bold', f.summary)}`];
+function findingText(f: Finding, o: TextOptions, p: Paint): string[] {
+  const style = f.severity === Severity.Error ? p.red : f.severity === Severity.Warning ? p.yellow : p.green;
+  const lines = [`${style(`${MARK[f.severity]} ${f.code}`)}  ${p.bold(f.summary)}`];
   if (f.explanation) lines.push(`    ${f.explanation}`);
   if (f.evidence.length > 0) {
-    lines.push(`    ${paint('dim', 'Evidence:')}`);
+    lines.push(`    ${p.dim('Evidence:')}`);
     for (const e of f.evidence.slice(0, 6)) {
       const on = e.objects.length > 1 ? `${e.objects.length} ${e.kind.toLowerCase()}s` : `${e.kind}/${e.objects[0]}`;
       const when = [e.firstSeen ? `first ${ago(e.firstSeen, o.now)}` : '', e.lastSeen ? `last ${ago(e.lastSeen, o.now)}` : ''].filter(Boolean).join(', ');
@@ -49,31 +45,31 @@ function findingText(f: Finding, o: TextOptions, paint: ReturnType<typeof painte
   }
   if (f.pods.length > 0) {
     const shown = f.pods.slice(0, 5).join(', ');
-    lines.push(`    ${paint('dim', 'Pods:')} ${shown}${f.pods.length > 5 ? `, … (${f.pods.length} in all)` : ''}`);
+    lines.push(`    ${p.dim('Pods:')} ${shown}${f.pods.length > 5 ? `, … (${f.pods.length} in all)` : ''}`);
   }
   if (f.suggestions.length > 0) {
-    lines.push(`    ${paint('dim', 'Next:')}`);
-    for (const s of f.suggestions) lines.push(`      ${paint('cyan', s)}`);
+    lines.push(`    ${p.dim('Next:')}`);
+    for (const s of f.suggestions) lines.push(`      ${p.cyan(s)}`);
   }
   return lines;
 }
 
 /** The --events timeline, oldest first: last seen, type, reason (×count), object, message. */
 export function timelineText(entries: readonly TimelineEntry[], now: Date, color = false): string {
-  const paint = painter(color);
+  const p = paint(color);
   if (entries.length === 0) return 'No events (the API server keeps them for one hour by default).\n';
   const rows = entries.map((e) => [ago(e.lastSeen ?? e.firstSeen, now) || '-', e.type, `${e.reason}${e.count > 1 ? ` ×${e.count}` : ''}`, e.object, e.message]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT'][i]!.length));
   const fmt = (r: string[], warn = false) => {
     const line = r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ');
-    return warn ? paint('yellow', line) : line;
+    return warn ? p.yellow(line) : line;
   };
   return [fmt(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']), ...rows.map((r) => fmt(r, r[1] === 'Warning'))].join('\n') + '\n';
 }
 
 /** The human report: header, verdict, findings (root cause first), then optionally the timeline. */
 export function diagnosisText(d: Diagnosis, o: TextOptions): string {
-  const paint = painter(o.color);
+  const p = paint(o.color);
   const dep = d.deployment;
   const head = [`Deployment ${dep.namespace}/${dep.name}`];
   if (dep.revision !== undefined) head.push(`revision ${dep.revision}`);
@@ -82,17 +78,17 @@ export function diagnosisText(d: Diagnosis, o: TextOptions): string {
   const r = d.replicas;
   const problems = d.findings.filter((f) => f.severity !== Severity.Info).length;
   const verdict =
-    d.verdict === Verdict.Problems ? paint('red', `${problems} problem${problems === 1 ? '' : 's'} found`)
-    : d.verdict === Verdict.Healthy ? paint('green', 'healthy')
-    : paint('green', 'progressing');
+    d.verdict === Verdict.Problems ? p.red(`${problems} problem${problems === 1 ? '' : 's'} found`)
+    : d.verdict === Verdict.Healthy ? p.green('healthy')
+    : p.green('progressing');
   const lines = [
-    paint('bold', head.join('  ')),
+    p.bold(head.join('  ')),
     `Replicas: ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.old} old`,
     `Verdict: ${verdict}`,
     '',
   ];
-  for (const f of d.findings) lines.push(...findingText(f, o, paint), '');
-  for (const n of d.notes) lines.push(paint('dim', `Note: ${n}`));
+  for (const f of d.findings) lines.push(...findingText(f, o, p), '');
+  for (const n of d.notes) lines.push(p.dim(`Note: ${n}`));
   let out = lines.join('\n').replace(/\n+$/, '\n');
   if (o.events) out += `\nEvents (oldest first):\n${timelineText(d.timeline, o.now, o.color)}`;
   return out;

@@ -75,7 +75,7 @@ describe('text', () => {
   it('colours only when asked', () => {
     const { snapshot, now } = loadFixture('crashloop');
     const d = diagnose(snapshot, now);
-    expect(diagnosisText(d, { color: true, events: false, now })).toContain('\x1b[31m✖ CrashLoop\x1b[0m');
+    expect(diagnosisText(d, { color: true, events: false, now })).toContain('\x1b[31m✖ CrashLoop\x1b[39m');
     expect(diagnosisText(d, { color: false, events: false, now })).not.toContain('\x1b[');
   });
 

@@ -1,0 +1,125 @@
+// The edge of diagnose: reads from the API server exactly what concerns one Deployment, always
+// filtered on the server (label selectors, event field selectors by involved object uid), never
+// all events or pods of a namespace. The result is a plain Snapshot for the pure analysis.
+import type { Rest } from '../kube/rest.js';
+import { splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
+import { selectorString } from '../rollout/selector.js';
+import type { Deployment, KubeEvent, Node, Pod, ReplicaSet, ResourceQuota, Snapshot } from './model.js';
+
+/** How much the gathering may read; the defaults keep a 5,000-pod Deployment cheap. */
+export interface GatherLimits {
+  /** Pods whose events are read, the not-ready and restarting ones first. */
+  podEventQueries: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Page size of list requests. */
+  pageSize: number;
+}
+
+export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 40, concurrency: 8, pageSize: 500 };
+
+interface List<T> {
+  items?: T[];
+  metadata?: { continue?: string };
+}
+
+/** Every page of a list (limit/continue), so a large namespace never comes back in one body. */
+async function listAll<T>(rest: Rest, path: string, query: Record<string, string | undefined>, pageSize: number): Promise<T[]> {
+  const out: T[] = [];
+  let cont: string | undefined;
+  do {
+    const page = await rest.get<List<T>>(path, { ...query, limit: String(pageSize), continue: cont });
+    out.push(...(page.items ?? []));
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
+  return out;
+}
+
+/** Runs fn over items with at most `n` in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: number): Promise<KubeEvent[]> {
+  if (!uid) return Promise.resolve([]);
+  return listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, { fieldSelector: `involvedObject.uid=${uid}` }, pageSize);
+}
+
+function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
+  return (p.metadata.ownerReferences ?? []).some((o) => o.controller && uids.has(o.uid));
+}
+
+/** A pod worth reading events of: not Ready, restarting, or on its way out. */
+function needsEvents(p: Pod): boolean {
+  if (p.metadata.deletionTimestamp) return true;
+  const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const restarts = (p.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) > 0);
+  return !ready || restarts;
+}
+
+/**
+ * Reads the snapshot of one Deployment: the Deployment, its ReplicaSets, their pods, the events of
+ * all of them, the namespace's ResourceQuotas, and the nodes only when a pod failed to schedule.
+ * API errors propagate (HttpError with the status) for the caller to describe.
+ */
+export async function gather(rest: Rest, ns: string, name: string, limits: GatherLimits = DEFAULT_LIMITS): Promise<Snapshot> {
+  const deployment = await rest.get<Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+  const selector = selectorString(deployment.spec?.selector);
+  const [rsList, quotas, depEvents] = await Promise.all([
+    listAll<ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: selector }, limits.pageSize),
+    listAll<ResourceQuota>(rest, `/api/v1/namespaces/${ns}/resourcequotas`, {}, limits.pageSize),
+    eventsOf(rest, ns, deployment.metadata.uid, limits.pageSize),
+  ]);
+  const replicaSets = ownedReplicaSets(deployment as never, rsList as never) as unknown as ReplicaSet[];
+  const split = splitReplicaSets(deployment as never, replicaSets as never);
+  const newRS = replicaSets.find((r) => r === (split.newRS as unknown));
+  const oldWithPods = replicaSets.filter((r) => r !== newRS && ((r.status?.replicas ?? 0) > 0 || (r.spec?.replicas ?? 0) > 0));
+  const hash = newRS?.metadata.labels?.[POD_TEMPLATE_HASH];
+  const podsPath = `/api/v1/namespaces/${ns}/pods`;
+  const withSel = (extra: string) => [selector, extra].filter(Boolean).join(',');
+
+  // The new ReplicaSet's pods by its pod-template-hash; old pods only when old ReplicaSets still
+  // have some (the ones stuck terminating, or those of a superseded rollout).
+  const [newPods, oldPods] = await Promise.all([
+    newRS && hash ? listAll<Pod>(rest, podsPath, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, limits.pageSize) : Promise.resolve([] as Pod[]),
+    oldWithPods.length > 0 || !hash
+      ? listAll<Pod>(rest, podsPath, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, limits.pageSize)
+      : Promise.resolve([] as Pod[]),
+  ]);
+  const rsUids = new Set(replicaSets.map((r) => r.metadata.uid).filter((u): u is string => !!u));
+  const pods = [...newPods, ...oldPods].filter((p) => controlledByAny(p, rsUids));
+
+  // Events: the new ReplicaSet, old ones still holding pods, and the pods that are not fine.
+  const candidates = [
+    ...newPods.filter(needsEvents),
+    ...oldPods.filter((p) => p.metadata.deletionTimestamp),
+    ...(newPods.length <= limits.podEventQueries ? newPods.filter((p) => !needsEvents(p)) : []),
+  ].filter((p, i, a) => a.indexOf(p) === i && controlledByAny(p, rsUids));
+  const chosen = candidates.slice(0, limits.podEventQueries);
+  const objects = [...(newRS ? [newRS.metadata.uid] : []), ...oldWithPods.map((r) => r.metadata.uid), ...chosen.map((p) => p.metadata.uid)];
+  const lists = await mapLimit(objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
+  const events = [...depEvents, ...lists.flat()];
+
+  const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
+  const nodes = unschedulable ? await listAll<Node>(rest, '/api/v1/nodes', {}, limits.pageSize) : undefined;
+
+  const needing = newPods.filter(needsEvents).length + oldPods.filter((p) => p.metadata.deletionTimestamp).length;
+  return {
+    deployment,
+    replicaSets,
+    pods,
+    events,
+    quotas,
+    ...(nodes ? { nodes } : {}),
+    ...(needing > chosen.length ? { limits: { podsWithEvents: chosen.length, podsTotal: needing } } : {}),
+  };
+}
