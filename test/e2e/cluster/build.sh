@@ -27,6 +27,7 @@ need=()
 for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
   [ -x "$out/$b" ] || need+=("$b")
 done
+[ -f "$out/kwok-stage-crd.yaml" ] || need+=(kwok-stage-crd.yaml)
 if [ ${#need[@]} -eq 0 ]; then
   echo "cluster-bin: cached in ${out#$root/}"
   exit 0
@@ -101,8 +102,18 @@ build_tool() { # name module version pkg
   mv "$out/$name.tmp" "$out/$name"
 }
 
+# kwok's Stage CRD (kwok runs with --enable-crds=Stage), shipped next to the binaries.
+ship_stage_crd() {
+  [ -f "$out/kwok-stage-crd.yaml" ] && return 0
+  local dir
+  dir=$(cd "$work" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  cp "$dir/kustomize/crd/bases/kwok.x-k8s.io_stages.yaml" "$out/kwok-stage-crd.yaml.tmp"
+  mv "$out/kwok-stage-crd.yaml.tmp" "$out/kwok-stage-crd.yaml"
+}
+
 build_tool etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
 build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 build_k8s
+ship_stage_crd
 
 log "built ${need[*]} in $(( $(date +%s) - start ))s into ${out#$root/}"

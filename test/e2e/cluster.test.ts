@@ -1,0 +1,443 @@
+// The local control plane itself: a real kube-apiserver, kube-controller-manager and
+// kube-scheduler with kwok nodes, behaving as the webhook and the plugin expect.
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apply,
+  binDir,
+  getJson,
+  kubeClient,
+  kubectl,
+  kubectlOk,
+  listJson,
+  MissingConfigMap,
+  newNamespace,
+  Scenario,
+  ScenarioLabel,
+  waitFor,
+} from './lib/cluster.js';
+import { DEFAULT_K8S_VERSION } from './cluster/control-plane.js';
+
+type Obj = Record<string, any>;
+
+function deployment(name: string, opts: { replicas?: number; labels?: Record<string, string>; image?: string; extra?: Obj } = {}): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas: opts.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, ...opts.labels } },
+        spec: { containers: [{ name: 'app', image: opts.image ?? 'registry.example/shop/web:1.0' }] },
+      },
+      ...opts.extra,
+    },
+  };
+}
+
+async function rolloutStatus(ns: string, name: string): Promise<void> {
+  await kubectlOk(['rollout', 'status', `deployment/${name}`, '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
+}
+
+async function eventsOf(ns: string, pod: string): Promise<Obj[]> {
+  return listJson('events', ns).then((items) => items.filter((e) => e.involvedObject?.name === pod));
+}
+
+async function onePod(ns: string, app: string): Promise<Obj> {
+  return waitFor(async () => (await listJson('pods', ns, `app=${app}`))[0], { what: `a pod of ${app}` });
+}
+
+describe('the control plane', () => {
+  it('reports /readyz healthy', async () => {
+    const r = await kubectl(['get', '--raw', '/readyz?verbose']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('readyz check passed');
+  });
+
+  it('serves the pinned Kubernetes release', async () => {
+    const version = JSON.parse(await kubectlOk(['get', '--raw', '/version']));
+    expect(version.gitVersion).toBe(process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION);
+    expect(binDir()).toContain(version.gitVersion);
+  });
+
+  it('has three schedulable kwok nodes with 4 CPU, 8Gi and 110 pods each', async () => {
+    const nodes = await listJson('nodes');
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3']);
+    for (const n of nodes) {
+      expect(n.status.allocatable).toMatchObject({ cpu: '4', memory: '8Gi', pods: '110' });
+      expect(n.spec.taints ?? []).toEqual([]);
+      expect(n.status.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('True');
+    }
+  });
+
+  it('answers @kubernetes/client-node through kubeClient()', async () => {
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const nodes = await kubeClient().makeApiClient(CoreV1Api).listNode();
+    expect(nodes.items).toHaveLength(3);
+  });
+});
+
+describe('Deployments on kwok nodes', () => {
+  let ns: string;
+  beforeAll(async () => {
+    ns = await newNamespace('e2e-cluster');
+  });
+
+  it('rolls a Deployment out to Ready pods spread over the nodes', async () => {
+    await apply(deployment('web', { replicas: 3 }), ns);
+    await rolloutStatus(ns, 'web');
+    const pods = await listJson('pods', ns, 'app=web');
+    expect(pods).toHaveLength(3);
+    for (const p of pods) {
+      expect(p.status.phase).toBe('Running');
+      expect(p.spec.nodeName).toMatch(/^kwok-node-\d$/);
+      expect(p.status.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('True');
+      expect(p.status.podIP).toMatch(/^10\.244\./);
+    }
+  });
+
+  it('makes pods with a readiness probe Ready under the default scenario', async () => {
+    const d = deployment('probed');
+    d.spec.template.spec.containers[0].readinessProbe = { httpGet: { path: '/', port: 8080 }, periodSeconds: 5 };
+    await apply(d, ns);
+    await rolloutStatus(ns, 'probed');
+    const dep = await getJson('deployment', 'probed', ns);
+    expect(dep.status.readyReplicas).toBe(1);
+  });
+
+  it('creates a new ReplicaSet for a pod-template change and completes the rollout', async () => {
+    await apply(deployment('shop', { replicas: 3 }), ns);
+    await rolloutStatus(ns, 'shop');
+    const before = await listJson('replicasets', ns, 'app=shop');
+    expect(before).toHaveLength(1);
+
+    await apply(deployment('shop', { replicas: 3, image: 'registry.example/shop/web:2.0' }), ns);
+    await rolloutStatus(ns, 'shop');
+
+    const after = await listJson('replicasets', ns, 'app=shop');
+    expect(after).toHaveLength(2);
+    const current = after.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '2');
+    expect(current?.spec.template.spec.containers[0].image).toBe('registry.example/shop/web:2.0');
+    expect(current?.status.readyReplicas).toBe(3);
+    const old = after.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '1');
+    expect(old?.spec.replicas).toBe(0);
+    // The old pods are gone, not stuck terminating.
+    await waitFor(async () => (await listJson('pods', ns, 'app=shop')).length === 3, { what: 'old shop pods to go away' });
+    const pods = await listJson('pods', ns, 'app=shop');
+    expect(pods.every((p) => p.spec.containers[0].image.endsWith(':2.0'))).toBe(true);
+  });
+
+  it('marks a rollout that cannot progress with ProgressDeadlineExceeded', async () => {
+    await apply(
+      deployment('stuck', { labels: { [ScenarioLabel]: Scenario.NeverReady }, extra: { progressDeadlineSeconds: 3 } }),
+      ns,
+    );
+    const cond = await waitFor(
+      async () => {
+        const d = await getJson('deployment', 'stuck', ns);
+        const c = (d.status?.conditions ?? []).find((x: Obj) => x.type === 'Progressing');
+        return c?.reason === 'ProgressDeadlineExceeded' ? c : undefined;
+      },
+      { what: 'Progressing=False ProgressDeadlineExceeded', timeoutMs: 60_000 },
+    );
+    expect(cond.status).toBe('False');
+    expect(cond.message).toContain('has timed out progressing');
+  });
+
+  it('refuses pods over a ResourceQuota and the ReplicaSet reports it', async () => {
+    const qns = await newNamespace('e2e-quota');
+    await apply({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } }, qns);
+    await waitFor(async () => (await getJson('resourcequota', 'pods', qns)).status?.hard?.pods === '1', {
+      what: 'the quota controller to fill in the quota status',
+    });
+    await apply(deployment('big', { replicas: 2 }), qns);
+    const event = await waitFor(
+      async () => (await listJson('events', qns)).find((e) => e.reason === 'FailedCreate' && e.message.includes('exceeded quota')),
+      { what: 'a FailedCreate event for the quota', timeoutMs: 60_000 },
+    );
+    expect(event.involvedObject.kind).toBe('ReplicaSet');
+    expect(event.message).toContain('forbidden: exceeded quota: pods');
+  });
+});
+
+describe('kwok scenarios (pod label paas.io/kwok-scenario)', () => {
+  let ns: string;
+  beforeAll(async () => {
+    ns = await newNamespace('e2e-scenario');
+  });
+
+  const image = 'registry.example/shop/web:9.9';
+  async function scenarioPod(scenario: string): Promise<Obj> {
+    await apply(deployment(scenario, { labels: { [ScenarioLabel]: scenario }, image }), ns);
+    return onePod(ns, scenario);
+  }
+  async function statusOf(app: string, done: (cs: Obj, pod: Obj) => boolean, what: string): Promise<{ pod: Obj; cs: Obj }> {
+    return waitFor(
+      async () => {
+        const pod = (await listJson('pods', ns, `app=${app}`))[0];
+        const cs = pod?.status?.containerStatuses?.[0];
+        return pod && cs && done(cs, pod) ? { pod, cs } : undefined;
+      },
+      { what },
+    );
+  }
+  async function eventMessages(pod: Obj, minimum: number): Promise<Obj[]> {
+    return waitFor(async () => {
+      const events = await eventsOf(ns, pod.metadata.name);
+      return events.length >= minimum ? events : undefined;
+    }, { what: `${minimum} events of ${pod.metadata.name}` });
+  }
+
+  it('never-ready: Running, never Ready, Unhealthy readiness events', async () => {
+    await scenarioPod(Scenario.NeverReady);
+    const { pod, cs } = await statusOf(Scenario.NeverReady, (c, p) => p.status.phase === 'Running', 'a running pod');
+    expect(cs.ready).toBe(false);
+    expect(cs.state.running).toBeDefined();
+    expect(pod.status.conditions.find((c: Obj) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    const events = await eventMessages(pod, 4);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        source: expect.objectContaining({ component: 'kubelet' }),
+      }),
+    );
+  });
+
+  it('image-not-found: ErrImagePull, then ImagePullBackOff, with Failed and BackOff events', async () => {
+    await scenarioPod(Scenario.ImageNotFound);
+    const { pod, cs } = await statusOf(
+      Scenario.ImageNotFound,
+      (c) => c.state.waiting?.reason === 'ImagePullBackOff',
+      'ImagePullBackOff',
+    );
+    expect(pod.status.phase).toBe('Pending');
+    expect(cs.state.waiting.message).toBe(
+      `Back-off pulling image "${image}": ErrImagePull: rpc error: code = Unknown desc = Error response from daemon: manifest for ${image} not found: manifest unknown: manifest unknown`,
+    );
+    const events = await eventMessages(pod, 5);
+    const byReason = (r: string) => events.filter((e) => e.reason === r).map((e) => e.message);
+    expect(byReason('Pulling')).toEqual([`Pulling image "${image}"`]);
+    expect(byReason('Failed')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^Failed to pull image "${image.replace(/[.]/g, '\\.')}": .*manifest unknown$`)),
+        'Error: ErrImagePull',
+        'Error: ImagePullBackOff',
+      ]),
+    );
+    expect(byReason('BackOff')).toEqual([`Back-off pulling image "${image}"`]);
+  });
+
+  it.each([
+    { scenario: Scenario.CrashLoop, reason: 'Error', exitCode: 1 },
+    { scenario: Scenario.OOMKilled, reason: 'OOMKilled', exitCode: 137 },
+  ])('$scenario: CrashLoopBackOff with lastState terminated $reason ($exitCode)', async ({ scenario, reason, exitCode }) => {
+    await scenarioPod(scenario);
+    const { pod, cs } = await statusOf(scenario, (c) => c.state.waiting?.reason === 'CrashLoopBackOff', 'CrashLoopBackOff');
+    expect(cs.lastState.terminated).toMatchObject({ reason, exitCode });
+    expect(cs.restartCount).toBeGreaterThan(0);
+    expect(cs.state.waiting.message).toBe(
+      `back-off 10s restarting failed container=app pod=${pod.metadata.name}_${ns}(${pod.metadata.uid})`,
+    );
+    const events = await eventMessages(pod, 4);
+    expect(events.find((e) => e.reason === 'BackOff')).toMatchObject({
+      type: 'Warning',
+      message: `Back-off restarting failed container app in pod ${pod.metadata.name}_${ns}(${pod.metadata.uid})`,
+    });
+  });
+
+  it('config-error: CreateContainerConfigError for a missing ConfigMap', async () => {
+    await scenarioPod(Scenario.ConfigError);
+    const { pod, cs } = await statusOf(
+      Scenario.ConfigError,
+      (c) => c.state.waiting?.reason === 'CreateContainerConfigError',
+      'CreateContainerConfigError',
+    );
+    expect(cs.state.waiting.message).toBe(`configmap "${MissingConfigMap}" not found`);
+    const events = await eventMessages(pod, 2);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'Failed', message: `Error: configmap "${MissingConfigMap}" not found` }),
+    );
+  });
+
+  it('ready (explicit label) behaves like no label', async () => {
+    await apply(deployment('explicit', { labels: { [ScenarioLabel]: Scenario.Ready }, replicas: 2 }), ns);
+    await rolloutStatus(ns, 'explicit');
+    expect((await getJson('deployment', 'explicit', ns)).status.readyReplicas).toBe(2);
+  });
+
+  it('takes a Stage added at run time through the Stage CRD', async () => {
+    const label = `runtime-${ns}`;
+    const stage = {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'Stage',
+      metadata: { name: `e2e-${ns}` },
+      spec: {
+        resourceRef: { apiGroup: 'v1', kind: 'Pod' },
+        selector: {
+          matchExpressions: [
+            { key: `.metadata.labels["${ScenarioLabel}"]`, operator: 'In', values: [label] },
+            { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+            { key: '.status.phase', operator: 'In', values: ['Pending'] },
+          ],
+        },
+        next: { statusTemplate: 'phase: Failed\nreason: Evicted\nmessage: "runtime stage from the e2e suite"\n' },
+      },
+    };
+    await apply(stage);
+    try {
+      await waitFor(async () => (await kubectl(['get', 'stage', stage.metadata.name])).code === 0, { what: 'the Stage' });
+      await apply(
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'runtime', labels: { [ScenarioLabel]: label } }, spec: { containers: [{ name: 'app', image }] } },
+        ns,
+      );
+      const pod = await waitFor(
+        async () => {
+          const p = await getJson('pod', 'runtime', ns);
+          return p.status?.phase === 'Failed' ? p : undefined;
+        },
+        { what: 'the runtime Stage to fail the pod' },
+      );
+      expect(pod.status).toMatchObject({ reason: 'Evicted', message: 'runtime stage from the e2e suite' });
+    } finally {
+      await kubectl(['delete', 'stage', stage.metadata.name, '--ignore-not-found']);
+    }
+  });
+
+  it('deletes terminating scenario pods', async () => {
+    const pod = await onePod(ns, Scenario.ConfigError);
+    await kubectlOk(['delete', 'pod', pod.metadata.name, '-n', ns, '--wait=false']);
+    await waitFor(async () => (await kubectl(['get', 'pod', pod.metadata.name, '-n', ns])).code !== 0, {
+      what: 'the deleted pod to disappear',
+    });
+  });
+});
+
+describe('admission', () => {
+  const scope = 'e2e-cluster-test';
+  let ns: string;
+  let server: Server;
+  const reviews: Obj[] = [];
+  const hook = `e2e-cluster-${Date.now()}`;
+
+  beforeAll(async () => {
+    ns = await newNamespace('e2e-admission', { [scope]: 'true' });
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+      const body: Buffer[] = [];
+      req.on('data', (d: Buffer) => body.push(d));
+      req.on('end', () => {
+        const review = JSON.parse(Buffer.concat(body).toString());
+        reviews.push({ path: req.url, review });
+        const patch = [{ op: 'add', path: '/metadata/annotations', value: { 'e2e.paas.io/mutated': 'yes' } }];
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            response: {
+              uid: review.request.uid,
+              allowed: true,
+              patchType: 'JSONPatch',
+              patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+              warnings: ['e2e webhook was here'],
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    await apply({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: hook },
+      webhooks: [
+        {
+          name: 'e2e.cluster.paas.io',
+          clientConfig: { url: `https://127.0.0.1:${port}/mutate`, caBundle: Buffer.from(pems.cert).toString('base64') },
+          rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }],
+          namespaceSelector: { matchLabels: { [scope]: 'true' } },
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await kubectl(['delete', 'mutatingwebhookconfiguration', hook, '--ignore-not-found']);
+    await kubectl(['delete', 'validatingadmissionpolicybinding', hook, '--ignore-not-found']);
+    await kubectl(['delete', 'validatingadmissionpolicy', hook, '--ignore-not-found']);
+    await new Promise((ok) => server?.close(ok));
+  });
+
+  it('calls a MutatingWebhookConfiguration at https://127.0.0.1:<port>/mutate and applies its patch', async () => {
+    // The webhook configuration takes a moment to reach the apiserver's admission chain.
+    const out = await waitFor(
+      async () => {
+        const r = await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(deployment(`hooked-${reviews.length}`)) });
+        return r.code === 0 && r.stderr.includes('e2e webhook was here') ? r : undefined;
+      },
+      { what: 'the apiserver to call the webhook' },
+    );
+    expect(out.stderr).toContain('Warning: e2e webhook was here');
+    const name = reviews.at(-1)?.review.request.name as string;
+    const stored = await getJson('deployment', name, ns);
+    expect(stored.metadata.annotations['e2e.paas.io/mutated']).toBe('yes');
+    // The apiserver appends its own timeout to the configured URL: /mutate?timeout=5s.
+    expect(new URL(reviews.at(-1)?.path, 'https://127.0.0.1').pathname).toBe('/mutate');
+    expect(reviews.at(-1)).toMatchObject({
+      review: { kind: 'AdmissionReview', request: { kind: { group: 'apps', kind: 'Deployment' }, namespace: ns, operation: 'CREATE' } },
+    });
+  });
+
+  it('does not call the webhook for namespaces outside its selector', async () => {
+    const other = await newNamespace('e2e-unhooked');
+    const before = reviews.length;
+    const r = await kubectl(['apply', '-n', other, '-f', '-'], { input: JSON.stringify(deployment('plain')) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('e2e webhook was here');
+    expect(reviews.length).toBe(before);
+  });
+
+  it('enforces a ValidatingAdmissionPolicy', async () => {
+    await apply({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: hook },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }],
+        },
+        validations: [{ expression: 'object.spec.replicas <= 5', message: 'at most 5 replicas' }],
+      },
+    });
+    await apply({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: hook },
+      spec: { policyName: hook, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { [scope]: 'true' } } } },
+    });
+    const denied = await waitFor(
+      async () => {
+        const r = await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(deployment('wide', { replicas: 9 })) });
+        return r.code !== 0 ? r : undefined;
+      },
+      { what: 'the policy to deny 9 replicas' },
+    );
+    expect(denied.stderr).toContain('at most 5 replicas');
+  });
+});

@@ -1,0 +1,29 @@
+// `make cluster-down`: stops every process of the control plane started by `make cluster-up`,
+// each by its recorded PID, and checks its ports are free again. Usage: tsx down.ts [runDir]
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { readState, stopCluster } from './control-plane.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const runDir = resolve(process.argv[2] ?? join(root, '.cache/cluster'));
+
+const state = readState(runDir);
+if (!state) {
+  process.stdout.write(`cluster-down: no cluster state in ${runDir}; nothing to stop\n`);
+  process.exit(0);
+}
+await stopCluster(state);
+const busy: number[] = [];
+for (const port of Object.values(state.ports)) {
+  const free = await new Promise<boolean>((ok) => {
+    const s = createServer();
+    s.once('error', () => ok(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
+  });
+  if (!free) busy.push(port);
+}
+if (busy.length > 0) {
+  process.stderr.write(`cluster-down: ports still in use: ${busy.join(', ')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`cluster-down: stopped ${Object.keys(state.pids).join(', ')}; logs remain in ${state.logs}\n`);
