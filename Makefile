@@ -28,6 +28,12 @@ typecheck: install ## Type-check sources and tests
 cluster-bin: ## Build (or reuse) kube-apiserver, controller-manager, scheduler, kubectl, etcd, kwok
 	bash test/e2e/cluster/build.sh
 
+cluster-up: install cluster-bin ## Start a local control plane in the background (kubeconfig: .cache/cluster/kubeconfig)
+	tsx test/e2e/cluster/up.ts .cache/cluster
+
+cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
+	tsx test/e2e/cluster/down.ts .cache/cluster
+
 test: build typecheck cluster-bin ## Everything CI runs: unit tests, then e2e on a real control plane
 	vitest run --project unit
 	vitest run --project e2e
