@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../../plugin/lib/duration.js';
+import { parseOutputFormat } from '../../../plugin/lib/output.js';
+import { colorEnabled, paint, visibleLength } from '../../../plugin/lib/term.js';
+import type { LabelSelector } from '../../../plugin/rollout/objects.js';
+import { selectorString } from '../../../plugin/rollout/selector.js';
+
+describe('parseDuration (kubectl --timeout)', () => {
+  it.each([
+    { text: '0', ms: 0 },
+    { text: '0s', ms: 0 },
+    { text: '30s', ms: 30_000 },
+    { text: '5m', ms: 300_000 },
+    { text: '1h2m', ms: 3_720_000 },
+    { text: '1h2m3s', ms: 3_723_000 },
+    { text: '1.5h', ms: 5_400_000 },
+    { text: '250ms', ms: 250 },
+    { text: '+10s', ms: 10_000 },
+  ])('reads $text as $ms ms', ({ text, ms }) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['5', '', 'abc', '5 m', '-5s', '1d', 's'])('refuses %j, naming the value', (text) => {
+    expect(() => parseDuration(text)).toThrow(`"${text}"`);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    { ms: 0, text: '0s' },
+    { ms: 45_000, text: '45s' },
+    { ms: 300_000, text: '5m' },
+    { ms: 572_000, text: '9m32s' },
+    { ms: 3_720_000, text: '1h2m' },
+    { ms: 3_600_000, text: '1h' },
+  ])('writes $ms ms as $text', ({ ms, text }) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('parseOutputFormat', () => {
+  it.each([
+    { value: undefined, format: 'text' },
+    { value: 'json', format: 'json' },
+    { value: 'yaml', format: 'yaml' },
+    { value: 'text', format: 'text' },
+  ])('reads -o $value as $format', ({ value, format }) => {
+    expect(parseOutputFormat(value)).toBe(format);
+  });
+
+  it('refuses an unknown format, naming the flag and value', () => {
+    expect(() => parseOutputFormat('xml')).toThrow('invalid value "xml" for -o/--output');
+  });
+});
+
+describe('colorEnabled', () => {
+  it.each([
+    { name: 'a TTY with nothing set', isTTY: true, env: {}, noColor: false, on: true },
+    { name: 'a pipe', isTTY: false, env: {}, noColor: false, on: false },
+    { name: 'NO_COLOR set', isTTY: true, env: { NO_COLOR: '1' }, noColor: false, on: false },
+    { name: 'NO_COLOR empty (ignored, per no-color.org)', isTTY: true, env: { NO_COLOR: '' }, noColor: false, on: true },
+    { name: '--no-color', isTTY: true, env: {}, noColor: true, on: false },
+    { name: 'TERM=dumb', isTTY: true, env: { TERM: 'dumb' }, noColor: false, on: false },
+  ])('$name → $on', ({ isTTY, env, noColor, on }) => {
+    expect(colorEnabled({ isTTY, env, noColor })).toBe(on);
+  });
+
+  it('paints only when enabled, and visibleLength ignores the escapes', () => {
+    expect(paint(false).red('x')).toBe('x');
+    const red = paint(true).red('abc');
+    expect(red).not.toBe('abc');
+    expect(visibleLength(red)).toBe(3);
+  });
+});
+
+describe('selectorString', () => {
+  it.each([
+    { name: 'absent', sel: undefined, text: undefined },
+    { name: 'empty', sel: {}, text: undefined },
+    { name: 'matchLabels', sel: { matchLabels: { app: 'web', tier: 'fe' } }, text: 'app=web,tier=fe' },
+    {
+      name: 'every operator',
+      sel: {
+        matchLabels: { app: 'web' },
+        matchExpressions: [
+          { key: 'env', operator: 'In', values: ['a', 'b'] },
+          { key: 'zone', operator: 'NotIn', values: ['x'] },
+          { key: 'canary', operator: 'Exists' },
+          { key: 'legacy', operator: 'DoesNotExist' },
+        ],
+      },
+      text: 'app=web,env in (a,b),zone notin (x),canary,!legacy',
+    },
+    { name: 'an unknown operator widens to all', sel: { matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }, text: undefined },
+  ] as { name: string; sel: LabelSelector | undefined; text: string | undefined }[])('$name', ({ sel, text }) => {
+    expect(selectorString(sel)).toBe(text);
+  });
+});
