@@ -65,7 +65,7 @@ const badInput = (message: string) => new CliError(message, EXIT.badInputOrTimeo
 export function parseManifests(text: string, source: string): InputDoc[] {
   const out: InputDoc[] = [];
   const lineOf = lineCounter(text);
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) throw badInput(`${source}: not a YAML stream`);
   list.forEach((doc, i) => {
@@ -74,7 +74,8 @@ export function parseManifests(text: string, source: string): InputDoc[] {
     const err = doc.errors[0];
     if (err) {
       const at = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : `line ${line}`;
-      throw badInput(`${source}: document ${index}, ${at}: invalid YAML: ${err.message.split('\n')[0]}`);
+      const what = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      throw badInput(`${source}: document ${index}, ${at}: invalid YAML: ${what}`);
     }
     if (doc.contents === null) return;
     let value: JsonValue;

@@ -2,7 +2,7 @@
 import { DEFAULT_CONFIG, mutateDeployment, type JsonObject, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
 
 /** A compliant-by-default-API apps/v1 Deployment with one container; `over` is merged into it. */
-export function deployment(over: { spec?: JsonObject; metadata?: JsonObject; podSpec?: JsonObject; containers?: JsonObject[] } = {}): JsonObject {
+export function deployment(over: { spec?: object; metadata?: object; podSpec?: object; containers?: object[] } = {}): JsonObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -19,7 +19,7 @@ export function deployment(over: { spec?: JsonObject; metadata?: JsonObject; pod
       },
       ...over.spec,
     },
-  };
+  } as JsonObject;
 }
 
 /** The policy with some knobs changed. */

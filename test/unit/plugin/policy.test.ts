@@ -1,0 +1,257 @@
+// `kubectl paas policy apply|check|show`, run in-process through main() (the same yargs tree the
+// binary uses), plus the built entry point once for stdin, exit codes and the default paas.toml.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../plugin/cli.js';
+import { CliError } from '../../../plugin/lib/errors.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'paas-policy-'));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+`;
+const DEPLOYMENT = `apiVersion: apps/v1 # the only Deployment API
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27 # pinned
+        ports:
+        - containerPort: 8080
+`;
+const CONFIGMAP = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+data:
+  key: value
+`;
+const stream = `${SERVICE}---\n${DEPLOYMENT}---\n${CONFIGMAP}`;
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Runs the CLI; returns the exit code main() resolves to, or the CliError's code. */
+async function run(...argv: string[]): Promise<{ code: number; error?: string }> {
+  try {
+    return { code: await main(argv) };
+  } catch (e) {
+    if (e instanceof CliError) return { code: e.code, error: e.message };
+    throw e;
+  }
+}
+
+describe('policy apply', () => {
+  it('prints every document in order, Deployments patched, others unchanged, comments kept', async () => {
+    const r = await run('policy', 'apply', '-f', file('app.yaml', stream));
+    expect(r).toEqual({ code: 0 });
+    const docs = parseAllDocuments(out).map((d) => d.toJS());
+    expect(docs.map((d) => d.kind)).toEqual(['Service', 'Deployment', 'ConfigMap']);
+    expect(docs[0]).toEqual(parse(SERVICE));
+    expect(docs[2]).toEqual(parse(CONFIGMAP));
+    expect(docs[1].spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(docs[1].spec.replicas).toBe(3);
+    expect(docs[1].spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(docs[1].spec.template.metadata.labels).toEqual({ app: 'web' });
+    expect(out).toContain('# the only Deployment API');
+    expect(out).toContain('# pinned');
+    expect(err).toContain('Warning: deployment/web (document 2): maxUnavailable 25% -> 0\n');
+  });
+
+  it('prints the object as JSON with -o json, and a List for several', async () => {
+    await run('policy', 'apply', '-f', file('one.yaml', DEPLOYMENT), '-o', 'json');
+    expect(JSON.parse(out).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    out = '';
+    await run('policy', 'apply', '-f', file('three.yaml', stream), '-o', 'json');
+    const list = JSON.parse(out);
+    expect(list.kind).toBe('List');
+    expect(list.items.map((i: { kind: string }) => i.kind)).toEqual(['Service', 'Deployment', 'ConfigMap']);
+  });
+
+  it('patches the items of a kind: List (kubectl get -o yaml)', async () => {
+    const list = { apiVersion: 'v1', kind: 'List', items: [parse(SERVICE), parse(DEPLOYMENT)] };
+    await run('policy', 'apply', '-f', file('list.json', JSON.stringify(list)), '-o', 'json');
+    expect(JSON.parse(out).items[1].spec.progressDeadlineSeconds).toBeUndefined();
+    expect(JSON.parse(out).items[1].spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+  });
+
+  it('uses the config given with --config, and exec preStop with --no-native-sleep', async () => {
+    const conf = file('custom.toml', '[deploy]\nsurge = "50%"\nprestop_sleep = 10\n');
+    await run('policy', 'apply', '-f', file('d.yaml', DEPLOYMENT), '--config', conf, '--no-native-sleep', '-o', 'json');
+    const d = JSON.parse(out);
+    expect(d.spec.strategy.rollingUpdate.maxSurge).toBe('50%');
+    expect(d.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ exec: { command: ['sleep', '10'] } });
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(35);
+  });
+
+  it('passes an extensions/v1beta1 Deployment through untouched and says so', async () => {
+    const old = DEPLOYMENT.replace('apps/v1 # the only Deployment API', 'extensions/v1beta1');
+    await run('policy', 'apply', '-f', file('old.yaml', old));
+    expect(parse(out)).toEqual(parse(old));
+    expect(err).toMatch(/deployment\/web \(document 1\): left unchanged: not an apps\/v1 Deployment \(extensions\/v1beta1/);
+  });
+
+  it('refuses -o text (it prints manifests)', async () => {
+    expect((await run('policy', 'apply', '-f', file('t.yaml', DEPLOYMENT), '-o', 'text')).code).toBe(5);
+  });
+});
+
+describe('policy check', () => {
+  it('lists the violations of each Deployment and exits 1', async () => {
+    const r = await run('policy', 'check', '-f', file('c.yaml', stream));
+    expect(r.code).toBe(1);
+    expect(out).toContain('deployment/web (document 2): 4 violations\n');
+    expect(out).toContain('  spec.strategy.rollingUpdate.maxUnavailable: 25%, policy wants 0\n');
+    expect(out).toContain('  spec.template.spec.containers[0].readinessProbe: unset, policy wants GET / on port 8080\n');
+    expect(out).toMatch(/c\.yaml: 1 Deployment checked, 4 violations\n$/);
+  });
+
+  it('exits 0 on the output of policy apply', async () => {
+    await run('policy', 'apply', '-f', file('in.yaml', stream));
+    const applied = file('applied.yaml', out);
+    out = '';
+    expect(await run('policy', 'check', '-f', applied)).toEqual({ code: 0 });
+    expect(out).toContain('deployment/web (document 2): ok');
+  });
+
+  it('reports JSON with -o json', async () => {
+    await run('policy', 'check', '-f', file('j.yaml', stream), '-o', 'json');
+    const report = JSON.parse(out);
+    expect(report.violations).toBe(4);
+    expect(report.deployments[0]).toMatchObject({ document: 2, name: 'web' });
+    expect(report.deployments[0].violations.map((v: { field: string }) => v.field)).toContain('spec.strategy.rollingUpdate.maxSurge');
+  });
+});
+
+describe('bad input: exit 2, a message naming file, document, field and value, no output', () => {
+  it.each([
+    { name: 'unparseable YAML', text: `${SERVICE}---\nkind: [Deployment\n`, message: /bad\.yaml: document 2, line \d+, column \d+: invalid YAML/ },
+    {
+      name: 'an invalid annotation in the second Deployment',
+      text: `${DEPLOYMENT}---\n${DEPLOYMENT.replace('name: web\nspec', 'name: api\n  annotations:\n    paas.io/max-unavailable: lots\nspec')}`,
+      message: 'bad.yaml: document 2 (deployment/api): metadata.annotations["paas.io/max-unavailable"]: expected an integer >= 0 or a percentage like "25%", got "lots"',
+    },
+    { name: 'a Deployment without spec.template', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n', message: 'bad.yaml: document 1 (deployment/x): spec.template: expected an object, got <missing>' },
+    { name: 'a document that is a list', text: '- a\n- b\n', message: 'bad.yaml: document 1, line 1: expected a Kubernetes object, got a list' },
+  ])('$name', async ({ text, message }) => {
+    const r = await run('policy', 'apply', '-f', file('bad.yaml', text));
+    expect(r.code).toBe(2);
+    if (typeof message === 'string') expect(r.error).toBe(`${dir}/${message}`);
+    else expect(r.error).toMatch(message);
+    expect(out).toBe('');
+    expect((await run('policy', 'check', '-f', file('bad.yaml', text))).code).toBe(2);
+  });
+
+  it('names the config file, key and value', async () => {
+    const conf = file('bad.toml', '[deploy]\nsurge = "lots"\n');
+    const r = await run('policy', 'check', '-f', file('ok.yaml', DEPLOYMENT), '--config', conf);
+    expect(r).toEqual({ code: 2, error: `${conf}: deploy.surge: expected an integer >= 0 or a percentage like "25%", got "lots"` });
+    expect(out).toBe('');
+  });
+
+  it('says when the file is missing', async () => {
+    const r = await run('policy', 'apply', '-f', join(dir, 'nope.yaml'));
+    expect(r).toEqual({ code: 2, error: `cannot read manifest file ${join(dir, 'nope.yaml')}: no such file` });
+  });
+});
+
+describe('policy show', () => {
+  it('prints the defaults with their rules', async () => {
+    expect(await run('policy', 'show', '--config', file('empty.toml', ''))).toEqual({ code: 0 });
+    expect(out).toMatch(/surge\s+1\n/);
+    expect(out).toMatch(/max_unavailable\s+0\n/);
+    expect(out).toMatch(/terminationGracePeriodSeconds\s+at least 30/);
+  });
+
+  it('prints the effective config as YAML or JSON', async () => {
+    const conf = file('show.toml', '[deploy]\ntimeout = 900\nreadiness_probe = "tcp"\n[webhook]\non_error = "allow"\n');
+    await run('policy', 'show', '--config', conf, '-o', 'yaml');
+    const shown = parse(out);
+    expect(shown.deploy).toMatchObject({ timeout: 900, readiness_probe: 'tcp', surge: 1 });
+    expect(shown.webhook.on_error).toBe('allow');
+    expect(shown.source).toBe(conf);
+    out = '';
+    await run('policy', 'show', '--config', conf, '-o', 'json');
+    expect(JSON.parse(out).deploy.timeout).toBe(900);
+  });
+});
+
+const CORPUS = resolve(repoRoot, '../shared/corpus/deployments');
+describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
+  it('apply then check: exit 0, and every Deployment keeps its place', async () => {
+    const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
+    const all = files.map((f) => readFileSync(join(CORPUS, f), 'utf8').replace(/^---\n/, '')).join('\n---\n');
+    expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
+    const names = (text: string) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name);
+    expect(names(out)).toEqual(names(all));
+    const applied = file('corpus-applied.yaml', out);
+    out = '';
+    expect(await run('policy', 'check', '-f', applied)).toEqual({ code: 0 });
+    expect(out).toMatch(/35 Deployments checked, 0 violations\n$/);
+  });
+});
+
+describe('the kubectl-paas executable', () => {
+  const exe = (args: string[], input: string, cwd = repoRoot) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+      const child = execFile(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'plugin/main.ts'), ...args], { cwd }, (e, stdout, stderr) =>
+        done({ code: e ? Number((e as { code?: number }).code) : 0, stdout, stderr }),
+      );
+      child.stdin?.end(input);
+    });
+
+  it('reads - from stdin and exits 1 on violations', async () => {
+    const r = await exe(['policy', 'check', '-f', '-'], stream);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('<stdin>: 1 Deployment checked, 4 violations');
+  });
+
+  it('prints error: and exits 2 on bad input, with nothing on stdout', async () => {
+    const r = await exe(['policy', 'apply', '-f', '-'], 'kind: [\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: <stdin>: document 1, line 2, column 1: invalid YAML/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('reads ./paas.toml by default', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'paas-cwd-'));
+    writeFileSync(join(cwd, 'paas.toml'), '[deploy]\ntimeout = 1200\n');
+    const r = await exe(['policy', 'show', '-o', 'json'], '', cwd);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'paas.toml', deploy: { timeout: 1200 } });
+  });
+});
