@@ -104,7 +104,7 @@ main(hideBin(process.argv)).then(
   },
   (err: unknown) => {
     const usage = err instanceof ServeError && err.cause === 'usage';
-    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError');
+    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeConfigError');
     process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = usage ? EXIT.usage : EXIT.error;

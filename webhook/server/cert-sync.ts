@@ -2,18 +2,9 @@
 // shared by every replica, write the CA bundle into the MutatingWebhookConfiguration, and hold a
 // Lease so that one replica (the leader) does the writing.
 import type { X509Certificate } from 'node:crypto';
-import {
-  AdmissionregistrationV1Api,
-  ApiException,
-  CoordinationV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Lease,
-} from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { generate } from 'selfsigned';
+import { KubeHttpError, type KubeRest } from './kube-rest.js';
 import { leaseDecision, LeaseAction, type LeaseView } from './lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, sanEntries, SecretKeys, storeFacts, type CertLifetimes, type CertPlan } from './self-signed.js';
 import { checkPair, type ServingPair } from './tls.js';
@@ -28,7 +19,7 @@ export interface SelfSignedNames {
 
 type SecretData = Partial<Record<string, string>>;
 
-/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them with client-node. */
+/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them over KubeRest. */
 export interface CertGateway {
   readSecret(): Promise<{ data: SecretData; resourceVersion?: string } | undefined>;
   /** Creates the Secret (no resourceVersion) or replaces it; throws on a conflict. */
@@ -41,77 +32,83 @@ export interface CertGateway {
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
-const isStatus = (err: unknown, code: number): boolean => err instanceof ApiException && err.code === code;
+const isStatus = (err: unknown, code: number): boolean => err instanceof KubeHttpError && err.code === code;
+/** metav1.MicroTime wants six fractional digits. */
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-/** CertGateway over a KubeConfig (in-cluster ServiceAccount or --kubeconfig). */
-export function kubeGateway(kc: KubeConfig, names: SelfSignedNames): CertGateway {
-  const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isStatus(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+interface ObjectMeta {
+  metadata?: { resourceVersion?: string };
+}
+
+/**
+ * CertGateway over the API. RBAC it needs (manifests/base/rbac.yaml): get/update on the Secret
+ * and the Lease (create only when they do not exist yet), get/patch on the configuration.
+ */
+export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway {
   const { namespace, secretName, leaseName, webhookConfigName } = names;
+  const secrets = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const config = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(webhookConfigName)}`;
   return {
     async readSecret() {
-      try {
-        const s = await core.readNamespacedSecret({ name: secretName, namespace });
-        const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)]));
-        return { data, resourceVersion: s.metadata?.resourceVersion };
-      } catch (err) {
-        if (isStatus(err, 404)) return undefined;
-        throw err;
-      }
+      const s = await orUndefined(rest.call<ObjectMeta & { data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`));
+      if (!s) return undefined;
+      return { data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)])), resourceVersion: s.metadata?.resourceVersion };
     },
     async writeSecret(data, resourceVersion) {
       const body = {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'Opaque',
-        metadata: { name: secretName, namespace, resourceVersion, labels: { 'app.kubernetes.io/managed-by': 'paas-webhook' } },
+        metadata: { name: secretName, namespace, ...(resourceVersion ? { resourceVersion } : {}), labels: { 'app.kubernetes.io/managed-by': 'paas-webhook' } },
         data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
       };
-      if (resourceVersion === undefined) await core.createNamespacedSecret({ namespace, body });
-      else await core.replaceNamespacedSecret({ name: secretName, namespace, body });
+      if (resourceVersion === undefined) await rest.call('POST', secrets, body);
+      else await rest.call('PUT', `${secrets}/${encodeURIComponent(secretName)}`, body);
     },
     async readLease() {
-      try {
-        const l = await coordination.readNamespacedLease({ name: leaseName, namespace });
-        return {
-          holder: l.spec?.holderIdentity,
-          renewTime: l.spec?.renewTime ? new Date(l.spec.renewTime).getTime() : undefined,
-          durationSeconds: l.spec?.leaseDurationSeconds,
-          resourceVersion: l.metadata?.resourceVersion,
-        };
-      } catch (err) {
-        if (isStatus(err, 404)) return undefined;
-        throw err;
-      }
+      const l = await orUndefined(
+        rest.call<ObjectMeta & { spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }>('GET', `${leases}/${encodeURIComponent(leaseName)}`),
+      );
+      if (!l) return undefined;
+      return {
+        holder: l.spec?.holderIdentity,
+        renewTime: l.spec?.renewTime ? Date.parse(l.spec.renewTime) : undefined,
+        durationSeconds: l.spec?.leaseDurationSeconds,
+        resourceVersion: l.metadata?.resourceVersion,
+      };
     },
     async writeLease(holder, durationSeconds, now, resourceVersion) {
-      const body: V1Lease = {
+      const body = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: leaseName, namespace, resourceVersion },
-        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: now as never, acquireTime: now as never },
+        metadata: { name: leaseName, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: microTime(now), acquireTime: microTime(now) },
       };
-      if (resourceVersion === undefined) await coordination.createNamespacedLease({ namespace, body });
-      else await coordination.replaceNamespacedLease({ name: leaseName, namespace, body });
+      if (resourceVersion === undefined) await rest.call('POST', leases, body);
+      else await rest.call('PUT', `${leases}/${encodeURIComponent(leaseName)}`, body);
     },
     async setCaBundle(pemBundle) {
-      let config;
-      try {
-        config = await admission.readMutatingWebhookConfiguration({ name: webhookConfigName });
-      } catch (err) {
-        if (isStatus(err, 404)) return 'not-found';
-        throw err;
-      }
+      const current = await orUndefined(rest.call<ObjectMeta & { webhooks?: Array<{ clientConfig?: { caBundle?: string } }> }>('GET', config));
+      if (!current) return 'not-found';
       const want = b64(pemBundle);
-      const hooks = config.webhooks ?? [];
-      if (hooks.every((h) => h.clientConfig.caBundle === want)) return 'unchanged';
+      const hooks = current.webhooks ?? [];
+      if (hooks.every((h) => h.clientConfig?.caBundle === want)) return 'unchanged';
       // A JSON Patch (RBAC: patch only), guarded by a test on resourceVersion against lost updates.
-      const body = [
-        { op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion },
+      const patch = [
+        { op: 'test', path: '/metadata/resourceVersion', value: current.metadata?.resourceVersion },
         ...hooks.map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want })),
       ];
-      await admission.patchMutatingWebhookConfiguration({ name: webhookConfigName, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      await rest.call('PATCH', config, patch, 'application/json-patch+json');
       return 'updated';
     },
   };

@@ -1,11 +1,11 @@
 // `paas-webhook serve`: wires config, cluster facts, TLS, the app, the metrics port, certificate
 // reloads and the SIGTERM drain together. main.ts turns argv into ServeOptions and calls runServe.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
@@ -14,6 +14,7 @@ import type { ClusterFacts, OnError, PaasConfig } from '../policy/types.js';
 import { buildServer } from './app.js';
 import { CertSync, kubeGateway } from './cert-sync.js';
 import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
+import { inClusterTarget, kubeconfigTarget, KubeRest } from './kube-rest.js';
 import { drain } from './drain.js';
 import { createHealth } from './health.js';
 import { buildMetricsServer } from './metrics-server.js';
@@ -63,30 +64,29 @@ async function loadConfig(o: ServeOptions): Promise<PaasConfig> {
   return cfg;
 }
 
-function loadKubeConfig(o: ServeOptions): KubeConfig | undefined {
-  const kc = new KubeConfig();
-  if (o.kubeconfig) {
-    kc.loadFromFile(o.kubeconfig);
-    return kc;
-  }
-  if (process.env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
-    return kc;
-  }
-  if (process.env.KUBECONFIG || existsSync(`${process.env.HOME ?? ''}/.kube/config`)) {
-    kc.loadFromDefault();
-    return kc;
-  }
-  return undefined;
+/** The API server to talk to: --kubeconfig, else in-cluster, else $KUBECONFIG; none is fine. */
+function loadKube(o: ServeOptions): KubeRest | undefined {
+  const fromFile = (path: string): KubeRest => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ServeError(`--kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+    return new KubeRest(kubeconfigTarget(path, text));
+  };
+  if (o.kubeconfig) return fromFile(o.kubeconfig);
+  if (process.env.KUBERNETES_SERVICE_HOST) return new KubeRest(inClusterTarget(process.env));
+  const env = process.env.KUBECONFIG?.split(delimiter).find((p) => p !== '');
+  return env ? fromFile(env) : undefined;
 }
 
-async function readVersion(kc: KubeConfig | undefined, log: FastifyBaseLogger): Promise<ServerVersion | undefined> {
-  if (!kc) return undefined;
+async function readVersion(kube: KubeRest | undefined, log: FastifyBaseLogger): Promise<ServerVersion | undefined> {
+  if (!kube) return undefined;
   try {
-    const api = kc.makeApiClient(VersionApi);
-    return await Promise.race([api.getCode(), sleep(5000, undefined, { ref: false }).then(() => Promise.reject(new Error('timed out after 5s')))]);
+    return await kube.call<ServerVersion>('GET', '/version');
   } catch (err) {
-    log.warn({ err: (err as Error).message }, 'cannot read the API server version');
+    log.warn({ err: (err as Error).message, apiServer: kube.target.server }, 'cannot read the API server version');
     return undefined;
   }
 }
@@ -100,10 +100,10 @@ export async function runServe(o: ServeOptions): Promise<void> {
     maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
     drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,
   };
-  const kc = loadKubeConfig(o);
+  const kube = loadKube(o);
   let facts: ClusterFacts = { nativeSleep: false };
   if (config.deploy.prestopMode === 'auto') {
-    const decided = factsFromVersion(await readVersion(kc, logger));
+    const decided = factsFromVersion(await readVersion(kube, logger));
     facts = decided.facts;
     logger.info({ nativeSleep: facts.nativeSleep }, decided.reason);
   }
@@ -115,9 +115,9 @@ export async function runServe(o: ServeOptions): Promise<void> {
   let pair: ServingPair;
   let sync: CertSync | undefined;
   if (o.selfSigned) {
-    if (!kc) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+    if (!kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
     sync = new CertSync({
-      gateway: kubeGateway(kc, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
+      gateway: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
       sans: servingSans(o.serviceName, o.secretNamespace, o.tlsSans),
       identity: o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
       logger,
@@ -199,6 +199,7 @@ export async function runServe(o: ServeOptions): Promise<void> {
         sleep: (ms) => sleep(ms),
         close: async () => {
           for (const stop of stops) stop();
+          kube?.close();
           await app.close();
           await metricsApp.close();
         },
