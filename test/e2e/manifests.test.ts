@@ -1,0 +1,595 @@
+// Installing paas-webhook from manifests/ on a real control plane: the API server accepts the
+// base and both overlays, the ServiceAccount can do exactly what the webhook needs (proven with
+// its own token), the exclusions keep kube-system and paas-system writable while the webhook is
+// down, the fail-open overlay's ValidatingAdmissionPolicy refuses what the webhook would have
+// fixed (and never what it did fix), and two webhook processes sharing one certificate Secret
+// rotate it without failing an admission.
+//
+// The image cannot run here (no container runtime: kwok pods run nothing), so the webhook runs as
+// a local process (dist/webhook/main.js) and the MutatingWebhookConfiguration is pointed at it
+// with clientConfig.url. Every webhook and policy this file registers also requires the label
+// SCOPE on the namespace, which only this file's namespaces carry (and kube-system/paas-system
+// while the exclusions are tested), and is deleted in afterAll.
+import { X509Certificate } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
+import { binDir, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
+
+type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MANIFESTS = join(ROOT, 'manifests');
+const OVERLAY = { certManager: join(MANIFESTS, 'overlays/cert-manager'), failOpen: join(MANIFESTS, 'overlays/fail-open') };
+const CRD_FIXTURE = join(ROOT, 'test/e2e/fixtures/cert-manager-crds.yaml');
+const WEBHOOK_MAIN = join(ROOT, 'dist/webhook/main.js');
+const CORPUS = resolve(ROOT, '../shared/corpus/deployments');
+const SCOPE = 'e2e.paas.io/manifests';
+const SYSTEM_NS = 'paas-system';
+const HOOK = 'rollout-policy.paas.io';
+const SA = 'paas-webhook';
+const EXCLUDED = ['kube-system', 'kube-public', 'kube-node-lease', SYSTEM_NS];
+
+const tmp = mkdtempSync(join(tmpdir(), 'paas-manifests-'));
+const started: ChildProcess[] = [];
+const labelled: string[] = [];
+
+// ---- kubectl and objects ----------------------------------------------------------------------
+
+/** kubectl against the e2e cluster; throws with stderr unless `allowFail`. */
+async function k(args: string[], opts: { input?: string; allowFail?: boolean } = {}) {
+  const r = await kubectl(args, opts.input === undefined ? {} : { input: opts.input });
+  if (r.code !== 0 && !opts.allowFail) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+/** kubectl with another kubeconfig (the ServiceAccount's), not the admin one. */
+async function kAs(config: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(join(binDir(), 'kubectl'), ['--kubeconfig', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  return { code, stdout, stderr };
+}
+
+async function render(dir: string): Promise<Obj[]> {
+  const r = await k(['kustomize', dir]);
+  return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o !== null);
+}
+
+function one(docs: Obj[], kind: string, name?: string): Obj {
+  const found = docs.filter((d) => d.kind === kind && (name === undefined || d.metadata?.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  return found[0] as Obj;
+}
+
+const kinds = (docs: Obj[]): string[] => docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
+const toYaml = (docs: Obj[]): string => docs.map((d) => stringify(d)).join('---\n');
+
+/**
+ * The rendered manifests as this test applies them: every webhook calls `urls` (one webhook per
+ * url, so each local process sees every admission) and, like the ValidatingAdmissionPolicy
+ * binding, also requires SCOPE on the namespace. Everything else is applied exactly as rendered.
+ */
+function forTest(docs: Obj[], urls: readonly string[]): Obj[] {
+  return structuredClone(docs).map((d) => {
+    if (d.kind === 'MutatingWebhookConfiguration') {
+      const [template] = d.webhooks as Obj[];
+      d.webhooks = urls.map((url, i) => {
+        const w = structuredClone(template) as Obj;
+        if (i > 0) w.name = HOOK.replace('.', `-${i}.`);
+        w.clientConfig = { url };
+        w.namespaceSelector.matchExpressions.push({ key: SCOPE, operator: 'In', values: ['true'] });
+        return w;
+      });
+    }
+    if (d.kind === 'ValidatingAdmissionPolicyBinding') {
+      d.spec.matchResources = { namespaceSelector: { matchLabels: { [SCOPE]: 'true' } } };
+    }
+    return d;
+  });
+}
+
+/** A Deployment as `kubectl create deployment` writes it: the API defaults break the policy. */
+function plainDeployment(name: string, namespace: string, labels: Record<string, string> = {}, image = 'registry.example/web:1'): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels: { app: name, ...labels } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }] },
+      },
+    },
+  };
+}
+
+async function getJson(args: string[]): Promise<Obj> {
+  return JSON.parse((await k([...args, '-o', 'json'])).stdout) as Obj;
+}
+
+async function secretData(): Promise<Record<string, string>> {
+  const s = await getJson(['get', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS]);
+  return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([key, v]) => [key, Buffer.from(v, 'base64').toString()]));
+}
+
+// ---- the webhook as a local process -----------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+interface Webhook {
+  child: ChildProcess;
+  port: number;
+  metricsPort: number;
+  log: string[];
+}
+
+/** Starts `paas-webhook serve --self-signed` with the ServiceAccount's kubeconfig. */
+async function startWebhook(identity: string, config: string, paasToml: string): Promise<Webhook> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const args = [
+    WEBHOOK_MAIN, 'serve', '--self-signed',
+    '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort),
+    '--kubeconfig', config, '--config', paasToml,
+    '--secret-name', 'paas-webhook-tls', '--secret-namespace', SYSTEM_NS,
+    '--webhook-config-name', 'paas-webhook', '--service-name', 'paas-webhook',
+    '--lease-name', 'paas-webhook-cert-leader', '--tls-san', '127.0.0.1',
+    '--identity', identity, '--sync-seconds', '1', '--drain-seconds', '0', '--log-level', 'info',
+  ];
+  const env = { ...process.env };
+  delete env.KUBERNETES_SERVICE_HOST;
+  delete env.KUBECONFIG;
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  const log: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
+  child.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
+  return { child, port, metricsPort, log };
+}
+
+async function ready(w: Webhook): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${w.metricsPort}/readyz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitReady(w: Webhook, what: string): Promise<void> {
+  try {
+    await waitFor(async () => w.child.exitCode === null && (await ready(w)), { timeoutMs: 60_000, what: `${what} ready` });
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (exit code ${w.child.exitCode}); its log:\n${w.log.slice(-30).join('\n')}`, { cause: err });
+  }
+}
+
+async function stopWebhook(w: Webhook): Promise<void> {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+  const exited = once(w.child, 'exit');
+  w.child.kill('SIGTERM');
+  await exited;
+}
+
+/** The SHA-256 fingerprint of the certificate a webhook process serves now (a new handshake). */
+async function servedFingerprint(port: number): Promise<string> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await once(socket, 'secureConnect');
+  const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
+  socket.destroy();
+  return fp;
+}
+
+/** A kubeconfig for the admin's cluster that authenticates with `token` instead. */
+function tokenKubeconfig(token: string, path: string): void {
+  const admin = parseYaml(readFileSync(kubeconfig(), 'utf8')) as Obj;
+  const context = (admin.contexts as Obj[]).find((c) => c.name === admin['current-context']) ?? (admin.contexts as Obj[])[0];
+  const cluster = (admin.clusters as Obj[]).find((c) => c.name === context?.context.cluster) ?? (admin.clusters as Obj[])[0];
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'e2e', cluster: cluster?.cluster }],
+    users: [{ name: SA, user: { token } }],
+    contexts: [{ name: SA, context: { cluster: 'e2e', user: SA } }],
+    'current-context': SA,
+  };
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+}
+
+// ---- the suite --------------------------------------------------------------------------------
+
+describe('manifests/: install in a cluster, safely', () => {
+  let base: Obj[];
+  let certManager: Obj[];
+  let failOpen: Obj[];
+  let paasToml: string;
+  let saConfig: string;
+  let ns: string; // SCOPE-labelled: the webhook applies here
+  const closed = { url: '' }; // a URL nothing listens on: the webhook "down"
+
+  beforeAll(async () => {
+    if (!existsSync(WEBHOOK_MAIN)) throw new Error(`${WEBHOOK_MAIN} missing: run \`make build\` first`);
+    [base, certManager, failOpen] = await Promise.all([render(MANIFESTS), render(OVERLAY.certManager), render(OVERLAY.failOpen)]);
+    paasToml = join(tmp, 'paas.toml');
+    writeFileSync(paasToml, one(base, 'ConfigMap', 'paas-webhook-config').data['paas.toml'] as string);
+    closed.url = `https://127.0.0.1:${await freePort()}/mutate`;
+    ns = await newNamespace('paas-manifests', { [SCOPE]: 'true' });
+  });
+
+  afterAll(async () => {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The webhook configuration and the policy first, so nothing else in the cluster meets them.
+    await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook', '--ignore-not-found'], { allowFail: true });
+    await k(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', 'paas-rollout-policy', '--ignore-not-found'], { allowFail: true });
+    for (const n of labelled) await k(['label', 'namespace', n, `${SCOPE}-`], { allowFail: true });
+    await k(['delete', 'deployment', 'paas-e2e-excluded', '-n', 'kube-system', '--ignore-not-found'], { allowFail: true });
+    await k(['delete', '-f', CRD_FIXTURE, '--ignore-not-found', '--wait=false'], { allowFail: true });
+    await k(['delete', '-k', MANIFESTS, '--ignore-not-found', '--wait=false'], { allowFail: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('renders the base and both overlays with the objects an install needs', async () => {
+    expect(kinds(base)).toEqual([
+      'ClusterRole/paas-webhook-ca-bundle', 'ClusterRole/paas-webhook-version',
+      'ClusterRoleBinding/paas-webhook-ca-bundle', 'ClusterRoleBinding/paas-webhook-version',
+      'ConfigMap/paas-webhook-config', 'Deployment/paas-webhook', 'Lease/paas-webhook-cert-leader',
+      'MutatingWebhookConfiguration/paas-webhook', 'Namespace/paas-system', 'PodDisruptionBudget/paas-webhook',
+      'PriorityClass/paas-webhook-critical', 'Role/paas-webhook-certificates', 'RoleBinding/paas-webhook-certificates',
+      'Secret/paas-webhook-tls', 'Service/paas-webhook', 'ServiceAccount/paas-webhook',
+    ]);
+    const mwc = one(base, 'MutatingWebhookConfiguration');
+    expect(mwc.webhooks).toHaveLength(1);
+    const hook = mwc.webhooks[0] as Obj;
+    expect(hook).toMatchObject({
+      name: HOOK, sideEffects: 'None', admissionReviewVersions: ['v1'], failurePolicy: 'Fail', reinvocationPolicy: 'IfNeeded',
+      clientConfig: { service: { namespace: SYSTEM_NS, name: 'paas-webhook', path: '/mutate', port: 443 } },
+      rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'] }],
+      objectSelector: { matchExpressions: [{ key: 'paas.io/rollout-policy', operator: 'NotIn', values: ['disabled'] }] },
+    });
+    expect(hook.timeoutSeconds).toBeLessThanOrEqual(5);
+    expect(hook.clientConfig.caBundle).toBeUndefined(); // written in the cluster, never by an apply
+    expect(hook.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: EXCLUDED });
+
+    // The Secret and the Lease exist empty, so the webhook needs no `create` on either.
+    expect(one(base, 'Secret').data).toBeUndefined();
+    expect(one(base, 'Lease').spec).toBeUndefined();
+
+    const dep = one(base, 'Deployment');
+    expect(dep.spec.replicas).toBe(2);
+    expect(one(base, 'PodDisruptionBudget').spec.minAvailable).toBe(1);
+    const pod = dep.spec.template.spec as Obj;
+    expect(pod.priorityClassName).toBe('paas-webhook-critical');
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    const c = pod.containers[0] as Obj;
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.resources.requests).toBeDefined();
+    expect(c.resources.limits).toBeDefined();
+    expect(c.livenessProbe).toBeDefined();
+
+    // The webhook obeys its own policy: the engine, with the shipped paas.toml, changes nothing.
+    const config = parseConfig(readFileSync(paasToml, 'utf8'), 'manifests/base/config.yaml paas.toml');
+    const result = mutateDeployment({ object: dep, policy: config.deploy, facts: { nativeSleep: true }, newId: () => 'unused', stampId: false });
+    expect(result.patch).toEqual([]);
+
+    // cert-manager: certificates from cert-manager, and no access to Secrets, Leases or the
+    // webhook configuration at all.
+    const cmKinds = kinds(certManager);
+    expect(cmKinds).toEqual(expect.arrayContaining(['Certificate/paas-webhook', 'Certificate/paas-webhook-ca', 'Issuer/paas-webhook-ca', 'Issuer/paas-webhook-selfsigned']));
+    for (const gone of ['Secret/paas-webhook-tls', 'Lease/paas-webhook-cert-leader', 'Role/paas-webhook-certificates', 'ClusterRole/paas-webhook-ca-bundle']) {
+      expect(cmKinds).not.toContain(gone);
+    }
+    expect(one(certManager, 'MutatingWebhookConfiguration').metadata.annotations['cert-manager.io/inject-ca-from']).toBe(`${SYSTEM_NS}/paas-webhook`);
+    const cmArgs = one(certManager, 'Deployment').spec.template.spec.containers[0].args as string[];
+    expect(cmArgs).toContain('--tls-cert=/etc/paas/tls/tls.crt');
+    expect(cmArgs).not.toContain('--self-signed');
+    expect(one(certManager, 'Certificate', 'paas-webhook').spec.secretName).toBe('paas-webhook-tls');
+
+    // fail-open: Ignore, plus the policy that keeps enforcing.
+    expect(one(failOpen, 'MutatingWebhookConfiguration').webhooks[0].failurePolicy).toBe('Ignore');
+    expect(one(failOpen, 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(['Deny']);
+  });
+
+  it('the API server accepts the base and both overlays (server-side dry run)', async () => {
+    // Namespaced objects cannot be dry-run into a namespace that does not exist yet.
+    await k(['apply', '-f', '-'], { input: toYaml([one(base, 'Namespace')]) });
+    const baseRun = await k(['apply', '--dry-run=server', '-k', MANIFESTS]);
+    expect(baseRun.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/paas-webhook created (server dry run)');
+    const open = await k(['apply', '--dry-run=server', '-k', OVERLAY.failOpen]);
+    expect(open.stdout).toContain('validatingadmissionpolicy.admissionregistration.k8s.io/paas-rollout-policy created (server dry run)');
+    // cert-manager's kinds need its CRDs: a minimal stand-in (test/e2e/fixtures), which checks
+    // field names, types and required fields, not cert-manager's behaviour.
+    await k(['apply', '-f', CRD_FIXTURE]);
+    await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/certificates.cert-manager.io', 'crd/issuers.cert-manager.io']);
+    const cm = await k(['apply', '--dry-run=server', '-k', OVERLAY.certManager]);
+    expect(cm.stdout).toContain('certificate.cert-manager.io/paas-webhook created (server dry run)');
+    // A control: the same dry run refuses a misspelt field, so the acceptance above means something.
+    const typo = toYaml(certManager).replace('renewBefore: 720h', 'renewBfore: 720h');
+    const refused = await k(['apply', '--dry-run=server', '-f', '-'], { input: typo, allowFail: true });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('unknown field "spec.renewBfore"');
+  });
+
+  it('applies the base for real: 2 webhook pods Ready on different nodes, under the restricted Pod Security profile', async () => {
+    await k(['apply', '-f', '-'], { input: toYaml(forTest(base, [closed.url])) });
+    await k(['rollout', 'status', 'deployment/paas-webhook', '-n', SYSTEM_NS, '--timeout=120s']);
+    const pods = await getJson(['get', 'pods', '-n', SYSTEM_NS, '-l', 'app.kubernetes.io/name=paas-webhook']);
+    const running = (pods.items as Obj[]).filter((p) => !p.metadata.deletionTimestamp);
+    expect(running).toHaveLength(2);
+    expect(new Set(running.map((p) => p.spec.nodeName)).size).toBe(2);
+    expect(running.every((p) => p.spec.priority === 1_000_000)).toBe(true);
+    const nsLabels = (await getJson(['get', 'namespace', SYSTEM_NS])).metadata.labels as Obj;
+    expect(nsLabels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('least privilege: with its own token the webhook writes its Secret, Lease and caBundle, and is refused the rest', async () => {
+    const token = (await k(['create', 'token', SA, '-n', SYSTEM_NS, '--duration=1h'])).stdout.trim();
+    saConfig = join(tmp, 'sa.kubeconfig');
+    tokenKubeconfig(token, saConfig);
+
+    const can = async (...args: string[]) => (await kAs(saConfig, ['auth', 'can-i', ...args])).stdout.trim();
+    const allowed: string[][] = [
+      ['get', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
+      ['update', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
+      ['get', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
+      ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
+      ['get', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['patch', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['get', '/version'],
+    ];
+    const forbidden: string[][] = [
+      ['create', 'secrets', '-n', SYSTEM_NS],
+      ['list', 'secrets', '-n', SYSTEM_NS],
+      ['get', 'secret/some-other-secret', '-n', SYSTEM_NS],
+      ['get', 'secrets', '-n', 'kube-system'],
+      ['delete', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
+      ['create', 'leases.coordination.k8s.io', '-n', SYSTEM_NS],
+      ['update', 'lease.coordination.k8s.io/kube-scheduler', '-n', 'kube-system'],
+      ['patch', 'mutatingwebhookconfiguration/some-other-webhook'],
+      ['update', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['delete', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['create', 'mutatingwebhookconfigurations'],
+      ['patch', 'validatingwebhookconfigurations'],
+      ['list', 'deployments', '--all-namespaces'],
+      ['create', 'deployments', '-n', ns],
+      ['get', 'pods', '-n', SYSTEM_NS],
+      ['create', 'clusterrolebindings'],
+      ['get', '/metrics'],
+    ];
+    for (const a of allowed) expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: yes`);
+    for (const a of forbidden) expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: no`);
+
+    // Real calls, not only `can-i`: the API server refuses them.
+    const secrets = await kAs(saConfig, ['get', 'secrets', '-n', 'kube-system']);
+    expect(secrets.code).not.toBe(0);
+    expect(secrets.stderr).toContain(`User "system:serviceaccount:${SYSTEM_NS}:${SA}" cannot list resource "secrets"`);
+    const create = await kAs(saConfig, ['create', 'secret', 'generic', 'stolen', '-n', SYSTEM_NS, '--from-literal=a=b']);
+    expect(create.code).not.toBe(0);
+    expect(create.stderr).toContain('cannot create resource "secrets"');
+
+    // Now the webhook itself, with that token and nothing else.
+    const w = await startWebhook('e2e-a', saConfig, paasToml);
+    await waitReady(w, 'webhook a');
+    const data = await secretData();
+    expect(Object.keys(data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+    const leaf = new X509Certificate(data['tls.crt'] as string);
+    expect(leaf.subjectAltName).toContain('IP Address:127.0.0.1');
+    expect(leaf.subjectAltName).toContain(`DNS:paas-webhook.${SYSTEM_NS}.svc`);
+    expect(await servedFingerprint(w.port)).toBe(leaf.fingerprint256);
+    const lease = await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS]);
+    expect(lease.spec.holderIdentity).toBe('e2e-a');
+    await waitFor(async () => {
+      const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+      return mwc.webhooks[0].clientConfig.caBundle === Buffer.from(data['ca.crt'] as string).toString('base64');
+    }, { timeoutMs: 30_000, what: 'caBundle written by the webhook' });
+
+    // The API server trusts what the webhook wrote: point the configuration at the process and
+    // create a Deployment. It is mutated, with the native preStop sleep that /version allowed.
+    await k(['apply', '-f', '-'], { input: toYaml([one(forTest(base, [`https://127.0.0.1:${w.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
+    await waitFor(async () => {
+      const r = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('mutated', ns)), allowFail: true });
+      return r.code === 0;
+    }, { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook' });
+    const stored = await getJson(['get', 'deployment', 'mutated', '-n', ns]);
+    expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stored.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
+    expect(w.log.join('\n')).not.toMatch(/forbidden/i);
+    await stopWebhook(w);
+  });
+
+  it('webhook down, failurePolicy Fail: kube-system and paas-system still take Deployments; other namespaces are refused with a clear message', async () => {
+    // The configuration matches kube-system and paas-system but for the exclusions: they carry
+    // SCOPE too, so only the kubernetes.io/metadata.name NotIn rule lets them through.
+    await k(['apply', '-f', '-'], { input: toYaml([one(forTest(base, [closed.url]), 'MutatingWebhookConfiguration')]) });
+    for (const n of ['kube-system', SYSTEM_NS]) {
+      labelled.push(n);
+      await k(['label', 'namespace', n, `${SCOPE}=true`, '--overwrite']);
+    }
+    const refused = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('refused', ns)), allowFail: true });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`failed calling webhook "${HOOK}"`);
+    expect(refused.stderr).toMatch(/connection refused/);
+
+    const system = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('paas-e2e-excluded', 'kube-system')), allowFail: true });
+    expect(system.stderr).toBe('');
+    expect(system.code).toBe(0);
+    // The webhook can always be rolled or repaired while it is down.
+    const restart = await k(['rollout', 'restart', 'deployment/paas-webhook', '-n', SYSTEM_NS], { allowFail: true });
+    expect(restart.stderr).toBe('');
+    expect(restart.code).toBe(0);
+
+    // Opting out: a Deployment by label, a namespace by label.
+    const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
+    expect(optedOut.code).toBe(0);
+    const quiet = await newNamespace('paas-manifests-optout', { [SCOPE]: 'true', 'paas.io/rollout-policy': 'disabled' });
+    const inQuiet = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('anything', quiet)), allowFail: true });
+    expect(inQuiet.code).toBe(0);
+    // Deleting is never blocked.
+    const del = await k(['delete', 'deployment', 'mutated', '-n', ns], { allowFail: true });
+    expect(del.code).toBe(0);
+  });
+
+  it('fail-open overlay, webhook down: admitted unless it breaks the policy, then refused by the ValidatingAdmissionPolicy', async () => {
+    await k(['apply', '-f', '-'], { input: toYaml(forTest(failOpen, [closed.url])) });
+    const broken = plainDeployment('broken', ns);
+    // The policy takes a moment to reach the admission chain; until then the create passes.
+    await waitFor(async () => {
+      const r = await k(['apply', '--dry-run=server', '-f', '-'], { input: stringify(broken), allowFail: true });
+      return r.code !== 0;
+    }, { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy in force' });
+    const r = await k(['apply', '-f', '-'], { input: stringify(broken), allowFail: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("ValidatingAdmissionPolicy 'paas-rollout-policy'");
+    expect(r.stderr).toContain('spec.strategy.rollingUpdate.maxSurge must be 1, not 25%');
+
+    // A compliant Deployment goes through with the webhook down: the webhook's own Deployment.
+    const own = structuredClone(one(base, 'Deployment'));
+    own.metadata = { name: 'own-policy', namespace: ns };
+    own.spec.replicas = 0;
+    const ok = await k(['apply', '-f', '-'], { input: stringify(own), allowFail: true });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    // The exclusions and opt-outs hold for the policy too.
+    const system = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('paas-e2e-excluded', 'kube-system', {}, 'registry.example/web:2')), allowFail: true });
+    expect(system.stderr).toBe('');
+    expect(system.code).toBe(0);
+    const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out-2', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
+    expect(optedOut.code).toBe(0);
+  });
+
+  it('fail-open overlay, webhook up: the policy never refuses what the webhook fixed (the corpus of real Deployments)', async () => {
+    const w = await startWebhook('e2e-b', saConfig, paasToml);
+    await waitReady(w, 'webhook b');
+    await k(['apply', '-f', '-'], { input: toYaml([one(forTest(failOpen, [`https://127.0.0.1:${w.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
+    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('fixed', ns)), allowFail: true })).code === 0,
+      { timeoutMs: 30_000, what: 'the non-compliant Deployment admitted once the webhook fixes it' });
+    const fixed = await getJson(['get', 'deployment', 'fixed', '-n', ns]);
+    expect(fixed.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+
+    const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
+    if (files.length === 0) {
+      if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} (PAAS_REQUIRE_CORPUS=1)`);
+      console.warn(`manifests.test: ${CORPUS} absent; the corpus half of this test skipped`);
+    }
+    const refusedByPolicy: string[] = [];
+    let admitted = 0;
+    for (const file of files) {
+      const obj = parseYaml(readFileSync(join(CORPUS, file), 'utf8')) as Obj;
+      if (obj?.kind !== 'Deployment' || obj.apiVersion !== 'apps/v1') continue;
+      delete obj.status;
+      obj.metadata = { name: obj.metadata.name, labels: obj.metadata.labels ?? {}, annotations: obj.metadata.annotations ?? {}, namespace: ns };
+      delete obj.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: stringify(obj), allowFail: true });
+      if (r.code === 0) admitted++;
+      else if (r.stderr.includes('ValidatingAdmissionPolicy')) refusedByPolicy.push(`${file}: ${r.stderr.trim()}`);
+    }
+    expect(refusedByPolicy).toEqual([]);
+    if (files.length > 0) expect(admitted).toBeGreaterThan(files.length / 2);
+    await stopWebhook(w);
+  });
+
+  it('two webhook processes share one certificate Secret; rotating it fails no admission in a steady stream', async () => {
+    // Back to failurePolicy Fail and no policy: a failed call is a failed admission.
+    await k(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', 'paas-rollout-policy', '--ignore-not-found']);
+    // Start from an empty Secret and Lease: both processes race for them.
+    await k(['apply', '-f', '-'], { input: toYaml([one(base, 'Secret'), one(base, 'Lease')]) });
+    await k(['patch', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS, '--type=json', '-p', '[{"op":"remove","path":"/data"}]'], { allowFail: true });
+    await k(['patch', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS, '--type=json', '-p', '[{"op":"remove","path":"/spec"}]'], { allowFail: true });
+    expect(await secretData()).toEqual({});
+    const [a, b] = await Promise.all([startWebhook('e2e-one', saConfig, paasToml), startWebhook('e2e-two', saConfig, paasToml)]);
+    if (!a || !b) throw new Error('unreachable');
+    await Promise.all([waitReady(a, 'webhook one'), waitReady(b, 'webhook two')]);
+    // One CA, one serving pair, served by both; exactly one holds the Lease.
+    const first = await secretData();
+    const firstFp = new X509Certificate(first['tls.crt'] as string).fingerprint256;
+    expect(await servedFingerprint(a.port)).toBe(firstFp);
+    expect(await servedFingerprint(b.port)).toBe(firstFp);
+    const holder = (await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS])).spec.holderIdentity;
+    expect(['e2e-one', 'e2e-two']).toContain(holder);
+
+    // One webhook entry per process: every admission goes through both.
+    await k(['apply', '-f', '-'], { input: toYaml([one(forTest(base, [`https://127.0.0.1:${a.port}/mutate`, `https://127.0.0.1:${b.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
+    await waitFor(async () => {
+      const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+      return (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === Buffer.from(first['ca.crt'] as string).toString('base64'));
+    }, { timeoutMs: 30_000, what: 'caBundle on both webhook entries' });
+
+    const apps = kubeClient().makeApiClient(AppsV1Api);
+    const failures: string[] = [];
+    let done = 0;
+    let stop = false;
+    const stream = (async () => {
+      for (let i = 0; !stop && i < 2000; i++) {
+        const body = plainDeployment(`stream-${i}`, ns) as V1Deployment;
+        try {
+          const created = await apps.createNamespacedDeployment({ namespace: ns, body, dryRun: 'All' });
+          if (created.spec?.strategy?.rollingUpdate?.maxSurge !== 1) failures.push(`stream-${i}: not mutated`);
+        } catch (err) {
+          failures.push(`stream-${i}: ${(err as Error).message}`);
+        }
+        done++;
+      }
+    })();
+    const after = async (n: number, what: string) => {
+      const target = done + n;
+      await waitFor(() => done >= target || failures.length > 0, { timeoutMs: 60_000, what });
+    };
+
+    try {
+      await after(5, 'admissions before rotation');
+      // 1. The serving pair: the leader issues a new one from the same CA; both reload it.
+      await k(['patch', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS, '--type=json', '-p',
+        '[{"op":"remove","path":"/data/tls.crt"},{"op":"remove","path":"/data/tls.key"}]']);
+      let second = first;
+      await waitFor(async () => {
+        second = await secretData();
+        const fp = second['tls.crt'] ? new X509Certificate(second['tls.crt']).fingerprint256 : '';
+        return fp !== '' && fp !== firstFp && (await servedFingerprint(a.port)) === fp && (await servedFingerprint(b.port)) === fp;
+      }, { timeoutMs: 60_000, what: 'both processes serving the new serving certificate' });
+      expect(second['ca.crt']).toBe(first['ca.crt']);
+      await after(5, 'admissions after the serving rotation');
+
+      // 2. The CA: without its key it is replaced; the bundle keeps the old CA beside the new one.
+      await k(['patch', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS, '--type=json', '-p', '[{"op":"remove","path":"/data/ca.key"}]']);
+      let third = second;
+      await waitFor(async () => {
+        third = await secretData();
+        if (!third['ca.key'] || third['ca.crt'] === second['ca.crt'] || !third['tls.crt']) return false;
+        const fp = new X509Certificate(third['tls.crt']).fingerprint256;
+        const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+        const bundle = Buffer.from(third['ca.crt'] as string).toString('base64');
+        return (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === bundle) &&
+          (await servedFingerprint(a.port)) === fp && (await servedFingerprint(b.port)) === fp;
+      }, { timeoutMs: 60_000, what: 'a new CA in the bundle and both processes serving its certificate' });
+      expect(third['ca.crt']).toContain((second['ca.crt'] as string).trim());
+      await after(10, 'admissions after the CA rotation');
+    } finally {
+      stop = true;
+      await stream;
+    }
+    expect(failures).toEqual([]);
+    expect(done).toBeGreaterThanOrEqual(20);
+    await Promise.all([stopWebhook(a), stopWebhook(b)]);
+  });
+});
