@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DEFAULT_K8S_VERSION, killNow, startCluster, stopCluster } from '../cluster/control-plane.js';
+import { DEFAULT_K8S_VERSION, killNow, missingBinaries, startCluster, stopCluster } from '../cluster/control-plane.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -21,6 +21,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
 
+  const missing = missingBinaries(binDir);
+  if (missing.length > 0) {
+    throw new Error(
+      `e2e: control-plane binaries missing in ${binDir}: ${missing.join(', ')}. Build them with \`make cluster-bin\` (needs Go); the e2e suite never skips.`,
+    );
+  }
   const runDir = mkdtempSync(join(tmpdir(), 'paas-e2e-'));
   const started = Date.now();
   // Throws ClusterStartError naming the failing component with the tail of its log.
