@@ -50,6 +50,8 @@ export function messageShape(message: string, names: readonly string[]): string 
   let s = message;
   for (const n of names) if (n) s = s.split(n).join('<pod>');
   return s
+    .replace(/^\(combined from similar events\): /, '')
+    .replace(/pods "[^"]*"/g, 'pods "<pod>"')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<ip>')
     .replace(/back-off \d+[smh0-9]* /g, 'back-off ')
@@ -83,5 +85,6 @@ export function dedupe(records: readonly EventRecord[], names: readonly string[]
       g.message = r.message;
     }
   }
-  return [...groups.values()].sort((a, b) => time(b.lastSeen) - time(a.lastSeen) || b.count - a.count);
+  // Oldest first reads as the story (the pull error, then the back-off); on a tie the fuller message.
+  return [...groups.values()].sort((a, b) => time(a.firstSeen) - time(b.firstSeen) || b.message.length - a.message.length);
 }
