@@ -42,20 +42,42 @@ export function decideDeployId(
   return { action: 'set', id: newId(), reason: 'new-rollout' };
 }
 
-/** Deep equality of two pod templates, ignoring the deploy-id label (and the empty labels or
- * metadata map its removal leaves, which the engine itself may have created). */
+/** Deep equality of two pod templates, ignoring the deploy-id label. An empty labels or metadata
+ * map counts as absent (removing the label may leave one, and the engine may have created it). */
 export function sameTemplate(a: JsonObject, b: JsonObject): boolean {
-  return deepEqual(withoutId(a), withoutId(b));
+  let n = 0;
+  for (const k in a) {
+    if (k === 'metadata' || !Object.hasOwn(a, k)) continue;
+    n++;
+    if (!Object.hasOwn(b, k) || !deepEqual(a[k], b[k])) return false;
+  }
+  for (const k in b) if (k !== 'metadata' && Object.hasOwn(b, k)) n--;
+  return n === 0 && sameExcept(a.metadata, b.metadata, 'labels') && sameExcept(labelsOf(a.metadata), labelsOf(b.metadata), LABEL.deployId);
 }
 
-function withoutId(template: JsonObject): JsonObject {
-  const metadata = template.metadata;
-  if (!isObject(metadata)) return template;
-  const labels = metadata.labels;
-  if (!isObject(labels) || !Object.hasOwn(labels, LABEL.deployId)) return template;
-  const { [LABEL.deployId]: _id, ...restLabels } = labels;
-  const { labels: _labels, ...restMeta } = metadata;
-  const newMeta: JsonObject = Object.keys(restLabels).length > 0 ? { ...restMeta, labels: restLabels } : restMeta;
-  const { metadata: _m, ...rest } = template;
-  return Object.keys(newMeta).length > 0 ? { ...rest, metadata: newMeta } : rest;
+function labelsOf(metadata: JsonValue | undefined): JsonValue | undefined {
+  return isObject(metadata) ? metadata.labels : undefined;
 }
+
+/** Equality of two maps (absent = empty) ignoring one key. */
+function sameExcept(a: JsonValue | undefined, b: JsonValue | undefined, ignore: string): boolean {
+  const ao = isObject(a) ? a : EMPTY;
+  const bo = isObject(b) ? b : EMPTY;
+  let n = 0;
+  for (const k in ao) {
+    if (k === ignore || !Object.hasOwn(ao, k)) continue;
+    const v = ao[k];
+    if (ignore === 'labels' && isEmptyMap(v) && !Object.hasOwn(bo, k)) continue;
+    n++;
+    if (!Object.hasOwn(bo, k) || !deepEqual(v, bo[k])) return false;
+  }
+  for (const k in bo) {
+    if (k === ignore || !Object.hasOwn(bo, k)) continue;
+    if (ignore === 'labels' && isEmptyMap(bo[k]) && !Object.hasOwn(ao, k)) continue;
+    n--;
+  }
+  return n === 0;
+}
+
+const EMPTY: JsonObject = {};
+const isEmptyMap = (v: JsonValue | undefined) => isObject(v) && Object.keys(v).length === 0;

@@ -31,16 +31,26 @@ export function parsePointer(pointer: string): string[] {
 
 /**
  * Applies a patch and returns the new document; the input is not mutated. Only the containers
- * along each path are copied, the rest is shared with the input (so it is cheap enough to use
- * inside the engine). Throws, like any RFC 6902 implementation, when a parent is missing.
+ * along each path are copied (once per patch, however many operations pass through them); the
+ * rest is shared with the input, so it is cheap enough to use inside the engine. Throws, like
+ * any RFC 6902 implementation, when a parent is missing.
  */
 export function applyPatch<T extends JsonValue>(doc: T, ops: readonly PatchOp[]): T {
+  const copies = new Set<JsonValue>();
   let root = doc as JsonValue;
-  for (const op of ops) root = applyOne(root, parsePointer(op.path), 0, op);
+  for (const op of ops) root = applyOne(root, parsePointer(op.path), 0, op, copies);
   return root as T;
 }
 
-function applyOne(node: JsonValue, tokens: string[], i: number, op: PatchOp): JsonValue {
+/** A copy of `node` this patch owns (made once, then changed in place). */
+function own<T extends JsonValue[] | JsonObject>(node: T, copies: Set<JsonValue>): T {
+  if (copies.has(node)) return node;
+  const copy = (Array.isArray(node) ? node.slice() : { ...node }) as T;
+  copies.add(copy);
+  return copy;
+}
+
+function applyOne(node: JsonValue, tokens: string[], i: number, op: PatchOp, copies: Set<JsonValue>): JsonValue {
   if (i === tokens.length) {
     if (op.op === 'remove') throw new Error('cannot remove the document root');
     return op.value;
@@ -48,27 +58,26 @@ function applyOne(node: JsonValue, tokens: string[], i: number, op: PatchOp): Js
   const token = tokens[i] as string;
   const last = i === tokens.length - 1;
   if (Array.isArray(node)) {
-    const copy = node.slice();
-    const index = token === '-' ? copy.length : arrayIndex(token, op.path);
+    const index = token === '-' ? node.length : arrayIndex(token, op.path);
     if (last && op.op === 'add') {
-      if (index > copy.length) throw new Error(`${op.op} ${op.path}: index out of range`);
+      if (index > node.length) throw new Error(`${op.op} ${op.path}: index out of range`);
+      const copy = own(node, copies);
       copy.splice(index, 0, op.value);
-    } else if (last && op.op === 'remove') {
-      if (index >= copy.length) throw new Error(`remove ${op.path}: no such element`);
-      copy.splice(index, 1);
-    } else {
-      if (index >= copy.length) throw new Error(`${op.op} ${op.path}: no such element`);
-      copy[index] = applyOne(copy[index] as JsonValue, tokens, i + 1, op);
+      return copy;
     }
+    if (index >= node.length) throw new Error(`${op.op} ${op.path}: no such element`);
+    const copy = own(node, copies);
+    if (last && op.op === 'remove') copy.splice(index, 1);
+    else copy[index] = applyOne(copy[index] as JsonValue, tokens, i + 1, op, copies);
     return copy;
   }
   if (!isObject(node)) throw new Error(`${op.op} ${op.path}: parent is not an object or array`);
-  const copy: JsonObject = { ...node };
   const exists = Object.hasOwn(node, token);
+  if (!(last && op.op === 'add') && !exists) throw new Error(`${op.op} ${op.path}: no such member`);
+  const copy = own(node, copies);
   if (last && op.op === 'add') copy[token] = op.value;
-  else if (!exists) throw new Error(`${op.op} ${op.path}: no such member`);
   else if (last && op.op === 'remove') delete copy[token];
-  else copy[token] = applyOne(node[token] as JsonValue, tokens, i + 1, op);
+  else copy[token] = applyOne(copy[token] as JsonValue, tokens, i + 1, op, copies);
   return copy;
 }
 
