@@ -255,13 +255,13 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
       '--quota-backend-bytes=4294967296',
       '--log-level=warn',
     ]);
-    await waitFor('etcd', 'becoming healthy', () => httpGetOk(`http://127.0.0.1:${etcd}/health`), 30_000);
+    await waitFor('etcd', 'becoming healthy', () => getOk(`http://127.0.0.1:${etcd}/health`), 30_000);
 
     start('kube-apiserver', apiserverArgs(state, pki));
     await waitFor(
       'kube-apiserver',
       'becoming ready (/readyz)',
-      () => httpsGetOk(`${state.server}/readyz`, readFileSync(join(pki, 'ca.crt'))),
+      () => getOk(`${state.server}/readyz`, readFileSync(join(pki, 'ca.crt'))),
       120_000,
     );
     const kubectl = (args: string[], input?: string) => kubectlRun(binDir, state.kubeconfig, args, input);
@@ -287,13 +287,13 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     await waitFor(
       'kube-controller-manager',
       'becoming healthy (/healthz)',
-      () => httpsGetOk(`https://127.0.0.1:${controllerManager}/healthz`),
+      () => getOk(`https://127.0.0.1:${controllerManager}/healthz`),
       60_000,
     );
     await waitFor(
       'kube-scheduler',
       'becoming healthy (/healthz)',
-      () => httpsGetOk(`https://127.0.0.1:${scheduler}/healthz`),
+      () => getOk(`https://127.0.0.1:${scheduler}/healthz`),
       60_000,
     );
     const nodes = opts.nodes ?? 3;
@@ -502,22 +502,14 @@ async function kubectlRun(binDir: string, kubeconfig: string, args: string[], in
   return Buffer.concat(out).toString();
 }
 
-function httpGetOk(url: string): Promise<string | true> {
+/**
+ * GET `url`: true on 200, else a short reason. Over TLS with no CA, the component's self-signed
+ * serving certificate is accepted (a loopback health probe of our own child process).
+ */
+function getOk(url: string, ca?: Buffer): Promise<string | true> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((ok, fail) => {
-    const req = httpRequest(url, { timeout: 2000 }, (res) => {
-      res.resume();
-      ok(res.statusCode === 200 ? true : `HTTP ${res.statusCode}`);
-    });
-    req.on('error', fail);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end();
-  });
-}
-
-/** GET over TLS; with no CA, the component's self-signed serving certificate is accepted (loopback only). */
-function httpsGetOk(url: string, ca?: Buffer): Promise<string | true> {
-  return new Promise((ok, fail) => {
-    const req = httpsRequest(url, { timeout: 2000, ...(ca ? { ca } : { rejectUnauthorized: false }) }, (res) => {
+    const req = request(url, { timeout: 2000, ...(ca ? { ca } : { rejectUnauthorized: false }) }, (res) => {
       const body: Buffer[] = [];
       res.on('data', (d: Buffer) => body.push(d));
       res.on('end', () =>

@@ -39,8 +39,9 @@ export type Stage = {
 const NOW = '{{ $now := Now }}';
 const FIRST = '{{ $c := index .spec.containers 0 }}';
 const POD_DESC = '(printf "%s_%s(%s)" .metadata.name .metadata.namespace .metadata.uid)';
-const PULL_ERROR =
-  '(printf "rpc error: code = Unknown desc = Error response from daemon: manifest for %s not found: manifest unknown: manifest unknown" $c.image)';
+/** The runtime's pull error for the image at template expression `image`. */
+const pullError = (image: string) =>
+  `(printf "rpc error: code = Unknown desc = Error response from daemon: manifest for %s not found: manifest unknown: manifest unknown" ${image})`;
 const CONFIG_ERROR = `(printf "configmap %q not found" "${MissingConfigMap}")`;
 
 const notReadyConditions = `
@@ -95,6 +96,21 @@ containerStatuses:
   imageID: ""
 ${indented}
 {{ end }}`;
+}
+
+/** Every container waiting to start with `reason`; `message` is a template expression over the container `.`. */
+function waitingStep(reason: string, message: string): Step {
+  return statusStep(
+    'Pending',
+    containerStatuses(`
+ready: false
+started: false
+restartCount: 0
+state:
+  waiting:
+    reason: ${reason}
+    message: {{ ${message} | Quote }}`),
+  );
 }
 
 function statusStep(phase: 'Pending' | 'Running', containers: string): Step {
@@ -220,19 +236,9 @@ state:
       eventStep('unhealthy', 'Warning', 'Unhealthy', '"Readiness probe failed: HTTP probe failed with statuscode: 503"'),
     ]),
     stage(`${Scenario.ImageNotFound}-pull`, Scenario.ImageNotFound, fresh, [
-      statusStep(
-        'Pending',
-        containerStatuses(`
-ready: false
-started: false
-restartCount: 0
-state:
-  waiting:
-    reason: ErrImagePull
-    message: {{ ${PULL_ERROR.replaceAll('$c.image', '.image')} | Quote }}`),
-      ),
+      waitingStep('ErrImagePull', pullError('.image')),
       eventStep('pulling', 'Normal', 'Pulling', 'printf "Pulling image %q" $c.image'),
-      eventStep('pull-failed', 'Warning', 'Failed', `printf "Failed to pull image %q: %s" $c.image ${PULL_ERROR}`),
+      eventStep('pull-failed', 'Warning', 'Failed', `printf "Failed to pull image %q: %s" $c.image ${pullError('$c.image')}`),
       eventStep('err-image-pull', 'Warning', 'Failed', '"Error: ErrImagePull"'),
     ]),
     // kubelet retries the pull after a back-off and reports ImagePullBackOff meanwhile.
@@ -241,17 +247,7 @@ state:
       Scenario.ImageNotFound,
       [{ key: '.status.containerStatuses.[].state.waiting.reason', operator: 'In', values: ['ErrImagePull'] }],
       [
-        statusStep(
-          'Pending',
-          containerStatuses(`
-ready: false
-started: false
-restartCount: 0
-state:
-  waiting:
-    reason: ImagePullBackOff
-    message: {{ printf "Back-off pulling image %q: ErrImagePull: %s" .image ${PULL_ERROR.replaceAll('$c.image', '.image')} | Quote }}`),
-        ),
+        waitingStep('ImagePullBackOff', `printf "Back-off pulling image %q: ErrImagePull: %s" .image ${pullError('.image')}`),
         eventStep('backoff', 'Normal', 'BackOff', 'printf "Back-off pulling image %q" $c.image'),
         eventStep('image-pull-backoff', 'Warning', 'Failed', '"Error: ImagePullBackOff"'),
       ],
