@@ -1,0 +1,93 @@
+// The request plan of gather(): what it asks the API server for, checked against a recording
+// Rest that answers from a fixture. (The real API server is exercised by test/e2e/diagnose.test.ts.)
+import { describe, expect, it } from 'vitest';
+import { gather } from '../../../plugin/diagnose/gather.js';
+import type { Rest } from '../../../plugin/kube/rest.js';
+import type { Snapshot } from '../../../plugin/diagnose/model.js';
+import { loadFixture } from './fixtures.js';
+
+type Query = Record<string, string | undefined>;
+
+function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path: string; query: Query }[] } {
+  const calls: { path: string; query: Query }[] = [];
+  const page = <T>(items: T[], q: Query) => {
+    const from = Number(q.continue ?? 0);
+    const limit = Number(q.limit ?? pageSize);
+    const next = from + limit < items.length ? String(from + limit) : undefined;
+    return { items: items.slice(from, from + limit), metadata: next ? { continue: next } : {} };
+  };
+  const podMatches = (labels: Record<string, string>, selector: string) =>
+    selector.split(',').every((term) => {
+      const ne = /^([^!=]+)!=(.*)$/.exec(term);
+      if (ne) return labels[ne[1]!] !== ne[2];
+      const eq = /^([^=]+)=(.*)$/.exec(term);
+      return eq ? labels[eq[1]!] === eq[2] : true;
+    });
+  const rest: Rest = {
+    async get<T>(path: string, query: Query = {}): Promise<T> {
+      calls.push({ path, query });
+      if (/\/deployments\/[^/]+$/.test(path)) return s.deployment as T;
+      if (path.endsWith('/replicasets')) return page(s.replicaSets, query) as T;
+      if (path.endsWith('/resourcequotas')) return page(s.quotas, query) as T;
+      if (path === '/api/v1/nodes') return page(s.nodes ?? [], query) as T;
+      if (path.endsWith('/pods')) return page(s.pods.filter((p) => podMatches(p.metadata.labels ?? {}, query.labelSelector ?? '')), query) as T;
+      if (path.endsWith('/events')) {
+        const uid = /^involvedObject\.uid=(.+)$/.exec(query.fieldSelector ?? '')?.[1];
+        return page(s.events.filter((e) => e.involvedObject.uid === uid), query) as T;
+      }
+      throw new Error(`unexpected GET ${path}`);
+    },
+    watch: () => Promise.reject(new Error('gather never watches')),
+    close() {},
+  };
+  return { rest, calls };
+}
+
+describe('gather', () => {
+  it('asks for events only by involved object uid, pods only by label selector', async () => {
+    const { snapshot } = loadFixture('image-not-found');
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web');
+    const events = calls.filter((c) => c.path.endsWith('/events'));
+    expect(events.length).toBeGreaterThan(0);
+    for (const c of events) expect(c.query.fieldSelector).toMatch(/^involvedObject\.uid=[0-9a-f-]+$/);
+    for (const c of calls.filter((x) => x.path.endsWith('/pods'))) expect(c.query.labelSelector).toMatch(/^app=web,pod-template-hash(!=|=)7d4f8b9c6$/);
+    expect(calls.some((c) => c.path === '/api/v1/nodes')).toBe(false);
+    // Everything the fixture holds about this rollout comes back.
+    expect(got.events).toHaveLength(snapshot.events.length);
+    expect(got.pods.map((p) => p.metadata.name).sort()).toEqual(snapshot.pods.map((p) => p.metadata.name).sort());
+  });
+
+  it('reads nodes only when a new pod cannot be scheduled', async () => {
+    const { snapshot } = loadFixture('unschedulable-cpu');
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web');
+    expect(calls.filter((c) => c.path === '/api/v1/nodes')).toHaveLength(1);
+    expect(got.nodes).toHaveLength(3);
+  });
+
+  it('follows continue tokens so every event of an object is read, not only the first page', async () => {
+    const { snapshot } = loadFixture('image-not-found');
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web', { podEventQueries: 40, concurrency: 2, pageSize: 2 });
+    expect(got.events).toHaveLength(snapshot.events.length);
+    expect(calls.some((c) => c.path.endsWith('/events') && c.query.continue)).toBe(true);
+  });
+
+  it('caps the pods whose events it reads and says so', async () => {
+    const { snapshot } = loadFixture('image-not-found');
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web', { podEventQueries: 1, concurrency: 8, pageSize: 500 });
+    const podUids = new Set(snapshot.pods.map((p) => p.metadata.uid));
+    const podEventCalls = calls.filter((c) => c.path.endsWith('/events') && podUids.has(c.query.fieldSelector!.split('=')[1]));
+    expect(podEventCalls).toHaveLength(1);
+    expect(got.limits).toEqual({ podsWithEvents: 1, podsTotal: 3 });
+  });
+
+  it('skips old pods when no old ReplicaSet has any', async () => {
+    const { snapshot } = loadFixture('healthy');
+    const { rest, calls } = recordingRest(snapshot);
+    await gather(rest, 'shop', 'web');
+    expect(calls.filter((c) => c.path.endsWith('/pods')).map((c) => c.query.labelSelector)).toEqual(['app=web,pod-template-hash=7d4f8b9c6']);
+  });
+});
