@@ -62,7 +62,7 @@ export class ClusterStartError extends Error {
   }
 }
 
-/** The first non-loopback IPv4 address: kube-apiserver refuses to advertise a loopback one. */
+/** The first non-loopback IPv4 address: API validation refuses a loopback IP in the `kubernetes` Service's endpoints. */
 export function advertiseAddress(): string {
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
