@@ -18,14 +18,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ao) {
-    if (!Object.hasOwn(ao, k)) continue;
-    n++;
-    if (!Object.hasOwn(bo, k) || !deepEqual(ao[k], bo[k])) return false;
-  }
-  for (const k in bo) if (Object.hasOwn(bo, k)) n--;
-  return n === 0;
+  const keys = Object.keys(ao);
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+  return true;
 }
 
 /** One JSON Pointer reference token: `~` is `~0`, `/` is `~1` (RFC 6901). */

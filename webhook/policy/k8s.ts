@@ -63,6 +63,8 @@ export interface ContainerRef {
   container: JsonObject;
   /** ['spec','template','spec','containers',0] */
   at: Segments;
+  /** The JSON Pointer of `at`. */
+  ptr: string;
   name: string;
   /** A native sidecar: an initContainer with restartPolicy Always. */
   sidecar: boolean;
@@ -71,13 +73,14 @@ export interface ContainerRef {
 /** Regular containers, then native sidecars (ordinary init containers are not listed). */
 export function podContainers(podSpec: JsonObject, at: Segments): ContainerRef[] {
   const out: ContainerRef[] = [];
+  const atPtr = pointer(at);
   const collect = (key: 'containers' | 'initContainers') => {
     optArray(podSpec, key, at).forEach((c, i) => {
       const cAt = [...at, key, i];
       if (!isObject(c)) throw new PolicyInputError(fieldName(cAt), showValue(c), 'expected a container object');
       const sidecar = key === 'initContainers';
       if (sidecar && c.restartPolicy !== 'Always') return;
-      out.push({ container: c, at: cAt, name: typeof c.name === 'string' ? c.name : `#${i}`, sidecar });
+      out.push({ container: c, at: cAt, ptr: `${atPtr}/${key}/${i}`, name: typeof c.name === 'string' ? c.name : `#${i}`, sidecar });
     });
   };
   collect('containers');

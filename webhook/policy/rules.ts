@@ -134,7 +134,7 @@ export function preStopRule(ctx: RuleContext): number {
     const hook: JsonObject = native
       ? { sleep: { seconds: prestopSleep } }
       : { exec: { command: ['sleep', String(prestopSleep)] } };
-    mergeInto(ctx.ops, c.container, pointer(c.at), { lifecycle: { preStop: hook } });
+    mergeInto(ctx.ops, c.container, c.ptr, { lifecycle: { preStop: hook } });
     const what = native ? `sleep ${prestopSleep}` : `exec "sleep ${prestopSleep}" (image needs a sleep binary)`;
     find(ctx, 'prestop', [...c.at, 'lifecycle', 'preStop'], 'unset', native ? `sleep ${prestopSleep}` : `exec sleep ${prestopSleep}`,
       `preStop ${what} added to ${c.sidecar ? 'sidecar' : 'container'} ${c.name}`);
@@ -202,7 +202,7 @@ export function readinessRule(ctx: RuleContext): void {
       probe = { tcpSocket: { port }, ...PROBE_TIMING };
       what = `TCP on port ${portText}`;
     }
-    mergeInto(ctx.ops, c.container, pointer(c.at), { readinessProbe: probe });
+    mergeInto(ctx.ops, c.container, c.ptr, { readinessProbe: probe });
     find(ctx, 'readiness-probe', [...c.at, 'readinessProbe'], 'unset', what, `readinessProbe ${what} added to container ${c.name}`);
   }
 }
