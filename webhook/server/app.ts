@@ -52,6 +52,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.post('/mutate', (request, reply) => {
     const started = performance.now();
+    // Only at trace level: the whole review, object included (secrets in env values, for one).
+    request.log.trace({ review: request.body }, 'admission review body');
     const parsed = parseReview(request.body);
     if (!parsed.ok) return badRequest(request.log, metrics, reply, parsed.reason, parsed.message, request.url);
     const outcome = admit(parsed.request, opts);

@@ -1,5 +1,7 @@
 // POST /mutate through fastify's inject with the real policy engine: real Deployments from the
 // corpus in AdmissionReviews as the API server sends them, bad input, and a fuzz run.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +116,33 @@ describe('POST /mutate with the real engine', () => {
     expect(await metricValue(metrics, 'paas_webhook_mutations_total', { change: 'strategy' })).toBe(strategy + 1);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/paas_webhook_admission_duration_seconds_count\{operation="CREATE"\} \d+/);
+  });
+});
+
+describe('captured AdmissionReviews (kube-apiserver v1.37.2)', () => {
+  const captured = (JSON.parse(readFileSync(resolve(import.meta.dirname, 'fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, JsonObject> }).reviews;
+  const req = (name: string) => captured[name]?.request as JsonObject;
+
+  it.each(['create', 'create-dry-run'])('%s: mutated, patch applies, deploy-id stamped', async (name) => {
+    const res = await mutate(captured[name]);
+    expect(res.json.response).toMatchObject({ uid: req(name).uid, allowed: true, patchType: 'JSONPatch' });
+    const out = patched(req(name).object as JsonObject, res.json);
+    expect(deployId(out)).toMatch(/^[0-9a-f-]{36}$/);
+    expect((out.spec as JsonObject).strategy).toMatchObject({ rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  it('update-image: a new deploy-id, different from the stored one', async () => {
+    const oldId = deployId(req('update-image').oldObject as JsonObject);
+    expect(oldId).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await mutate(captured['update-image']);
+    const id = deployId(patched(req('update-image').object as JsonObject, res.json));
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id).not.toBe(oldId);
+  });
+
+  it('scale: allowed untouched', async () => {
+    const res = await mutate(captured.scale);
+    expect(res.json.response).toEqual({ uid: req('scale').uid, allowed: true });
   });
 });
 
