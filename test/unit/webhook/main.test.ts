@@ -1,0 +1,49 @@
+// The paas-webhook executable's start-up errors: each names the flag or file and exits non-zero
+// before listening. Runs webhook/main.ts through tsx, as a user runs the bin.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-main-'));
+writeFileSync(join(dir, 'bad.toml'), '[deploy]\nsurge = "lots"\n');
+writeFileSync(join(dir, 'cert.pem'), 'not a certificate');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), ...args], { cwd: dir, env: { ...process.env, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+describe.concurrent('paas-webhook serve start-up errors', () => {
+  it.each([
+    { name: 'no certificate source', args: ['serve', '--port', '0', '--metrics-port', '0'], code: 1, text: 'give --tls-cert and --tls-key (PEM files), or --self-signed' },
+    { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 1, text: '--port: must be a port number 0-65535, got' },
+    { name: 'a port from the environment out of range', args: ['serve'], env: { PAAS_WEBHOOK_PORT: '70000' }, code: 1, text: '--port: must be a port number 0-65535, got 70000' },
+    { name: 'a --config file that does not exist', args: ['serve', '--config', 'nope.toml'], code: 1, text: '--config nope.toml: file not found' },
+    { name: 'an invalid paas.toml', args: ['serve', '--config', 'bad.toml'], code: 1, text: 'bad.toml: deploy.surge' },
+    { name: 'an unreadable certificate', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'missing.pem'], code: 1, text: 'cannot read missing.pem: ENOENT' },
+    { name: 'a certificate that is not PEM', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem'], code: 1, text: 'certificate is not a PEM X.509 certificate' },
+    { name: '--self-signed without any cluster access', args: ['serve', '--self-signed'], code: 1, text: '--self-signed needs the Kubernetes API' },
+    { name: 'an unknown flag', args: ['serve', '--prot', '8443'], code: 2, text: 'Unknown argument: prot' },
+  ])('$name', async ({ args, env, code, text }) => {
+    const r = await run(args, env);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(text);
+    expect(r.stderr).toMatch(/^paas-webhook: error: /);
+  });
+
+  it('--help documents the flags, their environment variables and self-signed names', async () => {
+    const r = await run(['serve', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--port', '--tls-cert', '--tls-key', '--config', '--metrics-port', '--log-level', '--self-signed', '--tls-san', '--drain-seconds', '--secret-name', '--secret-namespace', '--webhook-config-name', '--service-name', 'PAAS_WEBHOOK_']) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).not.toContain('bench-baseline-route');
+  });
+});
