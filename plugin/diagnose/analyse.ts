@@ -3,7 +3,8 @@
 // No client, no clock: `now` is passed in.
 import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
-import type { Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
+import type { Condition, Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
+import type { Time } from '../rollout/objects.js';
 import { Code, Severity, Verdict, compareFindings, type Evidence, type Finding } from './findings.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
 import {
@@ -538,8 +539,19 @@ function failedCreateFindings(ctx: Ctx, newRS: ReplicaSet | undefined): Finding[
 function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidence[] {
   const out: Evidence[] = [];
   const c = rs?.status?.conditions?.find((x) => x.type === 'ReplicaFailure') ?? dep.status?.conditions?.find((x) => x.type === 'ReplicaFailure');
-  if (c) out.push({ kind: rs ? 'ReplicaSet' : 'Deployment', objects: [rs?.metadata.name ?? dep.metadata.name], reason: c.reason ?? 'ReplicaFailure', message: c.message ?? '', type: 'Warning', count: 1, ...(c.lastTransitionTime ? { firstSeen: c.lastTransitionTime, lastSeen: c.lastTransitionTime } : {}) });
+  if (c) out.push(fromCondition(rs ? 'ReplicaSet' : 'Deployment', rs?.metadata.name ?? dep.metadata.name, c, c.reason ?? 'ReplicaFailure', 'Warning'));
   return out;
+}
+
+function iso(t: Time): string {
+  return typeof t === 'string' ? t : t.toISOString();
+}
+
+/** A condition as evidence: first seen at its transition, last seen at its last update. */
+function fromCondition(kind: string, name: string, c: Condition, reason: string, type: string): Evidence {
+  const first = c.lastTransitionTime ?? c.lastUpdateTime;
+  const last = c.lastUpdateTime ?? c.lastTransitionTime;
+  return { kind, objects: [name], reason, message: c.message ?? '', type, count: 1, ...(first ? { firstSeen: iso(first) } : {}), ...(last ? { lastSeen: iso(last) } : {}) };
 }
 
 function quotaStatus(ctx: Ctx & { quotas?: Snapshot['quotas'] }, name: string): Record<string, unknown> | null {
@@ -774,7 +786,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       explanation: 'A paused Deployment does not roll out template changes and its progress deadline does not run. Resume it when you are ready.',
       details: { paused: true },
       evidence: cond?.reason === 'DeploymentPaused'
-        ? [{ kind: 'Deployment', objects: [dep.metadata.name], reason: cond.reason, message: cond.message ?? '', type: 'Normal', count: 1, ...(cond.lastUpdateTime ? { firstSeen: cond.lastTransitionTime ?? cond.lastUpdateTime, lastSeen: cond.lastUpdateTime } : {}) }]
+        ? [fromCondition('Deployment', dep.metadata.name, cond, cond.reason, 'Normal')]
         : [],
       pods: [],
       suggestions: [`kubectl rollout resume deployment/${dep.metadata.name} ${nsFlag(ctx)}`],
@@ -789,8 +801,8 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       severity: Severity.Error,
       summary: `no progress for ${pds}s: the Deployment controller marked the rollout failed`,
       explanation: `progressDeadlineSeconds (${pds}) passed without a new pod becoming available. Kubernetes does not roll back by itself: fix the cause above and apply again, or undo.`,
-      details: { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ?? null },
-      evidence: [{ kind: 'Deployment', objects: [dep.metadata.name], reason: 'ProgressDeadlineExceeded', message: progressing.message ?? '', type: 'Warning', count: 1, ...(progressing.lastTransitionTime ? { firstSeen: progressing.lastTransitionTime, lastSeen: progressing.lastUpdateTime ?? progressing.lastTransitionTime } : {}) }],
+      details: { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? iso(progressing.lastTransitionTime) : null },
+      evidence: [fromCondition('Deployment', dep.metadata.name, progressing, 'ProgressDeadlineExceeded', 'Warning')],
       pods: [],
       suggestions: [undoCommand(ctx)],
     });

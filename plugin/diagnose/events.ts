@@ -1,6 +1,7 @@
 // Events as diagnose uses them: one shape for old-style (count, first/lastTimestamp) and
 // events.k8s.io-style (eventTime, series) events, and deduplication across pods.
 import type { KubeEvent } from './model.js';
+import { timeMs, type Time } from '../rollout/objects.js';
 import type { Evidence } from './findings.js';
 
 /** A core/v1 or events.k8s.io event reduced to what a reader needs. */
@@ -38,11 +39,9 @@ export function toRecord(e: KubeEvent): EventRecord {
   };
 }
 
-/** Timestamps compare as strings only when both are RFC 3339 UTC; compare as dates to be safe. */
-export function time(t: string | undefined): number {
-  if (!t) return 0;
-  const n = Date.parse(t);
-  return Number.isNaN(n) ? 0 : n;
+/** Milliseconds since the epoch, 0 when absent or unparsable (sorts first). */
+export function time(t: Time | null | undefined): number {
+  return timeMs(t) ?? 0;
 }
 
 /** The message with what differs between pods of one rollout masked, so equal causes group. */

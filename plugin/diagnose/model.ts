@@ -15,19 +15,9 @@ export interface ObjectMeta {
   ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
 }
 
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-  lastUpdateTime?: string;
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+/** Conditions and label selectors are the rollout view's shapes (shared, same wire format). */
+export type { Condition, LabelSelector } from '../rollout/objects.js';
+import type { Condition, LabelSelector } from '../rollout/objects.js';
 
 export interface Probe {
   httpGet?: { path?: string; port: number | string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
