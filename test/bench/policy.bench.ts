@@ -21,7 +21,7 @@ function manifest(image: string): JsonObject {
     terminationMessagePath: '/dev/termination-log',
     terminationMessagePolicy: 'File',
   });
-  return {
+  const deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
@@ -57,6 +57,7 @@ function manifest(image: string): JsonObject {
       },
     },
   };
+  return deployment as unknown as JsonObject;
 }
 
 const base = { policy: DEFAULT_CONFIG.deploy, facts: { nativeSleep: true }, newId: () => '5f0e0c39-2b1d-4d0e-9a55-1d1f3c1c2a77', stampId: true };

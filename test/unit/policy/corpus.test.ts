@@ -8,7 +8,7 @@ import fjp from 'fast-json-patch';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
-import { mutate } from './fixtures.js';
+import { leaves, mutate } from './fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
@@ -27,16 +27,6 @@ describe('the corpus is present when CI requires it', () => {
   });
 });
 
-/** Every leaf (scalar, empty object, empty array) with its JSON Pointer. */
-function leaves(v: JsonValue, path = ''): [string, JsonValue][] {
-  if (Array.isArray(v)) return v.length === 0 ? [[path, v]] : v.flatMap((x, i) => leaves(x, `${path}/${i}`));
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v);
-    if (keys.length === 0) return [[path, v]];
-    return keys.flatMap((k) => leaves(v[k] as JsonValue, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
-  }
-  return [[path, v]];
-}
 const get = (doc: JsonValue, pointer: string): JsonValue | undefined => {
   let cur: JsonValue | undefined = doc;
   for (const t of pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {

@@ -1,5 +1,5 @@
 // Builders of small Deployments for the policy's table-driven tests, and a runner with fixed ids.
-import { DEFAULT_CONFIG, mutateDeployment, type JsonObject, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, mutateDeployment, type JsonObject, type JsonValue, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
 
 /** A compliant-by-default-API apps/v1 Deployment with one container; `over` is merged into it. */
 export function deployment(over: { spec?: object; metadata?: object; podSpec?: object; containers?: object[] } = {}): JsonObject {
@@ -38,4 +38,15 @@ export function mutate(object: JsonObject, opts: { old?: JsonObject | null; poli
     newId: () => `id-${++n}`,
     stampId: opts.stampId ?? false,
   });
+}
+
+/** Every leaf (scalar, empty object, empty array) of a JSON value, with its JSON Pointer. */
+export function leaves(v: JsonValue, path = ''): [string, JsonValue][] {
+  if (Array.isArray(v)) return v.length === 0 ? [[path, v]] : v.flatMap((x, i) => leaves(x, `${path}/${i}`));
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 0) return [[path, v]];
+    return keys.flatMap((k) => leaves(v[k] as JsonValue, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  }
+  return [[path, v]];
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
-import { mutate, policy } from './fixtures.js';
+import { leaves, mutate, policy } from './fixtures.js';
 
 const key = fc.oneof(fc.constantFrom('x', 'a/b', 'a~b', 'example.com/team', '~1', ''), fc.string({ maxLength: 6 }));
 const scalar = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null));
@@ -129,15 +129,6 @@ function strip<T extends object>(o: T): JsonObject {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as JsonObject;
 }
 
-/** Every leaf with its pointer. */
-function leaves(v: JsonValue, path = ''): [string, JsonValue][] {
-  if (Array.isArray(v)) return v.length === 0 ? [[path, v]] : v.flatMap((x, i) => leaves(x, `${path}/${i}`));
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v);
-    return keys.length === 0 ? [[path, v]] : keys.flatMap((k) => leaves(v[k] as JsonValue, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
-  }
-  return [[path, v]];
-}
 const exists = (doc: JsonValue, pointer: string): boolean => {
   try {
     fjp.getValueByPointer(doc, pointer);
