@@ -410,6 +410,8 @@ describe('manifests/: install in a cluster, safely', () => {
       const r = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('mutated', ns)), allowFail: true });
       return r.code === 0;
     }, { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook' });
+    const held = { ...plainDeployment('held', ns), metadata: { ...plainDeployment('held', ns).metadata, finalizers: ['e2e.paas.io/hold'] } };
+    await k(['apply', '-f', '-'], { input: stringify(held) });
     const stored = await getJson(['get', 'deployment', 'mutated', '-n', ns]);
     expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -451,9 +453,18 @@ describe('manifests/: install in a cluster, safely', () => {
     const quiet = await newNamespace('paas-manifests-optout', { [SCOPE]: 'true', 'paas.io/rollout-policy': 'disabled' });
     const inQuiet = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('anything', quiet)), allowFail: true });
     expect(inQuiet.code).toBe(0);
-    // Deleting is never blocked.
+    // An UPDATE is refused like a CREATE...
+    const label = await k(['label', 'deployment', 'mutated', '-n', ns, 'touched=yes'], { allowFail: true });
+    expect(label.code).not.toBe(0);
+    expect(label.stderr).toContain(`failed calling webhook "${HOOK}"`);
+    // ...but deleting is never blocked, nor is removing the finalizers of a Deployment being deleted.
     const del = await k(['delete', 'deployment', 'mutated', '-n', ns], { allowFail: true });
     expect(del.code).toBe(0);
+    expect((await k(['delete', 'deployment', 'held', '-n', ns, '--wait=false'])).code).toBe(0);
+    const release = await k(['patch', 'deployment', 'held', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'], { allowFail: true });
+    expect(release.stderr).toBe('');
+    expect(release.code).toBe(0);
+    await waitFor(async () => (await k(['get', 'deployment', 'held', '-n', ns], { allowFail: true })).code !== 0, { timeoutMs: 30_000, what: 'the held Deployment gone' });
   });
 
   it('fail-open overlay, webhook down: admitted unless it breaks the policy, then refused by the ValidatingAdmissionPolicy', async () => {
