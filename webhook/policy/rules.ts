@@ -108,6 +108,12 @@ function recreateNotes(ctx: RuleContext): void {
 /** spec.progressDeadlineSeconds from the policy's timeout. */
 export function deadlineRule(ctx: RuleContext): void {
   const want = ctx.eff.policy.timeout;
+  const minReady = optInt(ctx.spec, 'minReadySeconds', ['spec']) ?? 0;
+  if (minReady >= want) {
+    // The API server rejects progressDeadlineSeconds <= minReadySeconds; say why here instead.
+    throw new PolicyInputError('spec.minReadySeconds', String(minReady),
+      `must be less than the policy's progressDeadlineSeconds ${want} (set annotation ${ANNOTATION.timeout})`);
+  }
   const have = optInt(ctx.spec, 'progressDeadlineSeconds', ['spec']) ?? API_DEFAULTS.progressDeadlineSeconds;
   if (have === want) return;
   find(ctx, 'progress-deadline', ['spec', 'progressDeadlineSeconds'], show(have), show(want),
@@ -148,7 +154,7 @@ function hookSleepSeconds(hook: JsonValue): number {
   if (!isObject(hook)) return 0;
   if (isObject(hook.sleep) && typeof hook.sleep.seconds === 'number') return hook.sleep.seconds;
   const cmd = isObject(hook.exec) ? hook.exec.command : undefined;
-  if (Array.isArray(cmd) && cmd.length === 2 && /^(\/usr)?(\/bin\/)?sleep$/.test(String(cmd[0]))) {
+  if (Array.isArray(cmd) && cmd.length === 2 && /^(\/usr\/bin\/|\/bin\/)?sleep$/.test(String(cmd[0]))) {
     const n = Number(cmd[1]);
     return Number.isFinite(n) && n > 0 ? n : 0;
   }

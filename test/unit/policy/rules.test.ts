@@ -140,6 +140,16 @@ describe('terminationGracePeriodSeconds', () => {
     expect(at(out, 'spec.template.spec.terminationGracePeriodSeconds')).toBe(want ?? have);
   });
 
+  it.each([
+    { name: 'exec sleep', command: ['sleep', '40'], want: 65 },
+    { name: 'exec /bin/sleep', command: ['/bin/sleep', '40'], want: 65 },
+    { name: 'exec /usr/bin/sleep', command: ['/usr/bin/sleep', '40'], want: 65 },
+    { name: 'another command', command: ['/usrsleep', '40'], want: 30 },
+  ])("reads the user's $name hook", ({ command, want }) => {
+    const d = deployment({ containers: [{ name: 'app', image: 'x', lifecycle: { preStop: { exec: { command } } } }] });
+    expect(at(patched(d), 'spec.template.spec.terminationGracePeriodSeconds')).toBe(want === 30 ? undefined : want);
+  });
+
   it("covers the user's own longer preStop sleep", () => {
     const d = deployment({
       containers: [{ name: 'app', image: 'x', lifecycle: { preStop: { sleep: { seconds: 30 } } } }],
@@ -300,6 +310,7 @@ describe('scope', () => {
     { name: 'a strategy that is a string', d: deployment({ spec: { strategy: 'Recreate' } }), field: 'spec.strategy', value: '"Recreate"' },
     { name: 'a grace period that is a string', d: deployment({ podSpec: { terminationGracePeriodSeconds: '30' } }), field: 'spec.template.spec.terminationGracePeriodSeconds', value: '"30"' },
     { name: 'labels that are a list', d: deployment({ metadata: { labels: ['a'] } }), field: 'metadata.labels', value: '["a"]' },
+    { name: 'minReadySeconds not below the timeout', d: deployment({ spec: { minReadySeconds: 600 } }), field: 'spec.minReadySeconds', value: '600' },
   ])('rejects $name', ({ d, field, value }) => {
     expect(() => mutate(d as JsonObject)).toThrow(expect.objectContaining({ name: 'PolicyInputError', field, value }));
   });
