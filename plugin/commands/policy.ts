@@ -41,7 +41,7 @@ interface ManifestOptions extends CommonOptions {
 /** The default config file, used when it exists and --config is not given. */
 export const DEFAULT_CONFIG_FILE = 'paas.toml';
 
-const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation).`;
+const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation; nothing printed); 5 usage.`;
 
 export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps = processDeps()): Argv {
   const common = (c: Argv) =>
@@ -74,6 +74,9 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
       common,
       async (argv) => setCode(await runShow(commonOptions(argv), deps)),
     )
+    .example('kubectl paas policy apply -f app.yaml', 'The manifests with the policy applied, as YAML')
+    .example('helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy')
+    .example('kubectl paas policy show --config paas.toml -o yaml', 'The effective policy')
     .demandCommand(1, 'Name a policy command: apply, check or show')
     .epilog(EXIT_HELP);
 }
