@@ -74,6 +74,17 @@ describe('the control plane', () => {
     }
   });
 
+  it('keeps the nodes Ready: kwok holds and renews a Lease for each, as kubelets do', async () => {
+    const leases = await listJson('leases', 'kube-node-lease');
+    expect(leases.map((l) => l.metadata.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3']);
+    for (const l of leases) {
+      expect(l.spec.holderIdentity).toBeTruthy();
+      expect(l.spec.leaseDurationSeconds).toBe(40);
+      // Renewed well within the node-lifecycle controller's grace period.
+      expect(Date.now() - Date.parse(l.spec.renewTime)).toBeLessThan(40_000);
+    }
+  });
+
   it('answers @kubernetes/client-node through kubeClient()', async () => {
     const { CoreV1Api } = await import('@kubernetes/client-node');
     const nodes = await kubeClient().makeApiClient(CoreV1Api).listNode();

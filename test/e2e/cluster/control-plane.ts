@@ -280,6 +280,9 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
       `--kubeconfig=${state.kubeconfig}`,
       '--manage-all-nodes=true',
       '--enable-crds=Stage',
+      // Node Leases renewed every 10 s, like kubelets: without them the node-lifecycle
+      // controller marks the nodes NotReady after its grace period and taints them.
+      '--node-lease-duration-seconds=40',
       '--cidr=10.244.0.1/16',
       '--node-ip=10.240.0.1',
     ]);
