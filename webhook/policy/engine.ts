@@ -3,7 +3,7 @@
 // No I/O, no clock, no randomness: the only novelty comes from the injected newId().
 import { decideDeployId } from './deploy-id.js';
 import { PolicyInputError, showValue } from './errors.js';
-import { isObject } from './json.js';
+import { escapeToken, isObject } from './json.js';
 import { optObject, podContainers, reqObject } from './k8s.js';
 import { effectivePolicy, isOptedOut, LABEL, OPT_OUT_VALUE } from './overrides.js';
 import { applyPatch, mergeInto } from './patch.js';
@@ -113,7 +113,7 @@ function stampId(p: Plan, input: MutateInput, warnings: string[], changes: Chang
   if (decision.action === 'keep') return;
   changes.push('deploy-id');
   if (decision.action === 'remove') {
-    p.ops.push({ op: 'remove', path: `/spec/template/metadata/labels/${LABEL.deployId.replace('/', '~1')}` });
+    p.ops.push({ op: 'remove', path: `/spec/template/metadata/labels/${escapeToken(LABEL.deployId)}` });
     warnings.push('paas: deploy-id label removed: pod template unchanged and the stored one has none');
     return;
   }
