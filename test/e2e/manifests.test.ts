@@ -21,7 +21,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
-import { mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
+import { checkDeployment, mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
 import { binDir, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
@@ -119,6 +119,24 @@ function plainDeployment(name: string, namespace: string, labels: Record<string,
 
 async function getJson(args: string[]): Promise<Obj> {
   return JSON.parse((await k([...args, '-o', 'json'])).stdout) as Obj;
+}
+
+/** The corpus's apps/v1 Deployments, moved into `namespace` (status and server fields dropped). */
+function corpusDeployments(namespace: string): Array<{ file: string; obj: Obj }> {
+  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
+  if (files.length === 0) {
+    if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} (PAAS_REQUIRE_CORPUS=1)`);
+    console.warn(`manifests.test: ${CORPUS} absent; the corpus checks are skipped`);
+  }
+  return files.flatMap((file) => {
+    const obj = parseYaml(readFileSync(join(CORPUS, file), 'utf8')) as Obj;
+    if (obj?.kind !== 'Deployment' || obj.apiVersion !== 'apps/v1') return [];
+    const annotations = { ...(obj.metadata.annotations ?? {}) } as Record<string, string>;
+    delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+    delete obj.status;
+    obj.metadata = { name: obj.metadata.name, namespace, labels: obj.metadata.labels ?? {}, annotations };
+    return [{ file, obj }];
+  });
 }
 
 async function secretData(): Promise<Record<string, string>> {
@@ -224,6 +242,7 @@ describe('manifests/: install in a cluster, safely', () => {
   let certManager: Obj[];
   let failOpen: Obj[];
   let paasToml: string;
+  let config: ReturnType<typeof parseConfig>;
   let saConfig: string;
   let ns: string; // SCOPE-labelled: the webhook applies here
   const closed = { url: '' }; // a URL nothing listens on: the webhook "down"
@@ -233,6 +252,7 @@ describe('manifests/: install in a cluster, safely', () => {
     [base, certManager, failOpen] = await Promise.all([render(MANIFESTS), render(OVERLAY.certManager), render(OVERLAY.failOpen)]);
     paasToml = join(tmp, 'paas.toml');
     writeFileSync(paasToml, one(base, 'ConfigMap', 'paas-webhook-config').data['paas.toml'] as string);
+    config = parseConfig(readFileSync(paasToml, 'utf8'), 'manifests/base/config.yaml paas.toml');
     closed.url = `https://127.0.0.1:${await freePort()}/mutate`;
     ns = await newNamespace('paas-manifests', { [SCOPE]: 'true' });
   });
@@ -288,7 +308,6 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(c.livenessProbe).toBeDefined();
 
     // The webhook obeys its own policy: the engine, with the shipped paas.toml, changes nothing.
-    const config = parseConfig(readFileSync(paasToml, 'utf8'), 'manifests/base/config.yaml paas.toml');
     const result = mutateDeployment({ object: dep, policy: config.deploy, facts: { nativeSleep: true }, newId: () => 'unused', stampId: false });
     expect(result.patch).toEqual([]);
 
@@ -493,6 +512,28 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(system.code).toBe(0);
     const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out-2', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
     expect(optedOut.code).toBe(0);
+
+    // On real Deployments the policy refuses exactly those the webhook would have changed.
+    const mismatches: string[] = [];
+    let refusedCount = 0;
+    for (const { file, obj } of corpusDeployments(ns)) {
+      let changes: string[];
+      try {
+        const c = checkDeployment(obj, config.deploy, { nativeSleep: true });
+        changes = c.skipped ? [] : c.violations.map((v) => v.message);
+      } catch {
+        continue; // malformed for the engine: the webhook refuses it whatever the policy says
+      }
+      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: stringify(obj), allowFail: true });
+      const refused = r.stderr.includes('ValidatingAdmissionPolicy');
+      if (r.code !== 0 && !refused) continue; // invalid for the API server itself
+      if (refused) refusedCount++;
+      if (refused !== changes.length > 0) {
+        mismatches.push(`${file}: webhook would change [${changes.join('; ')}], policy ${refused ? `refused: ${r.stderr.trim()}` : 'admitted'}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    if (existsSync(CORPUS)) expect(refusedCount).toBeGreaterThan(0);
   });
 
   it('fail-open overlay, webhook up: the policy never refuses what the webhook fixed (the corpus of real Deployments)', async () => {
@@ -504,25 +545,16 @@ describe('manifests/: install in a cluster, safely', () => {
     const fixed = await getJson(['get', 'deployment', 'fixed', '-n', ns]);
     expect(fixed.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
 
-    const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
-    if (files.length === 0) {
-      if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} (PAAS_REQUIRE_CORPUS=1)`);
-      console.warn(`manifests.test: ${CORPUS} absent; the corpus half of this test skipped`);
-    }
+    const corpus = corpusDeployments(ns);
     const refusedByPolicy: string[] = [];
     let admitted = 0;
-    for (const file of files) {
-      const obj = parseYaml(readFileSync(join(CORPUS, file), 'utf8')) as Obj;
-      if (obj?.kind !== 'Deployment' || obj.apiVersion !== 'apps/v1') continue;
-      delete obj.status;
-      obj.metadata = { name: obj.metadata.name, labels: obj.metadata.labels ?? {}, annotations: obj.metadata.annotations ?? {}, namespace: ns };
-      delete obj.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+    for (const { file, obj } of corpus) {
       const r = await k(['create', '--dry-run=server', '-f', '-'], { input: stringify(obj), allowFail: true });
       if (r.code === 0) admitted++;
       else if (r.stderr.includes('ValidatingAdmissionPolicy')) refusedByPolicy.push(`${file}: ${r.stderr.trim()}`);
     }
     expect(refusedByPolicy).toEqual([]);
-    if (files.length > 0) expect(admitted).toBeGreaterThan(files.length / 2);
+    if (corpus.length > 0) expect(admitted).toBeGreaterThan(corpus.length / 2);
     await stopWebhook(w);
   });
 
