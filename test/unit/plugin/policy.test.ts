@@ -218,6 +218,10 @@ describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
     expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
     const names = (text: string) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name);
     expect(names(out)).toEqual(names(all));
+    // Every comment, whole-line or trailing, survives the patch.
+    const comments = all.split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#')).trim()] : [])).filter((c) => c.length > 1);
+    expect(comments.length).toBeGreaterThan(100);
+    expect(comments.filter((c) => !out.includes(c))).toEqual([]);
     const applied = file('corpus-applied.yaml', out);
     out = '';
     expect(await run('policy', 'check', '-f', applied)).toEqual({ code: 0 });
