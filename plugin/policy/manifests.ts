@@ -166,7 +166,9 @@ const noId = (): string => {
  * of the patched value if the document's shape (aliases, merge keys) defeats that. */
 function yamlText(doc: Document, ops: PatchOp[], patched: JsonValue): string {
   let text: string;
-  if (ops.length === 0) text = doc.toString();
+  // JSON input (a flow-style root) reads better re-rendered as block YAML.
+  if (isCollection(doc.contents) && doc.contents.flow) text = new Document(patched).toString();
+  else if (ops.length === 0) text = doc.toString();
   else {
     const copy = doc.clone();
     try {

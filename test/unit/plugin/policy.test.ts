@@ -125,6 +125,13 @@ describe('policy apply', () => {
     expect(err).toMatch(/deployment\/web \(document 1\): left unchanged: not an apps\/v1 Deployment \(extensions\/v1beta1/);
   });
 
+  it('renders JSON input as block YAML', async () => {
+    await run('policy', 'apply', '-f', file('d.json', JSON.stringify(parse(DEPLOYMENT))));
+    expect(out).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
+    expect(out).not.toContain('{');
+    expect(parse(out).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+  });
+
   it('refuses -o text (it prints manifests)', async () => {
     expect((await run('policy', 'apply', '-f', file('t.yaml', DEPLOYMENT), '-o', 'text')).code).toBe(5);
   });
