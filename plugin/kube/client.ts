@@ -1,7 +1,12 @@
 // The plugin's edge to the cluster: kubeconfig loading with kubectl's flags, and turning API
 // errors into one clear line. Decisions live elsewhere, in pure functions over plain objects.
-import type { KubeConfig } from '@kubernetes/client-node';
+// The kubeconfig is read by ./kubeconfig.ts, not @kubernetes/client-node: importing the client
+// costs more than kubectl's whole `rollout status`. Only auth-provider users load the client.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { CliError, EXIT } from '../lib/errors.js';
+import { kubeconfigPaths, resolveKubeconfig, type KubeconfigFile, type ResolvedKubeconfig } from './kubeconfig.js';
 
 export interface KubeFlags {
   kubeconfig?: string;
@@ -9,30 +14,132 @@ export interface KubeFlags {
   namespace?: string;
 }
 
-export interface Kube {
-  kc: KubeConfig;
-  namespace: string;
-  server: string;
+/** TLS settings and headers for node:https, with credentials resolved (exec plugins run). */
+export interface Transport {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  servername?: string;
+  headers: Record<string, string>;
 }
 
-/** Loads the kubeconfig as kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config. */
-export async function loadKube(flags: KubeFlags): Promise<Kube> {
+export interface Kube {
+  namespace: string;
+  server: string;
+  context: string;
+  /** Resolves credentials (reads files, runs an exec plugin); call once per process. */
+  transport(): Promise<Transport>;
+}
+
+async function readKubeconfigs(flags: KubeFlags): Promise<KubeconfigFile[]> {
+  const paths = kubeconfigPaths(flags.kubeconfig, process.env, homedir());
+  const { parse } = await import('yaml');
+  const files: KubeconfigFile[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // kubectl skips missing $KUBECONFIG entries but not a missing --kubeconfig.
+      if (flags.kubeconfig || (err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new CliError(`cannot read kubeconfig ${path}: ${(err as Error).message}`, EXIT.usage);
+      }
+      continue;
+    }
+    try {
+      files.push({ path, doc: parse(text) });
+    } catch (err) {
+      throw new CliError(`kubeconfig ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, EXIT.usage);
+    }
+  }
+  return files;
+}
+
+function runExec(cfg: ResolvedKubeconfig): Promise<{ token?: string; clientCertificateData?: string; clientKeyData?: string }> {
+  const exec = cfg.exec!;
+  const info = JSON.stringify({ apiVersion: exec.apiVersion, kind: 'ExecCredential', spec: { interactive: false } });
+  const command = exec.command.includes('/') && !exec.command.startsWith('/') ? `${exec.dir}/${exec.command}` : exec.command;
+  return new Promise((resolve, reject) => {
+    execFile(command, exec.args, { env: { ...process.env, ...exec.env, KUBERNETES_EXEC_INFO: info }, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new CliError(`credential plugin "${exec.command}" failed: ${String(stderr).trim() || err.message}`, EXIT.usage));
+      try {
+        resolve((JSON.parse(String(stdout)) as { status?: Record<string, string> }).status ?? {});
+      } catch {
+        reject(new CliError(`credential plugin "${exec.command}" did not print an ExecCredential`, EXIT.usage));
+      }
+    });
+  });
+}
+
+async function fileOrData(v: { data?: string; file?: string } | undefined, what: string): Promise<string | undefined> {
+  if (!v) return undefined;
+  if (v.data !== undefined) return v.data;
+  try {
+    return await readFile(v.file!, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} ${v.file}: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
+// auth-provider (gcp, azure, oidc): the one case left to @kubernetes/client-node.
+async function clientNodeTransport(flags: KubeFlags, context: string): Promise<Transport> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
+  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+  else kc.loadFromDefault();
+  kc.setCurrentContext(context);
+  const opts: import('node:https').RequestOptions = { headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+  return {
+    ...(opts.ca ? { ca: String(opts.ca) } : {}),
+    ...(opts.cert ? { cert: String(opts.cert) } : {}),
+    ...(opts.key ? { key: String(opts.key) } : {}),
+    rejectUnauthorized: opts.rejectUnauthorized !== false,
+    headers,
+  };
+}
+
+/** Loads the kubeconfig as kubectl does: --kubeconfig, else $KUBECONFIG (merged), else ~/.kube/config. */
+export async function loadKube(flags: KubeFlags): Promise<Kube> {
+  const files = await readKubeconfigs(flags);
+  let cfg: ResolvedKubeconfig;
   try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
+    cfg = resolveKubeconfig(files, flags);
   } catch (err) {
-    throw new CliError(`cannot load kubeconfig ${flags.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message}`, EXIT.usage);
+    throw new CliError((err as Error).message, EXIT.usage);
   }
-  if (flags.context) {
-    if (!kc.getContextObject(flags.context)) throw new CliError(`context "${flags.context}" does not exist in the kubeconfig`, EXIT.usage);
-    kc.setCurrentContext(flags.context);
-  }
-  const ctx = kc.getContextObject(kc.getCurrentContext());
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new CliError('no cluster in the kubeconfig: set a current context or pass --context', EXIT.usage);
-  return { kc, namespace: flags.namespace || ctx?.namespace || 'default', server: cluster.server };
+  return {
+    namespace: cfg.namespace,
+    server: cfg.server,
+    context: cfg.context,
+    async transport() {
+      if (cfg.unsupportedAuth) return clientNodeTransport(flags, cfg.context);
+      const headers: Record<string, string> = {};
+      let cert = await fileOrData(cfg.cert, 'client certificate');
+      let key = await fileOrData(cfg.key, 'client key');
+      if (cfg.token) headers.Authorization = `Bearer ${cfg.token}`;
+      else if (cfg.tokenFile) headers.Authorization = `Bearer ${(await fileOrData({ file: cfg.tokenFile }, 'token file'))!.trim()}`;
+      else if (cfg.basic) headers.Authorization = `Basic ${Buffer.from(`${cfg.basic.username}:${cfg.basic.password}`).toString('base64')}`;
+      if (cfg.exec) {
+        const status = await runExec(cfg);
+        if (status.token) headers.Authorization = `Bearer ${status.token}`;
+        if (status.clientCertificateData) cert = status.clientCertificateData;
+        if (status.clientKeyData) key = status.clientKeyData;
+      }
+      const ca = await fileOrData(cfg.ca, 'certificate authority');
+      return {
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        rejectUnauthorized: !cfg.insecureSkipTLSVerify,
+        ...(cfg.tlsServerName ? { servername: cfg.tlsServerName } : {}),
+        headers,
+      };
+    },
+  };
 }
 
 /** One line for an API error: unreachable (names the server), not found, forbidden (verb, resource). */

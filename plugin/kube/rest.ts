@@ -53,23 +53,18 @@ export async function createRest(kube: Kube): Promise<Rest> {
   const server = kube.server;
   const isHttps = server.startsWith('https:');
   const http = isHttps ? await import('node:https') : await import('node:http');
-  const opts: import('node:https').RequestOptions = { headers: {} };
-  await kube.kc.applyToHTTPSOptions(opts);
+  const t = await kube.transport();
   const agent = isHttps
     ? new (http as typeof import('node:https')).Agent({
         keepAlive: true,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        pfx: opts.pfx,
-        passphrase: opts.passphrase,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        servername: opts.servername,
+        ...(t.ca ? { ca: t.ca } : {}),
+        ...(t.cert ? { cert: t.cert } : {}),
+        ...(t.key ? { key: t.key } : {}),
+        rejectUnauthorized: t.rejectUnauthorized,
+        ...(t.servername ? { servername: t.servername } : {}),
       })
     : new (http as typeof import('node:http')).Agent({ keepAlive: true });
-  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubectl-paas' };
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-  if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubectl-paas', ...t.headers };
 
   function request(u: URL, signal?: AbortSignal) {
     return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
