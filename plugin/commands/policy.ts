@@ -39,10 +39,11 @@ interface ManifestOptions extends CommonOptions {
 }
 
 /** The default config file, used when it exists and --config is not given. */
-export const DEFAULT_CONFIG_FILE = 'paas.toml';
+const DEFAULT_CONFIG_FILE = 'paas.toml';
 
 const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation; nothing printed); 5 usage.`;
 
+/** The `policy` command tree for plugin/cli.ts; `deps` defaults to the real process. */
 export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps = processDeps()): Argv {
   const common = (c: Argv) =>
     c
@@ -98,7 +99,7 @@ function manifestOptions(argv: Record<string, unknown>): ManifestOptions {
 }
 
 /** `policy apply`: exit 0, or throws CliError (2) on bad input before writing anything. */
-export async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
+async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
   if (opts.format === 'text') throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
   const { config } = await loadConfig(opts, deps);
   const { text, source } = await readManifests(opts.file, deps);
@@ -109,7 +110,7 @@ export async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise
 }
 
 /** `policy check`: exit 1 when any Deployment violates the policy, 0 otherwise. */
-export async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
+async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
   const { config } = await loadConfig(opts, deps);
   const { text, source } = await readManifests(opts.file, deps);
   const report = checkPolicy(parseManifests(text, source), source, config.deploy, opts.facts);
@@ -118,7 +119,7 @@ export async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise
 }
 
 /** `policy show`: the effective policy. */
-export async function runShow(opts: CommonOptions, deps: PolicyDeps): Promise<number> {
+async function runShow(opts: CommonOptions, deps: PolicyDeps): Promise<number> {
   const { config, source } = await loadConfig(opts, deps);
   const summary = summarizePolicy(config, opts.facts.nativeSleep ? undefined : opts.facts);
   deps.out.write(formatData({ source, ...summary }, opts.format) ?? renderShow(summary, source));

@@ -45,7 +45,9 @@ export function checkProbePath(v: unknown): Checked<string> {
   return ok(v);
 }
 
+/** The values of readiness_probe. */
 export const PROBE_KINDS: readonly ProbeKind[] = ['http', 'tcp', 'off'];
+/** The values of prestop_mode. */
 export const PRESTOP_MODES: readonly PreStopMode[] = ['auto', 'sleep', 'exec'];
 
 /** One of a closed set of strings. */
