@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_CONFIG, mutateDeployment, parseConfig, PolicyInputError } from '../policy/index.js';
@@ -16,9 +16,9 @@ import { CertSync, kubeGateway } from './cert-sync.js';
 import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
 import { inClusterTarget, kubeconfigTarget, KubeRest } from './kube-rest.js';
 import { drain } from './drain.js';
-import { createHealth } from './health.js';
+import { createHealth, type Health } from './health.js';
 import { buildMetricsServer } from './metrics-server.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { servingSans } from './self-signed.js';
 import { loadPairFiles, watchPairFiles, type ServingPair } from './tls.js';
 
@@ -111,42 +111,23 @@ export async function runServe(o: ServeOptions): Promise<void> {
   const metrics = createMetrics();
   collectDefaultMetrics({ register: metrics.registry, prefix: 'paas_webhook_' });
   const health = createHealth({ configValid: true });
-
-  let pair: ServingPair;
-  let sync: CertSync | undefined;
-  if (o.selfSigned) {
-    if (!kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
-    sync = new CertSync({
-      gateway: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
-      sans: servingSans(o.serviceName, o.secretNamespace, o.tlsSans),
-      identity: o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
-      logger,
-    });
-    pair = await firstPair(sync, logger);
-  } else {
-    if (!o.tlsCert || !o.tlsKey) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
-    pair = await loadPairFiles(o.tlsCert, o.tlsKey);
-  }
-  health.certLoaded = true;
-  metrics.certNotAfter.set(pair.notAfter.getTime() / 1000);
-
-  const app = buildServer({
-    logger,
-    metrics,
-    health,
-    tls: { key: pair.key, cert: pair.cert },
-    bodyLimit: webhook.maxBodyBytes,
-    baselineRoute: o.baselineRoute,
-    mutate: mutateDeployment,
-    policy: config.deploy,
-    facts,
-    newId: randomUUID,
-    onError: webhook.onError,
-    isInputError: (err) => err instanceof PolicyInputError,
-  });
+  if (o.selfSigned && !kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+  if (!o.selfSigned && (!o.tlsCert || !o.tlsKey)) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
+  // The metrics port comes up first: /healthz answers (and /readyz says why not ready) while a
+  // replica waits for the leader to write the certificate Secret.
   const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger });
-  await app.listen({ host: o.host, port: o.port });
   await metricsApp.listen({ host: o.host, port: o.metricsPort });
+
+  let started: Awaited<ReturnType<typeof startHttps>>;
+  try {
+    started = await startHttps(o, kube, { logger, metrics, health, config, webhook, facts });
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start.
+    await metricsApp.close();
+    kube?.close();
+    throw err;
+  }
+  const { pair, sync, app } = started;
   logger.info({ port: o.port, metricsPort: o.metricsPort, onError: webhook.onError, maxBodyBytes: webhook.maxBodyBytes, drainSeconds: webhook.drainSeconds, certNotAfter: pair.notAfter, selfSigned: o.selfSigned }, 'paas-webhook serving');
 
   const install = (next: ServingPair): void => {
@@ -213,6 +194,45 @@ export async function runServe(o: ServeOptions): Promise<void> {
     process.on('SIGINT', onSignal);
   });
   logger.info('paas-webhook stopped');
+}
+
+/** Gets the first serving pair (files, or the Secret in self-signed mode) and listens on --port. */
+async function startHttps(
+  o: ServeOptions,
+  kube: KubeRest | undefined,
+  d: { logger: FastifyBaseLogger; metrics: WebhookMetrics; health: Health; config: PaasConfig; webhook: { onError: OnError; maxBodyBytes: number }; facts: ClusterFacts },
+): Promise<{ pair: ServingPair; sync?: CertSync; app: FastifyInstance }> {
+  let pair: ServingPair;
+  let sync: CertSync | undefined;
+  if (o.selfSigned && kube) {
+    sync = new CertSync({
+      gateway: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
+      sans: servingSans(o.serviceName, o.secretNamespace, o.tlsSans),
+      identity: o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+      logger: d.logger,
+    });
+    pair = await firstPair(sync, d.logger);
+  } else {
+    pair = await loadPairFiles(o.tlsCert ?? '', o.tlsKey ?? '');
+  }
+  d.health.certLoaded = true;
+  d.metrics.certNotAfter.set(pair.notAfter.getTime() / 1000);
+  const app = buildServer({
+    logger: d.logger,
+    metrics: d.metrics,
+    health: d.health,
+    tls: { key: pair.key, cert: pair.cert },
+    bodyLimit: d.webhook.maxBodyBytes,
+    baselineRoute: o.baselineRoute,
+    mutate: mutateDeployment,
+    policy: d.config.deploy,
+    facts: d.facts,
+    newId: randomUUID,
+    onError: d.webhook.onError,
+    isInputError: (err) => err instanceof PolicyInputError,
+  });
+  await app.listen({ host: o.host, port: o.port });
+  return { pair, sync, app };
 }
 
 async function firstPair(sync: CertSync, logger: FastifyBaseLogger): Promise<ServingPair> {
