@@ -66,9 +66,7 @@ export function parseManifests(text: string, source: string): InputDoc[] {
   const out: InputDoc[] = [];
   const lineOf = lineCounter(text);
   const docs = parseAllDocuments(text, { uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) throw badInput(`${source}: not a YAML stream`);
-  list.forEach((doc, i) => {
+  docs.forEach((doc, i) => {
     const index = i + 1;
     const line = lineOf(doc.range[0]);
     const err = doc.errors[0];
@@ -86,6 +84,8 @@ export function parseManifests(text: string, source: string): InputDoc[] {
     }
     out.push({ index, line, yaml: doc, value, targets: targetsOf(value, source, index, line) });
   });
+  // As kubectl apply: an empty stream is almost always a mistake upstream (a failed render).
+  if (out.length === 0) throw badInput(`${source}: no objects to read (empty input)`);
   return out;
 }
 

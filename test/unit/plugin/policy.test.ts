@@ -174,6 +174,7 @@ describe('bad input: exit 2, a message naming file, document, field and value, n
     },
     { name: 'a Deployment without spec.template', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n', message: 'bad.yaml: document 1 (deployment/x): spec.template: expected an object, got <missing>' },
     { name: 'a document that is a list', text: '- a\n- b\n', message: 'bad.yaml: document 1, line 1: expected a Kubernetes object, got a list' },
+    { name: 'an empty stream', text: '# nothing rendered\n---\n', message: 'bad.yaml: no objects to read (empty input)' },
   ])('$name', async ({ text, message }) => {
     const r = await run('policy', 'apply', '-f', file('bad.yaml', text));
     expect(r.code).toBe(2);
