@@ -82,6 +82,7 @@ export function parseManifests(text: string, source: string): InputDoc[] {
     } catch (e) {
       throw badInput(`${source}: document ${index}, line ${line}: ${(e as Error).message}`);
     }
+    if (value === null || value === undefined) return; // an empty document (only comments)
     out.push({ index, line, yaml: doc, value, targets: targetsOf(value, source, index, line) });
   });
   // As kubectl apply: an empty stream is almost always a mistake upstream (a failed render).
