@@ -1,0 +1,97 @@
+// CertSync, the self-signed mode's loop, over an in-memory CertGateway (the store the Secret,
+// Lease and caBundle would live in; resourceVersions make conflicts real). The API calls
+// themselves are exercised against kube-apiserver in test/e2e/manifests.test.ts.
+import { describe, expect, it } from 'vitest';
+import { applyPlan, CertSync, type CertGateway } from '../../../webhook/server/cert-sync.js';
+import { KubeHttpError } from '../../../webhook/server/kube-rest.js';
+import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem } from '../../../webhook/server/self-signed.js';
+import { captureLogger } from './harness.js';
+
+type Data = Partial<Record<string, string>>;
+
+function memoryGateway() {
+  const state = {
+    secret: undefined as { data: Data; resourceVersion: string } | undefined,
+    lease: undefined as { holder: string; renewTime: number; durationSeconds: number; resourceVersion: string } | undefined,
+    caBundle: '',
+    rv: 0,
+    writes: 0,
+  };
+  const conflict = () => new KubeHttpError(409, 'conflict');
+  const gw: CertGateway = {
+    readSecret: async () => (state.secret ? structuredClone(state.secret) : undefined),
+    writeSecret: async (data, rv) => {
+      if ((state.secret?.resourceVersion ?? undefined) !== rv) throw conflict();
+      state.secret = { data: structuredClone(data), resourceVersion: String(++state.rv) };
+      state.writes++;
+    },
+    readLease: async () => (state.lease ? { ...state.lease } : undefined),
+    writeLease: async (holder, durationSeconds, now, rv) => {
+      if ((state.lease?.resourceVersion ?? undefined) !== rv) throw conflict();
+      state.lease = { holder, durationSeconds, renewTime: now.getTime(), resourceVersion: String(++state.rv) };
+    },
+    setCaBundle: async (pem) => {
+      if (state.caBundle === pem) return 'unchanged';
+      state.caBundle = pem;
+      return 'updated';
+    },
+  };
+  return { gw, state };
+}
+
+const SANS = servingSans('paas-webhook', 'paas-system', ['127.0.0.1']);
+
+describe('CertSync', () => {
+  it('one leader issues the pair and the caBundle; a follower serves the same pair; a dead leader is replaced', async () => {
+    const { gw, state } = memoryGateway();
+    let now = Date.now();
+    const clock = () => now;
+    const { logger } = captureLogger();
+    const a = new CertSync({ gateway: gw, sans: SANS, identity: 'pod-a', logger, now: clock, leaseSeconds: 60 });
+    const b = new CertSync({ gateway: gw, sans: SANS, identity: 'pod-b', logger, now: clock, leaseSeconds: 60 });
+
+    const pa = await a.sync();
+    expect(a.leader).toBe(true);
+    expect(pa?.cert).toBe(state.secret?.data[SecretKeys.Cert]);
+    expect(state.caBundle).toBe(state.secret?.data[SecretKeys.CaBundle]);
+    expect(splitPem(state.caBundle)).toHaveLength(1);
+
+    const pb = await b.sync();
+    expect(b.leader).toBe(false);
+    expect(pb?.fingerprint).toBe(pa?.fingerprint);
+
+    // Nothing changed: no new pair, no write.
+    const writes = state.writes;
+    expect(await a.sync()).toBeUndefined();
+    expect(await b.sync()).toBeUndefined();
+    expect(state.writes).toBe(writes);
+
+    // pod-a stops renewing; after the lease duration pod-b takes over, and keeps the same pair.
+    now += 61_000;
+    expect(await b.sync()).toBeUndefined();
+    expect(b.leader).toBe(true);
+    expect(state.lease?.holder).toBe('pod-b');
+    expect(await a.sync()).toBeUndefined();
+    expect(a.leader).toBe(false);
+  });
+
+  it('on a write conflict the leader takes the Secret another replica wrote', async () => {
+    const { gw, state } = memoryGateway();
+    const { logger } = captureLogger();
+    const now = Date.now();
+    const theirs = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, SANS), {}, [], SANS, now, DEFAULT_LIFETIMES);
+    const racing: CertGateway = {
+      ...gw,
+      writeSecret: async (data, rv) => {
+        // Another replica writes its own pair first, between our read and our write.
+        if (state.secret === undefined) await gw.writeSecret(theirs, undefined);
+        return gw.writeSecret(data, rv);
+      },
+    };
+    const a = new CertSync({ gateway: racing, sans: SANS, identity: 'pod-a', logger });
+    const pair = await a.sync();
+    expect(pair?.cert).toBe(theirs[SecretKeys.Cert]);
+    expect(state.secret?.data).toEqual(theirs);
+    expect(state.writes).toBe(1);
+  });
+});
