@@ -437,11 +437,14 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(stored.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
     expect(w.log.join('\n')).not.toMatch(/forbidden/i);
 
-    // Upgrading is re-applying: it must not erase what the webhook wrote in the cluster.
+    // Upgrading is re-applying: it must not erase what the webhook wrote in the cluster, whether
+    // by client-side apply (kubectl) or server-side apply (Flux, Argo CD's ServerSideApply).
     const caBundle = (await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks[0].clientConfig.caBundle as string;
-    await k(['apply', '-f', '-'], { input: toYaml(forTest(base, [`https://127.0.0.1:${w.port}/mutate`])) });
-    expect(await secretData()).toEqual(data);
-    expect((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks[0].clientConfig.caBundle).toBe(caBundle);
+    for (const mode of [[], ['--server-side', '--field-manager=e2e-gitops']]) {
+      await k(['apply', ...mode, '-f', '-'], { input: toYaml(forTest(base, [`https://127.0.0.1:${w.port}/mutate`])) });
+      expect(await secretData()).toEqual(data);
+      expect((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks[0].clientConfig.caBundle).toBe(caBundle);
+    }
     await stopWebhook(w);
   });
 
