@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new CliError(`${msg}\nSee 'kubectl paas --help'.`, EXIT.usage);
+      // One line on stderr, naming the flag or command yargs refused.
+      throw new CliError(`${msg} (see 'kubectl paas --help')`, EXIT.usage);
     });
   await cli.parseAsync();
   return code;

@@ -53,7 +53,8 @@ async function status(argv: StatusArgs): Promise<number> {
     import('../lib/output.js'),
     import('../lib/term.js'),
   ]);
-  const usage = (msg: string) => new CliError(`${msg}\nSee 'kubectl paas rollout status --help'.`, EXIT.usage);
+  // One line on stderr, as every error of the plugin.
+  const usage = (msg: string) => new CliError(`${msg} (see 'kubectl paas rollout status --help')`, EXIT.usage);
   let timeoutMs: number;
   let output: ReturnType<typeof parseOutputFormat>;
   try {

@@ -1,0 +1,256 @@
+// `kubectl paas rollout status` on the real control plane, through the real kubectl binary, which
+// finds kubectl-paas on PATH (a symlink to the package's bin, as `make install-plugin` makes it).
+// Rollouts are real: the Deployment controller moves pods between ReplicaSets, kwok plays kubelet.
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, getJson, kubeconfig, kubectl, kubectlOk, newNamespace, Scenario, ScenarioLabel, waitFor } from './lib/cluster.js';
+
+type Obj = Record<string, any>;
+
+const root = resolve(import.meta.dirname, '../..');
+const pluginDir = mkdtempSync(join(tmpdir(), 'paas-rollout-'));
+let ns: string;
+
+/** `kubectl paas rollout status …` through kubectl. */
+function paas(args: string[], env: Record<string, string> = {}) {
+  return kubectl(['paas', 'rollout', 'status', ...args], {
+    env: { PATH: `${pluginDir}${delimiter}${process.env.PATH}`, ...env },
+    timeoutMs: 120_000,
+  });
+}
+
+function deployment(name: string, opts: { labels?: Obj; podLabels?: Obj; image?: string; spec?: Obj; replicas?: number } = {}): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name, ...opts.labels } },
+    spec: {
+      replicas: opts.replicas ?? 2,
+      selector: { matchLabels: { app: name } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { app: name, 'paas.io/deploy-id': `${name}-0001`, ...opts.podLabels } },
+        spec: { containers: [{ name: 'app', image: opts.image ?? 'registry.example/shop/web:1.0' }] },
+      },
+      ...opts.spec,
+    },
+  };
+}
+
+const complete = (d: Obj) =>
+  d.status?.observedGeneration >= d.metadata.generation &&
+  d.status?.updatedReplicas === d.spec.replicas &&
+  d.status?.availableReplicas === d.spec.replicas &&
+  d.status?.replicas === d.spec.replicas;
+
+async function rolledOut(name: string): Promise<Obj> {
+  return waitFor(async () => {
+    const d = await getJson('deployment', name, ns);
+    return complete(d) ? d : undefined;
+  }, { timeoutMs: 60_000, what: `deployment ${name} to roll out` });
+}
+
+beforeAll(async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  symlinkSync(join(root, pkg.bin['kubectl-paas']!), join(pluginDir, 'kubectl-paas'));
+  ns = await newNamespace('rollout-status');
+  // Start every slow scenario at once; the tests read them in turn.
+  await apply(deployment('web', { replicas: 3, labels: { group: 'mixed' } }), ns);
+  await apply(deployment('held', { labels: { group: 'mixed' } }), ns);
+  await apply(deployment('bad-image', { labels: { group: 'broken' } }), ns);
+  await apply(deployment('slow', { podLabels: { [ScenarioLabel]: Scenario.NeverReady }, spec: { progressDeadlineSeconds: 600 } }), ns);
+  await apply(deployment('late', { podLabels: { [ScenarioLabel]: Scenario.NeverReady }, spec: { progressDeadlineSeconds: 4 } }), ns);
+  await Promise.all(['web', 'held', 'bad-image'].map(rolledOut));
+}, 180_000);
+
+afterAll(() => rmSync(pluginDir, { recursive: true, force: true }));
+
+describe('a rollout that completes', () => {
+  it('exits 0 with the documented JSON, its replicas matching kubectl get', async () => {
+    const r = await paas(['web', '-n', ns, '-o', 'json', '--timeout', '60s']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const d = await getJson('deployment', 'web', ns);
+    expect(doc).toMatchObject({
+      name: 'web',
+      namespace: ns,
+      id: 'web-0001',
+      status: 'ready',
+      rollout_status: 'Completed',
+      revision: Number(d.metadata.annotations['deployment.kubernetes.io/revision']),
+      replicas: {
+        desired: d.spec.replicas,
+        updated: d.status.updatedReplicas,
+        ready: d.status.readyReplicas,
+        available: d.status.availableReplicas,
+      },
+      deadline: null,
+    });
+    const rs = JSON.parse(await kubectlOk(['get', 'rs', '-n', ns, '-l', 'app=web', '-o', 'json'])).items as Obj[];
+    expect(doc.replicaSets.map((x: Obj) => x.name)).toEqual(rs.map((x) => x.metadata.name));
+  });
+
+  it('says what kubectl rollout status says', async () => {
+    const ours = await paas(['web', '-n', ns]);
+    const theirs = await kubectl(['rollout', 'status', 'deployment/web', '-n', ns]);
+    expect([ours.code, theirs.code]).toEqual([0, 0]);
+    expect(ours.stdout).toBe(theirs.stdout);
+  });
+
+  it('watches an update through to the end, one line per change', async () => {
+    await kubectlOk(['patch', 'deployment', 'web', '-n', ns, '--type=merge', '-p', JSON.stringify({
+      spec: { minReadySeconds: 2, template: { spec: { containers: [{ name: 'app', image: 'registry.example/shop/web:1.1' }] } } },
+    })]);
+    const r = await paas(['web', '-n', ns, '--timeout', '90s']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe('deployment "web" successfully rolled out');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(0, -1).every((l) => l.startsWith('Waiting for deployment'))).toBe(true);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+});
+
+describe('rollouts that do not complete', () => {
+  it('a paused rollout exits 4 at once instead of hanging', async () => {
+    await kubectlOk(['rollout', 'pause', 'deployment/held', '-n', ns]);
+    await kubectlOk(['set', 'image', 'deployment/held', 'app=registry.example/shop/web:2.0', '-n', ns]);
+    const r = await paas(['held', '-n', ns, '-o', 'json', '--timeout', '60s']);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rollout_status: 'Paused', status: 'deploying', paused: true, reason: 'DeploymentPaused' });
+  });
+
+  it('pods that never become ready under a short progress deadline exit 2', async () => {
+    const r = await paas(['late', '-n', ns, '-o', 'json', '--timeout', '90s']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ rollout_status: 'Timeout', status: 'timeout', reason: 'ProgressDeadlineExceeded' });
+    const theirs = await kubectl(['rollout', 'status', 'deployment/late', '-n', ns]);
+    expect(theirs.stderr).toContain('exceeded its progress deadline');
+  });
+
+  it('an image that does not exist exits 1 long before the 600 s deadline', async () => {
+    await apply(deployment('bad-image', { labels: { group: 'broken' }, image: 'registry.example/shop/web:nope', podLabels: { [ScenarioLabel]: Scenario.ImageNotFound } }), ns);
+    const started = Date.now();
+    const r = await paas(['bad-image', '-n', ns, '-o', 'json', '--timeout', '90s']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rollout_status).toBe('Failed');
+    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(doc.reason);
+    expect(doc.message).toContain('registry.example/shop/web:nope');
+    expect(doc.deadline).toBeNull();
+    // The controller itself still reports progress: the deadline is far away.
+    const d = await getJson('deployment', 'bad-image', ns);
+    expect(d.status.conditions.find((c: Obj) => c.type === 'Progressing').reason).not.toBe('ProgressDeadlineExceeded');
+    expect(Date.now() - started).toBeLessThan(600_000);
+  });
+
+  it('--watch=false exits 3 while the rollout is in progress', async () => {
+    const r = await paas(['slow', '-n', ns, '--watch=false', '-o', 'json']);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rollout_status).toBe('InProgress');
+    expect(doc.deadline.seconds).toBe(600);
+    expect(doc.deadline.secondsLeft).toBeGreaterThan(0);
+  });
+
+  it('--timeout bounds the wait: exit 2 with the facts of the moment', async () => {
+    const r = await paas(['slow', '-n', ns, '--timeout', '2s', '-o', 'json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rollout_status: 'Timeout', reason: 'WaitTimeout' });
+  });
+});
+
+describe('several Deployments', () => {
+  it('-l selects them and the worst decides the exit code', async () => {
+    const mixed = await paas(['-l', 'group=mixed', '-n', ns, '-o', 'json', '--timeout', '60s']);
+    expect(mixed.code).toBe(4);
+    const doc = JSON.parse(mixed.stdout);
+    expect(doc.rollout_status).toBe('Paused');
+    expect(doc.items.map((v: Obj) => [v.name, v.rollout_status])).toEqual([['held', 'Paused'], ['web', 'Completed']]);
+  });
+
+  it('with no name and no selector, every Deployment of the namespace as a table', async () => {
+    const r = await paas(['-n', ns, '--watch=false']);
+    expect(r.code).toBe(1);
+    const rows = r.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^NAME\s+STATE\s+STATUS/);
+    expect(rows.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['bad-image', 'Failed'],
+      ['held', 'Paused'],
+      ['late', 'Timeout'],
+      ['slow', 'InProgress'],
+      ['web', 'Completed'],
+    ]);
+  });
+
+  it('a missing name among several is an error line, and exit 5', async () => {
+    const r = await paas(['web', 'ghost', '-n', ns, '--watch=false']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`error: deployment "ghost" not found in namespace "${ns}"\n`);
+  });
+});
+
+describe('errors are one clear line on stderr, exit 5', () => {
+  it('not found names the namespace and the name', async () => {
+    const r = await paas(['nope', '-n', ns]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`error: deployment "nope" not found in namespace "${ns}"\n`);
+  });
+
+  it('an unreachable cluster names the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paas-kc-'));
+    const admin = readFileSync(kubeconfig(), 'utf8');
+    const dead = admin.replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1');
+    writeFileSync(join(dir, 'config'), dead);
+    const r = await paas(['web', '-n', ns], { KUBECONFIG: join(dir, 'config') });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('https://127.0.0.1:1');
+  });
+
+  it('forbidden names the verb and the resource', async () => {
+    await kubectlOk(['create', 'serviceaccount', 'nobody', '-n', ns]);
+    const token = (await kubectlOk(['create', 'token', 'nobody', '-n', ns])).trim();
+    const dir = mkdtempSync(join(tmpdir(), 'paas-kc-'));
+    const admin = readFileSync(kubeconfig(), 'utf8');
+    const { parse, stringify } = await import('yaml');
+    const kc = parse(admin) as Obj;
+    kc.users = [{ name: 'nobody', user: { token } }];
+    for (const c of kc.contexts) c.context.user = 'nobody';
+    writeFileSync(join(dir, 'config'), stringify(kc));
+    const r = await paas(['web', '-n', ns], { KUBECONFIG: join(dir, 'config') });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot list resource "deployments"/);
+  });
+
+  it.each([
+    { args: ['web', '--timeout', '5'], message: '--timeout' },
+    { args: ['web', '-o', 'xml'], message: '-o/--output' },
+    { args: ['web', '--revision', '-1'], message: '--revision' },
+  ])('a bad flag ($args) names the flag', async ({ args, message }) => {
+    const r = await paas([...args, '-n', ns]);
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('honours KUBECONFIG and the namespace of its context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paas-kc-'));
+    const { parse, stringify } = await import('yaml');
+    const kc = parse(readFileSync(kubeconfig(), 'utf8')) as Obj;
+    for (const c of kc.contexts) c.context.namespace = ns;
+    writeFileSync(join(dir, 'config'), stringify(kc));
+    const r = await paas(['web', '-o', 'json'], { KUBECONFIG: join(dir, 'config') });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).namespace).toBe(ns);
+  });
+});
