@@ -29,6 +29,8 @@ export const ANNOTATION = {
 export interface ProbePortOverride {
   /** A bare port: used for every container that declares no TCP port. */
   portless?: number | string;
+  /** `none`: containers without a TCP port get no probe and no warning (a worker, say). */
+  none?: boolean;
   /** Per container name: used instead of the port the engine would pick. */
   byContainer: ReadonlyMap<string, number | string>;
 }
@@ -83,8 +85,9 @@ export function annotationField(key: string): string {
 
 function parseProbePort(text: string): Checked<ProbePortOverride> {
   const byContainer = new Map<string, number | string>();
+  if (text.trim() === 'none') return { ok: true, value: { byContainer, none: true } };
   let portless: number | string | undefined;
-  const expected = 'expected a port ("8080", "http") or container=port pairs ("app=8080,worker=9090")';
+  const expected = 'expected a port ("8080", "http"), container=port pairs ("app=8080,worker=9090") or "none"';
   for (const item of text.split(',').map((s) => s.trim())) {
     const eq = item.indexOf('=');
     const port = checkPort(eq < 0 ? item : item.slice(eq + 1).trim());

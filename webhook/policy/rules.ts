@@ -193,6 +193,7 @@ export function readinessRule(ctx: RuleContext): void {
     const ports = containerPorts(c);
     const port = probePortFor(c, ports, ctx.eff);
     if (port === undefined) {
+      if (probePort.none) continue;
       ctx.notes.push(`paas: container ${c.name} declares no TCP port: no readiness probe added ` +
         `(set annotation ${ANNOTATION.readinessProbePort})`);
       continue;

@@ -209,6 +209,16 @@ describe('readiness probe', () => {
     expect(r.warnings).toContain('paas: container worker declares no TCP port: no readiness probe added (set annotation paas.io/readiness-probe-port)');
   });
 
+  it('paas.io/readiness-probe-port: none silences the warning for portless containers only', () => {
+    const d = deployment({
+      metadata: { annotations: { 'paas.io/readiness-probe-port': 'none' } },
+      containers: [{ name: 'worker', image: 'x' }, { name: 'web', image: 'y', ports: [{ containerPort: 80 }] }],
+    });
+    const r = mutate(d);
+    expect(r.warnings.some((w) => w.includes('declares no TCP port'))).toBe(false);
+    expect((at(applyPatch(d, r.patch), 'spec.template.spec.containers') as JsonObject[]).map((c) => c.readinessProbe !== undefined)).toEqual([false, true]);
+  });
+
   it('adds none to native sidecars', () => {
     const d = deployment({ podSpec: { initContainers: [{ name: 'proxy', image: 'y', restartPolicy: 'Always', ports: [{ containerPort: 9801 }] }] } });
     expect(at(patched(d), 'spec.template.spec.initContainers.0.readinessProbe')).toBeUndefined();
