@@ -1,11 +1,15 @@
 // The paas-webhook executable's start-up errors: each names the flag or file and exits non-zero
 // before listening. Runs webhook/main.ts through tsx, as a user runs the bin.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../../../webhook/server/cert-sync.js';
+import { DEFAULT_LIFETIMES, planCertificates, SecretKeys } from '../../../webhook/server/self-signed.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-main-'));
@@ -47,5 +51,51 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).not.toContain('bench-baseline-route');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as AddressInfo).port;
+  srv.close();
+  return port;
+}
+
+describe('paas-webhook serve without a readable API server version', () => {
+  it('logs why, falls back to exec sleep, serves, and drains on SIGTERM', async () => {
+    const now = Date.now();
+    const pems = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, ['127.0.0.1']), {}, [], ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+    writeFileSync(join(dir, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
+    writeFileSync(join(dir, 'tls.key'), pems[SecretKeys.Key] ?? '');
+    const closed = await freePort(); // nothing listens there: /version fails
+    writeFileSync(
+      join(dir, 'kubeconfig'),
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://127.0.0.1:${closed}"}}]\nusers: [{name: u, user: {token: t}}]\n`,
+    );
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--kubeconfig', 'kubeconfig', '--drain-seconds', '0'],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; !out.includes('paas-webhook serving'); i++) {
+        if (i > 300 || child.exitCode !== null) throw new Error(`did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect(ready.status).toBe(200);
+      const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; nativeSleep?: boolean });
+      expect(lines.some((l) => l.msg === 'cannot read the API server version')).toBe(true);
+      expect(lines.find((l) => l.msg.startsWith('API server version unknown'))?.nativeSleep).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(out).toContain('paas-webhook stopped');
   });
 });
