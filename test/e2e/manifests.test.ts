@@ -463,6 +463,7 @@ describe('manifests/: install in a cluster, safely', () => {
     const restart = await k(['rollout', 'restart', 'deployment/paas-webhook', '-n', SYSTEM_NS], { allowFail: true });
     expect(restart.stderr).toBe('');
     expect(restart.code).toBe(0);
+    await k(['rollout', 'status', 'deployment/paas-webhook', '-n', SYSTEM_NS, '--timeout=120s']);
 
     // Opting out: a Deployment by label, a namespace by label.
     const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
