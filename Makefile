@@ -47,5 +47,8 @@ test-e2e: build cluster-bin ## e2e tests only (real control plane)
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
 	rm -rf dist
 
+demo: build cluster-bin ## The main job: a local control plane, the webhook, a rollout watched and a broken one diagnosed
+	bash test/demo/demo.sh
+
 bench: build cluster-bin ## Benchmarks (ratios against a baseline in the same run); figures go to the README
 	@set -e; for f in test/bench/*.bench.ts; do echo "== $$f"; tsx $$f; done
