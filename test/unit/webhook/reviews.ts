@@ -16,7 +16,7 @@ export function corpusDeployments(): Array<{ file: string; object: JsonObject }>
     return [];
   }
   return files
-    .map((file) => ({ file, object: parse(readFileSync(resolve(CORPUS, file), 'utf8')) as JsonObject }))
+    .map((file) => ({ file, object: parse(readFileSync(resolve(CORPUS, file), 'utf8'), { version: '1.1' }) as JsonObject }))
     .filter((d) => d.object.apiVersion === 'apps/v1');
 }
 
