@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { checkDeployment, mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
 import { binDir, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
@@ -158,17 +159,22 @@ interface Webhook {
 }
 
 /** Starts `paas-webhook serve --self-signed` with the ServiceAccount's kubeconfig. */
-async function startWebhook(identity: string, config: string, paasToml: string): Promise<Webhook> {
+function startWebhook(identity: string, config: string, paasToml: string): Promise<Webhook> {
+  return startServe(config, paasToml, [
+    '--self-signed', '--secret-name', 'paas-webhook-tls', '--secret-namespace', SYSTEM_NS,
+    '--webhook-config-name', 'paas-webhook', '--service-name', 'paas-webhook',
+    '--lease-name', 'paas-webhook-cert-leader', '--tls-san', '127.0.0.1', '--identity', identity, '--sync-seconds', '1',
+  ]);
+}
+
+/** Starts `paas-webhook serve` on free loopback ports with `config` as its kubeconfig. */
+async function startServe(config: string, paasToml: string, mode: string[]): Promise<Webhook> {
   const port = await freePort();
   const metricsPort = await freePort();
   const args = [
-    WEBHOOK_MAIN, 'serve', '--self-signed',
+    WEBHOOK_MAIN, 'serve', ...mode,
     '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort),
-    '--kubeconfig', config, '--config', paasToml,
-    '--secret-name', 'paas-webhook-tls', '--secret-namespace', SYSTEM_NS,
-    '--webhook-config-name', 'paas-webhook', '--service-name', 'paas-webhook',
-    '--lease-name', 'paas-webhook-cert-leader', '--tls-san', '127.0.0.1',
-    '--identity', identity, '--sync-seconds', '1', '--drain-seconds', '0', '--log-level', 'info',
+    '--kubeconfig', config, '--config', paasToml, '--drain-seconds', '0', '--log-level', 'info',
   ];
   const env = { ...process.env };
   delete env.KUBERNETES_SERVICE_HOST;
@@ -227,6 +233,26 @@ function tokenKubeconfig(token: string, path: string): void {
     'current-context': SA,
   };
   writeFileSync(path, stringify(config), { mode: 0o600 });
+}
+
+/** What cert-manager would issue from overlays/cert-manager: a CA and a serving pair it signed. */
+async function issueLikeCertManager(ca?: { cert: string; key: string }): Promise<{ ca: { cert: string; key: string }; cert: string; key: string }> {
+  const now = Date.now();
+  const notBeforeDate = new Date(now - 60_000);
+  const root: { cert: string; key: string } = ca ?? await generate([{ name: 'commonName', value: 'paas-webhook-ca' }], {
+    keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate: new Date(now + 86_400_000),
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }],
+  }).then((p) => ({ cert: p.cert, key: p.private }));
+  const leaf = await generate([{ name: 'commonName', value: `paas-webhook.${SYSTEM_NS}.svc` }], {
+    keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate: new Date(now + 3_600_000), ca: root,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: `paas-webhook.${SYSTEM_NS}.svc` }, { type: 7, ip: '127.0.0.1' }] },
+    ],
+  });
+  return { ca: root, cert: leaf.cert, key: leaf.private };
 }
 
 // ---- the suite --------------------------------------------------------------------------------
@@ -638,5 +664,56 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(failures).toEqual([]);
     expect(done).toBeGreaterThanOrEqual(20);
     await Promise.all([stopWebhook(a), stopWebhook(b)]);
+  });
+
+  it('cert-manager overlay: the webhook serves the mounted pair and reloads it, with no API access but /version', async () => {
+    // Switch the install to the overlay: remove what it drops, then apply it. No cert-manager
+    // runs in e2e, so the test does its two jobs: write the Secret, inject the caBundle.
+    const dropped = kinds(base).filter((o) => !kinds(certManager).includes(o));
+    expect(dropped.sort()).toEqual(['ClusterRole/paas-webhook-ca-bundle', 'ClusterRoleBinding/paas-webhook-ca-bundle',
+      'Lease/paas-webhook-cert-leader', 'Role/paas-webhook-certificates', 'RoleBinding/paas-webhook-certificates', 'Secret/paas-webhook-tls']);
+    for (const o of dropped) await k(['delete', o.toLowerCase(), '-n', SYSTEM_NS, '--ignore-not-found']);
+    await k(['apply', '-f', '-'], { input: toYaml(forTest(certManager, [closed.url])) });
+    const issued = await issueLikeCertManager();
+    const tlsSecret = {
+      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'paas-webhook-tls', namespace: SYSTEM_NS },
+      stringData: { 'ca.crt': issued.ca.cert, 'tls.crt': issued.cert, 'tls.key': issued.key },
+    };
+    await k(['apply', '-f', '-'], { input: stringify(tlsSecret) });
+
+    const can = async (...args: string[]) => (await kAs(saConfig, ['auth', 'can-i', ...args])).stdout.trim();
+    for (const a of [['get', 'secret/paas-webhook-tls', '-n', SYSTEM_NS], ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS], ['get', 'mutatingwebhookconfiguration/paas-webhook']]) {
+      expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: no`);
+    }
+    expect(await can('get', '/version')).toBe('yes');
+
+    // The kubelet would mount the Secret at /etc/paas/tls; here the files are written by hand.
+    const args = one(certManager, 'Deployment').spec.template.spec.containers[0].args as string[];
+    const certFile = join(tmp, 'tls.crt');
+    const keyFile = join(tmp, 'tls.key');
+    writeFileSync(certFile, issued.cert);
+    writeFileSync(keyFile, issued.key);
+    expect(args).toEqual(expect.arrayContaining(['--tls-cert=/etc/paas/tls/tls.crt', '--tls-key=/etc/paas/tls/tls.key']));
+    const w = await startServe(saConfig, paasToml, ['--tls-cert', certFile, '--tls-key', keyFile, '--cert-poll-seconds', '1']);
+    await waitReady(w, 'webhook (cert-manager mode)');
+    const caBundle = Buffer.from(issued.ca.cert).toString('base64');
+    const mwc = forTest(certManager, [`https://127.0.0.1:${w.port}/mutate`]);
+    one(mwc, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.caBundle = caBundle;
+    await k(['apply', '-f', '-'], { input: toYaml([one(mwc, 'MutatingWebhookConfiguration')]) });
+    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('via-cert-manager', ns)), allowFail: true })).code === 0,
+      { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook in cert-manager mode' });
+    expect((await getJson(['get', 'deployment', 'via-cert-manager', '-n', ns])).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+
+    // Renewal: a new pair from the same CA lands in the files; the webhook swaps it in.
+    const renewed = await issueLikeCertManager(issued.ca);
+    writeFileSync(keyFile, renewed.key);
+    writeFileSync(certFile, renewed.cert);
+    const fp = new X509Certificate(renewed.cert).fingerprint256;
+    await waitFor(async () => (await servedFingerprint(w.port)) === fp, { timeoutMs: 30_000, what: 'the renewed certificate served' });
+    const after = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('after-renewal', ns)), allowFail: true });
+    expect(after.code).toBe(0);
+    expect(after.stderr).toContain('paas: maxSurge 25% -> 1'); // the webhook's admission warning
+    expect(w.log.join('\n')).not.toMatch(/forbidden/i);
+    await stopWebhook(w);
   });
 });
