@@ -2,8 +2,9 @@
 // base and both overlays, the ServiceAccount can do exactly what the webhook needs (proven with
 // its own token), the exclusions keep kube-system and paas-system writable while the webhook is
 // down, the fail-open overlay's ValidatingAdmissionPolicy refuses what the webhook would have
-// fixed (and never what it did fix), and two webhook processes sharing one certificate Secret
-// rotate it without failing an admission.
+// fixed (and never what it did fix), two webhook processes sharing one certificate Secret
+// rotate it without failing an admission, and in cert-manager mode the webhook needs no API
+// access but GET /version.
 //
 // The image cannot run here (no container runtime: kwok pods run nothing), so the webhook runs as
 // a local process (dist/webhook/main.js) and the MutatingWebhookConfiguration is pointed at it
