@@ -94,7 +94,7 @@ export async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Pr
   const { kube, rest } = await deps.connect();
   let snapshot;
   try {
-    snapshot = await gather(rest, kube.namespace, opts.name);
+    snapshot = await gather(rest, kube.namespace, opts.name, { timeline: opts.events });
   } catch (err) {
     throw deps.describeError(err, kube, `deployment "${opts.name}"`);
   } finally {

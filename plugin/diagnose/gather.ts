@@ -1,6 +1,10 @@
 // The edge of diagnose: reads from the API server exactly what concerns one Deployment, always
 // filtered on the server (label selectors, event field selectors by involved object uid), never
 // all events or pods of a namespace. The result is a plain Snapshot for the pure analysis.
+// Events are the costly part: kube-apiserver keeps no watch cache for them, so every events list,
+// however narrow its field selector, reads all events of the namespace from etcd. Hence one
+// query per object that can explain something (not-ready pods, a ReplicaSet short of pods),
+// and the rest (ready pods, old ReplicaSets, the Deployment) only for the --events timeline.
 import type { Rest } from '../kube/rest.js';
 import { splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
@@ -17,6 +21,11 @@ export interface GatherLimits {
 }
 
 export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 40, concurrency: 8, pageSize: 500 };
+
+export interface GatherOptions {
+  /** Also read the events that only the timeline shows (ready pods, old ReplicaSets, the Deployment). */
+  timeline: boolean;
+}
 
 interface List<T> {
   items?: T[];
@@ -71,13 +80,12 @@ function needsEvents(p: Pod): boolean {
  * all of them, the namespace's ResourceQuotas, and the nodes only when a pod failed to schedule.
  * API errors propagate (HttpError with the status) for the caller to describe.
  */
-export async function gather(rest: Rest, ns: string, name: string, limits: GatherLimits = DEFAULT_LIMITS): Promise<Snapshot> {
+export async function gather(rest: Rest, ns: string, name: string, opts: GatherOptions = { timeline: false }, limits: GatherLimits = DEFAULT_LIMITS): Promise<Snapshot> {
   const deployment = await rest.get<Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
   const selector = selectorString(deployment.spec?.selector);
-  const [rsList, quotas, depEvents] = await Promise.all([
+  const [rsList, quotas] = await Promise.all([
     listAll<ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: selector }, limits.pageSize),
     listAll<ResourceQuota>(rest, `/api/v1/namespaces/${ns}/resourcequotas`, {}, limits.pageSize),
-    eventsOf(rest, ns, deployment.metadata.uid, limits.pageSize),
   ]);
   const replicaSets = ownedReplicaSets(deployment as never, rsList as never) as unknown as ReplicaSet[];
   const split = splitReplicaSets(deployment as never, replicaSets as never);
@@ -98,16 +106,27 @@ export async function gather(rest: Rest, ns: string, name: string, limits: Gathe
   const rsUids = new Set(replicaSets.map((r) => r.metadata.uid).filter((u): u is string => !!u));
   const pods = [...newPods, ...oldPods].filter((p) => controlledByAny(p, rsUids));
 
-  // Events: the new ReplicaSet, old ones still holding pods, and the pods that are not fine.
+  // Events of what can explain a stuck rollout: the pods that are not fine, the new ReplicaSet
+  // when it is short of pods (FailedCreate), the Deployment when it has no new ReplicaSet or
+  // reports ReplicaFailure. Everything else only for the timeline.
+  const failing = (conds: { type: string; status: string }[] | undefined) => !!conds?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));
+  // (The Deployment's ReplicaFailure is copied from the new ReplicaSet's, whose events say more.)
+  const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
   const candidates = [
     ...newPods.filter(needsEvents),
     ...oldPods.filter((p) => p.metadata.deletionTimestamp),
-    ...(newPods.length <= limits.podEventQueries ? newPods.filter((p) => !needsEvents(p)) : []),
+    ...(opts.timeline && newPods.length <= limits.podEventQueries ? newPods.filter((p) => !needsEvents(p)) : []),
   ].filter((p, i, a) => a.indexOf(p) === i && controlledByAny(p, rsUids));
   const chosen = candidates.slice(0, limits.podEventQueries);
-  const objects = [...(newRS ? [newRS.metadata.uid] : []), ...oldWithPods.map((r) => r.metadata.uid), ...chosen.map((p) => p.metadata.uid)];
+  const objects = [
+    ...(depNeeds ? [deployment.metadata.uid] : []),
+    ...(newRS && (rsShort || opts.timeline) ? [newRS.metadata.uid] : []),
+    ...(opts.timeline ? oldWithPods.map((r) => r.metadata.uid) : []),
+    ...chosen.map((p) => p.metadata.uid),
+  ];
   const lists = await mapLimit(objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
-  const events = [...depEvents, ...lists.flat()];
+  const events = lists.flat();
 
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
   const nodes = unschedulable ? await listAll<Node>(rest, '/api/v1/nodes', {}, limits.pageSize) : undefined;

@@ -19,7 +19,9 @@ const PODS = Number(process.env.BENCH_PODS ?? 5000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const CONCURRENCY = 32;
 const ROUNDS = 5;
-const NS = `bench-diagnose-${Date.now().toString(36)}`;
+// BENCH_NS reuses a namespace a previous run filled and kept (BENCH_KEEP=1), to iterate quickly.
+const REUSE = process.env.BENCH_NS;
+const NS = REUSE ?? `bench-diagnose-${Date.now().toString(36)}`;
 
 interface Api {
   post(path: string, body: unknown): Promise<any>;
@@ -88,6 +90,20 @@ async function main() {
   const kubectl = join(binDir, 'kubectl');
   const env = { KUBECONFIG: kubeconfig };
   try {
+    if (!REUSE) await fill(k, kubectl, env);
+    await measureAll(kubectl, env);
+  } finally {
+    if (!process.env.BENCH_KEEP && !REUSE) await k.del(`/api/v1/namespaces/${NS}`).catch(() => undefined);
+    else process.stderr.write(`bench: namespace ${NS} kept (BENCH_NS=${NS} reuses it)\n`);
+    if (cluster) await stopCluster(cluster);
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+const diagnoseArgs = [join(ROOT, 'dist/plugin/main.js'), 'diagnose', 'web', '-n', NS, '-o', 'json'];
+
+/** The namespace: the stuck Deployment under diagnosis, then PODS filler pods and EVENTS events. */
+async function fill(k: Api, kubectl: string, env: Record<string, string>) {
     await k.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     // The Deployment under diagnosis: 10 ready pods, then a rollout whose new pods cannot pull.
     const dep = (scenario?: string) => ({
@@ -106,6 +122,24 @@ async function main() {
     });
     await k.post(`/apis/apps/v1/namespaces/${NS}/deployments`, dep());
 
+    // Wait for the 10 pods, then start the stuck rollout and let its surge pod fail.
+    for (let i = 0; ; i++) {
+      const d = await k.get(`/apis/apps/v1/namespaces/${NS}/deployments/web`);
+      if (d.status?.availableReplicas === 10) break;
+      if (i > 360) throw new Error('deployment web never became available');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await new Promise<void>((ok, fail) =>
+      execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => (e ? fail(e) : ok())).stdin!.end(JSON.stringify(dep('image-not-found'))),
+    );
+    for (let i = 0; ; i++) {
+      const r = await measure(process.execPath, diagnoseArgs, env);
+      if (r.code === 1) break;
+      if (i > 60) throw new Error('diagnose never found the stuck rollout');
+      await new Promise((r2) => setTimeout(r2, 1000));
+    }
+
+    // Then the filler: other pods and their events, in the same namespace.
     let t = Date.now();
     const podUids: string[] = [];
     await inBatches(PODS, async (i) => {
@@ -137,29 +171,19 @@ async function main() {
       });
     });
     process.stderr.write(`bench: ${EVENTS} events in ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
+}
 
-    // Wait for the 10 pods, then start the stuck rollout and let its surge pod fail.
-    for (let i = 0; ; i++) {
-      const d = await k.get(`/apis/apps/v1/namespaces/${NS}/deployments/web`);
-      if (d.status?.availableReplicas === 10) break;
-      if (i > 240) throw new Error('deployment web never became available');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await new Promise<void>((ok, fail) =>
-      execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => (e ? fail(e) : ok())).stdin!.end(JSON.stringify(dep('image-not-found'))),
-    );
-    const diagnoseArgs = [join(ROOT, 'dist/plugin/main.js'), 'diagnose', 'web', '-n', NS, '-o', 'json'];
-    for (let i = 0; ; i++) {
-      const r = await measure(process.execPath, diagnoseArgs, env);
-      if (r.code === 1) break;
-      if (i > 60) throw new Error('diagnose never found the stuck rollout');
-      await new Promise((r2) => setTimeout(r2, 1000));
-    }
+/** Every case ROUNDS times, interleaved; prints medians, ratios to the baseline, peak RSS. */
+async function measureAll(kubectl: string, env: Record<string, string>) {
 
     const runs: Record<string, { seconds: number[]; rss: number[]; bytes: number }> = {};
+    const surge = await new Promise<string>((ok, fail) =>
+      execFile(kubectl, ['get', 'pods', '-n', NS, '-l', 'app=web,paas.io/kwok-scenario=image-not-found', '-o', 'jsonpath={.items[0].metadata.name}'], { env: { ...process.env, ...env } }, (e, out) => (e ? fail(e) : ok(out.trim()))),
+    );
     const cases: [string, string, string[]][] = [
       ['kubectl get deployment web -o json (baseline)', kubectl, ['get', 'deployment', 'web', '-n', NS, '-o', 'json']],
       ['kubectl paas diagnose web -o json', process.execPath, diagnoseArgs],
+      ['kubectl describe pod <the failing pod>', kubectl, ['describe', 'pod', surge, '-n', NS]],
       ['kubectl get events -o json (all events of the namespace)', kubectl, ['get', 'events', '-n', NS, '-o', 'json']],
     ];
     for (let round = 0; round < ROUNDS; round++) {
@@ -181,11 +205,6 @@ async function main() {
     const ok = median(d.seconds) <= 2 && Math.max(...d.rss) < 250;
     process.stdout.write(`  target: <= 2 s and < 250 MB: ${ok ? 'met' : 'MISSED'}\n`);
     if (!ok) process.exitCode = 1;
-  } finally {
-    await k.del(`/api/v1/namespaces/${NS}`).catch(() => undefined);
-    if (cluster) await stopCluster(cluster);
-    if (runDir) rmSync(runDir, { recursive: true, force: true });
-  }
 }
 
 main().catch((err) => {

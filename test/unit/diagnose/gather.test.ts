@@ -47,7 +47,7 @@ describe('gather', () => {
   it('asks for events only by involved object uid, pods only by label selector', async () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web');
+    const got = await gather(rest, 'shop', 'web', { timeline: true });
     const events = calls.filter((c) => c.path.endsWith('/events'));
     expect(events.length).toBeGreaterThan(0);
     for (const c of events) expect(c.query.fieldSelector).toMatch(/^involvedObject\.uid=[0-9a-f-]+$/);
@@ -69,7 +69,7 @@ describe('gather', () => {
   it('follows continue tokens so every event of an object is read, not only the first page', async () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { podEventQueries: 40, concurrency: 2, pageSize: 2 });
+    const got = await gather(rest, 'shop', 'web', { timeline: true }, { podEventQueries: 40, concurrency: 2, pageSize: 2 });
     expect(got.events).toHaveLength(snapshot.events.length);
     expect(calls.some((c) => c.path.endsWith('/events') && c.query.continue)).toBe(true);
   });
@@ -77,11 +77,31 @@ describe('gather', () => {
   it('caps the pods whose events it reads and says so', async () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { podEventQueries: 1, concurrency: 8, pageSize: 500 });
+    const got = await gather(rest, 'shop', 'web', { timeline: false }, { podEventQueries: 1, concurrency: 8, pageSize: 500 });
     const podUids = new Set(snapshot.pods.map((p) => p.metadata.uid));
     const podEventCalls = calls.filter((c) => c.path.endsWith('/events') && podUids.has(c.query.fieldSelector!.split('=')[1]));
     expect(podEventCalls).toHaveLength(1);
     expect(got.limits).toEqual({ podsWithEvents: 1, podsTotal: 3 });
+  });
+
+  it('without --events, reads events only of what can explain a stuck rollout', async () => {
+    // Each events list costs a scan of the namespace's events in etcd (no watch cache for events).
+    const { snapshot } = loadFixture('image-not-found');
+    const { rest, calls } = recordingRest(snapshot);
+    await gather(rest, 'shop', 'web');
+    const uids = calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector!.split('=')[1]).sort();
+    expect(uids).toEqual(snapshot.pods.map((p) => p.metadata.uid).sort()); // the three failing pods, not the Deployment or its ReplicaSet
+    const healthy = recordingRest(loadFixture('healthy').snapshot);
+    await gather(healthy.rest, 'shop', 'web');
+    expect(healthy.calls.filter((c) => c.path.endsWith('/events'))).toEqual([]);
+  });
+
+  it('reads the ReplicaSet\'s events when it is short of pods (FailedCreate)', async () => {
+    const { snapshot } = loadFixture('quota-exceeded');
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web');
+    expect(calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([`involvedObject.uid=${snapshot.replicaSets[1]!.metadata.uid}`]);
+    expect(got.events.map((e) => e.reason)).toEqual(['FailedCreate']);
   });
 
   it('skips old pods when no old ReplicaSet has any', async () => {
