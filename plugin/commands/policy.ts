@@ -1,8 +1,9 @@
 // `kubectl paas policy apply|check|show`: the rollout policy offline, for manifests in a file or
 // on stdin. Each verb goes parse (argv → options) → validate → run (pure, in plugin/policy/)
 // and writes only once everything succeeded, so bad input never leaves partial output.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   ConfigError,
@@ -13,7 +14,7 @@ import {
   type PaasConfig,
 } from '../../webhook/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
-import { applyPolicy, checkPolicy, parseManifests } from '../policy/manifests.js';
+import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';
 import { renderCheck, renderShow } from '../policy/render.js';
 import { stringify } from 'yaml';
 
@@ -24,6 +25,8 @@ export interface PolicyDeps {
   readFile(path: string): Promise<string>;
   readStdin(): Promise<string>;
   exists(path: string): boolean;
+  /** The names in a directory, or undefined when the path is not one. */
+  listDir(path: string): string[] | undefined;
 }
 
 const Format = { text: 'text', json: 'json', yaml: 'yaml' } as const;
@@ -35,7 +38,7 @@ interface CommonOptions {
   format: Format | undefined;
 }
 interface ManifestOptions extends CommonOptions {
-  file: string;
+  files: string[];
 }
 
 /** The default config file, used when it exists and --config is not given. */
@@ -54,7 +57,12 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
         describe: 'Assume the cluster has the preStop sleep action (Kubernetes >= 1.30); --no-native-sleep uses exec sleep',
       });
   const manifests = (c: Argv) =>
-    common(c).option('filename', { alias: 'f', type: 'string', demandOption: true, describe: 'Manifest file, or - for stdin' });
+    common(c).option('filename', {
+      alias: 'f',
+      type: 'string', // repeated -f gives an array (yargs collects duplicates)
+      demandOption: true,
+      describe: 'Manifest file, directory (its .yaml, .yml and .json files) or - for stdin; repeatable',
+    });
   return y
     .usage('kubectl paas policy <apply|check|show> [flags]')
     .command(
@@ -93,17 +101,20 @@ function commonOptions(argv: Record<string, unknown>): CommonOptions {
 }
 
 function manifestOptions(argv: Record<string, unknown>): ManifestOptions {
-  const file = argv.filename;
-  if (typeof file !== 'string' || file === '') throw new CliError('-f/--filename: name a manifest file, or - for stdin', EXIT.usage);
-  return { ...commonOptions(argv), file };
+  const raw = argv.filename;
+  const files = (Array.isArray(raw) ? raw : [raw]).map(String);
+  if (files.length === 0 || files.some((f) => f === '' || f === 'undefined')) {
+    throw new CliError('-f/--filename: name a manifest file, a directory, or - for stdin', EXIT.usage);
+  }
+  if (files.filter((f) => f === '-').length > 1) throw new CliError('-f -: stdin can be read once', EXIT.usage);
+  return { ...commonOptions(argv), files };
 }
 
 /** `policy apply`: exit 0, or throws CliError (2) on bad input before writing anything. */
 async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
   if (opts.format === 'text') throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
   const { config } = await loadConfig(opts, deps);
-  const { text, source } = await readManifests(opts.file, deps);
-  const result = applyPolicy(parseManifests(text, source), source, config.deploy, opts.facts);
+  const result = applyPolicy(await readManifests(opts.files, deps), config.deploy, opts.facts);
   for (const w of result.warnings) deps.err.write(`Warning: ${w}\n`);
   deps.out.write(opts.format === 'json' ? result.json : result.yaml);
   return EXIT.ok;
@@ -112,8 +123,7 @@ async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number
 /** `policy check`: exit 1 when any Deployment violates the policy, 0 otherwise. */
 async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
   const { config } = await loadConfig(opts, deps);
-  const { text, source } = await readManifests(opts.file, deps);
-  const report = checkPolicy(parseManifests(text, source), source, config.deploy, opts.facts);
+  const report = checkPolicy(await readManifests(opts.files, deps), opts.files.map(label).join(', '), config.deploy, opts.facts);
   deps.out.write(formatData(report, opts.format) ?? renderCheck(report));
   return report.violations > 0 ? EXIT.problems : EXIT.ok;
 }
@@ -144,10 +154,24 @@ async function loadConfig(opts: CommonOptions, deps: PolicyDeps): Promise<{ conf
   }
 }
 
-async function readManifests(file: string, deps: PolicyDeps): Promise<{ text: string; source: string }> {
-  if (file === '-') return { text: await deps.readStdin(), source: '<stdin>' };
-  return { text: await read(file, deps, 'manifest'), source: file };
+/** Reads and parses every named file (a directory: its manifests, in name order, not recursive). */
+async function readManifests(files: string[], deps: PolicyDeps): Promise<InputDoc[]> {
+  const docs: InputDoc[] = [];
+  for (const file of files) {
+    if (file === '-') {
+      docs.push(...parseManifests(await deps.readStdin(), label(file)));
+      continue;
+    }
+    const names = deps.listDir(file);
+    const paths = names ? names.filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => join(file, n)) : [file];
+    for (const path of paths) docs.push(...parseManifests(await read(path, deps, 'manifest'), path));
+  }
+  // As kubectl apply: no objects at all is almost always a mistake upstream (a failed render).
+  if (docs.length === 0) throw new CliError(`${files.map(label).join(', ')}: no objects to read (empty input)`, EXIT.badInputOrTimeout);
+  return docs;
 }
+
+const label = (file: string) => (file === '-' ? '<stdin>' : file);
 
 async function read(path: string, deps: PolicyDeps, what: string): Promise<string> {
   try {
@@ -170,5 +194,12 @@ function processDeps(): PolicyDeps {
       return Buffer.concat(chunks).toString('utf8');
     },
     exists: (path) => existsSync(path),
+    listDir: (path) => {
+      try {
+        return statSync(path).isDirectory() ? readdirSync(path) : undefined;
+      } catch {
+        return undefined; // missing: reading it reports "no such file"
+      }
+    },
   };
 }

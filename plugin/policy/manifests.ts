@@ -26,6 +26,8 @@ interface Target {
 
 /** One parsed YAML document with the objects in it. */
 export interface InputDoc {
+  /** The file it came from ("<stdin>" for -). */
+  source: string;
   /** 1-based position in the stream, as messages show it. */
   index: number;
   line: number;
@@ -43,7 +45,10 @@ export interface ApplyOutput {
 
 /** One Deployment's line in `policy check`. */
 export interface CheckEntry {
+  file: string;
   document: number;
+  /** How text output names the document. */
+  place: string;
   kind: string;
   name: string;
   namespace?: string;
@@ -61,7 +66,8 @@ export interface CheckReport {
 
 const badInput = (message: string) => new CliError(message, EXIT.badInputOrTimeout);
 
-/** Parses a YAML/JSON stream; throws a CliError (exit 2) naming the source, document and line. */
+/** Parses a YAML/JSON stream; throws a CliError (exit 2) naming the source, document and line.
+ * Empty documents are left out, so an empty stream gives []. */
 export function parseManifests(text: string, source: string): InputDoc[] {
   const out: InputDoc[] = [];
   const lineOf = lineCounter(text);
@@ -83,10 +89,8 @@ export function parseManifests(text: string, source: string): InputDoc[] {
       throw badInput(`${source}: document ${index}, line ${line}: ${(e as Error).message}`);
     }
     if (value === null || value === undefined) return; // an empty document (only comments)
-    out.push({ index, line, yaml: doc, value, targets: targetsOf(value, source, index, line) });
+    out.push({ source, index, line, yaml: doc, value, targets: targetsOf(value, source, index, line) });
   });
-  // As kubectl apply: an empty stream is almost always a mistake upstream (a failed render).
-  if (out.length === 0) throw badInput(`${source}: no objects to read (empty input)`);
   return out;
 }
 
@@ -104,16 +108,17 @@ function targetsOf(value: JsonValue, source: string, index: number, line: number
 }
 
 /** Applies the policy to every Deployment (no deploy-id: that is assigned at roll time). */
-export function applyPolicy(docs: InputDoc[], source: string, policy: Policy, facts: ClusterFacts): ApplyOutput {
+export function applyPolicy(docs: InputDoc[], policy: Policy, facts: ClusterFacts): ApplyOutput {
   const warnings: string[] = [];
+  const where = placeOf(docs);
   const patched: { doc: InputDoc; ops: PatchOp[] }[] = [];
   for (const doc of docs) {
     const ops: PatchOp[] = [];
     for (const t of doc.targets) {
-      const r = engine(source, doc, t, () =>
+      const r = engine(doc, t, () =>
         mutateDeployment({ object: t.object, oldObject: null, policy, facts, stampId: false, newId: noId }),
       );
-      const who = `${objectName(t.object)} (document ${doc.index})`;
+      const who = `${objectName(t.object)} (${where(doc)})`;
       if (r.skipped && t.object.kind === 'Deployment') warnings.push(`${who}: left unchanged: ${r.skipped}`);
       for (const w of r.warnings) warnings.push(`${who}: ${w.replace(/^paas: /, '')}`);
       for (const op of r.patch) ops.push({ ...op, path: t.prefix + op.path });
@@ -128,14 +133,17 @@ export function applyPolicy(docs: InputDoc[], source: string, policy: Policy, fa
 
 /** Lists every Deployment's violations and notes. */
 export function checkPolicy(docs: InputDoc[], source: string, policy: Policy, facts: ClusterFacts): CheckReport {
+  const where = placeOf(docs);
   const deployments: CheckEntry[] = [];
   for (const doc of docs) {
     for (const t of doc.targets) {
       if (t.object.kind !== 'Deployment') continue;
-      const r = engine(source, doc, t, () => checkDeployment(t.object, policy, facts));
+      const r = engine(doc, t, () => checkDeployment(t.object, policy, facts));
       const meta = isObject(t.object.metadata) ? t.object.metadata : {};
       const entry: CheckEntry = {
+        file: doc.source,
         document: doc.index,
+        place: where(doc),
         kind: 'Deployment',
         name: typeof meta.name === 'string' ? meta.name : '',
         violations: r.violations,
@@ -149,13 +157,19 @@ export function checkPolicy(docs: InputDoc[], source: string, policy: Policy, fa
   return { source, deployments, violations: deployments.reduce((n, d) => n + d.violations.length, 0) };
 }
 
-function engine<T>(source: string, doc: InputDoc, t: Target, run: () => T): T {
+/** How messages name a document: "document 2", or "app.yaml, document 2" across several files. */
+function placeOf(docs: InputDoc[]): (doc: InputDoc) => string {
+  const several = new Set(docs.map((d) => d.source)).size > 1;
+  return (doc) => (several ? `${doc.source}, document ${doc.index}` : `document ${doc.index}`);
+}
+
+function engine<T>(doc: InputDoc, t: Target, run: () => T): T {
   try {
     return run();
   } catch (e) {
     if (!(e instanceof PolicyInputError)) throw e;
     const item = t.prefix ? ` items[${t.prefix.slice('/items/'.length)}]` : '';
-    throw badInput(`${source}: document ${doc.index}${item} (${objectName(t.object)}): ${e.message}`);
+    throw badInput(`${doc.source}: document ${doc.index}${item} (${objectName(t.object)}): ${e.message}`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { CheckReport } from './manifests.js';
 export function renderCheck(report: CheckReport): string {
   const lines: string[] = [];
   for (const d of report.deployments) {
-    const who = `deployment/${d.name || '<unnamed>'}${d.namespace ? ` -n ${d.namespace}` : ''} (document ${d.document})`;
+    const who = `deployment/${d.name || '<unnamed>'}${d.namespace ? ` -n ${d.namespace}` : ''} (${d.place})`;
     if (d.skipped) lines.push(`${who}: skipped: ${d.skipped}`);
     else if (d.violations.length === 0) lines.push(`${who}: ok`);
     else lines.push(`${who}: ${plural(d.violations.length, 'violation')}`);

@@ -137,6 +137,23 @@ describe('policy apply', () => {
   });
 });
 
+describe('several files', () => {
+  it('reads repeated -f and a directory (its .yaml/.yml/.json files, in name order), naming each file', async () => {
+    const sub = mkdtempSync(join(dir, 'manifests-'));
+    writeFileSync(join(sub, 'b-web.yaml'), DEPLOYMENT);
+    writeFileSync(join(sub, 'a-svc.yml'), SERVICE);
+    writeFileSync(join(sub, 'notes.txt'), 'not a manifest: [');
+    const extra = file('api.yaml', DEPLOYMENT.replace('name: web\nspec', 'name: api\nspec'));
+    const r = await run('policy', 'check', '-f', sub, '-f', extra);
+    expect(r.code).toBe(1);
+    expect(out).toContain(`deployment/web (${join(sub, 'b-web.yaml')}, document 1): 4 violations`);
+    expect(out).toContain(`deployment/api (${extra}, document 1): 4 violations`);
+    out = '';
+    await run('policy', 'apply', '-f', sub, '-f', extra, '-o', 'json');
+    expect(JSON.parse(out).items.map((i: { kind: string }) => i.kind)).toEqual(['Service', 'Deployment', 'Deployment']);
+  });
+});
+
 describe('policy check', () => {
   it('lists the violations of each Deployment and exits 1', async () => {
     const r = await run('policy', 'check', '-f', file('c.yaml', stream));
