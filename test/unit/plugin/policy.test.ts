@@ -236,6 +236,8 @@ describe('policy show', () => {
 });
 
 const CORPUS = resolve(repoRoot, '../shared/corpus/deployments');
+// test/unit/policy/corpus.test.ts fails when PAAS_REQUIRE_CORPUS=1 and the corpus is absent.
+if (!existsSync(CORPUS)) console.warn(`policy CLI corpus round trip skipped: ${CORPUS} is absent`);
 describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
   it('apply then check: exit 0, and every Deployment keeps its place', async () => {
     const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
