@@ -211,7 +211,18 @@ export function readinessRule(ctx: RuleContext): void {
     }
     mergeInto(ctx.ops, c.container, c.ptr, { readinessProbe: probe });
     find(ctx, 'readiness-probe', [...c.at, 'readinessProbe'], 'unset', what, `readinessProbe ${what} added to container ${c.name}`);
+    livenessNote(ctx, c, policy.readinessProbe === 'http' ? policy.readinessProbePath : undefined, port);
   }
+}
+
+/** When the user's HTTP liveness probe checks another endpoint than the readiness probe the
+ * policy adds, say so: the added one may hit a path the app does not serve (a metrics port). */
+function livenessNote(ctx: RuleContext, c: ContainerRef, path: string | undefined, port: number | string): void {
+  const live = c.container.livenessProbe;
+  const get = isObject(live) && isObject(live.httpGet) ? live.httpGet : undefined;
+  if (!get || (get.port === port && (path === undefined || (get.path ?? '/') === path))) return;
+  ctx.notes.push(`paas: container ${c.name}: liveness uses ${String(get.path ?? '/')}:${String(get.port)}; ` +
+    `if readiness fails, set ${ANNOTATION.readinessProbePort}/-path`);
 }
 
 /** The port to probe: the annotation's choice, else the first TCP port (one named http first),

@@ -189,6 +189,18 @@ describe('readiness probe', () => {
     expect(at(container(patched(d)), 'readinessProbe.httpGet.scheme')).toBe('HTTPS');
   });
 
+  it.each([
+    { name: 'another port', live: { path: '/healthz', port: 'healthz' }, note: true },
+    { name: 'another path on the same port', live: { path: '/healthz', port: 8080 }, note: true },
+    { name: 'the same endpoint', live: { path: '/', port: 8080 }, note: false },
+  ])('notes an HTTP liveness probe on $name', ({ live, note }) => {
+    const d = deployment({
+      containers: [{ name: 'app', image: 'x', ports: [{ containerPort: 8080 }, { name: 'healthz', containerPort: 9000 }], livenessProbe: { httpGet: live } }],
+    });
+    const warned = mutate(d).warnings.filter((w) => w.startsWith('paas: container app: liveness'));
+    expect(warned).toEqual(note ? [`paas: container app: liveness uses ${live.path}:${live.port}; if readiness fails, set paas.io/readiness-probe-port/-path`] : []);
+  });
+
   it('uses the configured path and the tcp kind', () => {
     expect(at(container(patched(deployment(), { policy: policy({ readinessProbePath: '/healthz' }) })), 'readinessProbe.httpGet.path')).toBe('/healthz');
     expect(at(container(patched(deployment(), { policy: policy({ readinessProbe: 'tcp' }) })), 'readinessProbe.tcpSocket')).toEqual({ port: 8080 });
