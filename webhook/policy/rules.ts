@@ -194,8 +194,7 @@ export function readinessRule(ctx: RuleContext): void {
     const port = probePortFor(c, ports, ctx.eff);
     if (port === undefined) {
       if (probePort.none) continue;
-      ctx.notes.push(`paas: container ${c.name} declares no TCP port: no readiness probe added ` +
-        `(set annotation ${ANNOTATION.readinessProbePort})`);
+      ctx.notes.push(`paas: container ${c.name} has no TCP port: no readiness probe added (annotate ${ANNOTATION.readinessProbePort})`);
       continue;
     }
     const portText = typeof port === 'number' ? String(port) : port;
@@ -276,7 +275,7 @@ export function schedulingNotes(ctx: RuleContext): void {
       `the surge pod needs a free node; ${fix}`);
   }
   if (requiresOnePodPerNode(ctx.podSpec)) {
-    ctx.notes.push(`paas: required anti-affinity per node + maxUnavailable 0: the surge pod needs a spare node; ${fix}`);
+    ctx.notes.push(`paas: required anti-affinity per node + maxUnavailable 0: surge pod needs a spare node; ${fix}`);
   }
 }
 

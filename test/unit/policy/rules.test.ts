@@ -218,7 +218,7 @@ describe('readiness probe', () => {
     const d = deployment({ containers: [{ name: 'worker', image: 'x' }] });
     const r = mutate(d);
     expect(r.patch.some((op) => op.path.includes('readinessProbe'))).toBe(false);
-    expect(r.warnings).toContain('paas: container worker declares no TCP port: no readiness probe added (set annotation paas.io/readiness-probe-port)');
+    expect(r.warnings).toContain('paas: container worker has no TCP port: no readiness probe added (annotate paas.io/readiness-probe-port)');
   });
 
   it('paas.io/readiness-probe-port: none silences the warning for portless containers only', () => {
@@ -227,7 +227,7 @@ describe('readiness probe', () => {
       containers: [{ name: 'worker', image: 'x' }, { name: 'web', image: 'y', ports: [{ containerPort: 80 }] }],
     });
     const r = mutate(d);
-    expect(r.warnings.some((w) => w.includes('declares no TCP port'))).toBe(false);
+    expect(r.warnings.some((w) => w.includes('has no TCP port'))).toBe(false);
     expect((at(applyPatch(d, r.patch), 'spec.template.spec.containers') as JsonObject[]).map((c) => c.readinessProbe !== undefined)).toEqual([false, true]);
   });
 
