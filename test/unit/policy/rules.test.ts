@@ -372,7 +372,7 @@ describe('advice that changes nothing', () => {
     for (const w of warnings) {
       expect(w).toMatch(/^paas: /);
       expect(w).not.toContain('\n');
-      expect(w.length).toBeLessThanOrEqual(130);
+      expect(w.length).toBeLessThanOrEqual(120);
     }
   });
 });
