@@ -120,6 +120,14 @@ const deployment: fc.Arbitrary<JsonObject> = fc
     }),
   );
 
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 function json(o: JsonObject): JsonObject {
   return JSON.parse(JSON.stringify(o)) as JsonObject;
 }
@@ -147,6 +155,19 @@ describe('the engine on random Deployments', () => {
       fc.property(deployment, fc.boolean(), (d, stampId) => {
         const r = mutate(d, { stampId });
         expect(reference(d, r.patch)).toEqual(applyPatch(d, r.patch));
+      }),
+      RUNS,
+    );
+  });
+
+  it('is pure: never writes to its inputs (deep-frozen) and gives the same answer twice', () => {
+    fc.assert(
+      fc.property(deployment, (d) => {
+        const old = deepFreeze(reference(d, mutate(d, { stampId: true }).patch));
+        const frozen = deepFreeze(structuredClone(d));
+        const first = mutate(frozen, { stampId: true, old });
+        expect(mutate(frozen, { stampId: true, old })).toEqual(first);
+        expect(frozen).toEqual(d);
       }),
       RUNS,
     );
