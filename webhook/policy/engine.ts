@@ -106,10 +106,12 @@ export function mutateDeployment(input: MutateInput): MutateResult {
 }
 
 function stampId(p: Plan, input: MutateInput, warnings: string[], changes: ChangeKind[]): void {
-  const templateOps = p.ops.filter((op) => op.path.startsWith('/spec/template/'));
+  const isUpdate = input.oldObject != null;
+  // UPDATE compares the template as it will be stored (after this policy) with the stored one.
+  const templateOps = isUpdate ? p.ops.filter((op) => op.path.startsWith('/spec/template/')) : [];
   const mutated = templateOps.length > 0 ? (applyPatch(p.object, templateOps).spec as JsonObject).template as JsonObject : p.template;
   const old = isObject(input.oldObject) && isObject(input.oldObject.spec) ? input.oldObject.spec.template : undefined;
-  const decision = decideDeployId(mutated, old, input.oldObject != null, input.newId);
+  const decision = decideDeployId(mutated, old, isUpdate, input.newId);
   if (decision.action === 'keep') return;
   changes.push('deploy-id');
   if (decision.action === 'remove') {
