@@ -7,6 +7,7 @@ import type { Condition, Container, Deployment, Node, Pod, Probe, ReplicaSet, Sn
 import type { Time } from '../rollout/objects.js';
 import { Code, Severity, Verdict, compareFindings, type Evidence, type Finding } from './findings.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
+import { podSignature } from './sampling.js';
 import {
   parseAdmissionMessage,
   parseConfigMessage,
@@ -749,7 +750,20 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   findings.push(...failedCreateFindings(ctx, newRS));
 
   const live = newPods.filter((p) => !p.metadata.deletionTimestamp);
-  const issues = live.flatMap((p) => podIssues(ctx, p, s.nodes).map((issue) => ({ pod: p.metadata.name, issue })));
+  // A pod whose events were not read shares the findings of a read pod whose status looks alike.
+  const sampled = s.sampled ? new Set(s.sampled.pods) : undefined;
+  const bySignature = new Map<string, PodIssue[]>();
+  const issuesOf = (p: Pod): PodIssue[] => {
+    if (sampled && !sampled.has(p.metadata.name)) {
+      const alike = bySignature.get(podSignature(p));
+      if (alike) return alike.map((i) => ({ ...i, events: [] }));
+    }
+    const found = podIssues(ctx, p, s.nodes);
+    if (!sampled || sampled.has(p.metadata.name)) bySignature.set(podSignature(p), found);
+    return found;
+  };
+  const ordered = sampled ? [...live.filter((p) => sampled.has(p.metadata.name)), ...live.filter((p) => !sampled.has(p.metadata.name))] : live;
+  const issues = ordered.flatMap((p) => issuesOf(p).map((issue) => ({ pod: p.metadata.name, issue })));
   findings.push(...groupPodIssues(ctx, issues, Math.max(live.length, newRS?.spec?.replicas ?? 0)));
 
   const stuck = stuckTerminating(ctx, s.pods);
@@ -885,7 +899,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     }))
     .sort((a, b) => time(a.firstSeen) - time(b.firstSeen) || time(a.lastSeen) - time(b.lastSeen) || a.object.localeCompare(b.object));
   const notes: string[] = [];
-  if (s.limits && s.limits.podsWithEvents < s.limits.podsTotal) notes.push(`events read for ${s.limits.podsWithEvents} of ${s.limits.podsTotal} new pods (the not-ready ones first)`);
+  if (s.sampled) notes.push(`events read for ${s.sampled.pods.length} of the ${s.sampled.of} pods that need a look (a few of each kind); the others share their findings, and evidence counts cover the pods read`);
   return {
     deployment: {
       namespace: ns,

@@ -9,18 +9,21 @@ import type { Rest } from '../kube/rest.js';
 import { splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
 import type { Deployment, KubeEvent, Node, Pod, ReplicaSet, ResourceQuota, Snapshot } from './model.js';
+import { samplePods } from './sampling.js';
 
 /** How much the gathering may read; the defaults keep a 5,000-pod Deployment cheap. */
 export interface GatherLimits {
-  /** Pods whose events are read, the not-ready and restarting ones first. */
+  /** Pods whose events are read at most, a few of each kind of failure (see sampling.ts). */
   podEventQueries: number;
+  /** Pods read per kind of failure. */
+  perKind: number;
   /** Requests in flight at once. */
   concurrency: number;
   /** Page size of list requests. */
   pageSize: number;
 }
 
-export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 40, concurrency: 8, pageSize: 500 };
+export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 12, perKind: 3, concurrency: 8, pageSize: 500 };
 
 export interface GatherOptions {
   /** Also read the events that only the timeline shows (ready pods, old ReplicaSets, the Deployment). */
@@ -113,12 +116,9 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));
   // (The Deployment's ReplicaFailure is copied from the new ReplicaSet's, whose events say more.)
   const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
-  const candidates = [
-    ...newPods.filter(needsEvents),
-    ...oldPods.filter((p) => p.metadata.deletionTimestamp),
-    ...(opts.timeline && newPods.length <= limits.podEventQueries ? newPods.filter((p) => !needsEvents(p)) : []),
-  ].filter((p, i, a) => a.indexOf(p) === i && controlledByAny(p, rsUids));
-  const chosen = candidates.slice(0, limits.podEventQueries);
+  const needing = [...newPods.filter(needsEvents), ...oldPods.filter((p) => p.metadata.deletionTimestamp)].filter((p) => controlledByAny(p, rsUids));
+  const chosen = samplePods(needing, limits.perKind, limits.podEventQueries);
+  if (opts.timeline && newPods.length <= limits.podEventQueries) chosen.push(...newPods.filter((p) => !needsEvents(p) && controlledByAny(p, rsUids)));
   const objects = [
     ...(depNeeds ? [deployment.metadata.uid] : []),
     ...(newRS && (rsShort || opts.timeline) ? [newRS.metadata.uid] : []),
@@ -131,7 +131,7 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
   const nodes = unschedulable ? await listAll<Node>(rest, '/api/v1/nodes', {}, limits.pageSize) : undefined;
 
-  const needing = newPods.filter(needsEvents).length + oldPods.filter((p) => p.metadata.deletionTimestamp).length;
+  const sampled = needing.filter((p) => chosen.includes(p));
   return {
     deployment,
     replicaSets,
@@ -139,6 +139,6 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
     events,
     quotas,
     ...(nodes ? { nodes } : {}),
-    ...(needing > chosen.length ? { limits: { podsWithEvents: chosen.length, podsTotal: needing } } : {}),
+    ...(sampled.length < needing.length ? { sampled: { pods: sampled.map((p) => p.metadata.name), of: needing.length } } : {}),
   };
 }

@@ -157,6 +157,7 @@ export interface Snapshot {
   quotas: ResourceQuota[];
   /** Only gathered when a pod failed to schedule; absent otherwise. */
   nodes?: Node[];
-  /** Set when the gathering read events of only some pods (a very large Deployment). */
-  limits?: { podsWithEvents: number; podsTotal: number };
+  /** Set when events were read for only some of the pods that need a look (a few of each kind
+   * of failure, see sampling.ts): their names, and how many pods needed a look. */
+  sampled?: { pods: string[]; of: number };
 }

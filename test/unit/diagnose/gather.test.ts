@@ -2,6 +2,7 @@
 // Rest that answers from a fixture. (The real API server is exercised by test/e2e/diagnose.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { gather } from '../../../plugin/diagnose/gather.js';
+import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import type { Rest } from '../../../plugin/kube/rest.js';
 import type { Snapshot } from '../../../plugin/diagnose/model.js';
 import { loadFixture } from './fixtures.js';
@@ -69,19 +70,22 @@ describe('gather', () => {
   it('follows continue tokens so every event of an object is read, not only the first page', async () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { timeline: true }, { podEventQueries: 40, concurrency: 2, pageSize: 2 });
+    const got = await gather(rest, 'shop', 'web', { timeline: true }, { podEventQueries: 40, perKind: 3, concurrency: 2, pageSize: 2 });
     expect(got.events).toHaveLength(snapshot.events.length);
     expect(calls.some((c) => c.path.endsWith('/events') && c.query.continue)).toBe(true);
   });
 
-  it('caps the pods whose events it reads and says so', async () => {
-    const { snapshot } = loadFixture('image-not-found');
+  it('reads events of a few pods of each kind of failure, and the analysis extends their findings to the rest', async () => {
+    const { snapshot, now } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { timeline: false }, { podEventQueries: 1, concurrency: 8, pageSize: 500 });
+    const got = await gather(rest, 'shop', 'web', { timeline: false }, { podEventQueries: 12, perKind: 1, concurrency: 8, pageSize: 500 });
     const podUids = new Set(snapshot.pods.map((p) => p.metadata.uid));
     const podEventCalls = calls.filter((c) => c.path.endsWith('/events') && podUids.has(c.query.fieldSelector!.split('=')[1]));
-    expect(podEventCalls).toHaveLength(1);
-    expect(got.limits).toEqual({ podsWithEvents: 1, podsTotal: 3 });
+    expect(podEventCalls).toHaveLength(1); // the three pods fail alike
+    expect(got.sampled).toEqual({ pods: ['web-7d4f8b9c6-x2k4p'], of: 3 });
+    const d = diagnose(got, now);
+    expect(d.findings.map((f) => f.summary)).toEqual(['3/3 new pods: ImagePullBackOff (manifest unknown)']);
+    expect(d.notes[0]).toMatch(/^events read for 1 of the 3 pods that need a look/);
   });
 
   it('without --events, reads events only of what can explain a stuck rollout', async () => {
