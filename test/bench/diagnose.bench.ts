@@ -5,7 +5,8 @@
 // `kubectl get deployment web -o json` (one GET) and `kubectl get events -o json` over the
 // namespace (what a tool that lists all events pays). Targets: diagnose <= 2 s and < 250 MB.
 // Bounded: the filler pods carry a scheduling gate (never scheduled, no kubelet work) and are
-// created with at most CONCURRENCY requests in flight; about 2-4 minutes on 2 cores.
+// created with at most CONCURRENCY requests in flight; about 4-6 minutes on 2 cores (BENCH_KEEP=1 keeps
+// the filled namespace, BENCH_NS=<name> measures it again without refilling).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
