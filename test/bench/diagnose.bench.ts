@@ -2,8 +2,9 @@
 // pods and 50,000 events, on the real control plane (the e2e cluster module; or the cluster of
 // PAAS_E2E_KUBECONFIG when set). Figures: wall time and peak RSS of the built plugin
 // (node dist/plugin/main.js, as kubectl runs it), against baselines measured in the same run:
-// `kubectl get deployment web -o json` (one GET) and `kubectl get events -o json` over the
-// namespace (what a tool that lists all events pays). Targets: diagnose <= 2 s and < 250 MB.
+// `kubectl get deployment web -o json` (one GET), `kubectl describe pod` of the failing pod (what
+// an operator runs), and `kubectl get events -o json` over the namespace (what a tool that lists
+// all events pays). Targets: diagnose <= 2 s and < 250 MB.
 // Bounded: the filler pods carry a scheduling gate (never scheduled, no kubelet work) and are
 // created with at most CONCURRENCY requests in flight; about 4-6 minutes on 2 cores (BENCH_KEEP=1 keeps
 // the filled namespace, BENCH_NS=<name> measures it again without refilling).

@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { apply, kubectl, kubectlOk, MissingConfigMap, newNamespace, Scenario, ScenarioLabel, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>;
@@ -139,6 +140,9 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Verdict: healthy');
     expect(text.stdout).not.toContain('\x1b['); // not a TTY: no colour
+    const yaml = await paas(['deployment/healthy', '-n', ns, '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(parse(yaml.stdout)).toMatchObject({ kind: 'Diagnosis', verdict: 'Healthy', deployment: { name: 'healthy', namespace: ns } });
   });
 
   it('names a missing image once for all new pods (ImagePullFailed, not found)', async () => {
@@ -229,9 +233,13 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(doc.events!.some((e) => e.reason === 'SuccessfulCreate' && String(e.object).startsWith('ReplicaSet/'))).toBe(true);
   });
 
-  it('exits 5 with one clear line for a Deployment that does not exist', async () => {
+  it('exits 5 with one clear line for a Deployment that does not exist, or a bad flag', async () => {
     const r = await paas(['nope', '-n', ns]);
     expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(`error: deployment "nope" not found in namespace "${ns}"`);
+    const bad = await paas(['healthy', '-n', ns, '-o', 'xml']);
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toContain('error: invalid value "xml" for -o/--output: use text, json or yaml');
   });
 });
