@@ -791,13 +791,24 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     }
   }
 
+  const generation = dep.metadata.generation ?? 0;
+  const observed = dep.status?.observedGeneration ?? 0;
+  const complete =
+    observed >= generation &&
+    replicas.updated === desired &&
+    (dep.status?.replicas ?? 0) === desired &&
+    replicas.available === desired;
+
   if (dep.spec?.paused) {
     const cond = conditionOf(dep, 'Progressing');
+    // Paused with nothing left to roll is a state, not a problem; paused mid-rollout stalls it.
     findings.push({
       code: Code.Paused,
-      severity: Severity.Warning,
-      summary: `the rollout is paused (spec.paused: true)`,
-      explanation: 'A paused Deployment does not roll out template changes and its progress deadline does not run. Resume it when you are ready.',
+      severity: complete ? Severity.Info : Severity.Warning,
+      summary: complete ? 'paused (spec.paused: true), with nothing left to roll out' : 'the rollout is paused (spec.paused: true)',
+      explanation: complete
+        ? 'Every pod runs the current template. While paused, template changes are not rolled out.'
+        : 'A paused Deployment does not roll out template changes and its progress deadline does not run. Resume it when you are ready.',
       details: { paused: true },
       evidence: cond?.reason === 'DeploymentPaused'
         ? [fromCondition('Deployment', dep.metadata.name, cond, cond.reason, 'Normal')]
@@ -814,7 +825,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       code: Code.ProgressDeadlineExceeded,
       severity: Severity.Error,
       summary: `no progress for ${pds}s: the Deployment controller marked the rollout failed`,
-      explanation: `progressDeadlineSeconds (${pds}) passed without a new pod becoming available. Kubernetes does not roll back by itself: fix the cause above and apply again, or undo.`,
+      explanation: `progressDeadlineSeconds (${pds}) passed without a new pod becoming available. Kubernetes does not roll back by itself: fix the cause (the other findings, or the new pods' logs and events) and apply again, or undo.`,
       details: { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? iso(progressing.lastTransitionTime) : null },
       evidence: [fromCondition('Deployment', dep.metadata.name, progressing, 'ProgressDeadlineExceeded', 'Warning')],
       pods: [],
@@ -841,14 +852,6 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     });
   }
 
-  const generation = dep.metadata.generation ?? 0;
-  const observed = dep.status?.observedGeneration ?? 0;
-  const complete =
-    observed >= generation &&
-    replicas.updated === desired &&
-    (dep.status?.replicas ?? 0) === desired &&
-    replicas.available === desired &&
-    !dep.spec?.paused;
   const problems = findings.some((f) => f.severity !== Severity.Info);
   let estimatedSecondsLeft: number | undefined;
   if (!problems) {

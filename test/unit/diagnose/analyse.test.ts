@@ -245,6 +245,13 @@ describe('diagnose', () => {
     expect(d.findings.map((f) => f.code)).not.toContain(Code.OldPodsNotTerminating);
   });
 
+  it('calls a paused Deployment with nothing left to roll healthy, and says it is paused', () => {
+    const { snapshot, now } = loadFixture('healthy');
+    const d = diagnose({ ...snapshot, deployment: { ...snapshot.deployment, spec: { ...snapshot.deployment.spec, paused: true } } }, now);
+    expect(d.verdict).toBe(Verdict.Healthy);
+    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([[Code.Paused, Severity.Info], [Code.Healthy, Severity.Info]]);
+  });
+
   it('reports a Deployment whose controller has not yet observed the new generation as progressing', () => {
     const { snapshot, now } = loadFixture('healthy');
     const dep = { ...snapshot.deployment, metadata: { ...snapshot.deployment.metadata, generation: 3 } };
