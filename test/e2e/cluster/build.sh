@@ -18,31 +18,48 @@ mkdir -p "$out" "$work"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
+missing() {
+  need=()
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
+    [ -x "$out/$b" ] || need+=("$b")
+  done
+  [ -f "$out/kwok-stage-crd.yaml" ] || need+=(kwok-stage-crd.yaml)
+  [ ${#need[@]} -gt 0 ]
+}
+if ! missing; then
+  echo "cluster-bin: cached in ${out#$root/}"
+  exit 0
+fi
+
 if ! command -v go >/dev/null; then
   echo "cluster-bin: Go is not installed; it is needed to build the control plane" >&2
   exit 1
 fi
 
-need=()
-for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
-  [ -x "$out/$b" ] || need+=("$b")
-done
-[ -f "$out/kwok-stage-crd.yaml" ] || need+=(kwok-stage-crd.yaml)
-if [ ${#need[@]} -eq 0 ]; then
-  echo "cluster-bin: cached in ${out#$root/}"
-  exit 0
+log() { echo "cluster-bin: $*" >&2; }
+
+# One build per version at a time: a second `make cluster-bin` waits, then finds the cache.
+exec 9>"$out/.build.lock"
+if ! flock -n 9; then
+  log "another build of $K8S_VERSION is running; waiting for it"
+  flock 9
+  if ! missing; then
+    echo "cluster-bin: cached in ${out#$root/}"
+    exit 0
+  fi
 fi
 
 start=$(date +%s)
-log() { echo "cluster-bin: $*" >&2; }
 
 build_k8s() {
   local mod="$work/k8s-$K8S_VERSION"
   mkdir -p "$mod"
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   local staging="v0.${K8S_VERSION#v1.}"
-  if [ ! -f "$mod/go.mod" ]; then
+  # .resolved marks a complete go.mod: an interrupted resolution is redone, not reused.
+  if [ ! -f "$mod/.resolved" ]; then
     log "resolving k8s.io/kubernetes@$K8S_VERSION"
+    rm -f "$mod/go.mod" "$mod/go.sum"
     (cd "$mod" && cat > go.mod <<MOD
 module paas.local/cluster/k8s
 
@@ -71,6 +88,7 @@ import (
 GO
     go mod tidy -e >/dev/null 2>&1 || true
     go mod download k8s.io/kubernetes)
+    touch "$mod/.resolved"
   fi
   local commit=$(sed -n 's/.*"Origin".*"Hash": *"\([0-9a-f]*\)".*/\1/p' "$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.info" 2>/dev/null || true)
   local date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -84,7 +102,7 @@ GO
     [ -x "$out/$b" ] && continue
     log "building $b $K8S_VERSION"
     (cd "$mod" && go build -trimpath -ldflags "-s -w $ld" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b")
-    mv "$out/$b.tmp" "$out/$b"
+    mv "$out/$b.tmp" "$out/$b" # whole binaries only: an interrupted build leaves no $b
   done
 }
 
@@ -93,9 +111,11 @@ build_tool() { # name module version pkg
   [ -x "$out/$name" ] && return 0
   local mod="$work/$name-$version"
   mkdir -p "$mod"
-  if [ ! -f "$mod/go.mod" ]; then
+  if [ ! -f "$mod/.resolved" ]; then
+    rm -f "$mod/go.mod" "$mod/go.sum"
     (cd "$mod" && printf 'module paas.local/cluster/%s\n\ngo %s\n' "$name" "$(go env GOVERSION | sed 's/^go//; s/\.[0-9]*$//')" > go.mod \
       && go get -tool "$pkg@$version" >/dev/null)
+    touch "$mod/.resolved"
   fi
   log "building $name $version"
   (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$out/$name.tmp" "$pkg")
