@@ -99,7 +99,7 @@ run kubectl apply -f test/demo/web.yaml
 run kubectl -n demo get replicasets -L paas.io/deploy-id
 
 say "6. Roll out a broken image: rollout status fails fast, diagnose names the cause"
-run kubectl -n demo patch deployment web --type merge -p \
+run kubectl -n demo patch deployment web -p \
   '{"spec":{"template":{"metadata":{"labels":{"paas.io/kwok-scenario":"image-not-found"}},"spec":{"containers":[{"name":"web","image":"registry.example.com/shop/web:1.0.1-typo"}]}}}}'
 set +e
 run kubectl paas rollout status web -n demo --timeout 2m
