@@ -76,7 +76,7 @@ async function status(argv: StatusArgs): Promise<number> {
   }
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
 
-  const [{ runRolloutStatus }, { loadKube, describeKubeError }, { createRest }] = await Promise.all([
+  const [{ runRolloutStatus }, { describeKubeError }, { connect }] = await Promise.all([
     import('../rollout/run.js'),
     import('../kube/client.js'),
     import('../kube/rest.js'),
@@ -92,14 +92,7 @@ async function status(argv: StatusArgs): Promise<number> {
       color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }),
     },
     {
-      async connect() {
-        const kube = await loadKube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
-        try {
-          return { kube, rest: await createRest(kube) };
-        } catch (err) {
-          throw describeKubeError(err, kube, 'credentials');
-        }
-      },
+      connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
       describeError: describeKubeError,
       out: process.stdout,
       err: process.stderr,

@@ -121,3 +121,14 @@ export async function createRest(kube: Kube): Promise<Rest> {
     },
   };
 }
+
+/** loadKube then createRest, with credential failures (exec plugin, unreadable key) as one line. */
+export async function connect(flags: import('./client.js').KubeFlags): Promise<{ kube: Kube; rest: Rest }> {
+  const { loadKube, describeKubeError } = await import('./client.js');
+  const kube = await loadKube(flags);
+  try {
+    return { kube, rest: await createRest(kube) };
+  } catch (err) {
+    throw describeKubeError(err, kube, 'credentials');
+  }
+}
