@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { parse } from 'yaml';
 import { CliError, EXIT } from '../lib/errors.js';
 import { kubeconfigPaths, resolveKubeconfig, type KubeconfigFile, type ResolvedKubeconfig } from './kubeconfig.js';
 
@@ -34,7 +35,6 @@ export interface Kube {
 
 async function readKubeconfigs(flags: KubeFlags): Promise<KubeconfigFile[]> {
   const paths = kubeconfigPaths(flags.kubeconfig, process.env, homedir());
-  const { parse } = await import('yaml');
   const files: KubeconfigFile[] = [];
   for (const path of paths) {
     let text: string;

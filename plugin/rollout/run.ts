@@ -72,6 +72,10 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
       );
     }
 
+    if (single && !initial.has(opts.names[0]!)) {
+      throw new CliError(`deployment "${opts.names[0]}" not found in namespace "${ns}"`);
+    }
+
     // One Deployment: its own selector narrows the ReplicaSets and pods read; several: the namespace.
     const only = tracked.length === 1 ? initial.get(tracked[0]!.name) : undefined;
     const podSelector = only ? selectorString(only.spec?.selector) : undefined;
