@@ -439,6 +439,12 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(await servedFingerprint(w.port)).toBe(leaf.fingerprint256);
     const lease = await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS]);
     expect(lease.spec.holderIdentity).toBe('e2e-a');
+    // The webhook's writes replace data and spec only: the GitOps annotations the manifests put
+    // on the Secret (Flux: never overwrite; Argo CD: never prune) survive them.
+    const secret = await getJson(['get', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS]);
+    expect(secret.metadata.annotations?.['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
+    expect(secret.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false');
+    expect(secret.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('paas-webhook');
     await waitFor(async () => {
       const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
       return mwc.webhooks[0].clientConfig.caBundle === Buffer.from(data['ca.crt'] as string).toString('base64');

@@ -46,7 +46,16 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 interface ObjectMeta {
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+type KeptMeta = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+/** The labels and annotations of an object as last read, so a PUT keeps what others put there
+ * (the manifests' app labels, Flux's `ssa: IfNotPresent`, Argo CD's `Prune=false`). */
+function keptMeta(o: ObjectMeta | undefined): KeptMeta {
+  const m = o?.metadata;
+  return { ...(m?.labels ? { labels: m.labels } : {}), ...(m?.annotations ? { annotations: m.annotations } : {}) };
 }
 
 /**
@@ -58,18 +67,28 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
   const secrets = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
   const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const config = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(webhookConfigName)}`;
+  // Metadata of the Secret and the Lease as last read; a write replaces data/spec only.
+  let secretMeta: KeptMeta & { type?: string } = {};
+  let leaseMeta: KeptMeta = {};
   return {
     async readSecret() {
-      const s = await orUndefined(rest.call<ObjectMeta & { data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`));
+      const s = await orUndefined(rest.call<ObjectMeta & { type?: string; data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`));
       if (!s) return undefined;
+      secretMeta = { ...keptMeta(s), ...(s.type ? { type: s.type } : {}) };
       return { data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)])), resourceVersion: s.metadata?.resourceVersion };
     },
     async writeSecret(data, resourceVersion) {
       const body = {
         apiVersion: 'v1',
         kind: 'Secret',
-        type: 'Opaque',
-        metadata: { name: secretName, namespace, ...(resourceVersion ? { resourceVersion } : {}), labels: { 'app.kubernetes.io/managed-by': 'paas-webhook' } },
+        type: resourceVersion ? (secretMeta.type ?? 'Opaque') : 'Opaque', // type is immutable
+        metadata: {
+          name: secretName,
+          namespace,
+          ...(resourceVersion ? { resourceVersion } : {}),
+          ...(resourceVersion && secretMeta.annotations ? { annotations: secretMeta.annotations } : {}),
+          labels: { ...(resourceVersion ? secretMeta.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
+        },
         data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
       };
       if (resourceVersion === undefined) await rest.call('POST', secrets, body);
@@ -80,6 +99,7 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
         rest.call<ObjectMeta & { spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }>('GET', `${leases}/${encodeURIComponent(leaseName)}`),
       );
       if (!l) return undefined;
+      leaseMeta = keptMeta(l);
       return {
         holder: l.spec?.holderIdentity,
         renewTime: l.spec?.renewTime ? Date.parse(l.spec.renewTime) : undefined,
@@ -91,7 +111,7 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
       const body = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: leaseName, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+        metadata: { name: leaseName, namespace, ...(resourceVersion ? { resourceVersion, ...leaseMeta } : {}) },
         spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: microTime(now), acquireTime: microTime(now) },
       };
       if (resourceVersion === undefined) await rest.call('POST', leases, body);

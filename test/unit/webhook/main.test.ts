@@ -26,16 +26,20 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+// Port 0 everywhere a start could get as far as listening: a fixed default (8443, 9090) may be
+// taken on the machine, which would turn the error under test into another one.
+const FREE_PORTS = ['--port', '0', '--metrics-port', '0'];
+
 describe.concurrent('paas-webhook serve start-up errors', () => {
   it.each([
     { name: 'no certificate source', args: ['serve', '--port', '0', '--metrics-port', '0'], code: 1, text: 'give --tls-cert and --tls-key (PEM files), or --self-signed' },
     { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 1, text: '--port: must be a port number 0-65535, got' },
     { name: 'a port from the environment out of range', args: ['serve'], env: { PAAS_WEBHOOK_PORT: '70000' }, code: 1, text: '--port: must be a port number 0-65535, got 70000' },
-    { name: 'a --config file that does not exist', args: ['serve', '--config', 'nope.toml'], code: 1, text: '--config nope.toml: file not found' },
-    { name: 'an invalid paas.toml', args: ['serve', '--config', 'bad.toml'], code: 1, text: 'bad.toml: deploy.surge' },
-    { name: 'an unreadable certificate', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'missing.pem'], code: 1, text: 'cannot read missing.pem: ENOENT' },
-    { name: 'a certificate that is not PEM', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem'], code: 1, text: 'certificate is not a PEM X.509 certificate' },
-    { name: '--self-signed without any cluster access', args: ['serve', '--self-signed'], code: 1, text: '--self-signed needs the Kubernetes API' },
+    { name: 'a --config file that does not exist', args: ['serve', '--config', 'nope.toml', ...FREE_PORTS], code: 1, text: '--config nope.toml: file not found' },
+    { name: 'an invalid paas.toml', args: ['serve', '--config', 'bad.toml', ...FREE_PORTS], code: 1, text: 'bad.toml: deploy.surge' },
+    { name: 'an unreadable certificate', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'missing.pem', ...FREE_PORTS], code: 1, text: 'cannot read missing.pem: ENOENT' },
+    { name: 'a certificate that is not PEM', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem', ...FREE_PORTS], code: 1, text: 'certificate is not a PEM X.509 certificate' },
+    { name: '--self-signed without any cluster access', args: ['serve', '--self-signed', ...FREE_PORTS], code: 1, text: '--self-signed needs the Kubernetes API' },
     { name: 'an unknown flag', args: ['serve', '--prot', '8443'], code: 2, text: 'Unknown argument: prot' },
   ])('$name', async ({ args, env, code, text }) => {
     const r = await run(args, env);
