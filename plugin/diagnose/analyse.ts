@@ -4,7 +4,7 @@
 import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
 import type { Condition, Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
-import type { Time } from '../rollout/objects.js';
+import { timeText } from '../kube/objects.js';
 import { Code, Severity, Verdict, compareFindings, type Evidence, type Finding } from './findings.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
 import { podSignature } from './sampling.js';
@@ -544,19 +544,15 @@ function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidenc
   return out;
 }
 
-function iso(t: Time): string {
-  return typeof t === 'string' ? t : t.toISOString();
-}
-
 /** A condition as evidence: first seen at its transition, last seen at its last update. */
 function fromCondition(kind: string, name: string, c: Condition, reason: string, type: string): Evidence {
   const first = c.lastTransitionTime ?? c.lastUpdateTime;
   const last = c.lastUpdateTime ?? c.lastTransitionTime;
-  return { kind, objects: [name], reason, message: c.message ?? '', type, count: 1, ...(first ? { firstSeen: iso(first) } : {}), ...(last ? { lastSeen: iso(last) } : {}) };
+  return { kind, objects: [name], reason, message: c.message ?? '', type, count: 1, ...(first ? { firstSeen: timeText(first) } : {}), ...(last ? { lastSeen: timeText(last) } : {}) };
 }
 
 function quotaStatus(ctx: Ctx & { quotas?: Snapshot['quotas'] }, name: string): Record<string, unknown> | null {
-  const q = ctx.quotas?.find((x) => x.metadata.name === name);
+  const q = ctx.quotas?.find((x) => x.metadata?.name === name);
   if (!q) return null;
   return { hard: q.status?.hard ?? q.spec?.hard ?? {}, used: q.status?.used ?? {} };
 }
@@ -720,12 +716,11 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     (byName.get(`${kind}/${name}`) ?? []).filter((r) => !uid || !r.uid || r.uid === uid);
 
   const owned = s.replicaSets;
-  const split = splitReplicaSets(dep as never, owned as never);
-  const newRS = owned.find((r) => r === (split.newRS as unknown));
+  const newRS = splitReplicaSets(dep, owned).newRS;
   const oldRSs = owned.filter((r) => r !== newRS);
-  const newPods = newRS ? (podsOfReplicaSet(newRS as never, s.pods as never) as unknown as Pod[]) : [];
+  const newPods = newRS ? podsOfReplicaSet(newRS, s.pods) : [];
   const oldPods = s.pods.filter((p) => !newPods.includes(p));
-  const deployId = newRS ? deployIdOf(newRS as never) : deployIdOf(dep as never);
+  const deployId = newRS ? deployIdOf(newRS) : deployIdOf(dep);
   const ctx: Ctx & { quotas: Snapshot['quotas'] } = {
     ns,
     dep,
@@ -826,7 +821,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       severity: Severity.Error,
       summary: `no progress for ${pds}s: the Deployment controller marked the rollout failed`,
       explanation: `progressDeadlineSeconds (${pds}) passed without a new pod becoming available. Kubernetes does not roll back by itself: fix the cause (the other findings, or the new pods' logs and events) and apply again, or undo.`,
-      details: { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? iso(progressing.lastTransitionTime) : null },
+      details: { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? timeText(progressing.lastTransitionTime) : null },
       evidence: [fromCondition('Deployment', dep.metadata.name, progressing, 'ProgressDeadlineExceeded', 'Warning')],
       pods: [],
       suggestions: [undoCommand(ctx)],
@@ -837,13 +832,13 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   // that a newer template replaced before they finished.
   const withPods = oldRSs.filter((rs) => (rs.status?.replicas ?? 0) > 0);
   if (withPods.length >= 2) {
-    const stable = [...withPods].sort((a, b) => (b.status?.availableReplicas ?? 0) - (a.status?.availableReplicas ?? 0) || (revisionOf(a as never) ?? 0) - (revisionOf(b as never) ?? 0))[0]!;
+    const stable = [...withPods].sort((a, b) => (b.status?.availableReplicas ?? 0) - (a.status?.availableReplicas ?? 0) || (revisionOf(a) ?? 0) - (revisionOf(b) ?? 0))[0]!;
     const superseded = withPods.filter((rs) => rs !== stable);
-    const revs = superseded.map((rs) => `revision ${revisionOf(rs as never) ?? '?'}${deployIdOf(rs as never) ? ` (deploy-id ${deployIdOf(rs as never)})` : ''}`);
+    const revs = superseded.map((rs) => `revision ${revisionOf(rs) ?? '?'}${deployIdOf(rs) ? ` (deploy-id ${deployIdOf(rs)})` : ''}`);
     findings.push({
       code: Code.Superseded,
       severity: Severity.Info,
-      summary: `${superseded.length} unfinished rollout(s) replaced by revision ${revisionOf(newRS as never) ?? '?'}: ${revs.join(', ')}`,
+      summary: `${superseded.length} unfinished rollout(s) replaced by revision ${revisionOf(newRS) ?? '?'}: ${revs.join(', ')}`,
       explanation: 'The Deployment\'s template changed again before the earlier rollout finished; the controller scales the replaced ReplicaSets down and rolls the newest template only.',
       details: { replicaSets: superseded.map((rs) => rs.metadata.name), newReplicaSet: newRS?.metadata.name ?? null },
       evidence: [],
@@ -859,7 +854,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       findings.push({
         code: Code.Healthy,
         severity: Severity.Info,
-        summary: `successfully rolled out: ${replicas.available}/${desired} pods available on revision ${revisionOf(dep as never) ?? '?'}`,
+        summary: `successfully rolled out: ${replicas.available}/${desired} pods available on revision ${revisionOf(dep) ?? '?'}`,
         explanation: 'Every pod runs the current template and is available. Nothing to do.',
         details: {},
         evidence: [],
@@ -909,7 +904,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       name: dep.metadata.name,
       ...(dep.metadata.generation !== undefined ? { generation: dep.metadata.generation } : {}),
       ...(dep.status?.observedGeneration !== undefined ? { observedGeneration: dep.status.observedGeneration } : {}),
-      ...(revisionOf(dep as never) !== undefined ? { revision: revisionOf(dep as never)! } : {}),
+      ...(revisionOf(dep) !== undefined ? { revision: revisionOf(dep)! } : {}),
       ...(deployId ? { deployId } : {}),
       ...(newRS ? { newReplicaSet: newRS.metadata.name } : {}),
       paused: dep.spec?.paused === true,

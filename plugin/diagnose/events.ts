@@ -1,7 +1,7 @@
 // Events as diagnose uses them: one shape for old-style (count, first/lastTimestamp) and
 // events.k8s.io-style (eventTime, series) events, and deduplication across pods.
 import type { KubeEvent } from './model.js';
-import { timeMs, type Time } from '../rollout/objects.js';
+import { timeMs, timeText, type Time } from '../kube/objects.js';
 import type { Evidence } from './findings.js';
 
 /** A core/v1 or events.k8s.io event reduced to what a reader needs. */
@@ -21,7 +21,7 @@ export interface EventRecord {
 
 /** Normalises one event: series.count and lastObservedTime win over count and lastTimestamp. */
 export function toRecord(e: KubeEvent): EventRecord {
-  const first = e.firstTimestamp || e.eventTime || e.metadata.creationTimestamp || undefined;
+  const first = e.firstTimestamp || e.eventTime || e.metadata?.creationTimestamp || undefined;
   const last = e.series?.lastObservedTime || e.lastTimestamp || e.eventTime || first;
   const source = e.reportingComponent || e.source?.component;
   return {
@@ -33,8 +33,8 @@ export function toRecord(e: KubeEvent): EventRecord {
     message: (e.message ?? '').trim(),
     type: e.type ?? 'Normal',
     count: Math.max(e.series?.count ?? 0, e.count ?? 0, 1),
-    ...(first ? { firstSeen: first } : {}),
-    ...(last ? { lastSeen: last } : {}),
+    ...(first ? { firstSeen: timeText(first) } : {}),
+    ...(last ? { lastSeen: timeText(last) } : {}),
     ...(source ? { source } : {}),
   };
 }

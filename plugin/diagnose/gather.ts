@@ -5,10 +5,13 @@
 // however narrow its field selector, reads all events of the namespace from etcd. Hence one
 // query per object that can explain something (not-ready pods, a ReplicaSet short of pods),
 // and the rest (ready pods, old ReplicaSets, the Deployment) only for the --events timeline.
+import type { KubeEvent, ObjectMeta, ResourceQuota } from '../kube/objects.js';
+import type * as wire from '../kube/objects.js';
 import type { Rest } from '../kube/rest.js';
+import { CliError } from '../lib/errors.js';
 import { splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
-import type { Deployment, KubeEvent, Node, Pod, ReplicaSet, ResourceQuota, Snapshot } from './model.js';
+import { isNamed, type Named, type Pod, type Snapshot } from './model.js';
 import { samplePods } from './sampling.js';
 
 /** How much the gathering may read; the defaults keep a 5,000-pod Deployment cheap. */
@@ -47,6 +50,18 @@ async function listAll<T>(rest: Rest, path: string, query: Record<string, string
   return out;
 }
 
+/** The objects as the analysis takes them: each with its metadata.name, which every object an API
+ * server returns carries; one without is a broken answer, refused here rather than misnamed later. */
+function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T> {
+  if (!isNamed(o)) throw new CliError(`the API server returned a ${kind} without metadata.name`);
+  return o;
+}
+
+/** listAll of a kind whose objects the analysis names. */
+async function listNamed<T extends { metadata?: ObjectMeta }>(rest: Rest, path: string, query: Record<string, string | undefined>, pageSize: number, kind: string): Promise<Named<T>[]> {
+  return (await listAll<T>(rest, path, query, pageSize)).map((o) => named(o, kind));
+}
+
 /** Runs fn over items with at most `n` in flight; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -67,7 +82,7 @@ function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: num
 }
 
 function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
-  return (p.metadata.ownerReferences ?? []).some((o) => o.controller && uids.has(o.uid));
+  return (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid !== undefined && uids.has(o.uid));
 }
 
 /** A pod worth reading events of: not Ready, restarting, or on its way out. */
@@ -84,15 +99,14 @@ function needsEvents(p: Pod): boolean {
  * API errors propagate (HttpError with the status) for the caller to describe.
  */
 export async function gather(rest: Rest, ns: string, name: string, opts: GatherOptions = { timeline: false }, limits: GatherLimits = DEFAULT_LIMITS): Promise<Snapshot> {
-  const deployment = await rest.get<Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+  const deployment = named(await rest.get<wire.Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`), 'Deployment');
   const selector = selectorString(deployment.spec?.selector);
   const [rsList, quotas] = await Promise.all([
-    listAll<ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: selector }, limits.pageSize),
+    listAll<wire.ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: selector }, limits.pageSize),
     listAll<ResourceQuota>(rest, `/api/v1/namespaces/${ns}/resourcequotas`, {}, limits.pageSize),
   ]);
-  const replicaSets = ownedReplicaSets(deployment as never, rsList as never) as unknown as ReplicaSet[];
-  const split = splitReplicaSets(deployment as never, replicaSets as never);
-  const newRS = replicaSets.find((r) => r === (split.newRS as unknown));
+  const replicaSets = ownedReplicaSets(deployment, rsList).map((r) => named(r, 'ReplicaSet'));
+  const newRS = splitReplicaSets(deployment, replicaSets).newRS;
   const oldWithPods = replicaSets.filter((r) => r !== newRS && ((r.status?.replicas ?? 0) > 0 || (r.spec?.replicas ?? 0) > 0));
   const hash = newRS?.metadata.labels?.[POD_TEMPLATE_HASH];
   const podsPath = `/api/v1/namespaces/${ns}/pods`;
@@ -101,9 +115,9 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   // The new ReplicaSet's pods by its pod-template-hash; old pods only when old ReplicaSets still
   // have some (the ones stuck terminating, or those of a superseded rollout).
   const [newPods, oldPods] = await Promise.all([
-    newRS && hash ? listAll<Pod>(rest, podsPath, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, limits.pageSize) : Promise.resolve([] as Pod[]),
+    newRS && hash ? listNamed<wire.Pod>(rest, podsPath, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, limits.pageSize, 'Pod') : Promise.resolve([] as Pod[]),
     oldWithPods.length > 0 || !hash
-      ? listAll<Pod>(rest, podsPath, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, limits.pageSize)
+      ? listNamed<wire.Pod>(rest, podsPath, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, limits.pageSize, 'Pod')
       : Promise.resolve([] as Pod[]),
   ]);
   const rsUids = new Set(replicaSets.map((r) => r.metadata.uid).filter((u): u is string => !!u));
@@ -129,7 +143,7 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   const events = lists.flat();
 
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
-  const nodes = unschedulable ? await listAll<Node>(rest, '/api/v1/nodes', {}, limits.pageSize) : undefined;
+  const nodes = unschedulable ? await listNamed<wire.Node>(rest, '/api/v1/nodes', {}, limits.pageSize, 'Node') : undefined;
 
   const sampled = needing.filter((p) => chosen.includes(p));
   return {

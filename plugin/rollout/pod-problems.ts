@@ -1,5 +1,5 @@
 // What is wrong with a pod, read from its status alone, and whether it can fix itself. Pure.
-import type { ContainerStatus, Pod } from './objects.js';
+import type { ContainerStatus, Pod } from '../kube/objects.js';
 
 /** A pod that is not on its way to Ready, with the kubelet's or scheduler's reason. */
 export interface PodProblem {

@@ -1,6 +1,6 @@
 // Which ReplicaSets and Pods belong to a Deployment, and which ReplicaSet is the new one, decided
 // as the Deployment controller decides it. Pure: shared by `rollout status` and `diagnose`.
-import { timeMs, type Deployment, type ObjectMeta, type Pod, type PodTemplate, type ReplicaSet } from './objects.js';
+import { timeMs, type Deployment, type ObjectMeta, type Pod, type PodTemplate, type ReplicaSet } from '../kube/objects.js';
 
 /** The label the controller adds to a ReplicaSet's selector and template; ignored when comparing templates. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -85,15 +85,15 @@ function byCreation(a: ReplicaSet, b: ReplicaSet): number {
 }
 
 /** How a Deployment's ReplicaSets split: the new one (if created yet) and the old ones, newest revision first. */
-export interface ReplicaSetSplit {
+export interface ReplicaSetSplit<R extends ReplicaSet = ReplicaSet> {
   /** The ReplicaSet whose template equals the Deployment's; absent until the controller creates it. */
-  newRS: ReplicaSet | undefined;
+  newRS: R | undefined;
   /** Every other owned ReplicaSet, highest revision first (scaled-down history included). */
-  oldRSs: ReplicaSet[];
+  oldRSs: R[];
 }
 
 /** The ReplicaSets the Deployment controls (controller owner reference), of any list. */
-export function ownedReplicaSets(deployment: Deployment, replicaSets: readonly ReplicaSet[]): ReplicaSet[] {
+export function ownedReplicaSets<R extends ReplicaSet>(deployment: Deployment, replicaSets: readonly R[]): R[] {
   return replicaSets.filter((rs) => controlledBy(rs.metadata, deployment.metadata, 'Deployment'));
 }
 
@@ -102,7 +102,7 @@ export function ownedReplicaSets(deployment: Deployment, replicaSets: readonly R
  * ReplicaSets sorted by creation time (then name), the first whose template equals the
  * Deployment's, ignoring pod-template-hash, is the new one.
  */
-export function splitReplicaSets(deployment: Deployment, replicaSets: readonly ReplicaSet[]): ReplicaSetSplit {
+export function splitReplicaSets<R extends ReplicaSet>(deployment: Deployment, replicaSets: readonly R[]): ReplicaSetSplit<R> {
   const owned = ownedReplicaSets(deployment, replicaSets).sort(byCreation);
   const newRS = owned.find((rs) => templatesEqualIgnoringHash(rs.spec?.template, deployment.spec?.template));
   const oldRSs = owned
@@ -112,6 +112,6 @@ export function splitReplicaSets(deployment: Deployment, replicaSets: readonly R
 }
 
 /** The pods a ReplicaSet controls (controller owner reference), of any list. */
-export function podsOfReplicaSet(rs: ReplicaSet, pods: readonly Pod[]): Pod[] {
+export function podsOfReplicaSet<P extends Pod>(rs: ReplicaSet, pods: readonly P[]): P[] {
   return pods.filter((p) => controlledBy(p.metadata, rs.metadata, 'ReplicaSet'));
 }

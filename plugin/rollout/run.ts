@@ -7,7 +7,7 @@ import { CliError } from '../lib/errors.js';
 import { formatDuration } from '../lib/duration.js';
 import type { OutputFormat } from '../lib/output.js';
 import { paint } from '../lib/term.js';
-import type { Deployment, Pod, ReplicaSet } from './objects.js';
+import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { renderDetail, renderJson, renderLine, renderProblems, renderProgress, renderTable, toDocument } from './printer.js';
 import { selectorString } from './selector.js';
 import { exitCodeOf, isTerminal, rolloutStatus, waitTimedOut, type RolloutView } from './status.js';

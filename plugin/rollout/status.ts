@@ -2,7 +2,7 @@
 // pods, and the clock. Checks run in kubectl's DeploymentStatusViewer order, so the two agree
 // wherever kubectl answers; on top, a paused Deployment is reported (kubectl hangs), and a
 // rollout that cannot succeed (ReplicaFailure, every new pod on a permanent error) fails fast.
-import { timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from './objects.js';
+import { timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from './replica-sets.js';
 

@@ -114,4 +114,12 @@ describe('gather', () => {
     await gather(rest, 'shop', 'web');
     expect(calls.filter((c) => c.path.endsWith('/pods')).map((c) => c.query.labelSelector)).toEqual(['app=web,pod-template-hash=7d4f8b9c6']);
   });
+
+  it('refuses a pod the API server sent without metadata.name, naming what is missing', async () => {
+    const { snapshot } = loadFixture('image-not-found');
+    const [first, ...rest] = snapshot.pods;
+    const nameless = { ...first!, metadata: { ...first!.metadata, name: undefined } } as unknown as Snapshot['pods'][number];
+    const { rest: api } = recordingRest({ ...snapshot, pods: [nameless, ...rest] });
+    await expect(gather(api, 'shop', 'web')).rejects.toThrow('the API server returned a Pod without metadata.name');
+  });
 });

@@ -1,7 +1,7 @@
 // Loads the snapshots captured from a real control plane by test/fixtures/rollout/capture.ts.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Deployment, Pod, ReplicaSet } from '../../../plugin/rollout/objects.js';
+import type { Deployment, Pod, ReplicaSet } from '../../../plugin/kube/objects.js';
 
 export interface Snapshot {
   note: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../../plugin/lib/duration.js';
 import { parseOutputFormat } from '../../../plugin/lib/output.js';
 import { colorEnabled, paint, visibleLength } from '../../../plugin/lib/term.js';
-import type { LabelSelector } from '../../../plugin/rollout/objects.js';
+import type { LabelSelector } from '../../../plugin/kube/objects.js';
 import { selectorString } from '../../../plugin/rollout/selector.js';
 
 describe('parseDuration (kubectl --timeout)', () => {

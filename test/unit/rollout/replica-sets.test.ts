@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Deployment, Pod, ReplicaSet } from '../../../plugin/rollout/objects.js';
+import type { Deployment, Pod, ReplicaSet } from '../../../plugin/kube/objects.js';
 import {
   podsOfReplicaSet,
   revisionOf,
