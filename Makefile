@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean
+.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -35,6 +35,22 @@ install-plugin: build ## Put kubectl-paas on PATH (npm link), so `kubectl paas .
 	@command -v kubectl-paas >/dev/null && echo "kubectl-paas -> $$(command -v kubectl-paas); try: kubectl paas rollout status --help" \
 	  || { echo "npm's bin folder ($$(npm prefix -g)/bin) is not on PATH; add it, or: npm i -g ." >&2; exit 1; }
 
+# The product must run on every Node.js in package.json's engines: 20 is the machine's, 22 and 24
+# are the official binaries the npm registry ships as node-<os>-<arch> packages (exact versions;
+# npm pack checks each tarball against the registry's integrity), unpacked into .cache/node/<version>.
+# test/e2e/node-versions.test.ts reads this list and runs the built plugin and webhook under each.
+NODE_TEST_VERSIONS := 22.23.3 24.21.0
+NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
+
+.cache/node/%/bin/node:
+	@rm -rf .cache/node/$*.tmp && mkdir -p .cache/node/$*.tmp
+	cd .cache/node/$*.tmp && npm pack --silent --no-audit --no-fund node-$(NODE_PLATFORM)@$* >/dev/null \
+	  && tar -xzf node-$(NODE_PLATFORM)-$*.tgz --strip-components=1 && rm node-$(NODE_PLATFORM)-$*.tgz
+	@test "$$(.cache/node/$*.tmp/bin/node --version)" = "v$*" || { echo "node-$(NODE_PLATFORM)@$*: bin/node is not v$*" >&2; exit 1; }
+	@rm -rf .cache/node/$* && mv .cache/node/$*.tmp .cache/node/$*
+
+node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
+
 typecheck: install ## Type-check sources and tests
 	tsc -p tsconfig.test.json
 
@@ -47,14 +63,14 @@ cluster-up: install cluster-bin ## Start a local control plane in the background
 cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
-test: build typecheck cluster-bin ## Everything CI runs: unit tests, then e2e on a real control plane
+test: build typecheck cluster-bin node-versions ## Everything CI runs: unit tests, then e2e on a real control plane
 	vitest run --project unit
 	vitest run --project e2e
 
 test-unit: install ## Unit tests only
 	vitest run --project unit
 
-test-e2e: build cluster-bin ## e2e tests only (real control plane)
+test-e2e: build cluster-bin node-versions ## e2e tests only (real control plane)
 	vitest run --project e2e
 
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
