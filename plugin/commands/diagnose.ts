@@ -3,8 +3,8 @@
 // judges (the pure diagnose()) and prints.
 import type { Argv } from 'yargs';
 import { CliError, EXIT } from '../lib/errors.js';
-import type { Kube } from '../kube/client.js';
-import type { Rest } from '../kube/rest.js';
+import type { KubeEdge } from '../kube/rest.js';
+import type { OutputFormat } from '../lib/output.js';
 
 export const EXIT_CODES = `Exit codes:
   0  healthy, or rolling out normally
@@ -24,15 +24,13 @@ interface DiagnoseArgs {
 /** What runDiagnose needs, decided from the flags. */
 export interface DiagnoseOptions {
   name: string;
-  output: 'text' | 'json' | 'yaml';
+  output: OutputFormat;
   events: boolean;
   color: boolean;
 }
 
 /** The edges runDiagnose talks to; the real ones by default. */
-export interface DiagnoseDeps {
-  connect(): Promise<{ kube: Kube; rest: Rest }>;
-  describeError(err: unknown, kube: Kube, what: string): CliError;
+export interface DiagnoseDeps extends KubeEdge {
   out: { write(s: string): unknown };
   now(): Date;
 }
@@ -50,7 +48,7 @@ export function builder(y: Argv, _setCode: (code: number) => void): Argv {
 
 /** The command's handler (registered in cli.ts). */
 export async function handler(argv: DiagnoseArgs, setCode: (code: number) => void): Promise<void> {
-  const [{ parseOutputFormat }, { colorEnabled }, { loadKube, describeKubeError }, { createRest }] = await Promise.all([
+  const [{ parseOutputFormat }, { colorEnabled }, { describeKubeError }, { connect }] = await Promise.all([
     import('../lib/output.js'),
     import('../lib/term.js'),
     import('../kube/client.js'),
@@ -68,14 +66,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   const code = await runDiagnose(
     { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }) },
     {
-      async connect() {
-        const kube = await loadKube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
-        try {
-          return { kube, rest: await createRest(kube) };
-        } catch (err) {
-          throw describeKubeError(err, kube, 'credentials');
-        }
-      },
+      connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
       describeError: describeKubeError,
       out: process.stdout,
       now: () => new Date(),

@@ -2,6 +2,7 @@
 // keep-alive agent carrying the kubeconfig's credentials. Raw JSON in and out (no typed models,
 // which cost start-up time and drop fields). Errors keep the API server's status code and body,
 // the shape describeKubeError reads.
+import type { CliError } from '../lib/errors.js';
 import type { Kube } from './client.js';
 
 /** An API error: `code` is the HTTP status, `body` the API server's Status JSON text. */
@@ -122,8 +123,21 @@ export async function createRest(kube: Kube): Promise<Rest> {
   };
 }
 
+/** A live connection: the loaded kubeconfig and the gateway over its credentials. */
+export interface Connection {
+  kube: Kube;
+  rest: Rest;
+}
+
+/** The Kubernetes edge a command runs against; the real one is `connect(flags)` and describeKubeError. */
+export interface KubeEdge {
+  connect(): Promise<Connection>;
+  /** Translates an API or network error into the one-line message about `what`. */
+  describeError(err: unknown, kube: Kube, what: string): CliError;
+}
+
 /** loadKube then createRest, with credential failures (exec plugin, unreadable key) as one line. */
-export async function connect(flags: import('./client.js').KubeFlags): Promise<{ kube: Kube; rest: Rest }> {
+export async function connect(flags: import('./client.js').KubeFlags): Promise<Connection> {
   const { loadKube, describeKubeError } = await import('./client.js');
   const kube = await loadKube(flags);
   try {

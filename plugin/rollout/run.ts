@@ -1,8 +1,7 @@
 // `rollout status` at run time: read the Deployments, their ReplicaSets and pods, print, and (with
 // --watch) keep watching until every Deployment reaches a terminal state or --timeout runs out.
 // Everything it touches comes in through `deps`; decisions are status.ts's, wording printer.ts's.
-import type { Kube } from '../kube/client.js';
-import type { Rest } from '../kube/rest.js';
+import type { KubeEdge } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
 import { formatDuration } from '../lib/duration.js';
 import type { OutputFormat } from '../lib/output.js';
@@ -26,9 +25,7 @@ export interface RolloutStatusOptions {
 }
 
 /** The edges `rollout status` runs against. */
-export interface RolloutDeps {
-  connect(): Promise<{ kube: Kube; rest: Rest }>;
-  describeError(err: unknown, kube: Kube, what: string): CliError;
+export interface RolloutDeps extends KubeEdge {
   out: { write(s: string): unknown };
   err: { write(s: string): unknown };
   isTTY: boolean;
