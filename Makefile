@@ -27,6 +27,7 @@ build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/ku
 	tsc -p tsconfig.json
 	esbuild plugin/main.ts --bundle --minify --sourcemap --platform=node --format=esm --target=node20 \
 	  --external:@kubernetes/client-node --log-level=warning --outfile=$(PLUGIN_BUNDLE) \
+	  --alias:string-width=./plugin/bundle/string-width.js \
 	  --banner:js="import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);"
 	chmod +x $(PLUGIN_BUNDLE) dist/plugin/main.js
 

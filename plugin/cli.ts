@@ -44,6 +44,13 @@ export async function main(argv: string[]): Promise<number> {
       // One line on stderr, naming the flag or command yargs refused.
       throw new CliError(`${msg} (see 'kubectl paas --help')`, EXIT.usage);
     });
+  // yargs also renders the whole help text right after starting a command's handler, cached for a
+  // showHelp() inside the handler — which no command calls. That rendering (cliui, string-width's
+  // Intl.Segmenter and emoji regexps) was ~25 ms of every `rollout status`. --help still renders.
+  const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods?.()
+    .getUsageInstance();
+  if (usage) usage.cacheHelpMessage = () => {};
   await cli.parseAsync();
   return code;
 }
