@@ -3,6 +3,7 @@
 // judges (the pure diagnose()) and prints.
 import type { Argv } from 'yargs';
 import { CliError, EXIT } from '../lib/errors.js';
+import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
 import type { OutputFormat } from '../lib/output.js';
 
@@ -61,8 +62,8 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   } catch (err) {
     throw usage((err as Error).message);
   }
-  const name = String(argv.deployment ?? '').replace(/^(deployments?|deploy)(\.apps)?\//, '');
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) throw usage(`invalid deployment name "${argv.deployment}"`);
+  const name = deploymentName(String(argv.deployment ?? ''));
+  if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   const code = await runDiagnose(
     { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }) },
     {

@@ -1,6 +1,7 @@
 // `kubectl paas rollout status`: parse → validate → run. The flags become RolloutStatusOptions
 // here (a bad value is a usage error naming the flag); plugin/rollout/run.ts does the rest.
 import type { Argv } from 'yargs';
+import { deploymentName } from '../kube/names.js';
 import { CliError, EXIT } from '../lib/errors.js';
 
 const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
@@ -70,10 +71,11 @@ async function status(argv: StatusArgs): Promise<number> {
   if (argv.revision !== undefined && (!Number.isInteger(argv.revision) || argv.revision < 0)) {
     throw usage(`invalid value "${argv.revision}" for --revision: use a whole number of 0 or more`);
   }
-  const names = (argv.deployments ?? []).map(String).map((n) => n.replace(/^(deployments?|deploy)(\.apps)?\//, ''));
-  for (const n of names) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) throw usage(`invalid deployment name "${n}"`);
-  }
+  const names = (argv.deployments ?? []).map(String).map((arg) => {
+    const n = deploymentName(arg);
+    if (n === undefined) throw usage(`invalid deployment name "${arg}"`);
+    return n;
+  });
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
 
   const [{ runRolloutStatus }, { describeKubeError }, { connect }] = await Promise.all([

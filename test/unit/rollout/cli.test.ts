@@ -23,6 +23,7 @@ describe('rollout status flags', () => {
     { name: 'a fractional --revision', argv: ['web', '--revision', '1.5'], says: '--revision' },
     { name: 'names and a selector together', argv: ['web', '-l', 'app=web'], says: 'not both' },
     { name: 'an invalid Deployment name', argv: ['Web_1'], says: 'invalid deployment name "Web_1"' },
+    { name: 'a Deployment name longer than 253 characters', argv: ['a'.repeat(254)], says: `invalid deployment name "${'a'.repeat(254)}"` },
     { name: 'an unknown flag', argv: ['web', '--frobnicate'], says: 'frobnicate' },
   ])('refuses $name with exit 5 and one line', async ({ argv, says }) => {
     const err = await refusal(['rollout', 'status', ...argv, '--kubeconfig', '/nonexistent/kubeconfig']);
