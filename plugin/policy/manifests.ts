@@ -3,6 +3,7 @@
 // anywhere yields one clear error and no partial output. Pure: text in, text and data out.
 import { Document, isCollection, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { deepEqual } from '../../webhook/policy/json.js';
+import { parsePointer } from '../../webhook/policy/patch.js';
 import {
   applyPatch,
   checkDeployment,
@@ -197,7 +198,7 @@ function yamlText(doc: Document, ops: PatchOp[], patched: JsonValue): string {
 }
 
 function patchYaml(doc: Document, op: PatchOp): void {
-  const path = op.path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = parsePointer(op.path);
   // An empty flow map ("strategy: {}") that gains members reads better as a block.
   let node: unknown = doc.contents;
   for (const key of path.slice(0, -1)) {

@@ -2,7 +2,7 @@
 // PolicyInputError (field and value) when one has the wrong shape, and the API server's defaults
 // for fields a manifest leaves unset (the webhook sees them defaulted; offline input may not).
 import { PolicyInputError, showValue } from './errors.js';
-import { fieldName, isObject } from './json.js';
+import { escapeToken, fieldName, isObject } from './json.js';
 import type { JsonObject, JsonValue } from './types.js';
 
 /** What the API server fills in when a manifest leaves these unset (apps/v1 defaulting). */
@@ -112,7 +112,7 @@ export function containerPorts(c: ContainerRef): PortInfo[] {
 /** The pointer of a path given as segments. */
 export function pointer(at: Segments): string {
   let out = '';
-  for (const s of at) out += '/' + (typeof s === 'number' ? String(s) : s.replace(/~/g, '~0').replace(/\//g, '~1'));
+  for (const s of at) out += '/' + (typeof s === 'number' ? String(s) : escapeToken(s));
   return out;
 }
 
