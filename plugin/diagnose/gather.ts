@@ -9,7 +9,7 @@ import type { KubeEvent, ObjectMeta, ResourceQuota } from '../kube/objects.js';
 import type * as wire from '../kube/objects.js';
 import type { Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
-import { splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
+import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
 import { selectorString } from '../rollout/selector.js';
 import { isNamed, type Named, type Pod, type Snapshot } from './model.js';
 import { samplePods } from './sampling.js';
@@ -82,7 +82,8 @@ function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: num
 }
 
 function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
-  return (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid !== undefined && uids.has(o.uid));
+  const uid = controllerOf(p.metadata)?.uid;
+  return uid !== undefined && uids.has(uid);
 }
 
 /** A pod worth reading events of: not Ready, restarting, or on its way out. */
