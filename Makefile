@@ -21,15 +21,21 @@ install: node_modules/.package-lock.json ## npm ci (only when package-lock.json 
 
 # kubectl-paas ships as one esbuild bundle: resolving and compiling ~100 ESM files cost more
 # start-up time than kubectl's whole `rollout status` (see the README's performance figures).
-PLUGIN_BUNDLE := dist/bin/kubectl-paas.js
+# The bin (dist/bin/kubectl-paas.js, plugin/bundle/launcher.cjs) runs the CommonJS bundle
+# (kubectl-paas.cjs) from a V8 code cache; import() becomes require() so the bundle needs no ES
+# module loader (Node >= 20.19 requires @kubernetes/client-node, an ES module, as well).
+PLUGIN_BIN := dist/bin/kubectl-paas.js
+PLUGIN_BUNDLE := dist/bin/kubectl-paas.cjs
 
 build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/kubectl-paas.js)
 	tsc -p tsconfig.json
-	esbuild plugin/main.ts --bundle --minify --sourcemap --platform=node --format=esm --target=node20 \
-	  --external:@kubernetes/client-node --log-level=warning --outfile=$(PLUGIN_BUNDLE) \
+	esbuild plugin/main.ts --bundle --minify --sourcemap --platform=node --format=cjs --target=node20 \
+	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$(PLUGIN_BUNDLE) \
 	  --alias:string-width=./plugin/bundle/string-width.js \
-	  --banner:js="import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);"
-	chmod +x $(PLUGIN_BUNDLE) dist/plugin/main.js
+	  --define:import.meta.url=__import_meta_url --banner:js="var __import_meta_url=require('node:url').pathToFileURL(__filename).href;"
+	cp plugin/bundle/launcher.cjs $(PLUGIN_BIN)
+	echo '{"type": "commonjs"}' > dist/bin/package.json
+	chmod +x $(PLUGIN_BIN) dist/plugin/main.js
 
 install-plugin: build ## Put kubectl-paas on PATH (npm link), so `kubectl paas ...` works
 	npm link --no-audit --no-fund
