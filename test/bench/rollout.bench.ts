@@ -2,7 +2,8 @@
 // the cluster of PAAS_E2E_KUBECONFIG when set), against kubectl in the same run.
 // 1. Start-up: wall time from start to exit on a completed Deployment of
 //    `kubectl paas rollout status web` (through kubectl, as users run it) and of the plugin binary
-//    alone, next to `kubectl rollout status deployment/web`. Rounds alternate; medians compared.
+//    alone (with its V8 code cache, and without it), next to `kubectl rollout status
+//    deployment/web`. Rounds alternate; medians compared.
 //    Aim: kubectl paas <= 1.5x kubectl.
 // 2. Reaction: time from a change written to the API (PATCH spec.paused, sent at t0) to the line
 //    the watching plugin prints for it, next to `kubectl get deployment -w` printing the same
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
       'kubectl rollout status': () => k(['rollout', 'status', 'deployment/web', '-n', NS]),
       'kubectl paas rollout status': () => k(['paas', 'rollout', 'status', 'web', '-n', NS]),
       'kubectl-paas rollout status': () => run(bin, ['rollout', 'status', 'web', '-n', NS], env),
+      // The bin's V8 code cache (~/.cache/kubectl-paas) turned off: what a first run after an install pays.
+      'kubectl-paas, no code cache': () => run(bin, ['rollout', 'status', 'web', '-n', NS], { ...env, KUBECTL_PAAS_CODE_CACHE: '0' }),
     };
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
     for (const fn of Object.values(variants)) await fn(); // warm the page cache and discovery cache
