@@ -71,8 +71,10 @@ cluster-down: install ## Stop the control plane of `make cluster-up` (every proc
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
 test: build typecheck cluster-bin node-versions ## Everything CI runs: unit tests, then e2e on a real control plane
-	vitest run --project unit
-	vitest run --project e2e
+	@mkdir -p .cache/reports
+	vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
+	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
+	@node test/report.mjs .cache/reports/unit.json .cache/reports/e2e.json
 
 test-unit: install ## Unit tests only
 	vitest run --project unit
