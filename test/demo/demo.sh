@@ -111,7 +111,8 @@ run kubectl paas diagnose web -n demo
 echo "(exit $?: 1 = problems found)"
 set -e
 
-say "7. Roll back: the old deploy-id comes back, no new rollout id is minted"
+say "7. Roll back: the first ReplicaSet and its deploy-id come back (no new id is minted)"
 run kubectl -n demo rollout undo deployment/web
 run kubectl paas rollout status web -n demo --timeout 2m
+run kubectl -n demo get replicasets -L paas.io/deploy-id
 say "Done."
