@@ -35,9 +35,17 @@ build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/ku
 	  --define:import.meta.url=__import_meta_url --banner:js="var __import_meta_url=require('node:url').pathToFileURL(__filename).href;"
 	cp plugin/bundle/launcher.cjs $(PLUGIN_BIN)
 	echo '{"type": "commonjs"}' > dist/bin/package.json
-	chmod +x $(PLUGIN_BIN) dist/plugin/main.js
+	$(MAKE) --no-print-directory $(COMPLETE_BIN)
+	chmod +x $(PLUGIN_BIN) $(COMPLETE_BIN) dist/plugin/main.js
 
-install-plugin: build ## Put kubectl-paas on PATH (npm link), so `kubectl paas ...` works
+# kubectl_complete-paas: shell completion for `kubectl paas` (kubectl >= 1.26 runs it), a small
+# bundle of its own so the plugin's start-up is untouched.
+COMPLETE_BIN := dist/bin/kubectl_complete-paas.cjs
+$(COMPLETE_BIN): plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts
+	esbuild plugin/completion/main.ts --bundle --minify --platform=node --format=cjs --target=node20 \
+	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$@
+
+install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
 	npm link --no-audit --no-fund
 	@command -v kubectl-paas >/dev/null && echo "kubectl-paas -> $$(command -v kubectl-paas); try: kubectl paas rollout status --help" \
 	  || { echo "npm's bin folder ($$(npm prefix -g)/bin) is not on PATH; add it, or: npm i -g ." >&2; exit 1; }

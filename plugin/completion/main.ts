@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// kubectl_complete-paas: shell completion for `kubectl paas`. kubectl (>= 1.26) runs it with the
+// words after `paas`, the word being completed last (an empty one for a fresh word), passes our
+// stderr to the user's terminal and reads candidates and `:<directive>` from stdout. So this edge
+// never writes to stderr and never waits long: a cluster lookup gets LOOKUP_TIMEOUT_MS, and any
+// failure is no candidates with "no file completion", as kubectl's own resource completion does.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import type { KubeFlags } from '../kube/client.js';
+import { complete, completionNeeds, formatCompletion, type CompletionFacts, type CompletionNeed } from './complete.js';
+
+const LOOKUP_TIMEOUT_MS = 2000;
+
+/** Context names of every kubeconfig file kubectl would merge. */
+async function contexts(flags: KubeFlags): Promise<string[]> {
+  const [{ kubeconfigPaths }, { parse }] = await Promise.all([import('../kube/kubeconfig.js'), import('yaml')]);
+  const names: string[] = [];
+  for (const path of kubeconfigPaths(flags.kubeconfig, process.env, homedir())) {
+    let doc: unknown;
+    try {
+      doc = parse(await readFile(path, 'utf8'));
+    } catch {
+      continue;
+    }
+    const list = (doc as { contexts?: unknown } | null)?.contexts;
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const name = (c as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && name && !names.includes(name)) names.push(name);
+    }
+  }
+  return names;
+}
+
+/** Names of the items of a list the API server returns. */
+function itemNames(list: { items?: { metadata?: { name?: string } }[] }): string[] {
+  return (list.items ?? []).map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
+}
+
+async function fromCluster(need: CompletionNeed, signal: AbortSignal): Promise<string[]> {
+  const { connect } = await import('../kube/rest.js');
+  const { kube, rest } = await connect(need.flags);
+  signal.addEventListener('abort', () => rest.close(), { once: true });
+  try {
+    if (need.fact === 'namespaces') return itemNames(await rest.get('/api/v1/namespaces'));
+    const ns = encodeURIComponent(kube.namespace);
+    return itemNames(await rest.get(`/apis/apps/v1/namespaces/${ns}/deployments`));
+  } finally {
+    rest.close();
+  }
+}
+
+async function lookup(need: CompletionNeed): Promise<CompletionFacts> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    const work = need.fact === 'contexts' ? contexts(need.flags) : fromCluster(need, ac.signal);
+    work.catch(() => {}); // a late failure after the timeout is nobody's business
+    return { [need.fact]: await Promise.race([work, timeout]) };
+  } catch {
+    return {};
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+}
+
+async function run(argv: string[]): Promise<string> {
+  // kubectl passes the words only; a Cobra-style `__complete` first word is accepted as well.
+  const words = argv[0] === '__complete' ? argv.slice(1) : argv;
+  const args = words.slice(0, -1);
+  const word = words.at(-1) ?? '';
+  const need = completionNeeds(args, word);
+  const facts = need ? await lookup(need) : {};
+  return formatCompletion(complete(args, word, facts));
+}
+
+run(process.argv.slice(2)).then(
+  (text) => process.stdout.write(text, () => process.exit(0)),
+  // Unreachable in practice (run catches lookups); still never a stack trace on the user's prompt.
+  () => process.stdout.write(':1\n', () => process.exit(0)),
+);

@@ -1,0 +1,114 @@
+// The command line of `kubectl paas` as shell completion sees it: every command, its flags and
+// what each flag's value is. plugin/cli.ts and plugin/commands/*.ts define the same flags for
+// yargs; test/unit/completion.test.ts compares this table with each command's --help, so the two
+// cannot drift apart.
+
+/** What a flag's value is, which decides how its value completes. */
+export const ValueKind = {
+  /** A boolean flag: takes no separate value. */
+  none: 'none',
+  /** A value with nothing to offer (a duration, a selector, a number). */
+  free: 'free',
+  /** One of a fixed list (`values`). */
+  choice: 'choice',
+  /** A file path (`extensions` narrows it). */
+  file: 'file',
+  context: 'context',
+  namespace: 'namespace',
+} as const;
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  describe: string;
+  value: ValueKind;
+  values?: readonly string[];
+  extensions?: readonly string[];
+}
+
+/** What a command's positional arguments are. */
+export const PositionalKind = { none: 'none', deployment: 'deployment', deployments: 'deployments' } as const;
+export type PositionalKind = (typeof PositionalKind)[keyof typeof PositionalKind];
+
+export interface CommandSpec {
+  name: string;
+  describe: string;
+  flags: readonly FlagSpec[];
+  subcommands: readonly CommandSpec[];
+  positional: PositionalKind;
+}
+
+/** The flags every command takes (plugin/cli.ts). */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: 'namespace', short: 'n', describe: "Namespace (default: the kubeconfig context's)", value: ValueKind.namespace },
+  { name: 'context', describe: 'The kubeconfig context to use', value: ValueKind.context },
+  { name: 'kubeconfig', describe: 'Path to the kubeconfig file', value: ValueKind.file },
+  { name: 'output', short: 'o', describe: 'Output format: text, json or yaml', value: ValueKind.choice, values: ['text', 'json', 'yaml'] },
+  { name: 'no-color', describe: 'No colour', value: ValueKind.none },
+  { name: 'help', short: 'h', describe: 'Show help', value: ValueKind.none },
+];
+
+const CONFIG: FlagSpec = { name: 'config', describe: 'paas.toml to read', value: ValueKind.file, extensions: ['toml'] };
+const NATIVE_SLEEP: FlagSpec = { name: 'native-sleep', describe: 'Assume the preStop sleep action (--no-native-sleep: exec sleep)', value: ValueKind.none };
+const FILENAME: FlagSpec = {
+  name: 'filename',
+  short: 'f',
+  describe: 'Manifest file, directory or - for stdin',
+  value: ValueKind.file,
+  extensions: ['yaml', 'yml', 'json'],
+};
+
+const leaf = (name: string, describe: string, flags: readonly FlagSpec[], positional: PositionalKind = PositionalKind.none): CommandSpec => ({
+  name,
+  describe,
+  flags,
+  subcommands: [],
+  positional,
+});
+
+/** The root command, `kubectl paas`. */
+export const ROOT: CommandSpec = {
+  name: 'paas',
+  describe: 'Zero-downtime rollouts: the policy, rollout status and diagnosis',
+  flags: [],
+  positional: PositionalKind.none,
+  subcommands: [
+    {
+      name: 'policy',
+      describe: 'Apply, check or show the zero-downtime rollout policy offline',
+      flags: [],
+      positional: PositionalKind.none,
+      subcommands: [
+        leaf('apply', 'Print the manifests with the policy applied', [CONFIG, NATIVE_SLEEP, FILENAME]),
+        leaf('check', 'List every policy violation per Deployment', [CONFIG, NATIVE_SLEEP, FILENAME]),
+        leaf('show', 'Print the effective policy', [CONFIG, NATIVE_SLEEP]),
+      ],
+    },
+    {
+      name: 'rollout',
+      describe: 'Rollout status of Deployments',
+      flags: [],
+      positional: PositionalKind.none,
+      subcommands: [
+        leaf(
+          'status',
+          'Show the rollout status of Deployments, watching until each is done',
+          [
+            { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free },
+            { name: 'watch', short: 'w', describe: 'Watch until a terminal state; --watch=false prints once', value: ValueKind.none },
+            { name: 'timeout', describe: 'How long to wait (30s, 5m, 1h2m)', value: ValueKind.free },
+            { name: 'revision', describe: 'Pin to a revision', value: ValueKind.free },
+          ],
+          PositionalKind.deployments,
+        ),
+      ],
+    },
+    leaf(
+      'diagnose',
+      'Name the cause of a stuck rollout, with evidence and next commands',
+      [{ name: 'events', describe: 'Also print every event of the rollout as a timeline', value: ValueKind.none }],
+      PositionalKind.deployment,
+    ),
+  ],
+};
