@@ -47,7 +47,8 @@ $(COMPLETE_BIN): plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts
 
 install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
 	npm link --no-audit --no-fund
-	@command -v kubectl-paas >/dev/null && echo "kubectl-paas -> $$(command -v kubectl-paas); try: kubectl paas rollout status --help" \
+	@command -v kubectl-paas >/dev/null && command -v kubectl_complete-paas >/dev/null \
+	  && echo "kubectl-paas -> $$(command -v kubectl-paas); try: kubectl paas rollout status --help (Tab completes with kubectl's completion loaded)" \
 	  || { echo "npm's bin folder ($$(npm prefix -g)/bin) is not on PATH; add it, or: npm i -g ." >&2; exit 1; }
 
 # The product must run on every Node.js in package.json's engines: 20 is the machine's, 22 and 24
