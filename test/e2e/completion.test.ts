@@ -24,7 +24,7 @@ async function completion(words: string[], env: Record<string, string> = {}) {
     code: r.code,
     stderr: r.stderr,
     directive: /^:\d+$/.test(last) ? Number(last.slice(1)) : undefined,
-    names: lines.slice(0, -1).map((l) => l.split('\t')[0]),
+    names: lines.slice(0, -1).map((l) => l.split('\t')[0] ?? ''),
   };
 }
 
