@@ -5,7 +5,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { generate } from 'selfsigned';
 import { KubeHttpError, type KubeRest } from './kube-rest.js';
-import { leaseDecision, LeaseAction, type LeaseView } from './lease.js';
+import { leaseDecision, LeaseAction, RELEASED, shouldRelease, type LeaseView } from './lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, sanEntries, SecretKeys, storeFacts, type CertLifetimes, type CertPlan } from './self-signed.js';
 import { checkPair, type ServingPair } from './tls.js';
 
@@ -199,14 +199,54 @@ export interface CertSyncOptions {
   now?: () => number;
 }
 
+/** How `release()` ended: the Lease written released, not ours to release, or not written. */
+export type ReleaseOutcome = 'released' | 'not-held' | 'failed';
+
 /** One replica's view of self-signed mode; `sync()` is one round of lead, plan, write, load. */
 export class CertSync {
   private last?: string;
+  private stopped = false;
+  private running?: Promise<unknown>;
   leader = false;
   constructor(private readonly o: CertSyncOptions) {}
 
-  /** One round: returns the serving pair to use when it changed since the last round. */
+  /** One round: returns the serving pair to use when it changed since the last round. After
+   * `release()` it does nothing, so a late timer tick cannot take the Lease back. */
   async sync(): Promise<ServingPair | undefined> {
+    if (this.stopped) return undefined;
+    const round = this.round();
+    this.running = round.catch(() => undefined);
+    return round;
+  }
+
+  /**
+   * On shutdown: stop syncing and, when this replica holds the Lease, write it released (no
+   * holder, see RELEASED) guarded by its resourceVersion, so another replica takes over on its
+   * next round instead of waiting the lease out. Best effort: logs the outcome, never throws;
+   * the caller bounds it with a timeout.
+   */
+  async release(): Promise<ReleaseOutcome> {
+    this.stopped = true;
+    await this.running; // a round in flight could renew the Lease after we release it
+    const identity = this.o.identity;
+    try {
+      const lease = await this.o.gateway.readLease();
+      if (!shouldRelease(lease, identity)) {
+        this.o.logger.info({ identity, holder: lease?.holder ?? null }, 'self-signed: not holding the Lease; nothing to release');
+        return 'not-held';
+      }
+      await this.o.gateway.writeLease(RELEASED.holder, RELEASED.durationSeconds, new Date((this.o.now ?? Date.now)()), lease?.resourceVersion);
+      this.leader = false;
+      this.o.logger.info({ identity }, 'self-signed: Lease released; another replica can take over at once');
+      return 'released';
+    } catch (err) {
+      const conflict = isStatus(err, 409);
+      this.o.logger.warn({ identity, err: (err as Error).message, conflict }, 'self-signed: Lease not released; another replica takes over when it expires');
+      return 'failed';
+    }
+  }
+
+  private async round(): Promise<ServingPair | undefined> {
     const now = (this.o.now ?? Date.now)();
     this.leader = await this.lead(now);
     let secret = await this.o.gateway.readSecret();

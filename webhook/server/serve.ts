@@ -174,12 +174,15 @@ export async function runServe(o: ServeOptions): Promise<void> {
         process.exit(1);
       }
       draining = true;
+      // Give up the Lease now, beside the drain: the other replica can rotate at once.
+      const released = sync ? releaseWithin(sync, LEASE_RELEASE_TIMEOUT_MS, logger) : Promise.resolve();
       drain({
         health,
         seconds: webhook.drainSeconds,
         sleep: (ms) => sleep(ms),
         close: async () => {
           for (const stop of stops) stop();
+          await released;
           kube?.close();
           await app.close();
           await metricsApp.close();
@@ -194,6 +197,20 @@ export async function runServe(o: ServeOptions): Promise<void> {
     process.on('SIGINT', onSignal);
   });
   logger.info('paas-webhook stopped');
+}
+
+/** At most this long does shutdown wait for the Lease release. */
+const LEASE_RELEASE_TIMEOUT_MS = 3000;
+
+/** `sync.release()` bounded by `ms`; never throws, never holds the shutdown longer. */
+async function releaseWithin(sync: CertSync, ms: number, logger: FastifyBaseLogger): Promise<void> {
+  const timeout = new AbortController();
+  const outcome = await Promise.race([
+    sync.release(),
+    sleep(ms, 'timeout' as const, { signal: timeout.signal, ref: false }).catch(() => 'timeout' as const),
+  ]);
+  timeout.abort();
+  if (outcome === 'timeout') logger.warn({ timeoutMs: ms }, 'self-signed: Lease release timed out; another replica takes over when it expires');
 }
 
 /** Gets the first serving pair (files, or the Secret in self-signed mode) and listens on --port. */

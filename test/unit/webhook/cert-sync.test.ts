@@ -16,6 +16,7 @@ function memoryGateway() {
     caBundle: '',
     rv: 0,
     writes: 0,
+    leaseWrites: 0,
   };
   const conflict = () => new KubeHttpError(409, 'conflict');
   const gw: CertGateway = {
@@ -29,6 +30,7 @@ function memoryGateway() {
     writeLease: async (holder, durationSeconds, now, rv) => {
       if ((state.lease?.resourceVersion ?? undefined) !== rv) throw conflict();
       state.lease = { holder, durationSeconds, renewTime: now.getTime(), resourceVersion: String(++state.rv) };
+      state.leaseWrites++;
     },
     setCaBundle: async (pem) => {
       if (state.caBundle === pem) return 'unchanged';
@@ -93,5 +95,86 @@ describe('CertSync', () => {
     expect(pair?.cert).toBe(theirs[SecretKeys.Cert]);
     expect(state.secret?.data).toEqual(theirs);
     expect(state.writes).toBe(1);
+  });
+
+  describe('release() on shutdown', () => {
+    async function pair() {
+      const m = memoryGateway();
+      const now = Date.now();
+      const log = captureLogger();
+      const make = (identity: string, gateway: CertGateway = m.gw) => new CertSync({ gateway, sans: SANS, identity, logger: log.logger, now: () => now, leaseSeconds: 60 });
+      const a = make('pod-a');
+      const b = make('pod-b');
+      await a.sync();
+      await b.sync();
+      expect(a.leader).toBe(true);
+      expect(b.leader).toBe(false);
+      return { ...m, a, b, make, lines: log.lines, now };
+    }
+
+    it('the leader writes the Lease released (no holder, 1 s) and the other replica takes it on its next round, not after 60 s', async () => {
+      const { state, a, b, lines, now } = await pair();
+      const rv = state.lease?.resourceVersion;
+      expect(await a.release()).toBe('released');
+      expect(state.lease).toMatchObject({ holder: '', durationSeconds: 1, renewTime: now });
+      expect(state.lease?.resourceVersion).not.toBe(rv);
+      expect(a.leader).toBe(false);
+      expect(lines.some((l) => l.msg === 'self-signed: Lease released; another replica can take over at once')).toBe(true);
+      // Same instant: no lease has expired, yet pod-b leads now.
+      await b.sync();
+      expect(b.leader).toBe(true);
+      expect(state.lease?.holder).toBe('pod-b');
+    });
+
+    it('after release, a late round of the stopped replica neither takes the Lease back nor writes anything', async () => {
+      const { state, a } = await pair();
+      await a.release();
+      const writes = { lease: state.leaseWrites, secret: state.writes };
+      expect(await a.sync()).toBeUndefined();
+      expect(state.lease?.holder).toBe('');
+      expect({ lease: state.leaseWrites, secret: state.writes }).toEqual(writes);
+    });
+
+    it('a follower leaves the Lease alone', async () => {
+      const { state, b } = await pair();
+      const before = { ...state.lease };
+      expect(await b.release()).toBe('not-held');
+      expect(state.lease).toEqual(before);
+    });
+
+    it('waits for a round in flight, so that round cannot renew the Lease after it was released', async () => {
+      const { gw, state } = memoryGateway();
+      let letGo!: () => void;
+      const held = new Promise<void>((r) => (letGo = r));
+      const slow: CertGateway = { ...gw, writeLease: async (...args) => { await held; return gw.writeLease(...args); } };
+      const { logger } = captureLogger();
+      const a = new CertSync({ gateway: slow, sans: SANS, identity: 'pod-a', logger });
+      const round = a.sync(); // reads: no Lease; its create is held
+      const released = a.release();
+      letGo();
+      await round;
+      expect(await released).toBe('released');
+      expect(state.lease?.holder).toBe('');
+    });
+
+    it('a conflict or an API error is logged and reported, never thrown', async () => {
+      const { gw, state, make, lines } = await pair();
+      const racing: CertGateway = {
+        ...gw,
+        writeLease: async (holder, seconds, at, rv) => {
+          // Someone writes the Lease between our read and our write: the resourceVersion guard holds.
+          await gw.writeLease('pod-a', 60, at, state.lease?.resourceVersion);
+          return gw.writeLease(holder, seconds, at, rv);
+        },
+      };
+      const a = make('pod-a', racing);
+      await a.sync();
+      expect(await a.release()).toBe('failed');
+      expect(state.lease?.holder).toBe('pod-a');
+      expect(lines.some((l) => l.msg === 'self-signed: Lease not released; another replica takes over when it expires' && l.conflict === true)).toBe(true);
+
+      const down: CertGateway = { ...gw, readLease: async () => { throw new KubeHttpError(503, 'unavailable'); } };
+      expect(await make('pod-a', down).release()).toBe('failed');
+    });
   });
 });

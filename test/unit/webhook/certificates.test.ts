@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../webhook/server/cert-sync.js';
 import { factsFromVersion } from '../../../webhook/server/cluster-facts.js';
-import { leaseDecision, LeaseAction } from '../../../webhook/server/lease.js';
+import { leaseDecision, LeaseAction, RELEASED, shouldRelease } from '../../../webhook/server/lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem, storeFacts, type StoreFacts } from '../../../webhook/server/self-signed.js';
 
 const DAY = 86_400_000;
@@ -48,8 +48,29 @@ describe('leaseDecision', () => {
     { name: 'takes over an expired Lease', lease: { holder: 'other', renewTime: NOW - 61_000, durationSeconds: 60 }, action: LeaseAction.Takeover },
     { name: 'takes over a Lease nobody holds', lease: { holder: '', renewTime: NOW }, action: LeaseAction.Takeover },
     { name: 'uses the default duration when the Lease has none', lease: { holder: 'other', renewTime: NOW - 20_000 }, action: LeaseAction.Follow },
+    { name: 'takes a Lease released this instant', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: RELEASED.durationSeconds }, action: LeaseAction.Takeover },
+    { name: 'takes a released Lease even when its times look live', lease: { holder: RELEASED.holder, renewTime: NOW + 5000, durationSeconds: 60 }, action: LeaseAction.Takeover },
+    { name: 'takes a Lease whose holder field is absent', lease: { renewTime: NOW, durationSeconds: 60 }, action: LeaseAction.Takeover },
+    { name: 'takes back a Lease it released itself', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: 1 }, action: LeaseAction.Takeover },
   ])('$name', ({ lease, action }) => {
     expect(leaseDecision(lease, 'me', NOW, 60)).toBe(action);
+  });
+});
+
+describe('shouldRelease (on shutdown)', () => {
+  it.each([
+    { name: 'releases the Lease it holds', lease: { holder: 'me', renewTime: NOW, durationSeconds: 60 }, me: 'me', release: true },
+    { name: 'releases it even past its expiry (nobody took it yet)', lease: { holder: 'me', renewTime: NOW - 120_000, durationSeconds: 60 }, me: 'me', release: true },
+    { name: 'leaves a Lease another replica holds', lease: { holder: 'other', renewTime: NOW, durationSeconds: 60 }, me: 'me', release: false },
+    { name: 'leaves a Lease already released', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: 1 }, me: 'me', release: false },
+    { name: 'leaves a missing Lease', lease: undefined, me: 'me', release: false },
+    { name: 'an empty identity never matches an empty holder', lease: { holder: '' }, me: '', release: false },
+  ])('$name', ({ lease, me, release }) => {
+    expect(shouldRelease(lease, me)).toBe(release);
+  });
+
+  it('a released Lease names no holder and lapses within a second', () => {
+    expect(RELEASED).toEqual({ holder: '', durationSeconds: 1 });
   });
 });
 
