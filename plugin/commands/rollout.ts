@@ -18,6 +18,7 @@ interface StatusArgs {
   watch: boolean;
   timeout: string;
   revision?: number;
+  finalOnly: boolean;
   namespace?: string;
   context?: string;
   kubeconfig?: string;
@@ -37,8 +38,10 @@ export function builder(y: Argv, setCode: (code: number) => void): Argv {
           .option('watch', { alias: 'w', type: 'boolean', default: true, describe: 'Watch until a terminal state; --watch=false prints once' })
           .option('timeout', { type: 'string', default: '0s', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state' })
           .option('revision', { type: 'number', describe: 'Pin to a revision; another one running is a failure' })
+          .option('final-only', { type: 'boolean', default: false, describe: 'With -o json|yaml and --watch: print only the final document, not one per change' })
           .example('kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused')
-          .example('kubectl paas rollout status web -o json --timeout 5m', 'Wait at most 5 minutes, then print the status as JSON')
+          .example('kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)')
+          .example('kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document')
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
           .epilogue(EXIT_CODES),
       async (argv) => {
@@ -91,6 +94,7 @@ async function status(argv: StatusArgs): Promise<number> {
       timeoutMs,
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
+      finalOnly: argv.finalOnly,
       color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }),
     },
     {

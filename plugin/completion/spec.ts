@@ -99,6 +99,7 @@ export const ROOT: CommandSpec = {
             { name: 'watch', short: 'w', describe: 'Watch until a terminal state; --watch=false prints once', value: ValueKind.none },
             { name: 'timeout', describe: 'How long to wait (30s, 5m, 1h2m)', value: ValueKind.free },
             { name: 'revision', describe: 'Pin to a revision', value: ValueKind.free },
+            { name: 'final-only', describe: 'With -o json|yaml and --watch: only the final document', value: ValueKind.none },
           ],
           PositionalKind.deployments,
         ),

@@ -10,6 +10,7 @@ import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { renderDetail, renderJson, renderLine, renderProblems, renderProgress, renderTable, toDocument } from './printer.js';
 import { selectorString } from './selector.js';
 import { exitCodeOf, isTerminal, rolloutStatus, waitTimedOut, type RolloutView } from './status.js';
+import { streamChange, type StreamFormat } from './stream.js';
 import { listAndWatch } from './watch.js';
 
 /** The parsed and validated flags of `rollout status`. */
@@ -22,6 +23,8 @@ export interface RolloutStatusOptions {
   revision?: number;
   output: OutputFormat;
   color: boolean;
+  /** -o json|yaml with --watch: print only the final, indented document instead of one per change. */
+  finalOnly?: boolean;
 }
 
 /** The edges `rollout status` runs against. */
@@ -86,6 +89,20 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
 
     const p = paint(opts.color);
     const live = opts.output === 'text' && opts.watch && deps.isTTY;
+    // -o json|yaml while watching: a document per change (NDJSON, or YAML split by ---), as kubectl get -w.
+    const stream: StreamFormat | undefined = !opts.watch || opts.finalOnly ? undefined
+      : opts.output === 'json' ? { format: 'json', single }
+      : opts.output === 'yaml' ? { format: 'yaml', single, yaml: (await import('yaml')).stringify }
+      : undefined;
+    let streamed: RolloutView[] | undefined;
+    const emit = (): void => {
+      if (!stream) return;
+      const vs = views();
+      const text = streamChange(streamed, vs, stream);
+      if (text === undefined) return;
+      deps.out.write(text);
+      streamed = vs;
+    };
     let drawnLines = 0;
     let fatal: CliError | undefined;
 
@@ -112,6 +129,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
     };
 
     const draw = (): void => {
+      if (stream) return emit();
       if (opts.output !== 'text' || !opts.watch) return;
       if (live) {
         const text = tracked.length === 1 && tracked[0]!.view
@@ -177,7 +195,9 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
     // The final report.
     const vs = views();
     if (live && drawnLines) deps.out.write(`\x1b[${drawnLines}A\x1b[0J`);
-    if (opts.output === 'json' || opts.output === 'yaml') {
+    if (stream) {
+      emit();
+    } else if (opts.output === 'json' || opts.output === 'yaml') {
       if (vs.length) {
         const doc = toDocument(vs, single);
         deps.out.write(opts.output === 'json' ? renderJson(doc) : (await import('yaml')).stringify(doc));

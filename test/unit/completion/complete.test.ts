@@ -34,7 +34,7 @@ describe('complete', () => {
     { name: 'offers nothing after diagnose\'s one Deployment', args: ['diagnose', 'web'], word: '', want: [], directive: Directive.noFileComp },
     { name: 'offers the Deployments not yet named for rollout status', args: ['rollout', 'status', 'web'], word: '', want: ['worker', 'api'], directive: Directive.noFileComp },
     { name: 'treats a flag value as no Deployment name', args: ['rollout', 'status', '--timeout', '5m'], word: '', want: ['web', 'worker', 'api'], directive: Directive.noFileComp },
-    { name: 'offers only the -- flags of rollout status for --', args: ['rollout', 'status'], word: '--', want: ['--namespace', '--context', '--kubeconfig', '--output', '--no-color', '--help', '--selector', '--watch', '--timeout', '--revision'], directive: Directive.noFileComp },
+    { name: 'offers only the -- flags of rollout status for --', args: ['rollout', 'status'], word: '--', want: ['--namespace', '--context', '--kubeconfig', '--output', '--no-color', '--help', '--selector', '--watch', '--timeout', '--revision', '--final-only'], directive: Directive.noFileComp },
     { name: 'offers long and short flags for -', args: ['diagnose'], word: '-', want: ['--namespace', '-n', '--context', '--kubeconfig', '--output', '-o', '--no-color', '--help', '-h', '--events'], directive: Directive.noFileComp },
     { name: 'leaves out a flag already given', args: ['diagnose', '-o', 'json'], word: '--', want: ['--namespace', '--context', '--kubeconfig', '--no-color', '--help', '--events'], directive: Directive.noFileComp },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { toDocument } from '../../../plugin/rollout/printer.js';
+import { rolloutStatus, type RolloutView } from '../../../plugin/rollout/status.js';
+import { streamChange, type StreamFormat } from '../../../plugin/rollout/stream.js';
+import { snapshot } from './fixtures.js';
+
+const at = (name: string, i: number, laterMs = 0): RolloutView => {
+  const s = snapshot(name, i);
+  return rolloutStatus(s.deployment, s.replicaSets, s.pods, Date.parse(s.now) + laterMs);
+};
+
+const json = (single: boolean): StreamFormat => ({ format: 'json', single });
+const yaml = (single: boolean): StreamFormat => ({ format: 'yaml', single, yaml: stringify });
+
+// rolling-update: 0 and 1 differ in `updated`, 2 is old pods pending termination, 3 is Completed.
+const cases: { name: string; printed: () => RolloutView[] | undefined; next: () => RolloutView[]; f: StreamFormat; expected: 'nothing' | 'document' | 'separated' }[] = [
+  { name: 'json: the first view is written', printed: () => undefined, next: () => [at('rolling-update', 0)], f: json(true), expected: 'document' },
+  { name: 'json: more updated replicas is a change', printed: () => [at('rolling-update', 0)], next: () => [at('rolling-update', 1)], f: json(true), expected: 'document' },
+  { name: 'json: old pods pending termination is a change', printed: () => [at('rolling-update', 1)], next: () => [at('rolling-update', 2)], f: json(true), expected: 'document' },
+  { name: 'json: Completed is a change', printed: () => [at('rolling-update', 2)], next: () => [at('rolling-update', 3)], f: json(true), expected: 'document' },
+  { name: 'json: the same view again writes nothing', printed: () => [at('rolling-update', 1)], next: () => [at('rolling-update', 1)], f: json(true), expected: 'nothing' },
+  { name: 'json: only the deadline countdown moving writes nothing', printed: () => [at('never-ready', -1)], next: () => [at('never-ready', -1, 5_000)], f: json(true), expected: 'nothing' },
+  { name: 'json: nothing to show writes nothing', printed: () => undefined, next: () => [], f: json(true), expected: 'nothing' },
+  { name: 'json: one of several Deployments changing writes the whole list', printed: () => [at('paused', 0), at('rolling-update', 0)], next: () => [at('paused', 0), at('rolling-update', 1)], f: json(false), expected: 'document' },
+  { name: 'json: a Deployment gone from the list is a change', printed: () => [at('paused', 0), at('rolling-update', 0)], next: () => [at('rolling-update', 0)], f: json(false), expected: 'document' },
+  { name: 'yaml: the first document has no separator', printed: () => undefined, next: () => [at('rolling-update', 0)], f: yaml(true), expected: 'document' },
+  { name: 'yaml: a later document starts with ---', printed: () => [at('rolling-update', 0)], next: () => [at('rolling-update', 3)], f: yaml(true), expected: 'separated' },
+  { name: 'yaml: the same view again writes nothing', printed: () => [at('rolling-update', 3)], next: () => [at('rolling-update', 3)], f: yaml(true), expected: 'nothing' },
+];
+
+describe('streamChange (a watched -o json|yaml: a document per change)', () => {
+  it.each(cases)('$name', ({ printed, next, f, expected }) => {
+    const views = next();
+    const out = streamChange(printed(), views, f);
+    if (expected === 'nothing') {
+      expect(out).toBeUndefined();
+      return;
+    }
+    const doc = toDocument(views, f.single);
+    expect(out).toBeDefined();
+    if (f.format === 'json') {
+      // NDJSON: exactly one line, the same document as the final-only output.
+      expect(out!.endsWith('\n')).toBe(true);
+      expect(out!.slice(0, -1)).not.toContain('\n');
+      expect(JSON.parse(out!)).toEqual(JSON.parse(JSON.stringify(doc)));
+    } else {
+      expect(out!.startsWith('---\n')).toBe(expected === 'separated');
+      expect(parseYaml(out!.replace(/^---\n/, ''))).toEqual(JSON.parse(JSON.stringify(doc)));
+    }
+  });
+
+  it('a whole watched rollout reads back as one document per change, ending Completed', () => {
+    const steps = [0, 0, 1, 1, 2, 3, 3].map((i) => [at('rolling-update', i)]);
+    const write = (f: StreamFormat): string => {
+      let printed: RolloutView[] | undefined;
+      let text = '';
+      for (const vs of steps) {
+        const out = streamChange(printed, vs, f);
+        if (out === undefined) continue;
+        text += out;
+        printed = vs;
+      }
+      return text;
+    };
+    const lines = write(json(true)).trimEnd().split('\n').map((l) => JSON.parse(l) as RolloutView);
+    expect(lines.map((v) => v.rollout_status)).toEqual(['InProgress', 'InProgress', 'InProgress', 'Completed']);
+    const docs = parseAllDocuments(write(yaml(true))).map((d) => d.toJS() as RolloutView);
+    expect(docs).toEqual(lines);
+  });
+});
