@@ -39,6 +39,12 @@ function deployment(name: string, opts: { labels?: Obj; podLabels?: Obj; image?:
   };
 }
 
+/** The last document of a watched `-o json` run: NDJSON, one document per change, the final one last. */
+function lastJson(stdout: string): Obj {
+  const lines = stdout.trimEnd().split('\n');
+  return JSON.parse(lines.at(-1)!) as Obj;
+}
+
 const complete = (d: Obj) =>
   d.status?.observedGeneration >= d.metadata.generation &&
   d.status?.updatedReplicas === d.spec.replicas &&
@@ -112,6 +118,48 @@ describe('a rollout that completes', () => {
     expect(lines.slice(0, -1).every((l) => l.startsWith('Waiting for deployment'))).toBe(true);
     expect(new Set(lines).size).toBe(lines.length);
   });
+
+  it('watched with -o json, one JSON document per line per change (NDJSON), as kubectl get -w -o json', async () => {
+    await apply(deployment('streamed', { replicas: 3, spec: { minReadySeconds: 2 } }), ns);
+    await rolledOut('streamed');
+    await kubectlOk(['set', 'image', 'deployment/streamed', 'app=registry.example/shop/web:1.1', '-n', ns]);
+    // Until the controller observes the new template, status.updatedReplicas still counts the old pods.
+    await waitFor(async () => {
+      const d = await getJson('deployment', 'streamed', ns);
+      return d.status?.observedGeneration >= d.metadata.generation;
+    }, { what: 'the Deployment controller to observe the new template' });
+    const r = await paas(['streamed', '-n', ns, '-o', 'json', '--timeout', '90s']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    const docs = lines.map((l) => JSON.parse(l) as Obj);
+    expect(docs.at(-1)).toMatchObject({ name: 'streamed', rollout_status: 'Completed', replicas: { desired: 3, updated: 3, available: 3 } });
+    expect(docs.slice(0, -1).every((d) => d.rollout_status === 'InProgress')).toBe(true);
+    const updated = docs.map((d) => d.replicas.updated as number);
+    expect(updated).toEqual([...updated].sort((a, b) => a - b));
+    // A line per change: no two successive documents say the same thing.
+    const said = docs.map((d) => JSON.stringify([d.rollout_status, d.message, d.replicas]));
+    expect(said.every((x, i) => i === 0 || x !== said[i - 1])).toBe(true);
+  });
+
+  it('--final-only with -o json waits, then prints the one indented document of before', async () => {
+    const r = await paas(['streamed', '-n', ns, '-o', 'json', '--final-only', '--timeout', '60s']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\{\n {2}"name": "streamed",\n/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rollout_status: 'Completed' });
+  });
+
+  it('watched with -o yaml, YAML documents separated by ---', async () => {
+    await kubectlOk(['set', 'image', 'deployment/streamed', 'app=registry.example/shop/web:1.2', '-n', ns]);
+    const r = await paas(['streamed', '-n', ns, '-o', 'yaml', '--timeout', '90s']);
+    expect(r.code).toBe(0);
+    const { parseAllDocuments } = await import('yaml');
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
+    expect(docs.length).toBeGreaterThan(1);
+    expect(r.stdout.split(/^---$/m)).toHaveLength(docs.length);
+    expect(docs.at(-1)).toMatchObject({ name: 'streamed', rollout_status: 'Completed' });
+  });
 });
 
 describe('rollouts that do not complete', () => {
@@ -126,7 +174,7 @@ describe('rollouts that do not complete', () => {
   it('pods that never become ready under a short progress deadline exit 2', async () => {
     const r = await paas(['late', '-n', ns, '-o', 'json', '--timeout', '90s']);
     expect(r.code).toBe(2);
-    const doc = JSON.parse(r.stdout);
+    const doc = lastJson(r.stdout);
     expect(doc).toMatchObject({ rollout_status: 'Timeout', status: 'timeout', reason: 'ProgressDeadlineExceeded' });
     const theirs = await kubectl(['rollout', 'status', 'deployment/late', '-n', ns]);
     expect(theirs.stderr).toContain('exceeded its progress deadline');
@@ -137,7 +185,7 @@ describe('rollouts that do not complete', () => {
     const started = Date.now();
     const r = await paas(['bad-image', '-n', ns, '-o', 'json', '--timeout', '90s']);
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout);
+    const doc = lastJson(r.stdout);
     expect(doc.rollout_status).toBe('Failed');
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(doc.reason);
     expect(doc.message).toContain('registry.example/shop/web:nope');
@@ -160,7 +208,9 @@ describe('rollouts that do not complete', () => {
   it('--timeout bounds the wait: exit 2 with the facts of the moment', async () => {
     const r = await paas(['slow', '-n', ns, '--timeout', '2s', '-o', 'json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toMatchObject({ rollout_status: 'Timeout', reason: 'WaitTimeout' });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ rollout_status: 'InProgress' });
+    expect(lastJson(r.stdout)).toMatchObject({ rollout_status: 'Timeout', reason: 'WaitTimeout' });
   });
 });
 
@@ -183,6 +233,7 @@ describe('several Deployments', () => {
       ['held', 'Paused'],
       ['late', 'Timeout'],
       ['slow', 'InProgress'],
+      ['streamed', 'Completed'],
       ['web', 'Completed'],
     ]);
   });
