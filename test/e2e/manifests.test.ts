@@ -19,7 +19,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
@@ -671,6 +671,48 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(failures).toEqual([]);
     expect(done).toBeGreaterThanOrEqual(20);
     await Promise.all([stopWebhook(a), stopWebhook(b)]);
+  });
+
+  it('on SIGTERM the leader releases the Lease: it shows no holder, and the other process takes it long before 60 s', async () => {
+    const [a, b] = await Promise.all([startWebhook('e2e-first', saConfig, paasToml), startWebhook('e2e-second', saConfig, paasToml)]);
+    await Promise.all([waitReady(a, 'webhook first'), waitReady(b, 'webhook second')]);
+    const byId = { 'e2e-first': a, 'e2e-second': b } as const;
+    let lease: Obj = {};
+    await waitFor(async () => {
+      lease = await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS]);
+      return lease.spec?.holderIdentity in byId;
+    }, { timeoutMs: 30_000, what: 'one of the two processes holding the Lease' });
+    const leaderId = lease.spec.holderIdentity as keyof typeof byId;
+    const followerId = leaderId === 'e2e-first' ? 'e2e-second' : 'e2e-first';
+    expect(lease.spec.leaseDurationSeconds).toBe(60);
+
+    // Every write to the Lease from here on, in order: the follower syncs every second, so a
+    // plain GET after the exit could already see it holding the Lease.
+    const holders: string[] = [];
+    const watching = await new Watch(kubeClient()).watch(
+      `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM_NS}/leases`,
+      { fieldSelector: 'metadata.name=paas-webhook-cert-leader', resourceVersion: lease.metadata.resourceVersion },
+      (_phase, obj: Obj) => holders.push(obj.spec?.holderIdentity ?? ''),
+      () => undefined,
+    );
+    try {
+      await stopWebhook(byId[leaderId]);
+      expect(byId[leaderId].child.exitCode).toBe(0);
+      expect(byId[leaderId].log.some((l) => l.includes('self-signed: Lease released'))).toBe(true);
+      await waitFor(async () => (await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS])).spec.holderIdentity === followerId,
+        { timeoutMs: 20_000, what: `${followerId} taking over the released Lease (it would wait 60 s for an unreleased one)` });
+      await waitFor(() => holders.includes(followerId), { timeoutMs: 10_000, what: 'the takeover seen by the watch' });
+    } finally {
+      watching.abort();
+    }
+    // The release itself was a write of its own: no holder, between the leader's last renewal
+    // and the follower's takeover.
+    const released = holders.indexOf('');
+    expect(released).toBeGreaterThanOrEqual(0);
+    expect(holders.slice(0, released).every((h) => h === leaderId)).toBe(true);
+    expect(holders.slice(released + 1)[0]).toBe(followerId);
+    expect(byId[followerId].log.some((l) => l.includes('self-signed: this replica now manages the certificates'))).toBe(true);
+    await stopWebhook(byId[followerId]);
   });
 
   it('cert-manager overlay: the webhook serves the mounted pair and reloads it, with no API access but /version', async () => {
