@@ -2,9 +2,10 @@
 // this test), 22 and 24 (official binaries from the npm registry, put into .cache/node/<version>
 // by `make node-versions`; the exact versions are the Makefile's NODE_TEST_VERSIONS). Each
 // version runs the plugin bundle (dist/bin/kubectl-paas.js) and the webhook (dist/webhook/main.js)
-// as users run them, and must give what Node 20 gives: the same `policy apply` output, the same
-// `rollout status -o json` of a real Deployment, the same AdmissionReview patch as the policy
-// computed in-process.
+// as users run them, and the completion bundle (dist/bin/kubectl_complete-paas.cjs) as kubectl
+// runs it, and must give what Node 20 gives: the same `policy apply` output, the same
+// `rollout status -o json` of a real Deployment, the same completion candidates, the same
+// AdmissionReview patch as the policy computed in-process.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; bin: Record<string, string> };
 const PLUGIN = join(ROOT, PKG.bin['kubectl-paas']!);
 const WEBHOOK = join(ROOT, PKG.bin['paas-webhook']!);
+const COMPLETE = join(ROOT, PKG.bin['kubectl_complete-paas']!);
 const CORPUS = resolve(ROOT, '../shared/corpus/deployments');
 const REVIEW = (JSON.parse(readFileSync(join(ROOT, 'test/unit/webhook/fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, Obj> }).reviews.create!;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -107,7 +109,7 @@ let cert: string;
 let key: string;
 
 beforeAll(async () => {
-  for (const f of [PLUGIN, WEBHOOK]) if (!existsSync(f)) throw new Error(`${f} missing: run \`make build\``);
+  for (const f of [PLUGIN, COMPLETE, WEBHOOK]) if (!existsSync(f)) throw new Error(`${f} missing: run \`make build\``);
   const now = Date.now();
   const { facts, cas } = storeFacts({});
   const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), {}, cas, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
@@ -168,6 +170,7 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
     mkdirSync(pathDir, { recursive: true });
     symlinkSync(bin, join(pathDir, 'node'));
     symlinkSync(PLUGIN, join(pathDir, 'kubectl-paas'));
+    symlinkSync(COMPLETE, join(pathDir, 'kubectl_complete-paas'));
   });
 
   it(`is Node ${version}, also as the plugin's #!/usr/bin/env node resolves it`, async () => {
@@ -204,6 +207,26 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
     const doc = JSON.parse(r.stdout) as Obj;
     expect(doc).toMatchObject({ name: 'web', namespace: ns, id: 'web-0001', rollout_status: 'Completed', status: 'ready' });
     sameAsBaseline(runtime, 'rollout status -o json', doc);
+  });
+
+  it("kubectl_complete-paas rollout status -o '': the output formats and Cobra's no-file directive", async () => {
+    const r = await run(bin, [COMPLETE, 'rollout', 'status', '-o', '']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('text\njson\nyaml\n:4\n');
+    sameAsBaseline(runtime, 'complete -o', r.stdout);
+  });
+
+  it("kubectl __complete paas rollout status -n <ns> '', through kubectl: the namespace's Deployment from the API server", async () => {
+    const r = await kubectl(['__complete', 'paas', 'rollout', 'status', '-n', ns, ''], {
+      env: { PATH: `${pathDir}${delimiter}${process.env.PATH}` },
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('web');
+    expect(lines.at(-1)).toBe(':4');
+    sameAsBaseline(runtime, 'complete deployments', r.stdout);
   });
 
   describe('paas-webhook serve', () => {
