@@ -15,7 +15,6 @@ import { X509Certificate } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -24,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { checkDeployment, mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
-import { binDir, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
+import { binDir, freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 
@@ -142,15 +141,6 @@ async function secretData(): Promise<Record<string, string>> {
 
 // ---- the webhook as a local process -----------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface Webhook {
   child: ChildProcess;

@@ -10,14 +10,13 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mutateDeployment, type JsonObject } from '../../webhook/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-sync.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
-import { apply, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';
+import { apply, freePort, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // JSON read field by field
 
@@ -80,15 +79,6 @@ function atLeast(v: string, min: string): boolean {
   return true;
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const p = (srv.address() as AddressInfo).port;
-  srv.close();
-  await once(srv, 'close');
-  return p;
-}
 
 function https(port: number, ca: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {

@@ -6,7 +6,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { parse } from 'yaml';
 import { DEFAULT_CONFIG, mutateDeployment } from '../../webhook/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-sync.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
-import { getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
+import { freePort, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 
@@ -39,14 +38,6 @@ let ca: string;
 let port: number;
 let metricsPort: number;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const p = (srv.address() as AddressInfo).port;
-  srv.close();
-  return p;
-}
 
 function httpsGet(path: string): Promise<number> {
   return new Promise((res) => {

@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll } from 'vitest';
 
 export { Scenario, ScenarioLabel, MissingConfigMap } from '../cluster/pod-scenarios.js';
+import { freePorts } from '../cluster/control-plane.js';
 
 /** Path of the admin kubeconfig of the e2e cluster. */
 export function kubeconfig(): string {
@@ -128,4 +129,11 @@ export async function getJson<T = Record<string, any>>(kind: string, name: strin
 export async function listJson<T = Record<string, any>>(kind: string, namespace?: string, selector?: string): Promise<T[]> {
   const args = ['get', kind, '-o', 'json', ...(namespace ? ['-n', namespace] : []), ...(selector ? ['-l', selector] : [])];
   return (JSON.parse(await kubectlOk(args)) as { items: T[] }).items;
+}
+
+/** A free TCP port on 127.0.0.1 (for a webhook or metrics listener a test starts). */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('no free port on 127.0.0.1');
+  return port;
 }
