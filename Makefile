@@ -70,8 +70,9 @@ node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## F
 typecheck: install ## Type-check sources and tests
 	tsc -p tsconfig.test.json
 
-cluster-bin: ## Build (or reuse) kube-apiserver, controller-manager, scheduler, kubectl, etcd, kwok
+cluster-bin: ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
 	bash test/e2e/cluster/build.sh
+	bash test/e2e/cluster/build-node.sh
 
 cluster-up: install cluster-bin ## Start a local control plane in the background (kubeconfig: .cache/cluster/kubeconfig)
 	tsx test/e2e/cluster/up.ts .cache/cluster

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a real Kubernetes control plane from the Go module proxy, cached by version.
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
+#   kubelet, kube-proxy (the real node's)                             (k8s.io/kubernetes)
 #   etcd                                                              (go.etcd.io/etcd/server/v3)
 #   kwok                                                              (sigs.k8s.io/kwok)
 # Binaries land in .cache/bin/k8s-<version>/ (git-ignored) and are reused when present.
@@ -20,7 +21,7 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 missing() {
   need=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok; do
     [ -x "$out/$b" ] || need+=("$b")
   done
   [ -f "$out/kwok-stage-crd.yaml" ] || need+=(kwok-stage-crd.yaml)
@@ -84,6 +85,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
     go mod tidy -e >/dev/null 2>&1 || true
@@ -98,7 +101,7 @@ GO
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$date"
     [ -n "$commit" ] && ld+=" -X $p.gitCommit=$commit"
   done
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do
     [ -x "$out/$b" ] && continue
     log "building $b $K8S_VERSION"
     (cd "$mod" && go build -trimpath -ldflags "-s -w $ld" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b")

@@ -1,20 +1,22 @@
 // Starts and stops a real local control plane: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok (fake nodes and kubelets), each a child process with its own log,
-// its PID recorded in <runDir>/state.json. Used by `make cluster-up`/`cluster-down`
+// its PID recorded in <runDir>/state.json; and beside it one real node (node.ts: containerd,
+// kubelet and kube-proxy in a network namespace of their own). Used by `make cluster-up`/`cluster-down`
 // (test/e2e/cluster/up.ts, down.ts) and by the e2e global setup (test/e2e/setup/global.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { scenarioStages } from './pod-scenarios.js';
+import { cleanupLeftovers, deadNodeProcess, missingNodeParts, nodeBinDirs, nodeReady, prepareNodeNetwork, RealNode, startNode, stopNode, type NodeState } from './node.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
 
 /** The Kubernetes release the e2e suite and the demo run by default. */
 export const DEFAULT_K8S_VERSION = 'v1.37.2';
@@ -35,6 +37,8 @@ export type ClusterState = {
   advertiseAddress: string;
   ports: Record<'etcd' | 'etcdPeer' | 'apiserver' | 'controllerManager' | 'scheduler', number>;
   pids: Partial<Record<Component, number>>;
+  /** The real node, when this control plane runs one. */
+  node?: NodeState;
   logs: string;
   startedAt: string;
 };
@@ -47,6 +51,10 @@ export type StartOptions = {
   /** Total time allowed for the whole start; default 180 s. */
   timeoutMs?: number;
   nodes?: number;
+  /** Also start the real node (default true); benchmarks that need only the API turn it off. */
+  realNode?: boolean;
+  /** The repository root (to find the node's binaries and images); default: three levels up. */
+  root?: string;
   log?: (line: string) => void;
 };
 
@@ -62,14 +70,13 @@ export class ClusterStartError extends Error {
   }
 }
 
-/** The first non-loopback IPv4 address: API validation refuses a loopback IP in the `kubernetes` Service's endpoints. */
+/**
+ * The apiserver's advertised address: the host end of the real node's veth, where a relay
+ * forwards to the apiserver on 127.0.0.1 (API validation refuses a loopback IP in the
+ * `kubernetes` Service's endpoints). Without a real node nothing dials it.
+ */
 export function advertiseAddress(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  // No interface but loopback: advertise an address from TEST-NET-1 (RFC 5737). Nothing ever
-  // connects to it: the endpoint reconciler is off and every client uses 127.0.0.1.
-  return '192.0.2.1';
+  return RealNode.hostIp;
 }
 
 /** Free TCP ports on 127.0.0.1, held open together so one run never gets the same port twice. */
@@ -141,6 +148,7 @@ export function missingBinaries(binDir: string): string[] {
  */
 export async function startCluster(opts: StartOptions): Promise<ClusterState> {
   const missing = missingBinaries(opts.binDir);
+  if (opts.realNode !== false) missing.push(...missingNodeParts(nodeBinDirs(opts.root ?? repoRoot, opts.binDir)));
   if (missing.length > 0) {
     throw new ClusterStartError(
       `control-plane binaries missing in ${opts.binDir}: ${missing.join(', ')}. Build them with \`make cluster-bin\` (needs Go).`,
@@ -221,6 +229,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
         if (r === true) return;
         last = r;
       } catch (err) {
+        if (err instanceof ClusterStartError) throw err; // a component died: no point waiting
         last = (err as Error).message;
       }
       if (Date.now() > until) {
@@ -239,7 +248,9 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     );
   };
 
+  const withNode = opts.realNode !== false;
   try {
+    if (withNode) await prepareNodeNetwork(say);
     await makeCertificates(pki, ip);
     writeFileSync(state.kubeconfig, kubeconfigYaml(state.server, pki));
 
@@ -257,7 +268,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     ]);
     await waitFor('etcd', 'becoming healthy', () => getOk(`http://127.0.0.1:${etcd}/health`), 30_000);
 
-    start('kube-apiserver', apiserverArgs(state, pki));
+    start('kube-apiserver', apiserverArgs(state, pki, withNode));
     await waitFor(
       'kube-apiserver',
       'becoming ready (/readyz)',
@@ -278,13 +289,14 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     start('kube-scheduler', schedulerArgs(state));
     start('kwok', [
       `--kubeconfig=${state.kubeconfig}`,
-      '--manage-all-nodes=true',
+      // Only the fake nodes: the real node's kubelet is its own.
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--enable-crds=Stage',
       // Node Leases renewed every 10 s, like kubelets: without them the node-lifecycle
       // controller marks the nodes NotReady after its grace period and taints them.
       '--node-lease-duration-seconds=40',
-      '--cidr=10.244.0.1/16',
-      '--node-ip=10.240.0.1',
+      `--cidr=${RealNode.fakePodCidr}`,
+      `--node-ip=${RealNode.fakeNodeIp}`,
     ]);
 
     await waitFor(
@@ -301,6 +313,32 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     );
     const nodes = opts.nodes ?? 3;
     await waitFor('kwok', `${nodes} nodes becoming Ready and untainted`, () => nodesReady(kubectl, nodes), 90_000);
+    if (withNode) {
+      state.node = await startNode({
+        dirs: nodeBinDirs(opts.root ?? repoRoot, binDir),
+        runDir,
+        logs: state.logs,
+        pki,
+        apiserverPort: apiserver,
+        detached: opts.detached ?? false,
+        log: say,
+        save: (node) => {
+          state.node = node;
+          saveState();
+        },
+      });
+      await waitFor(
+        'kube-apiserver',
+        `the real node ${RealNode.name} becoming Ready (kubelet log: ${join(state.logs, 'kubelet.log')})`,
+        async () => {
+          const dead = state.node && deadNodeProcess(state.node);
+          if (dead) throw new ClusterStartError(`the real node failed to start: ${dead}`, runDir);
+          const r = await kubectlRun(binDir, state.kubeconfig, ['get', 'node', RealNode.name, '-o', 'json', '--ignore-not-found']);
+          return r.trim() && nodeReady(JSON.parse(r)) ? true : r.trim() ? 'registered, not Ready' : 'not registered';
+        },
+        120_000,
+      );
+    }
     await waitFor(
       'kube-controller-manager',
       'the default ServiceAccount being created',
@@ -311,6 +349,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     return state;
   } catch (err) {
     await stopCluster(state);
+    if (withNode && !state.node) await cleanupLeftovers(say);
     if (err instanceof ClusterStartError) throw err;
     throw new ClusterStartError(
       `control plane failed to start: ${(err as Error).message}\nlogs of this run are kept in ${state.logs}`,
@@ -323,7 +362,8 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
  * Stops every process of a control plane by its own PID (SIGTERM, then SIGKILL after 10 s),
  * newest first. A PID that now belongs to another program is left alone.
  */
-export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids'>): Promise<void> {
+export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids' | 'node'>): Promise<void> {
+  if (state.node) await stopNode(state.node);
   for (const name of [...Components].reverse()) {
     const pid = state.pids[name];
     if (pid === undefined || !isOurProcess(pid, join(state.binDir, name))) continue;
@@ -345,7 +385,18 @@ export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids'>):
 }
 
 /** Kills the processes at once, synchronously (for process 'exit' handlers). */
-export function killNow(state: Pick<ClusterState, 'binDir' | 'pids'>): void {
+export function killNow(state: Pick<ClusterState, 'binDir' | 'pids' | 'node'>): void {
+  // The real node's processes too; its namespace and mounts are cleaned by the next start.
+  for (const [name, pid] of Object.entries(state.node?.pids ?? {})) {
+    const binary = state.node?.binaries[name as keyof NodeState['binaries']];
+    if (pid !== undefined && binary && isOurProcess(pid, binary)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   for (const name of Components) {
     const pid = state.pids[name];
     if (pid !== undefined && isOurProcess(pid, join(state.binDir, name))) {
@@ -366,14 +417,20 @@ function isZombie(pid: number): boolean {
   }
 }
 
-function apiserverArgs(s: ClusterState, pki: string): string[] {
+function apiserverArgs(s: ClusterState, pki: string, withNode: boolean): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${s.ports.etcd}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${s.ports.apiserver}`,
     `--advertise-address=${s.advertiseAddress}`,
-    // No lease/endpoint reconciling: nothing ever dials the advertised address.
-    '--endpoint-reconciler-type=none',
+    // With a real node, the `kubernetes` Service's endpoint is the advertised address, where the
+    // relay listens (pods reach the API as in any cluster); without one, nothing dials it.
+    `--endpoint-reconciler-type=${withNode ? 'lease' : 'none'}`,
+    // The kubelet is reached at the node's InternalIP (by name, the apiserver would ask the
+    // machine's DNS server, outside), with the admin's client certificate.
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${join(pki, 'admin.crt')}`,
+    `--kubelet-client-key=${join(pki, 'admin.key')}`,
     `--cert-dir=${pki}`,
     `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
     `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
@@ -382,7 +439,7 @@ function apiserverArgs(s: ClusterState, pki: string): string[] {
     `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
     `--service-account-key-file=${join(pki, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${RealNode.serviceCidr}`,
     '--allow-privileged=true',
     '--profiling=false',
     // The default admission chain stays: MutatingAdmissionWebhook, ValidatingAdmissionPolicy,
@@ -399,19 +456,13 @@ function controllerManagerArgs(s: ClusterState, pki: string): string[] {
     `--secure-port=${s.ports.controllerManager}`,
     `--cert-dir=${join(s.runDir, 'kcm')}`,
     '--leader-elect=false',
-    [
-      '--controllers=deployment-controller',
-      'replicaset-controller',
-      'namespace-controller',
-      'garbage-collector-controller',
-      'serviceaccount-controller',
-      'serviceaccount-token-controller',
-      'root-ca-certificate-publisher-controller',
-      'node-lifecycle-controller',
-      'resourcequota-controller',
-      'pod-garbage-collector-controller',
-      'validatingadmissionpolicy-status-controller',
-    ].join(','),
+    // Every default controller, as in any cluster: EndpointSlices for Services, the disruption
+    // controller for PDBs, aggregated ClusterRoles, HPAs, the node lifecycle... (The cloud and
+    // node-IPAM controllers have nothing to do without a cloud provider or --allocate-node-cidrs.)
+    '--controllers=*',
+    // CSRs are signed by the cluster's CA, as kubeadm sets it up.
+    `--cluster-signing-cert-file=${join(pki, 'ca.crt')}`,
+    `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
     // Pods are created by the ReplicaSet controller with the admin's identity.
     '--use-service-account-credentials=false',
     `--service-account-private-key-file=${join(pki, 'sa.key')}`,
@@ -550,7 +601,7 @@ async function makeCertificates(pki: string, ip: string): Promise<void> {
   const sans = [
     'IP:127.0.0.1',
     `IP:${ip}`,
-    'IP:10.0.0.1',
+    `IP:${RealNode.kubernetesServiceIp}`,
     'DNS:localhost',
     'DNS:kubernetes',
     'DNS:kubernetes.default',

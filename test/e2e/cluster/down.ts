@@ -3,16 +3,20 @@
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { readState, stopCluster } from './control-plane.js';
+import { cleanupLeftovers } from './node.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const runDir = resolve(process.argv[2] ?? join(root, '.cache/cluster'));
 
 const state = readState(runDir);
 if (!state) {
-  process.stdout.write(`cluster-down: no cluster state in ${runDir}; nothing to stop\n`);
+  // A real node left by a run that died is still cleaned up (its marker is in /run/paas-node).
+  await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`));
+  process.stdout.write(`cluster-down: no cluster state in ${runDir}; nothing else to stop\n`);
   process.exit(0);
 }
 await stopCluster(state);
+await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`));
 const busy: number[] = [];
 for (const port of Object.values(state.ports)) {
   const free = await new Promise<boolean>((ok) => {

@@ -1,0 +1,612 @@
+// The real node: containerd, kubelet and kube-proxy in a network namespace of their own, beside
+// the control plane and its kwok nodes. Pods on it run real containers from images built on this
+// machine (test/images, imported into containerd), get real probes, hooks and signals, and are
+// reached through real Services.
+//
+// Network layout (everything in 198.18.0.0/15, the range RFC 2544 sets aside for benchmarking,
+// and the host routes all of it into the node's namespace, so no address of it ever leaves the
+// machine):
+//   host  paas0 198.18.0.1/30  <-veth->  eth0 198.18.0.2/30  netns paas-node (no default route)
+//   pods  198.18.16.0/24 on the bridge cni0 inside the namespace
+//   Services 198.18.32.0/24 (the apiserver's --service-cluster-ip-range), kwok's fake IPs 198.19.x
+// The kubelet reaches the apiserver through a relay (socat) on 198.18.0.1, the apiserver reaches
+// the kubelet at 198.18.0.2. Only one real node runs on a machine at a time: components hard-wire
+// host paths (/run/containerd/s, /var/lib/cni, /var/lib/kubelet/device-plugins, /var/log/containers).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Names and addresses of the real node; tests read them to reach pods and Services. */
+export const RealNode = {
+  name: 'paas-node',
+  netns: 'paas-node',
+  hostInterface: 'paas0',
+  nodeInterface: 'eth0',
+  hostIp: '198.18.0.1',
+  nodeIp: '198.18.0.2',
+  /** Everything in here is routed into the node's namespace (and nowhere else). */
+  containedRange: '198.18.0.0/15',
+  podCidr: '198.18.16.0/24',
+  serviceCidr: '198.18.32.0/24',
+  /** The `kubernetes` Service's ClusterIP (first of the range). */
+  kubernetesServiceIp: '198.18.32.1',
+  /** kwok's fake pod and node addresses: never answered by anyone. */
+  fakePodCidr: '198.19.0.1/17',
+  fakeNodeIp: '198.19.128.1',
+  /** The taint that keeps kwok-era pods off the real node; tests that want real pods tolerate it. */
+  taint: { key: 'paas.io/real-node', value: 'true', effect: 'NoSchedule' },
+  label: { key: 'paas.io/node', value: 'real' },
+} as const;
+
+/** Where the machine-wide marker of the running real node lives (tmpfs: gone after a reboot). */
+const MACHINE_DIR = '/run/paas-node';
+const OWNER_FILE = join(MACHINE_DIR, 'owner.json');
+/** Host paths the components hard-wire; removed at the end when this node created them. */
+const HARDWIRED = ['/run/containerd', '/var/lib/cni', '/var/lib/kubelet', '/var/log/containers', '/var/log/pods'];
+/** Sysctls the kubelet sets on the host (global, not per namespace): saved and put back. */
+const KUBELET_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
+const CGROUP_ROOT = 'paas-node';
+export const NodeComponents = ['apiserver-relay', 'containerd', 'kubelet', 'kube-proxy'] as const;
+export type NodeComponent = (typeof NodeComponents)[number];
+
+/** What a running real node records (inside the cluster's state.json, and in /run/paas-node). */
+export type NodeState = {
+  dir: string;
+  logs: string;
+  socket: string;
+  ctr: string;
+  binaries: Record<NodeComponent, string>;
+  pids: Partial<Record<NodeComponent, number>>;
+  /** Host paths of HARDWIRED that did not exist before this node: removed by stopNode. */
+  created: string[];
+  /** Host sysctls as they were before the kubelet changed them. */
+  sysctls: Record<string, string>;
+  /** Pre-existing /run/netns entries, left alone by the cleanup. */
+  netnsBefore: string[];
+  images: string[];
+};
+
+export type NodeBinDirs = { k8s: string; containerd: string; cni: string; images: string };
+
+/** Directories holding what the node needs, as build.sh and build-node.sh leave them. */
+export function nodeBinDirs(root: string, k8sBinDir: string): NodeBinDirs {
+  const pick = (prefix: string, env: string | undefined, def: string) => join(root, '.cache/bin', `${prefix}-${env ?? def}`);
+  return {
+    k8s: k8sBinDir,
+    containerd: pick('containerd', process.env.CONTAINERD_VERSION, 'v2.4.2'),
+    cni: pick('cni', process.env.CNI_VERSION, 'v1.10.0'),
+    images: join(root, '.cache/images/current'),
+  };
+}
+
+/** What is missing to start the real node (empty when it can start). */
+export function missingNodeParts(dirs: NodeBinDirs): string[] {
+  const need = [
+    join(dirs.k8s, 'kubelet'),
+    join(dirs.k8s, 'kube-proxy'),
+    join(dirs.containerd, 'containerd'),
+    join(dirs.containerd, 'containerd-shim-runc-v2'),
+    join(dirs.containerd, 'ctr'),
+    ...['bridge', 'host-local', 'loopback', 'portmap'].map((p) => join(dirs.cni, p)),
+    join(dirs.images, '.done'),
+  ].filter((p) => !existsSync(p));
+  for (const tool of ['runc', 'iptables', 'conntrack', 'socat', 'nsenter', 'ip']) {
+    if (!onPath(tool)) need.push(`${tool} (on PATH)`);
+  }
+  return need;
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, tool)));
+}
+
+type Exec = { code: number; stdout: string; stderr: string };
+/** Runs a command with a bound; never throws for a non-zero exit. */
+function sh(cmd: string, args: string[], timeoutMs = 30_000, input?: string): Promise<Exec> {
+  return new Promise((ok) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1;
+      ok({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    child.stdin?.on('error', () => {}); // a command that exits without reading its input
+    child.stdin?.end(input ?? '');
+  });
+}
+async function must(cmd: string, args: string[], timeoutMs?: number): Promise<string> {
+  const r = await sh(cmd, args, timeoutMs);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return r.stdout;
+}
+/** Runs a command inside the node's network namespace (and nowhere else: no mount namespace). */
+export function inNodeArgs(cmd: string, args: string[]): [string, string[]] {
+  return ['nsenter', [`--net=/run/netns/${RealNode.netns}`, '--', cmd, ...args]];
+}
+
+/**
+ * Makes the node's network namespace and its veth pair, and routes the whole contained range
+ * into it. Runs before the apiserver starts (its certificate and advertise address name the
+ * host end). Cleans up whatever a crashed run left first.
+ */
+export async function prepareNodeNetwork(log: (line: string) => void = () => {}): Promise<void> {
+  await cleanupLeftovers(log);
+  mkdirSync(MACHINE_DIR, { recursive: true });
+  const n = RealNode;
+  await must('ip', ['netns', 'add', n.netns]);
+  await must('ip', ['link', 'add', n.hostInterface, 'type', 'veth', 'peer', 'name', n.nodeInterface, 'netns', n.netns]);
+  await must('ip', ['addr', 'add', `${n.hostIp}/30`, 'dev', n.hostInterface]);
+  await must('ip', ['link', 'set', n.hostInterface, 'up']);
+  const inNs = (...args: string[]) => must('ip', ['-n', n.netns, ...args]);
+  await inNs('link', 'set', 'lo', 'up');
+  await inNs('addr', 'add', `${n.nodeIp}/30`, 'dev', n.nodeInterface);
+  await inNs('link', 'set', n.nodeInterface, 'up');
+  // Locally sent traffic to a ClusterIP needs a route before kube-proxy's DNAT rewrites it; an
+  // on-link route leads nowhere when no rule matches (no default route: nothing leaves).
+  await inNs('route', 'add', n.serviceCidr, 'dev', n.nodeInterface);
+  // Per-namespace sysctls: forwarding between the veth and the pod bridge, bridged pod traffic
+  // through kube-proxy's rules (a pod reaching a Service whose endpoint is on the same bridge).
+  for (const [key, value] of [
+    ['net.ipv4.ip_forward', '1'],
+    ['net.bridge.bridge-nf-call-iptables', '1'],
+  ] as const) {
+    const [cmd, args] = inNodeArgs('sysctl', ['-qw', `${key}=${value}`]);
+    await must(cmd, args);
+  }
+  // From the host, everything in the contained range goes into the namespace: Service IPs and
+  // pod IPs (the apiserver calling a webhook Service), and kwok's fake IPs (unreachable there).
+  await must('ip', ['route', 'add', n.containedRange, 'via', n.nodeIp, 'dev', n.hostInterface]);
+  log(`network namespace ${n.netns} ready (${n.hostIp} <-> ${n.nodeIp})`);
+}
+
+export type StartNodeOptions = {
+  dirs: NodeBinDirs;
+  runDir: string;
+  logs: string;
+  pki: string;
+  /** The apiserver's secure port on 127.0.0.1 (the relay listens on the same port on hostIp). */
+  apiserverPort: number;
+  detached: boolean;
+  log: (line: string) => void;
+  /** Called with the state as soon as a process is started, so a crash mid-start can be cleaned. */
+  save: (state: NodeState) => void;
+};
+
+/** Starts the relay, containerd (and imports the test images), the kubelet and kube-proxy. */
+export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
+  const n = RealNode;
+  const dir = join(opts.runDir, 'node');
+  for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/networks', 'cni/cache', 'pod-logs', 'certs.d']) mkdirSync(join(dir, d), { recursive: true });
+  const state: NodeState = {
+    dir,
+    logs: opts.logs,
+    socket: join(MACHINE_DIR, 'containerd.sock'),
+    ctr: join(opts.dirs.containerd, 'ctr'),
+    binaries: {
+      'apiserver-relay': resolveOnPath('socat'),
+      containerd: join(opts.dirs.containerd, 'containerd'),
+      kubelet: join(opts.dirs.k8s, 'kubelet'),
+      'kube-proxy': join(opts.dirs.k8s, 'kube-proxy'),
+    },
+    pids: {},
+    created: HARDWIRED.filter((p) => !existsSync(p)),
+    sysctls: Object.fromEntries(KUBELET_SYSCTLS.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()])),
+    netnsBefore: existsSync('/run/netns') ? readdirSync('/run/netns').filter((e) => e !== n.netns) : [],
+    images: [],
+  };
+  const save = () => {
+    writeFileSync(OWNER_FILE, JSON.stringify(state, null, 2) + '\n');
+    opts.save(state);
+  };
+  save();
+
+  const start = (name: NodeComponent, args: string[], inNode: boolean) => {
+    const logFd = openSync(join(opts.logs, `${name}.log`), 'a');
+    const [cmd, argv] = inNode ? inNodeArgs(state.binaries[name], args) : [state.binaries[name], args];
+    const child: ChildProcess = spawn(cmd, argv, {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir },
+      detached: true, // own process group: the relay's forked children go with it
+      stdio: ['ignore', logFd, logFd],
+    });
+    closeSync(logFd);
+    child.on('error', () => {});
+    child.unref(); // stopped by stopNode, by PID; never keeps this process alive
+    if (child.pid === undefined) throw new Error(`${name}: could not be started`);
+    state.pids[name] = child.pid;
+    save();
+    opts.log(`${name} started (pid ${child.pid})`);
+    return child;
+  };
+
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, nodeKubeconfig(`https://${n.hostIp}:${opts.apiserverPort}`, opts.pki));
+  writeFileSync(join(dir, 'containerd.toml'), containerdConfig(state, opts.dirs));
+  writeFileSync(join(dir, 'cni/net.d/10-paas.conflist'), cniConfig(dir));
+  writeFileSync(join(dir, 'resolv.conf'), '# no DNS inside the real node: nothing may leave it\n');
+  writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(state, opts.pki));
+  writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(kubeconfig));
+  // The kubelet's cgroupRoot must exist in every hierarchy (cgroup v1: one per controller).
+  for (const controller of readdirSync('/sys/fs/cgroup')) {
+    if (existsSync(join('/sys/fs/cgroup', controller, 'cgroup.procs'))) mkdirSync(join('/sys/fs/cgroup', controller, CGROUP_ROOT), { recursive: true });
+  }
+
+  start('apiserver-relay', [`TCP-LISTEN:${opts.apiserverPort},bind=${n.hostIp},reuseaddr,fork`, `TCP:127.0.0.1:${opts.apiserverPort}`], false);
+  const containerd = start('containerd', ['--config', join(dir, 'containerd.toml')], true);
+  await until('containerd answering on its socket', 60_000, async () => {
+    if (containerd.exitCode !== null) throw new Error(`containerd exited (${containerd.exitCode}); see ${join(opts.logs, 'containerd.log')}`);
+    return (await ctr(state, ['version'])).code === 0;
+  });
+  state.images = await importImages(state, opts.dirs.images);
+  save();
+  opts.log(`images imported: ${state.images.join(', ')}`);
+
+  start(
+    'kubelet',
+    [
+      `--config=${join(dir, 'kubelet.yaml')}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--root-dir=${join(dir, 'kubelet')}`,
+      `--cert-dir=${join(dir, 'kubelet/pki')}`,
+      `--hostname-override=${n.name}`,
+      `--node-ip=${n.nodeIp}`,
+      `--node-labels=${n.label.key}=${n.label.value},kubernetes.io/os=linux`,
+      '--v=2',
+    ],
+    true,
+  );
+  start('kube-proxy', [`--config=${join(dir, 'kube-proxy.yaml')}`, '--v=2'], true);
+  return state;
+}
+
+function resolveOnPath(tool: string): string {
+  for (const d of (process.env.PATH ?? '').split(':')) if (d && existsSync(join(d, tool))) return join(d, tool);
+  throw new Error(`${tool} is not on PATH (make cluster-bin installs it)`);
+}
+
+async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = (err as Error).message;
+      if (/exited/.test(last)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000}s${last ? ` (${last})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs ctr against the node's containerd (k8s.io namespace, where the CRI looks). */
+export function ctr(state: Pick<NodeState, 'socket' | 'ctr'>, args: string[], timeoutMs = 60_000): Promise<Exec> {
+  return sh(state.ctr, ['--address', state.socket, '--namespace', 'k8s.io', ...args], timeoutMs);
+}
+
+async function importImages(state: NodeState, imagesDir: string): Promise<string[]> {
+  for (const file of readdirSync(imagesDir).filter((f) => f.endsWith('.tar')).sort()) {
+    const r = await ctr(state, ['images', 'import', join(imagesDir, file)], 120_000);
+    if (r.code !== 0) throw new Error(`ctr images import ${file} failed: ${r.stderr.trim()}`);
+  }
+  const list = await ctr(state, ['images', 'ls', '-q']);
+  return list.stdout.split('\n').filter((l) => l.startsWith('paas.local/'));
+}
+
+/** The first node process that has exited, with the end of its log (undefined while all run). */
+export function deadNodeProcess(state: NodeState): string | undefined {
+  for (const name of NodeComponents) {
+    const pid = state.pids[name];
+    if (pid !== undefined && !isAlive(pid, state.binaries[name])) {
+      const log = (() => {
+        try {
+          return readFileSync(join(state.logs, `${name}.log`), 'utf8').trimEnd().split('\n').filter((l) => /^[EF]\d{4}|error|fatal/i.test(l)).slice(-5).join('\n');
+        } catch {
+          return '';
+        }
+      })();
+      return `${name} (pid ${pid}) exited; ${join(state.logs, `${name}.log`)} says:\n${log}`;
+    }
+  }
+  return undefined;
+}
+
+/** Ready when the kubelet has registered the node and it reports Ready. */
+export function nodeReady(node: { status?: { conditions?: { type: string; status: string }[] } } | undefined): boolean {
+  return (node?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Stops the real node and removes everything it made: its processes (by PID), the containers'
+ * processes (by the PIDs in its cgroups) and the shims, mounts, network namespaces, cgroups,
+ * the host paths it created, and the host sysctls the kubelet changed. Safe to call twice.
+ */
+export async function stopNode(state: NodeState | undefined, log: (line: string) => void = () => {}): Promise<void> {
+  if (state) {
+    await stopPid(state, 'kubelet');
+    await stopPid(state, 'kube-proxy');
+    killCgroupProcesses();
+    killShims(state.socket);
+    await stopPid(state, 'containerd');
+    await stopPid(state, 'apiserver-relay');
+  }
+  killCgroupProcesses();
+  await unmountUnder([state?.dir, MACHINE_DIR, '/run/containerd', '/var/lib/kubelet', '/run/netns'].filter((p): p is string => !!p), state?.netnsBefore ?? []);
+  for (const entry of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
+    if ((entry.startsWith('cni-') || entry === RealNode.netns) && !(state?.netnsBefore ?? []).includes(entry)) {
+      await sh('ip', ['netns', 'delete', entry]);
+    }
+  }
+  await sh('ip', ['link', 'delete', RealNode.hostInterface]);
+  removeCgroups();
+  if (state) {
+    for (const [key, value] of Object.entries(state.sysctls)) {
+      try {
+        writeFileSync(`/proc/sys/${key}`, value);
+      } catch {
+        // not restorable here; reported by the leftovers check
+      }
+    }
+    for (const p of state.created) rmSync(p, { recursive: true, force: true });
+    rmSync(join(state.dir, 'containerd'), { recursive: true, force: true });
+    rmSync(join(state.dir, 'kubelet'), { recursive: true, force: true });
+  }
+  rmSync(MACHINE_DIR, { recursive: true, force: true });
+  log('real node stopped and cleaned up');
+}
+
+/** Cleans up after a run that died without stopping its node (the marker in /run/paas-node). */
+export async function cleanupLeftovers(log: (line: string) => void = () => {}): Promise<void> {
+  let owner: NodeState | undefined;
+  try {
+    owner = JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as NodeState;
+  } catch {
+    owner = undefined;
+  }
+  const netnsThere = existsSync(join('/run/netns', RealNode.netns));
+  if (!owner && !netnsThere) return;
+  if (owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c]))) {
+    log(`a real node of ${owner.dir} is still running: stopping it first`);
+  } else {
+    log('cleaning up a real node left behind by an earlier run');
+  }
+  await stopNode(owner, log);
+}
+
+function isAlive(pid: number | undefined, binary: string): boolean {
+  if (pid === undefined) return false;
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return cmd === binary && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function stopPid(state: NodeState, name: NodeComponent): Promise<void> {
+  const pid = state.pids[name];
+  if (pid === undefined || !isAlive(pid, state.binaries[name])) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      // The relay forks a child per connection: its whole process group goes.
+      if (name === 'apiserver-relay') process.kill(-pid, sig);
+      else process.kill(pid, sig);
+    } catch {
+      // gone meanwhile
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid, state.binaries[name]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid, state.binaries[name])) signal('SIGKILL');
+}
+
+/** SIGKILL for every process in the node's cgroups (the containers and their sandboxes). */
+function killCgroupProcesses(): void {
+  for (const pid of cgroupPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+function cgroupDirs(): string[] {
+  const out: string[] = [];
+  if (!existsSync('/sys/fs/cgroup')) return out;
+  for (const controller of readdirSync('/sys/fs/cgroup')) {
+    const top = join('/sys/fs/cgroup', controller, CGROUP_ROOT);
+    if (!existsSync(top)) continue;
+    const walk = (d: string) => {
+      out.push(d);
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+    };
+    walk(top);
+  }
+  return out;
+}
+
+function cgroupPids(): number[] {
+  const pids = new Set<number>();
+  for (const d of cgroupDirs()) {
+    try {
+      for (const l of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (l.trim()) pids.add(Number(l));
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return [...pids];
+}
+
+/** Removes the node's cgroups, deepest first (a cgroup is removed with rmdir once empty). */
+function removeCgroups(): void {
+  const dirs = cgroupDirs().sort((a, b) => b.length - a.length);
+  for (let attempt = 0; attempt < 20 && dirs.some((d) => existsSync(d)); attempt++) {
+    for (const d of dirs) {
+      try {
+        rmdirSync(d); // rmdir(2) removes a cgroup once it has no processes and no children
+      } catch {
+        // not empty yet: next round
+      }
+    }
+  }
+}
+
+/** The containerd shims started for this node's containerd (their -address names its socket). */
+function killShims(socket: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('containerd-shim-runc-v2') && argv.includes(socket)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/** Unmounts every mount under the given paths, deepest first (lazily: a busy mount is detached). */
+async function unmountUnder(paths: string[], keepNetns: string[]): Promise<void> {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\\040/g, ' '))
+    .filter((m) => paths.some((p) => m === p || m.startsWith(`${p}/`)))
+    .filter((m) => !keepNetns.some((k) => m === join('/run/netns', k)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await sh('umount', ['-l', m]);
+}
+
+function nodeKubeconfig(server: string, pki: string): string {
+  const b64 = (f: string) => readFileSync(join(pki, f)).toString('base64');
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: paas-e2e
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${b64('ca.crt')}
+users:
+- name: node
+  user:
+    client-certificate-data: ${b64('admin.crt')}
+    client-key-data: ${b64('admin.key')}
+contexts:
+- name: node
+  context: {cluster: paas-e2e, user: node}
+current-context: node
+`;
+}
+
+function containerdConfig(state: NodeState, dirs: NodeBinDirs): string {
+  return `version = 3
+root = ${JSON.stringify(join(state.dir, 'containerd'))}
+state = ${JSON.stringify(join(MACHINE_DIR, 'containerd-state'))}
+
+[grpc]
+  address = ${JSON.stringify(state.socket)}
+
+[plugins]
+  [plugins.'io.containerd.cri.v1.images']
+    snapshotter = 'overlayfs'
+    [plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = 'paas.local/pause:1'
+    [plugins.'io.containerd.cri.v1.images'.registry]
+      config_path = ${JSON.stringify(join(state.dir, 'certs.d'))}
+
+  [plugins.'io.containerd.cri.v1.runtime']
+    # This VM withholds CAP_SYS_RESOURCE: nothing may lower oom_score_adj.
+    restrict_oom_score_adj = true
+    [plugins.'io.containerd.cri.v1.runtime'.containerd]
+      default_runtime_name = 'runc'
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+        runtime_type = 'io.containerd.runc.v2'
+        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+          BinaryName = ${JSON.stringify(resolveOnPath('runc'))}
+          SystemdCgroup = false
+    [plugins.'io.containerd.cri.v1.runtime'.cni]
+      bin_dirs = [${JSON.stringify(dirs.cni)}]
+      conf_dir = ${JSON.stringify(join(state.dir, 'cni/net.d'))}
+
+  [plugins.'io.containerd.grpc.v1.cri']
+    stream_server_address = '127.0.0.1'
+    stream_server_port = '0'
+`;
+}
+
+function cniConfig(dir: string): string {
+  return JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: 'paas-node',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: 'cni0',
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: {
+            type: 'host-local',
+            dataDir: join(dir, 'cni/networks'),
+            ranges: [[{ subnet: RealNode.podCidr, gateway: '198.18.16.1' }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+function kubeletConfig(state: NodeState, pki: string): string {
+  return `apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# This machine's cgroup hierarchy is v1 and it runs no systemd.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /${CGROUP_ROOT}
+containerRuntimeEndpoint: unix://${state.socket}
+address: ${RealNode.nodeIp}
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: ${join(pki, 'ca.crt')}}
+authorization: {mode: AlwaysAllow}
+registerNode: true
+registerWithTaints:
+- {key: ${RealNode.taint.key}, value: "${RealNode.taint.value}", effect: ${RealNode.taint.effect}}
+resolvConf: ${join(state.dir, 'resolv.conf')}
+podLogsDir: ${join(state.dir, 'pod-logs')}
+failSwapOn: false
+# Nothing may lower oom_score_adj here (no CAP_SYS_RESOURCE).
+oomScoreAdj: 0
+serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
+maxPods: 110
+shutdownGracePeriod: 0s
+`;
+}
+
+function kubeProxyConfig(kubeconfig: string): string {
+  return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: ${kubeconfig}}
+hostnameOverride: ${RealNode.name}
+mode: iptables
+clusterCIDR: ${RealNode.podCidr}
+bindAddress: 0.0.0.0
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# Leave the machine-wide conntrack sysctls alone.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+`;
+}

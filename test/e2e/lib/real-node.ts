@@ -1,0 +1,343 @@
+// Helpers for e2e tests and benchmarks that run real pods on the real node (test/e2e/cluster/
+// node.ts): the test app's Deployment as a user would write it, a Service in front of it, a
+// bounded load sent from inside the node's network namespace, and a rollout measured under it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { inNodeArgs, RealNode } from '../cluster/node.js';
+
+type Obj = Record<string, any>; // raw Kubernetes objects
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+/** The images build-node.sh imports into the node's containerd (none comes from a registry). */
+export const TestImage = {
+  app: 'paas.local/testapp:1',
+  app2: 'paas.local/testapp:2',
+  distroless: 'paas.local/testapp-distroless:1',
+  wrongArch: 'paas.local/testapp-wrong-arch:1',
+} as const;
+
+/** The testapp binary on this machine: the load generator run inside the node's namespace. */
+export function testappBinary(): string {
+  const bin = join(process.env.PAAS_E2E_IMAGES ?? join(ROOT, '.cache/images/current'), 'testapp');
+  if (!existsSync(bin)) throw new Error(`${bin} missing: run \`make cluster-bin\``);
+  return bin;
+}
+
+/** Pod-spec fields that put a pod on the real node (it is tainted so kwok-era pods stay off). */
+export function onRealNode(): { nodeSelector: Obj; tolerations: Obj[] } {
+  return {
+    nodeSelector: { 'kubernetes.io/hostname': RealNode.name },
+    tolerations: [{ key: RealNode.taint.key, operator: 'Equal', value: RealNode.taint.value, effect: RealNode.taint.effect }],
+  };
+}
+
+export type AppOptions = {
+  replicas?: number;
+  image?: string;
+  /** testapp serve flags, e.g. ['-ready-after', '8s']. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** The container port as declared: named (default `http`) or a bare number. */
+  port?: { number: number; name?: string };
+  labels?: Record<string, string>;
+  /** Opt the Deployment out of the policy (the webhook's objectSelector skips it). */
+  optOut?: boolean;
+  podSpec?: Obj;
+  container?: Obj;
+};
+
+/**
+ * The test app's Deployment as many teams write it: no strategy, no readiness probe, no preStop
+ * hook, no grace period. Only its placement on the real node is test plumbing.
+ */
+export function appDeployment(name: string, o: AppOptions = {}): Obj {
+  const port = o.port ?? { number: 8080, name: 'http' };
+  const labels = { ...(o.optOut ? { 'paas.io/rollout-policy': 'disabled' } : {}), ...(o.labels ?? {}) };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name, ...labels } },
+    spec: {
+      replicas: o.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          ...onRealNode(),
+          ...(o.podSpec ?? {}),
+          containers: [
+            {
+              name: 'app',
+              image: o.image ?? TestImage.app,
+              args: ['-port', String(port.number), ...(o.args ?? [])],
+              env: Object.entries(o.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
+              ports: [{ ...(port.name ? { name: port.name } : {}), containerPort: port.number }],
+              ...(o.container ?? {}),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** A ClusterIP Service on port 80 in front of the app's pods. */
+export function appService(name: string, targetPort: number | string = 'http'): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { selector: { app: name }, ports: [{ port: 80, targetPort }] },
+  };
+}
+
+/** What `testapp load` prints when it stops. */
+export type LoadSummary = {
+  url: string;
+  keepAlive: boolean;
+  rate: number;
+  startedAt: string;
+  endedAt: string;
+  requests: number;
+  ok: number;
+  failed: number;
+  errors: Record<string, number>;
+  byVersion: Record<string, number>;
+  failures: { at: string; elapsedMs: number; error: string }[];
+  stopReason: string;
+};
+
+export type LoadRun = {
+  /** Stops the load (SIGINT) and returns its summary. */
+  stop(): Promise<LoadSummary>;
+  child: ChildProcess;
+};
+
+export type LoadOptions = {
+  url: string;
+  rate: number;
+  keepAlive: boolean;
+  /** The load stops by itself after this long, whatever happens to the test. */
+  maxSeconds: number;
+  /** Called with each progress line (every second) when given. */
+  onProgress?: (line: string) => void;
+};
+
+/** Starts `testapp load` inside the node's network namespace (the only place a ClusterIP answers). */
+export function startLoad(o: LoadOptions): LoadRun {
+  const [cmd, args] = inNodeArgs(testappBinary(), [
+    'load',
+    '-url',
+    o.url,
+    '-rate',
+    String(o.rate),
+    '-duration',
+    `${o.maxSeconds}s`,
+    '-timeout',
+    '2s',
+    ...(o.keepAlive ? ['-keepalive'] : []),
+    ...(o.onProgress ? ['-progress', '1s'] : []),
+  ]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (o.onProgress) for (const l of d.toString().split('\n')) if (l.trim()) o.onProgress(l.trim());
+  });
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const code = await exited;
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) throw new Error(`testapp load exited ${code}: ${err.trim()} ${out.trim()}`);
+      return JSON.parse(line) as LoadSummary;
+    },
+  };
+}
+
+/** The URL of a Service's ClusterIP on port 80. */
+export function serviceUrl(service: Obj, path = '/'): string {
+  const ip = service.spec?.clusterIP as string | undefined;
+  if (!ip || !ip.startsWith('198.18.')) throw new Error(`service ${service.metadata?.name} has no ClusterIP in the node's range: ${ip}`);
+  return `http://${ip}:80${path}`;
+}
+
+/** A pod's ReplicaSet hash and whether it is on its way out. */
+function podFacts(p: Obj): { hash: string; terminating: boolean } {
+  return { hash: p.metadata?.labels?.['pod-template-hash'] ?? '', terminating: !!p.metadata?.deletionTimestamp };
+}
+
+/**
+ * Rolled out and settled: the controller saw the latest spec, every replica is updated and
+ * available, and no pod of an older ReplicaSet is left (not even terminating: the moment the
+ * last old pod shuts down is the one that matters for dropped requests).
+ */
+export function settled(deployment: Obj, pods: Obj[], newHash: string | undefined): boolean {
+  const s = deployment.status ?? {};
+  const want = deployment.spec?.replicas ?? 1;
+  if ((s.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0)) return false;
+  if ((s.updatedReplicas ?? 0) !== want || (s.availableReplicas ?? 0) !== want || (s.replicas ?? 0) !== want) return false;
+  if (!newHash) return false;
+  return pods.every((p) => podFacts(p).hash === newHash && !podFacts(p).terminating) && pods.length === want;
+}
+
+/** The pod-template-hash of the Deployment's current ReplicaSet (the one whose template it runs). */
+export function newReplicaSetHash(deployment: Obj, replicaSets: Obj[]): string | undefined {
+  const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  const rs = replicaSets.find(
+    (r) =>
+      r.metadata?.ownerReferences?.some((o: Obj) => o.uid === deployment.metadata?.uid) &&
+      r.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
+  );
+  return rs?.metadata?.labels?.['pod-template-hash'];
+}
+
+/** Ready endpoints of one Service over time, from a watch of its EndpointSlices. */
+export type EndpointSampler = { stop(): { min: number; max: number; samples: number; timeline: { at: number; ready: number }[] } };
+
+/** Watches a Service's EndpointSlices and records the count of ready endpoints after each change. */
+export async function sampleReadyEndpoints(kc: KubeConfig, namespace: string, service: string): Promise<EndpointSampler> {
+  const slices = new Map<string, number>();
+  const timeline: { at: number; ready: number }[] = [];
+  let listed = false;
+  const total = () => [...slices.values()].reduce((a, b) => a + b, 0);
+  const record = () => {
+    if (listed) timeline.push({ at: Date.now(), ready: total() });
+  };
+  const readyOf = (slice: Obj) => (slice.endpoints ?? []).filter((e: Obj) => e.conditions?.ready === true).length;
+  const path = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
+  const selector = `kubernetes.io/service-name=${service}`;
+  // The initial state comes first as ADDED events; a list gives the baseline before them.
+  const initial = await listSlices(kc, namespace, selector);
+  for (const s of initial.items) slices.set(s.metadata.name, readyOf(s));
+  listed = true;
+  record();
+  const controller = await new Watch(kc).watch(
+    path,
+    { labelSelector: selector, resourceVersion: initial.resourceVersion, allowWatchBookmarks: true },
+    (type: string, obj: Obj) => {
+      if (type === 'BOOKMARK') return;
+      if (type === 'DELETED') slices.delete(obj.metadata.name);
+      else slices.set(obj.metadata.name, readyOf(obj));
+      record();
+    },
+    () => {},
+  );
+  return {
+    stop() {
+      controller.abort();
+      const counts = timeline.map((t) => t.ready);
+      return { min: Math.min(...counts), max: Math.max(...counts), samples: counts.length, timeline };
+    },
+  };
+}
+
+async function listSlices(kc: KubeConfig, namespace: string, selector: string): Promise<{ items: Obj[]; resourceVersion: string }> {
+  const { DiscoveryV1Api } = await import('@kubernetes/client-node');
+  const api = kc.makeApiClient(DiscoveryV1Api);
+  const list = await api.listNamespacedEndpointSlice({ namespace, labelSelector: selector });
+  return { items: list.items as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
+}
+
+/** The trigger of one rollout, and how to read the cluster while it runs. */
+export type RolloutUnderLoad = {
+  kc: KubeConfig;
+  /** `kubectl get deployments,replicasets,pods -l app=<name> -n <namespace> -o json`, parsed. */
+  listApp: () => Promise<Obj[]>;
+  namespace: string;
+  name: string;
+  url: string;
+  /** Starts the rollout (an apply, a patch, `kubectl rollout undo`). */
+  trigger: () => Promise<void>;
+  /** Requests per second of each load. */
+  rate: number;
+  /** One load per entry: a new TCP connection per request, or kept-alive connections. */
+  loads: readonly ('new' | 'keepalive')[];
+  timeoutMs: number;
+  /** Also watch the Service's ready endpoints during the rollout. */
+  serviceForEndpoints?: string;
+  onProgress?: (line: string) => void;
+};
+
+export type RolloutUnderLoadResult = {
+  loads: { kind: 'new' | 'keepalive'; summary: LoadSummary }[];
+  /** From the trigger until the last old pod was gone. */
+  durationMs: number;
+  endpoints?: ReturnType<EndpointSampler['stop']>;
+};
+
+/**
+ * Runs the loads, waits until each has been answered for a second, triggers the rollout, waits
+ * until it has settled (no old pod left, not even terminating), lets the loads run one more
+ * second, and stops them. The loads are bounded by timeoutMs on their own too.
+ */
+export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnderLoadResult> {
+  const sampler = r.serviceForEndpoints ? await sampleReadyEndpoints(r.kc, r.namespace, r.serviceForEndpoints) : undefined;
+  const ok = r.loads.map(() => 0);
+  const ticks = r.loads.map(() => 0);
+  const runs = r.loads.map((kind, i) =>
+    startLoad({
+      url: r.url,
+      rate: r.rate,
+      keepAlive: kind === 'keepalive',
+      maxSeconds: Math.ceil(r.timeoutMs / 1000) + 30,
+      onProgress: (line) => {
+        const m = /ok=(\d+)/.exec(line);
+        if (m) {
+          ok[i] = Number(m[1]);
+          ticks[i] = (ticks[i] ?? 0) + 1;
+        }
+        r.onProgress?.(`${kind}: ${line}`);
+      },
+    }),
+  );
+  try {
+    await until(() => ok.every((n) => n >= r.rate), 30_000, 'every load answered for a second before the rollout');
+    const started = Date.now();
+    await r.trigger();
+    let durationMs = 0;
+    await until(
+      async () => {
+        const items = await r.listApp();
+        const deployment = items.find((o) => o.kind === 'Deployment' && o.metadata?.name === r.name);
+        const replicaSets = items.filter((o) => o.kind === 'ReplicaSet');
+        const pods = items.filter((o) => o.kind === 'Pod');
+        if (!deployment || !settled(deployment, pods, newReplicaSetHash(deployment, replicaSets))) return false;
+        durationMs = Date.now() - started;
+        return true;
+      },
+      r.timeoutMs,
+      `the rollout of ${r.namespace}/${r.name} to settle (no old pod left)`,
+    );
+    // One more progress tick of every load after the last old pod went.
+    const seen = [...ticks];
+    await until(() => ticks.every((t, i) => t > (seen[i] ?? 0)), 10_000, 'one more second of load');
+    const summaries = [];
+    for (const [i, run] of runs.entries()) summaries.push({ kind: r.loads[i]!, summary: await run.stop() });
+    return { loads: summaries, durationMs, endpoints: sampler?.stop() };
+  } finally {
+    for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    sampler?.stop();
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (${last})` : ''}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
