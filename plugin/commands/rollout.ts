@@ -23,7 +23,7 @@ interface StatusArgs {
   context?: string;
   kubeconfig?: string;
   output?: string;
-  color?: boolean;
+  noColor?: boolean;
 }
 
 export function builder(y: Argv, setCode: (code: number) => void): Argv {
@@ -95,7 +95,7 @@ async function status(argv: StatusArgs): Promise<number> {
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
       finalOnly: argv.finalOnly,
-      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }),
+      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.noColor === true, env: process.env }),
     },
     {
       connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
