@@ -8,6 +8,10 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const cli = yargs(argv)
     .scriptName('kubectl paas')
+    // kubectl's flags have no --no-X negation (a boolean is --X or --X=false), and yargs' would
+    // read our own --no-color as "color=false" and then refuse "color" as unknown. Off, every
+    // accepted spelling is one declared here, as --help lists it: --color is unknown.
+    .parserConfiguration({ 'boolean-negation': false })
     .usage('kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy, rollout status and diagnosis.')
     .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace (default: the kubeconfig context\'s)' })
     .option('context', { type: 'string', describe: 'The kubeconfig context to use' })

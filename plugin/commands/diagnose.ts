@@ -19,7 +19,7 @@ interface DiagnoseArgs {
   context?: string;
   kubeconfig?: string;
   output?: string;
-  color?: boolean;
+  noColor?: boolean;
 }
 
 /** What runDiagnose needs, decided from the flags. */
@@ -65,7 +65,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   const name = deploymentName(String(argv.deployment ?? ''));
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   const code = await runDiagnose(
-    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }) },
+    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.noColor === true, env: process.env }) },
     {
       connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
       describeError: describeKubeError,

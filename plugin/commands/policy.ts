@@ -55,7 +55,9 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
         type: 'boolean',
         default: true,
         describe: 'Assume the cluster has the preStop sleep action (Kubernetes >= 1.30); --no-native-sleep uses exec sleep',
-      });
+      })
+      // Its own flag: the CLI has no automatic --no-X negation (plugin/cli.ts).
+      .option('no-native-sleep', { type: 'boolean', default: false, describe: 'Write exec sleep preStop hooks (clusters before Kubernetes 1.30); wins over --native-sleep' });
   const manifests = (c: Argv) =>
     common(c).option('filename', {
       alias: 'f',
@@ -95,7 +97,7 @@ function commonOptions(argv: Record<string, unknown>): CommonOptions {
   if (out !== undefined && out !== 'text' && out !== 'json' && out !== 'yaml') {
     throw new CliError(`invalid value ${JSON.stringify(out)} for -o/--output: use text, json or yaml`, EXIT.usage);
   }
-  const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false }, format: out };
+  const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false && argv.noNativeSleep !== true }, format: out };
   if (typeof argv.config === 'string') opts.configPath = argv.config;
   return opts;
 }

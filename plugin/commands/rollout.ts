@@ -6,7 +6,7 @@ import { CliError, EXIT } from '../lib/errors.js';
 
 const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
   0  Completed: every Deployment rolled out
-  1  Failed: ReplicaFailure, every new pod on a permanent error (bad image, missing config), or --revision superseded
+  1  Failed: ReplicaFailure, every new pod on a permanent error (bad image, missing config, a container that cannot start), or --revision superseded
   2  Timeout: progressDeadlineSeconds exceeded, or --timeout ran out
   3  InProgress: still rolling out (--watch=false)
   4  Paused: spec.paused is set and the rollout is not complete
@@ -23,7 +23,7 @@ interface StatusArgs {
   context?: string;
   kubeconfig?: string;
   output?: string;
-  color?: boolean;
+  noColor?: boolean;
 }
 
 export function builder(y: Argv, setCode: (code: number) => void): Argv {
@@ -95,7 +95,7 @@ async function status(argv: StatusArgs): Promise<number> {
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
       finalOnly: argv.finalOnly,
-      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.color === false, env: process.env }),
+      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.noColor === true, env: process.env }),
     },
     {
       connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),

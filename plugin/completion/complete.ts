@@ -57,13 +57,9 @@ function flagsOf(cmd: CommandSpec): FlagSpec[] {
   return [...GLOBAL_FLAGS, ...cmd.flags];
 }
 
+// No --no-<name> negation: the CLI turns yargs' off (plugin/cli.ts), so only listed names exist.
 function findLong(cmd: CommandSpec, name: string): FlagSpec | undefined {
-  const flags = flagsOf(cmd);
-  const f = flags.find((x) => x.name === name);
-  if (f) return f;
-  // yargs negates a boolean with --no-<name> (--no-native-sleep).
-  const neg = name.startsWith('no-') ? flags.find((x) => x.name === name.slice(3) && x.value === ValueKind.none) : undefined;
-  return neg;
+  return flagsOf(cmd).find((x) => x.name === name);
 }
 
 function findShort(cmd: CommandSpec, short: string): FlagSpec | undefined {

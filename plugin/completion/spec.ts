@@ -51,6 +51,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 
 const CONFIG: FlagSpec = { name: 'config', describe: 'paas.toml to read', value: ValueKind.file, extensions: ['toml'] };
 const NATIVE_SLEEP: FlagSpec = { name: 'native-sleep', describe: 'Assume the preStop sleep action (--no-native-sleep: exec sleep)', value: ValueKind.none };
+const NO_NATIVE_SLEEP: FlagSpec = { name: 'no-native-sleep', describe: 'Write exec sleep preStop hooks', value: ValueKind.none };
 const FILENAME: FlagSpec = {
   name: 'filename',
   short: 'f',
@@ -80,9 +81,9 @@ export const ROOT: CommandSpec = {
       flags: [],
       positional: PositionalKind.none,
       subcommands: [
-        leaf('apply', 'Print the manifests with the policy applied', [CONFIG, NATIVE_SLEEP, FILENAME]),
-        leaf('check', 'List every policy violation per Deployment', [CONFIG, NATIVE_SLEEP, FILENAME]),
-        leaf('show', 'Print the effective policy', [CONFIG, NATIVE_SLEEP]),
+        leaf('apply', 'Print the manifests with the policy applied', [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, FILENAME]),
+        leaf('check', 'List every policy violation per Deployment', [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, FILENAME]),
+        leaf('show', 'Print the effective policy', [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP]),
       ],
     },
     {

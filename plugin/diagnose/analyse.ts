@@ -2,6 +2,7 @@
 // its ReplicaSets, pods, events, quotas (and nodes) to findings, most likely root cause first.
 // No client, no clock: `now` is passed in.
 import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../rollout/replica-sets.js';
+import { START_ERROR } from '../rollout/pod-problems.js';
 import { selectorString } from '../rollout/selector.js';
 import type { Condition, Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
 import { timeText } from '../kube/objects.js';
@@ -16,8 +17,10 @@ import {
   parseQuantity,
   parseQuotaMessage,
   parseSchedulingMessage,
+  parseStartMessage,
   parseVolumeMessage,
   PullFailure,
+  StartFailure,
 } from './messages.js';
 
 /** A line of the `--events` timeline. */
@@ -54,7 +57,11 @@ export interface Diagnosis {
 }
 
 const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
+const CONFIG_REASONS = new Set(['CreateContainerConfigError']);
+// The runtime could not create or start the container; a failure from the first sighting.
+const START_REASONS = new Set(['RunContainerError', 'CreateContainerError']);
+// Every waiting reason diagnose judges; any other is reported as such, never taken for progress.
+const KNOWN_WAITING = new Set(['ContainerCreating', 'PodInitializing', 'CrashLoopBackOff', ...PULL_REASONS, ...CONFIG_REASONS, ...START_REASONS]);
 // How long after its deletionTimestamp (already "now + grace period") a pod counts as stuck.
 const STUCK_TERMINATING_SLACK_S = 30;
 // Liveness kills older than this no longer explain anything.
@@ -157,6 +164,7 @@ function imagePullIssue(ctx: Ctx, pod: Pod, cs: { name: string; image?: string; 
   const source = newest?.message ?? waiting?.message ?? '';
   let parsed = parsePullError(source);
   if (waiting?.reason === 'InvalidImageName') parsed = { ...parsed, kind: PullFailure.InvalidName };
+  if (waiting?.reason === 'ErrImageNeverPull') parsed = { ...parsed, kind: PullFailure.NeverPull, detail: 'not on the node, imagePullPolicy: Never' };
   const image = parsed.image ?? cs.image ?? containerSpec(ctx.dep, cs.name)?.image;
   const detail = parsed.detail ?? parsed.kind;
   return {
@@ -191,7 +199,67 @@ function configIssue(cs: { name: string; state?: { waiting?: { reason?: string; 
   };
 }
 
-function crashIssue(ctx: Ctx, pod: Pod, cs: NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number], events: EventRecord[]): PodIssue | undefined {
+type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
+
+/** A container the runtime cannot create or start. It never ran, so it has no logs; every
+ * attempt fails the same way until the image or the pod template changes. */
+function startIssue(ctx: Ctx, cs: ContainerStatus, events: EventRecord[], init = false): PodIssue | undefined {
+  if (cs.state?.running) return undefined;
+  const waiting = cs.state?.waiting;
+  const startWaiting = !!waiting?.reason && START_REASONS.has(waiting.reason);
+  // The failed attempt: the state between two attempts, or the last one behind a back-off.
+  const term = [cs.state?.terminated, cs.lastState?.terminated].find((t) => t?.reason === START_ERROR);
+  if (!startWaiting && !term) return undefined;
+  const mine = (e: EventRecord) => !e.fieldPath || containerOfFieldPath(e.fieldPath) === cs.name;
+  const failed = events.filter((e) => mine(e) && e.reason === 'Failed' && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
+  const backoff = events.filter((e) => mine(e) && e.reason === 'BackOff' && /restarting failed container/i.test(e.message));
+  const newest = [...failed].sort((a, b) => time(b.lastSeen) - time(a.lastSeen))[0];
+  const message = (startWaiting ? waiting?.message : undefined) ?? term?.message ?? newest?.message.replace(/^Error: /, '') ?? '';
+  const parsed = parseStartMessage(message);
+  const spec = containerSpec(ctx.dep, cs.name, init);
+  const reason = startWaiting ? waiting!.reason! : START_ERROR;
+  // runc wraps its reason in the layers it passed through; the last layer is the telling one.
+  const words = parsed.detail ?? (message.replace(/^.*unable to start container process: /, '').replace(/: unknown$/, '') || 'no message from the runtime');
+  return {
+    code: Code.StartFailed,
+    key: `${init}|${cs.name}|${parsed.kind}|${parsed.executable ?? (parsed.kind === StartFailure.Other ? reason : '')}`,
+    label: init ? `Init:${reason} (init container ${cs.name}: ${words})` : `${reason} (${words})`,
+    severity: Severity.Error,
+    details: {
+      container: cs.name,
+      image: spec?.image ?? cs.image ?? null,
+      command: spec?.command ?? null,
+      args: spec?.args ?? null,
+      reason,
+      startFailure: parsed.kind,
+      ...(parsed.executable ? { executable: parsed.executable } : {}),
+      exitCode: term?.exitCode ?? null,
+      runtimeMessage: message,
+      restarts: cs.restartCount ?? 0,
+      ...(init ? { initContainer: true } : {}),
+    },
+    events: [...failed, ...backoff],
+    container: cs.name,
+  };
+}
+
+/** A waiting reason diagnose does not judge: said as it is, never taken for progress. */
+function unknownWaitingIssue(cs: ContainerStatus, events: EventRecord[], init = false): PodIssue | undefined {
+  const waiting = cs.state?.waiting;
+  if (!waiting?.reason || KNOWN_WAITING.has(waiting.reason)) return undefined;
+  const mine = events.filter((e) => e.type === 'Warning' && (!e.fieldPath || containerOfFieldPath(e.fieldPath) === cs.name));
+  return {
+    code: Code.UnknownWaitingReason,
+    key: `${init}|${cs.name}|${waiting.reason}`,
+    label: `${init ? 'Init:' : ''}${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`,
+    severity: Severity.Warning,
+    details: { container: cs.name, reason: waiting.reason, message: waiting.message ?? null, ...(init ? { initContainer: true } : {}) },
+    events: mine,
+    container: cs.name,
+  };
+}
+
+function crashIssue(ctx: Ctx, pod: Pod, cs: ContainerStatus, events: EventRecord[]): PodIssue | undefined {
   const waiting = cs.state?.waiting;
   const term = cs.lastState?.terminated ?? cs.state?.terminated;
   const crashing = waiting?.reason === 'CrashLoopBackOff' || (cs.state?.terminated && (cs.state.terminated.exitCode ?? 0) !== 0);
@@ -389,6 +457,8 @@ function initIssue(ctx: Ctx, pod: Pod, events: EventRecord[]): PodIssue | undefi
     const reason = cs.state?.waiting?.reason;
     if (reason && PULL_REASONS.has(reason)) return { ...imagePullIssue(ctx, pod, cs, events), details: { ...imagePullIssue(ctx, pod, cs, events).details, initContainer: true } };
     if (reason && CONFIG_REASONS.has(reason)) return configIssue(cs, events);
+    const start = startIssue(ctx, cs, events, true);
+    if (start) return start;
     const term = cs.lastState?.terminated ?? cs.state?.terminated;
     if (reason === 'CrashLoopBackOff' || (term && (term.exitCode ?? 0) !== 0)) {
       const exit = term?.exitCode;
@@ -410,7 +480,7 @@ function initIssue(ctx: Ctx, pod: Pod, events: EventRecord[]): PodIssue | undefi
       };
     }
     // Still running (or waiting to start): later init containers and the app wait for it.
-    return undefined;
+    return unknownWaitingIssue(cs, events, true);
   }
   return undefined;
 }
@@ -436,6 +506,11 @@ function podIssues(ctx: Ctx, pod: Pod, nodes: Node[] | undefined): PodIssue[] {
       out.push(configIssue(cs, events));
       continue;
     }
+    const start = startIssue(ctx, cs, events);
+    if (start) {
+      out.push(start);
+      continue;
+    }
     const crash = crashIssue(ctx, pod, cs, events);
     if (crash) {
       out.push(crash);
@@ -444,7 +519,10 @@ function podIssues(ctx: Ctx, pod: Pod, nodes: Node[] | undefined): PodIssue[] {
     if (cs.state?.running && !cs.ready) {
       const r = readinessIssue(ctx, cs, events);
       if (r) out.push(r);
+      continue;
     }
+    const unknown = unknownWaitingIssue(cs, events);
+    if (unknown) out.push(unknown);
   }
   return out;
 }
@@ -573,8 +651,10 @@ function explain(ctx: Ctx, code: Code, d: Record<string, unknown>): { explanatio
         : kind === PullFailure.Unauthorized ? `The registry refused to serve ${d.image} to the node: the repository is private (add imagePullSecrets to the pod template or its ServiceAccount) or does not exist.`
         : kind === PullFailure.Timeout ? `Pulling ${d.image} timed out: the node cannot reach the registry in time (network, proxy, or a very large image).`
         : kind === PullFailure.InvalidName ? `"${d.image}" is not a valid image reference; fix the image field of the pod template.`
+        : kind === PullFailure.NeverPull ? `The image ${d.image} is not on the node, and pulls are disabled for it (imagePullPolicy: Never): the kubelet only runs images already there. Load the image onto every node that may run the pods (kind load, ctr images import, a pre-pull), or set imagePullPolicy: IfNotPresent so the kubelet pulls it.`
         : `The kubelet cannot pull ${d.image}.`;
-      return { explanation: `${why} The new pods will not start until the image can be pulled.`, suggestions: [undo] };
+      const until = kind === PullFailure.NeverPull ? 'the image is on their node' : 'the image can be pulled';
+      return { explanation: `${why} The new pods will not start until ${until}.`, suggestions: [undo] };
     }
     case Code.ConfigError: {
       const kind = d.missing as string;
@@ -585,6 +665,25 @@ function explain(ctx: Ctx, code: Code, d: Record<string, unknown>): { explanatio
         suggestions: [...sug, undo],
       };
     }
+    case Code.StartFailed: {
+      const argv = [...((d.command as string[] | null) ?? []), ...((d.args as string[] | null) ?? [])];
+      const runs = d.command ? `its command ${JSON.stringify(argv)}` : `the image's entrypoint${argv.length ? ` with args ${JSON.stringify(argv)}` : ''}`;
+      const kind = d.startFailure as string;
+      const why =
+        kind === StartFailure.ExecutableNotFound ? `The executable ${d.executable} is not in the image ${d.image}, and the container runs ${runs}. Fix the command in the pod template, or the image's ENTRYPOINT/CMD: a typo, a path from another base image, a binary the build did not copy.`
+        : kind === StartFailure.PermissionDenied ? `${d.executable} in the image ${d.image} may not be executed (${runs}): check its mode in the image (chmod +x) and that its volume is not mounted noexec.`
+        : kind === StartFailure.NoCommand ? `Neither the image ${d.image} (ENTRYPOINT/CMD) nor the pod template names a command to run. Set command in the pod template, or build the image with an ENTRYPOINT.`
+        : `The runtime says: ${d.runtimeMessage || 'nothing'}. Check the image ${d.image} and ${runs}, then the container's mounts and securityContext.`;
+      return {
+        explanation: `The container runtime cannot start the container ${d.container}${d.initContainer ? ' (an init container)' : ''}. ${why} The container never ran, so it has no logs; every restart fails the same way until the pod template or the image changes.`,
+        suggestions: [undo],
+      };
+    }
+    case Code.UnknownWaitingReason:
+      return {
+        explanation: `The container ${d.container} waits with reason ${d.reason}, which diagnose does not know${d.message ? `; the kubelet says: ${d.message}` : ''}. It is not counted as progress: read the pod's events and status.`,
+        suggestions: [],
+      };
     case Code.OOMKilled:
       return {
         explanation: `The container ${d.container} used more memory than its limit${d.memoryLimit ? ` (${d.memoryLimit})` : ''} and was killed (exit code 137), then restarted in a back-off loop. Raise resources.limits.memory, or find what grows the app's memory.`,

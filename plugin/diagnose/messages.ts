@@ -6,6 +6,8 @@
 /** How an image pull failed, from the kubelet's "Failed to pull image" or the waiting message. */
 export const PullFailure = {
   NotFound: 'not-found',
+  /** imagePullPolicy: Never and the image is not on the node: nothing was pulled. */
+  NeverPull: 'never-pull',
   Unauthorized: 'unauthorized',
   Timeout: 'timeout',
   InvalidName: 'invalid-name',
@@ -22,6 +24,7 @@ export interface PullError {
 
 // Tried in order; within a kind, the most telling phrase first (it becomes the detail shown).
 const PULL_PATTERNS: [PullFailure, RegExp][] = [
+  [PullFailure.NeverPull, /not present with pull policy of Never/i],
   [PullFailure.InvalidName, /invalid reference format/i],
   [PullFailure.InvalidName, /couldn't parse image (?:name|reference)|InvalidImageName/i],
   [PullFailure.Unauthorized, /pull access denied/i],
@@ -40,6 +43,42 @@ export function parsePullError(message: string): PullError {
     if (m) return { kind, ...(image ? { image } : {}), detail: m[0] };
   }
   return { kind: PullFailure.Other, ...(image ? { image } : {}) };
+}
+
+/** Why the container runtime could not create or start a container. */
+export const StartFailure = {
+  /** The command's executable is not in the image (or not on its PATH). */
+  ExecutableNotFound: 'executable-not-found',
+  /** The executable is there but may not be executed (mode, noexec mount). */
+  PermissionDenied: 'permission-denied',
+  /** Neither the image nor the pod spec names a command. */
+  NoCommand: 'no-command',
+  Other: 'other',
+} as const;
+export type StartFailure = (typeof StartFailure)[keyof typeof StartFailure];
+
+export interface StartError {
+  kind: StartFailure;
+  /** The executable the runtime tried, as runc quotes it ("/nope"). */
+  executable?: string;
+  /** The runtime's words that decided the kind: `exec: "/nope": stat /nope: no such file or directory`. */
+  detail?: string;
+}
+
+// runc's "unable to start container process: exec: "<path>": <why>", and containerd's own refusals.
+const START_PATTERNS: [StartFailure, RegExp][] = [
+  [StartFailure.ExecutableNotFound, /exec: "([^"]*)": (?:stat [^:]*: no such file or directory|executable file not found in \$PATH)/],
+  [StartFailure.PermissionDenied, /exec: "([^"]*)": permission denied/],
+  [StartFailure.NoCommand, /no command specified/],
+];
+
+/** Classifies the runtime's message of RunContainerError / CreateContainerError / StartError. */
+export function parseStartMessage(message: string): StartError {
+  for (const [kind, re] of START_PATTERNS) {
+    const m = re.exec(message);
+    if (m) return { kind, ...(m[1] ? { executable: m[1] } : {}), detail: m[0] };
+  }
+  return { kind: StartFailure.Other };
 }
 
 /** One clause of "0/N nodes are available: …", e.g. { count: 3, reason: "Insufficient cpu", kind: "insufficient-cpu" }. */

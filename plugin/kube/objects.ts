@@ -61,6 +61,9 @@ export interface Probe {
 export interface Container {
   name: string;
   image?: string;
+  command?: string[];
+  args?: string[];
+  imagePullPolicy?: string;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   readinessProbe?: Probe;
   livenessProbe?: Probe;

@@ -2,12 +2,13 @@
 // kubectl-paas on PATH. Each cause is produced for real: the scheduler (a pod asking for more
 // CPU than any 4-CPU node has), a ResourceQuota, a ValidatingAdmissionPolicy, the Deployment
 // controller (progress deadline, pause), and kwok's kubelet scenarios.
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { apply, kubectl, kubectlOk, MissingConfigMap, newNamespace, Scenario, ScenarioLabel, waitFor } from './lib/cluster.js';
+import { apply, binDir, kubeconfig, kubectl, kubectlOk, MissingConfigMap, newNamespace, Scenario, ScenarioLabel, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>;
 interface Doc {
@@ -27,6 +28,21 @@ const policyName = `${policyLabel}-no-v3`;
 function paas(args: string[]) {
   return kubectl(['paas', 'diagnose', ...args], { env: { PATH: `${pluginDir}${delimiter}${process.env.PATH}` } });
 }
+
+/** `kubectl paas …` on a terminal (a pseudo-TTY from util-linux `script`), as a user types it. */
+function onTerminal(args: string[]): Promise<{ code: number; out: string }> {
+  const line = [join(binDir(), 'kubectl'), 'paas', ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig(), PATH: `${pluginDir}${delimiter}${process.env.PATH}`, TERM: 'xterm-256color' };
+  delete env.NO_COLOR;
+  return new Promise((done) => {
+    execFile('script', ['-qec', line, '/dev/null'], { env, timeout: 60_000 }, (err, stdout) =>
+      done({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, out: String(stdout) }),
+    );
+  });
+}
+
+/** An SGR escape: colour or bold (cursor moves of a redrawn progress line are not colour). */
+const COLOUR = /\x1b\[[0-9;]*m/;
 
 async function diagnoseJson(ns: string, name: string, extra: string[] = []): Promise<{ code: number; doc: Doc; stderr: string }> {
   const r = await paas([name, '-n', ns, '-o', 'json', ...extra]);
@@ -111,6 +127,7 @@ beforeAll(async () => {
     deployment('crash', { labels: scenario(Scenario.CrashLoop) }),
     deployment('oom', { labels: scenario(Scenario.OOMKilled), container: { resources: { limits: { memory: '64Mi' } } } }),
     deployment('config', { labels: scenario(Scenario.ConfigError) }),
+    deployment('cannot-start', { labels: scenario(Scenario.StartError), container: { command: ['/nope'] } }),
     deployment('unready', { labels: scenario(Scenario.NeverReady) }),
     deployment('deadline', { labels: scenario(Scenario.NeverReady), spec: { progressDeadlineSeconds: 4 } }),
     deployment('too-big', { container: { resources: { requests: { cpu: '8' } } } }),
@@ -170,6 +187,30 @@ describe('kubectl paas diagnose (real control plane)', () => {
   it('names the missing ConfigMap (ConfigError)', async () => {
     const { doc } = await rootCause(ns, 'config', 'ConfigError');
     expect(doc.findings[0]!.details).toMatchObject({ missing: 'configmap', name: MissingConfigMap });
+  });
+
+  it('names a container the runtime cannot start, with its command, and no logs to read (StartFailed)', async () => {
+    const { code, doc } = await rootCause(ns, 'cannot-start', 'StartFailed');
+    expect(code).toBe(1);
+    expect(doc.verdict).toBe('Problems');
+    const f = doc.findings[0]!;
+    expect(f.summary).toMatch(/^2\/2 new pods: RunContainerError \(exec: "\/nope": stat \/nope: no such file or directory\)$/);
+    expect(f.details).toMatchObject({ command: ['/nope'], image: 'registry.example/shop/web:1.0', startFailure: 'executable-not-found', executable: '/nope', exitCode: 128 });
+    expect(f.suggestions.join('\n')).not.toContain('kubectl logs');
+    expect(f.evidence.some((e) => e.reason === 'Failed' && String(e.message).startsWith('Error: failed to create containerd task'))).toBe(true);
+  });
+
+  it('colours on a terminal, and --no-color turns it off (diagnose and rollout status)', async () => {
+    for (const args of [['diagnose', 'healthy', '-n', ns], ['rollout', 'status', 'healthy', '-n', ns]]) {
+      const coloured = await onTerminal(args);
+      expect(coloured.code, coloured.out).toBe(0);
+      // The control: on a terminal, without the flag, there is colour to turn off.
+      expect(coloured.out).toMatch(COLOUR);
+      const plain = await onTerminal([...args, '--no-color']);
+      expect(plain.code, plain.out).toBe(0);
+      expect(plain.out).toMatch(/healthy|successfully rolled out/);
+      expect(plain.out).not.toMatch(COLOUR);
+    }
   });
 
   it('shows the failing readiness probe with its path and port (ReadinessProbeFailing)', async () => {

@@ -21,7 +21,7 @@ function paas(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-function deployment(name: string, opts: { labels?: Obj; podLabels?: Obj; image?: string; spec?: Obj; replicas?: number } = {}): Obj {
+function deployment(name: string, opts: { labels?: Obj; podLabels?: Obj; image?: string; container?: Obj; spec?: Obj; replicas?: number } = {}): Obj {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -32,7 +32,7 @@ function deployment(name: string, opts: { labels?: Obj; podLabels?: Obj; image?:
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: { labels: { app: name, 'paas.io/deploy-id': `${name}-0001`, ...opts.podLabels } },
-        spec: { containers: [{ name: 'app', image: opts.image ?? 'registry.example/shop/web:1.0' }] },
+        spec: { containers: [{ name: 'app', image: opts.image ?? 'registry.example/shop/web:1.0', ...opts.container }] },
       },
       ...opts.spec,
     },
@@ -194,6 +194,21 @@ describe('rollouts that do not complete', () => {
     const d = await getJson('deployment', 'bad-image', ns);
     expect(d.status.conditions.find((c: Obj) => c.type === 'Progressing').reason).not.toBe('ProgressDeadlineExceeded');
     expect(Date.now() - started).toBeLessThan(600_000);
+  });
+
+  it('a container the runtime cannot start exits 1 long before the 600 s deadline', async () => {
+    // Its own namespace: the table of every Deployment in `ns` below stays as it is.
+    const own = await newNamespace('rollout-start');
+    await apply(deployment('cannot-start', { podLabels: { [ScenarioLabel]: Scenario.StartError }, container: { command: ['/nope'] } }), own);
+    const r = await paas(['cannot-start', '-n', own, '-o', 'json', '--timeout', '90s']);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = lastJson(r.stdout);
+    expect(doc).toMatchObject({ rollout_status: 'Failed', status: 'failed', reason: 'RunContainerError' });
+    expect(doc.message).toMatch(/^deployment "cannot-start" failed: all 2 new pods are stuck on RunContainerError: .*exec: "\/nope": stat \/nope: no such file or directory$/);
+    expect(doc.podProblems).toHaveLength(2);
+    expect(doc.podProblems.every((p: Obj) => p.permanent === true && p.container === 'app')).toBe(true);
+    const d = await getJson('deployment', 'cannot-start', own);
+    expect(d.status.conditions.find((c: Obj) => c.type === 'Progressing').reason).not.toBe('ProgressDeadlineExceeded');
   });
 
   it('--watch=false exits 3 while the rollout is in progress', async () => {

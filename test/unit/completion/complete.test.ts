@@ -38,7 +38,7 @@ describe('complete', () => {
     { name: 'offers long and short flags for -', args: ['diagnose'], word: '-', want: ['--namespace', '-n', '--context', '--kubeconfig', '--output', '-o', '--no-color', '--help', '-h', '--events'], directive: Directive.noFileComp },
     { name: 'leaves out a flag already given', args: ['diagnose', '-o', 'json'], word: '--', want: ['--namespace', '--context', '--kubeconfig', '--no-color', '--help', '--events'], directive: Directive.noFileComp },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },
-    { name: 'offers policy apply its flags', args: ['policy', 'apply'], word: '--n', want: ['--namespace', '--no-color', '--native-sleep'], directive: Directive.noFileComp },
+    { name: 'offers policy apply its flags', args: ['policy', 'apply'], word: '--n', want: ['--namespace', '--no-color', '--native-sleep', '--no-native-sleep'], directive: Directive.noFileComp },
     { name: 'offers a subcommand\'s flags nowhere else', args: ['diagnose'], word: '--w', want: [], directive: Directive.noFileComp },
     { name: 'takes a word after -- as a positional', args: ['diagnose', '--'], word: '-x', want: [], directive: Directive.noFileComp },
   ])('$name', ({ args, word, want, directive }) => {

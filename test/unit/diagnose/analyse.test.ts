@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import { Code, Severity, Verdict } from '../../../plugin/diagnose/findings.js';
+import type { Pod } from '../../../plugin/diagnose/model.js';
 import { loadFixture } from './fixtures.js';
 
 interface Case {
@@ -61,6 +62,13 @@ const cases: Case[] = [
     name: 'names the missing key and its Secret',
     fixture: 'config-error-secret-key', verdict: Verdict.Problems, codes: [Code.ConfigError],
     details: { missing: 'secret-key', name: 'web-secrets', key: 'DATABASE_URL' },
+  },
+  {
+    name: 'names a container the runtime cannot start, with the runtime\'s words, its command and image (derived from a real node)',
+    fixture: 'start-failed', verdict: Verdict.Problems, codes: [Code.StartFailed],
+    summary: /^1\/1 new pods: RunContainerError \(exec: "\/nope": stat \/nope: no such file or directory\)$/,
+    details: { container: 'app', image: 'ghcr.io/acme/web:v2', command: ['/nope'], startFailure: 'executable-not-found', executable: '/nope', exitCode: 128, reason: 'RunContainerError' },
+    explains: /The executable \/nope is not in the image ghcr\.io\/acme\/web:v2.*never ran, so it has no logs/,
   },
   {
     name: 'shows the failing readiness probe with its path, port and thresholds',
@@ -270,5 +278,106 @@ describe('diagnose', () => {
     const d = diagnose({ ...snapshot, deployment: dep }, now);
     expect(d.verdict).toBe(Verdict.Progressing);
     expect(d.findings[0]!.summary).toMatch(/waiting for the controller to observe generation 3/);
+  });
+});
+
+// A container that cannot start is never progress (issue 18), nor is a waiting reason diagnose
+// does not know (style rule 13). The snapshot is start-failed.yaml (a real node's words, derived)
+// with the new pod's container status replaced per case.
+describe('diagnose: containers that cannot start, and unknown waiting reasons', () => {
+  const RUNC = (why: string) => `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
+  const NOPE = RUNC('exec: "/nope": stat /nope: no such file or directory');
+  const START_ERROR = { terminated: { reason: 'StartError', exitCode: 128, message: NOPE } };
+  type Status = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
+
+  /** start-failed.yaml with the new pod's app container status replaced (init: as an init container). */
+  function withStatus(status: Partial<Status>, init = false) {
+    const { snapshot, now } = loadFixture('start-failed');
+    const pod = snapshot.pods.find((p) => p.metadata.name.startsWith('web-7d4f8b9c6-'))!;
+    const cs: Status = { name: 'app', image: 'ghcr.io/acme/web:v2', ready: false, restartCount: 2, ...status };
+    if (init) {
+      // The same template change on the Deployment and its new ReplicaSet, so it stays the new one.
+      for (const tpl of [snapshot.deployment.spec!.template!.spec!, snapshot.replicaSets.find((r) => r.metadata.name === 'web-7d4f8b9c6')!.spec!.template!.spec!]) {
+        tpl.initContainers = tpl.containers.map((c) => ({ ...c }));
+        tpl.containers = tpl.containers.map((c) => ({ ...c, name: 'main', command: ['/app'] }));
+      }
+      pod.status!.initContainerStatuses = [cs];
+      pod.status!.containerStatuses = [{ name: 'main', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }];
+    } else pod.status!.containerStatuses = [cs];
+    return diagnose(snapshot, now);
+  }
+
+  it.each([
+    { name: 'RunContainerError at first sighting, before any back-off', status: { restartCount: 0, state: { waiting: { reason: 'RunContainerError', message: NOPE } } }, summary: '1/1 new pods: RunContainerError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'RunContainerError', exitCode: null, executable: '/nope' } },
+    { name: 'the back-off after failed starts, not a crash loop', status: { state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' } }, lastState: START_ERROR }, summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'StartError', exitCode: 128 } },
+    { name: 'the failed attempt itself, between two', status: { state: START_ERROR }, summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'StartError', exitCode: 128 } },
+    { name: 'a bare command not on the image\'s PATH', status: { state: { waiting: { reason: 'RunContainerError', message: `${RUNC('exec: "nope": executable file not found in $PATH')}: unknown` } } }, summary: '1/1 new pods: RunContainerError (exec: "nope": executable file not found in $PATH)', details: { startFailure: 'executable-not-found', executable: 'nope' } },
+    { name: 'an executable that may not be executed', status: { state: { waiting: { reason: 'RunContainerError', message: RUNC('exec: "/nope": permission denied') } } }, explains: /may not be executed/, details: { startFailure: 'permission-denied' } },
+    { name: 'CreateContainerError: neither image nor template names a command', status: { state: { waiting: { reason: 'CreateContainerError', message: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified' } } }, summary: '1/1 new pods: CreateContainerError (no command specified)', explains: /ENTRYPOINT/, details: { startFailure: 'no-command' } },
+    { name: 'any other refusal, in the runtime\'s last words', status: { state: { waiting: { reason: 'RunContainerError', message: `${RUNC('error during container init: error mounting "/x" to rootfs at "/y": not a directory')}: unknown` } } }, summary: '1/1 new pods: RunContainerError (error during container init: error mounting "/x" to rootfs at "/y": not a directory)', explains: /The runtime says: .*error mounting/, details: { startFailure: 'other' } },
+    { name: 'an init container that cannot start', init: true, status: { state: { waiting: { reason: 'RunContainerError', message: NOPE } }, lastState: START_ERROR }, summary: '1/1 new pods: Init:RunContainerError (init container app: exec: "/nope": stat /nope: no such file or directory)', details: { initContainer: true, command: ['/nope'] } },
+  ])('StartFailed: $name', ({ status, init, summary, explains, details }) => {
+    const d = withStatus(status, init);
+    expect(d.verdict).toBe(Verdict.Problems);
+    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([[Code.StartFailed, Severity.Error]]);
+    const f = d.findings[0]!;
+    if (summary) expect(f.summary).toBe(summary);
+    if (explains) expect(f.explanation).toMatch(explains);
+    expect(f.details).toMatchObject({ container: 'app', image: 'ghcr.io/acme/web:v2', ...details });
+    expect(f.explanation).toMatch(/never ran, so it has no logs/);
+    // The advice is the pod and the template, not logs it does not have.
+    expect(f.suggestions.join('\n')).not.toMatch(/kubectl logs/);
+    expect(f.suggestions[0]).toMatch(/^kubectl describe pod web-7d4f8b9c6-x2k4p -n shop$/);
+  });
+
+  it('control: the same pod crash-looping after it ran is a CrashLoop, with its logs', () => {
+    const d = withStatus({ state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } });
+    expect(d.findings.map((f) => f.code)).toEqual([Code.CrashLoop]);
+    expect(d.findings[0]!.suggestions.join('\n')).toMatch(/kubectl logs .* --previous/);
+  });
+
+  it('control: the same pod running and Ready is no finding of the pod', () => {
+    const d = withStatus({ ready: true, state: { running: { startedAt: '2026-11-23T06:09:00Z' } }, lastState: START_ERROR });
+    expect(d.findings.map((f) => f.code)).not.toContain(Code.StartFailed);
+    expect(d.verdict).not.toBe(Verdict.Problems);
+  });
+
+  it.each([
+    { name: 'an app container', init: false, label: 'PreStartHookError (hook "/bin/setup" exited 1)' },
+    { name: 'an init container', init: true, label: 'Init:PreStartHookError (hook "/bin/setup" exited 1)' },
+  ])('reports an unknown waiting reason of $name as a finding, never as progress', ({ init, label }) => {
+    const d = withStatus({ restartCount: 0, state: { waiting: { reason: 'PreStartHookError', message: 'hook "/bin/setup" exited 1' } } }, init);
+    expect(d.verdict).toBe(Verdict.Problems);
+    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([[Code.UnknownWaitingReason, Severity.Warning]]);
+    expect(d.findings[0]!.summary).toBe(`1/1 new pods: ${label}`);
+    expect(d.findings[0]!.details).toMatchObject({ container: 'app', reason: 'PreStartHookError', message: 'hook "/bin/setup" exited 1' });
+    expect(d.findings[0]!.explanation).toMatch(/does not know.*not counted as progress/);
+  });
+
+  it('control: a container still being created is progress', () => {
+    const d = withStatus({ restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } });
+    expect(d.verdict).toBe(Verdict.Progressing);
+    expect(d.findings.map((f) => f.code)).toEqual([Code.Progressing]);
+  });
+});
+
+describe('diagnose: imagePullPolicy Never with the image absent', () => {
+  it('says the image is not on the node and pulls are disabled, not that it cannot be pulled', () => {
+    const { snapshot, now } = loadFixture('image-not-found');
+    // The kubelet's words (images/image_manager.go); there are no pull events, nothing is pulled.
+    const message = 'Container image "docker.io/acme/web:v2" is not present with pull policy of Never';
+    for (const pod of snapshot.pods) {
+      for (const cs of pod.status?.containerStatuses ?? []) cs.state = { waiting: { reason: 'ErrImageNeverPull', message } };
+      for (const c of pod.spec?.containers ?? []) c.imagePullPolicy = 'Never';
+    }
+    snapshot.events = snapshot.events.filter((e) => !/pull/i.test(e.message ?? ''));
+    const d = diagnose(snapshot, now);
+    expect(d.findings.map((f) => f.code)).toEqual([Code.ImagePullFailed]);
+    const f = d.findings[0]!;
+    expect(f.summary).toBe('3/3 new pods: ErrImageNeverPull (not on the node, imagePullPolicy: Never)');
+    expect(f.details).toMatchObject({ pullFailure: 'never-pull', image: 'docker.io/acme/web:v2', kubeletMessage: message });
+    expect(f.explanation).toMatch(/is not on the node, and pulls are disabled for it \(imagePullPolicy: Never\)/);
+    expect(f.explanation).toMatch(/IfNotPresent/);
+    expect(f.explanation).not.toMatch(/cannot (?:be )?pull|can be pulled/);
   });
 });

@@ -7,6 +7,7 @@ import {
   parseQuantity,
   parseQuotaMessage,
   parseSchedulingMessage,
+  parseStartMessage,
   parseVolumeMessage,
 } from '../../../plugin/diagnose/messages.js';
 
@@ -20,10 +21,30 @@ describe('parsePullError', () => {
     { name: 'client timeout', msg: 'Failed to pull image "r.example/a:1": Get "https://r.example/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)', kind: 'timeout' },
     { name: 'invalid reference', msg: 'Failed to apply default image tag "Bad:Name": couldn\'t parse image name "Bad:Name": invalid reference format', kind: 'invalid-name', image: 'Bad:Name' },
     { name: 'something else', msg: 'Failed to pull image "a:1": rpc error: code = Unknown desc = disk full', kind: 'other' },
+    // kubelet images/image_manager.go: "Container image %q is not present with pull policy of Never".
+    { name: 'imagePullPolicy: Never, image absent', msg: 'Container image "registry.example/web:2" is not present with pull policy of Never', kind: 'never-pull', image: 'registry.example/web:2' },
   ])('$name → $kind', ({ msg, kind, image, detail }) => {
     const p = parsePullError(msg);
     expect(p.kind).toBe(kind);
     if (image) expect(p.image).toBe(image);
+    if (detail) expect(p.detail).toBe(detail);
+  });
+});
+
+describe('parseStartMessage', () => {
+  // runc's "unable to start container process: exec: …" as containerd passes it up. The first is
+  // the real node's (issue 18); the others are runc's other exec refusals and containerd's own.
+  const runc = (why: string) => `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
+  it.each([
+    { name: 'an absolute path missing from the image', msg: runc('exec: "/nope": stat /nope: no such file or directory'), kind: 'executable-not-found', executable: '/nope', detail: 'exec: "/nope": stat /nope: no such file or directory' },
+    { name: 'a bare name not on the image\'s PATH', msg: `${runc('exec: "nope": executable file not found in $PATH')}: unknown`, kind: 'executable-not-found', executable: 'nope', detail: 'exec: "nope": executable file not found in $PATH' },
+    { name: 'a file that may not be executed', msg: `${runc('exec: "/etc/hosts": permission denied')}: unknown`, kind: 'permission-denied', executable: '/etc/hosts' },
+    { name: 'an image and a pod with no command', msg: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified', kind: 'no-command' },
+    { name: 'anything else', msg: runc('error during container init: error mounting "/x" to rootfs at "/y": not a directory'), kind: 'other' },
+  ])('$name → $kind', ({ msg, kind, executable, detail }) => {
+    const p = parseStartMessage(msg);
+    expect(p.kind).toBe(kind);
+    expect(p.executable).toBe(executable);
     if (detail) expect(p.detail).toBe(detail);
   });
 });

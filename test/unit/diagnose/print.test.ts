@@ -30,7 +30,7 @@ function validate(schema: Schema, value: unknown, path = '$'): string[] {
   return errs;
 }
 
-const FIXTURES = ['image-not-found', 'quota-exceeded', 'unschedulable-cpu', 'healthy', 'progressing', 'mixed-pull-and-deadline', 'superseded', 'paused'];
+const FIXTURES = ['image-not-found', 'quota-exceeded', 'unschedulable-cpu', 'healthy', 'progressing', 'mixed-pull-and-deadline', 'superseded', 'paused', 'start-failed'];
 
 describe('-o json', () => {
   it.each(FIXTURES)('%s matches the documented schema, with and without --events', (name) => {
@@ -70,6 +70,27 @@ describe('text', () => {
     expect(text.match(/Failed to pull image "docker\.io\/acme\/web:v2"/g)).toHaveLength(1);
     expect(text).toContain('kubectl describe pod web-7d4f8b9c6-9qv7d -n shop');
     expect(text).not.toContain('\x1b[');
+  });
+
+  it('names a container that cannot start, its command and image, and no logs to read', () => {
+    const { snapshot, now } = loadFixture('start-failed');
+    const d = diagnose(snapshot, now);
+    const text = diagnosisText(d, { color: false, events: false, now });
+    expect(text).toContain('Verdict: 1 problem found');
+    expect(text).toContain('✖ StartFailed  1/1 new pods: RunContainerError (exec: "/nope": stat /nope: no such file or directory)');
+    expect(text).toContain('The executable /nope is not in the image ghcr.io/acme/web:v2, and the container runs its command ["/nope"].');
+    expect(text).not.toMatch(/kubectl logs|Nothing is wrong|Progressing/);
+    const doc = JSON.parse(diagnosisJson(d, false));
+    expect(doc).toMatchObject({ verdict: 'Problems', exitCode: 1 });
+    expect(doc.findings[0]).toMatchObject({
+      code: 'StartFailed',
+      severity: 'error',
+      details: {
+        container: 'app', image: 'ghcr.io/acme/web:v2', command: ['/nope'], args: null, reason: 'RunContainerError', startFailure: 'executable-not-found', executable: '/nope', exitCode: 128,
+        runtimeMessage: 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory',
+      },
+    });
+    expect(exitCodeOf(d.verdict)).toBe(1);
   });
 
   it('colours only when asked', () => {

@@ -1,4 +1,5 @@
-// Loads the snapshots captured from a real control plane by test/fixtures/rollout/capture.ts.
+// Loads the snapshots captured from a real control plane by test/fixtures/rollout/capture.ts (and
+// start-error.json, derived from one of them until a real node captures it; its note says how).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Deployment, Pod, ReplicaSet } from '../../../plugin/kube/objects.js';
@@ -40,4 +41,6 @@ export const FIXTURES = [
   'crashloop',
   'rollover',
   'replica-failure',
+  // Derived, not captured: config-error with a real node's start failure (see its note).
+  'start-error',
 ] as const;

@@ -9,7 +9,7 @@ import {
   renderTable,
   toDocument,
 } from '../../../plugin/rollout/printer.js';
-import { rolloutStatus } from '../../../plugin/rollout/status.js';
+import { exitCodeOf, rolloutStatus } from '../../../plugin/rollout/status.js';
 import { snapshot, type Snapshot } from './fixtures.js';
 
 const view = (s: Snapshot) => rolloutStatus(s.deployment, s.replicaSets, s.pods, Date.parse(s.now));
@@ -44,6 +44,26 @@ describe('renderDetail', () => {
 
   it('colours only when asked', () => {
     expect(renderDetail(view(snapshot('rolling-update', -1)), { paint: paint(true) })).toContain('\x1b[32mCompleted');
+  });
+});
+
+describe('a container the runtime cannot start (start-error), printed', () => {
+  const RUNC = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory';
+
+  it('fails with the runtime\'s words in text, marked permanent, and exits 1', () => {
+    const v = view(snapshot('start-error'));
+    const text = renderDetail(v);
+    expect(text).toContain('Failed (failed)');
+    expect(text).toContain(`  deployment "badconfig" failed: the new pod is stuck on RunContainerError: ${RUNC}`);
+    const pod = v.podProblems[0]!.pod;
+    expect(text.split('\n')).toContain(`    ${pod} (app): RunContainerError [permanent]: ${RUNC}`);
+    expect(exitCodeOf([v.rollout_status], false)).toBe(1);
+  });
+
+  it('carries the problem in the JSON document', () => {
+    const doc = JSON.parse(renderJson(toDocument([view(snapshot('start-error'))], true)));
+    expect(doc).toMatchObject({ status: 'failed', rollout_status: 'Failed', reason: 'RunContainerError' });
+    expect(doc.podProblems).toEqual([{ pod: expect.stringMatching(/^badconfig-/), container: 'app', reason: 'RunContainerError', message: RUNC, permanent: true }]);
   });
 });
 

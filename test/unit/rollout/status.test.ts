@@ -53,6 +53,7 @@ describe('rolloutStatus on snapshots of real rollouts', () => {
     { name: 'an exceeded progress deadline is Timeout', s: () => snapshot('deadline-exceeded'), state: 'Timeout', status: 'timeout', reason: 'ProgressDeadlineExceeded' },
     { name: 'an image that does not exist fails fast, before the deadline', s: () => snapshot('image-not-found'), state: 'Failed', status: 'failed', reason: /^(ErrImagePull|ImagePullBackOff)$/ },
     { name: 'a missing ConfigMap fails fast', s: () => snapshot('config-error'), state: 'Failed', status: 'failed', reason: 'CreateContainerConfigError' },
+    { name: 'a container the runtime cannot start fails fast (a real node\'s words, derived fixture)', s: () => snapshot('start-error'), state: 'Failed', status: 'failed', reason: 'RunContainerError' },
     { name: 'CrashLoopBackOff may recover: still InProgress', s: () => snapshot('crashloop'), state: 'InProgress', status: 'deploying', reason: /UpdatingReplicas|WaitingForAvailable|OldReplicasPendingTermination/ },
     { name: 'a ReplicaSet that cannot create pods (quota) fails with the controller reason', s: () => snapshot('replica-failure'), state: 'Failed', status: 'failed', reason: 'FailedCreate' },
     { name: 'rollover: the finished superseding update is Completed', s: () => snapshot('rollover', -1), state: 'Completed', status: 'ready', reason: 'NewReplicaSetAvailable' },
