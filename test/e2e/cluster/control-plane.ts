@@ -349,7 +349,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     return state;
   } catch (err) {
     await stopCluster(state);
-    if (withNode && !state.node) await cleanupLeftovers(say);
+    if (withNode && !state.node) await cleanupLeftovers(say).catch(() => {}); // a half-made namespace; never another run's node
     if (err instanceof ClusterStartError) throw err;
     throw new ClusterStartError(
       `control plane failed to start: ${(err as Error).message}\nlogs of this run are kept in ${state.logs}`,

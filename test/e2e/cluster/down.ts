@@ -11,12 +11,12 @@ const runDir = resolve(process.argv[2] ?? join(root, '.cache/cluster'));
 const state = readState(runDir);
 if (!state) {
   // A real node left by a run that died is still cleaned up (its marker is in /run/paas-node).
-  await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`));
+  await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true });
   process.stdout.write(`cluster-down: no cluster state in ${runDir}; nothing else to stop\n`);
   process.exit(0);
 }
 await stopCluster(state);
-await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`));
+await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true });
 const busy: number[] = [];
 for (const port of Object.values(state.ports)) {
   const free = await new Promise<boolean>((ok) => {

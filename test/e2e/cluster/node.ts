@@ -353,8 +353,11 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
   log('real node stopped and cleaned up');
 }
 
-/** Cleans up after a run that died without stopping its node (the marker in /run/paas-node). */
-export async function cleanupLeftovers(log: (line: string) => void = () => {}): Promise<void> {
+/**
+ * Cleans up after a run that died without stopping its node (the marker in /run/paas-node).
+ * A node whose processes still run is refused unless `stopRunning` (make cluster-down).
+ */
+export async function cleanupLeftovers(log: (line: string) => void = () => {}, opts: { stopRunning?: boolean } = {}): Promise<void> {
   let owner: NodeState | undefined;
   try {
     owner = JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as NodeState;
@@ -363,11 +366,13 @@ export async function cleanupLeftovers(log: (line: string) => void = () => {}): 
   }
   const netnsThere = existsSync(join('/run/netns', RealNode.netns));
   if (!owner && !netnsThere) return;
-  if (owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c]))) {
-    log(`a real node of ${owner.dir} is still running: stopping it first`);
-  } else {
-    log('cleaning up a real node left behind by an earlier run');
+  if (owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c])) && !opts.stopRunning) {
+    throw new Error(
+      `a real node is already running on this machine (state in ${owner.dir}); one machine runs one (its components share host paths). ` +
+        `Stop it first: make cluster-down (or PAAS_E2E_KUBECONFIG=<its kubeconfig> to run the e2e suite against it)`,
+    );
   }
+  log(owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c])) ? `stopping the real node of ${owner.dir}` : 'cleaning up a real node left behind by an earlier run');
   await stopNode(owner, log);
 }
 
