@@ -9,8 +9,8 @@
 // Service from inside the node's namespace, then no request fails and the ready endpoints never
 // drop below the desired count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDeployment, appService, rolloutUnderLoad, serviceUrl, TestImage, type RolloutUnderLoadResult } from './lib/real-node.js';
-import { apply, binDir, getJson, kubeClient, kubeconfig, kubectlOk, newNamespace } from './lib/cluster.js';
+import { appDeployment, appService, rolloutUnderLoad, sampleReadyEndpoints, serviceUrl, TestImage, type RolloutUnderLoadResult } from './lib/real-node.js';
+import { apply, binDir, getJson, kubeClient, kubeconfig, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 import { join } from 'node:path';
 
@@ -93,6 +93,20 @@ describe('through the webhook, a rolling update drops no request', () => {
       // maxUnavailable 0 with a readiness probe: capacity never dips below the desired count.
       expect(r.endpoints?.min, describeResult(r)).toBeGreaterThanOrEqual(replicas);
     }
+  });
+
+  it('the endpoint watch does see capacity dip when a pod is deleted by hand (the control of the capacity check)', async () => {
+    const name = 'promise-3';
+    const sampler = await sampleReadyEndpoints(kubeClient(), ns, name);
+    const [pod] = await listJson('pods', ns, `app=${name}`);
+    await kubectlOk(['delete', 'pod', pod?.metadata.name, '-n', ns, '--wait=false']);
+    // The replacement becomes ready only after its probe passes; the dip lasts at least that long.
+    await waitFor(async () => (await getJson('deployment', name, ns)).status.readyReplicas === 3 && (await listJson('pods', ns, `app=${name}`)).length === 3, {
+      what: 'the replacement pod to be ready and the deleted one gone',
+      timeoutMs: 90_000,
+    });
+    const seen = sampler.stop();
+    expect(seen.min, JSON.stringify(seen.timeline)).toBeLessThan(3);
   });
 });
 

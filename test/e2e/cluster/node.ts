@@ -379,8 +379,9 @@ export async function cleanupLeftovers(log: (line: string) => void = () => {}, o
 function isAlive(pid: number | undefined, binary: string): boolean {
   if (pid === undefined) return false;
   try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
-    return cmd === binary && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // Just after spawn the process may still be nsenter, about to exec the binary (an argument).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes(binary) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
