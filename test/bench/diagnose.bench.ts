@@ -85,7 +85,7 @@ async function main() {
   const binDir = resolve(process.env.PAAS_E2E_BIN ?? join(ROOT, '.cache/bin', `k8s-${process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION}`));
   if (!kubeconfig) {
     runDir = mkdtempSync(join(tmpdir(), 'paas-bench-'));
-    cluster = await startCluster({ binDir, runDir, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
+    cluster = await startCluster({ binDir, runDir, realNode: false, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
     kubeconfig = cluster.kubeconfig;
   }
   const k = await api(kubeconfig);

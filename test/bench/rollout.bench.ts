@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const pluginDir = mkdtempSync(join(tmpdir(), 'paas-bench-plugin-'));
   try {
     if (!kubeconfig) {
-      cluster = await startCluster({ binDir, runDir, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
+      cluster = await startCluster({ binDir, runDir, realNode: false, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
       kubeconfig = cluster.kubeconfig;
     }
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: a local control plane, the webhook in front of it, a sample app rolled out and
-# watched with `kubectl paas rollout status`, then a broken image diagnosed with
-# `kubectl paas diagnose`. Everything it starts is stopped at the end (DEMO_KEEP=1 keeps the
-# cluster and the webhook running for a look around; `make cluster-down` stops the cluster).
+# `make demo`: a local control plane with a real node, the webhook in front of it, a sample app
+# rolled out under load with requests counted live (zero failures through the webhook; failures
+# with the policy opted out), then a broken image that `kubectl paas rollout status` fails fast
+# on and `kubectl paas diagnose` names from the real kubelet's words. Everything it starts is
+# stopped at the end (DEMO_KEEP=1 keeps the cluster and the webhook running for a look around;
+# `make cluster-down` stops the cluster).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -22,7 +24,10 @@ say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 run() { printf '%s$ %s%s\n' "$dim" "$*" "$off"; "$@"; }
 
 webhook_pid=''
+load_pid=''
+images="$root/.cache/images/current"
 cleanup() {
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
   local rc=$?
   if [ "${DEMO_KEEP:-0}" = 1 ]; then
     echo; echo "DEMO_KEEP=1: the cluster and the webhook (pid $webhook_pid) keep running."
@@ -37,9 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. A real control plane (etcd, kube-apiserver, controller-manager, scheduler; kwok fakes 3 nodes)"
+say "1. A real control plane and a real node (containerd, kubelet, kube-proxy in their own network namespace); kwok fakes 3 more nodes"
 run tsx test/e2e/cluster/up.ts "$root/.cache/cluster"
-run kubectl get nodes
+run kubectl get nodes -o wide
 
 say "2. The webhook: paas-webhook serve --self-signed (it writes its CA into the MutatingWebhookConfiguration)"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -81,38 +86,68 @@ for _ in $(seq 1 100); do
 done
 echo "webhook ready on https://127.0.0.1:$port (pid $webhook_pid; JSON logs in ${demo#$root/}/webhook.log)"
 
-say "3. Apply a plain Deployment: kubectl prints the policy's warnings"
+say "3. Apply a plain Deployment and its Service: kubectl prints the policy's warnings"
 run kubectl create namespace demo
 run kubectl apply -f test/demo/web.yaml
+# The same manifest opted out of the policy (one label), for the comparison in step 6.
+sed -e 's/\bweb\b/web-optout/g' -e 's|^  labels:$|  labels:\n    paas.io/rollout-policy: disabled|' test/demo/web.yaml | kubectl apply -f - >/dev/null
 
 say "   What was stored (strategy, deadline, grace period, preStop, readiness probe, deploy-id)"
 run kubectl -n demo get deployment web -o jsonpath='{"strategy:         "}{.spec.strategy}{"\nprogressDeadline: "}{.spec.progressDeadlineSeconds}{"\ngracePeriod:      "}{.spec.template.spec.terminationGracePeriodSeconds}{"\npreStop:          "}{.spec.template.spec.containers[0].lifecycle.preStop}{"\nreadinessProbe:   "}{.spec.template.spec.containers[0].readinessProbe}{"\ndeploy-id:        "}{.spec.template.metadata.labels.paas\.io/deploy-id}{"\n"}'
 
-say "4. kubectl paas rollout status, to completion"
+say "4. kubectl paas rollout status, to completion (real containers; the kubelet probes them)"
 run kubectl paas rollout status web -n demo --timeout 2m
+kubectl -n demo rollout status deployment/web-optout --timeout=2m >/dev/null
+run kubectl -n demo get pods -o wide
 
-say "   The same, as JSON"
-run kubectl paas rollout status web -n demo -o json --watch=false
+# roll <deployment> <image>: rolls it while 200 requests/s cross its Service from inside the
+# node's namespace (a new connection each), counted live; stops the load once the last old pod is
+# gone, and prints the totals.
+roll() {
+  local name=$1 image=$2 ip
+  ip=$(kubectl -n demo get service "$name" -o jsonpath='{.spec.clusterIP}')
+  rm -f "$demo/load.json"
+  nsenter --net=/run/netns/paas-node "$images/testapp" load -url "http://$ip/" -rate 200 -duration 150s -progress 2s \
+    > "$demo/load.json" 2> >(sed -u 's/^/    /') &
+  load_pid=$!
+  sleep 2
+  run kubectl -n demo set image "deployment/$name" "app=$image"
+  run kubectl paas rollout status "$name" -n demo --timeout 2m
+  # The moment that matters comes after "rolled out": the last old pod's preStop and shutdown.
+  local new_hash
+  new_hash=$(kubectl -n demo get rs -l "app=$name" -o jsonpath="{range .items[?(@.spec.replicas>0)]}{.metadata.labels.pod-template-hash}{end}")
+  kubectl -n demo wait --for=delete pod -l "app=$name,pod-template-hash!=$new_hash" --timeout=90s >/dev/null 2>&1 || true
+  sleep 2
+  kill -INT "$load_pid"; wait "$load_pid" 2>/dev/null || true; load_pid=''
+  node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); console.log(`  => ${s.requests} requests, ${s.failed} failed${s.failed?" ("+Object.entries(s.errors).map(([k,v])=>v+" "+k).join(", ")+")":""}`)' "$demo/load.json"
+}
 
-say "5. Re-applying the same manifest starts no rollout (same deploy-id, no new ReplicaSet)"
+say "5. Roll it out under load, through the webhook: every request answered"
+roll web paas.local/testapp:2
+
+say "6. The same manifest with the policy opted out (API defaults: no probe, no preStop): requests fail"
+roll web-optout paas.local/testapp:2
+
+say "7. Re-applying the same manifest starts no rollout (same deploy-id, no new ReplicaSet)"
+run kubectl -n demo set image deployment/web app=paas.local/testapp:1
+run kubectl paas rollout status web -n demo --timeout 2m
 run kubectl apply -f test/demo/web.yaml
-run kubectl -n demo get replicasets -L paas.io/deploy-id
+run kubectl -n demo get replicasets -l app=web -L paas.io/deploy-id
 
-say "6. Roll out a broken image: rollout status fails fast, diagnose names the cause"
-run kubectl -n demo patch deployment web -p \
-  '{"spec":{"template":{"metadata":{"labels":{"paas.io/kwok-scenario":"image-not-found"}},"spec":{"containers":[{"name":"web","image":"registry.example.com/shop/web:1.0.1-typo"}]}}}}'
+say "8. Roll out an image whose tag does not exist: rollout status fails fast, diagnose names the cause"
+run kubectl -n demo set image deployment/web app=paas.local/testapp:1.0.1-typo
 set +e
 run kubectl paas rollout status web -n demo --timeout 2m
 echo "(exit $?: 1 = Failed)"
 set -e
-run kubectl -n demo get pods -L paas.io/deploy-id
+run kubectl -n demo get pods -l app=web -L paas.io/deploy-id
 set +e
 run kubectl paas diagnose web -n demo
 echo "(exit $?: 1 = problems found)"
 set -e
 
-say "7. Roll back: the first ReplicaSet and its deploy-id come back (no new id is minted)"
+say "9. Roll back: the previous ReplicaSet and its deploy-id come back (no new id is minted)"
 run kubectl -n demo rollout undo deployment/web
 run kubectl paas rollout status web -n demo --timeout 2m
-run kubectl -n demo get replicasets -L paas.io/deploy-id
+run kubectl -n demo get replicasets -l app=web -L paas.io/deploy-id
 say "Done."

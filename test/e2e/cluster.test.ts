@@ -19,6 +19,7 @@ import {
   waitFor,
 } from './lib/cluster.js';
 import { DEFAULT_K8S_VERSION } from './cluster/control-plane.js';
+import { RealNode } from './cluster/node.js';
 
 type Obj = Record<string, any>;
 
@@ -65,7 +66,7 @@ describe('the control plane', () => {
   });
 
   it('has three schedulable kwok nodes with 4 CPU, 8Gi and 110 pods each', async () => {
-    const nodes = await listJson('nodes');
+    const nodes = await listJson('nodes', undefined, 'type=kwok');
     expect(nodes.map((n) => n.metadata.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3']);
     for (const n of nodes) {
       expect(n.status.allocatable).toMatchObject({ cpu: '4', memory: '8Gi', pods: '110' });
@@ -76,8 +77,8 @@ describe('the control plane', () => {
 
   it('keeps the nodes Ready: kwok holds and renews a Lease for each, as kubelets do', async () => {
     const leases = await listJson('leases', 'kube-node-lease');
-    expect(leases.map((l) => l.metadata.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3']);
-    for (const l of leases) {
+    expect(leases.map((l) => l.metadata.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3', RealNode.name]);
+    for (const l of leases.filter((x) => x.metadata.name !== RealNode.name)) {
       expect(l.spec.holderIdentity).toBeTruthy();
       expect(l.spec.leaseDurationSeconds).toBe(40);
       // Renewed well within the node-lifecycle controller's grace period.
@@ -88,7 +89,29 @@ describe('the control plane', () => {
   it('answers @kubernetes/client-node through kubeClient()', async () => {
     const { CoreV1Api } = await import('@kubernetes/client-node');
     const nodes = await kubeClient().makeApiClient(CoreV1Api).listNode();
-    expect(nodes.items).toHaveLength(3);
+    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual(['kwok-node-1', 'kwok-node-2', 'kwok-node-3', RealNode.name]);
+  });
+});
+
+describe('the real node', () => {
+  it('is Ready, run by its own kubelet (not kwok), tainted so that only pods that ask land on it', async () => {
+    const node = await getJson('node', RealNode.name);
+    expect(node.status.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('True');
+    expect(node.metadata.annotations?.['kwok.x-k8s.io/node']).toBeUndefined();
+    expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\./);
+    expect(node.status.nodeInfo.kubeletVersion).toBe(process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION);
+    expect(node.status.addresses).toContainEqual({ type: 'InternalIP', address: RealNode.nodeIp });
+    expect(node.spec.taints).toContainEqual(RealNode.taint);
+    expect(node.metadata.labels[RealNode.label.key]).toBe(RealNode.label.value);
+    const lease = await getJson('lease', RealNode.name, 'kube-node-lease');
+    expect(lease.spec.holderIdentity).toBe(RealNode.name);
+  });
+
+  it('runs the controller-manager\'s default controllers: Services get EndpointSlices, `view` aggregates rules', async () => {
+    const slices = await listJson('endpointslices', 'default', 'kubernetes.io/service-name=kubernetes');
+    expect(slices.flatMap((s) => s.endpoints.map((e: Obj) => e.addresses[0]))).toEqual([RealNode.hostIp]);
+    const view = await getJson('clusterrole', 'view');
+    expect((view.rules ?? []).length).toBeGreaterThan(0);
   });
 });
 
@@ -107,7 +130,7 @@ describe('Deployments on kwok nodes', () => {
       expect(p.status.phase).toBe('Running');
       expect(p.spec.nodeName).toMatch(/^kwok-node-\d$/);
       expect(p.status.conditions.find((c: Obj) => c.type === 'Ready').status).toBe('True');
-      expect(p.status.podIP).toMatch(/^10\.244\./);
+      expect(p.status.podIP).toMatch(/^198\.19\./); // kwok's fake range, routed nowhere but the node's namespace
     }
   });
 

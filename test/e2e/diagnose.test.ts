@@ -235,7 +235,11 @@ describe('kubectl paas diagnose (real control plane)', () => {
     const { code, doc } = await rootCause(ns, 'too-big', 'Unschedulable');
     expect(code).toBe(1);
     const d = doc.findings[0]!.details;
-    expect(d.reasons).toEqual([{ count: 3, reason: 'Insufficient cpu', kind: 'insufficient-cpu' }]);
+    // The scheduler's own count: three kwok nodes too small, and the real node, whose taint the pod does not tolerate.
+    expect(d.reasons).toEqual([
+      { count: 1, reason: 'node(s) had untolerated taint(s)', kind: 'taint' },
+      { count: 3, reason: 'Insufficient cpu', kind: 'insufficient-cpu' },
+    ]);
     expect(d.exceedsEveryNode).toEqual([{ resource: 'cpu', requested: '8', largestAllocatable: '4' }]);
   });
 

@@ -10,10 +10,13 @@
 //   pods  198.18.16.0/24 on the bridge cni0 inside the namespace
 //   Services 198.18.32.0/24 (the apiserver's --service-cluster-ip-range), kwok's fake IPs 198.19.x
 // The kubelet reaches the apiserver through a relay (socat) on 198.18.0.1, the apiserver reaches
-// the kubelet at 198.18.0.2. Only one real node runs on a machine at a time: components hard-wire
+// the kubelet at 198.18.0.2. Every image pull, whatever registry it names, goes to a registry on
+// the namespace's own loopback (testapp registry: it holds no image, so a missing image gets a
+// real registry's "not found"); `unreachable.paas.local` goes to a closed loopback port. No pull
+// and no DNS lookup ever leaves the namespace. Only one real node runs on a machine at a time: components hard-wire
 // host paths (/run/containerd/s, /var/lib/cni, /var/lib/kubelet/device-plugins, /var/log/containers).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Names and addresses of the real node; tests read them to reach pods and Services. */
@@ -33,10 +36,20 @@ export const RealNode = {
   /** kwok's fake pod and node addresses: never answered by anyone. */
   fakePodCidr: '198.19.0.1/17',
   fakeNodeIp: '198.19.128.1',
+  /** The registry every pull goes to, on the namespace's loopback. */
+  registry: '127.0.0.1:5000',
+  /** A registry name whose pulls go to a closed loopback port (connection refused). */
+  unreachableRegistry: 'unreachable.paas.local',
   /** The taint that keeps kwok-era pods off the real node; tests that want real pods tolerate it. */
   taint: { key: 'paas.io/real-node', value: 'true', effect: 'NoSchedule' },
   label: { key: 'paas.io/node', value: 'real' },
 } as const;
+
+/** containerd's registry hosts: every registry (_default) is the loopback one, but one. */
+const RegistryHosts: Record<string, string> = {
+  _default: `http://${RealNode.registry}`,
+  [RealNode.unreachableRegistry]: 'http://127.0.0.1:1',
+};
 
 /** Where the machine-wide marker of the running real node lives (tmpfs: gone after a reboot). */
 const MACHINE_DIR = '/run/paas-node';
@@ -46,7 +59,7 @@ const HARDWIRED = ['/run/containerd', '/var/lib/cni', '/var/lib/kubelet', '/var/
 /** Sysctls the kubelet sets on the host (global, not per namespace): saved and put back. */
 const KUBELET_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
 const CGROUP_ROOT = 'paas-node';
-export const NodeComponents = ['apiserver-relay', 'containerd', 'kubelet', 'kube-proxy'] as const;
+export const NodeComponents = ['apiserver-relay', 'registry', 'containerd', 'kubelet', 'kube-proxy'] as const;
 export type NodeComponent = (typeof NodeComponents)[number];
 
 /** What a running real node records (inside the cluster's state.json, and in /run/paas-node). */
@@ -182,6 +195,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
     ctr: join(opts.dirs.containerd, 'ctr'),
     binaries: {
       'apiserver-relay': resolveOnPath('socat'),
+      registry: join(realpathSync(opts.dirs.images), 'testapp'),
       containerd: join(opts.dirs.containerd, 'containerd'),
       kubelet: join(opts.dirs.k8s, 'kubelet'),
       'kube-proxy': join(opts.dirs.k8s, 'kube-proxy'),
@@ -221,6 +235,10 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
   writeFileSync(kubeconfig, nodeKubeconfig(`https://${n.hostIp}:${opts.apiserverPort}`, opts.pki));
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(state, opts.dirs));
   writeFileSync(join(dir, 'cni/net.d/10-paas.conflist'), cniConfig(dir));
+  for (const [host, server] of Object.entries(RegistryHosts)) {
+    mkdirSync(join(dir, 'certs.d', host), { recursive: true });
+    writeFileSync(join(dir, 'certs.d', host, 'hosts.toml'), `server = "${server}"\n`);
+  }
   writeFileSync(join(dir, 'resolv.conf'), '# no DNS inside the real node: nothing may leave it\n');
   writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(state, opts.pki));
   writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(kubeconfig));
@@ -230,6 +248,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
   }
 
   start('apiserver-relay', [`TCP-LISTEN:${opts.apiserverPort},bind=${n.hostIp},reuseaddr,fork`, `TCP:127.0.0.1:${opts.apiserverPort}`], false);
+  start('registry', ['registry', '-listen', RealNode.registry], true);
   const containerd = start('containerd', ['--config', join(dir, 'containerd.toml')], true);
   await until('containerd answering on its socket', 60_000, async () => {
     if (containerd.exitCode !== null) throw new Error(`containerd exited (${containerd.exitCode}); see ${join(opts.logs, 'containerd.log')}`);

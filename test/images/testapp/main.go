@@ -4,6 +4,9 @@
 //	testapp serve [flags]   an HTTP app: ready after a delay, graceful or abrupt on SIGTERM,
 //	                        crashing, allocating memory, redirecting plain HTTP to HTTPS
 //	testapp load  [flags]   a bounded HTTP load (rate and duration capped) that counts failures
+//	testapp registry [flags] the real node's image registry on its loopback: holds no image, so
+//	                        every pull gets a real registry's answer (manifest unknown, or
+//	                        unauthorized for names under private/)
 //
 // Every line it logs starts with an RFC 3339 timestamp, so a test can put "SIGTERM received"
 // next to the kubelet's events.
@@ -39,8 +42,10 @@ func main() {
 		os.Exit(serve(args))
 	case "load":
 		os.Exit(load(args))
+	case "registry":
+		os.Exit(registry(args))
 	default:
-		fmt.Fprintf(os.Stderr, "testapp: unknown command %q (serve, load)\n", cmd)
+		fmt.Fprintf(os.Stderr, "testapp: unknown command %q (serve, load, registry)\n", cmd)
 		os.Exit(2)
 	}
 }
@@ -344,4 +349,45 @@ func classify(err error) string {
 		return "network unreachable"
 	}
 	return s
+}
+
+// registry answers the OCI distribution API the way a real registry does for images it does not
+// have, so containerd's pull errors on the real node are the ones users see for a typo in a tag
+// (404 MANIFEST_UNKNOWN) or a private repository (401 UNAUTHORIZED), and no pull leaves the node.
+func registry(args []string) int {
+	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:5000", "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	apiError := func(w http.ResponseWriter, status int, code, message string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":%q,"message":%q}]}`+"\n", code, message)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		logf("%s %s", r.Method, r.URL.RequestURI())
+		path := strings.TrimPrefix(r.URL.Path, "/v2/")
+		switch {
+		case r.URL.Path == "/v2/" || r.URL.Path == "/v2":
+			w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+			w.WriteHeader(200)
+		case strings.HasPrefix(path, "private/"):
+			w.Header().Set("WWW-Authenticate", `Basic realm="paas-node registry"`)
+			apiError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		case strings.Contains(path, "/manifests/"):
+			apiError(w, http.StatusNotFound, "MANIFEST_UNKNOWN", "manifest unknown")
+		default:
+			apiError(w, http.StatusNotFound, "NAME_UNKNOWN", "repository name not known to registry")
+		}
+	})
+	logf("registry listening on %s", *listen)
+	srv := &http.Server{Addr: *listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		logf("registry: %v", err)
+		return 1
+	}
+	return 0
 }
