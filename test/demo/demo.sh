@@ -20,6 +20,7 @@ export KUBECONFIG="$root/.cache/cluster/kubeconfig"
 
 bold=$'\e[1m'; dim=$'\e[2m'; off=$'\e[0m'
 [ -t 1 ] || { bold=''; dim=''; off=''; }
+exec 3>&1 # the terminal, for the load's live counts while its stdout goes to a file
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 run() { printf '%s$ %s%s\n' "$dim" "$*" "$off"; "$@"; }
 
@@ -108,7 +109,7 @@ roll() {
   ip=$(kubectl -n demo get service "$name" -o jsonpath='{.spec.clusterIP}')
   rm -f "$demo/load.json"
   nsenter --net=/run/netns/paas-node "$images/testapp" load -url "http://$ip/" -rate 200 -duration 150s -progress 2s \
-    > "$demo/load.json" 2> >(sed -u 's/^/    /') &
+    2> >(sed -u 's/^/    /' >&3) > "$demo/load.json" &
   load_pid=$!
   sleep 2
   run kubectl -n demo set image "deployment/$name" "app=$image"

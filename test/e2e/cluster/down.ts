@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { readState, stopCluster } from './control-plane.js';
-import { cleanupLeftovers } from './node.js';
+import { cleanupLeftovers, nodeLeftovers } from './node.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const runDir = resolve(process.argv[2] ?? join(root, '.cache/cluster'));
@@ -17,6 +17,11 @@ if (!state) {
 }
 await stopCluster(state);
 await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true });
+const left = nodeLeftovers(state.node);
+if (left.length > 0) {
+  process.stderr.write(`cluster-down: left behind: ${left.join('; ')}\n`);
+  process.exit(1);
+}
 const busy: number[] = [];
 for (const port of Object.values(state.ports)) {
   const free = await new Promise<boolean>((ok) => {

@@ -344,8 +344,8 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
     await stopPid(state, 'kube-proxy');
     killCgroupProcesses();
     killShims(state.socket);
-    await stopPid(state, 'containerd');
-    await stopPid(state, 'apiserver-relay');
+    // The rest, newest first (whatever NodeComponents holds, so none is forgotten).
+    for (const name of [...NodeComponents].reverse()) await stopPid(state, name);
   }
   killCgroupProcesses();
   await unmountUnder([state?.dir, MACHINE_DIR, '/run/containerd', '/var/lib/kubelet', '/run/netns'].filter((p): p is string => !!p), state?.netnsBefore ?? []);
@@ -370,6 +370,34 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
   }
   rmSync(MACHINE_DIR, { recursive: true, force: true });
   log('real node stopped and cleaned up');
+}
+
+/**
+ * What a stopped node left behind, if anything: its processes, network namespaces, mounts,
+ * cgroups, the host interface, the host paths it created, sysctls not put back. Empty when clean.
+ */
+export function nodeLeftovers(state: NodeState | undefined): string[] {
+  const left: string[] = [];
+  if (state) {
+    for (const c of NodeComponents) if (isAlive(state.pids[c], state.binaries[c])) left.push(`process ${c} (pid ${state.pids[c]})`);
+    for (const p of state.created) if (existsSync(p)) left.push(`host path ${p}`);
+    for (const [key, value] of Object.entries(state.sysctls)) {
+      const now = readFileSync(`/proc/sys/${key}`, 'utf8').trim();
+      if (now !== value) left.push(`sysctl ${key.replace(/\//g, '.')} = ${now} (was ${value})`);
+    }
+  }
+  const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((e) => (e === RealNode.netns || e.startsWith('cni-')) && !(state?.netnsBefore ?? []).includes(e)) : [];
+  left.push(...netns.map((e) => `network namespace ${e}`));
+  left.push(...cgroupDirs().map((d) => `cgroup ${d}`).slice(0, 5));
+  if (existsSync(`/sys/class/net/${RealNode.hostInterface}`)) left.push(`interface ${RealNode.hostInterface}`);
+  const roots = [state?.dir, MACHINE_DIR].filter((p): p is string => !!p);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && roots.some((r) => m === r || m.startsWith(`${r}/`)));
+  left.push(...mounts.map((m) => `mount ${m}`));
+  for (const p of nodeShims()) left.push(`process containerd-shim-runc-v2 (pid ${p})`);
+  return left;
 }
 
 /**
@@ -476,13 +504,26 @@ function removeCgroups(): void {
   }
 }
 
-/** The containerd shims started for this node's containerd (their -address names its socket). */
-function killShims(socket: string): void {
+/** PIDs of the containerd shims of this machine's real node (their -address names its socket). */
+function shimPids(socket: string): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('containerd-shim-runc-v2') && argv.includes(socket)) process.kill(Number(entry), 'SIGKILL');
+      if (argv[0]?.endsWith('containerd-shim-runc-v2') && argv.includes(socket)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+const nodeShims = () => shimPids(join(MACHINE_DIR, 'containerd.sock'));
+
+function killShims(socket: string): void {
+  for (const pid of shimPids(socket)) {
+    try {
+      process.kill(pid, 'SIGKILL');
     } catch {
       // exited meanwhile
     }
