@@ -33,6 +33,8 @@ export const RealNode = {
   serviceCidr: '198.18.32.0/24',
   /** The `kubernetes` Service's ClusterIP (first of the range). */
   kubernetesServiceIp: '198.18.32.1',
+  /** The pods' nameserver (no server behind it). */
+  clusterDnsIp: '198.18.32.10',
   /** kwok's fake pod and node addresses: never answered by anyone. */
   fakePodCidr: '198.19.0.1/17',
   fakeNodeIp: '198.19.128.1',
@@ -649,6 +651,10 @@ registerNode: true
 registerWithTaints:
 - {key: ${RealNode.taint.key}, value: "${RealNode.taint.value}", effect: ${RealNode.taint.effect}}
 resolvConf: ${join(state.dir, 'resolv.conf')}
+# A cluster DNS address, as every cluster has (else the kubelet warns MissingClusterDNS on each
+# pod); no server answers there: nothing the pods ask can leave the node.
+clusterDNS: [${RealNode.clusterDnsIp}]
+clusterDomain: cluster.local
 podLogsDir: ${join(state.dir, 'pod-logs')}
 failSwapOn: false
 # Nothing may lower oom_score_adj here (no CAP_SYS_RESOURCE).
