@@ -13,6 +13,7 @@ import {
   kubeYamlDocument,
   KubeYamlError,
   parseChunk,
+  positionIn,
   splitStream,
   toPlainJson,
   type KubeValue,
@@ -297,20 +298,4 @@ function isObject(v: unknown): v is JsonObject {
 function describe(v: JsonValue): string {
   if (Array.isArray(v)) return 'a list';
   return v === null ? 'null' : `${typeof v} ${JSON.stringify(v).slice(0, 40)}`;
-}
-
-/** 1-based line and column of an offset in `text`. */
-function positionIn(text: string): (offset: number) => { line: number; column: number } {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
-  };
 }

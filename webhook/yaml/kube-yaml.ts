@@ -269,9 +269,34 @@ function goDoubleQuoted(doc: Document, text: string): void {
   });
 }
 
-/** Parses the first document of a file (kubeconfig) as client-go does; throws KubeYamlError. */
+/**
+ * Parses a kubeconfig as client-go does (sigs.k8s.io/yaml on the whole file: its first document);
+ * throws KubeYamlError with the line and column in its message.
+ */
 export function parseKubeYaml(text: string): unknown {
-  return toPlainJson(parseChunk({ text, json: false }).value);
+  try {
+    return toPlainJson(parseChunk({ text, json: false }).value);
+  } catch (e) {
+    if (!(e instanceof KubeYamlError)) throw e;
+    const { line, column } = positionIn(text)(e.offset);
+    throw new KubeYamlError(`line ${line}, column ${column}: ${e.message}`, e.offset);
+  }
+}
+
+/** 1-based line and column of an offset in `text`. */
+export function positionIn(text: string): (offset: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
+  };
 }
 
 /** The value with int64s beyond 2^53 as (rounded) numbers: for code that only reads small ints. */
