@@ -28,6 +28,7 @@ import {
   type ParseOptions,
   type ScalarTag,
   type SchemaOptions,
+  type YAMLError,
   type YAMLMap,
 } from 'yaml';
 import { stringTag } from 'yaml/util';
@@ -222,15 +223,22 @@ export interface KubeDocument {
 export function parseChunk(chunk: Pick<Chunk, 'text' | 'json'>): KubeDocument {
   const docs = parseAllDocuments(chunk.text, KUBE_YAML);
   // go-yaml reads the first document of a chunk (one ended by `...` ignores the rest).
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
-  if (!doc) return { yaml: new Document(null, KUBE_YAML), value: null };
-  if (!chunk.json) goDoubleQuoted(doc, chunk.text);
-  const err = doc.errors[0];
-  if (err) throw new KubeYamlError(`invalid YAML: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, err.pos[0]);
-  if (!chunk.json && doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.1') {
-    throw new KubeYamlError(`invalid YAML: %YAML ${doc.directives.yaml.version}: kubectl reads YAML 1.1 only`, 0);
+  const doc = docs[0];
+  if (!doc) {
+    // Only comments, or directives: kubectl's --- split leaves a directive without its document.
+    const err = (docs as { errors?: YAMLError[] }).errors?.[0];
+    if (err) throw yamlError(err);
+    const directive = /^%.*/m.exec(chunk.text);
+    if (directive && !chunk.json) throw new KubeYamlError(`invalid YAML: ${directive[0].trim()}: kubectl cuts a directive off its document (at the ---) and refuses it`, directive.index);
+    return { yaml: new Document(null, KUBE_YAML), value: null };
   }
+  if (!chunk.json) goDoubleQuoted(doc, chunk.text);
+  if (doc.errors[0]) throw yamlError(doc.errors[0]);
   return { yaml: doc, value: decodeDocument(doc, chunk.json) };
+}
+
+function yamlError(err: YAMLError): KubeYamlError {
+  return new KubeYamlError(`invalid YAML: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, err.pos[0]);
 }
 
 /**
