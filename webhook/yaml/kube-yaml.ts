@@ -169,7 +169,8 @@ export function splitStream(text: string): Chunk[] {
     if (text.startsWith('---', lineStart)) {
       const rest = text.slice(lineStart + 3, lineEnd).trim();
       if (rest !== '' && !rest.startsWith('#')) {
-        throw new KubeYamlError(`invalid document separator "${text.slice(lineStart, lineEnd).trim()}": kubectl allows only a comment after ---`, lineStart, chunks.length + 1);
+        const document = chunks.length + (lineStart > chunkStart ? 2 : 1); // the one this line opens
+        throw new KubeYamlError(`invalid document separator "${text.slice(lineStart, lineEnd).trim()}": kubectl allows only a comment after ---`, lineStart, document);
       }
       if (lineStart > chunkStart) chunks.push({ text: text.slice(chunkStart, lineStart), offset: chunkStart, json: false });
       chunkStart = lineEnd;
@@ -496,7 +497,10 @@ function toJson(v: GoValue, at: number): KubeValue {
     case 'uint':
       return Number(v.value); // kubectl's unstructured decoding makes a uint64 a float64
     case 'float':
-      if (!Number.isFinite(v.value)) throw new KubeYamlError(`json: unsupported value: ${Number.isNaN(v.value) ? 'NaN' : v.value > 0 ? '+Inf' : '-Inf'}`, at);
+      if (!Number.isFinite(v.value)) {
+        const what = Number.isNaN(v.value) ? 'NaN' : v.value > 0 ? '+Inf' : '-Inf';
+        throw new KubeYamlError(`${what}: JSON has no such number (kubectl: json: unsupported value: ${what})`, at);
+      }
       return v.value;
     case 'map': {
       const out: { [k: string]: KubeValue } = {};
