@@ -39,7 +39,7 @@ export function kubectlRead(text: string): KubectlReading {
       stdio: ['pipe', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
     });
-    return { objects: jsonStream(out.toString()) };
+    return { objects: parseJsonStream(out.toString()) };
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
     if (stderr) return { error: stderr };
@@ -48,7 +48,7 @@ export function kubectlRead(text: string): KubectlReading {
 }
 
 /** Objects of a JSON stream (kubectl prints one after another). */
-function jsonStream(text: string): Record<string, unknown>[] {
+export function parseJsonStream(text: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   let depth = 0;
   let start = -1;
