@@ -81,7 +81,7 @@ cluster-down: install ## Stop the control plane of `make cluster-up` (every proc
 
 test: build typecheck cluster-bin node-versions ## Everything CI runs: unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
-	vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
+	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
 	@node test/report.mjs .cache/reports/unit.json .cache/reports/e2e.json
 

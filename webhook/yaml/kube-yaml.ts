@@ -196,8 +196,7 @@ function jsonValueEnd(text: string, start: number): number | undefined {
       const c = text[i];
       if (c === '"') {
         for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      }
-      else if (c === '{' || c === '[') depth++;
+      } else if (c === '{' || c === '[') depth++;
       else if (c === '}' || c === ']') depth--;
       if (depth === 0) break;
     }

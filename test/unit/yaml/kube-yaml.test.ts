@@ -222,13 +222,13 @@ describe.skipIf(!KUBECTL)('policy apply keeps what it does not own (the real kub
       expect(e).toBeInstanceOf(CliError);
       return;
     }
-    const before = kubectlRead(input);
-    if ('error' in before) throw new Error(before.error);
-    for (const text of [out.yaml, out.json]) {
-      const after = kubectlRead(text);
-      if ('error' in after) throw new Error(after.error);
-      expect(unowned(before.objects[0], after.objects[0])).toEqual([]);
-    }
+    // One kubectl run reads all three: a stream opening with JSON is read as JSON, then YAML.
+    const read = kubectlRead(`${out.json}---\n${input}---\n${out.yaml}`);
+    if ('error' in read) throw new Error(read.error);
+    const [json, before, yaml] = read.objects;
+    expect(read.objects).toHaveLength(3);
+    expect(unowned(before, yaml)).toEqual([]);
+    expect(unowned(before, json)).toEqual([]);
     // The user's spelling of a plain scalar stays in the YAML output (quoted and tagged ones may
     // be re-quoted: `"it\'s"` is written "it's").
     const line = r.field === 'annotationKey' ? `${r.scalar}: v` : `: ${r.scalar}`;
