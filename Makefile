@@ -41,7 +41,7 @@ build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/ku
 # kubectl_complete-paas: shell completion for `kubectl paas` (kubectl >= 1.26 runs it), a small
 # bundle of its own so the plugin's start-up is untouched.
 COMPLETE_BIN := dist/bin/kubectl_complete-paas.cjs
-$(COMPLETE_BIN): plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts
+$(COMPLETE_BIN): plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts webhook/yaml/*.ts
 	esbuild plugin/completion/main.ts --bundle --minify --platform=node --format=cjs --target=node20 \
 	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$@
 
@@ -82,7 +82,7 @@ cluster-down: install ## Stop the control plane of `make cluster-up` (every proc
 
 test: build typecheck cluster-bin node-versions ## Everything CI runs: unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
-	vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
+	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
 	@node test/report.mjs .cache/reports/unit.json .cache/reports/e2e.json
 

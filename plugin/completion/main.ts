@@ -13,12 +13,12 @@ const LOOKUP_TIMEOUT_MS = 2000;
 
 /** Context names of every kubeconfig file kubectl would merge. */
 async function contexts(flags: KubeFlags): Promise<string[]> {
-  const [{ kubeconfigPaths }, { parse }] = await Promise.all([import('../kube/kubeconfig.js'), import('yaml')]);
+  const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../kube/kubeconfig.js'), import('../../webhook/yaml/kube-yaml.js')]);
   const names: string[] = [];
   for (const path of kubeconfigPaths(flags.kubeconfig, process.env, homedir())) {
     let doc: unknown;
     try {
-      doc = parse(await readFile(path, 'utf8'));
+      doc = parseKubeYaml(await readFile(path, 'utf8'));
     } catch {
       continue;
     }

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { parse } from 'yaml';
+import { parseKubeYaml } from '../../webhook/yaml/kube-yaml.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { kubeconfigPaths, resolveKubeconfig, type KubeconfigFile, type ResolvedKubeconfig } from './kubeconfig.js';
 
@@ -48,7 +48,7 @@ async function readKubeconfigs(flags: KubeFlags): Promise<KubeconfigFile[]> {
       continue;
     }
     try {
-      files.push({ path, doc: parse(text) });
+      files.push({ path, doc: parseKubeYaml(text) });
     } catch (err) {
       throw new CliError(`kubeconfig ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, EXIT.usage);
     }

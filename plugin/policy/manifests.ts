@@ -1,9 +1,23 @@
 // `kubectl paas policy apply|check` over a multi-document YAML (or JSON) stream: parse every
 // document first, run the engine on each Deployment, and only then produce output, so bad input
-// anywhere yields one clear error and no partial output. Pure: text in, text and data out.
-import { Document, isCollection, parseAllDocuments, type Node as YamlNode } from 'yaml';
+// anywhere yields one clear error and no partial output. Manifests are read as kubectl reads them
+// (webhook/yaml/kube-yaml.ts: YAML 1.1 scalars, go-yaml's duplicate keys and merges), and written
+// so that they still mean the same at every field the policy does not own. Pure: text in, text
+// and data out.
+import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { deepEqual } from '../../webhook/policy/json.js';
 import { parsePointer } from '../../webhook/policy/patch.js';
+import { resolvePlain } from '../../webhook/yaml/go-scalars.js';
+import {
+  formatJson,
+  kubeYamlDocument,
+  KubeYamlError,
+  parseChunk,
+  positionIn,
+  splitStream,
+  toPlainJson,
+  type KubeValue,
+} from '../../webhook/yaml/kube-yaml.js';
 import {
   applyPatch,
   checkDeployment,
@@ -33,6 +47,9 @@ export interface InputDoc {
   index: number;
   line: number;
   yaml: Document;
+  /** What Kubernetes reads, int64s beyond 2^53 exact (for -o json). */
+  exact: KubeValue;
+  /** The same with plain numbers: what the engine reads. */
   value: JsonValue;
   targets: Target[];
 }
@@ -67,30 +84,35 @@ export interface CheckReport {
 
 const badInput = (message: string) => new CliError(message, EXIT.badInputOrTimeout);
 
-/** Parses a YAML/JSON stream; throws a CliError (exit 2) naming the source, document and line.
- * Empty documents are left out, so an empty stream gives []. */
+/** Parses a YAML/JSON stream as kubectl does; throws a CliError (exit 2) naming the source,
+ * document, line and column. Empty documents are left out, so an empty stream gives []. */
 export function parseManifests(text: string, source: string): InputDoc[] {
   const out: InputDoc[] = [];
-  const lineOf = lineCounter(text);
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
-  docs.forEach((doc, i) => {
+  const where = positionIn(text);
+  const fail = (index: number, e: KubeYamlError, base: number): never => {
+    const { line, column } = where(base + e.offset);
+    throw badInput(`${source}: document ${index}, line ${line}, column ${column}: ${e.message}`);
+  };
+  let chunks;
+  try {
+    chunks = splitStream(text);
+  } catch (e) {
+    if (!(e instanceof KubeYamlError)) throw e;
+    return fail(e.document ?? 1, e, 0);
+  }
+  chunks.forEach((chunk, i) => {
     const index = i + 1;
-    const line = lineOf(doc.range[0]);
-    const err = doc.errors[0];
-    if (err) {
-      const at = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : `line ${line}`;
-      const what = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      throw badInput(`${source}: document ${index}, ${at}: invalid YAML: ${what}`);
-    }
-    if (doc.contents === null) return;
-    let value: JsonValue;
+    let parsed;
     try {
-      value = doc.toJS({ maxAliasCount: 100 }) as JsonValue;
+      parsed = parseChunk(chunk);
     } catch (e) {
-      throw badInput(`${source}: document ${index}, line ${line}: ${(e as Error).message}`);
+      if (!(e instanceof KubeYamlError)) throw e;
+      return fail(index, e, chunk.offset);
     }
-    if (value === null || value === undefined) return; // an empty document (only comments)
-    out.push({ source, index, line, yaml: doc, value, targets: targetsOf(value, source, index, line) });
+    if (parsed.value === null) return; // an empty document (only comments)
+    const line = where(chunk.offset + ((parsed.yaml.contents as YamlNode | null)?.range?.[0] ?? 0)).line;
+    const value = toPlainJson(parsed.value) as JsonValue;
+    out.push({ source, index, line, yaml: parsed.yaml, exact: parsed.value, value, targets: targetsOf(value, source, index, line) });
   });
   return out;
 }
@@ -126,10 +148,11 @@ export function applyPolicy(docs: InputDoc[], policy: Policy, facts: ClusterFact
     }
     patched.push({ doc, ops });
   }
-  const values = patched.map(({ doc, ops }) => applyPatch(doc.value, ops));
-  const yaml = patched.map(({ doc, ops }, i) => yamlText(doc.yaml, ops, values[i] as JsonValue));
-  const json = values.length === 1 ? values[0] : { apiVersion: 'v1', kind: 'List', items: values.flatMap(listItems) };
-  return { yaml: yaml.join('---\n'), json: `${JSON.stringify(json, null, 2)}\n`, warnings };
+  // The patch applies to the exact value too: its paths are the same, int64s are kept whole.
+  const values = patched.map(({ doc, ops }) => applyPatch(doc.exact as JsonValue, ops) as KubeValue);
+  const yaml = patched.map(({ doc, ops }, i) => yamlText(doc.yaml, ops, values[i] as KubeValue));
+  const json = values.length === 1 ? (values[0] as KubeValue) : { apiVersion: 'v1', kind: 'List', items: values.flatMap(listItems) };
+  return { yaml: yaml.join('---\n'), json: `${formatJson(json)}\n`, warnings };
 }
 
 /** Lists every Deployment's violations and notes. */
@@ -178,39 +201,86 @@ const noId = (): string => {
   throw new Error('offline policy commands never stamp a deploy-id');
 };
 
-/** Patches the YAML document itself, keeping comments and key order; falls back to plain YAML
- * of the patched value if the document's shape (aliases, merge keys) defeats that. */
-function yamlText(doc: Document, ops: PatchOp[], patched: JsonValue): string {
-  let text: string;
+/**
+ * Patches the YAML document itself, keeping comments, key order and the user's spelling of every
+ * untouched scalar. The result is read back as Kubernetes reads it; when it does not mean exactly
+ * the patched value (aliases, merge keys or duplicate keys on a patched path), the document is
+ * written afresh from the patched value instead, which always means it.
+ */
+function yamlText(doc: Document, ops: PatchOp[], patched: KubeValue): string {
   // JSON input (a flow-style root) reads better re-rendered as block YAML.
-  if (isCollection(doc.contents) && doc.contents.flow) text = new Document(patched).toString();
-  else if (ops.length === 0) text = doc.toString();
-  else {
-    const copy = doc.clone();
-    try {
-      for (const op of ops) patchYaml(copy, op);
-      text = deepEqual(copy.toJS(), patched) ? copy.toString() : new Document(patched).toString();
-    } catch {
-      text = new Document(patched).toString();
-    }
-  }
+  const flow = isCollection(doc.contents) && doc.contents.flow;
+  let text = flow ? undefined : ops.length === 0 ? doc.toString() : patchedText(doc, ops);
+  if (text === undefined || !means(text, patched)) text = kubeYamlDocument(patched).toString();
+  if (!means(text, patched)) throw new Error('policy apply: the YAML written does not read back as the patched manifest');
   return text.startsWith('---\n') ? text.slice(4) : text;
 }
 
-function patchYaml(doc: Document, op: PatchOp): void {
-  const path = parsePointer(op.path);
-  // An empty flow map ("strategy: {}") that gains members reads better as a block.
-  let node: unknown = doc.contents;
-  for (const key of path.slice(0, -1)) {
-    if (!isCollection(node)) break;
-    node = node.get(key, true);
-    if (isCollection(node) && node.flow && node.items.length === 0) node.flow = false;
+function patchedText(doc: Document, ops: PatchOp[]): string | undefined {
+  const copy = doc.clone();
+  try {
+    for (const op of ops) patchYaml(copy, op);
+    return copy.toString();
+  } catch {
+    return undefined;
   }
-  if (op.op === 'remove') doc.deleteIn(path);
-  else doc.setIn(path, doc.createNode(op.value) as YamlNode);
 }
 
-function listItems(v: JsonValue): JsonValue[] {
+/** Whether YAML text reads, as Kubernetes reads it, as exactly `value`. */
+function means(text: string, value: KubeValue): boolean {
+  try {
+    return deepEqual(parseChunk({ text, json: false }).value, value);
+  } catch {
+    return false;
+  }
+}
+
+/** Applies one operation to the YAML nodes; throws when the path runs through an alias. */
+function patchYaml(doc: Document, op: PatchOp): void {
+  const path = parsePointer(op.path);
+  const last = path.pop();
+  if (last === undefined) throw new Error('cannot patch the document root');
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    node = childOf(node, key);
+    // An empty flow map ("strategy: {}") that gains members reads better as a block.
+    if (isCollection(node) && node.flow && node.items.length === 0) node.flow = false;
+  }
+  if (isMap(node)) {
+    const pair = lastPair(node, last);
+    if (op.op === 'remove') node.items.splice(node.items.indexOf(pair as never), 1);
+    else if (pair) pair.value = doc.createNode(op.value);
+    else node.items.push(doc.createPair(last, op.value));
+    return;
+  }
+  if (!isSeq(node)) throw new Error(`${op.path}: parent is not a map or a list`);
+  const index = last === '-' ? node.items.length : Number(last);
+  if (op.op === 'remove') node.items.splice(index, 1);
+  else if (op.op === 'add') node.items.splice(index, 0, doc.createNode(op.value));
+  else node.items[index] = doc.createNode(op.value);
+}
+
+function childOf(node: unknown, key: string): unknown {
+  if (isMap(node)) return lastPair(node, key)?.value;
+  if (isSeq(node)) return node.items[Number(key)];
+  throw new Error(isAlias(node) ? 'the path runs through an alias' : 'the path runs through a scalar');
+}
+
+/** The pair Kubernetes reads for `key`: the last one written (go-yaml keeps the last duplicate). */
+function lastPair(map: YAMLMap, key: string) {
+  return map.items.findLast((p) => isScalar(p.key) && keyText(p.key) === key);
+}
+
+/** A key as kubectl names the field, for plain and quoted keys (others never match a patch path). */
+function keyText(key: Scalar): string | undefined {
+  const source = typeof key.source === 'string' ? key.source : undefined;
+  if (source === undefined || key.tag !== undefined) return typeof key.value === 'string' ? key.value : undefined;
+  if (key.type !== Scalar.PLAIN) return source;
+  const r = resolvePlain(source);
+  return r.kind === 'str' ? r.value : undefined;
+}
+
+function listItems(v: KubeValue): KubeValue[] {
   return isObject(v) && v.kind === 'List' && Array.isArray(v.items) ? v.items : [v];
 }
 
@@ -229,19 +299,3 @@ function describe(v: JsonValue): string {
   if (Array.isArray(v)) return 'a list';
   return v === null ? 'null' : `${typeof v} ${JSON.stringify(v).slice(0, 40)}`;
 }
-
-function lineCounter(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
-}
-

@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { checkDeployment, mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
+import { kubectlRead } from '../unit/kubectl-oracle.js';
 import { binDir, freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
@@ -116,7 +117,11 @@ async function getJson(args: string[]): Promise<Obj> {
   return JSON.parse((await k([...args, '-o', 'json'])).stdout) as Obj;
 }
 
-/** The corpus's apps/v1 Deployments, moved into `namespace` (status and server fields dropped). */
+/**
+ * The corpus's apps/v1 Deployments as kubectl reads them (YAML 1.1: `defaultMode: 0644` is 420),
+ * moved into `namespace` (status and server fields dropped). Sent back as JSON, so nothing
+ * re-reads them as YAML.
+ */
 function corpusDeployments(namespace: string): Array<{ file: string; obj: Obj }> {
   const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
   if (files.length === 0) {
@@ -124,7 +129,9 @@ function corpusDeployments(namespace: string): Array<{ file: string; obj: Obj }>
     console.warn(`manifests.test: ${CORPUS} absent; the corpus checks are skipped`);
   }
   return files.flatMap((file) => {
-    const obj = parseYaml(readFileSync(join(CORPUS, file), 'utf8')) as Obj;
+    const read = kubectlRead(readFileSync(join(CORPUS, file), 'utf8'));
+    if ('error' in read) throw new Error(`kubectl cannot read ${file}: ${read.error}`);
+    const obj = read.objects[0] as Obj;
     if (obj?.kind !== 'Deployment' || obj.apiVersion !== 'apps/v1') return [];
     const annotations = { ...(obj.metadata.annotations ?? {}) } as Record<string, string>;
     delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
@@ -546,7 +553,7 @@ describe('manifests/: install in a cluster, safely', () => {
       } catch {
         continue; // malformed for the engine: the webhook refuses it whatever the policy says
       }
-      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: stringify(obj), allowFail: true });
+      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(obj), allowFail: true });
       const refused = r.stderr.includes('ValidatingAdmissionPolicy');
       if (r.code !== 0 && !refused) continue; // invalid for the API server itself
       if (refused) refusedCount++;
@@ -571,7 +578,7 @@ describe('manifests/: install in a cluster, safely', () => {
     const refusedByPolicy: string[] = [];
     let admitted = 0;
     for (const { file, obj } of corpus) {
-      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: stringify(obj), allowFail: true });
+      const r = await k(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(obj), allowFail: true });
       if (r.code === 0) admitted++;
       else if (r.stderr.includes('ValidatingAdmissionPolicy')) refusedByPolicy.push(`${file}: ${r.stderr.trim()}`);
     }

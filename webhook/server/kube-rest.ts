@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { request as plainRequest } from 'node:http';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { parseKubeYaml } from '../yaml/kube-yaml.js';
 
 /** Where and how to reach the API server, resolved from in-cluster files or a kubeconfig. */
 export interface KubeTarget {
@@ -78,7 +78,7 @@ export function inClusterTarget(env: NodeJS.ProcessEnv, read: (p: string) => str
 export function kubeconfigTarget(path: string, text: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), context?: string): KubeTarget {
   let doc: KubeconfigDoc;
   try {
-    doc = (parse(text) ?? {}) as KubeconfigDoc;
+    doc = (parseKubeYaml(text) ?? {}) as KubeconfigDoc;
   } catch (err) {
     throw new KubeConfigError(`${path}: not valid YAML (${(err as Error).message})`, { cause: err });
   }

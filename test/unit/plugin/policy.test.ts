@@ -132,6 +132,29 @@ describe('policy apply', () => {
     expect(parse(out).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
 
+  it("reads YAML 1.1 as Kubernetes does: 0400, 0755 and yes stay as written in YAML, are 256, 493 and true in JSON", async () => {
+    const text = DEPLOYMENT.replace('        ports:', [
+      '        volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: yes}]',
+      '        ports:',
+    ].join('\n')).replace('      containers:', [
+      '      volumes:',
+      '      - name: creds',
+      '        secret: {secretName: vault-creds, defaultMode: 0400}',
+      '      - name: scripts',
+      '        configMap: {name: agent-scripts, defaultMode: 0755}',
+      '      containers:',
+    ].join('\n'));
+    await run('policy', 'apply', '-f', file('issue.yaml', text));
+    expect(out).toContain('secret: { secretName: vault-creds, defaultMode: 0400 }');
+    expect(out).toContain('configMap: { name: agent-scripts, defaultMode: 0755 }');
+    expect(out).toContain('readOnly: yes }');
+    out = '';
+    await run('policy', 'apply', '-f', file('issue.yaml', text), '-o', 'json');
+    const pod = JSON.parse(out).spec.template.spec;
+    expect(pod.volumes.map((v: { secret?: { defaultMode: number }; configMap?: { defaultMode: number } }) => (v.secret ?? v.configMap)?.defaultMode)).toEqual([256, 493]);
+    expect(pod.containers[0].volumeMounts[0].readOnly).toBe(true);
+  });
+
   it('refuses -o text (it prints manifests)', async () => {
     expect((await run('policy', 'apply', '-f', file('t.yaml', DEPLOYMENT), '-o', 'text')).code).toBe(5);
   });
@@ -192,6 +215,19 @@ describe('bad input: exit 2, a message naming file, document, field and value, n
     { name: 'a Deployment without spec.template', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n', message: 'bad.yaml: document 1 (deployment/x): spec.template: expected an object, got <missing>' },
     { name: 'a document that is a list', text: '- a\n- b\n', message: 'bad.yaml: document 1, line 1: expected a Kubernetes object, got a list' },
     { name: 'an empty stream', text: '# nothing rendered\n---\n', message: 'bad.yaml: no objects to read (empty input)' },
+    // YAML that kubectl refuses too (test/unit/yaml/kube-yaml.test.ts checks each against kubectl).
+    {
+      name: 'a \\/ escape',
+      text: `${SERVICE}---\nkind: ConfigMap\ndata: {a: "x\\/y"}\n`,
+      message: 'bad.yaml: document 2, line 10, column 13: invalid YAML: unknown escape \\/ in a double-quoted string (kubectl refuses it)',
+    },
+    { name: '.inf', text: `${SERVICE}---\nkind: ConfigMap\nreplicas: .inf\n`, message: 'bad.yaml: document 2, line 10, column 1: +Inf: JSON has no such number (kubectl: json: unsupported value: +Inf)' },
+    { name: 'text after ---', text: `${SERVICE}--- x\n`, message: 'bad.yaml: document 2, line 8, column 1: invalid document separator "--- x": kubectl allows only a comment after ---' },
+    { name: 'an alias inside its anchor', text: `${SERVICE}---\nkind: ConfigMap\nx: &a [*a]\n`, message: "bad.yaml: document 2, line 10, column 8: anchor 'a' value contains itself" },
+    { name: 'a tag that does not fit', text: `${SERVICE}---\nkind: ConfigMap\nx: !!int yes\n`, message: 'bad.yaml: document 2, line 10, column 10: cannot decode !!bool `yes` as a !!int' },
+    { name: 'a null key', text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  ~: x\n`, message: 'bad.yaml: document 2, line 11, column 3: unsupported map key: null (kubectl refuses a null key)' },
+    { name: 'merging a list of scalars', text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  <<: [1]\n`, message: 'bad.yaml: document 2, line 11, column 7: map merge requires map or sequence of maps as the value' },
+    { name: 'a %YAML directive', text: `%YAML 1.2\n---\n${SERVICE}`, message: 'bad.yaml: document 1, line 1, column 1: invalid YAML: %YAML 1.2: kubectl cuts a directive off its document (at the ---) and refuses it' },
   ])('$name', async ({ text, message }) => {
     const r = await run('policy', 'apply', '-f', file('bad.yaml', text));
     expect(r.code).toBe(2);

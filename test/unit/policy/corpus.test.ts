@@ -1,13 +1,18 @@
 // Every manifest of ../shared/corpus/deployments (35 real Deployments from public projects):
 // the patched result satisfies the policy, keeps every user field, and is idempotent, on the
-// offline path (manifests as written, not API-server defaulted) and on the webhook path.
+// offline path (manifests as written, not API-server defaulted) and on the webhook path. And
+// `policy apply`'s output, YAML and JSON, read by the real kubectl, means what the file meant
+// at every field the policy does not own (test/e2e/yaml-fidelity.test.ts: what the API server
+// stores).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fjp from 'fast-json-patch';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
+import { applyPatch, DEFAULT_CONFIG, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
+import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
+import { unownedDifferences } from '../../fixtures/owned-paths.js';
+import { KUBECTL, kubectlRead, warnIfNoKubectl } from '../kubectl-oracle.js';
 import { leaves, mutate } from './fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -15,7 +20,9 @@ const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
 const present = existsSync(corpusDir);
 const required = process.env.PAAS_REQUIRE_CORPUS === '1';
 const files = present ? readdirSync(corpusDir).filter((f) => f.endsWith('.yaml')).sort() : [];
-const load = (f: string) => parse(readFileSync(resolve(corpusDir, f), 'utf8')) as JsonObject;
+const text = (f: string) => readFileSync(resolve(corpusDir, f), 'utf8');
+/** The file's object as Kubernetes reads it (0644 is 420): the reading the kubectl suite below proves. */
+const load = (f: string) => parseManifests(text(f), f)[0]!.value as JsonObject;
 const byPrefix = (n: string) => load(files.find((f) => f.startsWith(`${n}-`)) as string);
 
 if (!present) console.warn(`corpus suite skipped: ${corpusDir} is absent (set PAAS_REQUIRE_CORPUS=1 to make that a failure)`);
@@ -184,3 +191,45 @@ describe.skipIf(!present)('corpus: edge cases', () => {
     expect(r.patch.some((op) => op.path.startsWith('/status') || op.path.startsWith('/metadata'))).toBe(false);
   });
 });
+
+warnIfNoKubectl('corpus: policy apply read back by kubectl');
+
+describe.skipIf(!present || !KUBECTL)('corpus: policy apply means what the file meant (read by the real kubectl)', () => {
+  const read = (t: string) => {
+    const r = kubectlRead(t);
+    if ('error' in r) throw new Error(r.error);
+    return r.objects;
+  };
+
+  it.each(files)('%s: kubectl reads the file as kube-yaml does; the YAML and JSON output differ only where the policy owns', (file) => {
+    const docs = parseManifests(text(file), file);
+    const input = read(text(file));
+    // kube-yaml's reading is kubectl's (kubectl adds `metadata.labels: {}` where there is none).
+    expect(input.map(withoutEmptyLabels)).toEqual(docs.map((d) => withoutEmptyLabels(d.value)));
+    const out = applyPolicy(docs, DEFAULT_CONFIG.deploy, { nativeSleep: true });
+    for (const [format, written] of [['yaml', out.yaml], ['json', out.json]] as const) {
+      const after = read(written);
+      expect(after.length, format).toBe(input.length);
+      after.forEach((o, i) => expect(unownedDifferences(input[i], o), `${file} -o ${format}`).toEqual([]));
+    }
+  });
+
+  it.each([
+    ['24', '0644', 420],
+    ['29', '0400', 256],
+    ['29', '0777', 511],
+  ])('%s: defaultMode %s stays as written in YAML and is %i in JSON, as kubectl reads it', (n, octal, value) => {
+    const file = files.find((f) => f.startsWith(`${n}-`)) as string;
+    expect(text(file)).toContain(`defaultMode: ${octal}`);
+    const out = applyPolicy(parseManifests(text(file), file), DEFAULT_CONFIG.deploy, { nativeSleep: true });
+    expect(out.yaml).toContain(`defaultMode: ${octal}`);
+    expect(out.json).toContain(`"defaultMode": ${value}`);
+    expect(JSON.stringify(read(text(file)))).toContain(`"defaultMode":${value}`);
+  });
+});
+
+function withoutEmptyLabels(o: unknown): unknown {
+  const copy = structuredClone(o) as { metadata?: { labels?: object } };
+  if (copy.metadata?.labels && Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
+  return copy;
+}
