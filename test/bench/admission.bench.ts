@@ -23,6 +23,7 @@ import { execFile } from 'node:child_process';
 import { DEFAULT_K8S_VERSION, readState, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
 import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, uninstallWebhook, WebhookNames } from '../e2e/cluster/webhook-install.js';
 import { quantile, startApplyStream, type StreamSummary } from '../e2e/lib/apply-stream.js';
+import { histogram, histogramDelta, histogramQuantile } from '../e2e/lib/prom-histogram.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Applies per writer in one measured run (after a warm-up of the same writers). */
@@ -32,7 +33,6 @@ const NS = `bench-admission-${Date.now().toString(36)}`;
 const Setup = { none: 'none', webhook: 'webhook', policy: 'policy' } as const;
 type Setup = (typeof Setup)[keyof typeof Setup];
 
-type Histogram = Map<number, number>; // upper bound (le) -> cumulative count
 type Exec = { code: number; stdout: string; stderr: string };
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Exec> {
@@ -42,44 +42,6 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string)
     });
     child.stdin?.end(input ?? '');
   });
-}
-
-/** Sums the buckets of every series of `metric` whose labels contain all of `match`. */
-function histogram(text: string, metric: string, match: Record<string, string>): Histogram {
-  const h: Histogram = new Map();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}_bucket{`)) continue;
-    const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));
-    const le = /(?:^|,)le="([^"]+)"/.exec(labels)?.[1];
-    if (le === undefined) continue;
-    if (!Object.entries(match).every(([k, v]) => labels.includes(`${k}="${v}"`))) continue;
-    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
-    h.set(bound, (h.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf('}') + 1).trim()));
-  }
-  return h;
-}
-
-function delta(after: Histogram, before: Histogram): Histogram {
-  return new Map([...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)]));
-}
-
-/** histogram_quantile: linear interpolation inside the bucket that holds the q-th observation. */
-function histogramQuantile(h: Histogram, q: number): number {
-  const buckets = [...h].sort((a, b) => a[0] - b[0]);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total === 0) return Number.NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (le === Number.POSITIVE_INFINITY) return prevLe;
-      return prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, count - prevCount);
-    }
-    prevLe = le;
-    prevCount = count;
-  }
-  return prevLe;
 }
 
 const msOf = (seconds: number) => (Number.isNaN(seconds) ? '–' : `${(seconds * 1000).toFixed(1)}`);
@@ -175,7 +137,7 @@ async function main(): Promise<void> {
         const summary = await stream(writers * PER_WRITER);
         const after = await metrics();
         const q = (metric: string, match: Record<string, string>): [number, number] => {
-          const h = delta(histogram(after, metric, match), histogram(before, metric, match));
+          const h = histogramDelta(histogram(after, metric, match), histogram(before, metric, match));
           return [histogramQuantile(h, 0.5), histogramQuantile(h, 0.99)];
         };
         rows.push({
