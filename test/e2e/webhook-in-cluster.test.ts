@@ -121,6 +121,15 @@ async function servedFingerprint(ip: string): Promise<string> {
   return fp;
 }
 
+/** Admissions a pod has answered so far (its own counter, read from its metrics port). */
+async function admissionsServed(ip: string): Promise<number> {
+  const text = await (await fetch(`http://${ip}:9090/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('paas_webhook_admissions_total{'))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 /** A stream of kubectl applies into `ns`, started and answered for a while before `act` runs. */
 async function underStream(prefix: string, act: (stream: ApplyStream) => Promise<void>): Promise<StreamSummary> {
   const stream = startApplyStream({ kubectl: K(), kubeconfig: kubeconfig(), namespace: ns, prefix, writers: STREAM.writers, rate: STREAM.rate, maxSeconds: 240 });
@@ -183,8 +192,11 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
       expect(isReady(p)).toBe(true);
       expect(p.status.podIP).toMatch(/^198\.18\.16\./);
     }
-    const unhealthy = await listJson('events', W.namespace);
-    expect(unhealthy.filter((e) => e.reason === 'Unhealthy' || e.reason === 'FailedPreStopHook').map((e) => e.message)).toEqual([]);
+    // The readiness probe may fail while a replica waits for the leader's first certificate (it
+    // listens on 8443 only with one); the startup and liveness probes never fail.
+    const events = await listJson('events', W.namespace);
+    const bad = events.filter((e) => e.reason === 'FailedPreStopHook' || (e.reason === 'Unhealthy' && !/^Readiness probe failed/.test(e.message)));
+    expect(bad.map((e) => `${e.reason}: ${e.message}`)).toEqual([]);
 
     // One Secret, one serving certificate: both pods serve it, the caBundle trusts its CA.
     const secret = await getJson('secret', W.secret, W.namespace);
@@ -263,13 +275,25 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
   });
 
   it('SIGKILL of one webhook container: the failed admissions and how long the API server kept calling the dead endpoint', async () => {
-    const [victim] = await webhookPods();
-    const status = (victim!.status.containerStatuses as Obj[])[0] as Obj;
-    const id = String(status.containerID).replace(/^containerd:\/\//, '');
+    const pods = await webhookPods();
+    let victim: Obj | undefined;
+    let share = '';
     let killedAt = 0;
     let endpointGoneAt = 0;
     let readyAgainAt = 0;
-    const summary = await underStream('sigkill', async () => {
+    const summary = await underStream('sigkill', async (stream) => {
+      // The victim is the replica the API server is calling most now (its connections are kept
+      // alive, so one replica may take all the admissions for a while): killing an idle one
+      // would prove nothing.
+      const before = await Promise.all(pods.map((p) => admissionsServed(p.status.podIP)));
+      const seen = stream.ok();
+      await waitFor(() => stream.ok() >= seen + STREAM.rate, { timeoutMs: 30_000, what: 'one more second of applies' });
+      const served = (await Promise.all(pods.map((p) => admissionsServed(p.status.podIP)))).map((n, i) => n - (before[i] ?? 0));
+      const busiest = served.indexOf(Math.max(...served));
+      victim = pods[busiest];
+      share = `${served[busiest]} of the ${served.reduce((a, b) => a + b, 0)} admissions of the last second`;
+      expect(served[busiest]).toBeGreaterThan(0);
+      const id = String(victim!.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
       killedAt = Date.now();
       const killed = await ctr(node, ['tasks', 'kill', '--signal', 'SIGKILL', id]);
       expect(killed.code, killed.stderr).toBe(0);
@@ -286,7 +310,7 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(137);
     const failures = summary.records.filter((r) => !r.ok);
     const window = failures.length ? `${failures[0]!.startedAt - killedAt}..${failures.at(-1)!.endedAt - killedAt} ms after the kill` : 'none';
-    console.log(`${report('SIGKILL of one container', summary)}; failures ${window}; kill noticed after ${endpointGoneAt - killedAt} ms, Ready again after ${readyAgainAt - killedAt} ms`);
+    console.log(`${report('SIGKILL of one container', summary)}; failures ${window}; the victim had served ${share}; its endpoint left the Service (or the container restarted) ${endpointGoneAt - killedAt} ms after the kill, Ready again after ${readyAgainAt - killedAt} ms`);
     // Every failure is the API server failing to call the webhook (fail closed), nothing else.
     for (const f of failures) expect(f.message).toContain(`failed calling webhook "${HOOK}"`);
     expect(summary.applies - summary.failed).toBeGreaterThan(4 * STREAM.rate);
@@ -303,8 +327,9 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     console.log(`webhook down, default overlay: ${covered.stderr.trim()}`);
     for (const excluded of ['kube-system', W.namespace]) {
       const r = await write(excluded, 'paas-e2e-while-down');
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
+      // (paas-system's Pod Security may warn about the template; the webhook is never called.)
+      expect(r.stderr).not.toContain('webhook');
+      expect(r.code, r.stderr).toBe(0);
       await kubectlOk(['delete', 'deployment', 'paas-e2e-while-down', '-n', excluded]);
     }
     // It can always be brought back (paas-system is excluded from it).
@@ -326,9 +351,11 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect(broken.stderr).toContain("ValidatingAdmissionPolicy 'paas-rollout-policy'");
     expect(broken.stderr).toContain('spec.strategy.rollingUpdate.maxSurge must be 1, not 25%');
     console.log(`webhook down, fail-open overlay: ${broken.stderr.trim().split('\n')[0]}`);
-    // A Deployment the webhook fixed earlier, written again: compliant, admitted with no webhook.
-    const fixed = await getJson('deployment', 'plain', ns);
-    fixed.metadata = { name: 'fixed-open', annotations: { 'e2e.paas.io/copy-of': 'plain' } };
+    // A Deployment the webhook fixed earlier (one of the stream's), written again: it obeys the
+    // policy, so it is admitted with no webhook.
+    const fixed = await getJson('deployment', 'upgrade-0', ns);
+    expect(fixed.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    fixed.metadata = { name: 'fixed-open', annotations: { 'e2e.paas.io/copy-of': 'upgrade-0' } };
     delete fixed.status;
     const ok = await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(fixed) });
     expect(ok.stderr).toBe('');
