@@ -48,6 +48,9 @@ policy="$out/policy.json"
 bah() { buildah "${store[@]}" "$@"; }
 
 # ---- the base: paas.local/node-base:<node version> ---------------------------------------------
+# Debian's bundle (ca-certificates) plus whatever this machine trusts on top.
+cabundle=/etc/ssl/certs/ca-certificates.crt
+
 base_image() {
   local node_bin="$root/.cache/node/$NODE_VERSION/bin/node"
   [ -x "$node_bin" ] || make -C "$root" --no-print-directory ".cache/node/$NODE_VERSION/bin/node" >&2
@@ -58,7 +61,7 @@ base_image() {
   local versions
   versions=$(apt-cache policy "${pkgs[@]}" 2>/dev/null | awk '/^[a-z]/{p=$1} /Candidate:/{print p $2}' | tr '\n' ' ')
   local key
-  key=$( (echo "$NODE_VERSION $NPM_VERSION $versions"; sha256sum "$node_bin" "$0" /etc/ssl/certs/ca-certificates.crt) | sha256sum | cut -c1-12)
+  key=$( (echo "$NODE_VERSION $NPM_VERSION $versions"; sha256sum "$node_bin" "$0"; cat "$cabundle" 2>/dev/null | sha256sum) | sha256sum | cut -c1-12)
   BASE="paas.local/node-base:$NODE_VERSION-$key"
   if bah images --quiet "$BASE" >/dev/null 2>&1; then return 0; fi
   log "assembling the base $BASE (node $NODE_VERSION, npm $NPM_VERSION, Debian: ${versions% })"
@@ -79,9 +82,11 @@ base_image() {
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$fs/usr/local/bin/npx"
   printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:Linux User,,,:/home/node:/bin/sh\n' > "$fs/etc/passwd"
   printf 'root:x:0:\nnode:x:1000:\n' > "$fs/etc/group"
-  mkdir -p "$fs/etc/ssl/certs" "$fs/usr/local/etc"
-  cp /etc/ssl/certs/ca-certificates.crt "$fs/etc/ssl/certs/ca-certificates.crt"
-  echo 'cafile=/etc/ssl/certs/ca-certificates.crt' > "$fs/usr/local/etc/npmrc"
+  if [ -f "$cabundle" ]; then
+    mkdir -p "$fs/etc/ssl/certs" "$fs/usr/local/etc"
+    cp "$cabundle" "$fs/etc/ssl/certs/ca-certificates.crt"
+    echo 'cafile=/etc/ssl/certs/ca-certificates.crt' > "$fs/usr/local/etc/npmrc"
+  fi
   chmod 1777 "$fs/tmp"
   chown 1000:1000 "$fs/home/node"
 
@@ -98,6 +103,8 @@ base_image() {
   [ "$got" = "v$NODE_VERSION" ] || { log "the base runs node $got, not v$NODE_VERSION"; exit 1; }
   bah commit --signature-policy "$policy" --rm --quiet "$c" "$BASE" >/dev/null
   rm -rf "$fs"
+  # Earlier bases go (their names only, while a cached build layer still uses them).
+  bah images --format '{{.Name}}:{{.Tag}}' | grep '^paas.local/node-base:' | grep -vx "$BASE" | xargs -r buildah "${store[@]}" rmi >/dev/null 2>&1 || true
 }
 
 apt_deps
