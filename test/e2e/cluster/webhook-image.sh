@@ -27,6 +27,9 @@ out="$root/.cache/webhook-image"
 store=(--root "$out/storage" --runroot "$out/run" --storage-driver overlay)
 log() { echo "webhook-image: $*" >&2; }
 mkdir -p "$out"
+# One build at a time in this storage (make, the e2e suite and the bench may all ask for it).
+exec 9>"$out/.lock"
+flock 9
 
 apt_deps() {
   local need=()
@@ -64,6 +67,8 @@ base_image() {
   key=$( (echo "$NODE_VERSION $NPM_VERSION $versions"; sha256sum "$node_bin" "$0"; cat "$cabundle" 2>/dev/null | sha256sum) | sha256sum | cut -c1-12)
   BASE="paas.local/node-base:$NODE_VERSION-$key"
   if bah images --quiet "$BASE" >/dev/null 2>&1; then return 0; fi
+  # A new base makes every image and cached layer in this storage useless: they all go.
+  bah rmi --all --force >/dev/null 2>&1 || true
   log "assembling the base $BASE (node $NODE_VERSION, npm $NPM_VERSION, Debian: ${versions% })"
   rm -rf "$debs"/*.deb
   (cd "$debs" && apt-get download "${pkgs[@]}" >/dev/null 2>&1) \
@@ -103,8 +108,7 @@ base_image() {
   [ "$got" = "v$NODE_VERSION" ] || { log "the base runs node $got, not v$NODE_VERSION"; exit 1; }
   bah commit --signature-policy "$policy" --rm --quiet "$c" "$BASE" >/dev/null
   rm -rf "$fs"
-  # Earlier bases go (their names only, while a cached build layer still uses them).
-  bah images --format '{{.Name}}:{{.Tag}}' | grep '^paas.local/node-base:' | grep -vx "$BASE" | xargs -r buildah "${store[@]}" rmi >/dev/null 2>&1 || true
+
 }
 
 apt_deps
