@@ -13,7 +13,7 @@ export type ApplyRecord = {
   startedAt: number;
   endedAt: number;
   ok: boolean;
-  /** kubectl's first line on stderr when it failed. */
+  /** Why kubectl failed (failureMessage). */
   message?: string;
 };
 
@@ -68,6 +68,16 @@ export function streamDeployment(name: string, seq: number): object {
   };
 }
 
+/**
+ * The reason in kubectl's error: the API server's `Internal error occurred: ...` (a failed patch
+ * prints the patch first), else the last line that is not a warning.
+ */
+export function failureMessage(stderr: string): string {
+  const internal = /Internal error occurred: .*/.exec(stderr)?.[0];
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Warning:'));
+  return (internal ?? lines.at(-1) ?? '').slice(0, 400);
+}
+
 function applyOnce(o: StreamOptions, name: string, seq: number): Promise<{ ok: boolean; message?: string }> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -76,8 +86,7 @@ function applyOnce(o: StreamOptions, name: string, seq: number): Promise<{ ok: b
       { env: { ...process.env, KUBECONFIG: o.kubeconfig }, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 },
       (err, _stdout, stderr) => {
         if (err === null) return resolve({ ok: true });
-        const first = String(stderr).split('\n').find((l) => l.trim() !== '' && !l.startsWith('Warning:')) ?? err.message;
-        resolve({ ok: false, message: first.trim().slice(0, 400) });
+        resolve({ ok: false, message: failureMessage(String(stderr)) || err.message.slice(0, 400) });
       },
     );
     child.stdin?.on('error', () => {});

@@ -1,7 +1,7 @@
 // The pure parts of the admission latency bench: reading the API server's histograms, their
 // quantiles as Prometheus computes them, and the kubectl stream's counts and quantiles.
 import { describe, expect, it } from 'vitest';
-import { quantile, summarise, type ApplyRecord } from '../../e2e/lib/apply-stream.js';
+import { failureMessage, quantile, summarise, type ApplyRecord } from '../../e2e/lib/apply-stream.js';
 import { histogram, histogramDelta, histogramQuantile } from '../../e2e/lib/prom-histogram.js';
 
 // A hand-written sample in the Prometheus text format the API server's /metrics uses: two label
@@ -74,5 +74,30 @@ describe('the kubectl stream', () => {
     const rec = (ok: boolean, message?: string): ApplyRecord => ({ writer: 0, seq: 0, startedAt: 0, endedAt: 1, ok, ...(message ? { message } : {}) });
     const s = summarise([rec(true), rec(false, 'b'), rec(false, 'a'), rec(false, 'a'), rec(true)], 2000);
     expect(s).toMatchObject({ applies: 5, failed: 3, durationMs: 2000, rate: 2.5, messages: [{ message: 'a', count: 2 }, { message: 'b', count: 1 }] });
+  });
+});
+
+describe('failureMessage', () => {
+  // Hand-written after kubectl's formats: the first line of the first case is what the in-cluster
+  // suite saw when a patch was refused.
+  it.each([
+    {
+      name: 'a refused patch: the reason after the patch dump',
+      stderr: 'Error from server (InternalError): error when applying patch:\n{"metadata":{}}\nto:\nResource: "apps/v1, Resource=deployments"\nfor: "STDIN": error when patching "STDIN": Internal error occurred: failed calling webhook "rollout-policy.paas.io": failed to call webhook: EOF\n',
+      want: 'Internal error occurred: failed calling webhook "rollout-policy.paas.io": failed to call webhook: EOF',
+    },
+    {
+      name: 'a refused create',
+      stderr: 'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "x": context deadline exceeded\n',
+      want: 'Internal error occurred: failed calling webhook "x": context deadline exceeded',
+    },
+    {
+      name: 'another error, warnings skipped',
+      stderr: 'Warning: would violate PodSecurity\nThe deployments "a" is invalid: spec.replicas: Invalid value\n',
+      want: 'The deployments "a" is invalid: spec.replicas: Invalid value',
+    },
+    { name: 'nothing printed', stderr: '', want: '' },
+  ])('$name', ({ stderr, want }) => {
+    expect(failureMessage(stderr)).toBe(want);
   });
 });
