@@ -5,9 +5,13 @@
 #   docker build --build-arg NODE_VERSION=26 ...
 # once CI covers it.
 ARG NODE_VERSION=24
+# The base of every stage. Without a registry, pass a local one that has node, npm and a shell
+# (`make webhook-image` assembles it from Debian packages and the npm registry's node binary):
+#   buildah build --build-arg NODE_IMAGE=paas.local/node-base:24.21.0 ...
+ARG NODE_IMAGE=node:${NODE_VERSION}-alpine
 
 # 1. Compile TypeScript with the full (dev) dependency set.
-FROM node:${NODE_VERSION}-alpine AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -16,21 +20,27 @@ COPY webhook ./webhook
 COPY plugin ./plugin
 RUN npx tsc -p tsconfig.json
 
-# 2. Production dependencies only; no install scripts run.
-FROM node:${NODE_VERSION}-alpine AS deps
+# 2. The webhook's production dependencies only; no install scripts run. @kubernetes/client-node
+#    is the kubectl plugin's (58 of 89 MB): it goes, with what only it needed (prune, offline).
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm pkg delete 'dependencies.@kubernetes/client-node' \
+ && npm prune --omit=dev --ignore-scripts --offline --no-audit --no-fund \
+ && npm cache clean --force
 
-# 3. The runtime: compiled JavaScript + production node_modules, nothing else (no npm cache,
-#    no sources, no compilers). Files are owned by root and read-only to the app.
-FROM node:${NODE_VERSION}-alpine
+# 3. The runtime: the webhook's compiled JavaScript + its production node_modules, nothing else
+#    (no plugin, no npm cache, no sources, no compilers). Files are owned by root and read-only
+#    to the app.
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
+COPY --from=build /src/dist/webhook ./dist/webhook
 COPY package.json ./
-# The `node` user (uid 1000) of the official image; the Deployment also sets runAsNonRoot.
+# The `node` user (uid 1000) of the official image (and of the local base); the Deployment also
+# sets runAsNonRoot.
 USER 1000:1000
 EXPOSE 8443 9090
 ENTRYPOINT ["node", "dist/webhook/main.js"]

@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down install-plugin clean node-versions
+.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -77,10 +77,22 @@ cluster-bin: ## Build (or reuse) the control plane (etcd, apiserver, controller-
 cluster-up: install cluster-bin ## Start a local control plane in the background (kubeconfig: .cache/cluster/kubeconfig)
 	tsx test/e2e/cluster/up.ts .cache/cluster
 
+# The webhook's image, from the Dockerfile, without Docker or a registry: buildah (Debian) runs it
+# with a base assembled from Debian packages and the npm registry's node binary (NODE_IMAGE build
+# argument). Rebuilt only when its inputs change; .cache/webhook-image/ holds the archive.
+# The image's Node: the newest of the versions the suite runs the product on.
+WEBHOOK_NODE_VERSION := $(lastword $(NODE_TEST_VERSIONS))
+export WEBHOOK_NODE_VERSION
+webhook-image: install .cache/node/$(WEBHOOK_NODE_VERSION)/bin/node ## Build the paas-webhook image from the Dockerfile (buildah, no Docker, no registry) into .cache/webhook-image/
+	bash test/e2e/cluster/webhook-image.sh
+
+cluster-install: install webhook-image ## Load the image into the node of `make cluster-up` and kubectl apply -k the manifests (OVERLAY=fail-open for that overlay)
+	tsx test/e2e/cluster/install.ts .cache/cluster --overlay=$(or $(OVERLAY),default)
+
 cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
-test: build typecheck cluster-bin node-versions ## Everything CI runs: unit tests, then e2e on a real control plane
+test: build typecheck cluster-bin node-versions webhook-image ## Everything CI runs: unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
 	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
@@ -89,14 +101,14 @@ test: build typecheck cluster-bin node-versions ## Everything CI runs: unit test
 test-unit: install ## Unit tests only
 	vitest run --project unit
 
-test-e2e: build cluster-bin node-versions ## e2e tests only (real control plane)
+test-e2e: build cluster-bin node-versions webhook-image ## e2e tests only (real control plane)
 	vitest run --project e2e
 
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
 	rm -rf dist
 
-demo: build cluster-bin ## The main job: a local control plane, the webhook, a rollout watched and a broken one diagnosed
+demo: build cluster-bin webhook-image ## The main job: a local control plane, the webhook, a rollout watched and a broken one diagnosed
 	bash test/demo/demo.sh
 
-bench: build cluster-bin ## Benchmarks (ratios against a baseline in the same run); figures go to the README
+bench: build cluster-bin webhook-image ## Benchmarks (ratios against a baseline in the same run); figures go to the README
 	@set -e; for f in test/bench/*.bench.ts; do echo "== $$f"; tsx $$f; done

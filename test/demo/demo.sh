@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: a local control plane with a real node, the webhook in front of it, a sample app
-# rolled out under load with requests counted live (zero failures through the webhook; failures
-# with the policy opted out), then a broken image that `kubectl paas rollout status` fails fast
-# on and `kubectl paas diagnose` names from the real kubelet's words. Everything it starts is
-# stopped at the end (DEMO_KEEP=1 keeps the cluster and the webhook running for a look around;
+# `make demo`: a local control plane with a real node, the webhook installed in it from its image
+# and manifests (the same path as `make cluster-install` and the e2e suite), a sample app rolled
+# out under load with requests counted live (zero failures through the webhook; failures with the
+# policy opted out), then a broken image that `kubectl paas rollout status` fails fast on and
+# `kubectl paas diagnose` names from the real kubelet's words. Everything it starts is stopped at
+# the end (DEMO_KEEP=1 keeps the cluster and the webhook running for a look around;
 # `make cluster-down` stops the cluster).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,21 +25,19 @@ exec 3>&1 # the terminal, for the load's live counts while its stdout goes to a 
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 run() { printf '%s$ %s%s\n' "$dim" "$*" "$off"; "$@"; }
 
-webhook_pid=''
 load_pid=''
 images="$root/.cache/images/current"
 cleanup() {
-  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
   local rc=$?
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
   if [ "${DEMO_KEEP:-0}" = 1 ]; then
-    echo; echo "DEMO_KEEP=1: the cluster and the webhook (pid $webhook_pid) keep running."
+    echo; echo "DEMO_KEEP=1: the cluster and the webhook keep running."
     echo "  export KUBECONFIG=$KUBECONFIG PATH=$demo/bin:$bin:\$PATH"
-    echo "  stop: kill $webhook_pid; make cluster-down"
+    echo "  kubectl -n paas-system get pods -o wide; stop: make cluster-down"
     exit $rc
   fi
-  [ -n "$webhook_pid" ] && kill "$webhook_pid" 2>/dev/null && wait "$webhook_pid" 2>/dev/null || true
   tsx test/e2e/cluster/down.ts "$root/.cache/cluster" >/dev/null 2>&1 || true
-  [ $rc -eq 0 ] || echo "demo failed (exit $rc); logs: $demo/webhook.log, .cache/cluster/logs/" >&2
+  [ $rc -eq 0 ] || echo "demo failed (exit $rc); logs: .cache/cluster/logs/" >&2
   exit $rc
 }
 trap cleanup EXIT
@@ -47,45 +46,9 @@ say "1. A real control plane and a real node (containerd, kubelet, kube-proxy in
 run tsx test/e2e/cluster/up.ts "$root/.cache/cluster"
 run kubectl get nodes -o wide
 
-say "2. The webhook: paas-webhook serve --self-signed (it writes its CA into the MutatingWebhookConfiguration)"
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-mport=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: paas-system}
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata: {name: paas-webhook-demo}
-webhooks:
-  - name: deployments.paas.io
-    clientConfig: {url: "https://127.0.0.1:$port/mutate"}
-    rules:
-      - {apiGroups: [apps], apiVersions: [v1], resources: [deployments], operations: [CREATE, UPDATE]}
-    namespaceSelector:
-      matchExpressions:
-        - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, kube-public, kube-node-lease, paas-system]}
-    objectSelector:
-      matchExpressions:
-        - {key: paas.io/rollout-policy, operator: NotIn, values: [disabled]}
-    sideEffects: None
-    admissionReviewVersions: [v1]
-    timeoutSeconds: 5
-    reinvocationPolicy: IfNeeded
-    failurePolicy: Fail
-YAML
-node dist/webhook/main.js serve --host 127.0.0.1 --port "$port" --metrics-port "$mport" \
-  --self-signed --secret-namespace paas-system --webhook-config-name paas-webhook-demo \
-  --tls-san 127.0.0.1 --kubeconfig "$KUBECONFIG" --drain-seconds 0 > "$demo/webhook.log" 2>&1 &
-webhook_pid=$!
-for _ in $(seq 1 100); do
-  ca=$(kubectl get mutatingwebhookconfiguration paas-webhook-demo -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null || true)
-  if [ -n "$ca" ] && curl -sf "http://127.0.0.1:$mport/readyz" >/dev/null 2>&1; then break; fi
-  kill -0 "$webhook_pid" 2>/dev/null || { echo "the webhook exited:" >&2; tail -20 "$demo/webhook.log" >&2; exit 1; }
-  sleep 0.2
-done
-echo "webhook ready on https://127.0.0.1:$port (pid $webhook_pid; JSON logs in ${demo#$root/}/webhook.log)"
+say "2. The webhook as users install it: its image (built from the Dockerfile) loaded into the node, kubectl apply -k manifests/"
+run tsx test/e2e/cluster/install.ts "$root/.cache/cluster"
+run kubectl -n paas-system get pods -o wide
 
 say "3. Apply a plain Deployment and its Service: kubectl prints the policy's warnings"
 run kubectl create namespace demo

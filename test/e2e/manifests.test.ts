@@ -6,9 +6,11 @@
 // rotate it without failing an admission, and in cert-manager mode the webhook needs no API
 // access but GET /version.
 //
-// The image cannot run here (no container runtime: kwok pods run nothing), so the webhook runs as
-// a local process (dist/webhook/main.js) and the MutatingWebhookConfiguration is pointed at it
-// with clientConfig.url. Every webhook and policy this file registers also requires the label
+// Here the webhook runs as a local process (dist/webhook/main.js), so a test can hold its token,
+// its files and its Lease in hand, and the MutatingWebhookConfiguration is pointed at it with
+// clientConfig.url (the pods this file applies land on kwok's nodes, which run nothing). The
+// image itself, installed the same way and called through its Service on the real node, is
+// webhook-in-cluster.test.ts. Every webhook and policy this file registers also requires the label
 // SCOPE on the namespace, which only this file's namespaces carry (and kube-system/paas-system
 // while the exclusions are tested), and is deleted in afterAll.
 import { X509Certificate } from 'node:crypto';
