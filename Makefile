@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build typecheck test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build typecheck lint format test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -69,6 +69,13 @@ node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## F
 
 typecheck: install ## Type-check sources and tests
 	tsc -p tsconfig.test.json
+
+lint: install ## ESLint (typescript-eslint, type-aware) and the formatter's check (prettier)
+	eslint .
+	prettier --check .
+
+format: install ## Rewrite every file the formatter owns (prettier --write)
+	prettier --write .
 
 cluster-bin: ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
 	bash test/e2e/cluster/build.sh
