@@ -14,6 +14,7 @@ import {
   type PaasConfig,
 } from '../../webhook/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
+import { OutputFormat, parseOutputFlag } from '../lib/output.js';
 import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';
 import { renderCheck, renderShow } from '../policy/render.js';
 import { stringify } from 'yaml';
@@ -29,13 +30,10 @@ export interface PolicyDeps {
   listDir(path: string): string[] | undefined;
 }
 
-const Format = { text: 'text', json: 'json', yaml: 'yaml' } as const;
-type Format = (typeof Format)[keyof typeof Format];
-
 interface CommonOptions {
   configPath?: string;
   facts: ClusterFacts;
-  format: Format | undefined;
+  format: OutputFormat | undefined;
 }
 interface ManifestOptions extends CommonOptions {
   files: string[];
@@ -93,11 +91,13 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
 }
 
 function commonOptions(argv: Record<string, unknown>): CommonOptions {
-  const out = argv.output;
-  if (out !== undefined && out !== 'text' && out !== 'json' && out !== 'yaml') {
-    throw new CliError(`invalid value ${JSON.stringify(out)} for -o/--output: use text, json or yaml`, EXIT.usage);
+  let format: OutputFormat | undefined;
+  try {
+    format = parseOutputFlag(argv.output as string | undefined);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
   }
-  const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false && argv.noNativeSleep !== true }, format: out };
+  const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false && argv.noNativeSleep !== true }, format };
   if (typeof argv.config === 'string') opts.configPath = argv.config;
   return opts;
 }
@@ -114,11 +114,11 @@ function manifestOptions(argv: Record<string, unknown>): ManifestOptions {
 
 /** `policy apply`: exit 0, or throws CliError (2) on bad input before writing anything. */
 async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
-  if (opts.format === 'text') throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
+  if (opts.format === OutputFormat.text) throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
   const { config } = await loadConfig(opts, deps);
   const result = applyPolicy(await readManifests(opts.files, deps), config.deploy, opts.facts);
   for (const w of result.warnings) deps.err.write(`Warning: ${w}\n`);
-  deps.out.write(opts.format === 'json' ? result.json : result.yaml);
+  deps.out.write(opts.format === OutputFormat.json ? result.json : result.yaml);
   return EXIT.ok;
 }
 
@@ -138,9 +138,9 @@ async function runShow(opts: CommonOptions, deps: PolicyDeps): Promise<number> {
   return EXIT.ok;
 }
 
-function formatData(data: unknown, format: Format | undefined): string | undefined {
-  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
-  if (format === 'yaml') return stringify(data);
+function formatData(data: unknown, format: OutputFormat | undefined): string | undefined {
+  if (format === OutputFormat.json) return `${JSON.stringify(data, null, 2)}\n`;
+  if (format === OutputFormat.yaml) return stringify(data);
   return undefined;
 }
 

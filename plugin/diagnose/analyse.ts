@@ -1,9 +1,11 @@
 // The judgement of `kubectl paas diagnose`: one pure function from a snapshot of a Deployment,
 // its ReplicaSets, pods, events, quotas (and nodes) to findings, most likely root cause first.
 // No client, no clock: `now` is passed in.
-import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../rollout/replica-sets.js';
-import { START_ERROR } from '../rollout/pod-problems.js';
-import { selectorString } from '../rollout/selector.js';
+import { splitReplicaSets, podsOfReplicaSet, deployIdOf, revisionOf, DEPLOY_ID_LABEL } from '../kube/replica-sets.js';
+import { PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
+import { pullFailureOf, PullFailure } from '../kube/image-pull.js';
+import { generationObserved, isRolledOut, progressDeadline, replicaCounts } from '../kube/deployment-status.js';
+import { selectorString } from '../kube/selector.js';
 import type { Condition, Container, Deployment, Node, Pod, Probe, ReplicaSet, Snapshot } from './model.js';
 import { timeText } from '../kube/objects.js';
 import { Code, Severity, Verdict, compareFindings, type Evidence, type Finding } from './findings.js';
@@ -12,14 +14,12 @@ import { podSignature } from './sampling.js';
 import {
   parseAdmissionMessage,
   parseConfigMessage,
-  parsePullError,
   parseProbeMessage,
   parseQuantity,
   parseQuotaMessage,
   parseSchedulingMessage,
   parseStartMessage,
   parseVolumeMessage,
-  PullFailure,
   StartFailure,
 } from './messages.js';
 
@@ -56,12 +56,9 @@ export interface Diagnosis {
   notes: string[];
 }
 
-const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONFIG_REASONS = new Set(['CreateContainerConfigError']);
-// The runtime could not create or start the container; a failure from the first sighting.
-const START_REASONS = new Set(['RunContainerError', 'CreateContainerError']);
+const CONFIG_REASONS: ReadonlySet<string> = new Set([WaitingReason.CreateContainerConfigError]);
 // Every waiting reason diagnose judges; any other is reported as such, never taken for progress.
-const KNOWN_WAITING = new Set(['ContainerCreating', 'PodInitializing', 'CrashLoopBackOff', ...PULL_REASONS, ...CONFIG_REASONS, ...START_REASONS]);
+const KNOWN_WAITING = new Set([...STARTING_REASONS, WaitingReason.CrashLoopBackOff, ...PULL_REASONS, ...CONFIG_REASONS, ...START_REASONS]);
 // How long after its deletionTimestamp (already "now + grace period") a pod counts as stuck.
 const STUCK_TERMINATING_SLACK_S = 30;
 // Liveness kills older than this no longer explain anything.
@@ -162,9 +159,7 @@ function imagePullIssue(ctx: Ctx, pod: Pod, cs: { name: string; image?: string; 
   const failMessages = pullEvents.filter((e) => /Failed to pull image|couldn't parse|invalid reference/i.test(e.message));
   const newest = [...failMessages].sort((a, b) => time(b.lastSeen) - time(a.lastSeen))[0];
   const source = newest?.message ?? waiting?.message ?? '';
-  let parsed = parsePullError(source);
-  if (waiting?.reason === 'InvalidImageName') parsed = { ...parsed, kind: PullFailure.InvalidName };
-  if (waiting?.reason === 'ErrImageNeverPull') parsed = { ...parsed, kind: PullFailure.NeverPull, detail: 'not on the node, imagePullPolicy: Never' };
+  const parsed = pullFailureOf(waiting?.reason, source);
   const image = parsed.image ?? cs.image ?? containerSpec(ctx.dep, cs.name)?.image;
   const detail = parsed.detail ?? parsed.kind;
   return {
@@ -208,7 +203,7 @@ function startIssue(ctx: Ctx, cs: ContainerStatus, events: EventRecord[], init =
   const waiting = cs.state?.waiting;
   const startWaiting = !!waiting?.reason && START_REASONS.has(waiting.reason);
   // The failed attempt: the state between two attempts, or the last one behind a back-off.
-  const term = [cs.state?.terminated, cs.lastState?.terminated].find((t) => t?.reason === START_ERROR);
+  const term = [cs.state?.terminated, cs.lastState?.terminated].find((t) => t?.reason === TerminationReason.StartError);
   if (!startWaiting && !term) return undefined;
   const mine = (e: EventRecord) => !e.fieldPath || containerOfFieldPath(e.fieldPath) === cs.name;
   const failed = events.filter((e) => mine(e) && e.reason === 'Failed' && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
@@ -217,7 +212,7 @@ function startIssue(ctx: Ctx, cs: ContainerStatus, events: EventRecord[], init =
   const message = (startWaiting ? waiting?.message : undefined) ?? term?.message ?? newest?.message.replace(/^Error: /, '') ?? '';
   const parsed = parseStartMessage(message);
   const spec = containerSpec(ctx.dep, cs.name, init);
-  const reason = startWaiting ? waiting!.reason! : START_ERROR;
+  const reason = startWaiting ? waiting!.reason! : TerminationReason.StartError;
   // runc wraps its reason in the layers it passed through; the last layer is the telling one.
   const words = parsed.detail ?? (message.replace(/^.*unable to start container process: /, '').replace(/: unknown$/, '') || 'no message from the runtime');
   return {
@@ -831,12 +826,13 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     quotas: s.quotas,
   };
 
-  const desired = dep.spec?.replicas ?? 1;
+  const counts = replicaCounts(dep);
+  const desired = counts.desired;
   const replicas = {
     desired,
-    updated: dep.status?.updatedReplicas ?? 0,
-    ready: dep.status?.readyReplicas ?? 0,
-    available: dep.status?.availableReplicas ?? 0,
+    updated: counts.updated,
+    ready: counts.ready,
+    available: counts.available,
     old: oldRSs.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0),
   };
 
@@ -885,13 +881,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     }
   }
 
-  const generation = dep.metadata.generation ?? 0;
-  const observed = dep.status?.observedGeneration ?? 0;
-  const complete =
-    observed >= generation &&
-    replicas.updated === desired &&
-    (dep.status?.replicas ?? 0) === desired &&
-    replicas.available === desired;
+  const complete = isRolledOut(dep);
 
   if (dep.spec?.paused) {
     const cond = conditionOf(dep, 'Progressing');
@@ -963,11 +953,9 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     } else {
       estimatedSecondsLeft = estimate(dep, newRS, nowMs);
       const newAvail = newRS?.status?.availableReplicas ?? 0;
-      const deadline = progressing?.status === 'True' && progressing.lastUpdateTime && dep.spec?.progressDeadlineSeconds
-        ? Math.max(0, Math.round((time(progressing.lastUpdateTime) + dep.spec.progressDeadlineSeconds * 1000 - nowMs) / 1000))
-        : undefined;
-      const waitingFor = observed < generation
-        ? `waiting for the controller to observe generation ${generation}`
+      const deadline = progressDeadline(dep, nowMs)?.secondsLeft;
+      const waitingFor = !generationObserved(dep)
+        ? `waiting for the controller to observe generation ${dep.metadata.generation ?? 0}`
         : `${newAvail}/${desired} new pods available, ${replicas.old} old pod(s) left`;
       findings.push({
         code: Code.Progressing,

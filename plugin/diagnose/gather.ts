@@ -9,8 +9,8 @@ import type { KubeEvent, ObjectMeta, ResourceQuota } from '../kube/objects.js';
 import type * as wire from '../kube/objects.js';
 import type { Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
-import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../rollout/replica-sets.js';
-import { selectorString } from '../rollout/selector.js';
+import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../kube/replica-sets.js';
+import { selectorString } from '../kube/selector.js';
 import { isNamed, type Named, type Pod, type Snapshot } from './model.js';
 import { samplePods } from './sampling.js';
 

@@ -1,49 +1,8 @@
 // Parsers for the messages Kubernetes components write into events and statuses: kube-scheduler's
-// FailedScheduling, the ReplicaSet controller's FailedCreate (quota, admission), the kubelet's image
-// pull, config, probe and volume errors. Each returns plain data, or undefined when the message is
-// not of its kind, so callers can try them in turn.
-
-/** How an image pull failed, from the kubelet's "Failed to pull image" or the waiting message. */
-export const PullFailure = {
-  NotFound: 'not-found',
-  /** imagePullPolicy: Never and the image is not on the node: nothing was pulled. */
-  NeverPull: 'never-pull',
-  Unauthorized: 'unauthorized',
-  Timeout: 'timeout',
-  InvalidName: 'invalid-name',
-  Other: 'other',
-} as const;
-export type PullFailure = (typeof PullFailure)[keyof typeof PullFailure];
-
-export interface PullError {
-  kind: PullFailure;
-  image?: string;
-  /** The registry's words that decided the kind: "manifest unknown", "401 Unauthorized"... */
-  detail?: string;
-}
-
-// Tried in order; within a kind, the most telling phrase first (it becomes the detail shown).
-const PULL_PATTERNS: [PullFailure, RegExp][] = [
-  [PullFailure.NeverPull, /not present with pull policy of Never/i],
-  [PullFailure.InvalidName, /invalid reference format/i],
-  [PullFailure.InvalidName, /couldn't parse image (?:name|reference)|InvalidImageName/i],
-  [PullFailure.Unauthorized, /pull access denied/i],
-  [PullFailure.Unauthorized, /401 Unauthorized|403 Forbidden|insufficient_scope|authorization failed|authentication required|denied: requested access|\bunauthorized\b/i],
-  [PullFailure.NotFound, /manifest unknown/i],
-  [PullFailure.NotFound, /name unknown|no such host|repository does not exist/i],
-  [PullFailure.NotFound, /\bnot found\b/i],
-  [PullFailure.Timeout, /i\/o timeout|TLS handshake timeout|deadline exceeded|timed out|timeout/i],
-];
-
-/** Classifies an image pull error message into not found / unauthorized / timeout / invalid name. */
-export function parsePullError(message: string): PullError {
-  const image = /(?:image|pulling image|default image tag) "([^"]+)"/i.exec(message)?.[1];
-  for (const [kind, re] of PULL_PATTERNS) {
-    const m = re.exec(message);
-    if (m) return { kind, ...(image ? { image } : {}), detail: m[0] };
-  }
-  return { kind: PullFailure.Other, ...(image ? { image } : {}) };
-}
+// FailedScheduling, the ReplicaSet controller's FailedCreate (quota, admission), the kubelet's
+// config, probe and volume errors, the runtime's start failures. Each returns plain data, or
+// undefined when the message is not of its kind, so callers can try them in turn. (Image pulls
+// are plugin/kube/image-pull.ts's: rollout status judges them too.)
 
 /** Why the container runtime could not create or start a container. */
 export const StartFailure = {

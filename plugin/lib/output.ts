@@ -1,11 +1,21 @@
-// The -o/--output flag, parsed once: text (default), json or yaml.
+// The -o/--output flag, parsed once for every command: text, json or yaml.
 
 export const OutputFormat = { text: 'text', json: 'json', yaml: 'yaml' } as const;
 export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
 
-/** The format for an -o value; throws an Error naming the flag and value when unknown. */
-export function parseOutputFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === '' || value === 'text' || value === 'wide') return 'text';
-  if (value === 'json' || value === 'yaml') return value;
+/**
+ * The format an -o value names; undefined when the flag is absent (`policy apply` then writes
+ * YAML, the other commands text). kubectl's `wide` and an empty value read as text. Throws an
+ * Error naming the flag and the value when it is none of these.
+ */
+export function parseOutputFlag(value: string | undefined): OutputFormat | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === OutputFormat.text || value === 'wide') return OutputFormat.text;
+  if (value === OutputFormat.json || value === OutputFormat.yaml) return value;
   throw new Error(`invalid value "${value}" for -o/--output: use text, json or yaml`);
+}
+
+/** The format for an -o value, text when absent; throws as parseOutputFlag. */
+export function parseOutputFormat(value: string | undefined): OutputFormat {
+  return parseOutputFlag(value) ?? OutputFormat.text;
 }

@@ -1,4 +1,6 @@
 // What is wrong with a pod, read from its status alone, and whether it can fix itself. Pure.
+import { isTransientRuntimeFailure, PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
+import { isPermanentPullFailure, pullFailureOf } from '../kube/image-pull.js';
 import type { ContainerStatus, Pod } from '../kube/objects.js';
 
 /** A pod that is not on its way to Ready, with the kubelet's or scheduler's reason. */
@@ -13,56 +15,52 @@ export interface PodProblem {
   permanent: boolean;
 }
 
-// Waiting reasons that never clear without a change to the pod spec or the cluster's objects.
-const PERMANENT_WAITING = new Set(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError']);
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff']);
-// A registry that answers "no such image" will answer it again; timeouts and auth hiccups may not.
-const IMAGE_NOT_FOUND = /manifest unknown|not found|repository does not exist|name unknown|no such host/i;
-// Waiting reasons that are a normal step on the way to Running.
-const TRANSIENT_WAITING = new Set(['ContainerCreating', 'PodInitializing']);
-// The runtime could not create or start the container (an executable missing from the image, no
-// command at all, a bad mount): the same image and spec fail the same way on every attempt.
-const START_FAILED_WAITING = new Set(['RunContainerError', 'CreateContainerError']);
-/** The runtime's termination reason for a container that never started (exit code 128). */
-export const START_ERROR = 'StartError';
-// Runtime hiccups that clear by themselves: a slow runtime, a name the previous attempt still holds.
-const TRANSIENT_RUNTIME = /context deadline exceeded|DeadlineExceeded|failed to reserve container name/i;
+/** The scheduler's reason on PodScheduled=False. */
+const UNSCHEDULABLE = 'Unschedulable';
+
+type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated']>;
+
+function lastTerminated(last: Terminated, detail: string): string {
+  return `last terminated: ${last.reason}, exit code ${last.exitCode ?? '?'}${detail}`;
+}
+
+/** The message and permanence of a waiting container (reason known and not a normal step). */
+function waitingProblem(reason: string, message: string | undefined, last: Terminated | undefined): { message?: string; permanent: boolean } {
+  if (reason === WaitingReason.CreateContainerConfigError) return { message, permanent: true };
+  if (PULL_REASONS.has(reason)) return { message, permanent: isPermanentPullFailure(pullFailureOf(reason, message ?? '').kind) };
+  if (START_REASONS.has(reason)) {
+    const text = message ?? last?.message;
+    return { message: text, permanent: !isTransientRuntimeFailure(text) };
+  }
+  if (reason === WaitingReason.CrashLoopBackOff && last?.reason === TerminationReason.StartError) {
+    // Not a crash: the container never ran, and the back-off retries the same failing start.
+    return { message: lastTerminated(last, last.message ? `: ${last.message}` : ''), permanent: !isTransientRuntimeFailure(last.message) };
+  }
+  if (reason === WaitingReason.CrashLoopBackOff && last?.reason) {
+    return { message: lastTerminated(last, message ? `; ${message}` : ''), permanent: false };
+  }
+  return { message, permanent: false };
+}
 
 function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefined {
   const waiting = cs.state?.waiting;
-  const last = cs.lastState?.terminated;
   const now = cs.state?.terminated;
   // Between start attempts the runtime may report the failed attempt itself as the state.
-  if (!waiting?.reason && now?.reason === START_ERROR) {
-    return { pod, container: cs.name, reason: START_ERROR, ...(now.message ? { message: now.message } : {}), permanent: !TRANSIENT_RUNTIME.test(now.message ?? '') };
+  if (!waiting?.reason && now?.reason === TerminationReason.StartError) {
+    return { pod, container: cs.name, reason: TerminationReason.StartError, ...(now.message ? { message: now.message } : {}), permanent: !isTransientRuntimeFailure(now.message) };
   }
-  if (!waiting?.reason || TRANSIENT_WAITING.has(waiting.reason)) return undefined;
-  const reason = waiting.reason;
-  let message = waiting.message;
-  let permanent = PERMANENT_WAITING.has(reason);
-  if (IMAGE_PULL.has(reason) && message && IMAGE_NOT_FOUND.test(message)) permanent = true;
-  if (START_FAILED_WAITING.has(reason)) {
-    message = message ?? last?.message;
-    permanent = !TRANSIENT_RUNTIME.test(message ?? '');
-  } else if (reason === 'CrashLoopBackOff' && last?.reason === START_ERROR) {
-    // Not a crash: the container never ran, and the back-off retries the same failing start.
-    message = `last terminated: ${START_ERROR}, exit code ${last.exitCode ?? '?'}${last.message ? `: ${last.message}` : ''}`;
-    permanent = !TRANSIENT_RUNTIME.test(last.message ?? '');
-  } else if (reason === 'CrashLoopBackOff' && last?.reason) {
-    message = `last terminated: ${last.reason}, exit code ${last.exitCode ?? '?'}${message ? `; ${message}` : ''}`;
-  }
-  return { pod, container: cs.name, reason, ...(message ? { message } : {}), permanent };
+  if (!waiting?.reason || STARTING_REASONS.has(waiting.reason)) return undefined;
+  const { message, permanent } = waitingProblem(waiting.reason, waiting.message, cs.lastState?.terminated);
+  return { pod, container: cs.name, reason: waiting.reason, ...(message ? { message } : {}), permanent };
 }
 
 /** The problems of one pod: waiting containers (init first) and an unschedulable pod. */
 export function podProblems(pod: Pod): PodProblem[] {
   const name = pod.metadata?.name ?? '';
   const out: PodProblem[] = [];
-  const unschedulable = pod.status?.conditions?.find(
-    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
-  );
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === UNSCHEDULABLE);
   if (unschedulable) {
-    out.push({ pod: name, reason: 'Unschedulable', ...(unschedulable.message ? { message: unschedulable.message } : {}), permanent: false });
+    out.push({ pod: name, reason: UNSCHEDULABLE, ...(unschedulable.message ? { message: unschedulable.message } : {}), permanent: false });
   }
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const p = containerProblem(name, cs);

@@ -8,7 +8,7 @@ import type { OutputFormat } from '../lib/output.js';
 import { paint } from '../lib/term.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { renderDetail, renderJson, renderLine, renderProblems, renderProgress, renderTable, toDocument } from './printer.js';
-import { selectorString } from './selector.js';
+import { selectorString } from '../kube/selector.js';
 import { exitCodeOf, isTerminal, rolloutStatus, waitTimedOut, type RolloutView } from './status.js';
 import { streamChange, type StreamFormat } from './stream.js';
 import { listAndWatch } from './watch.js';

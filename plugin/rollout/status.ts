@@ -2,9 +2,10 @@
 // pods, and the clock. Checks run in kubectl's DeploymentStatusViewer order, so the two agree
 // wherever kubectl answers; on top, a paused Deployment is reported (kubectl hangs), and a
 // rollout that cannot succeed (ReplicaFailure, every new pod on a permanent error) fails fast.
+import { conditionOf, generationObserved, progressDeadline, ProgressingReason, replicaCounts, replicaWait, WaitStep, type ProgressDeadline, type ReplicaCounts } from '../kube/deployment-status.js';
 import { timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
+import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
-import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from './replica-sets.js';
 
 /** The rollout's state (JSON `rollout_status`). */
 export const RolloutState = {
@@ -27,13 +28,10 @@ export type PlatformStatus = (typeof PlatformStatus)[keyof typeof PlatformStatus
 
 /** Machine-readable reasons the view gives besides the controller's and kubelet's own. */
 export const Reason = {
-  GenerationNotObserved: 'GenerationNotObserved',
-  UpdatingReplicas: 'UpdatingReplicas',
-  OldReplicasPendingTermination: 'OldReplicasPendingTermination',
-  WaitingForAvailable: 'WaitingForAvailable',
-  Completed: 'NewReplicaSetAvailable',
-  DeploymentPaused: 'DeploymentPaused',
-  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  ...WaitStep,
+  Completed: ProgressingReason.NewReplicaSetAvailable,
+  DeploymentPaused: ProgressingReason.DeploymentPaused,
+  ProgressDeadlineExceeded: ProgressingReason.ProgressDeadlineExceeded,
   RevisionMismatch: 'RevisionMismatch',
   WaitTimeout: 'WaitTimeout',
 } as const;
@@ -79,17 +77,9 @@ export interface RolloutView {
   generation: { desired: number | null; observed: number | null };
   images: string[];
   strategy: { type: string; maxSurge: string | number | null; maxUnavailable: string | number | null };
-  replicas: {
-    desired: number;
-    updated: number;
-    ready: number;
-    available: number;
-    unavailable: number;
-    /** kubectl's "old replicas pending termination": status.replicas - updatedReplicas. */
-    oldPending: number;
-  };
+  replicas: ReplicaCounts;
   /** The progress deadline while the rollout is under it; null once complete, paused or unset. */
-  deadline: { seconds: number; expiresAt: string; secondsLeft: number } | null;
+  deadline: ProgressDeadline | null;
   conditions: { type: string; status: string; reason: string | null; message: string | null; lastUpdateTime: string | null }[];
   replicaSets: ReplicaSetView[];
   /** Problems of the new ReplicaSet's pods (waiting reasons, unschedulable). */
@@ -128,21 +118,6 @@ function rsView(rs: ReplicaSet, role: 'new' | 'old', pods: readonly Pod[]): Repl
   };
 }
 
-function deadlineOf(d: Deployment, progressing: Condition | undefined, now: number): RolloutView['deadline'] {
-  const seconds = d.spec?.progressDeadlineSeconds;
-  // The controller stops the clock once complete or paused; 2147483647 is "no deadline".
-  if (seconds === undefined || seconds >= 2147483647 || !progressing || progressing.status !== 'True') return null;
-  if (progressing.reason === Reason.Completed) return null;
-  const from = timeMs(progressing.lastUpdateTime);
-  if (from === undefined) return null;
-  const expires = from + seconds * 1000;
-  return {
-    seconds,
-    expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z'),
-    secondsLeft: Math.max(0, Math.ceil((expires - now) / 1000)),
-  };
-}
-
 interface Verdict {
   state: RolloutState;
   reason: string;
@@ -160,11 +135,10 @@ function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_stat
       message: `desired revision (${opts.revision}) is different from the running revision (${view.revision ?? 'none'})`,
     };
   }
-  const { desired, observed } = view.generation;
-  if (desired !== null && (observed === null || desired > observed)) {
+  if (!generationObserved(d)) {
     return { state: 'InProgress', reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
   }
-  const progressing = conds.find((c) => c.type === 'Progressing');
+  const progressing = conditionOf(d, 'Progressing');
   if (progressing?.reason === Reason.ProgressDeadlineExceeded) {
     return { state: 'Timeout', reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
   }
@@ -188,15 +162,7 @@ function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_stat
       message: `deployment "${name}" failed: ${stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
     };
   }
-  const r = view.replicas;
-  let wait: Verdict | undefined;
-  if (r.updated < r.desired) {
-    wait = { state: 'InProgress', reason: Reason.UpdatingReplicas, message: `${r.updated} out of ${r.desired} new replicas have been updated...` };
-  } else if (r.oldPending > 0) {
-    wait = { state: 'InProgress', reason: Reason.OldReplicasPendingTermination, message: `${r.oldPending} old replicas are pending termination...` };
-  } else if (r.available < r.updated) {
-    wait = { state: 'InProgress', reason: Reason.WaitingForAvailable, message: `${r.available} of ${r.updated} updated replicas are available...` };
-  }
+  const wait = replicaWait(view.replicas);
   if (!wait) return { state: 'Completed', reason: Reason.Completed, message: `deployment "${name}" successfully rolled out` };
   if (view.paused) {
     return {
@@ -205,7 +171,7 @@ function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_stat
       message: `deployment "${name}" is paused: ${wait.message.replace(/\.\.\.$/, '')} (resume with: kubectl rollout resume deployment/${name} -n ${view.namespace})`,
     };
   }
-  return { ...wait, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
+  return { state: 'InProgress', reason: wait.step, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
 }
 
 /** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
@@ -228,9 +194,6 @@ export function rolloutStatus(
   const problems = newPods
     .flatMap(podProblems)
     .sort((a, b) => a.pod.localeCompare(b.pod));
-  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
-  const desired = spec.replicas ?? 1;
-  const updated = st.updatedReplicas ?? 0;
   const head = {
     name: meta.name ?? '',
     namespace: meta.namespace ?? '',
@@ -247,15 +210,8 @@ export function rolloutStatus(
       maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? null,
       maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? null,
     },
-    replicas: {
-      desired,
-      updated,
-      ready: st.readyReplicas ?? 0,
-      available: st.availableReplicas ?? 0,
-      unavailable: st.unavailableReplicas ?? 0,
-      oldPending: Math.max(0, (st.replicas ?? 0) - updated),
-    },
-    deadline: spec.paused ? null : deadlineOf(deployment, progressing, now),
+    replicas: replicaCounts(deployment),
+    deadline: spec.paused ? null : progressDeadline(deployment, now),
     conditions: (st.conditions ?? []).map((c) => ({
       type: c.type,
       status: c.status,

@@ -18,7 +18,7 @@ import {
 } from './k8s.js';
 import { ANNOTATION, annotationField, LABEL, OPT_OUT_VALUE, type EffectivePolicy } from './overrides.js';
 import { mergeInto } from './patch.js';
-import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, PatchOp } from './types.js';
+import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, PatchOp, Policy } from './types.js';
 import { isZeroIntOrPercent } from './values.js';
 
 /** One place where the object differs from the policy, and the change that fixes it. */
@@ -161,15 +161,23 @@ function hookSleepSeconds(hook: JsonValue): number {
   return 0;
 }
 
-/** terminationGracePeriodSeconds raised to cover the preStop sleep plus the app's shutdown;
- * never lowered. */
-export function graceRule(ctx: RuleContext, longestSleep: number): void {
-  const { policy } = ctx.eff;
-  const want = Math.max(
+/**
+ * The least terminationGracePeriodSeconds the policy accepts: the configured minimum, and room
+ * for the preStop sleep (the policy's own, or the longest a container's hook sleeps, whichever
+ * is longer) plus the app's shutdown. `policy show` states the same figure.
+ */
+export function graceSeconds(policy: Pick<Policy, 'terminationGracePeriod' | 'prestopSleep'>, longestSleep = 0): number {
+  return Math.max(
     policy.terminationGracePeriod,
     policy.prestopSleep > 0 ? policy.prestopSleep + SHUTDOWN_SECONDS : 0,
     longestSleep > 0 ? Math.ceil(longestSleep) + SHUTDOWN_SECONDS : 0,
   );
+}
+
+/** terminationGracePeriodSeconds raised to cover the preStop sleep plus the app's shutdown;
+ * never lowered. */
+export function graceRule(ctx: RuleContext, longestSleep: number): void {
+  const want = graceSeconds(ctx.eff.policy, longestSleep);
   const have = optInt(ctx.podSpec, 'terminationGracePeriodSeconds', ctx.podSpecAt) ?? API_DEFAULTS.terminationGracePeriodSeconds;
   if (have >= want) return;
   find(ctx, 'grace-period', [...ctx.podSpecAt, 'terminationGracePeriodSeconds'], show(have), show(want),

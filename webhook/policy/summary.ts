@@ -1,7 +1,7 @@
 // `policy show`: the effective policy as plain data (for -o json|yaml) and as rules in words.
 import { TOML_KEY } from './config.js';
 import { ANNOTATION, LABEL, OPT_OUT_VALUE } from './overrides.js';
-import { PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
+import { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
 import type { ClusterFacts, PaasConfig, Policy } from './types.js';
 
 /** The effective configuration under paas.toml's own key names, and what it does. */
@@ -17,7 +17,7 @@ export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): Polic
   const p = config.deploy;
   const deploy: Record<string, string | number> = {};
   for (const key of Object.keys(TOML_KEY) as (keyof Policy)[]) deploy[TOML_KEY[key]] = p[key];
-  const grace = Math.max(p.terminationGracePeriod, p.prestopSleep > 0 ? p.prestopSleep + SHUTDOWN_SECONDS : 0);
+  const grace = graceSeconds(p);
   const hook = preStopText(p, facts);
   const probe =
     p.readinessProbe === 'off'

@@ -1,6 +1,6 @@
 // The policy's rules, one table per rule: a Deployment in, the patch and warnings out.
 import { describe, expect, it } from 'vitest';
-import { applyPatch, checkDeployment, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
+import { applyPatch, checkDeployment, graceSeconds, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 /** The object after the patch, to assert on the outcome rather than the op list. */
@@ -126,6 +126,18 @@ describe('preStop', () => {
 });
 
 describe('terminationGracePeriodSeconds', () => {
+  // The one formula: the engine enforces it, `policy show` states it.
+  it.each([
+    { name: 'the defaults: the 5 s sleep plus 25 s of shutdown', pol: {}, longest: 0, want: 30 },
+    { name: 'a longer configured sleep', pol: { prestopSleep: 20 }, longest: 0, want: 45 },
+    { name: 'a configured minimum above sleep + 25', pol: { terminationGracePeriod: 90 }, longest: 0, want: 90 },
+    { name: 'no preStop sleep: the configured minimum alone', pol: { prestopSleep: 0, terminationGracePeriod: 7 }, longest: 0, want: 7 },
+    { name: "a user's hook sleeping longer than the policy's", pol: {}, longest: 40, want: 65 },
+    { name: "a user's fractional sleep, rounded up", pol: { prestopSleep: 0, terminationGracePeriod: 0 }, longest: 2.5, want: 28 },
+  ])('graceSeconds: $name', ({ pol, longest, want }) => {
+    expect(graceSeconds(policy(pol), longest)).toBe(want);
+  });
+
   it.each([
     { name: 'unset counts as the API default 30', have: undefined, pol: {}, want: undefined },
     { name: '0 is raised', have: 0, pol: {}, want: 30 },

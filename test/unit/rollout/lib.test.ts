@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../../plugin/lib/duration.js';
-import { parseOutputFormat } from '../../../plugin/lib/output.js';
+import { parseOutputFlag, parseOutputFormat } from '../../../plugin/lib/output.js';
 import { colorEnabled, paint, visibleLength } from '../../../plugin/lib/term.js';
 import type { LabelSelector } from '../../../plugin/kube/objects.js';
-import { selectorString } from '../../../plugin/rollout/selector.js';
+import { selectorString } from '../../../plugin/kube/selector.js';
 
 describe('parseDuration (kubectl --timeout)', () => {
   it.each([
@@ -38,18 +38,21 @@ describe('formatDuration', () => {
   });
 });
 
-describe('parseOutputFormat', () => {
+describe('parseOutputFlag: -o, parsed once for every command', () => {
   it.each([
-    { value: undefined, format: 'text' },
-    { value: 'json', format: 'json' },
-    { value: 'yaml', format: 'yaml' },
-    { value: 'text', format: 'text' },
-  ])('reads -o $value as $format', ({ value, format }) => {
+    { value: undefined, flag: undefined, format: 'text' },
+    { value: 'text', flag: 'text', format: 'text' },
+    { value: 'json', flag: 'json', format: 'json' },
+    { value: 'yaml', flag: 'yaml', format: 'yaml' },
+    { value: 'wide', flag: 'text', format: 'text' },
+    { value: '', flag: 'text', format: 'text' },
+  ])('reads -o $value as $flag ($format when a command defaults to text)', ({ value, flag, format }) => {
+    expect(parseOutputFlag(value)).toBe(flag);
     expect(parseOutputFormat(value)).toBe(format);
   });
 
-  it('refuses an unknown format, naming the flag and value', () => {
-    expect(() => parseOutputFormat('xml')).toThrow('invalid value "xml" for -o/--output');
+  it.each(['xml', 'JSON', 'json,yaml'])('refuses %j, naming the flag and value', (value) => {
+    expect(() => parseOutputFlag(value)).toThrow(`invalid value "${value}" for -o/--output: use text, json or yaml`);
   });
 });
 

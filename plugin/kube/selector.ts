@@ -1,5 +1,5 @@
 // A Deployment's structured label selector as the query-string form the API server takes. Pure.
-import type { LabelSelector } from '../kube/objects.js';
+import type { LabelSelector } from './objects.js';
 
 /** `app=web,tier in (fe,be),!legacy`; undefined when the selector is absent or empty (matches all). */
 export function selectorString(sel: LabelSelector | undefined): string | undefined {

@@ -1,6 +1,6 @@
 // Which ReplicaSets and Pods belong to a Deployment, and which ReplicaSet is the new one, decided
 // as the Deployment controller decides it. Pure: shared by `rollout status` and `diagnose`.
-import { timeMs, type Deployment, type ObjectMeta, type Pod, type PodTemplate, type ReplicaSet } from '../kube/objects.js';
+import { timeMs, type Deployment, type ObjectMeta, type Pod, type PodTemplate, type ReplicaSet } from './objects.js';
 
 /** The label the controller adds to a ReplicaSet's selector and template; ignored when comparing templates. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';

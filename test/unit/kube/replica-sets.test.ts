@@ -5,7 +5,7 @@ import {
   revisionOf,
   splitReplicaSets,
   templatesEqualIgnoringHash,
-} from '../../../plugin/rollout/replica-sets.js';
+} from '../../../plugin/kube/replica-sets.js';
 
 const template = (image: string, extra: Record<string, string> = {}) => ({
   metadata: { labels: { app: 'web', ...extra } },
