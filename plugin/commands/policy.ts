@@ -5,18 +5,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import {
-  ConfigError,
-  DEFAULT_CONFIG,
-  parseConfig,
-  summarizePolicy,
-  type ClusterFacts,
-  type PaasConfig,
-} from '../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../webhook/config.js';
+import { ConfigError, type ClusterFacts } from '../../webhook/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { OutputFormat, parseOutputFlag } from '../lib/output.js';
 import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';
 import { renderCheck, renderShow } from '../policy/render.js';
+import { summarizePolicy } from '../policy/summary.js';
 import { stringify } from 'yaml';
 
 /** Where the command reads and writes; the real process by default, fakes in tests. */

@@ -5,8 +5,6 @@
 // so that they still mean the same at every field the policy does not own. Pure: text in, text
 // and data out.
 import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
-import { deepEqual } from '../../webhook/policy/json.js';
-import { parsePointer } from '../../webhook/policy/patch.js';
 import { resolvePlain } from '../../webhook/yaml/go-scalars.js';
 import {
   formatJson,
@@ -21,6 +19,8 @@ import {
 import {
   applyPatch,
   checkDeployment,
+  deepEqual,
+  parsePointer,
   mutateDeployment,
   PolicyInputError,
   type ClusterFacts,
@@ -148,7 +148,8 @@ export function applyPolicy(docs: InputDoc[], policy: Policy, facts: ClusterFact
     }
     patched.push({ doc, ops });
   }
-  // The patch applies to the exact value too: its paths are the same, int64s are kept whole.
+  // The engine read plain numbers; its patch is applied to the exact value instead (same paths),
+  // so int64s beyond 2^53 that the policy does not own stay whole in the output.
   const values = patched.map(({ doc, ops }) => applyPatch(doc.exact as JsonValue, ops) as KubeValue);
   const yaml = patched.map(({ doc, ops }, i) => yamlText(doc.yaml, ops, values[i] as KubeValue));
   const json = values.length === 1 ? (values[0] as KubeValue) : { apiVersion: 'v1', kind: 'List', items: values.flatMap(listItems) };

@@ -1,5 +1,5 @@
 // Human output of `kubectl paas policy check` and `policy show` (JSON and YAML print the data).
-import type { PolicySummary } from '../../webhook/policy/index.js';
+import type { PolicySummary } from './summary.js';
 import type { CheckReport } from './manifests.js';
 
 /** One block per Deployment: its violations (field: actual, policy wants expected) and notes. */

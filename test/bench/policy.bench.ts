@@ -1,7 +1,7 @@
 // Mutations per second of the policy engine on a realistic three-container Deployment, UPDATE
 // with oldObject, beside a baseline in the same run: structuredClone of the same object (what a
 // naive "copy, mutate, diff" engine would pay just to start). Prints µs per mutation and ratios.
-import { applyPatch, DEFAULT_CONFIG, mutateDeployment, type JsonObject, type MutateInput } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment, type JsonObject, type MutateInput } from '../../webhook/policy/index.js';
 
 /** A Deployment as the API server hands it to the webhook: defaulted, three containers. */
 function manifest(image: string): JsonObject {
@@ -60,9 +60,9 @@ function manifest(image: string): JsonObject {
   return deployment as unknown as JsonObject;
 }
 
-const base = { policy: DEFAULT_CONFIG.deploy, facts: { nativeSleep: true }, newId: () => '5f0e0c39-2b1d-4d0e-9a55-1d1f3c1c2a77', stampId: true };
+const base = { policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => '5f0e0c39-2b1d-4d0e-9a55-1d1f3c1c2a77', stampId: true };
 const raw = manifest('registry.example.com/shop/web:1.4.2');
-const stored = applyPatch(raw, mutateDeployment({ ...base, object: raw }).patch);
+const stored = mutateDeployment({ ...base, object: raw }).object;
 const newImage = manifest('registry.example.com/shop/web:1.4.3');
 
 const cases: { name: string; input: MutateInput }[] = [

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { mutateDeployment, DEFAULT_CONFIG, applyPatch } from '../../webhook/policy/index.js';
+import { mutateDeployment, DEFAULT_POLICY } from '../../webhook/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-sync.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { review, threeContainerDeployment } from '../unit/webhook/reviews.js';
@@ -35,8 +35,8 @@ const HOST = '127.0.0.1';
 function updateReview(): string {
   // The stored Deployment carries the policy and a deploy-id; the user applies a new image.
   const old = threeContainerDeployment('registry.example.com/shop/web:1.4.2');
-  const first = mutateDeployment({ object: old, oldObject: null, policy: DEFAULT_CONFIG.deploy, facts: { nativeSleep: true }, newId: () => '5f0c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e5f', stampId: true });
-  const stored = applyPatch(old, first.patch);
+  const first = mutateDeployment({ object: old, oldObject: null, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => '5f0c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e5f', stampId: true });
+  const stored = first.object;
   const next = structuredClone(stored) as typeof stored & { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
   next.spec.template.spec.containers[0]!.image = 'registry.example.com/shop/web:1.5.0';
   return JSON.stringify(review({ operation: 'UPDATE', object: next, oldObject: stored, uid: 'bench-0000' }));

@@ -24,7 +24,8 @@ import { AppsV1Api, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
-import { checkDeployment, mutateDeployment, parseConfig } from '../../webhook/policy/index.js';
+import { parseConfig } from '../../webhook/config.js';
+import { checkDeployment, mutateDeployment } from '../../webhook/policy/index.js';
 import { kubectlRead } from '../unit/kubectl-oracle.js';
 import { binDir, freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 

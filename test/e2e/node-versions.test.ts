@@ -13,7 +13,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mutateDeployment, type JsonObject } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment, type JsonObject } from '../../webhook/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-sync.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { apply, freePort, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';
@@ -262,7 +262,7 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
       expect(res).toMatchObject({ uid: REVIEW.request.uid, allowed: true, patchType: 'JSONPatch' });
       const patch = JSON.parse(Buffer.from(String(res.patch), 'base64').toString('utf8').replace(UUID, ID)) as unknown;
       // The webhook read the API server's version (>= 1.30): the native preStop sleep.
-      const want = mutateDeployment({ object: REVIEW.request.object as JsonObject, oldObject: null, policy: DEFAULT_CONFIG.deploy, facts: { nativeSleep: true }, newId: () => ID, stampId: true });
+      const want = mutateDeployment({ object: REVIEW.request.object as JsonObject, oldObject: null, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => ID, stampId: true });
       expect(want.patch.length).toBeGreaterThan(0);
       expect(patch).toEqual(want.patch);
       const warnings = (res.warnings as string[]).map((w) => w.replace(UUID, ID));

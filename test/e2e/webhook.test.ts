@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_CONFIG, mutateDeployment } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment } from '../../webhook/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-sync.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { freePort, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
@@ -176,7 +176,7 @@ describe('paas-webhook behind a real kube-apiserver', () => {
       stored++;
       const live = JSON.parse(got.stdout) as Obj;
       // The stored object is a fixed point of the policy: the webhook's patch was applied in full.
-      const again = mutateDeployment({ object: live, oldObject: live, policy: DEFAULT_CONFIG.deploy, facts: { nativeSleep: true }, newId: () => 'unused', stampId: true });
+      const again = mutateDeployment({ object: live, oldObject: live, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => 'unused', stampId: true });
       expect(again.patch, `${name}: stored object still violates the policy`).toEqual([]);
       if (again.skipped === undefined) {
         expect(templateLabels(live)[DEPLOY_ID], `${name} has no deploy-id`).toMatch(/^[0-9a-f-]{36}$/);

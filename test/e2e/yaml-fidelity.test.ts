@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY } from '../../webhook/policy/index.js';
 import { toPlainJson } from '../../webhook/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../plugin/policy/manifests.js';
 import { CliError } from '../../plugin/lib/errors.js';
@@ -19,7 +19,7 @@ import { kubectl, newNamespace } from './lib/cluster.js';
 type Obj = Record<string, unknown>;
 
 const CORPUS = resolve(import.meta.dirname, '../../../shared/corpus/deployments');
-const policy = DEFAULT_CONFIG.deploy;
+const policy = DEFAULT_POLICY;
 const facts = { nativeSleep: true };
 
 /** What the API server stores from a stream: every object it would create, and its refusals. */

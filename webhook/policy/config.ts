@@ -1,42 +1,31 @@
-// paas.toml: the [deploy] policy knobs and the [webhook] settings, parsed and validated once.
-// Unknown sections and keys are errors (a typo must not silently fall back to a default).
+// The policy's `[deploy]` section of paas.toml, parsed and validated once, and the pieces a front
+// door needs to read the rest of the file the same way: TOML syntax errors and unknown keys are
+// errors naming the file, the key and the value (a typo must not silently fall back to a default).
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, showValue } from './errors.js';
 import { isObject } from './json.js';
-import type { PaasConfig, Policy, WebhookSettings } from './types.js';
-import {
-  checkIntOrPercent,
-  checkOneOf,
-  checkProbePath,
-  checkSeconds,
-  isZeroIntOrPercent,
-  PRESTOP_MODES,
-  PROBE_KINDS,
-  type Checked,
-} from './values.js';
+import { PreStopMode, ProbeKind, type Policy } from './types.js';
+import { checkIntOrPercent, checkOneOf, checkProbePath, checkSeconds, isZeroIntOrPercent, PRESTOP_MODES, PROBE_KINDS, type Checked } from './values.js';
 
-/** The policy and settings when paas.toml is absent or empty (the platform's Rolling Deploy page). */
-export const DEFAULT_CONFIG: Readonly<PaasConfig> = Object.freeze({
-  deploy: Object.freeze<Policy>({
-    surge: 1,
-    maxUnavailable: 0,
-    timeout: 600,
-    readinessProbePath: '/',
-    readinessProbe: 'http',
-    prestopSleep: 5,
-    prestopMode: 'auto',
-    terminationGracePeriod: 30,
-  }),
-  webhook: Object.freeze<WebhookSettings>({
-    onError: 'deny',
-    maxBodyBytes: 3 * 1024 * 1024,
-    drainSeconds: 5,
-  }),
+/** The policy when paas.toml is absent or its [deploy] section empty (the platform's Rolling Deploy page). */
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze<Policy>({
+  surge: 1,
+  maxUnavailable: 0,
+  timeout: 600,
+  readinessProbePath: '/',
+  readinessProbe: ProbeKind.http,
+  prestopSleep: 5,
+  prestopMode: PreStopMode.auto,
+  terminationGracePeriod: 30,
 });
 
-type Parser<T> = (v: unknown) => Checked<T>;
+/** A key's validator: the value as TOML gives it in, the checked value or the reason out. */
+export type Parser<T> = (v: unknown) => Checked<T>;
 
-const DEPLOY_KEYS: { [K in keyof Policy]: [toml: string, parse: Parser<Policy[K]>] } = {
+/** For each field of a section: its TOML key and its validator. */
+export type SectionKeys<T> = { [K in keyof T]: [toml: string, parse: Parser<T[K]>] };
+
+const DEPLOY_KEYS: SectionKeys<Policy> = {
   surge: ['surge', (v) => checkIntOrPercent(v, false)],
   maxUnavailable: ['max_unavailable', (v) => checkIntOrPercent(v, false, 100)],
   timeout: ['timeout', (v) => checkSeconds(v, 1, false)],
@@ -47,57 +36,43 @@ const DEPLOY_KEYS: { [K in keyof Policy]: [toml: string, parse: Parser<Policy[K]
   terminationGracePeriod: ['termination_grace_period', (v) => checkSeconds(v, 0, false)],
 };
 
-const WEBHOOK_KEYS: { [K in keyof WebhookSettings]: [toml: string, parse: Parser<WebhookSettings[K]>] } = {
-  onError: ['on_error', (v) => checkOneOf(v, ['deny', 'allow'] as const)],
-  maxBodyBytes: ['max_body_bytes', (v) => checkSeconds(v, 1024, false)],
-  drainSeconds: ['drain_seconds', (v) => checkSeconds(v, 0, false)],
-};
+/** The TOML keys of a section's fields, for messages and `policy show`. */
+export function tomlKeys<T>(keys: SectionKeys<T>): { readonly [K in keyof T]: string } {
+  const entries = Object.entries(keys) as [string, [string, unknown]][];
+  return Object.fromEntries(entries.map(([k, [toml]]) => [k, toml])) as { [K in keyof T]: string };
+}
 
 /** The TOML key of each policy field, for messages and `policy show`. */
-export const TOML_KEY: { readonly [K in keyof Policy]: string } = Object.fromEntries(
-  Object.entries(DEPLOY_KEYS).map(([k, [toml]]) => [k, toml]),
-) as { [K in keyof Policy]: string };
+export const TOML_KEY = tomlKeys(DEPLOY_KEYS);
 
-/**
- * Parses and validates paas.toml. `source` names the file in errors. Throws ConfigError naming
- * the file, the key and the value; missing keys take their defaults.
- */
-export function parseConfig(text: string, source: string): PaasConfig {
-  let doc: Record<string, unknown>;
+/** Parses TOML text; a syntax error is a ConfigError naming `source`, the line and the column. */
+export function parseToml(text: string, source: string): Record<string, unknown> {
   try {
-    doc = parse(text);
+    return parse(text);
   } catch (err) {
     if (err instanceof TomlError) {
       const first = err.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'invalid TOML';
-      throw new ConfigError(`${source}:${err.line}:${err.column}`, '', '', `invalid TOML: ${first}`);
+      throw new ConfigError(`${source}:${err.line}:${err.column}`, '', '', `invalid TOML: ${first}`, { cause: err });
     }
     throw err;
   }
-  for (const key of Object.keys(doc)) {
-    if (key !== 'deploy' && key !== 'webhook') {
-      throw new ConfigError(source, key, showValue(doc[key]), 'unknown section (expected [deploy] or [webhook])');
-    }
-  }
-  const deploy = section(doc, 'deploy', source, DEPLOY_KEYS, DEFAULT_CONFIG.deploy);
-  if (isZeroIntOrPercent(deploy.surge) && isZeroIntOrPercent(deploy.maxUnavailable)) {
-    throw new ConfigError(source, 'deploy.max_unavailable', showValue(deploy.maxUnavailable),
-      'surge and max_unavailable cannot both be 0 (no rollout could make progress)');
-  }
-  const webhook = section(doc, 'webhook', source, WEBHOOK_KEYS, DEFAULT_CONFIG.webhook);
-  return { deploy, webhook };
 }
 
-function section<T extends object>(
-  doc: Record<string, unknown>,
-  name: string,
-  source: string,
-  keys: { [K in keyof T]: [string, Parser<T[K]>] },
-  defaults: Readonly<T>,
-): T {
+/** Refuses any top-level section but `known`, naming the first stranger. */
+export function checkSections(doc: Record<string, unknown>, source: string, known: readonly string[]): void {
+  for (const key of Object.keys(doc)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(source, key, showValue(doc[key]), `unknown section (expected ${known.map((k) => `[${k}]`).join(' or ')})`);
+    }
+  }
+}
+
+/** One section of a parsed paas.toml: every key checked, missing keys at their defaults. */
+export function readSection<T extends object>(doc: Record<string, unknown>, name: string, source: string, keys: SectionKeys<T>, defaults: Readonly<T>): T {
   const out = { ...defaults } as T;
   const table = doc[name];
   if (table === undefined) return out;
-  if (!isObject(table)) throw new ConfigError(source, name, showValue(table), 'expected a table ([' + name + '])');
+  if (!isObject(table)) throw new ConfigError(source, name, showValue(table), `expected a table ([${name}])`);
   const byToml = new Map<string, keyof T>();
   for (const field of Object.keys(keys) as (keyof T)[]) byToml.set(keys[field][0], field);
   for (const [tomlKey, raw] of Object.entries(table)) {
@@ -111,4 +86,13 @@ function section<T extends object>(
     out[field] = checked.value;
   }
   return out;
+}
+
+/** The [deploy] section of a parsed paas.toml; throws ConfigError naming the file, key and value. */
+export function readPolicy(doc: Record<string, unknown>, source: string): Policy {
+  const deploy = readSection(doc, 'deploy', source, DEPLOY_KEYS, DEFAULT_POLICY);
+  if (isZeroIntOrPercent(deploy.surge) && isZeroIntOrPercent(deploy.maxUnavailable)) {
+    throw new ConfigError(source, 'deploy.max_unavailable', showValue(deploy.maxUnavailable), 'surge and max_unavailable cannot both be 0 (no rollout could make progress)');
+  }
+  return deploy;
 }

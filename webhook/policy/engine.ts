@@ -1,5 +1,6 @@
 // The rollout policy engine: a pure function from a Deployment (and, on UPDATE, the stored one)
-// to the minimal JSON Patch that makes it obey the policy, with one warning per change.
+// to the minimal JSON Patch that makes it obey the policy and the object it yields, with one
+// warning per change.
 // No I/O, no clock, no randomness: the only novelty comes from the injected newId().
 import { decideDeployId } from './deploy-id.js';
 import { PolicyInputError, showValue } from './errors.js';
@@ -17,7 +18,7 @@ import {
   type Finding,
   type RuleContext,
 } from './rules.js';
-import type { ChangeKind, ClusterFacts, JsonObject, MutateInput, MutateResult, PatchOp, Policy } from './types.js';
+import { ChangeKind, type ClusterFacts, type JsonObject, type MutateInput, type MutateResult, type PatchOp, type Policy } from './types.js';
 
 /** Why the engine leaves an object alone (MutateResult.skipped, CheckResult.skipped). */
 export const SkipReason = {
@@ -91,38 +92,67 @@ function plan(object: JsonObject, base: Policy, facts: ClusterFacts): Plan | { s
 }
 
 /**
- * The webhook's and `policy apply`'s entry point: the patch, warnings and change kinds for one
- * object. Throws PolicyInputError when the Deployment is malformed or an override is invalid.
+ * The webhook's and `policy apply`'s entry point: the patch, the patched object, warnings and
+ * change kinds for one object. Throws PolicyInputError when the Deployment is malformed or an
+ * override is invalid.
  */
 export function mutateDeployment(input: MutateInput): MutateResult {
   const p = plan(input.object, input.policy, input.facts);
-  if ('skipped' in p) return { patch: [], warnings: [], changes: [], skipped: p.skipped };
+  if ('skipped' in p) return { patch: [], object: input.object, warnings: [], changes: [], skipped: p.skipped };
   const warnings = p.findings.map((f) => f.message);
   const changes: ChangeKind[] = [];
   for (const f of p.findings) if (!changes.includes(f.kind)) changes.push(f.kind);
-  if (input.stampId) stampId(p, input, warnings, changes);
+  if (input.stampId) {
+    const stamp = stampId(p, input);
+    if (stamp) {
+      p.ops.push(...stamp.ops);
+      warnings.push(stamp.warning);
+      changes.push(ChangeKind.deployId);
+    }
+  }
   warnings.push(...p.notes);
-  return { patch: p.ops, warnings, changes };
+  return new Mutation(p.ops, warnings, changes, p.object);
 }
 
-function stampId(p: Plan, input: MutateInput, warnings: string[], changes: ChangeKind[]): void {
+/** A MutateResult whose `object` is made on first read: the webhook sends only the patch and
+ * need not pay for the copy (about a sixth of a mutation). */
+class Mutation implements MutateResult {
+  #object: JsonObject | undefined;
+  readonly #input: JsonObject;
+  constructor(
+    readonly patch: PatchOp[],
+    readonly warnings: string[],
+    readonly changes: ChangeKind[],
+    input: JsonObject,
+  ) {
+    this.#input = input;
+  }
+
+  get object(): JsonObject {
+    this.#object ??= this.patch.length > 0 ? applyPatch(this.#input, this.patch) : this.#input;
+    return this.#object;
+  }
+}
+
+/** The deploy-id label's operations and warning, or undefined when the label stays as it is. */
+function stampId(p: Plan, input: MutateInput): { ops: PatchOp[]; warning: string } | undefined {
   const isUpdate = input.oldObject != null;
   // UPDATE compares the template as it will be stored (after this policy) with the stored one.
   const templateOps = isUpdate ? p.ops.filter((op) => op.path.startsWith('/spec/template/')) : [];
-  const mutated = templateOps.length > 0 ? (applyPatch(p.object, templateOps).spec as JsonObject).template as JsonObject : p.template;
+  const template = templateOps.length > 0 ? ((applyPatch(p.object, templateOps).spec as JsonObject).template as JsonObject) : p.template;
   const old = isObject(input.oldObject) && isObject(input.oldObject.spec) ? input.oldObject.spec.template : undefined;
-  const decision = decideDeployId(mutated, old, isUpdate, input.newId);
-  if (decision.action === 'keep') return;
-  changes.push('deploy-id');
+  const decision = decideDeployId(template, old, isUpdate, input.newId);
+  if (decision.action === 'keep') return undefined;
   if (decision.action === 'remove') {
-    p.ops.push({ op: 'remove', path: `/spec/template/metadata/labels/${escapeToken(LABEL.deployId)}` });
-    warnings.push('paas: deploy-id label removed: pod template unchanged and the stored one has none');
-    return;
+    return {
+      ops: [{ op: 'remove', path: `/spec/template/metadata/labels/${escapeToken(LABEL.deployId)}` }],
+      warning: 'paas: deploy-id label removed: pod template unchanged and the stored one has none',
+    };
   }
-  mergeInto(p.ops, p.template, '/spec/template', { metadata: { labels: { [LABEL.deployId]: decision.id } } });
-  warnings.push(decision.reason === 'new-rollout'
-    ? `paas: deploy-id ${decision.id} (new rollout)`
-    : `paas: deploy-id ${decision.id} kept: pod template unchanged`);
+  const ops: PatchOp[] = [];
+  mergeInto(ops, p.template, '/spec/template', { metadata: { labels: { [LABEL.deployId]: decision.id } } });
+  const warning = decision.reason === 'new-rollout' ? `paas: deploy-id ${decision.id} (new rollout)` : `paas: deploy-id ${decision.id} kept: pod template unchanged`;
+  return { ops, warning };
 }
 
 /**

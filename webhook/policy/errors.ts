@@ -11,8 +11,9 @@ export class ConfigError extends Error {
     /** The offending value, as written (JSON-encoded for non-strings). */
     readonly value: string,
     readonly reason: string,
+    options?: ErrorOptions,
   ) {
-    super(field ? `${file}: ${field}: ${reason}, got ${value}` : `${file}: ${reason}`);
+    super(field ? `${file}: ${field}: ${reason}, got ${value}` : `${file}: ${reason}`, options);
     this.name = 'ConfigError';
   }
 }

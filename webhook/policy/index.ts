@@ -1,9 +1,11 @@
 // The rollout policy engine's public interface, shared by the webhook and `kubectl paas policy`.
+// Front doors import the engine from here only.
 export * from './types.js';
 export { ConfigError, PolicyInputError } from './errors.js';
-export { DEFAULT_CONFIG, parseConfig } from './config.js';
+export { DEFAULT_POLICY, TOML_KEY, checkSections, parseToml, readPolicy, readSection, tomlKeys, type Parser, type SectionKeys } from './config.js';
+export { checkOneOf, checkSeconds, type Checked } from './values.js';
 export { mutateDeployment, checkDeployment, SkipReason, type CheckResult, type Violation } from './engine.js';
-export { summarizePolicy, type PolicySummary } from './summary.js';
-export { graceSeconds } from './rules.js';
-export { applyPatch } from './patch.js';
+export { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
+export { applyPatch, parsePointer } from './patch.js';
+export { deepEqual } from './json.js';
 export { LABEL, ANNOTATION, OPT_OUT_VALUE } from './overrides.js';

@@ -1,12 +1,16 @@
-// Shared types of the rollout policy engine. The engine is pure: plain JSON in, JSON Patch out.
-// Both front doors (the webhook and `kubectl paas policy`) use it.
+// Shared types of the rollout policy engine. The engine is pure: plain JSON in, a JSON Patch and the
+// patched object out. Both front doors (the webhook and `kubectl paas policy`) use it.
 
 /** An int or a percentage string such as "25%", as in intstr.IntOrString. */
 export type IntOrPercent = number | string;
 
-export type ProbeKind = 'http' | 'tcp' | 'off';
-export type PreStopMode = 'auto' | 'sleep' | 'exec';
-export type OnError = 'deny' | 'allow';
+/** The kind of readiness probe the policy adds (`readiness_probe`). */
+export const ProbeKind = { http: 'http', tcp: 'tcp', off: 'off' } as const;
+export type ProbeKind = (typeof ProbeKind)[keyof typeof ProbeKind];
+
+/** How the preStop sleep is written (`prestop_mode`): the native action, exec of sleep, or auto. */
+export const PreStopMode = { auto: 'auto', sleep: 'sleep', exec: 'exec' } as const;
+export type PreStopMode = (typeof PreStopMode)[keyof typeof PreStopMode];
 
 /** The `[deploy]` section of paas.toml, after validation (see config.ts). */
 export interface Policy {
@@ -18,18 +22,6 @@ export interface Policy {
   prestopSleep: number; // seconds, default 5
   prestopMode: PreStopMode; // default "auto"
   terminationGracePeriod: number; // default 30; raised to max(this, prestopSleep + 25)
-}
-
-/** The `[webhook]` section of paas.toml. */
-export interface WebhookSettings {
-  onError: OnError; // default "deny"
-  maxBodyBytes: number; // default 3 MiB
-  drainSeconds: number; // default 5
-}
-
-export interface PaasConfig {
-  deploy: Policy;
-  webhook: WebhookSettings;
 }
 
 /** What the engine is told about the cluster; discovered at the edges. */
@@ -46,13 +38,15 @@ export type PatchOp =
   | { op: 'remove'; path: string };
 
 /** A kind of change, for metrics: one of a small fixed set. */
-export type ChangeKind =
-  | 'strategy'
-  | 'progress-deadline'
-  | 'prestop'
-  | 'grace-period'
-  | 'readiness-probe'
-  | 'deploy-id';
+export const ChangeKind = {
+  strategy: 'strategy',
+  progressDeadline: 'progress-deadline',
+  prestop: 'prestop',
+  gracePeriod: 'grace-period',
+  readinessProbe: 'readiness-probe',
+  deployId: 'deploy-id',
+} as const;
+export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
 
 export interface MutateInput {
   object: JsonObject; // the Deployment as the API server will store it (already defaulted)
@@ -67,6 +61,9 @@ export interface MutateInput {
 
 export interface MutateResult {
   patch: PatchOp[]; // minimal RFC 6902; empty when nothing changes
+  /** The object with the patch applied (the input itself when the patch is empty); shares the
+   * parts the patch does not touch with the input, so treat it as read-only. */
+  object: JsonObject;
   warnings: string[]; // one-liners, e.g. "paas: maxUnavailable 25% -> 0"
   changes: ChangeKind[]; // the kinds of change the patch makes (for metrics)
   /** Set when the object is deliberately left alone (opted out, not a Deployment, ...). */

@@ -1,6 +1,6 @@
 // Validation of the policy's knobs, shared by paas.toml (config.ts) and the per-Deployment
 // annotations (overrides.ts), so both accept exactly the same values.
-import type { IntOrPercent, PreStopMode, ProbeKind } from './types.js';
+import { PreStopMode, ProbeKind, type IntOrPercent } from './types.js';
 
 /** A validated value, or the reason it is invalid ("expected ..."). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -46,9 +46,9 @@ export function checkProbePath(v: unknown): Checked<string> {
 }
 
 /** The values of readiness_probe. */
-export const PROBE_KINDS: readonly ProbeKind[] = ['http', 'tcp', 'off'];
+export const PROBE_KINDS: readonly ProbeKind[] = Object.values(ProbeKind);
 /** The values of prestop_mode. */
-export const PRESTOP_MODES: readonly PreStopMode[] = ['auto', 'sleep', 'exec'];
+export const PRESTOP_MODES: readonly PreStopMode[] = Object.values(PreStopMode);
 
 /** One of a closed set of strings. */
 export function checkOneOf<T extends string>(v: unknown, allowed: readonly T[]): Checked<T> {

@@ -1,6 +1,7 @@
 // AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decisions as pure functions.
 // No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
-import type { ChangeKind, ClusterFacts, JsonObject, MutateInput, MutateResult, OnError, Policy } from '../policy/types.js';
+import { OnError } from '../config.js';
+import type { ChangeKind, ClusterFacts, JsonObject, MutateInput, MutateResult, Policy } from '../policy/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -219,7 +220,7 @@ function failed(request: AdmissionRequest, deps: AdmitDeps, err: unknown): Admit
       note: message,
     };
   }
-  if (deps.onError === 'allow') {
+  if (deps.onError === OnError.allow) {
     return {
       review: answer(request.uid, {
         allowed: true,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../../webhook/config.js';
+import { ConfigError } from '../../../webhook/policy/index.js';
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty file', () => {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, DEFAULT_CONFIG, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
 import { KUBECTL, kubectlRead, warnIfNoKubectl } from '../kubectl-oracle.js';
@@ -70,11 +70,11 @@ describe.skipIf(!present)('corpus: the offline path (policy apply)', () => {
   it.each(files)('%s: satisfies the policy, keeps every user field, is idempotent', (file) => {
     const original = load(file);
     const r = mutate(original);
-    const out = applyPatch(original, r.patch);
-    // An independent RFC 6902 implementation agrees on the result.
+    const out = r.object;
+    // An independent RFC 6902 implementation, applying the patch, gets the object the engine returned.
     expect(fjp.applyPatch(structuredClone(original), structuredClone(r.patch) as fjp.Operation[], true, false).newDocument).toEqual(out);
     if (original.apiVersion !== 'apps/v1') {
-      expect(r).toEqual({ patch: [], warnings: [], changes: [], skipped: expect.stringContaining('not an apps/v1 Deployment') });
+      expect(r).toEqual({ patch: [], object: original, warnings: [], changes: [], skipped: expect.stringContaining('not an apps/v1 Deployment') });
       return;
     }
     expect(policyGaps(out)).toEqual([]);
@@ -96,11 +96,11 @@ const isEmptyObject = (v: JsonValue) => typeof v === 'object' && v !== null && !
 describe.skipIf(!present)('corpus: the webhook path (CREATE, then re-apply)', () => {
   it.each(files.filter((f) => !f.startsWith('02-')))('%s: stamps one id; re-applying the manifest keeps it', (file) => {
     const original = load(file);
-    const created = applyPatch(original, mutate(original, { stampId: true }).patch);
+    const created = mutate(original, { stampId: true }).object;
     expect(get(created, '/spec/template/metadata/labels/paas.io~1deploy-id')).toBe('id-1');
     expect(mutate(created, { stampId: true }).patch).toEqual([]);
     const reapply = mutate(original, { stampId: true, old: created });
-    expect(get(applyPatch(original, reapply.patch), '/spec/template/metadata/labels/paas.io~1deploy-id')).toBe('id-1');
+    expect(get(reapply.object, '/spec/template/metadata/labels/paas.io~1deploy-id')).toBe('id-1');
     expect(reapply.warnings).toContain('paas: deploy-id id-1 kept: pod template unchanged');
   });
 });
@@ -108,7 +108,8 @@ describe.skipIf(!present)('corpus: the webhook path (CREATE, then re-apply)', ()
 describe.skipIf(!present)('corpus: edge cases', () => {
   const out = (n: string, stampId = false) => {
     const d = byPrefix(n);
-    return { d, r: mutate(d, { stampId }), o: applyPatch(d, mutate(d, { stampId }).patch) };
+    const r = mutate(d, { stampId });
+    return { d, r, o: r.object };
   };
 
   it('03: Recreate becomes RollingUpdate, with advice on its PVC and hostPort', () => {
@@ -206,7 +207,7 @@ describe.skipIf(!present || !KUBECTL)('corpus: policy apply means what the file 
     const input = read(text(file));
     // kube-yaml's reading is kubectl's (kubectl adds `metadata.labels: {}` where there is none).
     expect(input.map(withoutEmptyLabels)).toEqual(docs.map((d) => withoutEmptyLabels(d.value)));
-    const out = applyPolicy(docs, DEFAULT_CONFIG.deploy, { nativeSleep: true });
+    const out = applyPolicy(docs, DEFAULT_POLICY, { nativeSleep: true });
     for (const [format, written] of [['yaml', out.yaml], ['json', out.json]] as const) {
       const after = read(written);
       expect(after.length, format).toBe(input.length);
@@ -221,7 +222,7 @@ describe.skipIf(!present || !KUBECTL)('corpus: policy apply means what the file 
   ])('%s: defaultMode %s stays as written in YAML and is %i in JSON, as kubectl reads it', (n, octal, value) => {
     const file = files.find((f) => f.startsWith(`${n}-`)) as string;
     expect(text(file)).toContain(`defaultMode: ${octal}`);
-    const out = applyPolicy(parseManifests(text(file), file), DEFAULT_CONFIG.deploy, { nativeSleep: true });
+    const out = applyPolicy(parseManifests(text(file), file), DEFAULT_POLICY, { nativeSleep: true });
     expect(out.yaml).toContain(`defaultMode: ${octal}`);
     expect(out.json).toContain(`"defaultMode": ${value}`);
     expect(JSON.stringify(read(text(file)))).toContain(`"defaultMode":${value}`);

@@ -1,6 +1,6 @@
 // The paas.io/deploy-id label: a new UUID exactly when a rollout starts.
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type JsonObject } from '../../../webhook/policy/index.js';
+import type { JsonObject } from '../../../webhook/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 const ID = 'paas.io/deploy-id';
@@ -9,7 +9,7 @@ const idOf = (o: JsonObject): unknown => ((((o.spec as JsonObject).template as J
 /** A Deployment as the webhook would have stored it: policy applied, id stamped. */
 function stored(id: string, over: Parameters<typeof deployment>[0] = {}): JsonObject {
   const d = withId(deployment(over), id);
-  return applyPatch(d, mutate(d, { stampId: true }).patch);
+  return mutate(d, { stampId: true }).object;
 }
 function withId(d: JsonObject, id: string | undefined): JsonObject {
   const copy = structuredClone(d);
@@ -27,7 +27,7 @@ function setImage(d: JsonObject, image: string): JsonObject {
 /** The id after the webhook's patch, and the warnings. */
 function roll(object: JsonObject, old: JsonObject | null) {
   const r = mutate(object, { old, stampId: true });
-  return { id: idOf(applyPatch(object, r.patch)), warnings: r.warnings, patch: r.patch, changes: r.changes };
+  return { id: idOf(r.object), warnings: r.warnings, patch: r.patch, changes: r.changes };
 }
 
 describe('deploy-id on CREATE', () => {
@@ -100,7 +100,7 @@ describe('deploy-id on UPDATE', () => {
   });
 
   it('an old object stored before the webhook (no id) with the same template gets no label', () => {
-    const before = applyPatch(deployment(), mutate(deployment(), { stampId: false }).patch);
+    const before = mutate(deployment(), { stampId: false }).object;
     expect(roll(withId(deployment(), undefined), before).id).toBeUndefined();
     const r = roll(withId(deployment(), 'x'), before);
     expect(r.id).toBeUndefined();
@@ -110,7 +110,7 @@ describe('deploy-id on UPDATE', () => {
   it('is idempotent under reinvocation: the second pass keeps the first pass id', () => {
     for (const object of [setImage(withId(deployment(), undefined), 'nginx:2'), withId(deployment(), undefined), withId(deployment(), 'stale')]) {
       const first = mutate(object, { old, stampId: true });
-      const after = applyPatch(object, first.patch);
+      const after = first.object;
       expect(mutate(after, { old, stampId: true }).patch).toEqual([]);
     }
   });

@@ -1,11 +1,11 @@
 // The policy's rules, one table per rule: a Deployment in, the patch and warnings out.
 import { describe, expect, it } from 'vitest';
-import { applyPatch, checkDeployment, graceSeconds, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
+import { checkDeployment, graceSeconds, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 /** The object after the patch, to assert on the outcome rather than the op list. */
 function patched(object: JsonObject, opts: Parameters<typeof mutate>[1] = {}): JsonObject {
-  return applyPatch(object, mutate(object, opts).patch);
+  return mutate(object, opts).object;
 }
 const at = (o: JsonValue, path: string): JsonValue | undefined =>
   path.split('.').reduce<JsonValue | undefined>((v, k) => (v === undefined || v === null ? undefined : (v as Record<string, JsonValue>)[k]), o);
@@ -26,7 +26,7 @@ describe('strategy', () => {
     const r = mutate(d);
     expect(r.warnings.filter((w) => /strategy|maxSurge|maxUnavailable/.test(w))).toEqual(warnings);
     expect(r.changes).toContain('strategy');
-    expect(at(applyPatch(d, r.patch), 'spec.strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(at(r.object, 'spec.strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
   });
 
   it('leaves a compliant strategy alone', () => {
@@ -68,7 +68,7 @@ describe('progressDeadlineSeconds', () => {
     const d = deployment({ spec: have === undefined ? {} : { progressDeadlineSeconds: have } });
     const r = mutate(d, { policy: policy({ timeout }) });
     expect(r.warnings.find((w) => w.includes('progressDeadlineSeconds'))).toBe(warning);
-    expect(at(applyPatch(d, r.patch), 'spec.progressDeadlineSeconds')).toBe(warning ? timeout : have);
+    expect(at(r.object, 'spec.progressDeadlineSeconds')).toBe(warning ? timeout : have);
   });
 });
 
@@ -102,7 +102,7 @@ describe('preStop', () => {
     const d = deployment({ containers: [{ name: 'app', image: 'x', lifecycle: { preStop: hook } }] });
     const r = mutate(d);
     expect(r.patch.some((op) => op.path.includes('lifecycle'))).toBe(false);
-    expect(at(container(applyPatch(d, r.patch)), 'lifecycle.preStop')).toEqual(hook);
+    expect(at(container(r.object), 'lifecycle.preStop')).toEqual(hook);
   });
 
   it('covers native sidecars but not ordinary init containers', () => {
@@ -240,7 +240,7 @@ describe('readiness probe', () => {
     });
     const r = mutate(d);
     expect(r.warnings.some((w) => w.includes('has no TCP port'))).toBe(false);
-    expect((at(applyPatch(d, r.patch), 'spec.template.spec.containers') as JsonObject[]).map((c) => c.readinessProbe !== undefined)).toEqual([false, true]);
+    expect((at(r.object, 'spec.template.spec.containers') as JsonObject[]).map((c) => c.readinessProbe !== undefined)).toEqual([false, true]);
   });
 
   it('adds none to native sidecars', () => {

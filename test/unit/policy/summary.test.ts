@@ -1,6 +1,7 @@
 // `policy show`'s summary: the effective knobs under paas.toml's names, and the rules in words.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig, summarizePolicy } from '../../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../../webhook/config.js';
+import { summarizePolicy } from '../../../plugin/policy/summary.js';
 
 const rule = (toml: string, name: string, facts?: { nativeSleep: boolean }) =>
   summarizePolicy(parseConfig(toml, 'paas.toml'), facts).rules.find((r) => r.rule === name)?.effect;

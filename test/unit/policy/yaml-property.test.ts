@@ -5,7 +5,7 @@
 // does. The oracle is kubectl (test/unit/kubectl-oracle.ts), never kube-yaml itself.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY } from '../../../webhook/policy/index.js';
 import { toPlainJson } from '../../../webhook/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
@@ -152,7 +152,7 @@ describe.skipIf(!KUBECTL)('policy apply on random YAML manifests, read back by t
     fc.assert(
       fc.property(manifest, (input) => {
         const docs = parseManifests(input, 'm.yaml');
-        const out = applyPolicy(docs, DEFAULT_CONFIG.deploy, { nativeSleep: true });
+        const out = applyPolicy(docs, DEFAULT_POLICY, { nativeSleep: true });
         // One kubectl run reads all three: a stream opening with JSON is read as JSON, then YAML.
         const [json, before, yaml, ...rest] = read(`${out.json}---\n${input}---\n${out.yaml}`);
         expect(rest).toEqual([]);

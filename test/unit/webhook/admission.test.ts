@@ -28,8 +28,8 @@ function deps(mutate: (i: MutateInput) => MutateResult, over: Partial<AdmitDeps>
   };
 }
 
-const patchOne: MutateResult = { patch: [{ op: 'replace', path: '/spec/progressDeadlineSeconds', value: 600 }], warnings: ['paas: progressDeadlineSeconds 60 -> 600'], changes: ['progress-deadline'] };
-const nothing: MutateResult = { patch: [], warnings: [], changes: [] };
+const patchOne: MutateResult = { patch: [{ op: 'replace', path: '/spec/progressDeadlineSeconds', value: 600 }], object: deployment, warnings: ['paas: progressDeadlineSeconds 60 -> 600'], changes: ['progress-deadline'] };
+const nothing: MutateResult = { patch: [], object: deployment, warnings: [], changes: [] };
 
 function parsed(body: JsonObject) {
   const p = parseReview(body);

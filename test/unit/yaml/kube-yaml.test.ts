@@ -3,7 +3,7 @@
 // real kubectl (test/unit/kubectl-oracle.ts): kube-yaml must read exactly what kubectl reads, and
 // refuse exactly what kubectl refuses. What the API server then stores is test/e2e/yaml-fidelity.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY } from '../../../webhook/policy/index.js';
 import { formatFloatKey, resolvePlain, resolveTagged } from '../../../webhook/yaml/go-scalars.js';
 import { formatJson, kubeYamlDocument, parseKubeYaml, splitStream, toPlainJson } from '../../../webhook/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
@@ -208,7 +208,7 @@ describe.skipIf(!KUBECTL)('kube-yaml reads what kubectl reads (the real kubectl,
 });
 
 describe.skipIf(!KUBECTL)('policy apply keeps what it does not own (the real kubectl reads input and output)', () => {
-  const policy = DEFAULT_CONFIG.deploy;
+  const policy = DEFAULT_POLICY;
   const facts = { nativeSleep: true };
 
   it.each(SCALAR_ROWS.filter((r) => r.stored !== Refused.byKubectl).map((r) => [rowName(r), r] as const))('%s', (_name, r) => {

@@ -1,0 +1,67 @@
+// `policy show`: the effective policy as plain data (for -o json|yaml), with the rules it yields
+// in words. The words are the CLI's; the figures come from the engine (webhook/policy/index.ts)
+// and the webhook's settings (webhook/config.ts), so what is shown is what is enforced.
+import { WEBHOOK_TOML_KEY, type PaasConfig } from '../../webhook/config.js';
+import {
+  ANNOTATION,
+  graceSeconds,
+  LABEL,
+  OPT_OUT_VALUE,
+  PreStopMode,
+  PROBE_TIMING,
+  ProbeKind,
+  SHUTDOWN_SECONDS,
+  TOML_KEY,
+  type ClusterFacts,
+  type Policy,
+} from '../../webhook/policy/index.js';
+
+/** The effective configuration under paas.toml's own key names, and what it does. */
+export interface PolicySummary {
+  deploy: Record<string, string | number>;
+  webhook: Record<string, string | number>;
+  /** One line per rule, in the order the engine applies them. */
+  rules: { rule: string; effect: string }[];
+}
+
+/** Summarizes the policy a config yields; `facts` decides how `prestop_mode = "auto"` reads. */
+export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): PolicySummary {
+  const p = config.deploy;
+  const deploy: Record<string, string | number> = {};
+  for (const key of Object.keys(TOML_KEY) as (keyof Policy)[]) deploy[TOML_KEY[key]] = p[key];
+  const webhook: Record<string, string | number> = {};
+  for (const key of Object.keys(WEBHOOK_TOML_KEY) as (keyof PaasConfig['webhook'])[]) webhook[WEBHOOK_TOML_KEY[key]] = config.webhook[key];
+  return {
+    deploy,
+    webhook,
+    rules: [
+      { rule: 'strategy', effect: `RollingUpdate, maxSurge ${p.surge}, maxUnavailable ${p.maxUnavailable} (Recreate is converted)` },
+      { rule: 'progressDeadlineSeconds', effect: String(p.timeout) },
+      { rule: 'readinessProbe', effect: probeText(p) },
+      { rule: 'preStop', effect: `${preStopText(p, facts)} on containers and native sidecars without a preStop hook` },
+      { rule: 'terminationGracePeriodSeconds', effect: `at least ${graceSeconds(p)} (and longest preStop sleep + ${SHUTDOWN_SECONDS}); never lowered` },
+      { rule: `label ${LABEL.deployId}`, effect: 'a UUID per rollout on the pod template (webhook only)' },
+      { rule: 'opt out', effect: `label ${LABEL.rolloutPolicy}=${OPT_OUT_VALUE} on the Deployment` },
+      { rule: 'overrides', effect: `annotations ${Object.values(ANNOTATION).join(', ')}` },
+    ],
+  };
+}
+
+function probeText(p: Policy): string {
+  if (p.readinessProbe === ProbeKind.off) return 'none added (readiness_probe = "off")';
+  const how = p.readinessProbe === ProbeKind.http ? `HTTP GET ${p.readinessProbePath}` : 'TCP';
+  return (
+    `${how} on the first TCP port (one named "http" first), initialDelay ${PROBE_TIMING.initialDelaySeconds}s, ` +
+    `period ${PROBE_TIMING.periodSeconds}s, ${PROBE_TIMING.failureThreshold} failures; only containers with none that declare a port`
+  );
+}
+
+function preStopText(p: Policy, facts: ClusterFacts | undefined): string {
+  if (p.prestopSleep === 0) return 'none added (prestop_sleep = 0)';
+  const native = `sleep action ${p.prestopSleep}s`;
+  const exec = `exec "sleep ${p.prestopSleep}"`;
+  if (p.prestopMode === PreStopMode.sleep) return native;
+  if (p.prestopMode === PreStopMode.exec) return exec;
+  if (facts) return facts.nativeSleep ? native : exec;
+  return `${native} (${exec} where the cluster lacks it)`;
+}
