@@ -1,5 +1,6 @@
 // The vocabulary of a diagnosis: stable finding codes (the -o json contract), severities, and the
 // shapes of findings and evidence. Codes never change meaning; new ones may be added.
+import type { DetailsByCode } from './details.js';
 
 /** Every cause diagnose can name. The order here is the root-cause precedence: earlier codes
  * explain later ones (a pod refused at admission never gets to pull its image). */
@@ -29,6 +30,7 @@ export const Code = {
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
+
 const PRECEDENCE: readonly Code[] = Object.values(Code);
 
 /** error: blocks the rollout; warning: needs attention; info: nothing wrong. */
@@ -56,20 +58,33 @@ export interface Evidence {
   lastSeen?: string;
 }
 
-export interface Finding {
-  code: Code;
+/** The parts of a finding besides its code and details. */
+export interface FindingBody {
   severity: Severity;
   /** One line: "3/3 new pods: ImagePullBackOff (manifest unknown)". */
   summary: string;
   /** What it means and what to do, in a sentence or three. */
   explanation: string;
-  /** Parsed specifics (image, exit code, probe, quota figures...); keys depend on the code. */
-  details: Record<string, unknown>;
   evidence: Evidence[];
   /** Names of the pods affected. */
   pods: string[];
   /** Next commands to run, ready to paste. */
   suggestions: string[];
+}
+
+/** A finding of one of the codes `C`: its details are that code's shape (details.ts; a code
+ * without one does not compile). */
+export type FindingOf<C extends Code> = {
+  [P in C]: { code: P; severity: Severity; summary: string; explanation: string; details: DetailsByCode[P]; evidence: Evidence[]; pods: string[]; suggestions: string[] };
+}[C];
+
+/** One cause diagnose names: a code, its parsed details, the evidence and the next commands. */
+export type Finding = FindingOf<Code>;
+
+/** A finding, its keys in the order of the -o json contract. */
+export function finding<C extends Code>(code: C, details: DetailsByCode[C], body: FindingBody): FindingOf<C> {
+  const { severity, summary, explanation, evidence, pods, suggestions } = body;
+  return { code, severity, summary, explanation, details, evidence, pods, suggestions };
 }
 
 /** Most likely root cause first: severity, then the causal precedence, then the most pods. */

@@ -94,10 +94,14 @@ export function parseSchedulingMessage(message: string): SchedulingFailure | und
   return { available: Number(head[1]), total: Number(head[2]), reasons, ...(preemption ? { preemption } : {}) };
 }
 
+/** How a quota refused a pod. */
+export const QuotaRefusal = { Exceeded: 'exceeded', MustSpecify: 'must-specify' } as const;
+export type QuotaRefusal = (typeof QuotaRefusal)[keyof typeof QuotaRefusal];
+
 /** A quota refusal: `exceeded quota: q, requested: …, used: …, limited: …` or `failed quota: q: must specify …`. */
 export interface QuotaFailure {
   quota: string;
-  kind: 'exceeded' | 'must-specify';
+  kind: QuotaRefusal;
   requested: Record<string, string>;
   used: Record<string, string>;
   limited: Record<string, string>;
@@ -117,15 +121,25 @@ function resourceList(s: string | undefined): Record<string, string> {
 /** Parses the quota admission plugin's refusal, as the ReplicaSet controller reports it in FailedCreate. */
 export function parseQuotaMessage(message: string): QuotaFailure | undefined {
   const m = /exceeded quota: ([^,]+), requested: (.*?), used: (.*?), limited: ([^\s]*)/.exec(message);
-  if (m) return { quota: m[1]!.trim(), kind: 'exceeded', requested: resourceList(m[2]), used: resourceList(m[3]), limited: resourceList(m[4]) };
+  if (m) return { quota: m[1]!.trim(), kind: QuotaRefusal.Exceeded, requested: resourceList(m[2]), used: resourceList(m[3]), limited: resourceList(m[4]) };
   const f = /failed quota: ([^:]+): must specify (.*)$/.exec(message);
-  if (f) return { quota: f[1]!.trim(), kind: 'must-specify', requested: {}, used: {}, limited: {}, missing: f[2]!.trim() };
+  if (f) return { quota: f[1]!.trim(), kind: QuotaRefusal.MustSpecify, requested: {}, used: {}, limited: {}, missing: f[2]!.trim() };
   return undefined;
 }
 
 /** Who refused a pod at admission. */
+export const AdmissionBy = {
+  Webhook: 'webhook',
+  WebhookUnreachable: 'webhook-unreachable',
+  PodSecurity: 'pod-security',
+  ValidatingAdmissionPolicy: 'validating-admission-policy',
+  LimitRange: 'limit-range',
+} as const;
+export type AdmissionBy = (typeof AdmissionBy)[keyof typeof AdmissionBy];
+
+/** A refusal at admission and who made it. */
 export interface AdmissionFailure {
-  by: 'webhook' | 'webhook-unreachable' | 'pod-security' | 'validating-admission-policy' | 'limit-range' | 'other';
+  by: AdmissionBy;
   /** The webhook's or the policy's name, or the Pod Security level ("restricted:latest"). */
   name?: string;
   binding?: string;
@@ -135,21 +149,25 @@ export interface AdmissionFailure {
 /** Parses FailedCreate messages from admission: webhooks, PodSecurity, ValidatingAdmissionPolicy, LimitRanger. */
 export function parseAdmissionMessage(message: string): AdmissionFailure | undefined {
   let m = /admission webhook "([^"]+)" denied the request:?\s*(.*)$/s.exec(message);
-  if (m) return { by: 'webhook', name: m[1]!, reason: m[2]!.trim() };
+  if (m) return { by: AdmissionBy.Webhook, name: m[1]!, reason: m[2]!.trim() };
   m = /failed calling webhook "([^"]+)":?\s*(.*)$/s.exec(message);
-  if (m) return { by: 'webhook-unreachable', name: m[1]!, reason: m[2]!.trim() };
+  if (m) return { by: AdmissionBy.WebhookUnreachable, name: m[1]!, reason: m[2]!.trim() };
   m = /violates PodSecurity "([^"]+)":?\s*(.*)$/s.exec(message);
-  if (m) return { by: 'pod-security', name: m[1]!, reason: m[2]!.trim() };
+  if (m) return { by: AdmissionBy.PodSecurity, name: m[1]!, reason: m[2]!.trim() };
   m = /ValidatingAdmissionPolicy '([^']+)' with binding '([^']+)' denied request:?\s*(.*)$/s.exec(message);
-  if (m) return { by: 'validating-admission-policy', name: m[1]!, binding: m[2]!, reason: m[3]!.trim() };
+  if (m) return { by: AdmissionBy.ValidatingAdmissionPolicy, name: m[1]!, binding: m[2]!, reason: m[3]!.trim() };
   m = /(?:maximum|minimum) (?:cpu|memory|ephemeral-storage) usage per (?:Container|Pod) is .*$/s.exec(message);
-  if (m) return { by: 'limit-range', reason: m[0].trim() };
+  if (m) return { by: AdmissionBy.LimitRange, reason: m[0].trim() };
   return undefined;
 }
 
 /** What a CreateContainerConfigError names as missing. */
+export const ConfigMissing = { ConfigMap: 'configmap', Secret: 'secret', ConfigMapKey: 'configmap-key', SecretKey: 'secret-key', Other: 'other' } as const;
+export type ConfigMissing = (typeof ConfigMissing)[keyof typeof ConfigMissing];
+
+/** The object or key a CreateContainerConfigError names, and its words. */
 export interface ConfigFailure {
-  kind: 'configmap' | 'secret' | 'configmap-key' | 'secret-key' | 'other';
+  kind: ConfigMissing;
   name?: string;
   key?: string;
   reason: string;
@@ -159,21 +177,28 @@ export interface ConfigFailure {
 export function parseConfigMessage(message: string): ConfigFailure {
   const reason = message.replace(/^Error:\s*/, '').trim();
   let m = /(configmap|secret) "([^"]+)" not found/i.exec(reason);
-  if (m) return { kind: m[1]!.toLowerCase() as 'configmap' | 'secret', name: m[2]!, reason };
+  if (m) return { kind: m[1]!.toLowerCase() === 'secret' ? ConfigMissing.Secret : ConfigMissing.ConfigMap, name: m[2]!, reason };
   m = /couldn't find key (\S+) in (ConfigMap|Secret) ([^\s]+)/i.exec(reason);
   if (m) {
     const name = m[3]!.includes('/') ? m[3]!.slice(m[3]!.indexOf('/') + 1) : m[3]!;
-    return { kind: m[2]!.toLowerCase() === 'secret' ? 'secret-key' : 'configmap-key', name, key: m[1]!, reason };
+    return { kind: m[2]!.toLowerCase() === 'secret' ? ConfigMissing.SecretKey : ConfigMissing.ConfigMapKey, name, key: m[1]!, reason };
   }
-  return { kind: 'other', reason };
+  return { kind: ConfigMissing.Other, reason };
 }
+
+/** Which probe of a container. */
+export const ProbeName = { Readiness: 'readiness', Liveness: 'liveness', Startup: 'startup' } as const;
+export type ProbeName = (typeof ProbeName)[keyof typeof ProbeName];
+
+/** How a probe failed: an HTTP status, a redirect (a 3xx, or one to https), nothing listening, too slow, an exec's output. */
+export const ProbeFailureKind = { Status: 'status', Redirect: 'redirect', ConnectionRefused: 'connection-refused', Timeout: 'timeout', Exec: 'exec', Other: 'other' } as const;
+export type ProbeFailureKind = (typeof ProbeFailureKind)[keyof typeof ProbeFailureKind];
 
 /** A probe failure from an Unhealthy event: "Readiness probe failed: HTTP probe failed with statuscode: 503". */
 export interface ProbeFailure {
-  probe: 'readiness' | 'liveness' | 'startup';
+  probe: ProbeName;
   statusCode?: number;
-  /** connection-refused, timeout, status, exec, redirect (a 3xx, or a redirect to https). */
-  kind: 'status' | 'redirect' | 'connection-refused' | 'timeout' | 'exec' | 'other';
+  kind: ProbeFailureKind;
   output: string;
 }
 
@@ -181,23 +206,27 @@ export interface ProbeFailure {
 export function parseProbeMessage(message: string): ProbeFailure | undefined {
   const m = /^(Readiness|Liveness|Startup) probe (?:failed|errored|warning):?\s*(.*)$/s.exec(message.trim());
   if (!m) return undefined;
-  const probe = m[1]!.toLowerCase() as ProbeFailure['probe'];
+  const probe = m[1]!.toLowerCase() as ProbeName;
   const output = m[2]!.trim();
   const code = /statuscode: (\d{3})/.exec(output);
   if (code) {
     const statusCode = Number(code[1]);
-    return { probe, statusCode, kind: statusCode >= 300 && statusCode < 400 ? 'redirect' : 'status', output };
+    return { probe, statusCode, kind: statusCode >= 300 && statusCode < 400 ? ProbeFailureKind.Redirect : ProbeFailureKind.Status, output };
   }
-  if (/terminated redirects|Get "https:\/\//i.test(output)) return { probe, kind: 'redirect', output };
-  if (/connection refused/i.test(output)) return { probe, kind: 'connection-refused', output };
-  if (/timeout|deadline exceeded|timed out/i.test(output)) return { probe, kind: 'timeout', output };
-  if (output) return { probe, kind: 'exec', output };
-  return { probe, kind: 'other', output };
+  if (/terminated redirects|Get "https:\/\//i.test(output)) return { probe, kind: ProbeFailureKind.Redirect, output };
+  if (/connection refused/i.test(output)) return { probe, kind: ProbeFailureKind.ConnectionRefused, output };
+  if (/timeout|deadline exceeded|timed out/i.test(output)) return { probe, kind: ProbeFailureKind.Timeout, output };
+  if (output) return { probe, kind: ProbeFailureKind.Exec, output };
+  return { probe, kind: ProbeFailureKind.Other, output };
 }
+
+/** How a volume failed a pod. */
+export const VolumeFailureKind = { MultiAttach: 'multi-attach', Mount: 'mount', Attach: 'attach', Timeout: 'timeout' } as const;
+export type VolumeFailureKind = (typeof VolumeFailureKind)[keyof typeof VolumeFailureKind];
 
 /** A volume problem from FailedMount / FailedAttachVolume. */
 export interface VolumeFailure {
-  kind: 'multi-attach' | 'mount' | 'attach' | 'timeout';
+  kind: VolumeFailureKind;
   volume?: string;
   /** Multi-Attach: the pods that hold the volume. */
   usedBy?: string[];
@@ -209,18 +238,18 @@ export function parseVolumeMessage(reason: string, message: string): VolumeFailu
   if (/Multi-Attach error/i.test(message)) {
     const used = /already used by pod\(s\) (.+?)(?:$|\s*\.?$)/.exec(message)?.[1];
     return {
-      kind: 'multi-attach',
+      kind: VolumeFailureKind.MultiAttach,
       ...(volume ? { volume } : {}),
       ...(used ? { usedBy: used.split(/,\s*/).map((s) => s.trim()).filter(Boolean) } : {}),
     };
   }
-  if (reason === 'FailedAttachVolume') return { kind: 'attach', ...(volume ? { volume } : {}) };
+  if (reason === 'FailedAttachVolume') return { kind: VolumeFailureKind.Attach, ...(volume ? { volume } : {}) };
   if (reason === 'FailedMount') {
     if (/timed out|unmounted volumes=/i.test(message) && !volume) {
       const unmounted = /unmounted volumes=\[([^\]]*)\]/.exec(message)?.[1];
-      return { kind: 'timeout', ...(unmounted ? { volume: unmounted } : {}) };
+      return { kind: VolumeFailureKind.Timeout, ...(unmounted ? { volume: unmounted } : {}) };
     }
-    return { kind: 'mount', ...(volume ? { volume } : {}) };
+    return { kind: VolumeFailureKind.Mount, ...(volume ? { volume } : {}) };
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 // Printers for a Diagnosis: human text (colour only when asked), the --events timeline, and the
 // -o json document whose shape DIAGNOSIS_SCHEMA documents. Pure: strings in, strings out.
 import { Severity, Verdict, type Finding } from './findings.js';
-import { formatSeconds, type Diagnosis, type TimelineEntry } from './analyse.js';
+import type { Diagnosis, TimelineEntry } from './analyse.js';
+import { formatSeconds } from './format.js';
 import { time } from './events.js';
 import { paint, type Paint } from '../lib/term.js';
 

@@ -3,12 +3,12 @@
 /** ANSI styling that collapses to plain text when colour is off. */
 export interface Paint {
   enabled: boolean;
-  red(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
+  red: (s: string) => string;
+  green: (s: string) => string;
+  yellow: (s: string) => string;
+  cyan: (s: string) => string;
+  dim: (s: string) => string;
+  bold: (s: string) => string;
 }
 
 /** Colour is on only on a TTY, without --no-color, and without NO_COLOR (any non-empty value). */

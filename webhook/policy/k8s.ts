@@ -5,9 +5,12 @@ import { PolicyInputError, showValue } from './errors.js';
 import { escapeToken, fieldName, isObject } from './json.js';
 import type { JsonObject, JsonValue } from './types.js';
 
+/** A Deployment's spec.strategy.type. */
+export const StrategyType = { RollingUpdate: 'RollingUpdate', Recreate: 'Recreate' } as const;
+
 /** What the API server fills in when a manifest leaves these unset (apps/v1 defaulting). */
 export const API_DEFAULTS = {
-  strategyType: 'RollingUpdate',
+  strategyType: StrategyType.RollingUpdate,
   maxSurge: '25%',
   maxUnavailable: '25%',
   progressDeadlineSeconds: 600,

@@ -12,13 +12,14 @@ import {
   optString,
   pointer,
   show,
+  StrategyType,
   type ContainerRef,
   type PortInfo,
   type Segments,
 } from './k8s.js';
 import { ANNOTATION, annotationField, LABEL, OPT_OUT_VALUE, type EffectivePolicy } from './overrides.js';
 import { mergeInto } from './patch.js';
-import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, PatchOp, Policy } from './types.js';
+import { ChangeKind, PreStopMode, ProbeKind, type ClusterFacts, type JsonObject, type JsonValue, type PatchOp, type Policy } from './types.js';
 import { isZeroIntOrPercent } from './values.js';
 
 /** One place where the object differs from the policy, and the change that fixes it. */
@@ -61,7 +62,9 @@ export const PROBE_TIMING = {
 /** The app's own shutdown time the grace period keeps after the preStop sleep. */
 export const SHUTDOWN_SECONDS = 25;
 
-function find(ctx: RuleContext, kind: ChangeKind, at: Segments, actual: string, expected: string, message: string): void {
+/** Records one change: where, the value found and the one the policy sets, the warning's words. */
+function find(ctx: RuleContext, change: { kind: ChangeKind; at: Segments; actual: string; expected: string; message: string }): void {
+  const { kind, at, actual, expected, message } = change;
   ctx.findings.push({ kind, field: fieldName(at), actual, expected, message: `paas: ${message}` });
 }
 
@@ -72,10 +75,15 @@ export function strategyRule(ctx: RuleContext): void {
   const strategy = optObject(ctx.spec, 'strategy', ['spec']);
   const type = (strategy && optString(strategy, 'type', at)) ?? API_DEFAULTS.strategyType;
   let changed = false;
-  if (type !== 'RollingUpdate') {
+  if (type !== StrategyType.RollingUpdate) {
     changed = true;
-    find(ctx, 'strategy', [...at, 'type'], type, 'RollingUpdate',
-      `strategy ${type} -> RollingUpdate (maxSurge ${show(policy.surge)}, maxUnavailable ${show(policy.maxUnavailable)})`);
+    find(ctx, {
+      kind: ChangeKind.strategy,
+      at: [...at, 'type'],
+      actual: type,
+      expected: StrategyType.RollingUpdate,
+      message: `strategy ${type} -> RollingUpdate (maxSurge ${show(policy.surge)}, maxUnavailable ${show(policy.maxUnavailable)})`,
+    });
     recreateNotes(ctx);
   } else {
     const ru = strategy ? optObject(strategy, 'rollingUpdate', at) : undefined;
@@ -86,12 +94,12 @@ export function strategyRule(ctx: RuleContext): void {
     for (const [key, have, want] of pairs) {
       if (have === want) continue;
       changed = true;
-      find(ctx, 'strategy', [...at, 'rollingUpdate', key], show(have), show(want), `${key} ${show(have)} -> ${show(want)}`);
+      find(ctx, { kind: ChangeKind.strategy, at: [...at, 'rollingUpdate', key], actual: show(have), expected: show(want), message: `${key} ${show(have)} -> ${show(want)}` });
     }
   }
   if (changed) {
     mergeInto(ctx.ops, ctx.spec, '/spec', {
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: policy.surge, maxUnavailable: policy.maxUnavailable } },
+      strategy: { type: StrategyType.RollingUpdate, rollingUpdate: { maxSurge: policy.surge, maxUnavailable: policy.maxUnavailable } },
     });
   }
 }
@@ -116,8 +124,7 @@ export function deadlineRule(ctx: RuleContext): void {
   }
   const have = optInt(ctx.spec, 'progressDeadlineSeconds', ['spec']) ?? API_DEFAULTS.progressDeadlineSeconds;
   if (have === want) return;
-  find(ctx, 'progress-deadline', ['spec', 'progressDeadlineSeconds'], show(have), show(want),
-    `progressDeadlineSeconds ${have} -> ${want}`);
+  find(ctx, { kind: ChangeKind.progressDeadline, at: ['spec', 'progressDeadlineSeconds'], actual: show(have), expected: show(want), message: `progressDeadlineSeconds ${have} -> ${want}` });
   mergeInto(ctx.ops, ctx.spec, '/spec', { progressDeadlineSeconds: want });
 }
 
@@ -127,7 +134,7 @@ export function deadlineRule(ctx: RuleContext): void {
  */
 export function preStopRule(ctx: RuleContext): number {
   const { prestopSleep, prestopMode } = ctx.eff.policy;
-  const native = prestopMode === 'sleep' || (prestopMode === 'auto' && ctx.facts.nativeSleep);
+  const native = prestopMode === PreStopMode.sleep || (prestopMode === PreStopMode.auto && ctx.facts.nativeSleep);
   let longest = 0;
   for (const c of ctx.containers) {
     const lifecycle = optObject(c.container, 'lifecycle', c.at);
@@ -142,8 +149,13 @@ export function preStopRule(ctx: RuleContext): number {
       : { exec: { command: ['sleep', String(prestopSleep)] } };
     mergeInto(ctx.ops, c.container, c.ptr, { lifecycle: { preStop: hook } });
     const what = native ? `sleep ${prestopSleep}` : `exec "sleep ${prestopSleep}" (image needs a sleep binary)`;
-    find(ctx, 'prestop', [...c.at, 'lifecycle', 'preStop'], 'unset', native ? `sleep ${prestopSleep}` : `exec sleep ${prestopSleep}`,
-      `preStop ${what} added to ${c.sidecar ? 'sidecar' : 'container'} ${c.name}`);
+    find(ctx, {
+      kind: ChangeKind.prestop,
+      at: [...c.at, 'lifecycle', 'preStop'],
+      actual: 'unset',
+      expected: native ? `sleep ${prestopSleep}` : `exec sleep ${prestopSleep}`,
+      message: `preStop ${what} added to ${c.sidecar ? 'sidecar' : 'container'} ${c.name}`,
+    });
     longest = Math.max(longest, prestopSleep);
   }
   return longest;
@@ -180,8 +192,13 @@ export function graceRule(ctx: RuleContext, longestSleep: number): void {
   const want = graceSeconds(ctx.eff.policy, longestSleep);
   const have = optInt(ctx.podSpec, 'terminationGracePeriodSeconds', ctx.podSpecAt) ?? API_DEFAULTS.terminationGracePeriodSeconds;
   if (have >= want) return;
-  find(ctx, 'grace-period', [...ctx.podSpecAt, 'terminationGracePeriodSeconds'], show(have), show(want),
-    `terminationGracePeriodSeconds ${have} -> ${want}`);
+  find(ctx, {
+    kind: ChangeKind.gracePeriod,
+    at: [...ctx.podSpecAt, 'terminationGracePeriodSeconds'],
+    actual: show(have),
+    expected: show(want),
+    message: `terminationGracePeriodSeconds ${have} -> ${want}`,
+  });
   mergeInto(ctx.ops, ctx.podSpec, pointer(ctx.podSpecAt), { terminationGracePeriodSeconds: want });
 }
 
@@ -194,7 +211,7 @@ export function readinessRule(ctx: RuleContext): void {
       throw new PolicyInputError(annotationField(ANNOTATION.readinessProbePort), showValue(name), 'no regular container has that name');
     }
   }
-  if (policy.readinessProbe === 'off') return;
+  if (policy.readinessProbe === ProbeKind.off) return;
   for (const c of regular) {
     const existing = c.container.readinessProbe;
     if (existing !== undefined && existing !== null) continue;
@@ -208,7 +225,7 @@ export function readinessRule(ctx: RuleContext): void {
     const portText = typeof port === 'number' ? String(port) : port;
     let probe: JsonObject;
     let what: string;
-    if (policy.readinessProbe === 'http') {
+    if (policy.readinessProbe === ProbeKind.http) {
       const scheme = isHttps(c.container, port, ports) ? 'HTTPS' : 'HTTP';
       probe = { httpGet: { path: policy.readinessProbePath, port, scheme }, ...PROBE_TIMING };
       what = `${scheme === 'HTTPS' ? 'HTTPS ' : ''}GET ${policy.readinessProbePath} on port ${portText}`;
@@ -217,8 +234,8 @@ export function readinessRule(ctx: RuleContext): void {
       what = `TCP on port ${portText}`;
     }
     mergeInto(ctx.ops, c.container, c.ptr, { readinessProbe: probe });
-    find(ctx, 'readiness-probe', [...c.at, 'readinessProbe'], 'unset', what, `readinessProbe ${what} added to container ${c.name}`);
-    livenessNote(ctx, c, policy.readinessProbe === 'http' ? policy.readinessProbePath : undefined, port);
+    find(ctx, { kind: ChangeKind.readinessProbe, at: [...c.at, 'readinessProbe'], actual: 'unset', expected: what, message: `readinessProbe ${what} added to container ${c.name}` });
+    livenessNote(ctx, c, policy.readinessProbe === ProbeKind.http ? policy.readinessProbePath : undefined, port);
   }
 }
 

@@ -10,7 +10,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { DEFAULT_CONFIG, parseConfig, type OnError, type PaasConfig } from '../config.js';
-import { mutateDeployment, PolicyInputError, type ClusterFacts } from '../policy/index.js';
+import { mutateDeployment, PolicyInputError, PreStopMode, type ClusterFacts } from '../policy/index.js';
 import { buildServer } from './app.js';
 import { CertSync, kubeGateway } from './cert-sync.js';
 import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
@@ -102,7 +102,7 @@ export async function runServe(o: ServeOptions): Promise<void> {
   };
   const kube = loadKube(o);
   let facts: ClusterFacts = { nativeSleep: false };
-  if (config.deploy.prestopMode === 'auto') {
+  if (config.deploy.prestopMode === PreStopMode.auto) {
     const decided = factsFromVersion(await readVersion(kube, logger));
     facts = decided.facts;
     logger.info({ nativeSleep: facts.nativeSleep }, decided.reason);

@@ -98,12 +98,12 @@ describe.skipIf(!present)('diagnose on the corpus', () => {
     const d = diagnose(stuck(dep, 'unready'), NOW);
     const first = dep.spec!.template!.spec!.containers[0]!;
     const f = d.findings[0]!;
-    expect(f.code).toBe(Code.ReadinessProbeFailing);
+    if (f.code !== Code.ReadinessProbeFailing) throw new Error(`expected ${Code.ReadinessProbeFailing} first, got ${f.code}`);
     expect(f.details.container).toBe(first.name);
     const probe = first.readinessProbe;
     if (!probe) expect(f.details.probeSpec).toBeNull();
     else if (probe.httpGet) expect(f.details.probeSpec).toMatchObject({ type: 'httpGet', path: probe.httpGet.path ?? '/', port: probe.httpGet.port });
-    else expect((f.details.probeSpec as { type: string }).type).toBe(probe.tcpSocket ? 'tcpSocket' : probe.exec ? 'exec' : 'grpc');
+    else expect(f.details.probeSpec?.type).toBe(probe.tcpSocket ? 'tcpSocket' : probe.exec ? 'exec' : 'grpc');
     expect(f.explanation).toContain(first.name);
   });
 });

@@ -1,0 +1,140 @@
+// Detection at the ReplicaSet: the new ReplicaSet cannot create its pods (a quota, admission, any
+// other refusal), read from its FailedCreate events and the ReplicaFailure conditions. Refusals
+// older than the new ReplicaSet, or since cleared, are not findings. Pure.
+import { admissionCommands, describeReplicaSet } from './commands.js';
+import { nsFlag, type RolloutContext } from './context.js';
+import type { DetailsByCode } from './details.js';
+import { dedupe, time, type EventRecord } from './events.js';
+import { explainCreateFailure, admissionWho } from './explain.js';
+import { Code, finding, Severity, type Evidence, type Finding } from './findings.js';
+import { parseAdmissionMessage, parseQuotaMessage, QuotaRefusal } from './messages.js';
+import { timeText } from '../kube/objects.js';
+import type { Condition, Deployment, ReplicaSet } from './model.js';
+
+/** One refusal, before refusals of the same kind are grouped. */
+type Refusal =
+  | { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] }
+  | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] }
+  | { code: 'PodCreateFailed'; details: DetailsByCode['PodCreateFailed'] };
+
+interface Group {
+  refusal: Refusal;
+  label: string;
+  suggestions: string[];
+  events: EventRecord[];
+}
+
+const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined => conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+
+/** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
+export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | undefined): Finding[] {
+  const dep = ctx.dep;
+  const want = newRS?.spec?.replicas ?? 0;
+  const have = newRS?.status?.replicas ?? 0;
+  const rsFailure = replicaFailure(newRS?.status?.conditions);
+  const depFailure = replicaFailure(dep.status?.conditions);
+  if (have >= want && !rsFailure && !depFailure) return [];
+  const since = time(newRS?.metadata.creationTimestamp);
+  const events = [...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []), ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid)].filter(
+    (e) => (e.reason === 'FailedCreate' || e.reason === 'ReplicaSetCreateError') && time(e.lastSeen) >= since,
+  );
+  const messages: { message: string; ev?: EventRecord }[] = events.map((e) => ({ message: e.message, ev: e }));
+  for (const c of [rsFailure, depFailure]) if (c?.message && !messages.some((m) => m.message.includes(c.message!))) messages.push({ message: c.message });
+  const groups = new Map<string, Group>();
+  for (const { message, ev } of messages) {
+    const { key, group } = classify(ctx, message, newRS?.metadata.name);
+    const g = groups.get(key) ?? group;
+    if (ev) g.events.push(ev);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => toFinding(ctx, g, { newRS, missing: Math.max(want - have, 1) }));
+}
+
+function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | undefined; missing: number }): Finding {
+  const rsName = rs.newRS?.metadata.name;
+  const body = {
+    severity: Severity.Error,
+    summary: `${rs.missing} new pod(s) not created: ${g.label}`,
+    explanation: explainCreateFailure(g.refusal),
+    evidence: g.events.length > 0 ? dedupe(g.events, []) : conditionEvidence(ctx.dep, rs.newRS),
+    pods: [],
+    suggestions: [...g.suggestions, ...(rsName ? [describeReplicaSet(ctx, rsName)] : [])].filter((s, i, a) => a.indexOf(s) === i),
+  };
+  switch (g.refusal.code) {
+    case 'QuotaExceeded':
+      return finding(Code.QuotaExceeded, g.refusal.details, body);
+    case 'AdmissionDenied':
+      return finding(Code.AdmissionDenied, g.refusal.details, body);
+    case 'PodCreateFailed':
+      return finding(Code.PodCreateFailed, g.refusal.details, body);
+  }
+}
+
+/** The kind of one refusal message, the key its group shares, and its words. */
+function classify(ctx: RolloutContext, message: string, rsName: string | undefined): { key: string; group: Group } {
+  const replicaSet = rsName ?? null;
+  const quota = parseQuotaMessage(message);
+  if (quota) {
+    const res = Object.keys(quota.requested);
+    const figures = res.map((r) => `${r}: requested ${quota.requested[r]}, used ${quota.used[r] ?? '?'}, limited ${quota.limited[r] ?? '?'}`).join('; ');
+    const details: DetailsByCode['QuotaExceeded'] = {
+      quota: quota.quota,
+      kind: quota.kind,
+      requested: quota.requested,
+      used: quota.used,
+      limited: quota.limited,
+      ...(quota.missing ? { mustSpecify: quota.missing } : {}),
+      replicaSet,
+      quotaStatus: quotaStatus(ctx, quota.quota),
+    };
+    const label =
+      quota.kind === QuotaRefusal.Exceeded
+        ? `ReplicaSet cannot create pods: exceeded quota ${quota.quota} (${figures})`
+        : `ReplicaSet cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
+    return {
+      key: `q|${quota.quota}|${quota.kind}|${res.join(',')}`,
+      group: { refusal: { code: Code.QuotaExceeded, details }, label, suggestions: [`kubectl describe resourcequota ${quota.quota} ${nsFlag(ctx)}`], events: [] },
+    };
+  }
+  const adm = parseAdmissionMessage(message);
+  if (adm) {
+    const details: DetailsByCode['AdmissionDenied'] = { by: adm.by, ...(adm.name ? { name: adm.name } : {}), ...(adm.binding ? { binding: adm.binding } : {}), reason: adm.reason, replicaSet };
+    return {
+      key: `a|${adm.by}|${adm.name ?? ''}`,
+      group: {
+        refusal: { code: Code.AdmissionDenied, details },
+        label: `ReplicaSet cannot create pods: denied by ${admissionWho(details)}: ${adm.reason}`,
+        suggestions: admissionCommands(ctx, details),
+        events: [],
+      },
+    };
+  }
+  return {
+    key: `o|${message.replace(/pods "[^"]*"/g, 'pods')}`,
+    group: {
+      refusal: { code: Code.PodCreateFailed, details: { message, replicaSet } },
+      label: `ReplicaSet cannot create pods: ${message.replace(/^Error creating: /, '')}`,
+      suggestions: rsName ? [describeReplicaSet(ctx, rsName)] : [],
+      events: [],
+    },
+  };
+}
+
+/** The ReplicaFailure condition as evidence, when no event was read. */
+function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidence[] {
+  const c = rs?.status?.conditions?.find((x) => x.type === 'ReplicaFailure') ?? dep.status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+  return c ? [fromCondition(rs ? 'ReplicaSet' : 'Deployment', rs?.metadata.name ?? dep.metadata.name, c, c.reason ?? 'ReplicaFailure', 'Warning')] : [];
+}
+
+/** A condition as evidence: first seen at its transition, last seen at its last update. */
+export function fromCondition(kind: string, name: string, c: Condition, reason: string, type: string): Evidence {
+  const first = c.lastTransitionTime ?? c.lastUpdateTime;
+  const last = c.lastUpdateTime ?? c.lastTransitionTime;
+  return { kind, objects: [name], reason, message: c.message ?? '', type, count: 1, ...(first ? { firstSeen: timeText(first) } : {}), ...(last ? { lastSeen: timeText(last) } : {}) };
+}
+
+function quotaStatus(ctx: RolloutContext, name: string): DetailsByCode['QuotaExceeded']['quotaStatus'] {
+  const q = ctx.quotas.find((x) => x.metadata?.name === name);
+  if (!q) return null;
+  return { hard: q.status?.hard ?? q.spec?.hard ?? {}, used: q.status?.used ?? {} };
+}

@@ -1,0 +1,99 @@
+// The `details` of each finding code: what the detection parsed, as `-o json` prints it. One shape
+// per code, so the prose (explain.ts) and the commands (commands.ts) read typed fields. Key order
+// is the JSON's; optional keys are left out, `null` says "looked for, not there".
+import type { PullFailure } from '../kube/image-pull.js';
+import type { AdmissionBy, ConfigMissing, ProbeFailureKind, ProbeName, QuotaRefusal, SchedulingReason, StartFailure, VolumeFailureKind } from './messages.js';
+
+/** A container's probe as the template declares it, with the API defaults filled in. */
+export interface ProbeSpec {
+  type?: 'httpGet' | 'tcpSocket' | 'exec' | 'grpc';
+  scheme?: string;
+  path?: string;
+  port?: number | string;
+  headers?: string[];
+  command?: string[];
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+}
+
+/** A node's capacity and taints, as Unschedulable shows them. */
+export interface NodeFacts {
+  name: string;
+  allocatable: { cpu: string | null; memory: string | null; pods: string | null };
+  taints: string[];
+  unschedulable: boolean;
+}
+
+/** A resource the pod asks more of than any node allocates. */
+export interface Exceeds {
+  resource: string;
+  requested: string;
+  largestAllocatable: string;
+}
+
+/** The details of every finding code. */
+export interface DetailsByCode {
+  AdmissionDenied: { by: AdmissionBy; name?: string; binding?: string; reason: string; replicaSet: string | null };
+  QuotaExceeded: {
+    quota: string;
+    kind: QuotaRefusal;
+    requested: Record<string, string>;
+    used: Record<string, string>;
+    limited: Record<string, string>;
+    mustSpecify?: string;
+    replicaSet: string | null;
+    /** The quota's hard and used figures, when the quota was read. */
+    quotaStatus: { hard: Record<string, string>; used: Record<string, string> } | null;
+  };
+  PodCreateFailed: { message: string; replicaSet: string | null };
+  Unschedulable: {
+    schedulerMessage: string;
+    nodesAvailable?: number;
+    nodesTotal?: number;
+    reasons?: SchedulingReason[];
+    podRequests: Record<string, string>;
+    nodes?: NodeFacts[];
+    exceedsEveryNode?: Exceeds[];
+  };
+  VolumeProblem: { failure: VolumeFailureKind; volume?: string; usedBy?: string[]; node: string | null };
+  SandboxFailed: { cniPlugin?: string; node: string | null; kubeletMessage: string };
+  ImagePullFailed: { container: string; image: string | undefined; pullFailure: PullFailure; kubeletMessage?: string; initContainer?: true };
+  ConfigError: { container: string; missing: ConfigMissing; name?: string; key?: string; reason: string };
+  StartFailed: {
+    container: string;
+    image: string | null;
+    command: string[] | null;
+    args: string[] | null;
+    reason: string;
+    startFailure: StartFailure;
+    executable?: string;
+    exitCode: number | null;
+    runtimeMessage: string;
+    restarts: number;
+    initContainer?: true;
+  };
+  InitContainerFailing: { container: string; lastTerminationReason: string | null; exitCode: number | null; restarts: number; memoryLimit?: string | null };
+  OOMKilled: { container: string; exitCode: number; memoryLimit: string | null; memoryRequest: string | null; restarts: number };
+  CrashLoop: { container: string; lastTerminationReason: string; exitCode: number | null; restarts: number; terminationMessage?: string };
+  LivenessProbeKilling: { container: string; probe: ProbeName; probeSpec: ProbeSpec | null; restarts: number; statusCode?: number };
+  ReadinessProbeFailing: {
+    container: string;
+    probe: ProbeName;
+    failure: ProbeFailureKind;
+    statusCode?: number;
+    probeSpec: ProbeSpec | null;
+    /** The app answers with a redirect (often HTTP to HTTPS behind a TLS-terminating proxy). */
+    redirect: boolean;
+    probeOutput: string;
+  };
+  UnknownWaitingReason: { container: string; reason: string; message: string | null; initContainer?: true };
+  OldPodsNotTerminating: { pods: string[]; finalizers: string[]; nodes: string[] };
+  Paused: { paused: true };
+  ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };
+  WaitingMinReadySeconds: { minReadySeconds: number };
+  Superseded: { replicaSets: string[]; newReplicaSet: string | null };
+  Progressing: { estimatedSecondsLeft?: number; deadlineSecondsLeft?: number };
+  Healthy: Record<string, never>;
+}

@@ -1,0 +1,181 @@
+// The prose of a diagnosis: what each finding means and what to do about it, in a sentence or
+// three, from the finding's typed details. Detection (pod-issues.ts, create-failures.ts,
+// rollout-findings.ts) decides what is wrong; commands.ts names the commands to run next. Pure.
+import { PullFailure } from '../kube/image-pull.js';
+import type { DetailsByCode, ProbeSpec } from './details.js';
+import { AdmissionBy, ProbeFailureKind, QuotaRefusal, StartFailure, VolumeFailureKind } from './messages.js';
+import type { PodIssue } from './pod-issue.js';
+
+/** What the prose needs to know besides the details: the namespace and the rollout's surge. */
+export interface ExplainFacts {
+  ns: string;
+  maxSurge: number | string;
+}
+
+/** A probe in words: "GET /ready on port 8080, every 10s, timeout 1s, 3 failures". */
+export function probeText(d: ProbeSpec | null | undefined): string {
+  if (!d) return 'no probe in the template';
+  const where = d.type === 'httpGet' ? `GET ${d.path} on port ${d.port}` : d.type === 'exec' ? `exec ${(d.command ?? []).join(' ')}` : `${d.type} port ${d.port}`;
+  return `${where}, every ${d.periodSeconds}s, timeout ${d.timeoutSeconds}s, ${d.failureThreshold} failures`;
+}
+
+/** What a problem of the new pods means, by its code and details. */
+export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
+  switch (issue.code) {
+    case 'ImagePullFailed':
+      return imagePull(issue.details);
+    case 'ConfigError':
+      return `The kubelet cannot build the container's configuration: ${issue.details.reason}. Create the missing object or key in namespace ${facts.ns} (the pods start by themselves once it exists), or fix the reference in the pod template.`;
+    case 'StartFailed':
+      return startFailed(issue.details);
+    case 'UnknownWaitingReason': {
+      const d = issue.details;
+      return `The container ${d.container} waits with reason ${d.reason}, which diagnose does not know${d.message ? `; the kubelet says: ${d.message}` : ''}. It is not counted as progress: read the pod's events and status.`;
+    }
+    case 'OOMKilled': {
+      const d = issue.details;
+      return `The container ${d.container} used more memory than its limit${d.memoryLimit ? ` (${d.memoryLimit})` : ''} and was killed (exit code 137), then restarted in a back-off loop. Raise resources.limits.memory, or find what grows the app's memory.`;
+    }
+    case 'CrashLoop': {
+      const d = issue.details;
+      return `The container ${d.container} keeps exiting (last: ${d.lastTerminationReason}, exit code ${d.exitCode ?? '?'}) and the kubelet restarts it with a growing back-off. Its logs of the previous run say why.`;
+    }
+    case 'LivenessProbeKilling': {
+      const d = issue.details;
+      return `The kubelet kills ${d.container} because its ${d.probe} probe fails (${probeText(d.probeSpec)}). The app may be slow to start (add a startupProbe or raise initialDelaySeconds/failureThreshold) or the probe targets the wrong path or port.`;
+    }
+    case 'ReadinessProbeFailing':
+      return readiness(issue.details);
+    case 'Unschedulable':
+      return unschedulable(issue.details, facts);
+    case 'VolumeProblem':
+      return volume(issue.details);
+    case 'SandboxFailed': {
+      const d = issue.details;
+      return `The container runtime cannot create the pod's sandbox${d.cniPlugin ? ` (network plugin ${d.cniPlugin})` : ''} on node ${d.node ?? '?'}: a node or CNI problem, not the app's.`;
+    }
+    case 'InitContainerFailing': {
+      const d = issue.details;
+      return `The init container ${d.container} fails (${d.lastTerminationReason ?? 'Error'}, exit code ${d.exitCode ?? '?'}), so the app containers never start.`;
+    }
+  }
+}
+
+function imagePull(d: DetailsByCode['ImagePullFailed']): string {
+  const why: Record<PullFailure, string> = {
+    [PullFailure.NotFound]: `The image ${d.image} does not exist in its registry (wrong tag or repository, or the push has not finished).`,
+    [PullFailure.Unauthorized]: `The registry refused to serve ${d.image} to the node: the repository is private (add imagePullSecrets to the pod template or its ServiceAccount) or does not exist.`,
+    [PullFailure.Timeout]: `Pulling ${d.image} timed out: the node cannot reach the registry in time (network, proxy, or a very large image).`,
+    [PullFailure.InvalidName]: `"${d.image}" is not a valid image reference; fix the image field of the pod template.`,
+    [PullFailure.NeverPull]: `The image ${d.image} is not on the node, and pulls are disabled for it (imagePullPolicy: Never): the kubelet only runs images already there. Load the image onto every node that may run the pods (kind load, ctr images import, a pre-pull), or set imagePullPolicy: IfNotPresent so the kubelet pulls it.`,
+    [PullFailure.Other]: `The kubelet cannot pull ${d.image}.`,
+  };
+  const until = d.pullFailure === PullFailure.NeverPull ? 'the image is on their node' : 'the image can be pulled';
+  return `${why[d.pullFailure]} The new pods will not start until ${until}.`;
+}
+
+function startFailed(d: DetailsByCode['StartFailed']): string {
+  const argv = [...(d.command ?? []), ...(d.args ?? [])];
+  const runs = d.command ? `its command ${JSON.stringify(argv)}` : `the image's entrypoint${argv.length ? ` with args ${JSON.stringify(argv)}` : ''}`;
+  const why: Record<StartFailure, string> = {
+    [StartFailure.ExecutableNotFound]: `The executable ${d.executable} is not in the image ${d.image}, and the container runs ${runs}. Fix the command in the pod template, or the image's ENTRYPOINT/CMD: a typo, a path from another base image, a binary the build did not copy.`,
+    [StartFailure.PermissionDenied]: `${d.executable} in the image ${d.image} may not be executed (${runs}): check its mode in the image (chmod +x) and that its volume is not mounted noexec.`,
+    [StartFailure.NoCommand]: `Neither the image ${d.image} (ENTRYPOINT/CMD) nor the pod template names a command to run. Set command in the pod template, or build the image with an ENTRYPOINT.`,
+    [StartFailure.Other]: `The runtime says: ${d.runtimeMessage || 'nothing'}. Check the image ${d.image} and ${runs}, then the container's mounts and securityContext.`,
+  };
+  return `The container runtime cannot start the container ${d.container}${d.initContainer ? ' (an init container)' : ''}. ${why[d.startFailure]} The container never ran, so it has no logs; every restart fails the same way until the pod template or the image changes.`;
+}
+
+function readiness(d: DetailsByCode['ReadinessProbeFailing']): string {
+  let why = `The container ${d.container} runs but its ${d.probe} probe fails (${probeText(d.probeSpec)}), so the pods never become Ready and the rollout cannot move on.`;
+  if (d.redirect) {
+    why += ` The app answers ${d.statusCode ? `HTTP ${d.statusCode}` : 'with a redirect'}: it probably redirects HTTP to HTTPS. TLS ends before the pod, so make the probe say it came over HTTPS: add httpHeaders X-Forwarded-Proto: https (and X-Forwarded-Ssl: on) to the probe, or probe a path the app serves over plain HTTP.`;
+  } else if (d.failure === ProbeFailureKind.ConnectionRefused) why += ' Nothing listens on the probed port: check the port and that the app binds to 0.0.0.0.';
+  else if (d.failure === ProbeFailureKind.Timeout) why += ' The app does not answer within the probe timeout.';
+  else if (d.statusCode) why += ` The app answers HTTP ${d.statusCode} on the probe path.`;
+  return why;
+}
+
+function unschedulable(d: DetailsByCode['Unschedulable'], facts: ExplainFacts): string {
+  const reasons = d.reasons ?? [];
+  const parts: string[] = [];
+  const exceeds = d.exceedsEveryNode ?? [];
+  if (exceeds.length) parts.push(`The pod requests ${exceeds.map((e) => `${e.resource} ${e.requested}, more than the largest node allocates (${e.largestAllocatable})`).join(' and ')}: it can never fit; lower its requests.`);
+  const never = exceeds.length > 0;
+  if (!never && reasons.some((r) => r.kind.startsWith('insufficient-'))) parts.push("No node has enough free capacity for the pod's requests.");
+  if (reasons.some((r) => r.kind === 'taint')) parts.push('Some nodes carry taints the pod does not tolerate.');
+  if (reasons.some((r) => r.kind === 'affinity' || r.kind === 'anti-affinity')) parts.push("The pod's node selector or (anti-)affinity rules exclude nodes.");
+  if (!never) parts.push(`With maxSurge ${facts.maxSurge} the rollout needs room for one more pod on top of the running ones before any old pod goes: free capacity or add a node.`);
+  return `The scheduler finds no node for the new pods. ${parts.join(' ')}`;
+}
+
+function volume(d: DetailsByCode['VolumeProblem']): string {
+  if (d.failure === VolumeFailureKind.MultiAttach) {
+    return `The volume ${d.volume ?? ''} is ReadWriteOnce and still attached for the old pod${d.usedBy?.length ? ` (${d.usedBy.join(', ')})` : ''}; a surge pod on another node cannot attach it. A rolling update with surge needs a volume that can attach twice (ReadWriteMany), or use strategy Recreate for this Deployment.`;
+  }
+  return `The kubelet cannot mount the pod's volumes${d.volume ? ` (${d.volume})` : ''}; the containers will not start until it can.`;
+}
+
+/** Who refused the pods at admission, in words. */
+export function admissionWho(d: DetailsByCode['AdmissionDenied']): string {
+  const who: Record<AdmissionBy, string> = {
+    [AdmissionBy.Webhook]: `admission webhook "${d.name}"`,
+    [AdmissionBy.WebhookUnreachable]: `admission webhook "${d.name}" (unreachable)`,
+    [AdmissionBy.PodSecurity]: `PodSecurity "${d.name}"`,
+    [AdmissionBy.ValidatingAdmissionPolicy]: `ValidatingAdmissionPolicy "${d.name}" (binding "${d.binding}")`,
+    [AdmissionBy.LimitRange]: 'LimitRange',
+  };
+  return who[d.by];
+}
+
+/** Why the new ReplicaSet cannot create its pods. */
+export function explainCreateFailure(f: { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] } | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] } | { code: 'PodCreateFailed' }): string {
+  switch (f.code) {
+    case 'QuotaExceeded':
+      return f.details.kind === QuotaRefusal.Exceeded
+        ? `The ResourceQuota "${f.details.quota}" has no room for one more pod. During a rollout maxSurge creates new pods before old ones go, so the namespace needs headroom for the surge pods: raise the quota, lower the pods' requests, or free room in the namespace.`
+        : `The ResourceQuota "${f.details.quota}" requires every pod to declare ${f.details.mustSpecify}. Add those requests/limits to the pod template (or a LimitRange with defaults).`;
+    case 'AdmissionDenied':
+      return f.details.by === AdmissionBy.WebhookUnreachable
+        ? `The API server could not call the webhook "${f.details.name}" and its failurePolicy is Fail, so no pod can be created. Check the webhook's Service and pods.`
+        : `Admission refused the new pods, so the ReplicaSet cannot create them. Change the pod template to satisfy ${admissionWho(f.details)}, or have the policy changed.`;
+    case 'PodCreateFailed':
+      return 'The ReplicaSet controller cannot create the new pods; the API server refused them.';
+  }
+}
+
+/** Old pods that do not go away. */
+export function explainStuckTerminating(d: DetailsByCode['OldPodsNotTerminating']): string {
+  const held = d.finalizers.length ? `; finalizers ${d.finalizers.join(', ')} hold them` : '';
+  const where = d.nodes.length ? ` (nodes ${d.nodes.join(', ')}: check that their kubelets are up)` : '';
+  return `Pods were asked to stop but are still there${held}${where}. They keep counting against quota and capacity the rollout needs.`;
+}
+
+/** Ready pods not yet counted available. */
+export function explainMinReady(minReadySeconds: number, newestReadyAgo: string): string {
+  return `The Deployment counts a pod available only after it has been Ready for ${minReadySeconds}s; the newest became Ready ${newestReadyAgo} ago. Nothing is wrong: wait.`;
+}
+
+/** A paused Deployment: a state when nothing is left to roll out, a stall otherwise. */
+export function explainPaused(rolledOut: boolean): string {
+  return rolledOut
+    ? 'Every pod runs the current template. While paused, template changes are not rolled out.'
+    : 'A paused Deployment does not roll out template changes and its progress deadline does not run. Resume it when you are ready.';
+}
+
+/** The controller gave up waiting for progress. */
+export function explainDeadline(progressDeadlineSeconds: number): string {
+  return `progressDeadlineSeconds (${progressDeadlineSeconds}) passed without a new pod becoming available. Kubernetes does not roll back by itself: fix the cause (the other findings, or the new pods' logs and events) and apply again, or undo.`;
+}
+
+/** Earlier rollouts replaced before they finished. */
+export const EXPLAIN_SUPERSEDED =
+  "The Deployment's template changed again before the earlier rollout finished; the controller scales the replaced ReplicaSets down and rolls the newest template only.";
+
+/** Nothing wrong yet; the deadline's distance in words when one runs. */
+export function explainProgressing(deadlineAway: string | undefined): string {
+  return `Nothing is wrong so far.${deadlineAway !== undefined ? ` The progress deadline is ${deadlineAway} away.` : ''}`;
+}
+
+/** Rolled out. */
+export const EXPLAIN_HEALTHY = 'Every pod runs the current template and is available. Nothing to do.';

@@ -1,0 +1,39 @@
+// One problem of one pod, before pods with the same problem are grouped into a finding.
+import type { DetailsByCode } from './details.js';
+import type { EventRecord } from './events.js';
+import type { Code, Severity } from './findings.js';
+
+/** The codes a pod's own status and events can show (the others come from ReplicaSets and the Deployment). */
+export type PodCode = Extract<
+  Code,
+  | 'Unschedulable'
+  | 'VolumeProblem'
+  | 'SandboxFailed'
+  | 'ImagePullFailed'
+  | 'ConfigError'
+  | 'StartFailed'
+  | 'InitContainerFailing'
+  | 'OOMKilled'
+  | 'CrashLoop'
+  | 'LivenessProbeKilling'
+  | 'ReadinessProbeFailing'
+  | 'UnknownWaitingReason'
+>;
+
+/** A problem of one pod with the code `C`, its details typed by the code. */
+export type PodIssueOf<C extends PodCode> = {
+  [P in C]: {
+    code: P;
+    /** Pods with equal keys (and codes) group into one finding. */
+    key: string;
+    /** "ImagePullBackOff (manifest unknown)". */
+    label: string;
+    severity: Severity;
+    details: DetailsByCode[P];
+    events: EventRecord[];
+    container?: string;
+  };
+}[C];
+
+/** A problem of one pod. */
+export type PodIssue = PodIssueOf<PodCode>;

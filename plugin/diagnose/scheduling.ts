@@ -1,0 +1,90 @@
+// Detection of a new pod the scheduler cannot place, with what it takes to place it: the pod's
+// requests against the nodes' allocatable figures, and the scheduler's reasons. Pure.
+import { newest, type RolloutContext } from './context.js';
+import type { DetailsByCode, Exceeds, NodeFacts } from './details.js';
+import type { EventRecord } from './events.js';
+import { Code, Severity } from './findings.js';
+import { parseQuantity, parseSchedulingMessage } from './messages.js';
+import type { Deployment, Node, Pod } from './model.js';
+import type { PodIssueOf } from './pod-issue.js';
+
+/** The scheduler's reason on PodScheduled=False for a pod no node fits. */
+const UNSCHEDULABLE = 'Unschedulable';
+
+/** A pod the scheduler marked Unschedulable, with its reasons and, when read, the nodes. */
+export function unschedulableIssue(ctx: RolloutContext, pod: Pod, events: EventRecord[], nodes: Node[] | undefined): PodIssueOf<'Unschedulable'> | undefined {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (!cond || (cond.reason && cond.reason !== UNSCHEDULABLE)) return undefined;
+  const failed = events.filter((e) => e.reason === 'FailedScheduling');
+  const message = newest(failed)?.message ?? cond.message ?? '';
+  const parsed = parseSchedulingMessage(message);
+  const requests = podRequests(ctx.dep);
+  const details: DetailsByCode['Unschedulable'] = {
+    schedulerMessage: message,
+    ...(parsed ? { nodesAvailable: parsed.available, nodesTotal: parsed.total, reasons: parsed.reasons } : {}),
+    podRequests: requests,
+  };
+  if (nodes) details.nodes = nodeFacts(nodes);
+  const fits = nodes ? largestFit(requests, nodes) : [];
+  if (fits.length > 0) details.exceedsEveryNode = fits;
+  const kinds = parsed?.reasons.map((r) => r.kind).sort().join('+') ?? 'unknown';
+  const label = parsed
+    ? `Pending: ${parsed.available}/${parsed.total} nodes are available (${parsed.reasons.map((r) => `${r.count} ${r.reason}`).join(', ')})`
+    : `Pending: ${message || 'unschedulable'}`;
+  return { code: Code.Unschedulable, key: kinds, label, severity: Severity.Error, details, events: failed };
+}
+
+/** Sum of the pod template's container requests (cpu, memory), init containers' max counted as the scheduler does. */
+function podRequests(dep: Deployment): Record<string, string> {
+  const spec = dep.spec?.template?.spec;
+  const sums: Record<string, number> = {};
+  for (const c of spec?.containers ?? []) {
+    for (const [r, n] of quantities(c.resources?.requests)) sums[r] = (sums[r] ?? 0) + n;
+  }
+  for (const c of spec?.initContainers ?? []) {
+    for (const [r, n] of quantities(c.resources?.requests)) if (n > (sums[r] ?? 0)) sums[r] = n;
+  }
+  const out: Record<string, string> = {};
+  for (const [r, n] of Object.entries(sums)) out[r] = formatQuantity(r, n);
+  return out;
+}
+
+/** The parsable quantities of a resource list. */
+function quantities(list: Record<string, string> | undefined): [string, number][] {
+  return Object.entries(list ?? {}).flatMap(([r, q]) => {
+    const n = parseQuantity(q);
+    return n === undefined ? [] : [[r, n] as [string, number]];
+  });
+}
+
+function formatQuantity(resource: string, n: number): string {
+  if (resource === 'cpu') return n < 1 ? `${Math.round(n * 1000)}m` : `${Math.round(n * 1000) / 1000}`;
+  if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30}Gi`;
+  if (n >= 2 ** 20 && n % 2 ** 20 === 0) return `${n / 2 ** 20}Mi`;
+  return String(n);
+}
+
+function nodeFacts(nodes: Node[]): NodeFacts[] {
+  return nodes.map((n) => ({
+    name: n.metadata.name,
+    allocatable: { cpu: n.status?.allocatable?.cpu ?? null, memory: n.status?.allocatable?.memory ?? null, pods: n.status?.allocatable?.pods ?? null },
+    taints: (n.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    unschedulable: n.spec?.unschedulable === true,
+  }));
+}
+
+/** Resources the pod asks more of than any node can allocate at all (it can never fit). */
+function largestFit(requests: Record<string, string>, nodes: Node[]): Exceeds[] {
+  const out: Exceeds[] = [];
+  for (const [r, q] of Object.entries(requests)) {
+    const want = parseQuantity(q);
+    let best: { n: number; text: string } | undefined;
+    for (const node of nodes) {
+      const text = node.status?.allocatable?.[r];
+      const a = parseQuantity(text);
+      if (a !== undefined && text !== undefined && (best === undefined || a > best.n)) best = { n: a, text };
+    }
+    if (want !== undefined && best !== undefined && want > best.n) out.push({ resource: r, requested: q, largestAllocatable: best.text });
+  }
+  return out;
+}
