@@ -1,0 +1,113 @@
+// What `rollout status` writes, decided from the flags and the terminal once, then fed the
+// followed Deployments on every change and at the end. Four ways to show a rollout: a line per
+// change (a pipe or a log), a redrawn progress bar or table (a TTY), a document per change
+// (-o json|yaml while watching, as kubectl get -w), or nothing until the final report. The text
+// comes from printer.ts and stream.ts; this module only remembers what it already wrote.
+import { OutputFormat } from '../lib/output.js';
+import { paint, type Paint } from '../lib/term.js';
+import { renderDetail, renderJson, renderLine, renderProblems, renderProgress, renderTable, toDocument } from './printer.js';
+import { RolloutState, type RolloutView } from './status.js';
+import { streamChange, type StreamFormat } from './stream.js';
+import { viewsOf, type Tracked } from './tracking.js';
+
+/** How the output was asked for, and where it goes. */
+export interface ScreenOptions {
+  output: OutputFormat;
+  watch: boolean;
+  /** -o json|yaml with --watch: only the final document. */
+  finalOnly?: boolean;
+  color: boolean;
+  isTTY: boolean;
+  columns?: number;
+  /** One named Deployment: its document is the view itself, not a list. */
+  single: boolean;
+  /** The YAML writer, passed in so YAML loads only when asked for. */
+  yaml?: (doc: unknown) => string;
+}
+
+const CLEAR = (lines: number): string => `\x1b[${lines}A\x1b[0J`;
+
+/** The text for each change and for the end, remembering what it wrote (lines, documents, the screen). */
+export class Screen {
+  private readonly p: Paint;
+  /** Redrawn in place on a TTY. */
+  readonly live: boolean;
+  private readonly stream: StreamFormat | undefined;
+  private streamed: RolloutView[] | undefined;
+  private drawnLines = 0;
+  private readonly lastLine = new Map<string, string>();
+
+  constructor(private readonly o: ScreenOptions) {
+    this.p = paint(o.color);
+    this.live = o.output === OutputFormat.text && o.watch && o.isTTY;
+    this.stream = !o.watch || o.finalOnly ? undefined : streamFormat(o);
+  }
+
+  /** The text to write after a change ('' when nothing a reader watches changed). */
+  change(tracked: readonly Tracked[]): string {
+    if (this.stream) return this.emit(tracked);
+    if (this.o.output !== OutputFormat.text || !this.o.watch) return '';
+    if (this.live) return this.redraw(tracked);
+    return this.lines(tracked);
+  }
+
+  /** The final report, replacing the live display. */
+  final(tracked: readonly Tracked[]): string {
+    const erase = this.live && this.drawnLines ? CLEAR(this.drawnLines) : '';
+    return erase + this.report(tracked);
+  }
+
+  private report(tracked: readonly Tracked[]): string {
+    const vs = viewsOf(tracked);
+    if (this.stream) return this.emit(tracked);
+    if (this.o.output === OutputFormat.json || this.o.output === OutputFormat.yaml) {
+      if (!vs.length) return '';
+      const doc = toDocument(vs, this.o.single);
+      return this.o.output === OutputFormat.json ? renderJson(doc) : this.o.yaml!(doc);
+    }
+    const logged = this.o.watch && !this.live;
+    if (tracked.length === 1 && vs.length === 1) {
+      const v = vs[0]!;
+      if (!logged) return renderDetail(v, { paint: this.p });
+      const line = renderLine(v);
+      return (line !== this.lastLine.get(v.name) ? line : '') + (v.rollout_status !== RolloutState.Completed ? renderProblems(v) : '');
+    }
+    if (!vs.length) return '';
+    return (logged ? this.lines(tracked) : '') + renderTable(vs, { paint: this.p });
+  }
+
+  private emit(tracked: readonly Tracked[]): string {
+    const vs = viewsOf(tracked);
+    const text = streamChange(this.streamed, vs, this.stream!);
+    if (text === undefined) return '';
+    this.streamed = vs;
+    return text;
+  }
+
+  private redraw(tracked: readonly Tracked[]): string {
+    const only = tracked.length === 1 ? tracked[0]!.view : undefined;
+    const text = only ? renderProgress(only, { paint: this.p, width: this.o.columns }) : renderTable(viewsOf(tracked), { paint: this.p });
+    const erase = this.drawnLines ? CLEAR(this.drawnLines) : '';
+    this.drawnLines = text.split('\n').length - 1;
+    return erase + text;
+  }
+
+  /** kubectl's style: a line per Deployment whenever its line changes. */
+  private lines(tracked: readonly Tracked[]): string {
+    let out = '';
+    for (const t of tracked) {
+      if (!t.view) continue;
+      const line = renderLine(t.view);
+      if (line === this.lastLine.get(t.name)) continue;
+      out += line;
+      this.lastLine.set(t.name, line);
+    }
+    return out;
+  }
+}
+
+function streamFormat(o: ScreenOptions): StreamFormat | undefined {
+  if (o.output === OutputFormat.json) return { format: 'json', single: o.single };
+  if (o.output === OutputFormat.yaml) return { format: 'yaml', single: o.single, yaml: o.yaml! };
+  return undefined;
+}
