@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The paas-webhook executable (bin): argv and environment → ServeOptions → runServe.
 // Every flag has an environment equivalent: PAAS_WEBHOOK_<FLAG> (e.g. PAAS_WEBHOOK_PORT).
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { OnError } from './config.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2 } as const;
@@ -20,70 +21,82 @@ function positive(name: string, v: unknown, allowZero = false): number | undefin
   return n;
 }
 
-async function main(argv: string[]): Promise<number> {
+type ServeArgs = Awaited<ReturnType<typeof serveFlags>['argv']>;
+
+/** The flags of `serve`, each also read from PAAS_WEBHOOK_<FLAG>. */
+function serveFlags(y: Argv) {
+  return y
+    .option('port', { type: 'number', default: 8443, describe: 'HTTPS port for /mutate, /healthz, /readyz' })
+    .option('host', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (both ports)' })
+    .option('metrics-port', { type: 'number', default: 9090, describe: 'Plain-HTTP port for /metrics, /healthz, /readyz' })
+    .option('tls-cert', { type: 'string', describe: 'Serving certificate (PEM); reloaded when the file changes' })
+    .option('tls-key', { type: 'string', describe: 'Serving key (PEM); reloaded when the file changes' })
+    .option('cert-poll-seconds', { type: 'number', default: 10, describe: 'Also re-read --tls-cert/--tls-key this often (file watches can miss Secret updates)' })
+    .option('config', { type: 'string', describe: 'paas.toml with the [deploy] policy and [webhook] settings (default: ./paas.toml if present, else built-in defaults)' })
+    .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log level (JSON lines on stdout)' })
+    .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
+    .option('drain-seconds', { type: 'number', describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)' })
+    .option('on-error', { type: 'string', choices: Object.values(OnError), describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)' })
+    .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' })
+    .option('self-signed', { type: 'boolean', default: false, describe: "Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration's caBundle, rotate before expiry" })
+    .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
+    .option('secret-namespace', { type: 'string', describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)' })
+    .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: "--self-signed: the MutatingWebhookConfiguration whose caBundle is written" })
+    .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
+    .option('lease-name', { type: 'string', default: 'paas-webhook-cert-leader', describe: '--self-signed: the Lease electing the replica that writes certificates' })
+    .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' })
+    .option('sync-seconds', { type: 'number', default: 30, hidden: true })
+    .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
+    .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
+    .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
+    .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
+    .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.');
+}
+
+/** The flags, checked, as ServeOptions; POD_NAMESPACE and POD_NAME come from the downward API. */
+function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
+  return {
+    host: a.host,
+    port: port('port', a.port),
+    metricsPort: port('metrics-port', a['metrics-port']),
+    tlsCert: a['tls-cert'],
+    tlsKey: a['tls-key'],
+    certPollSeconds: positive('cert-poll-seconds', a['cert-poll-seconds']) ?? 10,
+    config: a.config ?? 'paas.toml',
+    configExplicit: a.config !== undefined,
+    logLevel: a['log-level'],
+    kubeconfig: a.kubeconfig,
+    drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
+    onError: a['on-error'] as ServeOptions['onError'],
+    maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
+    selfSigned: a['self-signed'],
+    secretName: a['secret-name'],
+    secretNamespace: a['secret-namespace'] ?? env.POD_NAMESPACE ?? 'paas-system',
+    webhookConfigName: a['webhook-config-name'],
+    serviceName: a['service-name'],
+    leaseName: a['lease-name'],
+    tlsSans: a['tls-san'].flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+    syncSeconds: positive('sync-seconds', a['sync-seconds']) ?? 30,
+    identity: a.identity ?? env.POD_NAME,
+    baselineRoute: a['bench-baseline-route'],
+  };
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await yargs(argv)
     .scriptName('paas-webhook')
     .usage('paas-webhook serve [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).')
     .env('PAAS_WEBHOOK')
-    .command(
-      'serve',
-      'Serve POST /mutate over HTTPS, /healthz and /readyz on both ports, /metrics on the metrics port',
-      (y) =>
-        y
-          .option('port', { type: 'number', default: 8443, describe: 'HTTPS port for /mutate, /healthz, /readyz' })
-          .option('host', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (both ports)' })
-          .option('metrics-port', { type: 'number', default: 9090, describe: 'Plain-HTTP port for /metrics, /healthz, /readyz' })
-          .option('tls-cert', { type: 'string', describe: 'Serving certificate (PEM); reloaded when the file changes' })
-          .option('tls-key', { type: 'string', describe: 'Serving key (PEM); reloaded when the file changes' })
-          .option('cert-poll-seconds', { type: 'number', default: 10, describe: 'Also re-read --tls-cert/--tls-key this often (file watches can miss Secret updates)' })
-          .option('config', { type: 'string', describe: 'paas.toml with the [deploy] policy and [webhook] settings (default: ./paas.toml if present, else built-in defaults)' })
-          .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log level (JSON lines on stdout)' })
-          .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
-          .option('drain-seconds', { type: 'number', describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)' })
-          .option('on-error', { type: 'string', choices: ['deny', 'allow'], describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)' })
-          .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' })
-          .option('self-signed', { type: 'boolean', default: false, describe: 'Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration\'s caBundle, rotate before expiry' })
-          .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
-          .option('secret-namespace', { type: 'string', describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)' })
-          .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the MutatingWebhookConfiguration whose caBundle is written' })
-          .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
-          .option('lease-name', { type: 'string', default: 'paas-webhook-cert-leader', describe: '--self-signed: the Lease electing the replica that writes certificates' })
-          .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' })
-          .option('sync-seconds', { type: 'number', default: 30, hidden: true })
-          .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
-          .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
-          .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
-          .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
-          .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.'),
-      async (a) => {
-        const options: ServeOptions = {
-          host: a.host,
-          port: port('port', a.port),
-          metricsPort: port('metrics-port', a['metrics-port']),
-          tlsCert: a['tls-cert'],
-          tlsKey: a['tls-key'],
-          certPollSeconds: positive('cert-poll-seconds', a['cert-poll-seconds']) ?? 10,
-          config: a.config ?? 'paas.toml',
-          configExplicit: a.config !== undefined,
-          logLevel: a['log-level'],
-          kubeconfig: a.kubeconfig,
-          drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
-          onError: a['on-error'] as ServeOptions['onError'],
-          maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
-          selfSigned: a['self-signed'],
-          secretName: a['secret-name'],
-          secretNamespace: a['secret-namespace'] ?? process.env.POD_NAMESPACE ?? 'paas-system',
-          webhookConfigName: a['webhook-config-name'],
-          serviceName: a['service-name'],
-          leaseName: a['lease-name'],
-          tlsSans: a['tls-san'].flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
-          syncSeconds: positive('sync-seconds', a['sync-seconds']) ?? 30,
-          identity: a.identity ?? process.env.POD_NAME,
-          baselineRoute: a['bench-baseline-route'],
-        };
-        await runServe(options);
-      },
-    )
+    .command('serve', 'Serve POST /mutate over HTTPS, /healthz and /readyz on both ports, /metrics on the metrics port', serveFlags, async (a) => {
+      await runServe(serveOptions(a, env), {
+        env,
+        onSignal: (handler) => {
+          process.on('SIGTERM', handler);
+          process.on('SIGINT', handler);
+        },
+        exit: (code) => process.exit(code),
+      });
+    })
     .demandCommand(1, 'Name a command: serve')
     .strict()
     .help()
@@ -98,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-main(hideBin(process.argv)).then(
+main(hideBin(process.argv), process.env).then(
   (code) => {
     process.exitCode = code;
   },

@@ -2,6 +2,7 @@
 // (a bad value is a usage error naming the flag); runDiagnose gathers (plugin/diagnose/gather.ts),
 // judges (the pure diagnose()) and prints.
 import type { Argv } from 'yargs';
+import type { CliDeps } from '../deps.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
@@ -36,7 +37,8 @@ export interface DiagnoseDeps extends KubeEdge {
   now(): Date;
 }
 
-export function builder(y: Argv, _setCode: (code: number) => void): Argv {
+/** The `diagnose` command's flags for plugin/cli.ts. */
+export function builder(y: Argv): Argv {
   return y
     .usage('kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace\'s quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.')
     .positional('deployment', { type: 'string', describe: 'Deployment name (or deployment/NAME)' })
@@ -48,13 +50,8 @@ export function builder(y: Argv, _setCode: (code: number) => void): Argv {
 }
 
 /** The command's handler (registered in cli.ts). */
-export async function handler(argv: DiagnoseArgs, setCode: (code: number) => void): Promise<void> {
-  const [{ parseOutputFormat }, { colorEnabled }, { describeKubeError }, { connect }] = await Promise.all([
-    import('../lib/output.js'),
-    import('../lib/term.js'),
-    import('../kube/client.js'),
-    import('../kube/rest.js'),
-  ]);
+export async function handler(argv: DiagnoseArgs, setCode: (code: number) => void, deps: CliDeps): Promise<void> {
+  const [{ parseOutputFormat }, { colorEnabled }] = await Promise.all([import('../lib/output.js'), import('../lib/term.js')]);
   const usage = (msg: string) => new CliError(`${msg}\nSee 'kubectl paas diagnose --help'.`, EXIT.usage);
   let output: DiagnoseOptions['output'];
   try {
@@ -64,14 +61,10 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   }
   const name = deploymentName(String(argv.deployment ?? ''));
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
+  const kube = await deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
   const code = await runDiagnose(
-    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.noColor === true, env: process.env }) },
-    {
-      connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
-      describeError: describeKubeError,
-      out: process.stdout,
-      now: () => new Date(),
-    },
+    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }) },
+    { ...kube, out: deps.out, now: () => new Date(deps.now()) },
   );
   setCode(code);
 }

@@ -1,10 +1,9 @@
 // `kubectl paas policy apply|check|show`: the rollout policy offline, for manifests in a file or
 // on stdin. Each verb goes parse (argv → options) → validate → run (pure, in plugin/policy/)
 // and writes only once everything succeeded, so bad input never leaves partial output.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import type { CliDeps } from '../deps.js';
 import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../webhook/config.js';
 import { ConfigError, type ClusterFacts } from '../../webhook/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
@@ -14,16 +13,8 @@ import { renderCheck, renderShow } from '../policy/render.js';
 import { summarizePolicy } from '../policy/summary.js';
 import { stringify } from 'yaml';
 
-/** Where the command reads and writes; the real process by default, fakes in tests. */
-export interface PolicyDeps {
-  out: { write(s: string): unknown };
-  err: { write(s: string): unknown };
-  readFile(path: string): Promise<string>;
-  readStdin(): Promise<string>;
-  exists(path: string): boolean;
-  /** The names in a directory, or undefined when the path is not one. */
-  listDir(path: string): string[] | undefined;
-}
+/** Where the command reads and writes. */
+export type PolicyDeps = Pick<CliDeps, 'out' | 'err' | 'readStdin' | 'files'>;
 
 interface CommonOptions {
   configPath?: string;
@@ -39,8 +30,8 @@ const DEFAULT_CONFIG_FILE = 'paas.toml';
 
 const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation; nothing printed); 5 usage.`;
 
-/** The `policy` command tree for plugin/cli.ts; `deps` defaults to the real process. */
-export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps = processDeps()): Argv {
+/** The `policy` command tree for plugin/cli.ts. */
+export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps): Argv {
   const common = (c: Argv) =>
     c
       .option('config', { type: 'string', describe: `paas.toml to read (default: ./${DEFAULT_CONFIG_FILE} when present)` })
@@ -140,7 +131,7 @@ function formatData(data: unknown, format: OutputFormat | undefined): string | u
 }
 
 async function loadConfig(opts: CommonOptions, deps: PolicyDeps): Promise<{ config: PaasConfig; source: string }> {
-  const path = opts.configPath ?? (deps.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const path = opts.configPath ?? (deps.files.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (path === undefined) return { config: DEFAULT_CONFIG, source: 'built-in defaults' };
   const text = await read(path, deps, 'config');
   try {
@@ -159,7 +150,7 @@ async function readManifests(files: string[], deps: PolicyDeps): Promise<InputDo
       docs.push(...parseManifests(await deps.readStdin(), label(file)));
       continue;
     }
-    const names = deps.listDir(file);
+    const names = deps.files.listDir(file);
     const paths = names ? names.filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => join(file, n)) : [file];
     for (const path of paths) docs.push(...parseManifests(await read(path, deps, 'manifest'), path));
   }
@@ -172,31 +163,10 @@ const label = (file: string) => (file === '-' ? '<stdin>' : file);
 
 async function read(path: string, deps: PolicyDeps, what: string): Promise<string> {
   try {
-    return await deps.readFile(path);
+    return await deps.files.readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new CliError(`cannot read ${what} file ${path}: ${why}`, EXIT.badInputOrTimeout);
   }
-}
-
-function processDeps(): PolicyDeps {
-  return {
-    out: process.stdout,
-    err: process.stderr,
-    readFile: (path) => readFile(path, 'utf8'),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    exists: (path) => existsSync(path),
-    listDir: (path) => {
-      try {
-        return statSync(path).isDirectory() ? readdirSync(path) : undefined;
-      } catch {
-        return undefined; // missing: reading it reports "no such file"
-      }
-    },
-  };
 }

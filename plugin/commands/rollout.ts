@@ -1,6 +1,7 @@
 // `kubectl paas rollout status`: parse → validate → run. The flags become RolloutStatusOptions
 // here (a bad value is a usage error naming the flag); plugin/rollout/run.ts does the rest.
 import type { Argv } from 'yargs';
+import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
 import { CliError, EXIT } from '../lib/errors.js';
 
@@ -26,7 +27,8 @@ interface StatusArgs {
   noColor?: boolean;
 }
 
-export function builder(y: Argv, setCode: (code: number) => void): Argv {
+/** The `rollout` command tree for plugin/cli.ts. */
+export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps): Argv {
   return y
     .command(
       'status [deployments..]',
@@ -45,13 +47,13 @@ export function builder(y: Argv, setCode: (code: number) => void): Argv {
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
           .epilogue(EXIT_CODES),
       async (argv) => {
-        setCode(await status(argv as unknown as StatusArgs));
+        setCode(await status(argv as unknown as StatusArgs, deps));
       },
     )
     .demandCommand(1, 'Name a subcommand: status');
 }
 
-async function status(argv: StatusArgs): Promise<number> {
+async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
   const [{ parseDuration }, { parseOutputFormat }, { colorEnabled }] = await Promise.all([
     import('../lib/duration.js'),
     import('../lib/output.js'),
@@ -81,10 +83,9 @@ async function status(argv: StatusArgs): Promise<number> {
   });
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
 
-  const [{ runRolloutStatus }, { describeKubeError }, { connect }] = await Promise.all([
+  const [{ runRolloutStatus }, kube] = await Promise.all([
     import('../rollout/run.js'),
-    import('../kube/client.js'),
-    import('../kube/rest.js'),
+    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
   ]);
   return runRolloutStatus(
     {
@@ -95,16 +96,15 @@ async function status(argv: StatusArgs): Promise<number> {
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
       finalOnly: argv.finalOnly,
-      color: colorEnabled({ isTTY: !!process.stdout.isTTY, noColor: argv.noColor === true, env: process.env }),
+      color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }),
     },
     {
-      connect: () => connect({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
-      describeError: describeKubeError,
-      out: process.stdout,
-      err: process.stderr,
-      isTTY: !!process.stdout.isTTY,
-      columns: process.stdout.columns,
-      now: () => Date.now(),
+      ...kube,
+      out: deps.out,
+      err: deps.err,
+      isTTY: !!deps.out.isTTY,
+      columns: deps.out.columns,
+      now: deps.now,
     },
   );
 }

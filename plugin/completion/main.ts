@@ -6,16 +6,16 @@
 // failure is no candidates with "no file completion", as kubectl's own resource completion does.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import type { KubeFlags } from '../kube/client.js';
+import type { KubeEnv, KubeFlags } from '../kube/client.js';
 import { complete, completionNeeds, formatCompletion, type CompletionFacts, type CompletionNeed } from './complete.js';
 
 const LOOKUP_TIMEOUT_MS = 2000;
 
 /** Context names of every kubeconfig file kubectl would merge. */
-async function contexts(flags: KubeFlags): Promise<string[]> {
+async function contexts(flags: KubeFlags, env: KubeEnv): Promise<string[]> {
   const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../kube/kubeconfig.js'), import('../../webhook/yaml/kube-yaml.js')]);
   const names: string[] = [];
-  for (const path of kubeconfigPaths(flags.kubeconfig, process.env, homedir())) {
+  for (const path of kubeconfigPaths(flags.kubeconfig, env, homedir())) {
     let doc: unknown;
     try {
       doc = parseKubeYaml(await readFile(path, 'utf8'));
@@ -37,9 +37,9 @@ function itemNames(list: { items?: { metadata?: { name?: string } }[] }): string
   return (list.items ?? []).map((i) => i.metadata?.name).filter((n): n is string => typeof n === 'string');
 }
 
-async function fromCluster(need: CompletionNeed, signal: AbortSignal): Promise<string[]> {
+async function fromCluster(need: CompletionNeed, env: KubeEnv, signal: AbortSignal): Promise<string[]> {
   const { connect } = await import('../kube/rest.js');
-  const { kube, rest } = await connect(need.flags);
+  const { kube, rest } = await connect(need.flags, env);
   signal.addEventListener('abort', () => rest.close(), { once: true });
   try {
     if (need.fact === 'namespaces') return itemNames(await rest.get('/api/v1/namespaces'));
@@ -50,14 +50,14 @@ async function fromCluster(need: CompletionNeed, signal: AbortSignal): Promise<s
   }
 }
 
-async function lookup(need: CompletionNeed): Promise<CompletionFacts> {
+async function lookup(need: CompletionNeed, env: KubeEnv): Promise<CompletionFacts> {
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS);
   });
   try {
-    const work = need.fact === 'contexts' ? contexts(need.flags) : fromCluster(need, ac.signal);
+    const work = need.fact === 'contexts' ? contexts(need.flags, env) : fromCluster(need, env, ac.signal);
     work.catch(() => {}); // a late failure after the timeout is nobody's business
     return { [need.fact]: await Promise.race([work, timeout]) };
   } catch {
@@ -68,17 +68,17 @@ async function lookup(need: CompletionNeed): Promise<CompletionFacts> {
   }
 }
 
-async function run(argv: string[]): Promise<string> {
+async function run(argv: string[], env: KubeEnv): Promise<string> {
   // kubectl passes the words only; a Cobra-style `__complete` first word is accepted as well.
   const words = argv[0] === '__complete' ? argv.slice(1) : argv;
   const args = words.slice(0, -1);
   const word = words.at(-1) ?? '';
   const need = completionNeeds(args, word);
-  const facts = need ? await lookup(need) : {};
+  const facts = need ? await lookup(need, env) : {};
   return formatCompletion(complete(args, word, facts));
 }
 
-run(process.argv.slice(2)).then(
+run(process.argv.slice(2), process.env).then(
   (text) => process.stdout.write(text, () => process.exit(0)),
   // Unreachable in practice (run catches lookups); still never a stack trace on the user's prompt.
   () => process.stdout.write(':1\n', () => process.exit(0)),

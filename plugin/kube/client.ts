@@ -33,8 +33,11 @@ export interface Kube {
   transport(): Promise<Transport>;
 }
 
-async function readKubeconfigs(flags: KubeFlags): Promise<KubeconfigFile[]> {
-  const paths = kubeconfigPaths(flags.kubeconfig, process.env, homedir());
+/** The environment the kubeconfig is read in ($KUBECONFIG) and exec plugins run in. */
+export type KubeEnv = Readonly<Record<string, string | undefined>>;
+
+async function readKubeconfigs(flags: KubeFlags, env: KubeEnv): Promise<KubeconfigFile[]> {
+  const paths = kubeconfigPaths(flags.kubeconfig, env, homedir());
   const files: KubeconfigFile[] = [];
   for (const path of paths) {
     let text: string;
@@ -56,12 +59,12 @@ async function readKubeconfigs(flags: KubeFlags): Promise<KubeconfigFile[]> {
   return files;
 }
 
-function runExec(cfg: ResolvedKubeconfig): Promise<{ token?: string; clientCertificateData?: string; clientKeyData?: string }> {
+function runExec(cfg: ResolvedKubeconfig, env: KubeEnv): Promise<{ token?: string; clientCertificateData?: string; clientKeyData?: string }> {
   const exec = cfg.exec!;
   const info = JSON.stringify({ apiVersion: exec.apiVersion, kind: 'ExecCredential', spec: { interactive: false } });
   const command = exec.command.includes('/') && !exec.command.startsWith('/') ? `${exec.dir}/${exec.command}` : exec.command;
   return new Promise((resolve, reject) => {
-    execFile(command, exec.args, { env: { ...process.env, ...exec.env, KUBERNETES_EXEC_INFO: info }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command, exec.args, { env: { ...env, ...exec.env, KUBERNETES_EXEC_INFO: info }, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) return reject(new CliError(`credential plugin "${exec.command}" failed: ${String(stderr).trim() || err.message}`, EXIT.usage));
       try {
         resolve((JSON.parse(String(stdout)) as { status?: Record<string, string> }).status ?? {});
@@ -103,8 +106,8 @@ async function clientNodeTransport(flags: KubeFlags, context: string): Promise<T
 }
 
 /** Loads the kubeconfig as kubectl does: --kubeconfig, else $KUBECONFIG (merged), else ~/.kube/config. */
-export async function loadKube(flags: KubeFlags): Promise<Kube> {
-  const files = await readKubeconfigs(flags);
+export async function loadKube(flags: KubeFlags, env: KubeEnv): Promise<Kube> {
+  const files = await readKubeconfigs(flags, env);
   let cfg: ResolvedKubeconfig;
   try {
     cfg = resolveKubeconfig(files, flags);
@@ -124,7 +127,7 @@ export async function loadKube(flags: KubeFlags): Promise<Kube> {
       else if (cfg.tokenFile) headers.Authorization = `Bearer ${(await fileOrData({ file: cfg.tokenFile }, 'token file'))!.trim()}`;
       else if (cfg.basic) headers.Authorization = `Basic ${Buffer.from(`${cfg.basic.username}:${cfg.basic.password}`).toString('base64')}`;
       if (cfg.exec) {
-        const status = await runExec(cfg);
+        const status = await runExec(cfg, env);
         if (status.token) headers.Authorization = `Bearer ${status.token}`;
         if (status.clientCertificateData) cert = status.clientCertificateData;
         if (status.clientKeyData) key = status.clientKeyData;

@@ -137,9 +137,9 @@ export interface KubeEdge {
 }
 
 /** loadKube then createRest, with credential failures (exec plugin, unreadable key) as one line. */
-export async function connect(flags: import('./client.js').KubeFlags): Promise<Connection> {
+export async function connect(flags: import('./client.js').KubeFlags, env: import('./client.js').KubeEnv): Promise<Connection> {
   const { loadKube, describeKubeError } = await import('./client.js');
-  const kube = await loadKube(flags);
+  const kube = await loadKube(flags, env);
   try {
     return { kube, rest: await createRest(kube) };
   } catch (err) {

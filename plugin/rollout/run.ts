@@ -84,6 +84,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
         timeoutMs: opts.timeoutMs,
         // The deadline countdown on a TTY moves even when the cluster is quiet.
         tickMs: screen.live ? 1000 : 0,
+        now: deps.now,
         onChange: () => {
           recompute();
           draw();
@@ -137,7 +138,7 @@ async function listAll(rest: Rest, ns: string, opts: RolloutStatusOptions, fail:
  */
 function follow(
   watched: Watched,
-  o: { controller: AbortController; timeoutMs: number; tickMs: number; onChange: () => boolean },
+  o: { controller: AbortController; timeoutMs: number; tickMs: number; now: () => number; onChange: () => boolean },
 ): Promise<{ timedOut?: boolean; error?: unknown }> {
   return new Promise((resolve) => {
     const stop = (why: { timedOut?: boolean; error?: unknown }): void => {
@@ -164,7 +165,7 @@ function follow(
     const timers: NodeJS.Timeout[] = [];
     if (o.timeoutMs > 0) timers.push(setTimeout(() => end({ timedOut: true }), o.timeoutMs));
     if (o.tickMs > 0) timers.push(setInterval(() => void o.onChange(), o.tickMs));
-    const options: MirrorOptions = { signal: o.controller.signal, onChange, onError: (error) => end({ error }) };
+    const options: MirrorOptions = { signal: o.controller.signal, onChange, onError: (error) => end({ error }), now: o.now };
     for (const m of [watched.deployments, watched.replicaSets, watched.pods]) void m.watch(options);
   });
 }

@@ -33,8 +33,10 @@ export interface MirrorOptions {
   onError: (err: unknown) => void;
   /** How long reconnect attempts may fail in a row before onError (default 30 s). */
   giveUpMs?: number;
-  /** The clock and timer, injectable for tests. */
+  /** The timer (default: a real one that the signal cuts short). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The clock that times the failures, ms (default: Date.now). */
+  now?: () => number;
 }
 
 function keyOf(o: Meta): string {
@@ -86,6 +88,7 @@ export async function listAndWatch<T extends Meta>(
 
   async function watch(opts: MirrorOptions): Promise<void> {
     const sleep = opts.sleep ?? defaultSleep;
+    const now = opts.now ?? Date.now;
     const giveUpMs = opts.giveUpMs ?? 30_000;
     let failingSince: number | undefined;
     let backoff = 100;
@@ -119,8 +122,8 @@ export async function listAndWatch<T extends Meta>(
           opts.onError(err);
           return;
         }
-        failingSince ??= Date.now();
-        if (Date.now() - failingSince > giveUpMs) {
+        failingSince ??= now();
+        if (now() - failingSince > giveUpMs) {
           opts.onError(err);
           return;
         }

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const k = (args: string[]) => run(kubectl, args, env);
 
     // The API, for writes timed from this process (t0 = just before the request is sent).
-    const kube = await loadKube({ kubeconfig });
+    const kube = await loadKube({ kubeconfig }, env);
     const t = await kube.transport();
     const agent = new Agent({ keepAlive: true, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized });
     const patch = (name: string, body: unknown) =>

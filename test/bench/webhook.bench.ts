@@ -12,7 +12,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mutateDeployment, DEFAULT_POLICY } from '../../webhook/policy/index.js';
-import { applyPlan } from '../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { review, threeContainerDeployment } from '../unit/webhook/reviews.js';
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paas-bench-'));
   const now = Date.now();
   const { facts, cas } = storeFacts({});
-  const pems = await applyPlan(planCertificates(facts, now, [HOST]), {}, cas, [HOST], now, DEFAULT_LIFETIMES);
+  const pems = await applyPlan(planCertificates(facts, now, [HOST]), { data: {}, cas }, [HOST], now, DEFAULT_LIFETIMES);
   writeFileSync(join(dir, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
   writeFileSync(join(dir, 'tls.key'), pems[SecretKeys.Key] ?? '');
   const ca = pems[SecretKeys.CaBundle] ?? '';

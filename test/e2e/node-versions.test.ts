@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, mutateDeployment, type JsonObject } from '../../webhook/policy/index.js';
-import { applyPlan } from '../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { apply, freePort, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';
 
@@ -102,7 +102,7 @@ beforeAll(async () => {
   for (const f of [PLUGIN, COMPLETE, WEBHOOK]) if (!existsSync(f)) throw new Error(`${f} missing: run \`make build\``);
   const now = Date.now();
   const { facts, cas } = storeFacts({});
-  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), {}, cas, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), { data: {}, cas }, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
   ca = pems[SecretKeys.CaBundle] ?? '';
   cert = join(tmp, 'tls.crt');
   key = join(tmp, 'tls.key');

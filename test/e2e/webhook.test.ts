@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_POLICY, mutateDeployment } from '../../webhook/policy/index.js';
-import { applyPlan } from '../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { freePort, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 
@@ -85,7 +85,7 @@ beforeAll(async () => {
 
   const now = Date.now();
   const { facts, cas } = storeFacts({});
-  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), {}, cas, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), { data: {}, cas }, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
   ca = pems[SecretKeys.CaBundle] ?? '';
   writeFileSync(join(tmp, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
   writeFileSync(join(tmp, 'tls.key'), pems[SecretKeys.Key] ?? '');

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { applyPlan } from '../../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../../webhook/server/self-signed.js';
 import { freePorts } from '../cluster/control-plane.js';
 
@@ -40,7 +40,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<WebhookProcess
   const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-'));
   const now = Date.now();
   const { facts, cas } = storeFacts({});
-  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), {}, cas, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+  const pems = await applyPlan(planCertificates(facts, now, ['127.0.0.1']), { data: {}, cas }, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
   writeFileSync(join(dir, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
   writeFileSync(join(dir, 'tls.key'), pems[SecretKeys.Key] ?? '');
   const config = join(dir, 'paas.toml');

@@ -10,10 +10,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { GLOBAL_FLAGS, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
 import { CliError, EXIT } from '../../../plugin/lib/errors.js';
+import { cliRun } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-flags-'));
@@ -48,11 +49,6 @@ current-context: nowhere
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
 
 /** Every command with no subcommands, with its words below `kubectl paas`. */
 function leaves(cmd: CommandSpec, path: string[] = []): { path: string[]; cmd: CommandSpec }[] {
@@ -101,7 +97,7 @@ type Outcome = { accepted: true; code: number } | { accepted: false; message: st
 
 async function outcome(argv: string[]): Promise<Outcome> {
   try {
-    return { accepted: true, code: await main(argv) };
+    return { accepted: true, code: await main(argv, cliRun().deps) };
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
     // Only the connection to the closed port may fail: every flag was parsed and validated by then.
@@ -168,6 +164,6 @@ describe('the walk catches a refused flag', () => {
     const got = await outcome(argv);
     expect(got.accepted).toBe(false);
     expect((got as { message: string }).message).toContain(says);
-    await expect(main(argv)).rejects.toMatchObject({ code: EXIT.usage });
+    await expect(main(argv, cliRun().deps)).rejects.toMatchObject({ code: EXIT.usage });
   });
 });

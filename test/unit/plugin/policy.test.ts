@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { CliError } from '../../../plugin/lib/errors.js';
+import { cliRun } from './cli-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'paas-policy-'));
@@ -60,18 +61,19 @@ let err = '';
 beforeEach(() => {
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
 });
-afterEach(() => vi.restoreAllMocks());
 
 /** Runs the CLI; returns the exit code main() resolves to, or the CliError's code. */
 async function run(...argv: string[]): Promise<{ code: number; error?: string }> {
+  const r = cliRun();
   try {
-    return { code: await main(argv) };
+    return { code: await main(argv, r.deps) };
   } catch (e) {
     if (e instanceof CliError) return { code: e.code, error: e.message };
     throw e;
+  } finally {
+    out += r.out();
+    err += r.err();
   }
 }
 

@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { CliError } from '../../../plugin/lib/errors.js';
+import { cliRun } from '../plugin/cli-harness.js';
 
 async function refusal(argv: string[]): Promise<CliError> {
   try {
-    await main(argv);
+    await main(argv, cliRun().deps);
   } catch (err) {
     if (err instanceof CliError) return err;
     throw err;

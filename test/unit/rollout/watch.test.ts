@@ -103,26 +103,22 @@ describe('listAndWatch', () => {
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
     const sleeps: number[] = [];
     let clock = 0;
-    const realNow = Date.now;
-    Date.now = () => clock;
-    try {
-      const errors: unknown[] = [];
-      await lw.watch({
-        signal: new AbortController().signal,
-        onChange: () => {},
-        onError: (e) => errors.push(e),
-        giveUpMs: 5000,
-        sleep: async (ms) => {
-          sleeps.push(ms);
-          clock += ms;
-        },
-      });
-      expect(errors).toEqual([refused]);
-      expect(sleeps.slice(0, 6)).toEqual([100, 200, 400, 800, 1600, 2000]);
-      expect(calls.filter((c) => c.kind === 'watch').every((c) => c.query.resourceVersion === '1')).toBe(true);
-    } finally {
-      Date.now = realNow;
-    }
+    const errors: unknown[] = [];
+    await lw.watch({
+      signal: new AbortController().signal,
+      onChange: () => {},
+      onError: (e) => errors.push(e),
+      giveUpMs: 5000,
+      now: () => clock,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+        return Promise.resolve();
+      },
+    });
+    expect(errors).toEqual([refused]);
+    expect(sleeps.slice(0, 6)).toEqual([100, 200, 400, 800, 1600, 2000]);
+    expect(calls.filter((c) => c.kind === 'watch').every((c) => c.query.resourceVersion === '1')).toBe(true);
   });
 
   it('stops at once on 403: retrying will not grant the permission', async () => {

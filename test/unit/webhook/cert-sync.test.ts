@@ -2,7 +2,9 @@
 // Lease and caBundle would live in; resourceVersions make conflicts real). The API calls
 // themselves are exercised against kube-apiserver in test/e2e/manifests.test.ts.
 import { describe, expect, it } from 'vitest';
-import { applyPlan, CertSync, type CertGateway } from '../../../webhook/server/cert-sync.js';
+import type { CertGateway } from '../../../webhook/server/cert-gateway.js';
+import { applyPlan } from '../../../webhook/server/cert-mint.js';
+import { CertSync } from '../../../webhook/server/cert-sync.js';
 import { KubeHttpError } from '../../../webhook/server/kube-rest.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem } from '../../../webhook/server/self-signed.js';
 import { captureLogger } from './harness.js';
@@ -81,7 +83,7 @@ describe('CertSync', () => {
     const { gw, state } = memoryGateway();
     const { logger } = captureLogger();
     const now = Date.now();
-    const theirs = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, SANS), {}, [], SANS, now, DEFAULT_LIFETIMES);
+    const theirs = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, SANS), { data: {}, cas: [] }, SANS, now, DEFAULT_LIFETIMES);
     const racing: CertGateway = {
       ...gw,
       writeSecret: async (data, rv) => {

@@ -2,7 +2,7 @@
 // plan carried out with real generated certificates: a rotation keeps the old CA trusted.
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { factsFromVersion } from '../../../webhook/server/cluster-facts.js';
 import { leaseDecision, LeaseAction, RELEASED, shouldRelease } from '../../../webhook/server/lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem, storeFacts, type StoreFacts } from '../../../webhook/server/self-signed.js';
@@ -101,7 +101,7 @@ describe('applyPlan with generated certificates', () => {
 
   it('issues a CA and a serving certificate with the SANs, trusted by the bundle', async () => {
     const { facts, cas } = storeFacts({});
-    const data = await applyPlan(planCertificates(facts, NOW, SANS), {}, cas, SANS, Date.now(), DEFAULT_LIFETIMES);
+    const data = await applyPlan(planCertificates(facts, NOW, SANS), { data: {}, cas }, SANS, Date.now(), DEFAULT_LIFETIMES);
     const leaf = new X509Certificate(data[SecretKeys.Cert] ?? '');
     expect(leaf.subjectAltName).toContain('DNS:paas-webhook.paas-system.svc');
     expect(leaf.subjectAltName).toContain('IP Address:127.0.0.1');
@@ -116,7 +116,7 @@ describe('applyPlan with generated certificates', () => {
     const step = async (data: Record<string, string | undefined>, at: number) => {
       const { facts, cas } = storeFacts(data);
       const plan = planCertificates(facts, at, SANS);
-      return { plan, data: await applyPlan(plan, data, cas, SANS, at, DEFAULT_LIFETIMES) };
+      return { plan, data: await applyPlan(plan, { data, cas }, SANS, at, DEFAULT_LIFETIMES) };
     };
     const born = await step({}, now - 300 * DAY); // the CA has 65 days left now, 55 in ten days
     const renewed = await step(born.data, now - 5 * DAY); // serving renewed, still by the old CA

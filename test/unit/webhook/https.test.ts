@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { applyPlan } from '../../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { drain } from '../../../webhook/server/drain.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../../webhook/server/self-signed.js';
 import { loadPairFiles, watchPairFiles, type ServingPair } from '../../../webhook/server/tls.js';
@@ -18,7 +18,7 @@ import { review, threeContainerDeployment } from './reviews.js';
 async function issue(sans: string[]): Promise<{ ca: string; cert: string; key: string }> {
   const now = Date.now();
   const { facts, cas } = storeFacts({});
-  const d = await applyPlan(planCertificates(facts, now, sans), {}, cas, sans, now, DEFAULT_LIFETIMES);
+  const d = await applyPlan(planCertificates(facts, now, sans), { data: {}, cas }, sans, now, DEFAULT_LIFETIMES);
   return { ca: d[SecretKeys.CaBundle] ?? '', cert: d[SecretKeys.Cert] ?? '', key: d[SecretKeys.Key] ?? '' };
 }
 

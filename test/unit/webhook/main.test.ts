@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../../../webhook/server/cert-sync.js';
+import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys } from '../../../webhook/server/self-signed.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -69,7 +69,7 @@ async function freePort(): Promise<number> {
 describe('paas-webhook serve without a readable API server version', () => {
   it('logs why, falls back to exec sleep, serves, and drains on SIGTERM', async () => {
     const now = Date.now();
-    const pems = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, ['127.0.0.1']), {}, [], ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+    const pems = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, ['127.0.0.1']), { data: {}, cas: [] }, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
     writeFileSync(join(dir, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
     writeFileSync(join(dir, 'tls.key'), pems[SecretKeys.Key] ?? '');
     const closed = await freePort(); // nothing listens there: /version fails

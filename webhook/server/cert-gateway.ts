@@ -1,0 +1,133 @@
+// --self-signed mode, the Kubernetes gateway: the calls that read and write the certificate
+// Secret, the Lease and the MutatingWebhookConfiguration's caBundle, over KubeRest. The leader
+// loop (cert-sync.ts) talks to it through CertGateway, so tests replace it with a fake.
+import { KubeHttpError, type KubeRest } from './kube-rest.js';
+import type { LeaseView } from './lease.js';
+
+/** Names of the objects self-signed mode reads and writes (all configurable by flags). */
+export interface SelfSignedNames {
+  namespace: string;
+  secretName: string;
+  webhookConfigName: string;
+  leaseName: string;
+}
+
+/** A Secret's data, decoded. */
+export type SecretData = Partial<Record<string, string>>;
+
+/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them over KubeRest. */
+export interface CertGateway {
+  readSecret(): Promise<{ data: SecretData; resourceVersion?: string } | undefined>;
+  /** Creates the Secret (no resourceVersion) or replaces it; throws on a conflict. */
+  writeSecret(data: SecretData, resourceVersion?: string): Promise<void>;
+  readLease(): Promise<(LeaseView & { resourceVersion?: string }) | undefined>;
+  writeLease(holder: string, durationSeconds: number, now: Date, resourceVersion?: string): Promise<void>;
+  /** Sets every webhook's caBundle in the configuration; says whether anything changed. */
+  setCaBundle(pemBundle: string): Promise<'updated' | 'unchanged' | 'not-found'>;
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
+/** Whether an API error is the HTTP status `code` (404 absent, 409 conflict). */
+export const isStatus = (err: unknown, code: number): boolean => err instanceof KubeHttpError && err.code === code;
+/** metav1.MicroTime wants six fractional digits. */
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isStatus(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+interface ObjectMeta {
+  metadata?: { resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+type KeptMeta = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+/** The labels and annotations of an object as last read, so a PUT keeps what others put there
+ * (the manifests' app labels, Flux's `ssa: IfNotPresent`, Argo CD's `Prune=false`). */
+function keptMeta(o: ObjectMeta | undefined): KeptMeta {
+  const m = o?.metadata;
+  return { ...(m?.labels ? { labels: m.labels } : {}), ...(m?.annotations ? { annotations: m.annotations } : {}) };
+}
+
+/**
+ * CertGateway over the API. RBAC it needs (manifests/base/rbac.yaml): get/update on the Secret
+ * and the Lease (create only when they do not exist yet), get/patch on the configuration.
+ */
+export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway {
+  const { namespace, secretName, leaseName, webhookConfigName } = names;
+  const secrets = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const config = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(webhookConfigName)}`;
+  // Metadata of the Secret and the Lease as last read; a write replaces data/spec only.
+  let secretMeta: KeptMeta & { type?: string } = {};
+  let leaseMeta: KeptMeta = {};
+  return {
+    async readSecret() {
+      const s = await orUndefined(rest.call<ObjectMeta & { type?: string; data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`));
+      if (!s) return undefined;
+      secretMeta = { ...keptMeta(s), ...(s.type ? { type: s.type } : {}) };
+      return { data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)])), resourceVersion: s.metadata?.resourceVersion };
+    },
+    async writeSecret(data, resourceVersion) {
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: resourceVersion ? (secretMeta.type ?? 'Opaque') : 'Opaque', // type is immutable
+        metadata: {
+          name: secretName,
+          namespace,
+          ...(resourceVersion ? { resourceVersion } : {}),
+          ...(resourceVersion && secretMeta.annotations ? { annotations: secretMeta.annotations } : {}),
+          labels: { ...(resourceVersion ? secretMeta.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
+        },
+        data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
+      };
+      if (resourceVersion === undefined) await rest.call('POST', secrets, body);
+      else await rest.call('PUT', `${secrets}/${encodeURIComponent(secretName)}`, body);
+    },
+    async readLease() {
+      const l = await orUndefined(
+        rest.call<ObjectMeta & { spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }>('GET', `${leases}/${encodeURIComponent(leaseName)}`),
+      );
+      if (!l) return undefined;
+      leaseMeta = keptMeta(l);
+      return {
+        holder: l.spec?.holderIdentity,
+        renewTime: l.spec?.renewTime ? Date.parse(l.spec.renewTime) : undefined,
+        durationSeconds: l.spec?.leaseDurationSeconds,
+        resourceVersion: l.metadata?.resourceVersion,
+      };
+    },
+    async writeLease(holder, durationSeconds, now, resourceVersion) {
+      const body = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: leaseName, namespace, ...(resourceVersion ? { resourceVersion, ...leaseMeta } : {}) },
+        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: microTime(now), acquireTime: microTime(now) },
+      };
+      if (resourceVersion === undefined) await rest.call('POST', leases, body);
+      else await rest.call('PUT', `${leases}/${encodeURIComponent(leaseName)}`, body);
+    },
+    async setCaBundle(pemBundle) {
+      const current = await orUndefined(rest.call<ObjectMeta & { webhooks?: Array<{ clientConfig?: { caBundle?: string } }> }>('GET', config));
+      if (!current) return 'not-found';
+      const want = b64(pemBundle);
+      const hooks = current.webhooks ?? [];
+      if (hooks.every((h) => h.clientConfig?.caBundle === want)) return 'unchanged';
+      // A JSON Patch (RBAC: patch only), guarded by a test on resourceVersion against lost updates.
+      const patch = [
+        { op: 'test', path: '/metadata/resourceVersion', value: current.metadata?.resourceVersion },
+        ...hooks.map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want })),
+      ];
+      await rest.call('PATCH', config, patch, 'application/json-patch+json');
+      return 'updated';
+    },
+  };
+}
+

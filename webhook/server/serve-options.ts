@@ -1,0 +1,36 @@
+// What `paas-webhook serve` is told: its options, already validated by main.ts from the flags and
+// the environment, and the one error type its start-up failures use.
+import type { OnError } from '../config.js';
+
+/** Everything `serve` needs, already validated by main.ts. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  metricsPort: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  config: string;
+  /** --config was given: a missing file is then an error, not "use the defaults". */
+  configExplicit: boolean;
+  logLevel: string;
+  kubeconfig?: string;
+  drainSeconds?: number;
+  onError?: OnError;
+  maxBodyBytes?: number;
+  certPollSeconds: number;
+  selfSigned: boolean;
+  secretName: string;
+  secretNamespace: string;
+  webhookConfigName: string;
+  serviceName: string;
+  leaseName: string;
+  tlsSans: string[];
+  syncSeconds: number;
+  identity?: string;
+  baselineRoute: boolean;
+}
+
+/** A start-up failure with a message fit for the user (bad flag value, unreadable file). */
+export class ServeError extends Error {
+  override name = 'ServeError';
+}
