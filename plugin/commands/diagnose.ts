@@ -6,7 +6,7 @@ import type { CliDeps } from '../deps.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
-import type { OutputFormat } from '../lib/output.js';
+import { OutputFormat } from '../lib/output.js';
 
 export const EXIT_CODES = `Exit codes:
   0  healthy, or rolling out normally
@@ -87,8 +87,8 @@ export async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Pr
   }
   const now = deps.now();
   const d = diagnose(snapshot, now);
-  if (opts.output === 'json') deps.out.write(print.diagnosisJson(d, opts.events));
-  else if (opts.output === 'yaml') {
+  if (opts.output === OutputFormat.json) deps.out.write(print.diagnosisJson(d, opts.events));
+  else if (opts.output === OutputFormat.yaml) {
     const { stringify } = await import('yaml');
     deps.out.write(stringify(JSON.parse(print.diagnosisJson(d, opts.events))));
   } else deps.out.write(print.diagnosisText(d, { color: opts.color, events: opts.events, now }));

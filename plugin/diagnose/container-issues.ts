@@ -2,6 +2,7 @@
 // cannot be pulled, missing configuration, a start the runtime refuses, a crash loop, a probe that
 // fails, a waiting reason nobody taught us). Each detector returns the issue with typed details,
 // or undefined when the container shows no such problem. Pure.
+import { EventReason, EventType } from '../kube/event-reasons.js';
 import { START_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import { pullFailureOf } from '../kube/image-pull.js';
 import type { ContainerStatus, Probe } from '../kube/objects.js';
@@ -11,6 +12,9 @@ import { time, type EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
 import { ConfigMissing, parseConfigMessage, parseProbeMessage, parseStartMessage, ProbeFailureKind, ProbeName, StartFailure, type ProbeFailure, type StartError } from './messages.js';
 import type { PodIssueOf } from './pod-issue.js';
+
+/** The kubelet's events about a pull. */
+const PULL_EVENTS: ReadonlySet<string> = new Set([EventReason.Failed, EventReason.BackOff, EventReason.InspectFailed, EventReason.ErrImageNeverPull]);
 
 /** Liveness kills older than this no longer explain anything. */
 const RECENT_KILL_S = 15 * 60;
@@ -38,7 +42,7 @@ export function describeProbe(p: Probe | undefined): ProbeSpec | undefined {
 export function imagePullIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ImagePullFailed'> {
   const waiting = cs.state?.waiting;
   const pullEvents = events.filter(
-    (e) => ['Failed', 'BackOff', 'InspectFailed', 'ErrImageNeverPull'].includes(e.reason) && /image|pull/i.test(e.message) && aboutContainer(e, cs.name),
+    (e) => PULL_EVENTS.has(e.reason) && /image|pull/i.test(e.message) && aboutContainer(e, cs.name),
   );
   const failure = newest(pullEvents.filter((e) => /Failed to pull image|couldn't parse|invalid reference/i.test(e.message)));
   const source = failure?.message ?? waiting?.message ?? '';
@@ -61,7 +65,7 @@ const KIND_NAME: Record<string, string> = { [ConfigMissing.ConfigMap]: 'ConfigMa
 export function configIssue(cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ConfigError'> {
   const waiting = cs.state?.waiting;
   const reason = waiting?.reason ?? WaitingReason.CreateContainerConfigError;
-  const related = events.filter((e) => e.reason === 'Failed' && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
+  const related = events.filter((e) => e.reason === EventReason.Failed && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
   const parsed = parseConfigMessage(waiting?.message ?? related[0]?.message ?? '');
   const isObject = parsed.kind === ConfigMissing.ConfigMap || parsed.kind === ConfigMissing.Secret;
   const isKey = parsed.kind === ConfigMissing.ConfigMapKey || parsed.kind === ConfigMissing.SecretKey;
@@ -99,8 +103,8 @@ export function startIssue(ctx: RolloutContext, cs: ContainerStatus, events: Eve
   const start = failedStart(cs);
   if (!start) return undefined;
   const mine = events.filter((e) => aboutContainer(e, cs.name));
-  const failed = mine.filter((e) => e.reason === 'Failed' && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
-  const backoff = mine.filter((e) => e.reason === 'BackOff' && /restarting failed container/i.test(e.message));
+  const failed = mine.filter((e) => e.reason === EventReason.Failed && /^Error: /.test(e.message) && !/ErrImagePull|ImagePullBackOff/.test(e.message));
+  const backoff = mine.filter((e) => e.reason === EventReason.BackOff && /restarting failed container/i.test(e.message));
   const message = start.message ?? newest(failed)?.message.replace(/^Error: /, '') ?? '';
   const parsed = parseStartMessage(message);
   // runc wraps its reason in the layers it passed through; the last layer is the telling one.
@@ -143,7 +147,7 @@ export function unknownWaitingIssue(cs: ContainerStatus, events: EventRecord[], 
     label: `${init ? 'Init:' : ''}${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`,
     severity: Severity.Warning,
     details: { container: cs.name, reason: waiting.reason, message: waiting.message ?? null, ...(init ? { initContainer: true as const } : {}) },
-    events: events.filter((e) => e.type === 'Warning' && aboutContainer(e, cs.name)),
+    events: events.filter((e) => e.type === EventType.Warning && aboutContainer(e, cs.name)),
     container: cs.name,
   };
 }
@@ -158,9 +162,9 @@ interface RestartEvidence {
 function restartEvidence(cs: ContainerStatus, events: EventRecord[]): RestartEvidence {
   const mine = events.filter((e) => aboutContainer(e, cs.name));
   return {
-    kills: mine.filter((e) => e.reason === 'Killing' && /failed (?:liveness|startup) probe/i.test(e.message)),
-    probeFailures: mine.filter((e) => e.reason === 'Unhealthy' && /^(Liveness|Startup) probe/.test(e.message)),
-    backoff: mine.filter((e) => e.reason === 'BackOff' && /restarting failed container/i.test(e.message)),
+    kills: mine.filter((e) => e.reason === EventReason.Killing && /failed (?:liveness|startup) probe/i.test(e.message)),
+    probeFailures: mine.filter((e) => e.reason === EventReason.Unhealthy && /^(Liveness|Startup) probe/.test(e.message)),
+    backoff: mine.filter((e) => e.reason === EventReason.BackOff && /restarting failed container/i.test(e.message)),
   };
 }
 
@@ -237,7 +241,7 @@ function readinessFailure(parsed: ProbeFailure | undefined, probeSpec: ProbeSpec
 
 /** A running container whose readiness (or startup) probe fails, so the pod never turns Ready. */
 export function readinessIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ReadinessProbeFailing'> | undefined {
-  const mine = events.filter((e) => (e.reason === 'Unhealthy' || e.reason === 'ProbeWarning') && /^(Readiness|Startup) probe/.test(e.message) && aboutContainer(e, cs.name));
+  const mine = events.filter((e) => (e.reason === EventReason.Unhealthy || e.reason === EventReason.ProbeWarning) && /^(Readiness|Startup) probe/.test(e.message) && aboutContainer(e, cs.name));
   const last = newest(mine);
   if (!last) return undefined;
   const parsed = parseProbeMessage(last.message);

@@ -1,6 +1,7 @@
 // Detection at the ReplicaSet: the new ReplicaSet cannot create its pods (a quota, admission, any
 // other refusal), read from its FailedCreate events and the ReplicaFailure conditions. Refusals
 // older than the new ReplicaSet, or since cleared, are not findings. Pure.
+import { EventReason } from '../kube/event-reasons.js';
 import { admissionCommands, describeReplicaSet } from './commands.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import type { DetailsByCode } from './details.js';
@@ -8,7 +9,7 @@ import { dedupe, time, type EventRecord } from './events.js';
 import { explainCreateFailure, admissionWho } from './explain.js';
 import { Code, finding, Severity, type Evidence, type Finding } from './findings.js';
 import { parseAdmissionMessage, parseQuotaMessage, QuotaRefusal } from './messages.js';
-import { timeText } from '../kube/objects.js';
+import { ConditionStatus, ConditionType, timeText } from '../kube/objects.js';
 import type { Condition, Deployment, ReplicaSet } from './model.js';
 
 /** One refusal, before refusals of the same kind are grouped. */
@@ -24,7 +25,7 @@ interface Group {
   events: EventRecord[];
 }
 
-const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined => conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined => conditions?.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
 
 /** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
 export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | undefined): Finding[] {
@@ -36,7 +37,7 @@ export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | u
   if (have >= want && !rsFailure && !depFailure) return [];
   const since = time(newRS?.metadata.creationTimestamp);
   const events = [...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []), ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid)].filter(
-    (e) => (e.reason === 'FailedCreate' || e.reason === 'ReplicaSetCreateError') && time(e.lastSeen) >= since,
+    (e) => (e.reason === EventReason.FailedCreate || e.reason === EventReason.ReplicaSetCreateError) && time(e.lastSeen) >= since,
   );
   const messages: { message: string; ev?: EventRecord }[] = events.map((e) => ({ message: e.message, ev: e }));
   for (const c of [rsFailure, depFailure]) if (c?.message && !messages.some((m) => m.message.includes(c.message!))) messages.push({ message: c.message });
@@ -122,7 +123,7 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
 
 /** The ReplicaFailure condition as evidence, when no event was read. */
 function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidence[] {
-  const c = rs?.status?.conditions?.find((x) => x.type === 'ReplicaFailure') ?? dep.status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+  const c = rs?.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure) ?? dep.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure);
   return c ? [fromCondition(rs ? 'ReplicaSet' : 'Deployment', rs?.metadata.name ?? dep.metadata.name, c, c.reason ?? 'ReplicaFailure', 'Warning')] : [];
 }
 

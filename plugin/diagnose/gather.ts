@@ -5,7 +5,7 @@
 // however narrow its field selector, reads all events of the namespace from etcd. Hence one
 // query per object that can explain something (not-ready pods, a ReplicaSet short of pods),
 // and the rest (ready pods, old ReplicaSets, the Deployment) only for the --events timeline.
-import type { KubeEvent, ObjectMeta, ResourceQuota } from '../kube/objects.js';
+import { ConditionStatus, ConditionType, type KubeEvent, type ObjectMeta, type ResourceQuota } from '../kube/objects.js';
 import type * as wire from '../kube/objects.js';
 import type { Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
@@ -89,7 +89,7 @@ function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
 /** A pod worth reading events of: not Ready, restarting, or on its way out. */
 function needsEvents(p: Pod): boolean {
   if (p.metadata.deletionTimestamp) return true;
-  const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const ready = p.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
   const restarts = (p.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) > 0);
   return !ready || restarts;
 }
@@ -127,7 +127,7 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   // Events of what can explain a stuck rollout: the pods that are not fine, the new ReplicaSet
   // when it is short of pods (FailedCreate), the Deployment when it has no new ReplicaSet or
   // reports ReplicaFailure. Everything else only for the timeline.
-  const failing = (conds: { type: string; status: string }[] | undefined) => !!conds?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  const failing = (conds: { type: string; status: string }[] | undefined) => !!conds?.some((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
   const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));
   // (The Deployment's ReplicaFailure is copied from the new ReplicaSet's, whose events say more.)
   const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
@@ -143,7 +143,7 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
   const lists = await mapLimit(objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
   const events = lists.flat();
 
-  const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
+  const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
   const nodes = unschedulable ? await listNamed<wire.Node>(rest, '/api/v1/nodes', {}, limits.pageSize, 'Node') : undefined;
 
   const sampled = needing.filter((p) => chosen.includes(p));

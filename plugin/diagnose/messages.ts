@@ -3,6 +3,7 @@
 // config, probe and volume errors, the runtime's start failures. Each returns plain data, or
 // undefined when the message is not of its kind, so callers can try them in turn. (Image pulls
 // are plugin/kube/image-pull.ts's: rollout status judges them too.)
+import { EventReason } from '../kube/event-reasons.js';
 
 /** Why the container runtime could not create or start a container. */
 export const StartFailure = {
@@ -243,8 +244,8 @@ export function parseVolumeMessage(reason: string, message: string): VolumeFailu
       ...(used ? { usedBy: used.split(/,\s*/).map((s) => s.trim()).filter(Boolean) } : {}),
     };
   }
-  if (reason === 'FailedAttachVolume') return { kind: VolumeFailureKind.Attach, ...(volume ? { volume } : {}) };
-  if (reason === 'FailedMount') {
+  if (reason === EventReason.FailedAttachVolume) return { kind: VolumeFailureKind.Attach, ...(volume ? { volume } : {}) };
+  if (reason === EventReason.FailedMount) {
     if (/timed out|unmounted volumes=/i.test(message) && !volume) {
       const unmounted = /unmounted volumes=\[([^\]]*)\]/.exec(message)?.[1];
       return { kind: VolumeFailureKind.Timeout, ...(unmounted ? { volume: unmounted } : {}) };

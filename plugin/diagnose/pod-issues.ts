@@ -1,6 +1,7 @@
 // Detection, one new pod at a time: unschedulable first (nothing else can be known), then its init
 // containers in order (the app waits for them), then what the pod's own events say while no
 // container runs (sandbox, volumes), then each container (container-issues.ts). Pure.
+import { EventReason } from '../kube/event-reasons.js';
 import { PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import type { ContainerStatus } from '../kube/objects.js';
 import { aboutContainer, containerSpec, newest, type RolloutContext } from './context.js';
@@ -79,7 +80,7 @@ function initFailing(ctx: RolloutContext, cs: ContainerStatus, term: Terminated 
       restarts: cs.restartCount ?? 0,
       ...(term?.reason === TerminationReason.OOMKilled ? { memoryLimit: spec?.resources?.limits?.memory ?? null } : {}),
     },
-    events: events.filter((e) => e.reason === 'BackOff' && aboutContainer(e, cs.name)),
+    events: events.filter((e) => e.reason === EventReason.BackOff && aboutContainer(e, cs.name)),
     container: cs.name,
   };
 }
@@ -91,7 +92,7 @@ function podEventIssues(pod: Pod, events: EventRecord[]): PodIssue[] {
 }
 
 function sandboxIssue(pod: Pod, events: EventRecord[]): PodIssueOf<'SandboxFailed'> | undefined {
-  const sandbox = events.filter((e) => e.reason === 'FailedCreatePodSandBox' || e.reason === 'FailedKillPodSandbox');
+  const sandbox = events.filter((e) => e.reason === EventReason.FailedCreatePodSandBox || e.reason === EventReason.FailedKillPodSandbox);
   const last = newest(sandbox);
   if (!last) return undefined;
   const cni = /plugin type="([^"]+)"/.exec(last.message)?.[1];
@@ -106,7 +107,7 @@ function sandboxIssue(pod: Pod, events: EventRecord[]): PodIssueOf<'SandboxFaile
 }
 
 function volumeIssue(pod: Pod, events: EventRecord[]): PodIssueOf<'VolumeProblem'> | undefined {
-  const volume = events.filter((e) => e.reason === 'FailedMount' || e.reason === 'FailedAttachVolume');
+  const volume = events.filter((e) => e.reason === EventReason.FailedMount || e.reason === EventReason.FailedAttachVolume);
   const last = newest(volume);
   if (!last) return undefined;
   // A Multi-Attach anywhere in the story explains the rest (the mount times out behind it).

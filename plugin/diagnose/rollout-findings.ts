@@ -1,6 +1,7 @@
 // Detection at the Deployment: old pods that will not go, Ready pods waiting out minReadySeconds,
 // a pause, an exceeded progress deadline, rollouts superseded mid-way, and, when nothing is wrong,
 // how far the rollout is. Pure.
+import { EventReason, EventType } from '../kube/event-reasons.js';
 import { conditionOf, generationObserved, progressDeadline, ProgressingReason } from '../kube/deployment-status.js';
 import { deployIdOf, revisionOf } from '../kube/replica-sets.js';
 import { describePod, statusCommand, undoCommand } from './commands.js';
@@ -11,7 +12,7 @@ import { EXPLAIN_HEALTHY, EXPLAIN_SUPERSEDED, explainDeadline, explainMinReady, 
 import { Code, finding, Severity, type Finding } from './findings.js';
 import { formatSeconds } from './format.js';
 import type { Pod, ReplicaSet } from './model.js';
-import { timeText } from '../kube/objects.js';
+import { ConditionStatus, ConditionType, timeText } from '../kube/objects.js';
 
 /** How long after its deletionTimestamp (already "now + grace period") a pod counts as stuck. */
 const STUCK_TERMINATING_SLACK_S = 30;
@@ -30,7 +31,7 @@ export function stuckTerminating(ctx: RolloutContext, pods: Pod[]): Finding | un
     nodes: [...new Set(stuck.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))],
   };
   const oldest = Math.min(...stuck.map((p) => time(p.metadata.deletionTimestamp)));
-  const events = stuck.flatMap((p) => ctx.eventsOf('Pod', p.metadata.name, p.metadata.uid)).filter((e) => e.type === 'Warning' || e.reason === 'Killing');
+  const events = stuck.flatMap((p) => ctx.eventsOf('Pod', p.metadata.name, p.metadata.uid)).filter((e) => e.type === EventType.Warning || e.reason === EventReason.Killing);
   return finding(Code.OldPodsNotTerminating, details, {
     severity: Severity.Warning,
     summary: `${stuck.length} old pod(s) stuck terminating for ${Math.round((ctx.now - oldest) / 1000)}s past their grace period`,
@@ -42,7 +43,7 @@ export function stuckTerminating(ctx: RolloutContext, pods: Pod[]): Finding | un
 }
 
 const readySince = (p: Pod): number | undefined => {
-  const ready = p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  const ready = p.status?.conditions?.find((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
   return ready ? time(ready.lastTransitionTime) : undefined;
 };
 
@@ -55,7 +56,7 @@ export function waitingMinReady(ctx: RolloutContext, live: Pod[]): Finding | und
     return since !== undefined && ctx.now - since < minReady * 1000;
   });
   if (waiting.length === 0) return undefined;
-  const newestReady = Math.max(...waiting.map((p) => time(p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime)));
+  const newestReady = Math.max(...waiting.map((p) => time(p.status?.conditions?.find((c) => c.type === ConditionType.Ready)?.lastTransitionTime)));
   return finding(Code.WaitingMinReadySeconds, { minReadySeconds: minReady }, {
     severity: Severity.Info,
     summary: `${waiting.length}/${live.length} new pods Ready, counted available after minReadySeconds ${minReady}`,
@@ -70,7 +71,7 @@ export function waitingMinReady(ctx: RolloutContext, live: Pod[]): Finding | und
 export function paused(ctx: RolloutContext, rolledOut: boolean): Finding | undefined {
   const dep = ctx.dep;
   if (!dep.spec?.paused) return undefined;
-  const cond = conditionOf(dep, 'Progressing');
+  const cond = conditionOf(dep, ConditionType.Progressing);
   return finding(Code.Paused, { paused: true }, {
     severity: rolledOut ? Severity.Info : Severity.Warning,
     summary: rolledOut ? 'paused (spec.paused: true), with nothing left to roll out' : 'the rollout is paused (spec.paused: true)',
@@ -84,8 +85,8 @@ export function paused(ctx: RolloutContext, rolledOut: boolean): Finding | undef
 /** Progressing=False ProgressDeadlineExceeded: the controller gave up waiting. */
 export function deadlineExceeded(ctx: RolloutContext): Finding | undefined {
   const dep = ctx.dep;
-  const progressing = conditionOf(dep, 'Progressing');
-  if (progressing?.status !== 'False' || progressing.reason !== ProgressingReason.ProgressDeadlineExceeded) return undefined;
+  const progressing = conditionOf(dep, ConditionType.Progressing);
+  if (progressing?.status !== ConditionStatus.False || progressing.reason !== ProgressingReason.ProgressDeadlineExceeded) return undefined;
   const pds = dep.spec?.progressDeadlineSeconds ?? 600;
   return finding(Code.ProgressDeadlineExceeded, { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? timeText(progressing.lastTransitionTime) : null }, {
     severity: Severity.Error,

@@ -2,11 +2,12 @@
 // reasons, same last termination, same readiness) almost always fail for the same cause, so a
 // few of each kind stand for all. Pure; shared by gather (what to read) and the analysis (whose
 // findings an unread pod shares).
+import { ConditionType } from '../kube/objects.js';
 import type { Pod } from './model.js';
 
 /** What a pod's status says, without what differs between pods of one rollout (names, times). */
 export function podSignature(pod: Pod): string {
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status ?? '';
+  const scheduled = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled)?.status ?? '';
   const containers = (cs: NonNullable<Pod['status']>['containerStatuses']) =>
     (cs ?? []).map((c) => [
       c.name,

@@ -1,5 +1,7 @@
 // Detection of a new pod the scheduler cannot place, with what it takes to place it: the pod's
 // requests against the nodes' allocatable figures, and the scheduler's reasons. Pure.
+import { EventReason } from '../kube/event-reasons.js';
+import { ConditionType, ConditionStatus } from '../kube/objects.js';
 import { newest, type RolloutContext } from './context.js';
 import type { DetailsByCode, Exceeds, NodeFacts } from './details.js';
 import type { EventRecord } from './events.js';
@@ -13,9 +15,9 @@ const UNSCHEDULABLE = 'Unschedulable';
 
 /** A pod the scheduler marked Unschedulable, with its reasons and, when read, the nodes. */
 export function unschedulableIssue(ctx: RolloutContext, pod: Pod, events: EventRecord[], nodes: Node[] | undefined): PodIssueOf<'Unschedulable'> | undefined {
-  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  const cond = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False);
   if (!cond || (cond.reason && cond.reason !== UNSCHEDULABLE)) return undefined;
-  const failed = events.filter((e) => e.reason === 'FailedScheduling');
+  const failed = events.filter((e) => e.reason === EventReason.FailedScheduling);
   const message = newest(failed)?.message ?? cond.message ?? '';
   const parsed = parseSchedulingMessage(message);
   const requests = podRequests(ctx.dep);

@@ -2,7 +2,7 @@
 // and the Deployment controller read it: whether the spec was observed, which step it still waits
 // for (updated, old replicas gone, available), whether it is rolled out, and how long until the
 // progress deadline. The one judgement `rollout status` and `diagnose` both use. Pure.
-import { timeMs, type Condition, type Deployment } from './objects.js';
+import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment } from './objects.js';
 
 /** The replica counts of a Deployment's status (unset counts are 0; spec.replicas defaults to 1). */
 export interface ReplicaCounts {
@@ -88,8 +88,8 @@ export interface ProgressDeadline {
  * Progressing not True, or complete). Paused Deployments are the caller's to exclude. */
 export function progressDeadline(d: Deployment, now: number): ProgressDeadline | null {
   const seconds = d.spec?.progressDeadlineSeconds;
-  const progressing = conditionOf(d, 'Progressing');
-  if (seconds === undefined || seconds >= NO_DEADLINE || progressing?.status !== 'True') return null;
+  const progressing = conditionOf(d, ConditionType.Progressing);
+  if (seconds === undefined || seconds >= NO_DEADLINE || progressing?.status !== ConditionStatus.True) return null;
   if (progressing.reason === ProgressingReason.NewReplicaSetAvailable) return null;
   const from = timeMs(progressing.lastUpdateTime);
   if (from === undefined) return null;

@@ -32,6 +32,18 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
 }
 
+/** The condition types the plugin reads (Deployments, ReplicaSets, pods). */
+export const ConditionType = {
+  Progressing: 'Progressing',
+  Available: 'Available',
+  ReplicaFailure: 'ReplicaFailure',
+  PodScheduled: 'PodScheduled',
+  Ready: 'Ready',
+} as const;
+
+/** A condition's status. */
+export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
+
 export interface Condition {
   type: string;
   status: string;

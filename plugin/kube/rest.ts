@@ -25,9 +25,13 @@ function statusMessage(body: string): string | undefined {
   }
 }
 
+/** The types of watch events the API server sends. */
+export const WatchEventType = { Added: 'ADDED', Modified: 'MODIFIED', Deleted: 'DELETED', Bookmark: 'BOOKMARK', Error: 'ERROR' } as const;
+export type WatchEventType = (typeof WatchEventType)[keyof typeof WatchEventType];
+
 /** One watch event as the API server sends it (BOOKMARK and ERROR included). */
 export interface WatchEvent<T = unknown> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  type: WatchEventType;
   object: T;
 }
 

@@ -1,7 +1,7 @@
 // What is wrong with a pod, read from its status alone, and whether it can fix itself. Pure.
 import { isTransientRuntimeFailure, PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import { isPermanentPullFailure, pullFailureOf } from '../kube/image-pull.js';
-import type { ContainerStatus, Pod } from '../kube/objects.js';
+import { ConditionStatus, ConditionType, type ContainerStatus, type Pod } from '../kube/objects.js';
 
 /** A pod that is not on its way to Ready, with the kubelet's or scheduler's reason. */
 export interface PodProblem {
@@ -58,7 +58,7 @@ function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefi
 export function podProblems(pod: Pod): PodProblem[] {
   const name = pod.metadata?.name ?? '';
   const out: PodProblem[] = [];
-  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === UNSCHEDULABLE);
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False && c.reason === UNSCHEDULABLE);
   if (unschedulable) {
     out.push({ pod: name, reason: UNSCHEDULABLE, ...(unschedulable.message ? { message: unschedulable.message } : {}), permanent: false });
   }

@@ -2,7 +2,7 @@
 // bar, the multi-Deployment table, and the JSON/YAML documents. Pure: strings in, strings out.
 import { formatDuration } from '../lib/duration.js';
 import { paint as makePaint, visibleLength, type Paint } from '../lib/term.js';
-import { worstState, type RolloutState, type RolloutView } from './status.js';
+import { ReplicaSetRole, RolloutState, worstState, type RolloutView } from './status.js';
 
 /** Rendering choices made at the edge. */
 export interface RenderOptions {
@@ -15,14 +15,14 @@ const plain = makePaint(false);
 
 function stateWord(state: RolloutState, p: Paint): string {
   switch (state) {
-    case 'Completed':
+    case RolloutState.Completed:
       return p.green(state);
-    case 'Failed':
-    case 'Timeout':
+    case RolloutState.Failed:
+    case RolloutState.Timeout:
       return p.red(state);
-    case 'Paused':
+    case RolloutState.Paused:
       return p.yellow(state);
-    default:
+    case RolloutState.InProgress:
       return p.cyan(state);
   }
 }
@@ -56,7 +56,7 @@ export function renderDetail(v: RolloutView, opts: RenderOptions = {}): string {
   if (v.replicaSets.length) {
     lines.push('  replica sets:');
     for (const rs of v.replicaSets) {
-      const role = rs.role === 'new' ? p.bold('new') : p.dim('old');
+      const role = rs.role === ReplicaSetRole.new ? p.bold(rs.role) : p.dim(rs.role);
       lines.push(
         `    ${role}  ${rs.name}  revision ${rs.revision ?? '-'}  deploy-id ${shortId(rs.deployId)}  ${rs.ready}/${rs.desired} ready, ${rs.available} available, ${rs.pods} pods${rs.terminating ? ` (${rs.terminating} terminating)` : ''}`,
       );
@@ -77,7 +77,7 @@ export function renderProblems(v: RolloutView, p: Paint = plain): string {
 }
 
 function problemsSummary(v: RolloutView): string {
-  if (!v.podProblems.length || v.rollout_status === 'Failed') return '';
+  if (!v.podProblems.length || v.rollout_status === RolloutState.Failed) return '';
   const counts = new Map<string, number>();
   for (const pr of v.podProblems) counts.set(pr.reason, (counts.get(pr.reason) ?? 0) + 1);
   return ` (pods: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
@@ -123,7 +123,7 @@ export function renderTable(views: readonly RolloutView[], opts: RenderOptions =
     String(v.replicas.available),
     v.deadline ? formatDuration(v.deadline.secondsLeft * 1000) : '-',
     shortId(v.id),
-    v.rollout_status === 'Completed' ? '' : v.reason,
+    v.rollout_status === RolloutState.Completed ? '' : v.reason,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[], style = false) =>

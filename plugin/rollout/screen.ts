@@ -107,7 +107,7 @@ export class Screen {
 }
 
 function streamFormat(o: ScreenOptions): StreamFormat | undefined {
-  if (o.output === OutputFormat.json) return { format: 'json', single: o.single };
-  if (o.output === OutputFormat.yaml) return { format: 'yaml', single: o.single, yaml: o.yaml! };
+  if (o.output === OutputFormat.json) return { format: OutputFormat.json, single: o.single };
+  if (o.output === OutputFormat.yaml) return { format: OutputFormat.yaml, single: o.single, yaml: o.yaml! };
   return undefined;
 }

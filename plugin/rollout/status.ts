@@ -3,7 +3,7 @@
 // wherever kubectl answers; on top, a paused Deployment is reported (kubectl hangs), and a
 // rollout that cannot succeed (ReplicaFailure, every new pod on a permanent error) fails fast.
 import { conditionOf, generationObserved, progressDeadline, ProgressingReason, replicaCounts, replicaWait, WaitStep, type ProgressDeadline, type ReplicaCounts } from '../kube/deployment-status.js';
-import { timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
+import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
 
@@ -37,17 +37,21 @@ export const Reason = {
 } as const;
 
 const STATUS_OF: Record<RolloutState, PlatformStatus> = {
-  InProgress: 'deploying',
-  Paused: 'deploying',
-  Completed: 'ready',
-  Failed: 'failed',
-  Timeout: 'timeout',
+  InProgress: PlatformStatus.deploying,
+  Paused: PlatformStatus.deploying,
+  Completed: PlatformStatus.ready,
+  Failed: PlatformStatus.failed,
+  Timeout: PlatformStatus.timeout,
 };
+
+/** Whether a ReplicaSet is the one the Deployment's template rolls out, or an earlier one. */
+export const ReplicaSetRole = { new: 'new', old: 'old' } as const;
+export type ReplicaSetRole = (typeof ReplicaSetRole)[keyof typeof ReplicaSetRole];
 
 /** One ReplicaSet of the Deployment, new or old. */
 export interface ReplicaSetView {
   name: string;
-  role: 'new' | 'old';
+  role: ReplicaSetRole;
   revision: number | null;
   deployId: string | null;
   images: string[];
@@ -101,7 +105,7 @@ function imagesOf(t: { spec?: { containers?: { image?: string }[] } } | undefine
   return (t?.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
 }
 
-function rsView(rs: ReplicaSet, role: 'new' | 'old', pods: readonly Pod[]): ReplicaSetView {
+function rsView(rs: ReplicaSet, role: ReplicaSetRole, pods: readonly Pod[]): ReplicaSetView {
   const own = podsOfReplicaSet(rs, pods);
   return {
     name: rs.metadata?.name ?? '',
@@ -130,48 +134,48 @@ function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_stat
   const conds = d.status?.conditions ?? [];
   if (opts.revision !== undefined && opts.revision > 0 && view.revision !== opts.revision) {
     return {
-      state: 'Failed',
+      state: RolloutState.Failed,
       reason: Reason.RevisionMismatch,
       message: `desired revision (${opts.revision}) is different from the running revision (${view.revision ?? 'none'})`,
     };
   }
   if (!generationObserved(d)) {
-    return { state: 'InProgress', reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
+    return { state: RolloutState.InProgress, reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
   }
-  const progressing = conditionOf(d, 'Progressing');
+  const progressing = conditionOf(d, ConditionType.Progressing);
   if (progressing?.reason === Reason.ProgressDeadlineExceeded) {
-    return { state: 'Timeout', reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
+    return { state: RolloutState.Timeout, reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
   }
-  const failure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  const failure = conds.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
   if (failure) {
     return {
-      state: 'Failed',
+      state: RolloutState.Failed,
       reason: failure.reason ?? 'ReplicaFailure',
       message: `deployment "${name}" cannot create pods: ${failure.message ?? failure.reason ?? 'ReplicaFailure'}`,
     };
   }
-  const newRS = view.replicaSets.find((r) => r.role === 'new');
+  const newRS = view.replicaSets.find((r) => r.role === ReplicaSetRole.new);
   const live = newRS ? newRS.pods - newRS.terminating : 0;
   const permanent = view.podProblems.filter((p) => p.permanent);
   const stuckPods = new Set(permanent.map((p) => p.pod));
   if (live > 0 && stuckPods.size >= live) {
     const first = permanent[0]!;
     return {
-      state: 'Failed',
+      state: RolloutState.Failed,
       reason: first.reason,
       message: `deployment "${name}" failed: ${stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
     };
   }
   const wait = replicaWait(view.replicas);
-  if (!wait) return { state: 'Completed', reason: Reason.Completed, message: `deployment "${name}" successfully rolled out` };
+  if (!wait) return { state: RolloutState.Completed, reason: Reason.Completed, message: `deployment "${name}" successfully rolled out` };
   if (view.paused) {
     return {
-      state: 'Paused',
+      state: RolloutState.Paused,
       reason: Reason.DeploymentPaused,
       message: `deployment "${name}" is paused: ${wait.message.replace(/\.\.\.$/, '')} (resume with: kubectl rollout resume deployment/${name} -n ${view.namespace})`,
     };
   }
-  return { state: 'InProgress', reason: wait.step, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
+  return { state: RolloutState.InProgress, reason: wait.step, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
 }
 
 /** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
@@ -187,8 +191,8 @@ export function rolloutStatus(
   const st = deployment.status ?? {};
   const { newRS, oldRSs } = splitReplicaSets(deployment, replicaSets);
   const replicaSetViews = [
-    ...(newRS ? [rsView(newRS, 'new', pods)] : []),
-    ...oldRSs.map((rs) => rsView(rs, 'old', pods)),
+    ...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []),
+    ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods)),
   ];
   const newPods = newRS ? podsOfReplicaSet(newRS, pods).filter((p) => !isTerminating(p)) : [];
   const problems = newPods
@@ -223,7 +227,7 @@ export function rolloutStatus(
     podProblems: problems,
   };
   const v = verdict(deployment, base, opts);
-  const terminalOrPaused = v.state !== 'InProgress';
+  const terminalOrPaused = v.state !== RolloutState.InProgress;
   const { name: _n, namespace: _ns, id: _id, ...facts } = base;
   // Key order is the documented JSON order: identity and verdict first, then the facts.
   return {
@@ -242,8 +246,8 @@ export function waitTimedOut(view: RolloutView, waited: string): RolloutView {
   if (isTerminal(view.rollout_status)) return view;
   return {
     ...view,
-    status: 'timeout',
-    rollout_status: 'Timeout',
+    status: PlatformStatus.timeout,
+    rollout_status: RolloutState.Timeout,
     reason: Reason.WaitTimeout,
     message: `timed out after ${waited} waiting for deployment "${view.name}": ${view.message}`,
   };
@@ -251,11 +255,11 @@ export function waitTimedOut(view: RolloutView, waited: string): RolloutView {
 
 /** States after which watching longer changes nothing by itself (Paused waits for a human). */
 export function isTerminal(state: RolloutState): boolean {
-  return state !== 'InProgress';
+  return state !== RolloutState.InProgress;
 }
 
 // Worst first: an error (not found, unreachable) says nothing about the rollout at all.
-const SEVERITY: RolloutState[] = ['Failed', 'Timeout', 'Paused', 'InProgress', 'Completed'];
+const SEVERITY: RolloutState[] = [RolloutState.Failed, RolloutState.Timeout, RolloutState.Paused, RolloutState.InProgress, RolloutState.Completed];
 const EXIT_OF: Record<RolloutState, number> = { Completed: 0, Failed: 1, Timeout: 2, InProgress: 3, Paused: 4 };
 /** Exit code of an error (not found, usage, connection). */
 export const EXIT_ERROR = 5;
@@ -269,5 +273,5 @@ export function exitCodeOf(states: readonly RolloutState[], hadError: boolean): 
 
 /** The worst state of several (Completed for none). */
 export function worstState(states: readonly RolloutState[]): RolloutState {
-  return SEVERITY.find((s) => states.includes(s)) ?? 'Completed';
+  return SEVERITY.find((s) => states.includes(s)) ?? RolloutState.Completed;
 }

@@ -1,13 +1,14 @@
 // What a watched `rollout status -o json|yaml` prints on each change, as `kubectl get -w -o json`
 // does: one compact JSON document per line (NDJSON), or YAML documents separated by `---`.
 // Pure: the views last printed and the current ones in, the text to write (or nothing) out.
+import { OutputFormat } from '../lib/output.js';
 import { toDocument } from './printer.js';
 import type { RolloutView } from './status.js';
 
 /** How the stream is written; `yaml` is the YAML library's stringify, passed in so YAML loads only when asked for. */
 export type StreamFormat =
-  | { format: 'json'; single: boolean }
-  | { format: 'yaml'; single: boolean; yaml: (doc: unknown) => string };
+  | { format: typeof OutputFormat.json; single: boolean }
+  | { format: typeof OutputFormat.yaml; single: boolean; yaml: (doc: unknown) => string };
 
 // What a reader of the stream watches, as the text mode's line per change: the state, the
 // replicas and the message. The deadline's secondsLeft moves with the clock and is not a change.
@@ -23,6 +24,6 @@ export function streamChange(printed: readonly RolloutView[] | undefined, next: 
   if (!next.length) return undefined;
   if (printed && changeKey(printed) === changeKey(next)) return undefined;
   const doc = toDocument(next, f.single);
-  if (f.format === 'json') return `${JSON.stringify(doc)}\n`;
+  if (f.format === OutputFormat.json) return `${JSON.stringify(doc)}\n`;
   return `${printed ? '---\n' : ''}${f.yaml(doc)}`;
 }

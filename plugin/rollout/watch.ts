@@ -1,7 +1,7 @@
 // The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch,
 // resuming from the last resourceVersion when the connection drops and re-listing on 410 Gone.
 // It only feeds objects; the rollout decisions stay in status.ts.
-import { HttpError, type Rest, type WatchEvent } from '../kube/rest.js';
+import { HttpError, WatchEventType, type Rest, type WatchEvent } from '../kube/rest.js';
 
 interface Listed<T> {
   metadata?: { resourceVersion?: string };
@@ -75,14 +75,14 @@ export async function listAndWatch<T extends Meta>(
   await relist();
 
   function apply(e: WatchEvent<T>): void {
-    if (e.type === 'ERROR') {
+    if (e.type === WatchEventType.Error) {
       const status = e.object as { code?: number; message?: string };
       throw new HttpError(status.code ?? 500, JSON.stringify(status), spec.path);
     }
     const o = e.object;
     if (o.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
-    if (e.type === 'BOOKMARK') return;
-    if (e.type === 'DELETED') items.delete(keyOf(o));
+    if (e.type === WatchEventType.Bookmark) return;
+    if (e.type === WatchEventType.Deleted) items.delete(keyOf(o));
     else items.set(keyOf(o), o);
   }
 
@@ -101,7 +101,7 @@ export async function listAndWatch<T extends Meta>(
             apply(e);
             failingSince = undefined;
             backoff = 100;
-            if (e.type !== 'BOOKMARK') opts.onChange();
+            if (e.type !== WatchEventType.Bookmark) opts.onChange();
           },
           opts.signal,
         );

@@ -4,11 +4,17 @@ import { deepEqual, isObject } from './json.js';
 import { LABEL } from './overrides.js';
 import type { JsonObject, JsonValue } from './types.js';
 
+/** What to do with the label. */
+export const IdAction = { Keep: 'keep', Set: 'set', Remove: 'remove' } as const;
+
+/** Why a set id is what it is: a rollout starts, or the stored template's id comes back. */
+export const IdReason = { NewRollout: 'new-rollout', UnchangedTemplate: 'unchanged-template' } as const;
+
 /** What to do with the label: nothing, set it to an id, or remove it. */
 export type IdDecision =
-  | { action: 'keep' }
-  | { action: 'set'; id: string; reason: 'new-rollout' | 'unchanged-template' }
-  | { action: 'remove' };
+  | { action: typeof IdAction.Keep }
+  | { action: typeof IdAction.Set; id: string; reason: (typeof IdReason)[keyof typeof IdReason] }
+  | { action: typeof IdAction.Remove };
 
 /** The deploy-id label of a pod template, when it is a non-empty string. */
 export function templateId(template: JsonValue | undefined): string | undefined {
@@ -32,14 +38,14 @@ export function decideDeployId(
   newId: () => string,
 ): IdDecision {
   const incoming = templateId(template);
-  if (!isUpdate) return incoming !== undefined ? { action: 'keep' } : { action: 'set', id: newId(), reason: 'new-rollout' };
+  if (!isUpdate) return incoming !== undefined ? { action: IdAction.Keep } : { action: IdAction.Set, id: newId(), reason: IdReason.NewRollout };
   const oldId = templateId(oldTemplate);
   if (isObject(oldTemplate) && sameTemplate(template, oldTemplate)) {
-    if (incoming === oldId) return { action: 'keep' };
-    return oldId === undefined ? { action: 'remove' } : { action: 'set', id: oldId, reason: 'unchanged-template' };
+    if (incoming === oldId) return { action: IdAction.Keep };
+    return oldId === undefined ? { action: IdAction.Remove } : { action: IdAction.Set, id: oldId, reason: IdReason.UnchangedTemplate };
   }
-  if (incoming !== undefined && incoming !== oldId) return { action: 'keep' };
-  return { action: 'set', id: newId(), reason: 'new-rollout' };
+  if (incoming !== undefined && incoming !== oldId) return { action: IdAction.Keep };
+  return { action: IdAction.Set, id: newId(), reason: IdReason.NewRollout };
 }
 
 /** Deep equality of two pod templates, ignoring the deploy-id label. An empty labels or metadata

@@ -2,7 +2,7 @@
 // to the minimal JSON Patch that makes it obey the policy and the object it yields, with one
 // warning per change.
 // No I/O, no clock, no randomness: the only novelty comes from the injected newId().
-import { decideDeployId } from './deploy-id.js';
+import { decideDeployId, IdAction, IdReason } from './deploy-id.js';
 import { PolicyInputError, showValue } from './errors.js';
 import { escapeToken, isObject } from './json.js';
 import { optObject, podContainers, reqObject } from './k8s.js';
@@ -142,8 +142,8 @@ function stampId(p: Plan, input: MutateInput): { ops: PatchOp[]; warning: string
   const template = templateOps.length > 0 ? ((applyPatch(p.object, templateOps).spec as JsonObject).template as JsonObject) : p.template;
   const old = isObject(input.oldObject) && isObject(input.oldObject.spec) ? input.oldObject.spec.template : undefined;
   const decision = decideDeployId(template, old, isUpdate, input.newId);
-  if (decision.action === 'keep') return undefined;
-  if (decision.action === 'remove') {
+  if (decision.action === IdAction.Keep) return undefined;
+  if (decision.action === IdAction.Remove) {
     return {
       ops: [{ op: 'remove', path: `/spec/template/metadata/labels/${escapeToken(LABEL.deployId)}` }],
       warning: 'paas: deploy-id label removed: pod template unchanged and the stored one has none',
@@ -151,7 +151,7 @@ function stampId(p: Plan, input: MutateInput): { ops: PatchOp[]; warning: string
   }
   const ops: PatchOp[] = [];
   mergeInto(ops, p.template, '/spec/template', { metadata: { labels: { [LABEL.deployId]: decision.id } } });
-  const warning = decision.reason === 'new-rollout' ? `paas: deploy-id ${decision.id} (new rollout)` : `paas: deploy-id ${decision.id} kept: pod template unchanged`;
+  const warning = decision.reason === IdReason.NewRollout ? `paas: deploy-id ${decision.id} (new rollout)` : `paas: deploy-id ${decision.id} kept: pod template unchanged`;
   return { ops, warning };
 }
 

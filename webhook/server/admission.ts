@@ -61,8 +61,11 @@ export type BadReviewReason = (typeof BadReviewReason)[keyof typeof BadReviewRea
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 
+/** The admission operations. */
+export const Operation = { Create: 'CREATE', Update: 'UPDATE', Delete: 'DELETE', Connect: 'CONNECT' } as const;
+
 /** Operations whose review carries no new object (the object being removed is in oldObject). */
-const OBJECTLESS_OPERATIONS = new Set(['DELETE', 'CONNECT']);
+const OBJECTLESS_OPERATIONS: ReadonlySet<string> = new Set([Operation.Delete, Operation.Connect]);
 
 function bad(reason: BadReviewReason, message: string): ParsedReview {
   return { ok: false, reason, message };
@@ -160,7 +163,7 @@ export function outOfScope(request: AdmissionRequest): string | undefined {
   const { group, version, kind } = request.kind;
   if (group !== 'apps' || version !== 'v1' || kind !== 'Deployment') return `kind ${group ? `${group}/` : ''}${version}/${kind}`;
   if (request.subResource) return `subresource ${request.subResource}`;
-  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return `operation ${request.operation}`;
+  if (request.operation !== Operation.Create && request.operation !== Operation.Update) return `operation ${request.operation}`;
   return undefined;
 }
 
@@ -187,7 +190,7 @@ export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome 
   try {
     result = deps.mutate({
       object,
-      oldObject: request.operation === 'UPDATE' ? request.oldObject : null,
+      oldObject: request.operation === Operation.Update ? request.oldObject : null,
       policy: deps.policy,
       facts: deps.facts,
       newId: deps.newId,

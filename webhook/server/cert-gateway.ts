@@ -15,6 +15,10 @@ export interface SelfSignedNames {
 /** A Secret's data, decoded. */
 export type SecretData = Partial<Record<string, string>>;
 
+/** What writing the caBundle did. */
+export const CaBundleResult = { Updated: 'updated', Unchanged: 'unchanged', NotFound: 'not-found' } as const;
+export type CaBundleResult = (typeof CaBundleResult)[keyof typeof CaBundleResult];
+
 /** The Kubernetes calls of self-signed mode; `kubeGateway` implements them over KubeRest. */
 export interface CertGateway {
   readSecret(): Promise<{ data: SecretData; resourceVersion?: string } | undefined>;
@@ -23,7 +27,7 @@ export interface CertGateway {
   readLease(): Promise<(LeaseView & { resourceVersion?: string }) | undefined>;
   writeLease(holder: string, durationSeconds: number, now: Date, resourceVersion?: string): Promise<void>;
   /** Sets every webhook's caBundle in the configuration; says whether anything changed. */
-  setCaBundle(pemBundle: string): Promise<'updated' | 'unchanged' | 'not-found'>;
+  setCaBundle(pemBundle: string): Promise<CaBundleResult>;
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -116,17 +120,17 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
     },
     async setCaBundle(pemBundle) {
       const current = await orUndefined(rest.call<ObjectMeta & { webhooks?: Array<{ clientConfig?: { caBundle?: string } }> }>('GET', config));
-      if (!current) return 'not-found';
+      if (!current) return CaBundleResult.NotFound;
       const want = b64(pemBundle);
       const hooks = current.webhooks ?? [];
-      if (hooks.every((h) => h.clientConfig?.caBundle === want)) return 'unchanged';
+      if (hooks.every((h) => h.clientConfig?.caBundle === want)) return CaBundleResult.Unchanged;
       // A JSON Patch (RBAC: patch only), guarded by a test on resourceVersion against lost updates.
       const patch = [
         { op: 'test', path: '/metadata/resourceVersion', value: current.metadata?.resourceVersion },
         ...hooks.map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want })),
       ];
       await rest.call('PATCH', config, patch, 'application/json-patch+json');
-      return 'updated';
+      return CaBundleResult.Updated;
     },
   };
 }

@@ -3,7 +3,7 @@
 // the serving pair the Secret holds. Kubernetes calls go through CertGateway (cert-gateway.ts),
 // minting through cert-mint.ts.
 import type { FastifyBaseLogger } from 'fastify';
-import { isStatus, type CertGateway } from './cert-gateway.js';
+import { CaBundleResult, isStatus, type CertGateway } from './cert-gateway.js';
 import { applyPlan } from './cert-mint.js';
 import { leaseDecision, LeaseAction, RELEASED, shouldRelease } from './lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts, type CertLifetimes } from './self-signed.js';
@@ -20,7 +20,8 @@ export interface CertSyncOptions {
 }
 
 /** How `release()` ended: the Lease written released, not ours to release, or not written. */
-export type ReleaseOutcome = 'released' | 'not-held' | 'failed';
+export const ReleaseOutcome = { Released: 'released', NotHeld: 'not-held', Failed: 'failed' } as const;
+export type ReleaseOutcome = (typeof ReleaseOutcome)[keyof typeof ReleaseOutcome];
 
 /** One replica's view of self-signed mode; `sync()` is one round of lead, plan, write, load. */
 export class CertSync {
@@ -53,16 +54,16 @@ export class CertSync {
       const lease = await this.o.gateway.readLease();
       if (!shouldRelease(lease, identity)) {
         this.o.logger.info({ identity, holder: lease?.holder ?? null }, 'self-signed: not holding the Lease; nothing to release');
-        return 'not-held';
+        return ReleaseOutcome.NotHeld;
       }
       await this.o.gateway.writeLease(RELEASED.holder, RELEASED.durationSeconds, new Date((this.o.now ?? Date.now)()), lease?.resourceVersion);
       this.leader = false;
       this.o.logger.info({ identity }, 'self-signed: Lease released; another replica can take over at once');
-      return 'released';
+      return ReleaseOutcome.Released;
     } catch (err) {
       const conflict = isStatus(err, 409);
       this.o.logger.warn({ identity, err: (err as Error).message, conflict }, 'self-signed: Lease not released; another replica takes over when it expires');
-      return 'failed';
+      return ReleaseOutcome.Failed;
     }
   }
 
@@ -115,8 +116,8 @@ export class CertSync {
     const bundle = current?.data[SecretKeys.CaBundle];
     if (bundle) {
       const r = await this.o.gateway.setCaBundle(bundle);
-      if (r === 'updated') this.o.logger.info('self-signed: caBundle written into the MutatingWebhookConfiguration');
-      if (r === 'not-found') this.o.logger.warn('self-signed: MutatingWebhookConfiguration not found; caBundle not written (will retry)');
+      if (r === CaBundleResult.Updated) this.o.logger.info('self-signed: caBundle written into the MutatingWebhookConfiguration');
+      if (r === CaBundleResult.NotFound) this.o.logger.warn('self-signed: MutatingWebhookConfiguration not found; caBundle not written (will retry)');
     }
     return current;
   }

@@ -1,0 +1,27 @@
+// The reasons and types Kubernetes components write into the events diagnose reads: the kubelet
+// (pulls, probes, back-offs, sandboxes, volumes), kube-scheduler and the ReplicaSet controller.
+
+/** Event reasons diagnose reads. */
+export const EventReason = {
+  /** The kubelet: a pull or a container start failed ("Failed to pull image", "Error: …"). */
+  Failed: 'Failed',
+  BackOff: 'BackOff',
+  InspectFailed: 'InspectFailed',
+  ErrImageNeverPull: 'ErrImageNeverPull',
+  Killing: 'Killing',
+  Unhealthy: 'Unhealthy',
+  ProbeWarning: 'ProbeWarning',
+  FailedCreatePodSandBox: 'FailedCreatePodSandBox',
+  FailedKillPodSandbox: 'FailedKillPodSandbox',
+  FailedMount: 'FailedMount',
+  FailedAttachVolume: 'FailedAttachVolume',
+  /** kube-scheduler. */
+  FailedScheduling: 'FailedScheduling',
+  /** The ReplicaSet and Deployment controllers. */
+  FailedCreate: 'FailedCreate',
+  ReplicaSetCreateError: 'ReplicaSetCreateError',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/** An event's type. */
+export const EventType = { Normal: 'Normal', Warning: 'Warning' } as const;
