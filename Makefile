@@ -99,7 +99,7 @@ cluster-install: install webhook-image ## Load the image into the node of `make 
 cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
-test: build typecheck cluster-bin node-versions webhook-image ## Everything CI runs: unit tests, then e2e on a real control plane
+test: build typecheck lint cluster-bin node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
 	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json

@@ -43,7 +43,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .version(false)
     // Word-wrapping the help costs ~30 ms of start-up: wrap only when the help is going to be read.
     .wrap(argv.some((a) => HELP_WORDS.has(a)) ? Math.min(100, deps.out.columns || 100) : null)
-    .fail((msg, err) => {
+    .fail((msg, err: Error | undefined) => {
       if (err) throw err;
       // One line on stderr, naming the flag or command yargs refused.
       throw new CliError(`${msg} (see 'kubectl paas --help')`, EXIT.usage);

@@ -34,12 +34,12 @@ export interface CliDeps {
   err: Writer;
   env: Env;
   /** The clock, ms since the epoch. */
-  now(): number;
+  now: () => number;
   /** All of standard input (`policy -f -`). */
-  readStdin(): Promise<string>;
+  readStdin: () => Promise<string>;
   files: Files;
   /** The cluster of the kubeconfig the flags name: a connection and the translation of its errors. */
-  kube(flags: KubeFlags): Promise<KubeEdge>;
+  kube: (flags: KubeFlags) => Promise<KubeEdge>;
 }
 
 /** The cluster for the flags, the kubeconfig read as kubectl reads it in `env`. The client is

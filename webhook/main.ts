@@ -67,7 +67,7 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     logLevel: a['log-level'],
     kubeconfig: a.kubeconfig,
     drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
-    onError: a['on-error'] as ServeOptions['onError'],
+    onError: a['on-error'],
     maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
     selfSigned: a['self-signed'],
     secretName: a['secret-name'],
@@ -75,7 +75,7 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     webhookConfigName: a['webhook-config-name'],
     serviceName: a['service-name'],
     leaseName: a['lease-name'],
-    tlsSans: a['tls-san'].flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+    tlsSans: a['tls-san'].flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
     syncSeconds: positive('sync-seconds', a['sync-seconds']) ?? 30,
     identity: a.identity ?? env.POD_NAME,
     baselineRoute: a['bench-baseline-route'],
@@ -103,7 +103,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
+    .fail((msg, err: Error | undefined) => {
       if (err) throw err;
       throw new ServeError(`${msg}\nSee 'paas-webhook --help'.`, { cause: 'usage' });
     })

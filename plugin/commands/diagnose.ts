@@ -59,7 +59,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   } catch (err) {
     throw usage((err as Error).message);
   }
-  const name = deploymentName(String(argv.deployment ?? ''));
+  const name = deploymentName(argv.deployment);
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   const kube = await deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
   const code = await runDiagnose(

@@ -55,19 +55,25 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
       'apply',
       'Print the manifests with the policy applied (YAML in, same order out; -o json)',
       manifests,
-      async (argv) => setCode(await runApply(manifestOptions(argv), deps)),
+      async (argv) => {
+        setCode(await runApply(manifestOptions(argv), deps));
+      },
     )
     .command(
       'check',
       'List every policy violation per Deployment; exit 1 when there is any (for CI)',
       manifests,
-      async (argv) => setCode(await runCheck(manifestOptions(argv), deps)),
+      async (argv) => {
+        setCode(await runCheck(manifestOptions(argv), deps));
+      },
     )
     .command(
       'show',
       'Print the effective policy (built-in defaults, paas.toml)',
       common,
-      async (argv) => setCode(await runShow(commonOptions(argv), deps)),
+      async (argv) => {
+        setCode(await runShow(commonOptions(argv), deps));
+      },
     )
     .example('kubectl paas policy apply -f app.yaml', 'The manifests with the policy applied, as YAML')
     .example('helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy')

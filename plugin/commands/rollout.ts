@@ -47,7 +47,7 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
           .epilogue(EXIT_CODES),
       async (argv) => {
-        setCode(await status(argv as unknown as StatusArgs, deps));
+        setCode(await status(argv, deps));
       },
     )
     .demandCommand(1, 'Name a subcommand: status');

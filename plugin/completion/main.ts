@@ -40,7 +40,13 @@ function itemNames(list: { items?: { metadata?: { name?: string } }[] }): string
 async function fromCluster(need: CompletionNeed, env: KubeEnv, signal: AbortSignal): Promise<string[]> {
   const { connect } = await import('../kube/rest.js');
   const { kube, rest } = await connect(need.flags, env);
-  signal.addEventListener('abort', () => rest.close(), { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      rest.close();
+    },
+    { once: true },
+  );
   try {
     if (need.fact === 'namespaces') return itemNames(await rest.get('/api/v1/namespaces'));
     const ns = encodeURIComponent(kube.namespace);
@@ -54,7 +60,9 @@ async function lookup(need: CompletionNeed, env: KubeEnv): Promise<CompletionFac
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      reject(new Error('timed out'));
+    }, LOOKUP_TIMEOUT_MS);
   });
   try {
     const work = need.fact === 'contexts' ? contexts(need.flags, env) : fromCluster(need, env, ac.signal);

@@ -177,7 +177,6 @@ function isCrashing(cs: ContainerStatus): boolean {
 
 /** A container that keeps exiting: killed for memory, killed by its liveness probe, or crashing. */
 export function crashIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'OOMKilled' | 'LivenessProbeKilling' | 'CrashLoop'> | undefined {
-  const waiting = cs.state?.waiting;
   const crashing = isCrashing(cs);
   const ev = restartEvidence(cs, events);
   const recentKill = ev.kills.some((e) => ctx.now - time(e.lastSeen) < RECENT_KILL_S * 1000);
@@ -185,12 +184,18 @@ export function crashIssue(ctx: RolloutContext, cs: ContainerStatus, events: Eve
   const term = cs.lastState?.terminated ?? cs.state?.terminated;
   if (term?.reason === TerminationReason.OOMKilled) return oomIssue(ctx, cs, term.exitCode, ev);
   if (ev.kills.length > 0 || (ev.probeFailures.length > 0 && crashing)) return livenessIssue(ctx, cs, crashing, ev);
+  return crashLoopIssue(cs, term, ev);
+}
+
+type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated']>;
+
+function crashLoopIssue(cs: ContainerStatus, term: Terminated | undefined, ev: RestartEvidence): PodIssueOf<'CrashLoop'> {
   const reason = term?.reason ?? TerminationReason.Error;
   const exitCode = term?.exitCode;
   return {
     code: Code.CrashLoop,
     key: `${cs.name}|${reason}|${exitCode ?? ''}`,
-    label: `${waiting?.reason ?? TerminationReason.Error} (last exit: ${reason}, exit code ${exitCode ?? '?'})`,
+    label: `${cs.state?.waiting?.reason ?? TerminationReason.Error} (last exit: ${reason}, exit code ${exitCode ?? '?'})`,
     severity: Severity.Error,
     details: { container: cs.name, lastTerminationReason: reason, exitCode: exitCode ?? null, restarts: cs.restartCount ?? 0, ...(term?.message ? { terminationMessage: term.message } : {}) },
     events: ev.backoff,
@@ -214,19 +219,24 @@ function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undef
 }
 
 function livenessIssue(ctx: RolloutContext, cs: ContainerStatus, crashing: boolean, ev: RestartEvidence): PodIssueOf<'LivenessProbeKilling'> {
-  const spec = containerSpec(ctx.dep, cs.name);
   const probeEvent = newest(ev.probeFailures);
   const parsed: ProbeFailure | undefined = probeEvent ? parseProbeMessage(probeEvent.message) : undefined;
-  const probe = describeProbe(parsed?.probe === ProbeName.Startup ? spec?.startupProbe : (spec?.livenessProbe ?? spec?.startupProbe));
+  const probe = parsed?.probe ?? ProbeName.Liveness;
   return {
     code: Code.LivenessProbeKilling,
     key: `${cs.name}|${parsed?.kind ?? ''}|${parsed?.statusCode ?? ''}`,
-    label: `killed by its ${parsed?.probe ?? ProbeName.Liveness} probe (${parsed ? parsed.output.replace(/Get "[^"]*": /, '') : 'failed liveness probe'})`,
+    label: `killed by its ${probe} probe (${parsed ? parsed.output.replace(/Get "[^"]*": /, '') : 'failed liveness probe'})`,
     severity: crashing ? Severity.Error : Severity.Warning,
-    details: { container: cs.name, probe: parsed?.probe ?? ProbeName.Liveness, probeSpec: probe ?? null, restarts: cs.restartCount ?? 0, ...(parsed?.statusCode ? { statusCode: parsed.statusCode } : {}) },
+    details: { container: cs.name, probe, probeSpec: killingProbe(ctx, cs.name, parsed) ?? null, restarts: cs.restartCount ?? 0, ...(parsed?.statusCode ? { statusCode: parsed.statusCode } : {}) },
     events: [...ev.probeFailures, ...ev.kills, ...ev.backoff],
     container: cs.name,
   };
+}
+
+/** The probe that kills the container: the startup probe when its failures say so, else liveness (or startup). */
+function killingProbe(ctx: RolloutContext, container: string, parsed: ProbeFailure | undefined): ProbeSpec | undefined {
+  const spec = containerSpec(ctx.dep, container);
+  return describeProbe(parsed?.probe === ProbeName.Startup ? spec?.startupProbe : (spec?.livenessProbe ?? spec?.startupProbe));
 }
 
 /** How a readiness probe failed, in the terms of the finding: a failing GET to https:// is only

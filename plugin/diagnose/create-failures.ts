@@ -29,26 +29,31 @@ const replicaFailure = (conditions: Condition[] | undefined): Condition | undefi
 
 /** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
 export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | undefined): Finding[] {
-  const dep = ctx.dep;
   const want = newRS?.spec?.replicas ?? 0;
   const have = newRS?.status?.replicas ?? 0;
-  const rsFailure = replicaFailure(newRS?.status?.conditions);
-  const depFailure = replicaFailure(dep.status?.conditions);
-  if (have >= want && !rsFailure && !depFailure) return [];
-  const since = time(newRS?.metadata.creationTimestamp);
-  const events = [...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []), ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid)].filter(
-    (e) => (e.reason === EventReason.FailedCreate || e.reason === EventReason.ReplicaSetCreateError) && time(e.lastSeen) >= since,
-  );
-  const messages: { message: string; ev?: EventRecord }[] = events.map((e) => ({ message: e.message, ev: e }));
-  for (const c of [rsFailure, depFailure]) if (c?.message && !messages.some((m) => m.message.includes(c.message!))) messages.push({ message: c.message });
+  const failures = [replicaFailure(newRS?.status?.conditions), replicaFailure(ctx.dep.status?.conditions)];
+  if (have >= want && failures.every((c) => c === undefined)) return [];
   const groups = new Map<string, Group>();
-  for (const { message, ev } of messages) {
+  for (const { message, ev } of refusals(ctx, newRS, failures)) {
     const { key, group } = classify(ctx, message, newRS?.metadata.name);
     const g = groups.get(key) ?? group;
     if (ev) g.events.push(ev);
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => toFinding(ctx, g, { newRS, missing: Math.max(want - have, 1) }));
+}
+
+/** The refusals since the new ReplicaSet appeared: its FailedCreate events (and the Deployment's),
+ * then the ReplicaFailure conditions' messages no event carries. */
+function refusals(ctx: RolloutContext, newRS: ReplicaSet | undefined, failures: (Condition | undefined)[]): { message: string; ev?: EventRecord }[] {
+  const dep = ctx.dep;
+  const since = time(newRS?.metadata.creationTimestamp);
+  const events = [...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []), ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid)].filter(
+    (e) => (e.reason === EventReason.FailedCreate || e.reason === EventReason.ReplicaSetCreateError) && time(e.lastSeen) >= since,
+  );
+  const messages: { message: string; ev?: EventRecord }[] = events.map((e) => ({ message: e.message, ev: e }));
+  for (const c of failures) if (c?.message && !messages.some((m) => m.message.includes(c.message!))) messages.push({ message: c.message });
+  return messages;
 }
 
 function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | undefined; missing: number }): Finding {

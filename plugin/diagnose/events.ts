@@ -1,5 +1,6 @@
 // Events as diagnose uses them: one shape for old-style (count, first/lastTimestamp) and
 // events.k8s.io-style (eventTime, series) events, and deduplication across pods.
+import { EventType } from '../kube/event-reasons.js';
 import type { KubeEvent } from './model.js';
 import { timeMs, timeText, type Time } from '../kube/objects.js';
 import type { Evidence } from './findings.js';
@@ -19,19 +20,26 @@ export interface EventRecord {
   source?: string;
 }
 
-/** Normalises one event: series.count and lastObservedTime win over count and lastTimestamp. */
-export function toRecord(e: KubeEvent): EventRecord {
+/** When an event was first and last seen: series.lastObservedTime wins over lastTimestamp. */
+function seen(e: KubeEvent): { first?: Time; last?: Time } {
   const first = e.firstTimestamp || e.eventTime || e.metadata?.creationTimestamp || undefined;
   const last = e.series?.lastObservedTime || e.lastTimestamp || e.eventTime || first;
+  return { first, last };
+}
+
+/** Normalises one event: series.count and lastObservedTime win over count and lastTimestamp. */
+export function toRecord(e: KubeEvent): EventRecord {
+  const { first, last } = seen(e);
   const source = e.reportingComponent || e.source?.component;
+  const about = e.involvedObject;
   return {
-    kind: e.involvedObject.kind ?? '',
-    name: e.involvedObject.name ?? '',
-    ...(e.involvedObject.uid ? { uid: e.involvedObject.uid } : {}),
-    ...(e.involvedObject.fieldPath ? { fieldPath: e.involvedObject.fieldPath } : {}),
+    kind: about.kind ?? '',
+    name: about.name ?? '',
+    ...(about.uid ? { uid: about.uid } : {}),
+    ...(about.fieldPath ? { fieldPath: about.fieldPath } : {}),
     reason: e.reason ?? '',
     message: (e.message ?? '').trim(),
-    type: e.type ?? 'Normal',
+    type: e.type ?? EventType.Normal,
     count: Math.max(e.series?.count ?? 0, e.count ?? 0, 1),
     ...(first ? { firstSeen: timeText(first) } : {}),
     ...(last ? { lastSeen: timeText(last) } : {}),

@@ -107,53 +107,77 @@ export async function gather(rest: Rest, ns: string, name: string, opts: GatherO
     listAll<ResourceQuota>(rest, `/api/v1/namespaces/${ns}/resourcequotas`, {}, limits.pageSize),
   ]);
   const replicaSets = ownedReplicaSets(deployment, rsList).map((r) => named(r, 'ReplicaSet'));
-  const newRS = splitReplicaSets(deployment, replicaSets).newRS;
-  const oldWithPods = replicaSets.filter((r) => r !== newRS && ((r.status?.replicas ?? 0) > 0 || (r.spec?.replicas ?? 0) > 0));
-  const hash = newRS?.metadata.labels?.[POD_TEMPLATE_HASH];
-  const podsPath = `/api/v1/namespaces/${ns}/pods`;
-  const withSel = (extra: string) => [selector, extra].filter(Boolean).join(',');
-
-  // The new ReplicaSet's pods by its pod-template-hash; old pods only when old ReplicaSets still
-  // have some (the ones stuck terminating, or those of a superseded rollout).
-  const [newPods, oldPods] = await Promise.all([
-    newRS && hash ? listNamed<wire.Pod>(rest, podsPath, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, limits.pageSize, 'Pod') : Promise.resolve([] as Pod[]),
-    oldWithPods.length > 0 || !hash
-      ? listNamed<wire.Pod>(rest, podsPath, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, limits.pageSize, 'Pod')
-      : Promise.resolve([] as Pod[]),
-  ]);
-  const rsUids = new Set(replicaSets.map((r) => r.metadata.uid).filter((u): u is string => !!u));
-  const pods = [...newPods, ...oldPods].filter((p) => controlledByAny(p, rsUids));
-
-  // Events of what can explain a stuck rollout: the pods that are not fine, the new ReplicaSet
-  // when it is short of pods (FailedCreate), the Deployment when it has no new ReplicaSet or
-  // reports ReplicaFailure. Everything else only for the timeline.
-  const failing = (conds: { type: string; status: string }[] | undefined) => !!conds?.some((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
-  const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));
-  // (The Deployment's ReplicaFailure is copied from the new ReplicaSet's, whose events say more.)
-  const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
-  const needing = [...newPods.filter(needsEvents), ...oldPods.filter((p) => p.metadata.deletionTimestamp)].filter((p) => controlledByAny(p, rsUids));
-  const chosen = samplePods(needing, limits.perKind, limits.podEventQueries);
-  if (opts.timeline && newPods.length <= limits.podEventQueries) chosen.push(...newPods.filter((p) => !needsEvents(p) && controlledByAny(p, rsUids)));
-  const objects = [
-    ...(depNeeds ? [deployment.metadata.uid] : []),
-    ...(newRS && (rsShort || opts.timeline) ? [newRS.metadata.uid] : []),
-    ...(opts.timeline ? oldWithPods.map((r) => r.metadata.uid) : []),
-    ...chosen.map((p) => p.metadata.uid),
-  ];
-  const lists = await mapLimit(objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
-  const events = lists.flat();
-
+  const rollout = { deployment, replicaSets, newRS: splitReplicaSets(deployment, replicaSets).newRS };
+  const { newPods, oldPods } = await readPods(rest, `/api/v1/namespaces/${ns}/pods`, selector, rollout, limits.pageSize);
+  const owned = ownedBy(replicaSets);
+  const pods = [...newPods, ...oldPods].filter(owned);
+  const targets = eventTargets(rollout, { newPods, oldPods }, opts, limits);
+  const lists = await mapLimit(targets.objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
   const nodes = unschedulable ? await listNamed<wire.Node>(rest, '/api/v1/nodes', {}, limits.pageSize, 'Node') : undefined;
-
-  const sampled = needing.filter((p) => chosen.includes(p));
+  const sampled = targets.needing.filter((p) => targets.chosen.includes(p));
   return {
     deployment,
     replicaSets,
     pods,
-    events,
+    events: lists.flat(),
     quotas,
     ...(nodes ? { nodes } : {}),
-    ...(sampled.length < needing.length ? { sampled: { pods: sampled.map((p) => p.metadata.name), of: needing.length } } : {}),
+    ...(sampled.length < targets.needing.length ? { sampled: { pods: sampled.map((p) => p.metadata.name), of: targets.needing.length } } : {}),
   };
+}
+
+/** What the reads after the Deployment's go by. */
+interface Rollout {
+  deployment: Named<wire.Deployment>;
+  replicaSets: Named<wire.ReplicaSet>[];
+  newRS: Named<wire.ReplicaSet> | undefined;
+}
+
+/** Old ReplicaSets that still have (or want) pods. */
+const oldWithPods = (r: Rollout) => r.replicaSets.filter((rs) => rs !== r.newRS && ((rs.status?.replicas ?? 0) > 0 || (rs.spec?.replicas ?? 0) > 0));
+
+/** A pod controlled by one of the ReplicaSets. */
+function ownedBy(replicaSets: Named<wire.ReplicaSet>[]): (p: Pod) => boolean {
+  const uids = new Set(replicaSets.map((r) => r.metadata.uid).filter((u): u is string => !!u));
+  return (p) => controlledByAny(p, uids);
+}
+
+/** The new ReplicaSet's pods by its pod-template-hash; old pods only when old ReplicaSets still
+ * have some (the ones stuck terminating, or those of a superseded rollout). */
+async function readPods(rest: Rest, path: string, selector: string | undefined, r: Rollout, pageSize: number): Promise<{ newPods: Pod[]; oldPods: Pod[] }> {
+  const hash = r.newRS?.metadata.labels?.[POD_TEMPLATE_HASH];
+  const withSel = (extra: string) => [selector, extra].filter(Boolean).join(',');
+  const none = Promise.resolve([] as Pod[]);
+  const [newPods, oldPods] = await Promise.all([
+    r.newRS && hash ? listNamed<wire.Pod>(rest, path, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, pageSize, 'Pod') : none,
+    oldWithPods(r).length > 0 || !hash ? listNamed<wire.Pod>(rest, path, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, pageSize, 'Pod') : none,
+  ]);
+  return { newPods, oldPods };
+}
+
+const failing = (conds: { type: string; status: string }[] | undefined): boolean =>
+  !!conds?.some((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
+
+/**
+ * Whose events to read: what can explain a stuck rollout (the pods that are not fine, a few of
+ * each kind; the new ReplicaSet when it is short of pods, for FailedCreate; the Deployment when it
+ * has no new ReplicaSet or reports ReplicaFailure), and with --events the rest of the timeline.
+ */
+function eventTargets(r: Rollout, pods: { newPods: Pod[]; oldPods: Pod[] }, opts: GatherOptions, limits: GatherLimits): { objects: (string | undefined)[]; needing: Pod[]; chosen: Pod[] } {
+  const { newRS, deployment } = r;
+  const owned = ownedBy(r.replicaSets);
+  const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));
+  // (The Deployment's ReplicaFailure is copied from the new ReplicaSet's, whose events say more.)
+  const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
+  const needing = [...pods.newPods.filter(needsEvents), ...pods.oldPods.filter((p) => p.metadata.deletionTimestamp)].filter(owned);
+  const chosen = samplePods(needing, limits.perKind, limits.podEventQueries);
+  if (opts.timeline && pods.newPods.length <= limits.podEventQueries) chosen.push(...pods.newPods.filter((p) => !needsEvents(p) && owned(p)));
+  const objects = [
+    ...(depNeeds ? [deployment.metadata.uid] : []),
+    ...(newRS && (rsShort || opts.timeline) ? [newRS.metadata.uid] : []),
+    ...(opts.timeline ? oldWithPods(r).map((rs) => rs.metadata.uid) : []),
+    ...chosen.map((p) => p.metadata.uid),
+  ];
+  return { objects, needing, chosen };
 }

@@ -6,9 +6,10 @@ import { PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, Waiti
 import type { ContainerStatus } from '../kube/objects.js';
 import { aboutContainer, containerSpec, newest, type RolloutContext } from './context.js';
 import { configIssue, crashIssue, imagePullIssue, readinessIssue, startIssue, unknownWaitingIssue } from './container-issues.js';
+import type { DetailsByCode } from './details.js';
 import type { EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
-import { parseVolumeMessage, VolumeFailureKind } from './messages.js';
+import { parseVolumeMessage, VolumeFailureKind, type VolumeFailure } from './messages.js';
 import type { Node, Pod } from './model.js';
 import type { PodIssue, PodIssueOf } from './pod-issue.js';
 import { unschedulableIssue } from './scheduling.js';
@@ -67,22 +68,20 @@ type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated'
 
 function initFailing(ctx: RolloutContext, cs: ContainerStatus, term: Terminated | undefined, events: EventRecord[]): PodIssueOf<'InitContainerFailing'> {
   const exit = term?.exitCode;
-  const spec = containerSpec(ctx.dep, cs.name, true);
   return {
     code: Code.InitContainerFailing,
     key: `${cs.name}|${term?.reason ?? ''}|${exit ?? ''}`,
     label: `Init:${cs.state?.waiting?.reason ?? TerminationReason.Error} (init container ${cs.name}: ${term?.reason ?? TerminationReason.Error}, exit code ${exit ?? '?'})`,
     severity: Severity.Error,
-    details: {
-      container: cs.name,
-      lastTerminationReason: term?.reason ?? null,
-      exitCode: exit ?? null,
-      restarts: cs.restartCount ?? 0,
-      ...(term?.reason === TerminationReason.OOMKilled ? { memoryLimit: spec?.resources?.limits?.memory ?? null } : {}),
-    },
+    details: initFailingDetails(ctx, cs, term),
     events: events.filter((e) => e.reason === EventReason.BackOff && aboutContainer(e, cs.name)),
     container: cs.name,
   };
+}
+
+function initFailingDetails(ctx: RolloutContext, cs: ContainerStatus, term: Terminated | undefined): DetailsByCode['InitContainerFailing'] {
+  const oom = term?.reason === TerminationReason.OOMKilled ? { memoryLimit: containerSpec(ctx.dep, cs.name, true)?.resources?.limits?.memory ?? null } : {};
+  return { container: cs.name, lastTerminationReason: term?.reason ?? null, exitCode: term?.exitCode ?? null, restarts: cs.restartCount ?? 0, ...oom };
 }
 
 /** What the pod's own events say while no container runs yet: its sandbox, its volumes. */
@@ -113,17 +112,18 @@ function volumeIssue(pod: Pod, events: EventRecord[]): PodIssueOf<'VolumeProblem
   // A Multi-Attach anywhere in the story explains the rest (the mount times out behind it).
   const multi = volume.map((e) => parseVolumeMessage(e.reason, e.message)).find((v) => v?.kind === VolumeFailureKind.MultiAttach);
   const v = multi ?? parseVolumeMessage(last.reason, last.message);
-  const where = v?.kind === VolumeFailureKind.MultiAttach
-    ? ` (Multi-Attach: volume ${v.volume ?? ''} in use by ${v.usedBy?.join(', ') ?? 'another pod'})`
-    : v?.volume
-      ? ` (volume ${v.volume})`
-      : '';
   return {
     code: Code.VolumeProblem,
     key: `${v?.kind}|${v?.volume ?? ''}`,
-    label: `${last.reason}${where}`,
+    label: `${last.reason}${v ? volumeWords(v) : ''}`,
     severity: Severity.Error,
     details: { failure: v?.kind ?? VolumeFailureKind.Mount, ...(v?.volume ? { volume: v.volume } : {}), ...(v?.usedBy ? { usedBy: v.usedBy } : {}), node: pod.spec?.nodeName ?? null },
     events: volume,
   };
+}
+
+/** " (Multi-Attach: volume data in use by web-1)", " (volume data)" or nothing. */
+function volumeWords(v: VolumeFailure): string {
+  if (v.kind === VolumeFailureKind.MultiAttach) return ` (Multi-Attach: volume ${v.volume ?? ''} in use by ${v.usedBy?.join(', ') ?? 'another pod'})`;
+  return v.volume ? ` (volume ${v.volume})` : '';
 }

@@ -65,9 +65,12 @@ function runExec(cfg: ResolvedKubeconfig, env: KubeEnv): Promise<{ token?: strin
   const command = exec.command.includes('/') && !exec.command.startsWith('/') ? `${exec.dir}/${exec.command}` : exec.command;
   return new Promise((resolve, reject) => {
     execFile(command, exec.args, { env: { ...env, ...exec.env, KUBERNETES_EXEC_INFO: info }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new CliError(`credential plugin "${exec.command}" failed: ${String(stderr).trim() || err.message}`, EXIT.usage));
+      if (err) {
+        reject(new CliError(`credential plugin "${exec.command}" failed: ${stderr.trim() || err.message}`, EXIT.usage));
+        return;
+      }
       try {
-        resolve((JSON.parse(String(stdout)) as { status?: Record<string, string> }).status ?? {});
+        resolve((JSON.parse(stdout) as { status?: Record<string, string> }).status ?? {});
       } catch {
         reject(new CliError(`credential plugin "${exec.command}" did not print an ExecCredential`, EXIT.usage));
       }
@@ -85,6 +88,12 @@ async function fileOrData(v: { data?: string; file?: string } | undefined, what:
   }
 }
 
+/** A PEM as client-node hands it over: a string or a Buffer (or a list of them, joined). */
+function pemText(v: string | Buffer | (string | Buffer | { pem: string | Buffer })[]): string {
+  if (Array.isArray(v)) return v.map((x) => pemText(typeof x === 'object' && 'pem' in x ? x.pem : x)).join('');
+  return typeof v === 'string' ? v : v.toString('utf8');
+}
+
 // auth-provider (gcp, azure, oidc): the one case left to @kubernetes/client-node.
 async function clientNodeTransport(flags: KubeFlags, context: string): Promise<Transport> {
   const k8s = await import('@kubernetes/client-node');
@@ -97,9 +106,9 @@ async function clientNodeTransport(flags: KubeFlags, context: string): Promise<T
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
   return {
-    ...(opts.ca ? { ca: String(opts.ca) } : {}),
-    ...(opts.cert ? { cert: String(opts.cert) } : {}),
-    ...(opts.key ? { key: String(opts.key) } : {}),
+    ...(opts.ca ? { ca: pemText(opts.ca) } : {}),
+    ...(opts.cert ? { cert: pemText(opts.cert) } : {}),
+    ...(opts.key ? { key: pemText(opts.key) } : {}),
     rejectUnauthorized: opts.rejectUnauthorized !== false,
     headers,
   };
@@ -145,22 +154,35 @@ export async function loadKube(flags: KubeFlags, env: KubeEnv): Promise<Kube> {
   };
 }
 
+/** The parts of an API or network error the message is made of. */
+interface ErrorShape {
+  code?: number | string;
+  body?: unknown;
+  message?: string;
+  cause?: { code?: string };
+}
+
+/** The API server's Status in an error's body (JSON text or parsed), if any. */
+function statusOf(body: unknown): { message?: string } | undefined {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as { message?: string };
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof body === 'object' && body !== null ? body : undefined;
+}
+
 /** One line for an API error: unreachable (names the server), not found, forbidden (verb, resource). */
 export function describeKubeError(err: unknown, kube: Kube, what: string): CliError {
-  const e = err as { code?: number | string; body?: unknown; message?: string; cause?: { code?: string } };
-  const status = typeof e?.code === 'number' ? e.code : undefined;
-  let body: { message?: string; details?: { kind?: string; name?: string } } | undefined;
-  if (typeof e?.body === 'string') {
-    try {
-      body = JSON.parse(e.body);
-    } catch {
-      body = undefined;
-    }
-  } else if (e?.body && typeof e.body === 'object') body = e.body as typeof body;
+  const e: ErrorShape = typeof err === 'object' && err !== null ? err : {};
+  const status = typeof e.code === 'number' ? e.code : undefined;
+  const body = statusOf(e.body);
   if (status === 404) return new CliError(`${what} not found in namespace "${kube.namespace}"`, EXIT.usage);
   if (status === 403) return new CliError(`forbidden: ${body?.message ?? what}`, EXIT.usage);
   if (status === 401) return new CliError(`unauthorized: the credentials in the kubeconfig were refused by ${kube.server}`, EXIT.usage);
   if (status) return new CliError(`${what}: the API server answered ${status}: ${body?.message ?? e.message ?? ''}`.trim(), EXIT.usage);
-  const sys = e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
-  return new CliError(`cannot reach the cluster at ${kube.server}${sys ? ` (${sys})` : ''}: ${e?.message ?? String(err)}`, EXIT.usage);
+  const sys = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
+  return new CliError(`cannot reach the cluster at ${kube.server}${sys ? ` (${sys})` : ''}: ${e.message ?? String(err)}`, EXIT.usage);
 }

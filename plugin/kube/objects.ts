@@ -24,7 +24,8 @@ export interface ObjectMeta {
   generation?: number;
   resourceVersion?: string;
   creationTimestamp?: Time;
-  deletionTimestamp?: Time;
+  /** Set (the wire may send null for unset) once the object is on its way out. */
+  deletionTimestamp?: Time | null;
   deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;

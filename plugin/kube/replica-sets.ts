@@ -35,7 +35,7 @@ export function deployIdOf(obj: { spec?: { template?: PodTemplate } } | undefine
 
 /** True when the object is on its way out (deletionTimestamp set). */
 export function isTerminating(obj: { metadata?: ObjectMeta }): boolean {
-  return obj.metadata?.deletionTimestamp !== undefined && obj.metadata?.deletionTimestamp !== null;
+  return (obj.metadata?.deletionTimestamp ?? null) !== null;
 }
 
 // Semantic equality as apimachinery's: absent, null, empty list and empty map are all equal.
@@ -43,7 +43,7 @@ function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
   if (v instanceof Date) return false;
-  return typeof v === 'object' && Object.keys(v as object).every((k) => (v as Record<string, unknown>)[k] === undefined);
+  return typeof v === 'object' && Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined);
 }
 
 function semanticEqual(a: unknown, b: unknown): boolean {

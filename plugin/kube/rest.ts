@@ -53,6 +53,28 @@ function url(server: string, path: string, query: Record<string, string | undefi
   return u;
 }
 
+async function readAll(res: import('node:http').IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res as AsyncIterable<string>) text += chunk;
+  return text;
+}
+
+/** Reads a watch stream, one JSON event a line, until it ends. */
+async function readEvents<T>(res: import('node:http').IncomingMessage, onEvent: (e: WatchEvent<T>) => void): Promise<void> {
+  res.setEncoding('utf8');
+  let buf = '';
+  for await (const chunk of res as AsyncIterable<string>) {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+    }
+  }
+}
+
 /** The gateway for a loaded kubeconfig (credentials resolved once, exec plugins included). */
 export async function createRest(kube: Kube): Promise<Rest> {
   const server = kube.server;
@@ -79,13 +101,6 @@ export async function createRest(kube: Kube): Promise<Rest> {
     });
   }
 
-  async function readAll(res: import('node:http').IncomingMessage): Promise<string> {
-    res.setEncoding('utf8');
-    let text = '';
-    for await (const chunk of res) text += chunk;
-    return text;
-  }
-
   return {
     async get<T>(path: string, query?: Record<string, string | undefined>): Promise<T> {
       const res = await request(url(server, path, query));
@@ -103,18 +118,8 @@ export async function createRest(kube: Kube): Promise<Rest> {
         throw err;
       }
       if (res.statusCode !== 200) throw new HttpError(res.statusCode ?? 0, await readAll(res), path);
-      res.setEncoding('utf8');
-      let buf = '';
       try {
-        for await (const chunk of res) {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
-          }
-        }
+        await readEvents(res, onEvent);
       } catch (err) {
         if (signal.aborted) return;
         throw err;

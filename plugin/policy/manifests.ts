@@ -4,7 +4,7 @@
 // (webhook/yaml/kube-yaml.ts: YAML 1.1 scalars, go-yaml's duplicate keys and merges), and written
 // so that they still mean the same at every field the policy does not own. Pure: text in, text
 // and data out.
-import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap } from 'yaml';
 import { resolvePlain } from '../../webhook/yaml/go-scalars.js';
 import {
   formatJson,
@@ -110,7 +110,7 @@ export function parseManifests(text: string, source: string): InputDoc[] {
       return fail(index, e, chunk.offset);
     }
     if (parsed.value === null) return; // an empty document (only comments)
-    const line = where(chunk.offset + ((parsed.yaml.contents as YamlNode | null)?.range?.[0] ?? 0)).line;
+    const line = where(chunk.offset + (parsed.yaml.contents?.range?.[0] ?? 0)).line;
     const value = toPlainJson(parsed.value) as JsonValue;
     out.push({ source, index, line, yaml: parsed.yaml, exact: parsed.value, value, targets: targetsOf(value, source, index, line) });
   });

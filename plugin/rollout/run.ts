@@ -33,7 +33,7 @@ export interface RolloutDeps extends KubeEdge {
   err: { write(s: string): unknown };
   isTTY: boolean;
   columns?: number;
-  now(): number;
+  now: () => number;
 }
 
 /** The three lists a run keeps, listed once and then watched. */
@@ -142,7 +142,7 @@ function follow(
 ): Promise<{ timedOut?: boolean; error?: unknown }> {
   return new Promise((resolve) => {
     const stop = (why: { timedOut?: boolean; error?: unknown }): void => {
-      timers.forEach((t) => clearTimeout(t));
+      for (const t of timers) clearTimeout(t);
       o.controller.abort();
       resolve(why);
     };
@@ -163,9 +163,28 @@ function follow(
       stop(why);
     };
     const timers: NodeJS.Timeout[] = [];
-    if (o.timeoutMs > 0) timers.push(setTimeout(() => end({ timedOut: true }), o.timeoutMs));
-    if (o.tickMs > 0) timers.push(setInterval(() => void o.onChange(), o.tickMs));
-    const options: MirrorOptions = { signal: o.controller.signal, onChange, onError: (error) => end({ error }), now: o.now };
+    if (o.timeoutMs > 0) {
+      timers.push(
+        setTimeout(() => {
+          end({ timedOut: true });
+        }, o.timeoutMs),
+      );
+    }
+    if (o.tickMs > 0) {
+      timers.push(
+        setInterval(() => {
+          o.onChange();
+        }, o.tickMs),
+      );
+    }
+    const options: MirrorOptions = {
+      signal: o.controller.signal,
+      onChange,
+      onError: (error) => {
+        end({ error });
+      },
+      now: o.now,
+    };
     for (const m of [watched.deployments, watched.replicaSets, watched.pods]) void m.watch(options);
   });
 }

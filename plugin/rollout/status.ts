@@ -128,83 +128,68 @@ interface Verdict {
   message: string;
 }
 
+/** The facts of a view, before its verdict. */
+type Facts = Omit<RolloutView, 'name' | 'namespace' | 'id' | 'status' | 'rollout_status' | 'reason' | 'message'>;
+
 // kubectl's DeploymentStatusViewer, step by step, with the additions in between.
-function verdict(d: Deployment, view: Omit<RolloutView, 'status' | 'rollout_status' | 'reason' | 'message'>, opts: StatusOptions): Verdict {
-  const name = view.name;
-  const conds = d.status?.conditions ?? [];
-  if (opts.revision !== undefined && opts.revision > 0 && view.revision !== opts.revision) {
+function verdict(d: Deployment, who: { name: string; namespace: string }, facts: Facts, opts: StatusOptions): Verdict {
+  const { name } = who;
+  if (opts.revision !== undefined && opts.revision > 0 && facts.revision !== opts.revision) {
     return {
       state: RolloutState.Failed,
       reason: Reason.RevisionMismatch,
-      message: `desired revision (${opts.revision}) is different from the running revision (${view.revision ?? 'none'})`,
+      message: `desired revision (${opts.revision}) is different from the running revision (${facts.revision ?? 'none'})`,
     };
   }
   if (!generationObserved(d)) {
     return { state: RolloutState.InProgress, reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
   }
-  const progressing = conditionOf(d, ConditionType.Progressing);
-  if (progressing?.reason === Reason.ProgressDeadlineExceeded) {
+  if (conditionOf(d, ConditionType.Progressing)?.reason === Reason.ProgressDeadlineExceeded) {
     return { state: RolloutState.Timeout, reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
   }
-  const failure = conds.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
+  return cannotSucceed(d, name, facts) ?? waiting(who, facts);
+}
+
+/** The additions to kubectl: a ReplicaSet that cannot create pods, or every new pod stuck on a
+ * permanent error, fails at once instead of waiting for the deadline. */
+function cannotSucceed(d: Deployment, name: string, facts: Facts): Verdict | undefined {
+  const failure = d.status?.conditions?.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
   if (failure) {
-    return {
-      state: RolloutState.Failed,
-      reason: failure.reason ?? 'ReplicaFailure',
-      message: `deployment "${name}" cannot create pods: ${failure.message ?? failure.reason ?? 'ReplicaFailure'}`,
-    };
+    const reason = failure.reason ?? ConditionType.ReplicaFailure;
+    return { state: RolloutState.Failed, reason, message: `deployment "${name}" cannot create pods: ${failure.message ?? reason}` };
   }
-  const newRS = view.replicaSets.find((r) => r.role === ReplicaSetRole.new);
+  const newRS = facts.replicaSets.find((r) => r.role === ReplicaSetRole.new);
   const live = newRS ? newRS.pods - newRS.terminating : 0;
-  const permanent = view.podProblems.filter((p) => p.permanent);
+  const permanent = facts.podProblems.filter((p) => p.permanent);
   const stuckPods = new Set(permanent.map((p) => p.pod));
-  if (live > 0 && stuckPods.size >= live) {
-    const first = permanent[0]!;
-    return {
-      state: RolloutState.Failed,
-      reason: first.reason,
-      message: `deployment "${name}" failed: ${stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
-    };
-  }
-  const wait = replicaWait(view.replicas);
+  if (live === 0 || stuckPods.size < live) return undefined;
+  const first = permanent[0]!;
+  const who = stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`;
+  return { state: RolloutState.Failed, reason: first.reason, message: `deployment "${name}" failed: ${who} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}` };
+}
+
+/** kubectl's remaining steps: rolled out, or the replicas it waits for (paused: waiting for a human). */
+function waiting({ name, namespace }: { name: string; namespace: string }, facts: Facts): Verdict {
+  const wait = replicaWait(facts.replicas);
   if (!wait) return { state: RolloutState.Completed, reason: Reason.Completed, message: `deployment "${name}" successfully rolled out` };
-  if (view.paused) {
+  if (facts.paused) {
     return {
       state: RolloutState.Paused,
       reason: Reason.DeploymentPaused,
-      message: `deployment "${name}" is paused: ${wait.message.replace(/\.\.\.$/, '')} (resume with: kubectl rollout resume deployment/${name} -n ${view.namespace})`,
+      message: `deployment "${name}" is paused: ${wait.message.replace(/\.\.\.$/, '')} (resume with: kubectl rollout resume deployment/${name} -n ${namespace})`,
     };
   }
   return { state: RolloutState.InProgress, reason: wait.step, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
 }
 
-/** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
-export function rolloutStatus(
-  deployment: Deployment,
-  replicaSets: readonly ReplicaSet[],
-  pods: readonly Pod[],
-  now: number,
-  opts: StatusOptions = {},
-): RolloutView {
+/** The facts of the view: as the API server says them, and the ReplicaSets and pods. */
+function factsOf(deployment: Deployment, replicaSets: readonly ReplicaSet[], pods: readonly Pod[], now: number): Facts {
   const meta = deployment.metadata ?? {};
   const spec = deployment.spec ?? {};
   const st = deployment.status ?? {};
   const { newRS, oldRSs } = splitReplicaSets(deployment, replicaSets);
-  const replicaSetViews = [
-    ...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []),
-    ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods)),
-  ];
   const newPods = newRS ? podsOfReplicaSet(newRS, pods).filter((p) => !isTerminating(p)) : [];
-  const problems = newPods
-    .flatMap(podProblems)
-    .sort((a, b) => a.pod.localeCompare(b.pod));
-  const head = {
-    name: meta.name ?? '',
-    namespace: meta.namespace ?? '',
-    id: (newRS ? deployIdOf(newRS) : undefined) ?? deployIdOf(deployment) ?? null,
-  };
-  const base = {
-    ...head,
+  return {
     revision: revisionOf(deployment) ?? null,
     paused: spec.paused === true,
     generation: { desired: meta.generation ?? null, observed: st.observedGeneration ?? null },
@@ -216,28 +201,32 @@ export function rolloutStatus(
     },
     replicas: replicaCounts(deployment),
     deadline: spec.paused ? null : progressDeadline(deployment, now),
-    conditions: (st.conditions ?? []).map((c) => ({
-      type: c.type,
-      status: c.status,
-      reason: c.reason ?? null,
-      message: c.message ?? null,
-      lastUpdateTime: iso(c.lastUpdateTime),
-    })),
-    replicaSets: replicaSetViews,
-    podProblems: problems,
+    conditions: (st.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason ?? null, message: c.message ?? null, lastUpdateTime: iso(c.lastUpdateTime) })),
+    replicaSets: [...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []), ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods))],
+    podProblems: newPods.flatMap(podProblems).sort((a, b) => a.pod.localeCompare(b.pod)),
   };
-  const v = verdict(deployment, base, opts);
-  const terminalOrPaused = v.state !== RolloutState.InProgress;
-  const { name: _n, namespace: _ns, id: _id, ...facts } = base;
+}
+
+/** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
+export function rolloutStatus(deployment: Deployment, replicaSets: readonly ReplicaSet[], pods: readonly Pod[], now: number, opts: StatusOptions = {}): RolloutView {
+  const name = deployment.metadata?.name ?? '';
+  const namespace = deployment.metadata?.namespace ?? '';
+  const newRS = splitReplicaSets(deployment, replicaSets).newRS;
+  const id = (newRS ? deployIdOf(newRS) : undefined) ?? deployIdOf(deployment) ?? null;
+  const facts = factsOf(deployment, replicaSets, pods, now);
+  const v = verdict(deployment, { name, namespace }, facts, opts);
   // Key order is the documented JSON order: identity and verdict first, then the facts.
   return {
-    ...head,
+    name,
+    namespace,
+    id,
     status: STATUS_OF[v.state],
     rollout_status: v.state,
     reason: v.reason,
     message: v.message,
     ...facts,
-    deadline: terminalOrPaused ? null : base.deadline,
+    // The deadline runs only while the rollout does (not once terminal or paused).
+    deadline: v.state === RolloutState.InProgress ? facts.deadline : null,
   };
 }
 

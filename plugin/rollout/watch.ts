@@ -57,73 +57,79 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Errors a retry cannot fix: the credentials, the permission or the collection itself. */
+const FATAL_STATUS = new Set([401, 403, 404]);
+
 /** Lists once (throws on failure: the caller reports it); the returned function starts watching. */
-export async function listAndWatch<T extends Meta>(
-  rest: Rest,
-  spec: ListSpec,
-): Promise<{ mirror: Mirror<T>; watch: (opts: MirrorOptions) => Promise<void> }> {
-  const items = new Map<string, T>();
-  let rv = '';
-  const query = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
+export async function listAndWatch<T extends Meta>(rest: Rest, spec: ListSpec): Promise<{ mirror: Mirror<T>; watch: (opts: MirrorOptions) => Promise<void> }> {
+  const copy = new ListCopy<T>(rest, spec);
+  await copy.relist();
+  return { mirror: { items: () => copy.items() }, watch: (opts) => copy.watch(opts) };
+}
 
-  async function relist(): Promise<void> {
-    const list = await rest.get<Listed<T>>(spec.path, query);
-    items.clear();
-    for (const o of list.items ?? []) items.set(keyOf(o), o);
-    rv = list.metadata?.resourceVersion ?? '';
+/** The copy of one list and the watch that keeps it. */
+class ListCopy<T extends Meta> {
+  private readonly byKey = new Map<string, T>();
+  private rv = '';
+  private readonly query: Record<string, string | undefined>;
+
+  constructor(
+    private readonly rest: Rest,
+    private readonly spec: ListSpec,
+  ) {
+    this.query = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
   }
-  await relist();
 
-  function apply(e: WatchEvent<T>): void {
+  items(): T[] {
+    return [...this.byKey.values()];
+  }
+
+  async relist(): Promise<void> {
+    const list = await this.rest.get<Listed<T>>(this.spec.path, this.query);
+    this.byKey.clear();
+    for (const o of list.items ?? []) this.byKey.set(keyOf(o), o);
+    this.rv = list.metadata?.resourceVersion ?? '';
+  }
+
+  private apply(e: WatchEvent<T>): void {
     if (e.type === WatchEventType.Error) {
       const status = e.object as { code?: number; message?: string };
-      throw new HttpError(status.code ?? 500, JSON.stringify(status), spec.path);
+      throw new HttpError(status.code ?? 500, JSON.stringify(status), this.spec.path);
     }
     const o = e.object;
-    if (o.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
+    if (o.metadata?.resourceVersion) this.rv = o.metadata.resourceVersion;
     if (e.type === WatchEventType.Bookmark) return;
-    if (e.type === WatchEventType.Deleted) items.delete(keyOf(o));
-    else items.set(keyOf(o), o);
+    if (e.type === WatchEventType.Deleted) this.byKey.delete(keyOf(o));
+    else this.byKey.set(keyOf(o), o);
   }
 
-  async function watch(opts: MirrorOptions): Promise<void> {
+  /** Watches until aborted: resumes where it stopped, re-lists on 410 Gone, backs off on failures. */
+  async watch(opts: MirrorOptions): Promise<void> {
     const sleep = opts.sleep ?? defaultSleep;
     const now = opts.now ?? Date.now;
     const giveUpMs = opts.giveUpMs ?? 30_000;
     let failingSince: number | undefined;
     let backoff = 100;
-    while (!opts.signal.aborted) {
+    // A function, not the property: the watch awaits, and the signal may abort meanwhile.
+    const aborted = (): boolean => opts.signal.aborted;
+    while (!aborted()) {
       try {
-        await rest.watch<T>(
-          spec.path,
-          { ...query, resourceVersion: rv, allowWatchBookmarks: 'true' },
-          (e) => {
-            apply(e);
-            failingSince = undefined;
-            backoff = 100;
-            if (e.type !== WatchEventType.Bookmark) opts.onChange();
-          },
-          opts.signal,
-        );
+        await this.rest.watch<T>(this.spec.path, { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true' }, (e) => {
+          this.apply(e);
+          failingSince = undefined;
+          backoff = 100;
+          if (e.type !== WatchEventType.Bookmark) opts.onChange();
+        }, opts.signal);
         // The server closes watches after a while: resume from the last resourceVersion.
-      } catch (err) {
-        if (opts.signal.aborted) return;
-        if (gone(err)) {
-          // Our resourceVersion is too old to resume from: read the list afresh.
-          try {
-            await relist();
-            opts.onChange();
-            continue;
-          } catch (listErr) {
-            err = listErr;
-          }
-        }
-        if (err instanceof HttpError && (err.code === 401 || err.code === 403 || err.code === 404)) {
-          opts.onError(err);
-          return;
+      } catch (watchErr) {
+        if (aborted()) return;
+        const err = await this.recover(watchErr);
+        if (err === undefined) {
+          opts.onChange();
+          continue;
         }
         failingSince ??= now();
-        if (now() - failingSince > giveUpMs) {
+        if ((err instanceof HttpError && FATAL_STATUS.has(err.code)) || now() - failingSince > giveUpMs) {
           opts.onError(err);
           return;
         }
@@ -133,5 +139,15 @@ export async function listAndWatch<T extends Meta>(
     }
   }
 
-  return { mirror: { items: () => [...items.values()] }, watch };
+  /** A 410 Gone means our resourceVersion is too old to resume from: read the list afresh.
+   * Resolves undefined when that worked, else the error to handle. */
+  private async recover(err: unknown): Promise<unknown> {
+    if (!gone(err)) return err;
+    try {
+      await this.relist();
+      return undefined;
+    } catch (listErr) {
+      return listErr;
+    }
+  }
 }

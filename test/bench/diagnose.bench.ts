@@ -132,7 +132,10 @@ async function fill(k: Api, kubectl: string, env: Record<string, string>) {
       await new Promise((r) => setTimeout(r, 500));
     }
     await new Promise<void>((ok, fail) =>
-      execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => (e ? fail(e) : ok())).stdin!.end(JSON.stringify(dep('image-not-found'))),
+      execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => {
+        if (e) fail(new Error(e.message, { cause: e }));
+        else ok();
+      }).stdin!.end(JSON.stringify(dep('image-not-found'))),
     );
     for (let i = 0; ; i++) {
       const r = await measure(process.execPath, diagnoseArgs, env);
@@ -180,7 +183,10 @@ async function measureAll(kubectl: string, env: Record<string, string>) {
 
     const runs: Record<string, { seconds: number[]; rss: number[]; bytes: number }> = {};
     const surge = await new Promise<string>((ok, fail) =>
-      execFile(kubectl, ['get', 'pods', '-n', NS, '-l', 'app=web,paas.io/kwok-scenario=image-not-found', '-o', 'jsonpath={.items[0].metadata.name}'], { env: { ...process.env, ...env } }, (e, out) => (e ? fail(e) : ok(out.trim()))),
+      execFile(kubectl, ['get', 'pods', '-n', NS, '-l', 'app=web,paas.io/kwok-scenario=image-not-found', '-o', 'jsonpath={.items[0].metadata.name}'], { env: { ...process.env, ...env } }, (e, out) => {
+        if (e) fail(new Error(e.message, { cause: e }));
+        else ok(out.trim());
+      }),
     );
     const cases: [string, string, string[]][] = [
       ['kubectl get deployment web -o json (baseline)', kubectl, ['get', 'deployment', 'web', '-n', NS, '-o', 'json']],

@@ -42,6 +42,7 @@ function onTerminal(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 /** An SGR escape: colour or bold (cursor moves of a redrawn progress line are not colour). */
+// eslint-disable-next-line no-control-regex -- the escape is what the test looks for
 const COLOUR = /\x1b\[[0-9;]*m/;
 
 async function diagnoseJson(ns: string, name: string, extra: string[] = []): Promise<{ code: number; doc: Doc; stderr: string }> {

@@ -27,7 +27,7 @@ import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { parseConfig } from '../../webhook/config.js';
 import { checkDeployment, mutateDeployment } from '../../webhook/policy/index.js';
 import { kubectlRead } from '../unit/kubectl-oracle.js';
-import { binDir, freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
+import { freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 

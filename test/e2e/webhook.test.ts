@@ -32,7 +32,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'paas-webhook-e2e-'));
 const scopeValue = `run-${process.pid}`;
 const configName = `paas-e2e-webhook-${process.pid}`;
 let child: ChildProcess;
-let logs: Obj[] = [];
+const logs: Obj[] = [];
 let ns: string;
 let ca: string;
 let port: number;
@@ -274,12 +274,14 @@ describe('paas-webhook behind a real kube-apiserver', () => {
 
   it('counted every admission in /metrics and logged one line each', async () => {
     const text = await new Promise<string>((res, rej) => {
-      import('node:http').then(({ get }) =>
-        get({ host: '127.0.0.1', port: metricsPort, path: '/metrics' }, (m) => {
-          let b = '';
-          m.on('data', (d: Buffer) => (b += d.toString()));
-          m.on('end', () => res(b));
-        }).on('error', rej),
+      import('node:http').then(
+        ({ get }) =>
+          get({ host: '127.0.0.1', port: metricsPort, path: '/metrics' }, (m) => {
+            let b = '';
+            m.on('data', (d: Buffer) => (b += d.toString()));
+            m.on('end', () => res(b));
+          }).on('error', rej),
+        rej,
       );
     });
     const mutated = /paas_webhook_admissions_total\{operation="CREATE",result="mutated"\} (\d+)/.exec(text);

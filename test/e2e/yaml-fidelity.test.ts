@@ -47,7 +47,7 @@ function comparable(o: Obj): Obj {
 function unownedStored(before: Obj | undefined, after: Obj): string[] {
   const inner = (o: Obj | undefined) => ((o?.metadata as Obj | undefined)?.annotations as Obj | undefined)?.[LAST_APPLIED];
   const strip = (o: Obj | undefined) => {
-    const c = structuredClone(o) as Obj | undefined;
+    const c = structuredClone<Obj | undefined>(o);
     const a = (c?.metadata as Obj | undefined)?.annotations as Obj | undefined;
     if (a) delete a[LAST_APPLIED];
     return c;

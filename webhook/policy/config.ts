@@ -38,8 +38,9 @@ const DEPLOY_KEYS: SectionKeys<Policy> = {
 
 /** The TOML keys of a section's fields, for messages and `policy show`. */
 export function tomlKeys<T>(keys: SectionKeys<T>): { readonly [K in keyof T]: string } {
-  const entries = Object.entries(keys) as [string, [string, unknown]][];
-  return Object.fromEntries(entries.map(([k, [toml]]) => [k, toml])) as { [K in keyof T]: string };
+  const out: Record<string, string> = {};
+  for (const [field, [toml]] of Object.entries<[string, unknown]>(keys)) out[field] = toml;
+  return out as { [K in keyof T]: string };
 }
 
 /** The TOML key of each policy field, for messages and `policy show`. */

@@ -4,7 +4,7 @@
 // No I/O, no clock, no randomness: the only novelty comes from the injected newId().
 import { decideDeployId, IdAction, IdReason } from './deploy-id.js';
 import { PolicyInputError, showValue } from './errors.js';
-import { escapeToken, isObject } from './json.js';
+import { escapeToken, isObject, plainText } from './json.js';
 import { optObject, podContainers, reqObject } from './k8s.js';
 import { effectivePolicy, isOptedOut, LABEL, OPT_OUT_VALUE } from './overrides.js';
 import { applyPatch, mergeInto } from './patch.js';
@@ -50,7 +50,7 @@ interface Plan {
 function skipReason(object: JsonObject): string | undefined {
   if (object.kind !== 'Deployment') return SkipReason.notDeployment;
   if (object.apiVersion !== 'apps/v1') {
-    return `${SkipReason.notDeployment} (${String(object.apiVersion)}; apps/v1 is the only Deployment API served since Kubernetes 1.16)`;
+    return `${SkipReason.notDeployment} (${plainText(object.apiVersion)}; apps/v1 is the only Deployment API served since Kubernetes 1.16)`;
   }
   const metadata = isObject(object.metadata) ? object.metadata : undefined;
   if (isOptedOut(metadata?.labels)) return SkipReason.optedOut;

@@ -1,5 +1,6 @@
 // The two errors the policy engine raises on bad input. Both name the field and the value, so
 // a front door can print them as they are: the CLI exits 2, the webhook denies the request.
+import { plainText } from './json.js';
 
 /** An invalid paas.toml: unparseable TOML, an unknown key or section, a wrong type or value. */
 export class ConfigError extends Error {
@@ -36,6 +37,8 @@ export class PolicyInputError extends Error {
 /** How a value is quoted in error messages: strings as JSON strings, absent as <missing>. */
 export function showValue(v: unknown): string {
   if (v === undefined) return '<missing>';
-  const s = JSON.stringify(v) ?? String(v);
+  // JSON.stringify gives undefined for what JSON cannot say (a function, a symbol).
+  const json = JSON.stringify(v) as string | undefined;
+  const s = json ?? plainText(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

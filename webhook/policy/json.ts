@@ -36,6 +36,11 @@ export function unescapeToken(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/** A value as String() writes it in a message (the engine's words for odd input stay as they were). */
+export function plainText(v: unknown): string {
+  return String(v);
+}
+
 /** A dotted field name for messages, from pointer-like segments: spec.template.spec.containers[0]. */
 export function fieldName(segments: readonly (string | number)[]): string {
   let out = '';

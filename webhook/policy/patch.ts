@@ -37,7 +37,7 @@ export function parsePointer(pointer: string): string[] {
  */
 export function applyPatch<T extends JsonValue>(doc: T, ops: readonly PatchOp[]): T {
   const copies = new Set<JsonValue>();
-  let root = doc as JsonValue;
+  let root: JsonValue = doc;
   for (const op of ops) root = applyOne(root, parsePointer(op.path), 0, op, copies);
   return root as T;
 }
@@ -45,7 +45,7 @@ export function applyPatch<T extends JsonValue>(doc: T, ops: readonly PatchOp[])
 /** A copy of `node` this patch owns (made once, then changed in place). */
 function own<T extends JsonValue[] | JsonObject>(node: T, copies: Set<JsonValue>): T {
   if (copies.has(node)) return node;
-  const copy = (Array.isArray(node) ? node.slice() : { ...node }) as T;
+  const copy = (Array.isArray(node) ? node.slice() : Object.assign({}, node)) as T;
   copies.add(copy);
   return copy;
 }
@@ -76,7 +76,7 @@ function applyOne(node: JsonValue, tokens: string[], i: number, op: PatchOp, cop
   if (!(last && op.op === 'add') && !exists) throw new Error(`${op.op} ${op.path}: no such member`);
   const copy = own(node, copies);
   if (last && op.op === 'add') copy[token] = op.value;
-  else if (last && op.op === 'remove') delete copy[token];
+  else if (last && op.op === 'remove') Reflect.deleteProperty(copy, token);
   else copy[token] = applyOne(copy[token] as JsonValue, tokens, i + 1, op, copies);
   return copy;
 }

@@ -2,7 +2,7 @@
 // operations that make the object obey it, and records one finding per change (the warning the
 // user sees, and the violation `policy check` reports). Advice that changes nothing goes to notes.
 import { PolicyInputError, showValue } from './errors.js';
-import { fieldName, isObject } from './json.js';
+import { fieldName, isObject, plainText } from './json.js';
 import {
   API_DEFAULTS,
   containerPorts,
@@ -166,7 +166,7 @@ function hookSleepSeconds(hook: JsonValue): number {
   if (!isObject(hook)) return 0;
   if (isObject(hook.sleep) && typeof hook.sleep.seconds === 'number') return hook.sleep.seconds;
   const cmd = isObject(hook.exec) ? hook.exec.command : undefined;
-  if (Array.isArray(cmd) && cmd.length === 2 && /^(\/usr\/bin\/|\/bin\/)?sleep$/.test(String(cmd[0]))) {
+  if (Array.isArray(cmd) && cmd.length === 2 && /^(\/usr\/bin\/|\/bin\/)?sleep$/.test(plainText(cmd[0]))) {
     const n = Number(cmd[1]);
     return Number.isFinite(n) && n > 0 ? n : 0;
   }
@@ -245,7 +245,7 @@ function livenessNote(ctx: RuleContext, c: ContainerRef, path: string | undefine
   const live = c.container.livenessProbe;
   const get = isObject(live) && isObject(live.httpGet) ? live.httpGet : undefined;
   if (!get || (get.port === port && (path === undefined || (get.path ?? '/') === path))) return;
-  ctx.notes.push(`paas: container ${c.name}: liveness uses ${String(get.path ?? '/')}:${String(get.port)}; ` +
+  ctx.notes.push(`paas: container ${c.name}: liveness uses ${plainText(get.path ?? '/')}:${plainText(get.port)}; ` +
     `if readiness fails, set ${ANNOTATION.readinessProbePort}/-path`);
 }
 
@@ -257,7 +257,7 @@ function probePortFor(c: ContainerRef, ports: PortInfo[], eff: EffectivePolicy):
   let port: number | string | undefined;
   if (chosen !== undefined) port = chosen;
   else if (tcp.length > 0) {
-    const p = tcp.find((x) => x.name === 'http') ?? (tcp[0] as PortInfo);
+    const p = tcp.find((x) => x.name === 'http') ?? tcp[0]!;
     return p.name ?? p.containerPort;
   } else port = eff.probePort.portless;
   if (typeof port === 'string' && !ports.some((p) => p.name === port)) {

@@ -1,7 +1,7 @@
 // AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decisions as pure functions.
 // No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
 import { OnError } from '../config.js';
-import type { ChangeKind, ClusterFacts, JsonObject, MutateInput, MutateResult, Policy } from '../policy/index.js';
+import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, MutateInput, MutateResult, Policy } from '../policy/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -67,9 +67,11 @@ export const Operation = { Create: 'CREATE', Update: 'UPDATE', Delete: 'DELETE',
 /** Operations whose review carries no new object (the object being removed is in oldObject). */
 const OBJECTLESS_OPERATIONS: ReadonlySet<string> = new Set([Operation.Delete, Operation.Connect]);
 
-function bad(reason: BadReviewReason, message: string): ParsedReview {
+function bad(reason: BadReviewReason, message: string): Extract<ParsedReview, { ok: false }> {
   return { ok: false, reason, message };
 }
+
+type Bad = Extract<ParsedReview, { ok: false }>;
 
 /** Checks a decoded JSON body is an AdmissionReview v1 the webhook can answer. */
 export function parseReview(body: unknown): ParsedReview {
@@ -82,51 +84,63 @@ export function parseReview(body: unknown): ParsedReview {
   }
   const req = body.request;
   if (!isObject(req)) return bad(BadReviewReason.NoRequest, `AdmissionReview has no request object (request is ${describe(req)})`);
-  if (typeof req.uid !== 'string' || req.uid === '') {
-    return bad(BadReviewReason.NoUid, `request.uid must be a non-empty string, got ${JSON.stringify(req.uid ?? null)}`);
+  return parseRequest(req);
+}
+
+function parseRequest(req: JsonObject): ParsedReview {
+  const { uid, operation, kind } = req;
+  if (typeof uid !== 'string' || uid === '') return bad(BadReviewReason.NoUid, `request.uid must be a non-empty string, got ${JSON.stringify(uid ?? null)}`);
+  if (typeof operation !== 'string' || operation === '') {
+    return bad(BadReviewReason.BadField, `request.operation must be a non-empty string, got ${JSON.stringify(operation ?? null)}`);
   }
-  if (typeof req.operation !== 'string' || req.operation === '') {
-    return bad(BadReviewReason.BadField, `request.operation must be a non-empty string, got ${JSON.stringify(req.operation ?? null)}`);
-  }
-  const kind = req.kind;
   if (!isObject(kind) || typeof kind.kind !== 'string' || typeof kind.version !== 'string' || (kind.group !== undefined && typeof kind.group !== 'string')) {
     return bad(BadReviewReason.BadField, 'request.kind must be an object {group, version, kind} of strings');
   }
-  const object = req.object ?? null;
-  if (object === null && !OBJECTLESS_OPERATIONS.has(req.operation)) {
-    return bad(BadReviewReason.NoObject, `request.object is missing for operation ${req.operation}`);
-  }
-  if (object !== null && !isObject(object)) {
-    return bad(BadReviewReason.NoObject, `request.object must be a JSON object, got ${describe(object)}`);
-  }
-  const oldObject = req.oldObject ?? null;
-  if (oldObject !== null && !isObject(oldObject)) {
-    return bad(BadReviewReason.BadField, `request.oldObject must be a JSON object or null, got ${describe(oldObject)}`);
-  }
-  for (const field of ['subResource', 'name', 'namespace'] as const) {
-    const v = req[field];
-    if (v !== undefined && v !== null && typeof v !== 'string') {
-      return bad(BadReviewReason.BadField, `request.${field} must be a string, got ${describe(v)}`);
-    }
-  }
-  if (req.dryRun !== undefined && req.dryRun !== null && typeof req.dryRun !== 'boolean') {
-    return bad(BadReviewReason.BadField, `request.dryRun must be a boolean, got ${describe(req.dryRun)}`);
-  }
+  const objects = reviewObjects(req, operation);
+  if ('ok' in objects) return objects;
+  const invalid = optionalFields(req);
+  if (invalid) return invalid;
   return {
     ok: true,
     request: {
-      uid: req.uid,
-      kind: { group: (kind.group as string | undefined) ?? '', version: kind.version, kind: kind.kind },
-      subResource: (req.subResource as string | undefined) || undefined,
-      name: (req.name as string | undefined) || undefined,
-      namespace: (req.namespace as string | undefined) || undefined,
-      operation: req.operation,
-      object,
-      oldObject,
+      uid,
+      kind: { group: kind.group ?? '', version: kind.version, kind: kind.kind },
+      subResource: optionalText(req.subResource),
+      name: optionalText(req.name),
+      namespace: optionalText(req.namespace),
+      operation,
+      ...objects,
       dryRun: req.dryRun === true,
     },
   };
 }
+
+/** The object (required but for DELETE and CONNECT) and the old object, each an object or null. */
+function reviewObjects(req: JsonObject, operation: string): { object: JsonObject | null; oldObject: JsonObject | null } | Bad {
+  const object = req.object ?? null;
+  if (object === null && !OBJECTLESS_OPERATIONS.has(operation)) return bad(BadReviewReason.NoObject, `request.object is missing for operation ${operation}`);
+  if (object !== null && !isObject(object)) return bad(BadReviewReason.NoObject, `request.object must be a JSON object, got ${describe(object)}`);
+  const oldObject = req.oldObject ?? null;
+  if (oldObject !== null && !isObject(oldObject)) {
+    return bad(BadReviewReason.BadField, `request.oldObject must be a JSON object or null, got ${describe(oldObject)}`);
+  }
+  return { object, oldObject };
+}
+
+/** The optional fields: strings (or null), dryRun a boolean (or null). */
+function optionalFields(req: JsonObject): Bad | undefined {
+  for (const field of ['subResource', 'name', 'namespace'] as const) {
+    const v = req[field];
+    if (v !== undefined && v !== null && typeof v !== 'string') return bad(BadReviewReason.BadField, `request.${field} must be a string, got ${describe(v)}`);
+  }
+  if (req.dryRun !== undefined && req.dryRun !== null && typeof req.dryRun !== 'boolean') {
+    return bad(BadReviewReason.BadField, `request.dryRun must be a boolean, got ${describe(req.dryRun)}`);
+  }
+  return undefined;
+}
+
+/** An optional string field, undefined when absent, null or empty. */
+const optionalText = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** What the admission decision needs besides the request; all plain values and pure functions. */
 export interface AdmitDeps {

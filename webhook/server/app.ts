@@ -47,7 +47,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const known = err.code ? FRAMEWORK_BAD_INPUT[err.code] : undefined;
     const reason = known?.reason ?? (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'malformed-json' : 'bad-request');
     const message = known ? known.message(err) : reason === 'malformed-json' ? `body is not valid JSON: ${err.message}` : err.message;
-    return badRequest(request.log, metrics, reply, reason, message, request.url);
+    return badRequest({ log: request.log, metrics, reply, url: request.url }, reason, message);
   });
 
   app.post('/mutate', (request, reply) => {
@@ -55,7 +55,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     // Only at trace level: the whole review, object included (secrets in env values, for one).
     request.log.trace({ review: request.body }, 'admission review body');
     const parsed = parseReview(request.body);
-    if (!parsed.ok) return badRequest(request.log, metrics, reply, parsed.reason, parsed.message, request.url);
+    if (!parsed.ok) return badRequest({ log: request.log, metrics, reply, url: request.url }, parsed.reason, parsed.message);
     const outcome = admit(parsed.request, opts);
     const seconds = (performance.now() - started) / 1000;
     record(metrics, parsed.request, outcome, seconds);
@@ -81,14 +81,16 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   return app;
 }
 
-function badRequest(
-  log: FastifyBaseLogger,
-  metrics: WebhookMetrics,
-  reply: { code: (n: number) => { send: (b: unknown) => unknown } },
-  reason: string,
-  message: string,
-  url: string,
-): unknown {
+/** Where a 400 is answered, counted and logged. */
+interface Answer {
+  log: FastifyBaseLogger;
+  metrics: WebhookMetrics;
+  reply: { code: (n: number) => { send: (b: unknown) => unknown } };
+  url: string;
+}
+
+/** A 400 with its reason (a metric label) and message, counted and logged once. */
+function badRequest({ log, metrics, reply, url }: Answer, reason: string, message: string): unknown {
   metrics.badRequests.inc({ reason });
   metrics.errors.inc({ type: 'bad-request' });
   log.warn({ reason, url }, `bad request: ${message}`);

@@ -59,6 +59,24 @@ function keptMeta(o: ObjectMeta | undefined): KeptMeta {
   return { ...(m?.labels ? { labels: m.labels } : {}), ...(m?.annotations ? { annotations: m.annotations } : {}) };
 }
 
+/** The Secret to create (no resourceVersion) or replace: our data, and the labels, annotations and
+ * type others put on it kept (the type is immutable). */
+function secretBody(names: SelfSignedNames, data: SecretData, resourceVersion: string | undefined, kept: KeptMeta & { type?: string }): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: resourceVersion ? (kept.type ?? 'Opaque') : 'Opaque',
+    metadata: {
+      name: names.secretName,
+      namespace: names.namespace,
+      ...(resourceVersion ? { resourceVersion } : {}),
+      ...(resourceVersion && kept.annotations ? { annotations: kept.annotations } : {}),
+      labels: { ...(resourceVersion ? kept.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
+    },
+    data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
+  };
+}
+
 /**
  * CertGateway over the API. RBAC it needs (manifests/base/rbac.yaml): get/update on the Secret
  * and the Lease (create only when they do not exist yet), get/patch on the configuration.
@@ -79,19 +97,7 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
       return { data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)])), resourceVersion: s.metadata?.resourceVersion };
     },
     async writeSecret(data, resourceVersion) {
-      const body = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: resourceVersion ? (secretMeta.type ?? 'Opaque') : 'Opaque', // type is immutable
-        metadata: {
-          name: secretName,
-          namespace,
-          ...(resourceVersion ? { resourceVersion } : {}),
-          ...(resourceVersion && secretMeta.annotations ? { annotations: secretMeta.annotations } : {}),
-          labels: { ...(resourceVersion ? secretMeta.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
-        },
-        data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
-      };
+      const body = secretBody(names, data, resourceVersion, secretMeta);
       if (resourceVersion === undefined) await rest.call('POST', secrets, body);
       else await rest.call('PUT', `${secrets}/${encodeURIComponent(secretName)}`, body);
     },

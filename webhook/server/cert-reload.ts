@@ -23,7 +23,7 @@ export interface ReloadOptions {
 /** Starts the reloads; the returned function stops them. */
 export function startCertReloads(o: ReloadOptions): () => void {
   const install = (next: ServingPair): void => {
-    (o.app.server as Server).setSecureContext({ key: next.key, cert: next.cert, minVersion: 'TLSv1.2' });
+    (o.app.server as unknown as Server).setSecureContext({ key: next.key, cert: next.cert, minVersion: 'TLSv1.2' });
     o.metrics.certNotAfter.set(next.notAfter.getTime() / 1000);
     o.metrics.certReloads.inc({ result: 'ok' });
     o.logger.info({ notAfter: next.notAfter, fingerprint: next.fingerprint }, 'serving certificate reloaded');
@@ -33,14 +33,18 @@ export function startCertReloads(o: ReloadOptions): () => void {
     const timer = setInterval(() => {
       sync
         .sync()
-        .then((next) => next && install(next))
+        .then((next) => {
+          if (next) install(next);
+        })
         .catch((err: unknown) => {
           o.metrics.errors.inc({ type: 'cert-sync' });
           o.logger.error({ err }, 'self-signed: certificate sync failed (will retry)');
         });
     }, o.syncSeconds * 1000);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+    };
   }
   if (!o.files) return () => undefined;
   const watcher = watchPairFiles({
@@ -55,5 +59,7 @@ export function startCertReloads(o: ReloadOptions): () => void {
       o.logger.warn({ err: (err as Error).message }, 'serving certificate not reloaded; keeping the current one');
     },
   });
-  return () => watcher.close();
+  return () => {
+    watcher.close();
+  };
 }

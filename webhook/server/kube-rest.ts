@@ -70,18 +70,22 @@ export function inClusterTarget(env: NodeJS.ProcessEnv, read: (p: string) => str
   };
 }
 
+function readKubeconfig(path: string, text: string): KubeconfigDoc {
+  try {
+    // A kubeconfig the webhook reads is the operator's file; its fields are checked where used.
+    return parseKubeYaml(text) ?? {};
+  } catch (err) {
+    throw new KubeConfigError(`${path}: not valid YAML (${(err as Error).message})`, { cause: err });
+  }
+}
+
 /**
  * Resolves a kubeconfig (its current context, or `context`) to a target. Files named in it are
  * relative to the kubeconfig's folder, as kubectl reads them. Exec and auth-provider plugins are
  * not supported: the webhook runs in-cluster or with a certificate or token kubeconfig.
  */
 export function kubeconfigTarget(path: string, text: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8'), context?: string): KubeTarget {
-  let doc: KubeconfigDoc;
-  try {
-    doc = (parseKubeYaml(text) ?? {}) as KubeconfigDoc;
-  } catch (err) {
-    throw new KubeConfigError(`${path}: not valid YAML (${(err as Error).message})`, { cause: err });
-  }
+  const doc = readKubeconfig(path, text);
   const ctxName = context ?? doc['current-context'];
   if (!ctxName) throw new KubeConfigError(`${path}: no current-context`);
   const ctx = doc.contexts?.find((c) => c.name === ctxName)?.context;
@@ -92,11 +96,9 @@ export function kubeconfigTarget(path: string, text: string, read: (p: string) =
   if (user.exec !== undefined || user['auth-provider'] !== undefined) {
     throw new KubeConfigError(`${path}: user "${ctx.user ?? ''}" uses an exec or auth-provider plugin, which paas-webhook does not run; use a certificate or token kubeconfig, or run in-cluster`);
   }
-  const base = dirname(path);
-  const file = (p: string): string => read(isAbsolute(p) ? p : join(base, p));
-  const b64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
-  const pick = (data: string | undefined, ref: string | undefined): string | undefined => (data ? b64(data) : ref ? file(ref) : undefined);
-  const token = user.token ?? undefined;
+  const file = (p: string): string => read(isAbsolute(p) ? p : join(dirname(path), p));
+  const pick = (data: string | undefined, ref: string | undefined): string | undefined => (data ? Buffer.from(data, 'base64').toString('utf8') : ref ? file(ref) : undefined);
+  const token = user.token;
   const tokenFile = user.tokenFile;
   return {
     server: cluster.server,
@@ -143,7 +145,10 @@ export class KubeRest {
           } catch {
             json = undefined;
           }
-          if (code >= 200 && code < 300) return resolve(json as T);
+          if (code >= 200 && code < 300) {
+            resolve(json as T);
+            return;
+          }
           const message = (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
           reject(new KubeHttpError(code, `${method} ${path}: HTTP ${code}: ${message}`));
         });

@@ -3,20 +3,50 @@
 // ServeOptions and calls runServe; startup.ts settles what comes before listening,
 // cert-reload.ts and shutdown.ts what comes after.
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
-import { mutateDeployment, PolicyInputError } from '../policy/index.js';
+import type { PaasConfig, WebhookSettings } from '../config.js';
+import { mutateDeployment, PolicyInputError, type ClusterFacts } from '../policy/index.js';
 import { buildServer } from './app.js';
 import { startCertReloads } from './cert-reload.js';
-import { createHealth } from './health.js';
+import type { CertSync } from './cert-sync.js';
+import { createHealth, type Health } from './health.js';
+import type { KubeRest } from './kube-rest.js';
 import { buildMetricsServer } from './metrics-server.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { ServeError, type ServeOptions } from './serve-options.js';
 import { untilStopped, type ProcessSignals } from './shutdown.js';
 import { clusterFacts, effectiveSettings, firstServingPair, kubeOf, loadConfig } from './startup.js';
+import type { ServingPair } from './tls.js';
 
 export { ServeError, type ServeOptions } from './serve-options.js';
+
+/** Gets the first serving pair (files, or the Secret in self-signed mode) and listens on --port. */
+async function startHttps(
+  o: ServeOptions,
+  d: { kube: KubeRest | undefined; logger: FastifyBaseLogger; metrics: WebhookMetrics; health: Health; config: PaasConfig; webhook: WebhookSettings; facts: ClusterFacts },
+): Promise<{ pair: ServingPair; sync?: CertSync; app: FastifyInstance }> {
+  const { pair, sync } = await firstServingPair(o, d.kube, d.logger);
+  d.health.certLoaded = true;
+  d.metrics.certNotAfter.set(pair.notAfter.getTime() / 1000);
+  const app = buildServer({
+    logger: d.logger,
+    metrics: d.metrics,
+    health: d.health,
+    tls: { key: pair.key, cert: pair.cert },
+    bodyLimit: d.webhook.maxBodyBytes,
+    baselineRoute: o.baselineRoute,
+    mutate: mutateDeployment,
+    policy: d.config.deploy,
+    facts: d.facts,
+    newId: randomUUID,
+    onError: d.webhook.onError,
+    isInputError: (err) => err instanceof PolicyInputError,
+  });
+  await app.listen({ host: o.host, port: o.port });
+  return { pair, ...(sync ? { sync } : {}), app };
+}
 
 /** What serve takes from its process: the environment (in-cluster API, $KUBECONFIG) and signals. */
 export interface ServeDeps extends ProcessSignals {
@@ -40,27 +70,9 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
   const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger });
   await metricsApp.listen({ host: o.host, port: o.metricsPort });
 
-  let started;
+  let started: Awaited<ReturnType<typeof startHttps>>;
   try {
-    const { pair, sync } = await firstServingPair(o, kube, logger);
-    health.certLoaded = true;
-    metrics.certNotAfter.set(pair.notAfter.getTime() / 1000);
-    const app = buildServer({
-      logger,
-      metrics,
-      health,
-      tls: { key: pair.key, cert: pair.cert },
-      bodyLimit: webhook.maxBodyBytes,
-      baselineRoute: o.baselineRoute,
-      mutate: mutateDeployment,
-      policy: config.deploy,
-      facts,
-      newId: randomUUID,
-      onError: webhook.onError,
-      isInputError: (err) => err instanceof PolicyInputError,
-    });
-    await app.listen({ host: o.host, port: o.port });
-    started = { pair, sync, app };
+    started = await startHttps(o, { kube, logger, metrics, health, config, webhook, facts });
   } catch (err) {
     // Nothing may keep the process alive after a failed start.
     await metricsApp.close();

@@ -49,7 +49,9 @@ export function untilStopped(signals: ProcessSignals, o: ShutdownOptions): Promi
           await released;
           await o.close();
         },
-        log: (msg) => o.logger.info({ signal }, msg),
+        log: (msg) => {
+          o.logger.info({ signal }, msg);
+        },
       }).then(resolve, (err: unknown) => {
         o.logger.error({ err }, 'error while closing');
         resolve();

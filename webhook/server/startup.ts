@@ -22,7 +22,7 @@ import { ServeError, type ServeOptions } from './serve-options.js';
 export async function loadConfig(o: ServeOptions): Promise<PaasConfig> {
   if (!existsSync(o.config)) {
     if (o.configExplicit) throw new ServeError(`--config ${o.config}: file not found`);
-    return structuredClone(DEFAULT_CONFIG) as PaasConfig;
+    return structuredClone(DEFAULT_CONFIG);
   }
   return parseConfig(await readFile(o.config, 'utf8'), o.config);
 }

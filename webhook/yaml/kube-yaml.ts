@@ -186,6 +186,13 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
+/** The index of the quote that closes the JSON string opened at `open` (or the text's end). */
+function stringEnd(text: string, open: number): number {
+  let i = open + 1;
+  for (; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+  return i;
+}
+
 /** Where the JSON value starting at `start` ends, or undefined when it is not valid JSON. */
 function jsonValueEnd(text: string, start: number): number | undefined {
   let i = start;
@@ -194,9 +201,8 @@ function jsonValueEnd(text: string, start: number): number | undefined {
     let depth = 0;
     for (; i < text.length; i++) {
       const c = text[i];
-      if (c === '"') {
-        for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      } else if (c === '{' || c === '[') depth++;
+      if (c === '"') i = stringEnd(text, i);
+      else if (c === '{' || c === '[') depth++;
       else if (c === '}' || c === ']') depth--;
       if (depth === 0) break;
     }
@@ -355,7 +361,13 @@ function allowedAliasRatio(decodes: number): number {
 
 /** What kubectl sends for a parsed document (JSON chunks keep JSON's `\/`). */
 function decodeDocument(doc: Document, json: boolean): KubeValue {
-  return toJson(new Decoder(doc, json).decode(doc.contents as YamlNode | null), 0);
+  return toJson(new Decoder(doc, json).decode(doc.contents), 0);
+}
+
+/** A scalar's value as text, for a scalar with no source text (one the library made). */
+function valueText(v: unknown): string {
+  const value: unknown = v ?? '';
+  return String(value);
 }
 
 class Decoder {
@@ -379,7 +391,7 @@ class Decoder {
     });
   }
 
-  decode(node: YamlNode | null, into?: GoMap): GoValue {
+  decode(node: YamlNode | null | undefined, into?: GoMap): GoValue {
     this.decodes++;
     if (this.aliasDepth > 0) this.aliases++;
     if (this.aliases > 100 && this.decodes > 1000 && this.aliases / this.decodes > allowedAliasRatio(this.decodes)) {
@@ -390,7 +402,7 @@ class Decoder {
     if (isScalar(node)) return this.scalar(node);
     if (isMap(node)) return this.mapping(node, into ?? { kind: 'map', entries: [] });
     if (isSeq(node)) {
-      return node.items.map((item) => (isPair(item) ? this.mapping({ items: [item] } as YAMLMap, { kind: 'map', entries: [] }) : this.decode(item as YamlNode)));
+      return node.items.map((item) => (isPair(item) ? this.mapping({ items: [item] }, { kind: 'map', entries: [] }) : this.decode(item as YamlNode)));
     }
     throw new KubeYamlError('unsupported YAML node', offsetOf(node));
   }
@@ -410,7 +422,7 @@ class Decoder {
   }
 
   private scalar(node: Scalar): GoScalar {
-    const text = typeof node.source === 'string' ? node.source : String(node.value ?? '');
+    const text = typeof node.source === 'string' ? node.source : valueText(node.value);
     if (this.json) return node.type === Scalar.PLAIN ? resolvePlain(text) : { kind: 'str', value: text };
     if (node.tag === 'tag:yaml.org,2002:binary') {
       const b64 = text.replace(/[\r\n]/g, '');
@@ -428,7 +440,7 @@ class Decoder {
   }
 
   /** go-yaml's mapping(): pairs in order, each setting (or overwriting) its key; `<<` merges. */
-  private mapping(node: YAMLMap, out: GoMap): GoMap {
+  private mapping(node: Pick<YAMLMap, 'items'>, out: GoMap): GoMap {
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
       if (isMergeKey(keyNode)) {

@@ -581,7 +581,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await run('openssl', args, { cwd });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('openssl is not installed; it is needed to make the cluster certificates');
+    if (e.code === 'ENOENT') throw new Error('openssl is not installed; it is needed to make the cluster certificates', { cause: err });
     throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }

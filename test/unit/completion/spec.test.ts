@@ -30,7 +30,7 @@ function helpFlags(text: string): string[] {
   const flags: string[] = [];
   for (const line of section(text, 'Options')) {
     // `  -n, --namespace  …` or `      --context  …`; a wrapped description line is indented further.
-    const m = /^  (?:-(\w), |    )--([\w-]+)\s/.exec(line);
+    const m = /^ {2}(?:-(\w), | {4})--([\w-]+)\s/.exec(line);
     if (m) flags.push(m[1] ? `-${m[1]}/--${m[2]}` : `--${m[2]}`);
   }
   return flags.sort();

@@ -32,7 +32,7 @@ function deploymentOf(file: string): Deployment {
     ...d,
     metadata: { ...d.metadata, namespace: 'shop', uid: 'dep-uid', generation: 2, annotations: { ...d.metadata?.annotations, 'deployment.kubernetes.io/revision': '2' } },
     status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
-  } as Deployment;
+  };
 }
 
 /** The Deployment's new ReplicaSet with one pod: the first container in `state`, the others running and ready. */
@@ -47,7 +47,7 @@ function stuck(dep: Deployment, state: 'pull' | 'unready'): Snapshot {
   const containers = template.spec!.containers;
   const name = `${rs.metadata.name}-x1`;
   const pod: Pod = {
-    metadata: { name, namespace: 'shop', uid: 'pod-uid', labels: template.metadata!.labels!, ownerReferences: [{ kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }] },
+    metadata: { name, namespace: 'shop', uid: 'pod-uid', labels: template.metadata.labels!, ownerReferences: [{ kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }] },
     spec: { ...template.spec!, nodeName: 'kwok-node-1' },
     status: {
       phase: state === 'pull' ? 'Pending' : 'Running',

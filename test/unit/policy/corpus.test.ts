@@ -58,10 +58,10 @@ function policyGaps(d: JsonObject): string[] {
   const pod = get(d, '/spec/template/spec') as JsonObject;
   const regular = (pod.containers ?? []) as JsonObject[];
   const sidecars = ((pod.initContainers ?? []) as JsonObject[]).filter((c) => c.restartPolicy === 'Always');
-  for (const c of [...regular, ...sidecars]) if (!(c.lifecycle as JsonObject | undefined)?.preStop) gaps.push(`preStop ${String(c.name)}`);
+  for (const c of [...regular, ...sidecars]) if (!(c.lifecycle as JsonObject | undefined)?.preStop) gaps.push(`preStop ${JSON.stringify(c.name)}`);
   for (const c of regular) {
     const tcp = ((c.ports ?? []) as JsonObject[]).some((p) => (p.protocol ?? 'TCP') === 'TCP');
-    if (tcp && !c.readinessProbe) gaps.push(`readiness ${String(c.name)}`);
+    if (tcp && !c.readinessProbe) gaps.push(`readiness ${JSON.stringify(c.name)}`);
   }
   return gaps;
 }

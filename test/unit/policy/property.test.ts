@@ -47,7 +47,7 @@ const container = (name: string, sidecar: boolean | undefined) =>
       ),
       extras('x-c-'),
     )
-    .map(([c, x]) => ({ name, ...strip(c), ...(sidecar === undefined ? {} : sidecar ? { restartPolicy: 'Always' } : {}), ...x }) as JsonObject);
+    .map(([c, x]) => ({ name, ...strip(c), ...(sidecar === undefined ? {} : sidecar ? { restartPolicy: 'Always' } : {}), ...x }));
 
 const containers = (prefix: string, sidecars: boolean) =>
   fc.integer({ min: sidecars ? 0 : 1, max: 3 }).chain((n) =>
@@ -134,7 +134,7 @@ function json(o: JsonObject): JsonObject {
 
 /** Drops undefined members, so "absent" is really absent. */
 function strip<T extends object>(o: T): JsonObject {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as JsonObject;
+  return Object.fromEntries(Object.entries(o).filter((e): e is [string, JsonValue] => e[1] !== undefined));
 }
 
 const exists = (doc: JsonValue, pointer: string): boolean => {

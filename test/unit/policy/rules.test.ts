@@ -326,7 +326,7 @@ describe('scope', () => {
     { name: 'a StatefulSet', d: { ...deployment(), kind: 'StatefulSet' }, skipped: SkipReason.notDeployment },
     { name: 'a Deployment being deleted', d: deployment({ metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } }), skipped: SkipReason.deleting },
   ])('leaves alone $name', ({ d, skipped }) => {
-    const r = mutate(d as JsonObject, { stampId: true });
+    const r = mutate(d, { stampId: true });
     expect(r.patch).toEqual([]);
     expect(r.skipped).toMatch(skipped);
   });

@@ -32,8 +32,8 @@ describe('renderDetail', () => {
     expect(text).toContain(`deployment ${v.namespace}/web  InProgress (deploying)  revision ${v.revision}  deploy-id ${v.id}`);
     expect(text).toContain('images:    registry.example/web:2');
     expect(text).toContain('strategy:  RollingUpdate maxSurge=1 maxUnavailable=0');
-    expect(text).toMatch(/new  web-\w+  revision 2/);
-    expect(text).toMatch(/old  web-\w+  revision 1/);
+    expect(text).toMatch(/new {2}web-\w+ {2}revision 2/);
+    expect(text).toMatch(/old {2}web-\w+ {2}revision 1/);
     expect(text).not.toContain('\x1b[');
   });
 

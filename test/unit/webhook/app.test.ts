@@ -18,7 +18,7 @@ afterAll(() => app.close());
 
 async function mutate(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await app.inject({ method: 'POST', url: '/mutate', headers, payload: typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.statusCode, json: res.json() as Review & { message?: string; reason?: string }, headers: res.headers };
+  return { status: res.statusCode, json: res.json<Review & { message?: string; reason?: string }>(), headers: res.headers };
 }
 
 function patched(object: JsonObject, r: Review): JsonObject {
@@ -26,7 +26,7 @@ function patched(object: JsonObject, r: Review): JsonObject {
   expect(r.response.patchType).toBe('JSONPatch');
   const ops = JSON.parse(Buffer.from(r.response.patch, 'base64').toString()) as jsonpatch.Operation[];
   // validate=true: every op must apply to the object as sent (parents exist, tests pass).
-  return jsonpatch.applyPatch(structuredClone(object), ops, true, false).newDocument as JsonObject;
+  return jsonpatch.applyPatch(structuredClone(object), ops, true, false).newDocument;
 }
 
 const deployId = (d: JsonObject): unknown => ((((d.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[DEPLOY_ID];

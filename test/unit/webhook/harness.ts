@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_CONFIG } from '../../../webhook/config.js';
-import { mutateDeployment, PolicyInputError, type Policy } from '../../../webhook/policy/index.js';
+import { mutateDeployment, PolicyInputError } from '../../../webhook/policy/index.js';
 import { buildServer, type ServerOptions } from '../../../webhook/server/app.js';
 import { createHealth } from '../../../webhook/server/health.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';
@@ -18,7 +18,7 @@ export function captureLogger(level = 'info'): { logger: FastifyBaseLogger; line
       done();
     },
   });
-  return { logger: pino({ level }, sink) as unknown as FastifyBaseLogger, lines };
+  return { logger: pino({ level }, sink), lines };
 }
 
 export function testServer(over: Partial<ServerOptions> = {}) {
@@ -32,7 +32,7 @@ export function testServer(over: Partial<ServerOptions> = {}) {
     health,
     bodyLimit: DEFAULT_CONFIG.webhook.maxBodyBytes,
     mutate: mutateDeployment,
-    policy: DEFAULT_CONFIG.deploy as Policy,
+    policy: DEFAULT_CONFIG.deploy,
     facts: { nativeSleep: true },
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     onError: 'deny',
