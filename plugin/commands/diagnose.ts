@@ -70,7 +70,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
 }
 
 /** Gathers, diagnoses and prints; returns the exit code (0 healthy/progressing, 1 problems). */
-export async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Promise<number> {
+async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Promise<number> {
   const [{ gather }, { diagnose }, print] = await Promise.all([
     import('../diagnose/gather.js'),
     import('../diagnose/analyse.js'),

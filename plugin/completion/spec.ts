@@ -1,6 +1,6 @@
 // The command line of `kubectl paas` as shell completion sees it: every command, its flags and
 // what each flag's value is. plugin/cli.ts and plugin/commands/*.ts define the same flags for
-// yargs; test/unit/completion.test.ts compares this table with each command's --help, so the two
+// yargs; test/unit/completion/spec.test.ts compares this table with each command's --help, so the two
 // cannot drift apart.
 
 /** What a flag's value is, which decides how its value completes. */

@@ -6,7 +6,7 @@ import { AdmissionBy, ConfigMissing } from './messages.js';
 import type { PodIssue } from './pod-issue.js';
 
 /** The new pods' logs (`previous`: of the run before the last restart). */
-export function logsCommand(ctx: RolloutContext, previous = false): string {
+function logsCommand(ctx: RolloutContext, previous = false): string {
   return `kubectl logs ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --all-containers${previous ? ' --previous' : ''} --tail=100`;
 }
 

@@ -20,7 +20,7 @@ const PULL_EVENTS: ReadonlySet<string> = new Set([EventReason.Failed, EventReaso
 const RECENT_KILL_S = 15 * 60;
 
 /** The probe as the template declares it, with the API defaults filled in. */
-export function describeProbe(p: Probe | undefined): ProbeSpec | undefined {
+function describeProbe(p: Probe | undefined): ProbeSpec | undefined {
   if (!p) return undefined;
   let kind: Omit<ProbeSpec, 'initialDelaySeconds' | 'periodSeconds' | 'timeoutSeconds' | 'failureThreshold'> = {};
   if (p.httpGet) {

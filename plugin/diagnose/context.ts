@@ -39,7 +39,7 @@ export function containerSpec(dep: Deployment, name: string | undefined, init = 
 }
 
 /** The container an event's involvedObject.fieldPath names: `spec.containers{app}` is app. */
-export function containerOfFieldPath(fieldPath: string | undefined): string | undefined {
+function containerOfFieldPath(fieldPath: string | undefined): string | undefined {
   return /spec\.(?:initContainers|containers)\{([^}]+)\}/.exec(fieldPath ?? '')?.[1];
 }
 

@@ -53,7 +53,7 @@ export function time(t: Time | null | undefined): number {
 }
 
 /** The message with what differs between pods of one rollout masked, so equal causes group. */
-export function messageShape(message: string, names: readonly string[]): string {
+function messageShape(message: string, names: readonly string[]): string {
   let s = message;
   for (const n of names) if (n) s = s.split(n).join('<pod>');
   return s

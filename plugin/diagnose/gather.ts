@@ -26,7 +26,7 @@ export interface GatherLimits {
   pageSize: number;
 }
 
-export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 12, perKind: 3, concurrency: 8, pageSize: 500 };
+const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 12, perKind: 3, concurrency: 8, pageSize: 500 };
 
 export interface GatherOptions {
   /** Also read the events that only the timeline shows (ready pods, old ReplicaSets, the Deployment). */

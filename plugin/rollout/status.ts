@@ -5,6 +5,7 @@
 import { conditionOf, generationObserved, progressDeadline, ProgressingReason, replicaCounts, replicaWait, WaitStep, type ProgressDeadline, type ReplicaCounts } from '../kube/deployment-status.js';
 import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
+import { EXIT } from '../lib/errors.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
 
 /** The rollout's state (JSON `rollout_status`). */
@@ -249,15 +250,19 @@ export function isTerminal(state: RolloutState): boolean {
 
 // Worst first: an error (not found, unreachable) says nothing about the rollout at all.
 const SEVERITY: RolloutState[] = [RolloutState.Failed, RolloutState.Timeout, RolloutState.Paused, RolloutState.InProgress, RolloutState.Completed];
-const EXIT_OF: Record<RolloutState, number> = { Completed: 0, Failed: 1, Timeout: 2, InProgress: 3, Paused: 4 };
-/** Exit code of an error (not found, usage, connection). */
-export const EXIT_ERROR = 5;
+const EXIT_OF: Record<RolloutState, number> = {
+  Completed: EXIT.ok,
+  Failed: EXIT.problems,
+  Timeout: EXIT.badInputOrTimeout,
+  InProgress: EXIT.inProgress,
+  Paused: EXIT.paused,
+};
 
 /** The exit code of a run: the worst of its Deployments decides (error, Failed, Timeout, Paused, InProgress, Completed). */
 export function exitCodeOf(states: readonly RolloutState[], hadError: boolean): number {
-  if (hadError) return EXIT_ERROR;
+  if (hadError) return EXIT.usage;
   const worst = SEVERITY.find((s) => states.includes(s));
-  return worst ? EXIT_OF[worst] : 0;
+  return worst ? EXIT_OF[worst] : EXIT.ok;
 }
 
 /** The worst state of several (Completed for none). */

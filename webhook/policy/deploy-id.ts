@@ -17,7 +17,7 @@ export type IdDecision =
   | { action: typeof IdAction.Remove };
 
 /** The deploy-id label of a pod template, when it is a non-empty string. */
-export function templateId(template: JsonValue | undefined): string | undefined {
+function templateId(template: JsonValue | undefined): string | undefined {
   const metadata = isObject(template) ? template.metadata : undefined;
   const labels = isObject(metadata) ? metadata.labels : undefined;
   const id = isObject(labels) ? labels[LABEL.deployId] : undefined;
@@ -50,7 +50,7 @@ export function decideDeployId(
 
 /** Deep equality of two pod templates, ignoring the deploy-id label. An empty labels or metadata
  * map counts as absent (removing the label may leave one, and the engine may have created it). */
-export function sameTemplate(a: JsonObject, b: JsonObject): boolean {
+function sameTemplate(a: JsonObject, b: JsonObject): boolean {
   let n = 0;
   for (const k in a) {
     if (k === 'metadata' || !Object.hasOwn(a, k)) continue;

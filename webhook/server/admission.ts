@@ -164,7 +164,7 @@ export interface AdmitOutcome {
 }
 
 /** `namespace/name` of the object under review, for messages; generateName gets a `*` suffix. */
-export function objectRef(request: AdmissionRequest): string {
+function objectRef(request: AdmissionRequest): string {
   const meta = isObject(request.object?.metadata) ? request.object.metadata : isObject(request.oldObject?.metadata) ? request.oldObject.metadata : {};
   const name =
     request.name ?? (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>');
@@ -173,7 +173,7 @@ export function objectRef(request: AdmissionRequest): string {
 }
 
 /** Why a request is none of the policy's business, or undefined when it is a Deployment to mutate. */
-export function outOfScope(request: AdmissionRequest): string | undefined {
+function outOfScope(request: AdmissionRequest): string | undefined {
   const { group, version, kind } = request.kind;
   if (group !== 'apps' || version !== 'v1' || kind !== 'Deployment') return `kind ${group ? `${group}/` : ''}${version}/${kind}`;
   if (request.subResource) return `subresource ${request.subResource}`;

@@ -10,10 +10,10 @@ export interface ServerVersion {
 }
 
 /** The first release in which lifecycle.*.sleep is on by default (beta in 1.30, GA in 1.34). */
-export const NATIVE_SLEEP_SINCE = { major: 1, minor: 30 } as const;
+const NATIVE_SLEEP_SINCE = { major: 1, minor: 30 } as const;
 
 /** Parses `{major: "1", minor: "30+"}` or gitVersion "v1.30.2-eks-..." into numbers. */
-export function parseVersion(v: ServerVersion): { major: number; minor: number } | undefined {
+function parseVersion(v: ServerVersion): { major: number; minor: number } | undefined {
   const num = (s: string | undefined): number | undefined => {
     const m = /^(\d+)/.exec(s ?? '');
     return m ? Number(m[1]) : undefined;

@@ -1,6 +1,6 @@
 // --self-signed mode, the decisions: which certificates to (re)issue, given what the Secret holds
-// and the clock. Pure over plain facts; generation (random keys) and Kubernetes I/O live in
-// cert-sync.ts.
+// and the clock. Pure over plain facts; generation (random keys) lives in cert-mint.ts, Kubernetes
+// I/O in cert-gateway.ts, and the leader loop that runs both in cert-sync.ts.
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 
@@ -100,7 +100,7 @@ export function splitPem(bundle: string): string[] {
 }
 
 /** The SANs of a certificate as plain names and IPs (as in servingSans). */
-export function certSans(cert: X509Certificate): string[] {
+function certSans(cert: X509Certificate): string[] {
   return (cert.subjectAltName ?? '')
     .split(', ')
     .map((e) => e.replace(/^(DNS|IP Address):/, ''))
