@@ -12,7 +12,7 @@ import { toPlainJson } from '../../webhook/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../plugin/policy/manifests.js';
 import { CliError } from '../../plugin/lib/errors.js';
 import { unownedDifferences } from '../fixtures/owned-paths.js';
-import { manifestFor, Refused, rowName, SCALAR_ROWS, Field, type ScalarRow } from '../fixtures/yaml-scalars.js';
+import { applyOrError, manifestFor, Refused, rowName, SCALAR_ROWS, Field, type ScalarRow } from '../fixtures/yaml-scalars.js';
 import { kubectlRead, parseJsonStream } from '../unit/kubectl-oracle.js';
 import { kubectl, newNamespace } from './lib/cluster.js';
 
@@ -98,15 +98,12 @@ describe('YAML 1.1 scalars: what the API server stores, from the manifest and fr
       expect(at(before.objects[0], pointer)).toEqual(r.stored);
     }
 
-    let out;
-    try {
-      out = applyPolicy(parseManifests(input, 'm.yaml'), policy, facts);
-    } catch (e) {
-      // The engine may refuse a manifest the API server refuses too.
-      expect(r.stored).toBe(Refused.byServer);
-      expect(e).toBeInstanceOf(CliError);
+    const applied = applyOrError(input);
+    if ('error' in applied) {
+      expect([r.stored, applied.error instanceof CliError]).toEqual([Refused.byServer, true]);
       return;
     }
+    const out = applied.out;
     for (const [format, text] of [['yaml', out.yaml], ['json', out.json]] as const) {
       const after = await stored(text, ns);
       expect(after.error, format).toBe(before.error);
