@@ -5,8 +5,8 @@ import { kubeFactory, nodeFiles, type CliDeps, type Env } from '../../../plugin/
 export interface Run {
   deps: CliDeps;
   /** What was written to stdout and stderr so far. */
-  out(): string;
-  err(): string;
+  out: () => string;
+  err: () => string;
 }
 
 /** Fresh dependencies: NO_COLOR-free empty environment unless `env` says otherwise, the clock at `now`. */
