@@ -73,8 +73,11 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
       for (const e of next.errors) deps.err.write(`error: ${e}\n`);
       tracked = next.tracked;
     };
+    const write = (text: string): void => {
+      if (text) deps.out.write(text);
+    };
     const draw = (): void => {
-      deps.out.write(screen.change(tracked));
+      write(screen.change(tracked));
     };
     recompute();
     if (opts.watch && !finished(tracked)) {
@@ -94,7 +97,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
       if (ended.error !== undefined) fail(ended.error, `watch of ${what}`);
       if (ended.timedOut) tracked = tracked.map((t) => (t.view ? { ...t, view: waitTimedOut(t.view, formatDuration(opts.timeoutMs)) } : t));
     }
-    deps.out.write(screen.final(tracked));
+    write(screen.final(tracked));
     return exitCodeOf(
       viewsOf(tracked).map((v) => v.rollout_status),
       tracked.some((t) => t.missing),
