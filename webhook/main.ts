@@ -23,8 +23,19 @@ function positive(name: string, v: unknown, allowZero = false): number | undefin
 
 type ServeArgs = Awaited<ReturnType<typeof serveFlags>['argv']>;
 
-/** The flags of `serve`, each also read from PAAS_WEBHOOK_<FLAG>. */
+/** The flags of `serve`, each also read from PAAS_WEBHOOK_<FLAG> (in --help's order). */
 function serveFlags(y: Argv) {
+  return selfSignedFlags(listenFlags(y))
+    .option('sync-seconds', { type: 'number', default: 30, hidden: true })
+    .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
+    .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
+    .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
+    .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
+    .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.');
+}
+
+/** Where and how to serve: ports, certificates, config, logs, the [webhook] settings' overrides. */
+function listenFlags(y: Argv) {
   return y
     .option('port', { type: 'number', default: 8443, describe: 'HTTPS port for /mutate, /healthz, /readyz' })
     .option('host', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (both ports)' })
@@ -37,20 +48,19 @@ function serveFlags(y: Argv) {
     .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
     .option('drain-seconds', { type: 'number', describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)' })
     .option('on-error', { type: 'string', choices: Object.values(OnError), describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)' })
-    .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' })
+    .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' });
+}
+
+/** The flags of --self-signed mode. */
+function selfSignedFlags<T>(y: Argv<T>) {
+  return y
     .option('self-signed', { type: 'boolean', default: false, describe: "Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration's caBundle, rotate before expiry" })
     .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
     .option('secret-namespace', { type: 'string', describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)' })
     .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: "--self-signed: the MutatingWebhookConfiguration whose caBundle is written" })
     .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
     .option('lease-name', { type: 'string', default: 'paas-webhook-cert-leader', describe: '--self-signed: the Lease electing the replica that writes certificates' })
-    .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' })
-    .option('sync-seconds', { type: 'number', default: 30, hidden: true })
-    .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
-    .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
-    .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
-    .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
-    .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.');
+    .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' });
 }
 
 /** The flags, checked, as ServeOptions; POD_NAMESPACE and POD_NAME come from the downward API. */

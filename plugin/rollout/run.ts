@@ -9,8 +9,8 @@ import { OutputFormat } from '../lib/output.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { selectorString } from '../kube/selector.js';
 import { Screen } from './screen.js';
-import { exitCodeOf, waitTimedOut } from './status.js';
-import { finished, retrack, trackedNames, viewsOf, type Tracked } from './tracking.js';
+import { exitCodeOf } from './status.js';
+import { finished, retrack, timedOut, trackedNames, viewsOf, type Lists, type Tracked } from './tracking.js';
 import { listAndWatch, type Mirror, type MirrorOptions } from './watch.js';
 
 /** The parsed and validated flags of `rollout status`. */
@@ -43,7 +43,26 @@ interface Watched {
   pods: { mirror: Mirror<Pod>; watch: (o: MirrorOptions) => Promise<void> };
 }
 
-const byName = (w: Watched): Map<string, Deployment> => new Map(w.deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d]));
+/** What the watches hold now. */
+const listsOf = (w: Watched): Lists => ({
+  deployments: new Map(w.deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d])),
+  replicaSets: w.replicaSets.mirror.items(),
+  pods: w.pods.mirror.items(),
+});
+
+/** The screen for the flags and the terminal; YAML is loaded only when asked for. */
+async function screenFor(opts: RolloutStatusOptions, deps: RolloutDeps, single: boolean): Promise<Screen> {
+  return new Screen({
+    output: opts.output,
+    watch: opts.watch,
+    finalOnly: opts.finalOnly,
+    color: opts.color,
+    isTTY: deps.isTTY,
+    columns: deps.columns,
+    single,
+    ...(opts.output === OutputFormat.yaml ? { yaml: (await import('yaml')).stringify } : {}),
+  });
+}
 
 /** Runs the command; resolves to the exit code (the worst Deployment decides). */
 export async function runRolloutStatus(opts: RolloutStatusOptions, deps: RolloutDeps): Promise<number> {
@@ -57,19 +76,10 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
   const controller = new AbortController();
   try {
     const { watched, tracked: first } = await listAll(rest, ns, opts, (err, scope) => fail(err, scope ?? what));
-    const screen = new Screen({
-      output: opts.output,
-      watch: opts.watch,
-      finalOnly: opts.finalOnly,
-      color: opts.color,
-      isTTY: deps.isTTY,
-      columns: deps.columns,
-      single,
-      ...(opts.output === OutputFormat.yaml ? { yaml: (await import('yaml')).stringify } : {}),
-    });
+    const screen = await screenFor(opts, deps, single);
     let tracked = first;
     const recompute = (): void => {
-      const next = retrack(tracked, { deployments: byName(watched), replicaSets: watched.replicaSets.mirror.items(), pods: watched.pods.mirror.items() }, { now: deps.now(), namespace: ns }, opts.revision !== undefined ? { revision: opts.revision } : {});
+      const next = retrack(tracked, listsOf(watched), { now: deps.now(), namespace: ns }, opts.revision !== undefined ? { revision: opts.revision } : {});
       for (const e of next.errors) deps.err.write(`error: ${e}\n`);
       tracked = next.tracked;
     };
@@ -95,7 +105,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
         },
       });
       if (ended.error !== undefined) fail(ended.error, `watch of ${what}`);
-      if (ended.timedOut) tracked = tracked.map((t) => (t.view ? { ...t, view: waitTimedOut(t.view, formatDuration(opts.timeoutMs)) } : t));
+      if (ended.timedOut) tracked = timedOut(tracked, formatDuration(opts.timeoutMs));
     }
     write(screen.final(tracked));
     return exitCodeOf(

@@ -2,7 +2,7 @@
 // the lists the watches keep and the clock. A Deployment that disappears is reported once (not
 // found, or deleted while watched) and keeps its last view.
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
-import { isTerminal, rolloutStatus, RolloutState, type RolloutView, type StatusOptions } from './status.js';
+import { isTerminal, rolloutStatus, RolloutState, waitTimedOut, type RolloutView, type StatusOptions } from './status.js';
 
 /** One Deployment followed: its last view, or why it has none any more. */
 export interface Tracked {
@@ -41,6 +41,11 @@ export function retrack(
     return { ...t, missing };
   });
   return { tracked: next, errors };
+}
+
+/** The followed Deployments once --timeout ran out (`waited`: how long, in words). */
+export function timedOut(tracked: readonly Tracked[], waited: string): Tracked[] {
+  return tracked.map((t) => (t.view ? { ...t, view: waitTimedOut(t.view, waited) } : t));
 }
 
 /** The views of the Deployments that have one, in the order followed. */

@@ -77,6 +77,16 @@ function secretBody(names: SelfSignedNames, data: SecretData, resourceVersion: s
   };
 }
 
+/** The Lease to create (no resourceVersion) or replace, keeping the labels and annotations others put on it. */
+function leaseBody(names: SelfSignedNames, l: { holder: string; durationSeconds: number; now: Date; resourceVersion?: string }, kept: KeptMeta): object {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: names.leaseName, namespace: names.namespace, ...(l.resourceVersion ? { resourceVersion: l.resourceVersion, ...kept } : {}) },
+    spec: { holderIdentity: l.holder, leaseDurationSeconds: l.durationSeconds, renewTime: microTime(l.now), acquireTime: microTime(l.now) },
+  };
+}
+
 /**
  * CertGateway over the API. RBAC it needs (manifests/base/rbac.yaml): get/update on the Secret
  * and the Lease (create only when they do not exist yet), get/patch on the configuration.
@@ -115,12 +125,7 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
       };
     },
     async writeLease(holder, durationSeconds, now, resourceVersion) {
-      const body = {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: leaseName, namespace, ...(resourceVersion ? { resourceVersion, ...leaseMeta } : {}) },
-        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: microTime(now), acquireTime: microTime(now) },
-      };
+      const body = leaseBody(names, { holder, durationSeconds, now, resourceVersion }, leaseMeta);
       if (resourceVersion === undefined) await rest.call('POST', leases, body);
       else await rest.call('PUT', `${leases}/${encodeURIComponent(leaseName)}`, body);
     },
