@@ -28,6 +28,7 @@ import { parseConfig } from '../../webhook/config.js';
 import { checkDeployment, mutateDeployment } from '../../webhook/policy/index.js';
 import { kubectlRead } from '../unit/kubectl-oracle.js';
 import { freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
+import { serveArgs } from '../unit/webhook/serve-args.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 
@@ -172,11 +173,7 @@ function startWebhook(identity: string, config: string, paasToml: string): Promi
 async function startServe(config: string, paasToml: string, mode: string[]): Promise<Webhook> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const args = [
-    WEBHOOK_MAIN, 'serve', ...mode,
-    '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort),
-    '--kubeconfig', config, '--config', paasToml, '--drain-seconds', '0', '--log-level', 'info',
-  ];
+  const args = [WEBHOOK_MAIN, ...serveArgs({ mode, port, metricsPort, kubeconfig: config, config: paasToml, logLevel: 'info' })];
   const env = { ...process.env };
   delete env.KUBERNETES_SERVICE_HOST;
   delete env.KUBECONFIG;

@@ -17,6 +17,7 @@ import { DEFAULT_POLICY, mutateDeployment, type JsonObject } from '../../webhook
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { apply, freePort, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';
+import { serveArgs } from '../unit/webhook/serve-args.js';
 
 type Obj = Record<string, any>; // JSON read field by field
 
@@ -230,7 +231,7 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
       const metricsPort = await freePort();
       child = spawn(
         bin,
-        [WEBHOOK, 'serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--tls-cert', cert, '--tls-key', key, '--kubeconfig', kubeconfig(), '--drain-seconds', '0'],
+        [WEBHOOK, ...serveArgs({ port, metricsPort, cert, key, kubeconfig: kubeconfig() })],
         { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp },
       );
       child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -14,6 +14,7 @@ import { DEFAULT_POLICY, mutateDeployment } from '../../webhook/policy/index.js'
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { freePort, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
+import { serveArgs } from '../unit/webhook/serve-args.js';
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 
@@ -93,7 +94,7 @@ beforeAll(async () => {
   metricsPort = await freePort();
   child = spawn(
     process.execPath,
-    [MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--tls-cert', join(tmp, 'tls.crt'), '--tls-key', join(tmp, 'tls.key'), '--kubeconfig', kubeconfig(), '--drain-seconds', '6'],
+    [MAIN, ...serveArgs({ port, metricsPort, cert: join(tmp, 'tls.crt'), key: join(tmp, 'tls.key'), kubeconfig: kubeconfig(), drainSeconds: 6 })],
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp },
   );
   let buf = '';

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../../webhook/server/self-signed.js';
 import { freePorts } from '../cluster/control-plane.js';
+import { serveArgs } from '../../unit/webhook/serve-args.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(ROOT, 'dist/webhook/main.js');
@@ -48,7 +49,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<WebhookProcess
   const [port, metricsPort] = (await freePorts(2)) as [number, number];
   const child: ChildProcess = spawn(
     process.execPath,
-    [MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), '--kubeconfig', opts.kubeconfig, '--config', config, '--drain-seconds', '0', '--log-level', 'warn'],
+    [MAIN, ...serveArgs({ port, metricsPort, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), kubeconfig: opts.kubeconfig, config, logLevel: 'warn' })],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';

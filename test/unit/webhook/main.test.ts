@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys } from '../../../webhook/server/self-signed.js';
+import { serveArgs } from './serve-args.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-main-'));
@@ -80,7 +81,7 @@ describe('paas-webhook serve without a readable API server version', () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
     const child = spawn(
       process.execPath,
-      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--kubeconfig', 'kubeconfig', '--drain-seconds', '0'],
+      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), ...serveArgs({ port, metricsPort, cert: 'tls.crt', key: 'tls.key', kubeconfig: 'kubeconfig' })],
       { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
