@@ -3,11 +3,12 @@
 // each row controls exactly what it returns; app.test.ts runs the real engine.
 import { describe, expect, it } from 'vitest';
 import { admit, AdmissionResult, BadReviewReason, parseReview, type AdmitDeps } from '../../../webhook/server/admission.js';
-import type { JsonObject, MutateInput, MutateResult, Policy } from '../../../webhook/policy/types.js';
+import { DEFAULT_POLICY, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
 import { review } from './reviews.js';
 
 const deployment: JsonObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { spec: { containers: [] } } } };
-const policy = { surge: 1, maxUnavailable: 0, timeout: 600, readinessProbePath: '/', readinessProbe: 'http', prestopSleep: 5, prestopMode: 'auto', terminationGracePeriod: 30 } satisfies Policy;
+// The admission decision passes the policy through; which one does not matter here.
+const policy: Policy = DEFAULT_POLICY;
 
 class InputError extends Error {}
 
