@@ -27,7 +27,9 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: text, json or yaml' })
     .option('no-color', { type: 'boolean', describe: 'No colour (also when stdout is not a TTY or NO_COLOR is set)' })
-    .command('policy', 'Apply, check or show the zero-downtime rollout policy offline', async (y) => (await import('./commands/policy.js')).builder(y, setCode, deps))
+    .command('policy', 'Apply, check or show the zero-downtime rollout policy offline', async (y) =>
+      (await import('./commands/policy.js')).builder(y, setCode, deps),
+    )
     .command('rollout', 'Rollout status of Deployments', async (y) => (await import('./commands/rollout.js')).builder(y, setCode, deps))
     .command(
       'diagnose <deployment>',

@@ -1,7 +1,18 @@
 // paas.toml as a whole: the policy's [deploy] section (the engine's, webhook/policy/config.ts) and
 // the webhook's own [webhook] settings, parsed and validated once. `paas-webhook serve` and
 // `kubectl paas policy` read the same file the same way: unknown sections and keys are errors.
-import { checkOneOf, checkSeconds, checkSections, DEFAULT_POLICY, parseToml, readPolicy, readSection, tomlKeys, type Policy, type SectionKeys } from './policy/index.js';
+import {
+  checkOneOf,
+  checkSeconds,
+  checkSections,
+  DEFAULT_POLICY,
+  parseToml,
+  readPolicy,
+  readSection,
+  tomlKeys,
+  type Policy,
+  type SectionKeys,
+} from './policy/index.js';
 
 /** What the webhook answers when the engine fails unexpectedly (invalid input is always denied). */
 export const OnError = { deny: 'deny', allow: 'allow' } as const;

@@ -17,7 +17,8 @@ function port(name: string, v: unknown): number {
 function positive(name: string, v: unknown, allowZero = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new ServeError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new ServeError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -42,25 +43,64 @@ function listenFlags(y: Argv) {
     .option('metrics-port', { type: 'number', default: 9090, describe: 'Plain-HTTP port for /metrics, /healthz, /readyz' })
     .option('tls-cert', { type: 'string', describe: 'Serving certificate (PEM); reloaded when the file changes' })
     .option('tls-key', { type: 'string', describe: 'Serving key (PEM); reloaded when the file changes' })
-    .option('cert-poll-seconds', { type: 'number', default: 10, describe: 'Also re-read --tls-cert/--tls-key this often (file watches can miss Secret updates)' })
-    .option('config', { type: 'string', describe: 'paas.toml with the [deploy] policy and [webhook] settings (default: ./paas.toml if present, else built-in defaults)' })
-    .option('log-level', { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: 'Log level (JSON lines on stdout)' })
+    .option('cert-poll-seconds', {
+      type: 'number',
+      default: 10,
+      describe: 'Also re-read --tls-cert/--tls-key this often (file watches can miss Secret updates)',
+    })
+    .option('config', {
+      type: 'string',
+      describe: 'paas.toml with the [deploy] policy and [webhook] settings (default: ./paas.toml if present, else built-in defaults)',
+    })
+    .option('log-level', {
+      type: 'string',
+      default: 'info',
+      choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      describe: 'Log level (JSON lines on stdout)',
+    })
     .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
-    .option('drain-seconds', { type: 'number', describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)' })
-    .option('on-error', { type: 'string', choices: Object.values(OnError), describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)' })
+    .option('drain-seconds', {
+      type: 'number',
+      describe: 'After SIGTERM: answer 503 on /readyz but keep serving this long, then close (default: [webhook] drain_seconds, 5)',
+    })
+    .option('on-error', {
+      type: 'string',
+      choices: Object.values(OnError),
+      describe: 'When the policy fails unexpectedly: deny the request or allow it unmutated (default: [webhook] on_error, deny)',
+    })
     .option('max-body-bytes', { type: 'number', describe: 'Largest accepted review (default: [webhook] max_body_bytes, 3 MiB)' });
 }
 
 /** The flags of --self-signed mode. */
 function selfSignedFlags<T>(y: Argv<T>) {
   return y
-    .option('self-signed', { type: 'boolean', default: false, describe: "Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration's caBundle, rotate before expiry" })
+    .option('self-signed', {
+      type: 'boolean',
+      default: false,
+      describe: "Generate a CA and serving pair, keep them in a Secret, write the CA into the MutatingWebhookConfiguration's caBundle, rotate before expiry",
+    })
     .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
-    .option('secret-namespace', { type: 'string', describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)' })
-    .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: "--self-signed: the MutatingWebhookConfiguration whose caBundle is written" })
+    .option('secret-namespace', {
+      type: 'string',
+      describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)',
+    })
+    .option('webhook-config-name', {
+      type: 'string',
+      default: 'paas-webhook',
+      describe: '--self-signed: the MutatingWebhookConfiguration whose caBundle is written',
+    })
     .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
-    .option('lease-name', { type: 'string', default: 'paas-webhook-cert-leader', describe: '--self-signed: the Lease electing the replica that writes certificates' })
-    .option('tls-san', { type: 'string', array: true, default: [] as string[], describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)' });
+    .option('lease-name', {
+      type: 'string',
+      default: 'paas-webhook-cert-leader',
+      describe: '--self-signed: the Lease electing the replica that writes certificates',
+    })
+    .option('tls-san', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)',
+    });
 }
 
 /** The flags, checked, as ServeOptions; POD_NAMESPACE and POD_NAME come from the downward API. */
@@ -85,7 +125,10 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     webhookConfigName: a['webhook-config-name'],
     serviceName: a['service-name'],
     leaseName: a['lease-name'],
-    tlsSans: a['tls-san'].flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+    tlsSans: a['tls-san']
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     syncSeconds: positive('sync-seconds', a['sync-seconds']) ?? 30,
     identity: a.identity ?? env.POD_NAME,
     baselineRoute: a['bench-baseline-route'],
@@ -127,7 +170,8 @@ main(hideBin(process.argv), process.env).then(
   },
   (err: unknown) => {
     const usage = err instanceof ServeError && err.cause === 'usage';
-    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeConfigError');
+    const known =
+      err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeConfigError');
     process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = usage ? EXIT.usage : EXIT.error;

@@ -40,12 +40,14 @@ export interface DiagnoseDeps extends KubeEdge {
 /** The `diagnose` command's flags for plugin/cli.ts. */
 export function builder(y: Argv): Argv {
   return y
-    .usage('kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace\'s quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.')
+    .usage(
+      "kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace's quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.",
+    )
     .positional('deployment', { type: 'string', describe: 'Deployment name (or deployment/NAME)' })
     .option('events', { type: 'boolean', default: false, describe: 'Also print every event of the rollout as a timeline (in -o json: an "events" array)' })
     .example('kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?')
     .example('kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code')
-    .example('kubectl paas diagnose web --events', 'The findings, then the rollout\'s events oldest first')
+    .example('kubectl paas diagnose web --events', "The findings, then the rollout's events oldest first")
     .epilogue(EXIT_CODES);
 }
 

@@ -41,7 +41,11 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
         describe: 'Assume the cluster has the preStop sleep action (Kubernetes >= 1.30); --no-native-sleep uses exec sleep',
       })
       // Its own flag: the CLI has no automatic --no-X negation (plugin/cli.ts).
-      .option('no-native-sleep', { type: 'boolean', default: false, describe: 'Write exec sleep preStop hooks (clusters before Kubernetes 1.30); wins over --native-sleep' });
+      .option('no-native-sleep', {
+        type: 'boolean',
+        default: false,
+        describe: 'Write exec sleep preStop hooks (clusters before Kubernetes 1.30); wins over --native-sleep',
+      });
   const manifests = (c: Argv) =>
     common(c).option('filename', {
       alias: 'f',
@@ -51,30 +55,15 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
     });
   return y
     .usage('kubectl paas policy <apply|check|show> [flags]')
-    .command(
-      'apply',
-      'Print the manifests with the policy applied (YAML in, same order out; -o json)',
-      manifests,
-      async (argv) => {
-        setCode(await runApply(manifestOptions(argv), deps));
-      },
-    )
-    .command(
-      'check',
-      'List every policy violation per Deployment; exit 1 when there is any (for CI)',
-      manifests,
-      async (argv) => {
-        setCode(await runCheck(manifestOptions(argv), deps));
-      },
-    )
-    .command(
-      'show',
-      'Print the effective policy (built-in defaults, paas.toml)',
-      common,
-      async (argv) => {
-        setCode(await runShow(commonOptions(argv), deps));
-      },
-    )
+    .command('apply', 'Print the manifests with the policy applied (YAML in, same order out; -o json)', manifests, async (argv) => {
+      setCode(await runApply(manifestOptions(argv), deps));
+    })
+    .command('check', 'List every policy violation per Deployment; exit 1 when there is any (for CI)', manifests, async (argv) => {
+      setCode(await runCheck(manifestOptions(argv), deps));
+    })
+    .command('show', 'Print the effective policy (built-in defaults, paas.toml)', common, async (argv) => {
+      setCode(await runShow(commonOptions(argv), deps));
+    })
     .example('kubectl paas policy apply -f app.yaml', 'The manifests with the policy applied, as YAML')
     .example('helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy')
     .example('kubectl paas policy show --config paas.toml -o yaml', 'The effective policy')
@@ -157,7 +146,12 @@ async function readManifests(files: string[], deps: PolicyDeps): Promise<InputDo
       continue;
     }
     const names = deps.files.listDir(file);
-    const paths = names ? names.filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => join(file, n)) : [file];
+    const paths = names
+      ? names
+          .filter((n) => /\.(ya?ml|json)$/.test(n))
+          .sort()
+          .map((n) => join(file, n))
+      : [file];
     for (const path of paths) docs.push(...parseManifests(await read(path, deps, 'manifest'), path));
   }
   // As kubectl apply: no objects at all is almost always a mistake upstream (a failed render).

@@ -40,7 +40,11 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
           .option('watch', { alias: 'w', type: 'boolean', default: true, describe: 'Watch until a terminal state; --watch=false prints once' })
           .option('timeout', { type: 'string', default: '0s', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state' })
           .option('revision', { type: 'number', describe: 'Pin to a revision; another one running is a failure' })
-          .option('final-only', { type: 'boolean', default: false, describe: 'With -o json|yaml and --watch: print only the final document, not one per change' })
+          .option('final-only', {
+            type: 'boolean',
+            default: false,
+            describe: 'With -o json|yaml and --watch: print only the final document, not one per change',
+          })
           .example('kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused')
           .example('kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)')
           .example('kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document')

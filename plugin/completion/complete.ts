@@ -38,10 +38,7 @@ export interface CompletionNeed {
 
 /** What the line asks for once it is parsed. */
 type Want =
-  | { kind: 'flags'; word: string }
-  | { kind: 'value'; flag: FlagSpec; word: string }
-  | { kind: 'commands'; word: string }
-  | { kind: 'positional'; word: string };
+  { kind: 'flags'; word: string } | { kind: 'value'; flag: FlagSpec; word: string } | { kind: 'commands'; word: string } | { kind: 'positional'; word: string };
 
 interface Line {
   command: CommandSpec;
@@ -99,7 +96,8 @@ function parseLine(args: readonly string[], word: string): Line {
     given.add(flag.name);
     if (!takesValue(flag)) continue;
     if (eq >= 0) values.set(flag.name, a.slice(eq + 1));
-    else if (!long && a.length > 2) values.set(flag.name, a.slice(2)); // -nshop
+    else if (!long && a.length > 2)
+      values.set(flag.name, a.slice(2)); // -nshop
     else pending = flag;
   }
   return { command, values, given, positionals, want: wantOf(command, pending, rest, word) };

@@ -59,13 +59,25 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   const rollout = rolloutOf(s);
   const ctx = contextOf(s, records, rollout.newPods, now.getTime());
   const counts = replicaCounts(s.deployment);
-  const replicas = { desired: counts.desired, updated: counts.updated, ready: counts.ready, available: counts.available, old: rollout.oldRSs.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0) };
+  const replicas = {
+    desired: counts.desired,
+    updated: counts.updated,
+    ready: counts.ready,
+    available: counts.available,
+    old: rollout.oldRSs.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0),
+  };
   const rolledOut = isRolledOut(s.deployment);
   const live = rollout.newPods.filter((p) => !p.metadata.deletionTimestamp);
   const findings: Finding[] = [
     ...createFailureFindings(ctx, rollout.newRS),
     ...groupPodIssues(ctx, newPodIssues(ctx, s, live), Math.max(live.length, rollout.newRS?.spec?.replicas ?? 0)),
-    ...present(stuckTerminating(ctx, s.pods), waitingMinReady(ctx, live), paused(ctx, rolledOut), deadlineExceeded(ctx), superseded(ctx, rollout, rollout.oldPods)),
+    ...present(
+      stuckTerminating(ctx, s.pods),
+      waitingMinReady(ctx, live),
+      paused(ctx, rolledOut),
+      deadlineExceeded(ctx),
+      superseded(ctx, rollout, rollout.oldPods),
+    ),
   ];
   const problems = findings.some((f) => f.severity !== Severity.Info);
   let estimatedSecondsLeft: number | undefined;
@@ -84,7 +96,9 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     findings,
     timeline: timelineOf(records),
     notes: s.sampled
-      ? [`events read for ${s.sampled.pods.length} of the ${s.sampled.of} pods that need a look (a few of each kind); the others share their findings, and evidence counts cover the pods read`]
+      ? [
+          `events read for ${s.sampled.pods.length} of the ${s.sampled.of} pods that need a look (a few of each kind); the others share their findings, and evidence counts cover the pods read`,
+        ]
       : [],
   };
 }

@@ -10,7 +10,17 @@ import { aboutContainer, containerSpec, newest, type RolloutContext } from './co
 import type { DetailsByCode, ProbeSpec } from './details.js';
 import { time, type EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
-import { ConfigMissing, parseConfigMessage, parseProbeMessage, parseStartMessage, ProbeFailureKind, ProbeName, StartFailure, type ProbeFailure, type StartError } from './messages.js';
+import {
+  ConfigMissing,
+  parseConfigMessage,
+  parseProbeMessage,
+  parseStartMessage,
+  ProbeFailureKind,
+  ProbeName,
+  StartFailure,
+  type ProbeFailure,
+  type StartError,
+} from './messages.js';
 import type { PodIssueOf } from './pod-issue.js';
 
 /** The kubelet's events about a pull. */
@@ -41,9 +51,7 @@ function describeProbe(p: Probe | undefined): ProbeSpec | undefined {
 /** An image the kubelet cannot pull (init containers are marked by the caller). */
 export function imagePullIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ImagePullFailed'> {
   const waiting = cs.state?.waiting;
-  const pullEvents = events.filter(
-    (e) => PULL_EVENTS.has(e.reason) && /image|pull/i.test(e.message) && aboutContainer(e, cs.name),
-  );
+  const pullEvents = events.filter((e) => PULL_EVENTS.has(e.reason) && /image|pull/i.test(e.message) && aboutContainer(e, cs.name));
   const failure = newest(pullEvents.filter((e) => /Failed to pull image|couldn't parse|invalid reference/i.test(e.message)));
   const source = failure?.message ?? waiting?.message ?? '';
   const parsed = pullFailureOf(waiting?.reason, source);
@@ -59,7 +67,12 @@ export function imagePullIssue(ctx: RolloutContext, cs: ContainerStatus, events:
   };
 }
 
-const KIND_NAME: Record<string, string> = { [ConfigMissing.ConfigMap]: 'ConfigMap', [ConfigMissing.Secret]: 'Secret', [ConfigMissing.ConfigMapKey]: 'ConfigMap', [ConfigMissing.SecretKey]: 'Secret' };
+const KIND_NAME: Record<string, string> = {
+  [ConfigMissing.ConfigMap]: 'ConfigMap',
+  [ConfigMissing.Secret]: 'Secret',
+  [ConfigMissing.ConfigMapKey]: 'ConfigMap',
+  [ConfigMissing.SecretKey]: 'Secret',
+};
 
 /** Configuration the kubelet cannot build: a ConfigMap, Secret or key that does not exist. */
 export function configIssue(cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ConfigError'> {
@@ -79,7 +92,13 @@ export function configIssue(cs: ContainerStatus, events: EventRecord[]): PodIssu
     key: `${parsed.kind}|${parsed.name ?? ''}|${parsed.key ?? ''}|${parsed.kind === ConfigMissing.Other ? parsed.reason : ''}`,
     label: `${reason} (${what})`,
     severity: Severity.Error,
-    details: { container: cs.name, missing: parsed.kind, ...(parsed.name ? { name: parsed.name } : {}), ...(parsed.key ? { key: parsed.key } : {}), reason: parsed.reason },
+    details: {
+      container: cs.name,
+      missing: parsed.kind,
+      ...(parsed.name ? { name: parsed.name } : {}),
+      ...(parsed.key ? { key: parsed.key } : {}),
+      reason: parsed.reason,
+    },
     events: related,
     container: cs.name,
   };
@@ -120,7 +139,12 @@ export function startIssue(ctx: RolloutContext, cs: ContainerStatus, events: Eve
   };
 }
 
-function startDetails(ctx: RolloutContext, cs: ContainerStatus, start: { reason: string; message: string; exitCode?: number; parsed: StartError }, init: boolean): DetailsByCode['StartFailed'] {
+function startDetails(
+  ctx: RolloutContext,
+  cs: ContainerStatus,
+  start: { reason: string; message: string; exitCode?: number; parsed: StartError },
+  init: boolean,
+): DetailsByCode['StartFailed'] {
   const spec = containerSpec(ctx.dep, cs.name, init);
   return {
     container: cs.name,
@@ -138,7 +162,12 @@ function startDetails(ctx: RolloutContext, cs: ContainerStatus, start: { reason:
 }
 
 /** A waiting reason diagnose does not judge: said as it is, never taken for progress. */
-export function unknownWaitingIssue(cs: ContainerStatus, events: EventRecord[], known: ReadonlySet<string>, init = false): PodIssueOf<'UnknownWaitingReason'> | undefined {
+export function unknownWaitingIssue(
+  cs: ContainerStatus,
+  events: EventRecord[],
+  known: ReadonlySet<string>,
+  init = false,
+): PodIssueOf<'UnknownWaitingReason'> | undefined {
   const waiting = cs.state?.waiting;
   if (!waiting?.reason || known.has(waiting.reason)) return undefined;
   return {
@@ -176,7 +205,11 @@ function isCrashing(cs: ContainerStatus): boolean {
 }
 
 /** A container that keeps exiting: killed for memory, killed by its liveness probe, or crashing. */
-export function crashIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'OOMKilled' | 'LivenessProbeKilling' | 'CrashLoop'> | undefined {
+export function crashIssue(
+  ctx: RolloutContext,
+  cs: ContainerStatus,
+  events: EventRecord[],
+): PodIssueOf<'OOMKilled' | 'LivenessProbeKilling' | 'CrashLoop'> | undefined {
   const crashing = isCrashing(cs);
   const ev = restartEvidence(cs, events);
   const recentKill = ev.kills.some((e) => ctx.now - time(e.lastSeen) < RECENT_KILL_S * 1000);
@@ -197,7 +230,13 @@ function crashLoopIssue(cs: ContainerStatus, term: Terminated | undefined, ev: R
     key: `${cs.name}|${reason}|${exitCode ?? ''}`,
     label: `${cs.state?.waiting?.reason ?? TerminationReason.Error} (last exit: ${reason}, exit code ${exitCode ?? '?'})`,
     severity: Severity.Error,
-    details: { container: cs.name, lastTerminationReason: reason, exitCode: exitCode ?? null, restarts: cs.restartCount ?? 0, ...(term?.message ? { terminationMessage: term.message } : {}) },
+    details: {
+      container: cs.name,
+      lastTerminationReason: reason,
+      exitCode: exitCode ?? null,
+      restarts: cs.restartCount ?? 0,
+      ...(term?.message ? { terminationMessage: term.message } : {}),
+    },
     events: ev.backoff,
     container: cs.name,
   };
@@ -212,7 +251,13 @@ function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undef
     key: cs.name,
     label: `OOMKilled (exit code ${exitCode}${limit ? `, memory limit ${limit}` : ', no memory limit'})`,
     severity: Severity.Error,
-    details: { container: cs.name, exitCode, memoryLimit: limit ?? null, memoryRequest: spec?.resources?.requests?.memory ?? null, restarts: cs.restartCount ?? 0 },
+    details: {
+      container: cs.name,
+      exitCode,
+      memoryLimit: limit ?? null,
+      memoryRequest: spec?.resources?.requests?.memory ?? null,
+      restarts: cs.restartCount ?? 0,
+    },
     events: ev.backoff,
     container: cs.name,
   };
@@ -227,7 +272,13 @@ function livenessIssue(ctx: RolloutContext, cs: ContainerStatus, crashing: boole
     key: `${cs.name}|${parsed?.kind ?? ''}|${parsed?.statusCode ?? ''}`,
     label: `killed by its ${probe} probe (${parsed ? parsed.output.replace(/Get "[^"]*": /, '') : 'failed liveness probe'})`,
     severity: crashing ? Severity.Error : Severity.Warning,
-    details: { container: cs.name, probe, probeSpec: killingProbe(ctx, cs.name, parsed) ?? null, restarts: cs.restartCount ?? 0, ...(parsed?.statusCode ? { statusCode: parsed.statusCode } : {}) },
+    details: {
+      container: cs.name,
+      probe,
+      probeSpec: killingProbe(ctx, cs.name, parsed) ?? null,
+      restarts: cs.restartCount ?? 0,
+      ...(parsed?.statusCode ? { statusCode: parsed.statusCode } : {}),
+    },
     events: [...ev.probeFailures, ...ev.kills, ...ev.backoff],
     container: cs.name,
   };
@@ -251,7 +302,12 @@ function readinessFailure(parsed: ProbeFailure | undefined, probeSpec: ProbeSpec
 
 /** A running container whose readiness (or startup) probe fails, so the pod never turns Ready. */
 export function readinessIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ReadinessProbeFailing'> | undefined {
-  const mine = events.filter((e) => (e.reason === EventReason.Unhealthy || e.reason === EventReason.ProbeWarning) && /^(Readiness|Startup) probe/.test(e.message) && aboutContainer(e, cs.name));
+  const mine = events.filter(
+    (e) =>
+      (e.reason === EventReason.Unhealthy || e.reason === EventReason.ProbeWarning) &&
+      /^(Readiness|Startup) probe/.test(e.message) &&
+      aboutContainer(e, cs.name),
+  );
   const last = newest(mine);
   if (!last) return undefined;
   const parsed = parseProbeMessage(last.message);

@@ -25,7 +25,8 @@ interface Group {
   events: EventRecord[];
 }
 
-const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined => conditions?.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
+const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined =>
+  conditions?.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
 
 /** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
 export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | undefined): Finding[] {
@@ -48,9 +49,10 @@ export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | u
 function refusals(ctx: RolloutContext, newRS: ReplicaSet | undefined, failures: (Condition | undefined)[]): { message: string; ev?: EventRecord }[] {
   const dep = ctx.dep;
   const since = time(newRS?.metadata.creationTimestamp);
-  const events = [...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []), ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid)].filter(
-    (e) => (e.reason === EventReason.FailedCreate || e.reason === EventReason.ReplicaSetCreateError) && time(e.lastSeen) >= since,
-  );
+  const events = [
+    ...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []),
+    ...ctx.eventsOf('Deployment', dep.metadata.name, dep.metadata.uid),
+  ].filter((e) => (e.reason === EventReason.FailedCreate || e.reason === EventReason.ReplicaSetCreateError) && time(e.lastSeen) >= since);
   const messages: { message: string; ev?: EventRecord }[] = events.map((e) => ({ message: e.message, ev: e }));
   for (const c of failures) if (c?.message && !messages.some((m) => m.message.includes(c.message!))) messages.push({ message: c.message });
   return messages;
@@ -99,12 +101,23 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
         : `ReplicaSet cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
     return {
       key: `q|${quota.quota}|${quota.kind}|${res.join(',')}`,
-      group: { refusal: { code: Code.QuotaExceeded, details }, label, suggestions: [`kubectl describe resourcequota ${quota.quota} ${nsFlag(ctx)}`], events: [] },
+      group: {
+        refusal: { code: Code.QuotaExceeded, details },
+        label,
+        suggestions: [`kubectl describe resourcequota ${quota.quota} ${nsFlag(ctx)}`],
+        events: [],
+      },
     };
   }
   const adm = parseAdmissionMessage(message);
   if (adm) {
-    const details: DetailsByCode['AdmissionDenied'] = { by: adm.by, ...(adm.name ? { name: adm.name } : {}), ...(adm.binding ? { binding: adm.binding } : {}), reason: adm.reason, replicaSet };
+    const details: DetailsByCode['AdmissionDenied'] = {
+      by: adm.by,
+      ...(adm.name ? { name: adm.name } : {}),
+      ...(adm.binding ? { binding: adm.binding } : {}),
+      reason: adm.reason,
+      replicaSet,
+    };
     return {
       key: `a|${adm.by}|${adm.name ?? ''}`,
       group: {
@@ -128,7 +141,9 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
 
 /** The ReplicaFailure condition as evidence, when no event was read. */
 function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidence[] {
-  const c = rs?.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure) ?? dep.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure);
+  const c =
+    rs?.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure) ??
+    dep.status?.conditions?.find((x) => x.type === ConditionType.ReplicaFailure);
   return c ? [fromCondition(rs ? 'ReplicaSet' : 'Deployment', rs?.metadata.name ?? dep.metadata.name, c, c.reason ?? 'ReplicaFailure', 'Warning')] : [];
 }
 
@@ -136,7 +151,16 @@ function conditionEvidence(dep: Deployment, rs: ReplicaSet | undefined): Evidenc
 export function fromCondition(kind: string, name: string, c: Condition, reason: string, type: string): Evidence {
   const first = c.lastTransitionTime ?? c.lastUpdateTime;
   const last = c.lastUpdateTime ?? c.lastTransitionTime;
-  return { kind, objects: [name], reason, message: c.message ?? '', type, count: 1, ...(first ? { firstSeen: timeText(first) } : {}), ...(last ? { lastSeen: timeText(last) } : {}) };
+  return {
+    kind,
+    objects: [name],
+    reason,
+    message: c.message ?? '',
+    type,
+    count: 1,
+    ...(first ? { firstSeen: timeText(first) } : {}),
+    ...(last ? { lastSeen: timeText(last) } : {}),
+  };
 }
 
 function quotaStatus(ctx: RolloutContext, name: string): DetailsByCode['QuotaExceeded']['quotaStatus'] {

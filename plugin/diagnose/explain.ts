@@ -15,7 +15,8 @@ export interface ExplainFacts {
 /** A probe in words: "GET /ready on port 8080, every 10s, timeout 1s, 3 failures". */
 export function probeText(d: ProbeSpec | null | undefined): string {
   if (!d) return 'no probe in the template';
-  const where = d.type === 'httpGet' ? `GET ${d.path} on port ${d.port}` : d.type === 'exec' ? `exec ${(d.command ?? []).join(' ')}` : `${d.type} port ${d.port}`;
+  const where =
+    d.type === 'httpGet' ? `GET ${d.path} on port ${d.port}` : d.type === 'exec' ? `exec ${(d.command ?? []).join(' ')}` : `${d.type} port ${d.port}`;
   return `${where}, every ${d.periodSeconds}s, timeout ${d.timeoutSeconds}s, ${d.failureThreshold} failures`;
 }
 
@@ -100,12 +101,18 @@ function unschedulable(d: DetailsByCode['Unschedulable'], facts: ExplainFacts): 
   const reasons = d.reasons ?? [];
   const parts: string[] = [];
   const exceeds = d.exceedsEveryNode ?? [];
-  if (exceeds.length) parts.push(`The pod requests ${exceeds.map((e) => `${e.resource} ${e.requested}, more than the largest node allocates (${e.largestAllocatable})`).join(' and ')}: it can never fit; lower its requests.`);
+  if (exceeds.length)
+    parts.push(
+      `The pod requests ${exceeds.map((e) => `${e.resource} ${e.requested}, more than the largest node allocates (${e.largestAllocatable})`).join(' and ')}: it can never fit; lower its requests.`,
+    );
   const never = exceeds.length > 0;
   if (!never && reasons.some((r) => r.kind.startsWith('insufficient-'))) parts.push("No node has enough free capacity for the pod's requests.");
   if (reasons.some((r) => r.kind === 'taint')) parts.push('Some nodes carry taints the pod does not tolerate.');
   if (reasons.some((r) => r.kind === 'affinity' || r.kind === 'anti-affinity')) parts.push("The pod's node selector or (anti-)affinity rules exclude nodes.");
-  if (!never) parts.push(`With maxSurge ${facts.maxSurge} the rollout needs room for one more pod on top of the running ones before any old pod goes: free capacity or add a node.`);
+  if (!never)
+    parts.push(
+      `With maxSurge ${facts.maxSurge} the rollout needs room for one more pod on top of the running ones before any old pod goes: free capacity or add a node.`,
+    );
   return `The scheduler finds no node for the new pods. ${parts.join(' ')}`;
 }
 
@@ -129,7 +136,12 @@ export function admissionWho(d: DetailsByCode['AdmissionDenied']): string {
 }
 
 /** Why the new ReplicaSet cannot create its pods. */
-export function explainCreateFailure(f: { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] } | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] } | { code: 'PodCreateFailed' }): string {
+export function explainCreateFailure(
+  f:
+    | { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] }
+    | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] }
+    | { code: 'PodCreateFailed' },
+): string {
   switch (f.code) {
     case 'QuotaExceeded':
       return f.details.kind === QuotaRefusal.Exceeded

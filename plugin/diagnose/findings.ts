@@ -30,7 +30,6 @@ export const Code = {
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
-
 const PRECEDENCE: readonly Code[] = Object.values(Code);
 
 /** error: blocks the rollout; warning: needs attention; info: nothing wrong. */
@@ -75,7 +74,16 @@ export interface FindingBody {
 /** A finding of one of the codes `C`: its details are that code's shape (details.ts; a code
  * without one does not compile). */
 export type FindingOf<C extends Code> = {
-  [P in C]: { code: P; severity: Severity; summary: string; explanation: string; details: DetailsByCode[P]; evidence: Evidence[]; pods: string[]; suggestions: string[] };
+  [P in C]: {
+    code: P;
+    severity: Severity;
+    summary: string;
+    explanation: string;
+    details: DetailsByCode[P];
+    evidence: Evidence[];
+    pods: string[];
+    suggestions: string[];
+  };
 }[C];
 
 /** One cause diagnose names: a code, its parsed details, the evidence and the next commands. */

@@ -58,7 +58,13 @@ function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T
 }
 
 /** listAll of a kind whose objects the analysis names. */
-async function listNamed<T extends { metadata?: ObjectMeta }>(rest: Rest, path: string, query: Record<string, string | undefined>, pageSize: number, kind: string): Promise<Named<T>[]> {
+async function listNamed<T extends { metadata?: ObjectMeta }>(
+  rest: Rest,
+  path: string,
+  query: Record<string, string | undefined>,
+  pageSize: number,
+  kind: string,
+): Promise<Named<T>[]> {
   return (await listAll<T>(rest, path, query, pageSize)).map((o) => named(o, kind));
 }
 
@@ -99,7 +105,13 @@ function needsEvents(p: Pod): boolean {
  * all of them, the namespace's ResourceQuotas, and the nodes only when a pod failed to schedule.
  * API errors propagate (HttpError with the status) for the caller to describe.
  */
-export async function gather(rest: Rest, ns: string, name: string, opts: GatherOptions = { timeline: false }, limits: GatherLimits = DEFAULT_LIMITS): Promise<Snapshot> {
+export async function gather(
+  rest: Rest,
+  ns: string,
+  name: string,
+  opts: GatherOptions = { timeline: false },
+  limits: GatherLimits = DEFAULT_LIMITS,
+): Promise<Snapshot> {
   const deployment = named(await rest.get<wire.Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`), 'Deployment');
   const selector = selectorString(deployment.spec?.selector);
   const [rsList, quotas] = await Promise.all([
@@ -151,7 +163,9 @@ async function readPods(rest: Rest, path: string, selector: string | undefined, 
   const none = Promise.resolve([] as Pod[]);
   const [newPods, oldPods] = await Promise.all([
     r.newRS && hash ? listNamed<wire.Pod>(rest, path, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, pageSize, 'Pod') : none,
-    oldWithPods(r).length > 0 || !hash ? listNamed<wire.Pod>(rest, path, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, pageSize, 'Pod') : none,
+    oldWithPods(r).length > 0 || !hash
+      ? listNamed<wire.Pod>(rest, path, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, pageSize, 'Pod')
+      : none,
   ]);
   return { newPods, oldPods };
 }
@@ -164,7 +178,12 @@ const failing = (conds: { type: string; status: string }[] | undefined): boolean
  * each kind; the new ReplicaSet when it is short of pods, for FailedCreate; the Deployment when it
  * has no new ReplicaSet or reports ReplicaFailure), and with --events the rest of the timeline.
  */
-function eventTargets(r: Rollout, pods: { newPods: Pod[]; oldPods: Pod[] }, opts: GatherOptions, limits: GatherLimits): { objects: (string | undefined)[]; needing: Pod[]; chosen: Pod[] } {
+function eventTargets(
+  r: Rollout,
+  pods: { newPods: Pod[]; oldPods: Pod[] },
+  opts: GatherOptions,
+  limits: GatherLimits,
+): { objects: (string | undefined)[]; needing: Pod[]; chosen: Pod[] } {
   const { newRS, deployment } = r;
   const owned = ownedBy(r.replicaSets);
   const rsShort = !!newRS && ((newRS.status?.replicas ?? 0) < (newRS.spec?.replicas ?? 0) || failing(newRS.status?.conditions));

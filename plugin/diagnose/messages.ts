@@ -75,14 +75,18 @@ function schedulingKind(reason: string): string {
 export function parseSchedulingMessage(message: string): SchedulingFailure | undefined {
   const head = /(\d+)\/(\d+) nodes are available(?::\s*)?/.exec(message);
   if (!head) {
-    if (/no nodes available to schedule pods/i.test(message)) return { available: 0, total: 0, reasons: [{ count: 0, reason: 'no nodes available to schedule pods', kind: 'no-nodes' }] };
+    if (/no nodes available to schedule pods/i.test(message))
+      return { available: 0, total: 0, reasons: [{ count: 0, reason: 'no nodes available to schedule pods', kind: 'no-nodes' }] };
     return undefined;
   }
   let rest = message.slice(head.index + head[0].length);
   let preemption: string | undefined;
   const p = rest.search(/\s*preemption:/);
   if (p >= 0) {
-    preemption = rest.slice(p).replace(/^\s*preemption:\s*/, '').trim();
+    preemption = rest
+      .slice(p)
+      .replace(/^\s*preemption:\s*/, '')
+      .trim();
     rest = rest.slice(0, p);
   }
   rest = rest.trim().replace(/\.$/, '');
@@ -192,7 +196,14 @@ export const ProbeName = { Readiness: 'readiness', Liveness: 'liveness', Startup
 export type ProbeName = (typeof ProbeName)[keyof typeof ProbeName];
 
 /** How a probe failed: an HTTP status, a redirect (a 3xx, or one to https), nothing listening, too slow, an exec's output. */
-export const ProbeFailureKind = { Status: 'status', Redirect: 'redirect', ConnectionRefused: 'connection-refused', Timeout: 'timeout', Exec: 'exec', Other: 'other' } as const;
+export const ProbeFailureKind = {
+  Status: 'status',
+  Redirect: 'redirect',
+  ConnectionRefused: 'connection-refused',
+  Timeout: 'timeout',
+  Exec: 'exec',
+  Other: 'other',
+} as const;
 export type ProbeFailureKind = (typeof ProbeFailureKind)[keyof typeof ProbeFailureKind];
 
 /** A probe failure from an Unhealthy event: "Readiness probe failed: HTTP probe failed with statuscode: 503". */
@@ -241,7 +252,14 @@ export function parseVolumeMessage(reason: string, message: string): VolumeFailu
     return {
       kind: VolumeFailureKind.MultiAttach,
       ...(volume ? { volume } : {}),
-      ...(used ? { usedBy: used.split(/,\s*/).map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(used
+        ? {
+            usedBy: used
+              .split(/,\s*/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          }
+        : {}),
     };
   }
   if (reason === EventReason.FailedAttachVolume) return { kind: VolumeFailureKind.Attach, ...(volume ? { volume } : {}) };
@@ -262,8 +280,21 @@ export function parseQuantity(q: string | undefined): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const mult: Record<string, number> = {
-    n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
   };
   return n * (m[2] ? mult[m[2]]! : 1);
 }

@@ -117,7 +117,12 @@ function volumeIssue(pod: Pod, events: EventRecord[]): PodIssueOf<'VolumeProblem
     key: `${v?.kind}|${v?.volume ?? ''}`,
     label: `${last.reason}${v ? volumeWords(v) : ''}`,
     severity: Severity.Error,
-    details: { failure: v?.kind ?? VolumeFailureKind.Mount, ...(v?.volume ? { volume: v.volume } : {}), ...(v?.usedBy ? { usedBy: v.usedBy } : {}), node: pod.spec?.nodeName ?? null },
+    details: {
+      failure: v?.kind ?? VolumeFailureKind.Mount,
+      ...(v?.volume ? { volume: v.volume } : {}),
+      ...(v?.usedBy ? { usedBy: v.usedBy } : {}),
+      node: pod.spec?.nodeName ?? null,
+    },
     events: volume,
   };
 }

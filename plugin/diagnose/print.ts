@@ -21,7 +21,6 @@ export interface TextOptions {
   now: Date;
 }
 
-
 /** "12s ago", "4m3s ago"; empty when the time is unknown. */
 export function ago(t: string | undefined, now: Date): string {
   const ms = time(t);
@@ -80,9 +79,11 @@ export function diagnosisText(d: Diagnosis, o: TextOptions): string {
   const r = d.replicas;
   const problems = d.findings.filter((f) => f.severity !== Severity.Info).length;
   const verdict =
-    d.verdict === Verdict.Problems ? p.red(`${problems} problem${problems === 1 ? '' : 's'} found`)
-    : d.verdict === Verdict.Healthy ? p.green('healthy')
-    : p.green('progressing');
+    d.verdict === Verdict.Problems
+      ? p.red(`${problems} problem${problems === 1 ? '' : 's'} found`)
+      : d.verdict === Verdict.Healthy
+        ? p.green('healthy')
+        : p.green('progressing');
   const lines = [
     p.bold(head.join('  ')),
     `Replicas: ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.old} old`,
@@ -131,7 +132,13 @@ export const DIAGNOSIS_SCHEMA = {
       required: ['namespace', 'name', 'paused'],
       additionalProperties: false,
       properties: {
-        namespace: str, name: str, generation: int, observedGeneration: int, revision: int, deployId: str, newReplicaSet: str,
+        namespace: str,
+        name: str,
+        generation: int,
+        observedGeneration: int,
+        revision: int,
+        deployId: str,
+        newReplicaSet: str,
         paused: { type: 'boolean' },
       },
     },
@@ -163,8 +170,14 @@ export const DIAGNOSIS_SCHEMA = {
               required: ['kind', 'objects', 'reason', 'message', 'count'],
               additionalProperties: false,
               properties: {
-                kind: str, objects: { type: 'array', items: str }, reason: str, message: str, type: str, count: int,
-                firstSeen: str, lastSeen: str,
+                kind: str,
+                objects: { type: 'array', items: str },
+                reason: str,
+                message: str,
+                type: str,
+                count: int,
+                firstSeen: str,
+                lastSeen: str,
               },
             },
           },

@@ -8,7 +8,15 @@ import { describePod, statusCommand, undoCommand } from './commands.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import { fromCondition } from './create-failures.js';
 import { dedupe, time } from './events.js';
-import { EXPLAIN_HEALTHY, EXPLAIN_SUPERSEDED, explainDeadline, explainMinReady, explainPaused, explainProgressing, explainStuckTerminating } from './explain.js';
+import {
+  EXPLAIN_HEALTHY,
+  EXPLAIN_SUPERSEDED,
+  explainDeadline,
+  explainMinReady,
+  explainPaused,
+  explainProgressing,
+  explainStuckTerminating,
+} from './explain.js';
 import { Code, finding, Severity, type Finding } from './findings.js';
 import { formatSeconds } from './format.js';
 import type { Pod, ReplicaSet } from './model.js';
@@ -31,7 +39,9 @@ export function stuckTerminating(ctx: RolloutContext, pods: Pod[]): Finding | un
     nodes: [...new Set(stuck.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))],
   };
   const oldest = Math.min(...stuck.map((p) => time(p.metadata.deletionTimestamp)));
-  const events = stuck.flatMap((p) => ctx.eventsOf('Pod', p.metadata.name, p.metadata.uid)).filter((e) => e.type === EventType.Warning || e.reason === EventReason.Killing);
+  const events = stuck
+    .flatMap((p) => ctx.eventsOf('Pod', p.metadata.name, p.metadata.uid))
+    .filter((e) => e.type === EventType.Warning || e.reason === EventReason.Killing);
   return finding(Code.OldPodsNotTerminating, details, {
     severity: Severity.Warning,
     summary: `${stuck.length} old pod(s) stuck terminating for ${Math.round((ctx.now - oldest) / 1000)}s past their grace period`,
@@ -57,14 +67,18 @@ export function waitingMinReady(ctx: RolloutContext, live: Pod[]): Finding | und
   });
   if (waiting.length === 0) return undefined;
   const newestReady = Math.max(...waiting.map((p) => time(p.status?.conditions?.find((c) => c.type === ConditionType.Ready)?.lastTransitionTime)));
-  return finding(Code.WaitingMinReadySeconds, { minReadySeconds: minReady }, {
-    severity: Severity.Info,
-    summary: `${waiting.length}/${live.length} new pods Ready, counted available after minReadySeconds ${minReady}`,
-    explanation: explainMinReady(minReady, `${Math.round((ctx.now - newestReady) / 1000)}s`),
-    evidence: [],
-    pods: waiting.map((p) => p.metadata.name).sort(),
-    suggestions: [statusCommand(ctx)],
-  });
+  return finding(
+    Code.WaitingMinReadySeconds,
+    { minReadySeconds: minReady },
+    {
+      severity: Severity.Info,
+      summary: `${waiting.length}/${live.length} new pods Ready, counted available after minReadySeconds ${minReady}`,
+      explanation: explainMinReady(minReady, `${Math.round((ctx.now - newestReady) / 1000)}s`),
+      evidence: [],
+      pods: waiting.map((p) => p.metadata.name).sort(),
+      suggestions: [statusCommand(ctx)],
+    },
+  );
 }
 
 /** spec.paused: a state once nothing is left to roll out, a stall mid-rollout. */
@@ -72,14 +86,18 @@ export function paused(ctx: RolloutContext, rolledOut: boolean): Finding | undef
   const dep = ctx.dep;
   if (!dep.spec?.paused) return undefined;
   const cond = conditionOf(dep, ConditionType.Progressing);
-  return finding(Code.Paused, { paused: true }, {
-    severity: rolledOut ? Severity.Info : Severity.Warning,
-    summary: rolledOut ? 'paused (spec.paused: true), with nothing left to roll out' : 'the rollout is paused (spec.paused: true)',
-    explanation: explainPaused(rolledOut),
-    evidence: cond?.reason === ProgressingReason.DeploymentPaused ? [fromCondition('Deployment', dep.metadata.name, cond, cond.reason, 'Normal')] : [],
-    pods: [],
-    suggestions: [`kubectl rollout resume deployment/${dep.metadata.name} ${nsFlag(ctx)}`],
-  });
+  return finding(
+    Code.Paused,
+    { paused: true },
+    {
+      severity: rolledOut ? Severity.Info : Severity.Warning,
+      summary: rolledOut ? 'paused (spec.paused: true), with nothing left to roll out' : 'the rollout is paused (spec.paused: true)',
+      explanation: explainPaused(rolledOut),
+      evidence: cond?.reason === ProgressingReason.DeploymentPaused ? [fromCondition('Deployment', dep.metadata.name, cond, cond.reason, 'Normal')] : [],
+      pods: [],
+      suggestions: [`kubectl rollout resume deployment/${dep.metadata.name} ${nsFlag(ctx)}`],
+    },
+  );
 }
 
 /** Progressing=False ProgressDeadlineExceeded: the controller gave up waiting. */
@@ -88,14 +106,18 @@ export function deadlineExceeded(ctx: RolloutContext): Finding | undefined {
   const progressing = conditionOf(dep, ConditionType.Progressing);
   if (progressing?.status !== ConditionStatus.False || progressing.reason !== ProgressingReason.ProgressDeadlineExceeded) return undefined;
   const pds = dep.spec?.progressDeadlineSeconds ?? 600;
-  return finding(Code.ProgressDeadlineExceeded, { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? timeText(progressing.lastTransitionTime) : null }, {
-    severity: Severity.Error,
-    summary: `no progress for ${pds}s: the Deployment controller marked the rollout failed`,
-    explanation: explainDeadline(pds),
-    evidence: [fromCondition('Deployment', dep.metadata.name, progressing, ProgressingReason.ProgressDeadlineExceeded, 'Warning')],
-    pods: [],
-    suggestions: [undoCommand(ctx)],
-  });
+  return finding(
+    Code.ProgressDeadlineExceeded,
+    { progressDeadlineSeconds: pds, since: progressing.lastTransitionTime ? timeText(progressing.lastTransitionTime) : null },
+    {
+      severity: Severity.Error,
+      summary: `no progress for ${pds}s: the Deployment controller marked the rollout failed`,
+      explanation: explainDeadline(pds),
+      evidence: [fromCondition('Deployment', dep.metadata.name, progressing, ProgressingReason.ProgressDeadlineExceeded, 'Warning')],
+      pods: [],
+      suggestions: [undoCommand(ctx)],
+    },
+  );
 }
 
 /** Old ReplicaSets still holding pods, other than the one the rollout started from: rollouts that
@@ -103,33 +125,50 @@ export function deadlineExceeded(ctx: RolloutContext): Finding | undefined {
 export function superseded(ctx: RolloutContext, split: { newRS: ReplicaSet | undefined; oldRSs: ReplicaSet[] }, oldPods: Pod[]): Finding | undefined {
   const withPods = split.oldRSs.filter((rs) => (rs.status?.replicas ?? 0) > 0);
   if (withPods.length < 2) return undefined;
-  const stable = [...withPods].sort((a, b) => (b.status?.availableReplicas ?? 0) - (a.status?.availableReplicas ?? 0) || (revisionOf(a) ?? 0) - (revisionOf(b) ?? 0))[0]!;
+  const stable = [...withPods].sort(
+    (a, b) => (b.status?.availableReplicas ?? 0) - (a.status?.availableReplicas ?? 0) || (revisionOf(a) ?? 0) - (revisionOf(b) ?? 0),
+  )[0]!;
   const replaced = withPods.filter((rs) => rs !== stable);
   const revs = replaced.map((rs) => `revision ${revisionOf(rs) ?? '?'}${deployIdOf(rs) ? ` (deploy-id ${deployIdOf(rs)})` : ''}`);
-  return finding(Code.Superseded, { replicaSets: replaced.map((rs) => rs.metadata.name), newReplicaSet: split.newRS?.metadata.name ?? null }, {
-    severity: Severity.Info,
-    summary: `${replaced.length} unfinished rollout(s) replaced by revision ${revisionOf(split.newRS) ?? '?'}: ${revs.join(', ')}`,
-    explanation: EXPLAIN_SUPERSEDED,
-    evidence: [],
-    pods: oldPods.filter((p) => replaced.some((rs) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid))).map((p) => p.metadata.name).sort(),
-    suggestions: [`kubectl rollout history deployment/${ctx.dep.metadata.name} ${nsFlag(ctx)}`],
-  });
+  return finding(
+    Code.Superseded,
+    { replicaSets: replaced.map((rs) => rs.metadata.name), newReplicaSet: split.newRS?.metadata.name ?? null },
+    {
+      severity: Severity.Info,
+      summary: `${replaced.length} unfinished rollout(s) replaced by revision ${revisionOf(split.newRS) ?? '?'}: ${revs.join(', ')}`,
+      explanation: EXPLAIN_SUPERSEDED,
+      evidence: [],
+      pods: oldPods
+        .filter((p) => replaced.some((rs) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid)))
+        .map((p) => p.metadata.name)
+        .sort(),
+      suggestions: [`kubectl rollout history deployment/${ctx.dep.metadata.name} ${nsFlag(ctx)}`],
+    },
+  );
 }
 
 /** Every pod updated and available. */
 export function healthy(ctx: RolloutContext, available: number, desired: number): Finding {
-  return finding(Code.Healthy, {}, {
-    severity: Severity.Info,
-    summary: `successfully rolled out: ${available}/${desired} pods available on revision ${revisionOf(ctx.dep) ?? '?'}`,
-    explanation: EXPLAIN_HEALTHY,
-    evidence: [],
-    pods: [],
-    suggestions: [],
-  });
+  return finding(
+    Code.Healthy,
+    {},
+    {
+      severity: Severity.Info,
+      summary: `successfully rolled out: ${available}/${desired} pods available on revision ${revisionOf(ctx.dep) ?? '?'}`,
+      explanation: EXPLAIN_HEALTHY,
+      evidence: [],
+      pods: [],
+      suggestions: [],
+    },
+  );
 }
 
 /** Nothing wrong and not finished: how far, how fast, and how far the deadline is. */
-export function progressing(ctx: RolloutContext, newRS: ReplicaSet | undefined, replicas: { desired: number; old: number }): { finding: Finding; estimatedSecondsLeft?: number } {
+export function progressing(
+  ctx: RolloutContext,
+  newRS: ReplicaSet | undefined,
+  replicas: { desired: number; old: number },
+): { finding: Finding; estimatedSecondsLeft?: number } {
   const dep = ctx.dep;
   const estimatedSecondsLeft = estimate(replicas.desired, newRS, ctx.now);
   const deadline = progressDeadline(dep, ctx.now)?.secondsLeft;

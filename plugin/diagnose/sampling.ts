@@ -9,14 +9,22 @@ import type { Pod } from './model.js';
 export function podSignature(pod: Pod): string {
   const scheduled = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled)?.status ?? '';
   const containers = (cs: NonNullable<Pod['status']>['containerStatuses']) =>
-    (cs ?? []).map((c) => [
-      c.name,
-      c.ready ? 'ready' : 'unready',
-      c.state?.waiting?.reason ?? (c.state?.running ? 'running' : c.state?.terminated ? `terminated:${c.state.terminated.reason}:${c.state.terminated.exitCode}` : ''),
-      c.lastState?.terminated ? `${c.lastState.terminated.reason}:${c.lastState.terminated.exitCode}` : '',
-      (c.restartCount ?? 0) > 0 ? 'restarted' : '',
-    ].join('/'));
-  return JSON.stringify([scheduled, pod.metadata.deletionTimestamp ? 'terminating' : '', containers(pod.status?.initContainerStatuses), containers(pod.status?.containerStatuses)]);
+    (cs ?? []).map((c) =>
+      [
+        c.name,
+        c.ready ? 'ready' : 'unready',
+        c.state?.waiting?.reason ??
+          (c.state?.running ? 'running' : c.state?.terminated ? `terminated:${c.state.terminated.reason}:${c.state.terminated.exitCode}` : ''),
+        c.lastState?.terminated ? `${c.lastState.terminated.reason}:${c.lastState.terminated.exitCode}` : '',
+        (c.restartCount ?? 0) > 0 ? 'restarted' : '',
+      ].join('/'),
+    );
+  return JSON.stringify([
+    scheduled,
+    pod.metadata.deletionTimestamp ? 'terminating' : '',
+    containers(pod.status?.initContainerStatuses),
+    containers(pod.status?.containerStatuses),
+  ]);
 }
 
 /** Up to `perKind` pods of each signature, then round-robin, at most `max` in all; input order kept within a kind. */

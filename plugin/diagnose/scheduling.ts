@@ -29,7 +29,11 @@ export function unschedulableIssue(ctx: RolloutContext, pod: Pod, events: EventR
   if (nodes) details.nodes = nodeFacts(nodes);
   const fits = nodes ? largestFit(requests, nodes) : [];
   if (fits.length > 0) details.exceedsEveryNode = fits;
-  const kinds = parsed?.reasons.map((r) => r.kind).sort().join('+') ?? 'unknown';
+  const kinds =
+    parsed?.reasons
+      .map((r) => r.kind)
+      .sort()
+      .join('+') ?? 'unknown';
   const label = parsed
     ? `Pending: ${parsed.available}/${parsed.total} nodes are available (${parsed.reasons.map((r) => `${r.count} ${r.reason}`).join(', ')})`
     : `Pending: ${message || 'unschedulable'}`;

@@ -28,7 +28,10 @@ const PULL_PATTERNS: [PullFailure, RegExp][] = [
   [PullFailure.InvalidName, /invalid reference format/i],
   [PullFailure.InvalidName, /couldn't parse image (?:name|reference)|InvalidImageName/i],
   [PullFailure.Unauthorized, /pull access denied/i],
-  [PullFailure.Unauthorized, /401 Unauthorized|403 Forbidden|insufficient_scope|authorization failed|authentication required|denied: requested access|\bunauthorized\b/i],
+  [
+    PullFailure.Unauthorized,
+    /401 Unauthorized|403 Forbidden|insufficient_scope|authorization failed|authentication required|denied: requested access|\bunauthorized\b/i,
+  ],
   [PullFailure.NotFound, /manifest unknown/i],
   [PullFailure.NotFound, /name unknown|no such host|repository does not exist/i],
   [PullFailure.NotFound, /\bnot found\b/i],

@@ -105,9 +105,7 @@ export function ownedReplicaSets<R extends ReplicaSet>(deployment: Deployment, r
 export function splitReplicaSets<R extends ReplicaSet>(deployment: Deployment, replicaSets: readonly R[]): ReplicaSetSplit<R> {
   const owned = ownedReplicaSets(deployment, replicaSets).sort(byCreation);
   const newRS = owned.find((rs) => templatesEqualIgnoringHash(rs.spec?.template, deployment.spec?.template));
-  const oldRSs = owned
-    .filter((rs) => rs !== newRS)
-    .sort((a, b) => (revisionOf(b) ?? 0) - (revisionOf(a) ?? 0) || byCreation(b, a));
+  const oldRSs = owned.filter((rs) => rs !== newRS).sort((a, b) => (revisionOf(b) ?? 0) - (revisionOf(a) ?? 0) || byCreation(b, a));
   return { newRS, oldRSs };
 }
 

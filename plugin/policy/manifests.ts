@@ -6,16 +6,7 @@
 // and data out.
 import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap } from 'yaml';
 import { resolvePlain } from '../../webhook/yaml/go-scalars.js';
-import {
-  formatJson,
-  kubeYamlDocument,
-  KubeYamlError,
-  parseChunk,
-  positionIn,
-  splitStream,
-  toPlainJson,
-  type KubeValue,
-} from '../../webhook/yaml/kube-yaml.js';
+import { formatJson, kubeYamlDocument, KubeYamlError, parseChunk, positionIn, splitStream, toPlainJson, type KubeValue } from '../../webhook/yaml/kube-yaml.js';
 import {
   applyPatch,
   checkDeployment,
@@ -138,9 +129,7 @@ export function applyPolicy(docs: InputDoc[], policy: Policy, facts: ClusterFact
   for (const doc of docs) {
     const ops: PatchOp[] = [];
     for (const t of doc.targets) {
-      const r = engine(doc, t, () =>
-        mutateDeployment({ object: t.object, oldObject: null, policy, facts, stampId: false, newId: noId }),
-      );
+      const r = engine(doc, t, () => mutateDeployment({ object: t.object, oldObject: null, policy, facts, stampId: false, newId: noId }));
       const who = `${objectName(t.object)} (${where(doc)})`;
       if (r.skipped && t.object.kind === 'Deployment') warnings.push(`${who}: left unchanged: ${r.skipped}`);
       for (const w of r.warnings) warnings.push(`${who}: ${w.replace(/^paas: /, '')}`);

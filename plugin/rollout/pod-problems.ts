@@ -47,7 +47,13 @@ function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefi
   const now = cs.state?.terminated;
   // Between start attempts the runtime may report the failed attempt itself as the state.
   if (!waiting?.reason && now?.reason === TerminationReason.StartError) {
-    return { pod, container: cs.name, reason: TerminationReason.StartError, ...(now.message ? { message: now.message } : {}), permanent: !isTransientRuntimeFailure(now.message) };
+    return {
+      pod,
+      container: cs.name,
+      reason: TerminationReason.StartError,
+      ...(now.message ? { message: now.message } : {}),
+      permanent: !isTransientRuntimeFailure(now.message),
+    };
   }
   if (!waiting?.reason || STARTING_REASONS.has(waiting.reason)) return undefined;
   const { message, permanent } = waitingProblem(waiting.reason, waiting.message, cs.lastState?.terminated);
@@ -58,7 +64,9 @@ function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefi
 export function podProblems(pod: Pod): PodProblem[] {
   const name = pod.metadata?.name ?? '';
   const out: PodProblem[] = [];
-  const unschedulable = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False && c.reason === UNSCHEDULABLE);
+  const unschedulable = pod.status?.conditions?.find(
+    (c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False && c.reason === UNSCHEDULABLE,
+  );
   if (unschedulable) {
     out.push({ pod: name, reason: UNSCHEDULABLE, ...(unschedulable.message ? { message: unschedulable.message } : {}), permanent: false });
   }

@@ -121,7 +121,12 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
 /** Lists the Deployments (refusing a selector or name that matches none), then their ReplicaSets
  * and pods: one Deployment's own selector narrows those; several read the namespace. An API error
  * goes to `fail` with what was being read (undefined: the Deployments). */
-async function listAll(rest: Rest, ns: string, opts: RolloutStatusOptions, fail: (err: unknown, scope?: string) => never): Promise<{ watched: Watched; tracked: Tracked[] }> {
+async function listAll(
+  rest: Rest,
+  ns: string,
+  opts: RolloutStatusOptions,
+  fail: (err: unknown, scope?: string) => never,
+): Promise<{ watched: Watched; tracked: Tracked[] }> {
   const single = opts.names.length === 1 && !opts.selector;
   const deployments = await listAndWatch<Deployment>(rest, {
     path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`,
@@ -131,7 +136,9 @@ async function listAll(rest: Rest, ns: string, opts: RolloutStatusOptions, fail:
   const listed = new Map(deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d]));
   const tracked = trackedNames(opts.names, listed);
   if (!tracked.length) {
-    throw new CliError(opts.selector ? `no deployments match the selector "${opts.selector}" in namespace "${ns}"` : `no deployments found in namespace "${ns}"`);
+    throw new CliError(
+      opts.selector ? `no deployments match the selector "${opts.selector}" in namespace "${ns}"` : `no deployments found in namespace "${ns}"`,
+    );
   }
   if (single && !listed.has(opts.names[0]!)) throw new CliError(`deployment "${opts.names[0]}" not found in namespace "${ns}"`);
   const only = tracked.length === 1 ? listed.get(tracked[0]!.name) : undefined;

@@ -2,7 +2,17 @@
 // pods, and the clock. Checks run in kubectl's DeploymentStatusViewer order, so the two agree
 // wherever kubectl answers; on top, a paused Deployment is reported (kubectl hangs), and a
 // rollout that cannot succeed (ReplicaFailure, every new pod on a permanent error) fails fast.
-import { conditionOf, generationObserved, progressDeadline, ProgressingReason, replicaCounts, replicaWait, WaitStep, type ProgressDeadline, type ReplicaCounts } from '../kube/deployment-status.js';
+import {
+  conditionOf,
+  generationObserved,
+  progressDeadline,
+  ProgressingReason,
+  replicaCounts,
+  replicaWait,
+  WaitStep,
+  type ProgressDeadline,
+  type ReplicaCounts,
+} from '../kube/deployment-status.js';
 import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { EXIT } from '../lib/errors.js';
@@ -166,7 +176,11 @@ function cannotSucceed(d: Deployment, name: string, facts: Facts): Verdict | und
   if (live === 0 || stuckPods.size < live) return undefined;
   const first = permanent[0]!;
   const who = stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`;
-  return { state: RolloutState.Failed, reason: first.reason, message: `deployment "${name}" failed: ${who} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}` };
+  return {
+    state: RolloutState.Failed,
+    reason: first.reason,
+    message: `deployment "${name}" failed: ${who} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
+  };
 }
 
 /** kubectl's remaining steps: rolled out, or the replicas it waits for (paused: waiting for a human). */
@@ -202,14 +216,26 @@ function factsOf(deployment: Deployment, replicaSets: readonly ReplicaSet[], pod
     },
     replicas: replicaCounts(deployment),
     deadline: spec.paused ? null : progressDeadline(deployment, now),
-    conditions: (st.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason ?? null, message: c.message ?? null, lastUpdateTime: iso(c.lastUpdateTime) })),
+    conditions: (st.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason ?? null,
+      message: c.message ?? null,
+      lastUpdateTime: iso(c.lastUpdateTime),
+    })),
     replicaSets: [...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []), ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods))],
     podProblems: newPods.flatMap(podProblems).sort((a, b) => a.pod.localeCompare(b.pod)),
   };
 }
 
 /** The rollout view of one Deployment from its ReplicaSets and pods (any lists; ownership is checked here). */
-export function rolloutStatus(deployment: Deployment, replicaSets: readonly ReplicaSet[], pods: readonly Pod[], now: number, opts: StatusOptions = {}): RolloutView {
+export function rolloutStatus(
+  deployment: Deployment,
+  replicaSets: readonly ReplicaSet[],
+  pods: readonly Pod[],
+  now: number,
+  opts: StatusOptions = {},
+): RolloutView {
   const name = deployment.metadata?.name ?? '';
   const namespace = deployment.metadata?.namespace ?? '';
   const newRS = splitReplicaSets(deployment, replicaSets).newRS;

@@ -7,8 +7,7 @@ import type { RolloutView } from './status.js';
 
 /** How the stream is written; `yaml` is the YAML library's stringify, passed in so YAML loads only when asked for. */
 export type StreamFormat =
-  | { format: typeof OutputFormat.json; single: boolean }
-  | { format: typeof OutputFormat.yaml; single: boolean; yaml: (doc: unknown) => string };
+  { format: typeof OutputFormat.json; single: boolean } | { format: typeof OutputFormat.yaml; single: boolean; yaml: (doc: unknown) => string };
 
 // What a reader of the stream watches, as the text mode's line per change: the state, the
 // replicas and the message. The deadline's secondsLeft moves with the clock and is not a change.

@@ -36,7 +36,9 @@ export function retrack(
     if (t.missing) return t;
     const d = lists.deployments.get(t.name);
     if (d) return { name: t.name, view: rolloutStatus(d, lists.replicaSets, lists.pods, at.now, opts) };
-    const missing = t.view ? `deployment "${t.name}" was deleted from namespace "${at.namespace}"` : `deployment "${t.name}" not found in namespace "${at.namespace}"`;
+    const missing = t.view
+      ? `deployment "${t.name}" was deleted from namespace "${at.namespace}"`
+      : `deployment "${t.name}" not found in namespace "${at.namespace}"`;
     errors.push(missing);
     return { ...t, missing };
   });

@@ -50,10 +50,14 @@ function gone(err: unknown): boolean {
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -114,12 +118,17 @@ class ListCopy<T extends Meta> {
     const aborted = (): boolean => opts.signal.aborted;
     while (!aborted()) {
       try {
-        await this.rest.watch<T>(this.spec.path, { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true' }, (e) => {
-          this.apply(e);
-          failingSince = undefined;
-          backoff = 100;
-          if (e.type !== WatchEventType.Bookmark) opts.onChange();
-        }, opts.signal);
+        await this.rest.watch<T>(
+          this.spec.path,
+          { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true' },
+          (e) => {
+            this.apply(e);
+            failingSince = undefined;
+            backoff = 100;
+            if (e.type !== WatchEventType.Bookmark) opts.onChange();
+          },
+          opts.signal,
+        );
         // The server closes watches after a while: resume from the last resourceVersion.
       } catch (watchErr) {
         if (aborted()) return;

@@ -38,7 +38,11 @@ type Exec = { code: number; stdout: string; stderr: string };
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Exec> {
   return new Promise((ok) => {
     const child = execFile(cmd, args, { env, maxBuffer: 256 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
-      ok({ code: err === null ? 0 : typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1, stdout: String(stdout), stderr: String(stderr) });
+      ok({
+        code: err === null ? 0 : typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1,
+        stdout: String(stdout),
+        stderr: String(stderr),
+      });
     });
     child.stdin?.end(input ?? '');
   });
@@ -59,7 +63,11 @@ function mutatingPolicy(): object[] {
         reinvocationPolicy: 'IfNeeded',
         matchConstraints: {
           resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'] }],
-          namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'paas-system'] }] },
+          namespaceSelector: {
+            matchExpressions: [
+              { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'paas-system'] },
+            ],
+          },
         },
         mutations: [
           {
@@ -149,7 +157,12 @@ async function main(): Promise<void> {
           request: q('apiserver_request_duration_seconds', { verb: 'PATCH', resource: 'deployments', group: 'apps' }),
         });
         const last = rows.at(-1)!;
-        log(`${setup} at ${writers} writer(s): ${summary.applies} applies, ${summary.failed} failed, kubectl p50 ${quantile(summary.records.map((r) => r.endedAt - r.startedAt), 0.5)} ms; webhook p50 ${msOf(last.webhook[0])} ms; step p50 ${msOf(last.step[0])} ms`);
+        log(
+          `${setup} at ${writers} writer(s): ${summary.applies} applies, ${summary.failed} failed, kubectl p50 ${quantile(
+            summary.records.map((r) => r.endedAt - r.startedAt),
+            0.5,
+          )} ms; webhook p50 ${msOf(last.webhook[0])} ms; step p50 ${msOf(last.step[0])} ms`,
+        );
         if (summary.failed > 0) throw new Error(`${setup}: ${summary.failed} applies failed: ${summary.messages.map((m) => m.message).join(' | ')}`);
       }
     };
@@ -175,9 +188,20 @@ async function main(): Promise<void> {
 
     // 3. The MutatingAdmissionPolicy floor.
     await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: mutatingPolicy() }));
-    const probe = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'probe', namespace: NS }, spec: { replicas: 0, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
+    const probe = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'probe', namespace: NS },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
     for (let i = 0; ; i++) {
-      const r = JSON.parse(await k(['create', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(probe))) as { spec: { strategy: { rollingUpdate?: { maxSurge?: unknown } }; template: { spec: { containers: { lifecycle?: unknown }[] } } } };
+      const r = JSON.parse(await k(['create', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(probe))) as {
+        spec: { strategy: { rollingUpdate?: { maxSurge?: unknown } }; template: { spec: { containers: { lifecycle?: unknown }[] } } };
+      };
       if (r.spec.strategy.rollingUpdate?.maxSurge === 1 && r.spec.template.spec.containers[0]?.lifecycle) break;
       if (i > 100) throw new Error(`the MutatingAdmissionPolicy does not mutate: ${JSON.stringify(r.spec)}`);
       await new Promise((ok) => setTimeout(ok, 200));

@@ -41,12 +41,20 @@ async function api(kubeconfig: string): Promise<Api> {
   const call = (method: string, path: string, body?: unknown) =>
     new Promise<any>((ok, fail) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(new URL(server + path), { method, agent, headers: { ...(opts.headers as Record<string, string>), 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => ((res.statusCode ?? 500) < 300 ? ok(text ? JSON.parse(text) : undefined) : fail(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`))));
-      });
+      const req = request(
+        new URL(server + path),
+        { method, agent, headers: { ...(opts.headers as Record<string, string>), 'Content-Type': 'application/json', Accept: 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () =>
+            (res.statusCode ?? 500) < 300
+              ? ok(text ? JSON.parse(text) : undefined)
+              : fail(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`)),
+          );
+        },
+      );
       req.on('error', fail);
       req.end(data);
     });
@@ -106,113 +114,124 @@ const diagnoseArgs = [join(ROOT, 'dist/plugin/main.js'), 'diagnose', 'web', '-n'
 
 /** The namespace: the stuck Deployment under diagnosis, then PODS filler pods and EVENTS events. */
 async function fill(k: Api, kubectl: string, env: Record<string, string>) {
-    await k.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    // The Deployment under diagnosis: 10 ready pods, then a rollout whose new pods cannot pull.
-    const dep = (scenario?: string) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: NS },
-      spec: {
-        replicas: 10,
-        selector: { matchLabels: { app: 'web' } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-        template: {
-          metadata: { labels: { app: 'web', ...(scenario ? { 'paas.io/kwok-scenario': scenario } : {}) } },
-          spec: { containers: [{ name: 'app', image: scenario ? 'registry.example/web:2' : 'registry.example/web:1' }] },
-        },
+  await k.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  // The Deployment under diagnosis: 10 ready pods, then a rollout whose new pods cannot pull.
+  const dep = (scenario?: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: NS },
+    spec: {
+      replicas: 10,
+      selector: { matchLabels: { app: 'web' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { app: 'web', ...(scenario ? { 'paas.io/kwok-scenario': scenario } : {}) } },
+        spec: { containers: [{ name: 'app', image: scenario ? 'registry.example/web:2' : 'registry.example/web:1' }] },
       },
-    });
-    await k.post(`/apis/apps/v1/namespaces/${NS}/deployments`, dep());
+    },
+  });
+  await k.post(`/apis/apps/v1/namespaces/${NS}/deployments`, dep());
 
-    // Wait for the 10 pods, then start the stuck rollout and let its surge pod fail.
-    for (let i = 0; ; i++) {
-      const d = await k.get(`/apis/apps/v1/namespaces/${NS}/deployments/web`);
-      if (d.status?.availableReplicas === 10) break;
-      if (i > 360) throw new Error('deployment web never became available');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await new Promise<void>((ok, fail) =>
-      execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => {
-        if (e) fail(new Error(e.message, { cause: e }));
-        else ok();
-      }).stdin!.end(JSON.stringify(dep('image-not-found'))),
-    );
-    for (let i = 0; ; i++) {
-      const r = await measure(process.execPath, diagnoseArgs, env);
-      if (r.code === 1) break;
-      if (i > 60) throw new Error('diagnose never found the stuck rollout');
-      await new Promise((r2) => setTimeout(r2, 1000));
-    }
+  // Wait for the 10 pods, then start the stuck rollout and let its surge pod fail.
+  for (let i = 0; ; i++) {
+    const d = await k.get(`/apis/apps/v1/namespaces/${NS}/deployments/web`);
+    if (d.status?.availableReplicas === 10) break;
+    if (i > 360) throw new Error('deployment web never became available');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await new Promise<void>((ok, fail) =>
+    execFile(kubectl, ['apply', '-f', '-'], { env: { ...process.env, ...env } }, (e) => {
+      if (e) fail(new Error(e.message, { cause: e }));
+      else ok();
+    }).stdin!.end(JSON.stringify(dep('image-not-found'))),
+  );
+  for (let i = 0; ; i++) {
+    const r = await measure(process.execPath, diagnoseArgs, env);
+    if (r.code === 1) break;
+    if (i > 60) throw new Error('diagnose never found the stuck rollout');
+    await new Promise((r2) => setTimeout(r2, 1000));
+  }
 
-    // Then the filler: other pods and their events, in the same namespace.
-    let t = Date.now();
-    const podUids: string[] = [];
-    await inBatches(PODS, async (i) => {
-      const p = await k.post(`/api/v1/namespaces/${NS}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `filler-${i}`, labels: { app: `filler-${i % 50}` } },
-        spec: { schedulingGates: [{ name: 'paas.io/bench' }], containers: [{ name: 'app', image: 'registry.example/filler:1' }] },
-      });
-      podUids[i] = p.metadata.uid as string;
+  // Then the filler: other pods and their events, in the same namespace.
+  let t = Date.now();
+  const podUids: string[] = [];
+  await inBatches(PODS, async (i) => {
+    const p = await k.post(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `filler-${i}`, labels: { app: `filler-${i % 50}` } },
+      spec: { schedulingGates: [{ name: 'paas.io/bench' }], containers: [{ name: 'app', image: 'registry.example/filler:1' }] },
     });
-    process.stderr.write(`bench: ${PODS} pods in ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
-    t = Date.now();
-    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await inBatches(EVENTS, (i) => {
-      const pod = i % PODS;
-      return k.post(`/api/v1/namespaces/${NS}/events`, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `filler-${pod}.${i.toString(16)}` },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: `filler-${pod}`, namespace: NS, uid: podUids[pod] },
-        reason: i % 3 ? 'Unhealthy' : 'BackOff',
-        message: i % 3 ? 'Readiness probe failed: HTTP probe failed with statuscode: 503' : `Back-off restarting failed container app in pod filler-${pod}_${NS}(${podUids[pod]})`,
-        type: 'Warning',
-        count: 1 + (i % 7),
-        firstTimestamp: stamp,
-        lastTimestamp: stamp,
-        source: { component: 'kubelet', host: 'kwok-node-1' },
-      });
+    podUids[i] = p.metadata.uid as string;
+  });
+  process.stderr.write(`bench: ${PODS} pods in ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
+  t = Date.now();
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  await inBatches(EVENTS, (i) => {
+    const pod = i % PODS;
+    return k.post(`/api/v1/namespaces/${NS}/events`, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `filler-${pod}.${i.toString(16)}` },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: `filler-${pod}`, namespace: NS, uid: podUids[pod] },
+      reason: i % 3 ? 'Unhealthy' : 'BackOff',
+      message:
+        i % 3
+          ? 'Readiness probe failed: HTTP probe failed with statuscode: 503'
+          : `Back-off restarting failed container app in pod filler-${pod}_${NS}(${podUids[pod]})`,
+      type: 'Warning',
+      count: 1 + (i % 7),
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      source: { component: 'kubelet', host: 'kwok-node-1' },
     });
-    process.stderr.write(`bench: ${EVENTS} events in ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
+  });
+  process.stderr.write(`bench: ${EVENTS} events in ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
 }
 
 /** Every case ROUNDS times, interleaved; prints medians, ratios to the baseline, peak RSS. */
 async function measureAll(kubectl: string, env: Record<string, string>) {
-
-    const runs: Record<string, { seconds: number[]; rss: number[]; bytes: number }> = {};
-    const surge = await new Promise<string>((ok, fail) =>
-      execFile(kubectl, ['get', 'pods', '-n', NS, '-l', 'app=web,paas.io/kwok-scenario=image-not-found', '-o', 'jsonpath={.items[0].metadata.name}'], { env: { ...process.env, ...env } }, (e, out) => {
+  const runs: Record<string, { seconds: number[]; rss: number[]; bytes: number }> = {};
+  const surge = await new Promise<string>((ok, fail) =>
+    execFile(
+      kubectl,
+      ['get', 'pods', '-n', NS, '-l', 'app=web,paas.io/kwok-scenario=image-not-found', '-o', 'jsonpath={.items[0].metadata.name}'],
+      { env: { ...process.env, ...env } },
+      (e, out) => {
         if (e) fail(new Error(e.message, { cause: e }));
         else ok(out.trim());
-      }),
+      },
+    ),
+  );
+  const cases: [string, string, string[]][] = [
+    ['kubectl get deployment web -o json (baseline)', kubectl, ['get', 'deployment', 'web', '-n', NS, '-o', 'json']],
+    ['kubectl paas diagnose web -o json', process.execPath, diagnoseArgs],
+    ['kubectl describe pod <the failing pod>', kubectl, ['describe', 'pod', surge, '-n', NS]],
+    ['kubectl get events -o json (all events of the namespace)', kubectl, ['get', 'events', '-n', NS, '-o', 'json']],
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, cmd, args] of cases) {
+      const r = await measure(cmd, args, env);
+      const e = (runs[name] ??= { seconds: [], rss: [], bytes: r.bytes });
+      e.seconds.push(r.seconds);
+      e.rss.push(r.rssMb);
+    }
+  }
+  const base = median(runs[cases[0]![0]]!.seconds);
+  process.stdout.write(`diagnose of one Deployment among ${PODS} pods and ${EVENTS} events (median of ${ROUNDS}; peak RSS is the max):\n`);
+  for (const [name] of cases) {
+    const r = runs[name]!;
+    const s = median(r.seconds);
+    process.stdout.write(
+      `  ${name.padEnd(58)} ${s.toFixed(2).padStart(6)} s  x${(s / base).toFixed(2).padStart(5)}  ${Math.max(...r.rss)
+        .toFixed(0)
+        .padStart(5)} MB  ${(r.bytes / 1024).toFixed(0)} KiB out\n`,
     );
-    const cases: [string, string, string[]][] = [
-      ['kubectl get deployment web -o json (baseline)', kubectl, ['get', 'deployment', 'web', '-n', NS, '-o', 'json']],
-      ['kubectl paas diagnose web -o json', process.execPath, diagnoseArgs],
-      ['kubectl describe pod <the failing pod>', kubectl, ['describe', 'pod', surge, '-n', NS]],
-      ['kubectl get events -o json (all events of the namespace)', kubectl, ['get', 'events', '-n', NS, '-o', 'json']],
-    ];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, cmd, args] of cases) {
-        const r = await measure(cmd, args, env);
-        const e = (runs[name] ??= { seconds: [], rss: [], bytes: r.bytes });
-        e.seconds.push(r.seconds);
-        e.rss.push(r.rssMb);
-      }
-    }
-    const base = median(runs[cases[0]![0]]!.seconds);
-    process.stdout.write(`diagnose of one Deployment among ${PODS} pods and ${EVENTS} events (median of ${ROUNDS}; peak RSS is the max):\n`);
-    for (const [name] of cases) {
-      const r = runs[name]!;
-      const s = median(r.seconds);
-      process.stdout.write(`  ${name.padEnd(58)} ${s.toFixed(2).padStart(6)} s  x${(s / base).toFixed(2).padStart(5)}  ${Math.max(...r.rss).toFixed(0).padStart(5)} MB  ${(r.bytes / 1024).toFixed(0)} KiB out\n`);
-    }
-    const d = runs[cases[1]![0]]!;
-    const ok = median(d.seconds) <= 2 && Math.max(...d.rss) < 250;
-    process.stdout.write(`  target: <= 2 s and < 250 MB: ${ok ? 'met' : 'MISSED'}\n`);
-    if (!ok) process.exitCode = 1;
+  }
+  const d = runs[cases[1]![0]]!;
+  const ok = median(d.seconds) <= 2 && Math.max(...d.rss) < 250;
+  process.stdout.write(`  target: <= 2 s and < 250 MB: ${ok ? 'met' : 'MISSED'}\n`);
+  if (!ok) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -100,7 +100,9 @@ for (let r = 0; r < ROUNDS; r++) subjects.forEach((s, i) => (best[i] = Math.min(
 const baseline = best[0] as number;
 subjects.forEach((s, i) => {
   const us = best[i] as number;
-  const line = `${s.name.padEnd(48)} ${us.toFixed(2).padStart(7)} µs/op  ${Math.round(1e6 / us).toLocaleString('en').padStart(9)} ops/s`;
+  const line = `${s.name.padEnd(48)} ${us.toFixed(2).padStart(7)} µs/op  ${Math.round(1e6 / us)
+    .toLocaleString('en')
+    .padStart(9)} ops/s`;
   console.log(i === 0 ? line : `${line}  ${(us / baseline).toFixed(2)}x baseline  ${us < 20 ? 'within' : 'OVER'} the 20 µs aim`);
 });
 if (sink < 0) console.log(sink);

@@ -75,30 +75,35 @@ async function main(): Promise<void> {
     const agent = new Agent({ keepAlive: true, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized });
     const patch = (name: string, body: unknown) =>
       new Promise<void>((ok, fail) => {
-        const req = request(new URL(`${kube.server}/apis/apps/v1/namespaces/${NS}/deployments/${name}`), {
-          method: 'PATCH',
-          agent,
-          headers: { ...t.headers, 'Content-Type': 'application/merge-patch+json' },
-        }, (res) => {
-          res.resume();
-          res.on('end', () => ((res.statusCode ?? 500) < 300 ? ok() : fail(new Error(`PATCH ${name}: ${res.statusCode}`))));
-        });
+        const req = request(
+          new URL(`${kube.server}/apis/apps/v1/namespaces/${NS}/deployments/${name}`),
+          {
+            method: 'PATCH',
+            agent,
+            headers: { ...t.headers, 'Content-Type': 'application/merge-patch+json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => ((res.statusCode ?? 500) < 300 ? ok() : fail(new Error(`PATCH ${name}: ${res.statusCode}`))));
+          },
+        );
         req.on('error', fail);
         req.end(JSON.stringify(body));
       });
 
     await k(['create', 'namespace', NS]);
-    const deployment = (name: string, labels: Record<string, string> = {}) => JSON.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: NS },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: name } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-        template: { metadata: { labels: { app: name, ...labels } }, spec: { containers: [{ name: 'app', image: 'registry.example/web:1' }] } },
-      },
-    });
+    const deployment = (name: string, labels: Record<string, string> = {}) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: NS },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: name } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          template: { metadata: { labels: { app: name, ...labels } }, spec: { containers: [{ name: 'app', image: 'registry.example/web:1' }] } },
+        },
+      });
     for (const d of [deployment('web'), deployment('stuck', { 'paas.io/kwok-scenario': 'never-ready' })]) {
       await new Promise<void>((ok, fail) => {
         const c = spawn(kubectl, ['apply', '-f', '-'], { env, stdio: ['pipe', 'ignore', 'inherit'] });
@@ -124,7 +129,9 @@ async function main(): Promise<void> {
     const base = median(times['kubectl rollout status']!);
     process.stdout.write(`start to exit on a completed Deployment (median of ${ROUNDS}, alternating):\n`);
     for (const [name, xs] of Object.entries(times)) {
-      process.stdout.write(`  ${name.padEnd(30)} ${ms(median(xs)).padStart(7)}   p90 ${ms([...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!).padStart(7)}   ${(median(xs) / base).toFixed(2)}x kubectl\n`);
+      process.stdout.write(
+        `  ${name.padEnd(30)} ${ms(median(xs)).padStart(7)}   p90 ${ms([...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!).padStart(7)}   ${(median(xs) / base).toFixed(2)}x kubectl\n`,
+      );
     }
 
     // 2. Reaction to a change: pause the stuck Deployment while a watcher runs, time its new line.
@@ -169,7 +176,9 @@ async function main(): Promise<void> {
     const kBase = median(lat['kubectl get deployment -w']!);
     process.stdout.write(`API change (PATCH sent) to the line on screen (median of ${REACTIONS}):\n`);
     for (const [name, xs] of Object.entries(lat)) {
-      process.stdout.write(`  ${name.padEnd(30)} ${ms(median(xs)).padStart(7)}   max ${ms(Math.max(...xs)).padStart(7)}   ${(median(xs) / kBase).toFixed(2)}x kubectl get -w\n`);
+      process.stdout.write(
+        `  ${name.padEnd(30)} ${ms(median(xs)).padStart(7)}   max ${ms(Math.max(...xs)).padStart(7)}   ${(median(xs) / kBase).toFixed(2)}x kubectl get -w\n`,
+      );
     }
     agent.destroy();
     await k(['delete', 'namespace', NS, '--wait=false']);

@@ -35,7 +35,14 @@ const HOST = '127.0.0.1';
 function updateReview(): string {
   // The stored Deployment carries the policy and a deploy-id; the user applies a new image.
   const old = threeContainerDeployment('registry.example.com/shop/web:1.4.2');
-  const first = mutateDeployment({ object: old, oldObject: null, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => '5f0c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e5f', stampId: true });
+  const first = mutateDeployment({
+    object: old,
+    oldObject: null,
+    policy: DEFAULT_POLICY,
+    facts: { nativeSleep: true },
+    newId: () => '5f0c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e5f',
+    stampId: true,
+  });
   const stored = first.object;
   const next = structuredClone(stored) as typeof stored & { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
   next.spec.template.spec.containers[0]!.image = 'registry.example.com/shop/web:1.5.0';
@@ -83,7 +90,12 @@ const ms = (v: number): string => (v < 1 ? '<1' : v.toFixed(0));
 /** Median of each figure over the rounds; errors are summed. */
 function median(runs: Run[]): Run {
   const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  return { rps: mid(runs.map((r) => r.rps)), p50: mid(runs.map((r) => r.p50)), p99: mid(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) };
+  return {
+    rps: mid(runs.map((r) => r.rps)),
+    p50: mid(runs.map((r) => r.p50)),
+    p99: mid(runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+  };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +109,23 @@ async function main(): Promise<void> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist/webhook/main.js'), 'serve', '--host', HOST, '--port', String(port), '--metrics-port', String(port + 1), '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), '--bench-baseline-route', '--log-level', 'info'],
+    [
+      join(ROOT, 'dist/webhook/main.js'),
+      'serve',
+      '--host',
+      HOST,
+      '--port',
+      String(port),
+      '--metrics-port',
+      String(port + 1),
+      '--tls-cert',
+      join(dir, 'tls.crt'),
+      '--tls-key',
+      join(dir, 'tls.key'),
+      '--bench-baseline-route',
+      '--log-level',
+      'info',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir },
   );
   try {
@@ -106,7 +134,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const body = updateReview();
-    console.log(`paas-webhook bench: UPDATE review of ${body.length} bytes, median of ${ROUNDS} alternating ${SECONDS}s runs per route, Node ${process.version}`);
+    console.log(
+      `paas-webhook bench: UPDATE review of ${body.length} bytes, median of ${ROUNDS} alternating ${SECONDS}s runs per route, Node ${process.version}`,
+    );
     await cannon(port, '/mutate', body, 16, 2); // warm-up (JIT, TLS session setup)
     await cannon(port, '/bench/baseline', body, 16, 1);
     const rows: string[] = [];

@@ -24,8 +24,11 @@ const SCOPE = { key: 'bench.paas.io/zero-downtime', value: `run-${process.pid}` 
 function kubectlWith(kubectl: string, kubeconfig: string) {
   return (args: string[], input?: string) =>
     new Promise<string>((ok, fail) => {
-      const child = execFile(kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 180_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        err ? fail(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : ok(String(stdout)),
+      const child = execFile(
+        kubectl,
+        args,
+        { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 180_000, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => (err ? fail(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : ok(String(stdout))),
       );
       child.stdin?.end(input ?? '');
     });
@@ -74,7 +77,8 @@ async function main(): Promise<void> {
         for (let i = 0; i < ROLLOUTS; i++) {
           const r = await rolloutUnderLoad({
             kc,
-            listApp: async () => (JSON.parse(await k!(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
+            listApp: async () =>
+              (JSON.parse(await k!(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
             namespace: ns,
             name,
             url,

@@ -110,7 +110,7 @@ describe('the real node', () => {
     expect(lease.spec.holderIdentity).toBe(RealNode.name);
   });
 
-  it('runs the controller-manager\'s default controllers: Services get EndpointSlices, `view` aggregates rules', async () => {
+  it("runs the controller-manager's default controllers: Services get EndpointSlices, `view` aggregates rules", async () => {
     const slices = await listJson('endpointslices', 'default', 'kubernetes.io/service-name=kubernetes');
     expect(slices.flatMap((s) => s.endpoints.map((e: Obj) => e.addresses[0]))).toEqual([RealNode.hostIp]);
     const view = await getJson('clusterrole', 'view');
@@ -169,10 +169,7 @@ describe('Deployments on kwok nodes', () => {
   });
 
   it('marks a rollout that cannot progress with ProgressDeadlineExceeded', async () => {
-    await apply(
-      deployment('stuck', { labels: { [ScenarioLabel]: Scenario.NeverReady }, extra: { progressDeadlineSeconds: 3 } }),
-      ns,
-    );
+    await apply(deployment('stuck', { labels: { [ScenarioLabel]: Scenario.NeverReady }, extra: { progressDeadlineSeconds: 3 } }), ns);
     const cond = await waitFor(
       async () => {
         const d = await getJson('deployment', 'stuck', ns);
@@ -192,10 +189,10 @@ describe('Deployments on kwok nodes', () => {
       what: 'the quota controller to fill in the quota status',
     });
     await apply(deployment('big', { replicas: 2 }), qns);
-    const event = await waitFor(
-      async () => (await listJson('events', qns)).find((e) => e.reason === 'FailedCreate' && e.message.includes('exceeded quota')),
-      { what: 'a FailedCreate event for the quota', timeoutMs: 60_000 },
-    );
+    const event = await waitFor(async () => (await listJson('events', qns)).find((e) => e.reason === 'FailedCreate' && e.message.includes('exceeded quota')), {
+      what: 'a FailedCreate event for the quota',
+      timeoutMs: 60_000,
+    });
     expect(event.involvedObject.kind).toBe('ReplicaSet');
     expect(event.message).toContain('forbidden: exceeded quota: pods');
   });
@@ -245,11 +242,18 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
   const reasons = (events: { reason: string }[]) => [...new Set(events.map((e) => e.reason).filter((r) => KUBELET.has(r)))].sort();
 
   it('never-ready: Running, not Ready, and the same Unhealthy message as the real prober', async () => {
-    const real = appDeployment('real-never-ready', { args: ['-status', '503'], container: { readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 2 } } });
+    const real = appDeployment('real-never-ready', {
+      args: ['-status', '503'],
+      container: { readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 2 } },
+    });
     await both(Scenario.NeverReady, real);
     const ready = (cs: Obj) => cs.state.running !== undefined && cs.ready === false;
-    const [kwok, node] = await Promise.all([statusOf(Scenario.NeverReady, ready, 'running, not ready'), statusOf('real-never-ready', ready, 'running, not ready')]);
-    for (const { pod } of [kwok, node]) expect(pod.status.conditions.find((c: Obj) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    const [kwok, node] = await Promise.all([
+      statusOf(Scenario.NeverReady, ready, 'running, not ready'),
+      statusOf('real-never-ready', ready, 'running, not ready'),
+    ]);
+    for (const { pod } of [kwok, node])
+      expect(pod.status.conditions.find((c: Obj) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
     const unhealthy = async (pod: Obj) => (await eventsOfPod(pod, ['Unhealthy'])).filter((e) => e.reason === 'Unhealthy').map((e) => e.message);
     const fromKwok = await unhealthy(kwok.pod);
     expect(new Set(await unhealthy(node.pod))).toEqual(new Set(fromKwok));
@@ -259,7 +263,10 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
   it('image-not-found: ErrImagePull then ImagePullBackOff, events and pull failure as the real kubelet reports a missing image', async () => {
     await both(Scenario.ImageNotFound, appDeployment('real-image-not-found', { image }));
     const backOff = (cs: Obj) => cs.state.waiting?.reason === 'ImagePullBackOff';
-    const [kwok, node] = await Promise.all([statusOf(Scenario.ImageNotFound, backOff, 'ImagePullBackOff'), statusOf('real-image-not-found', backOff, 'ImagePullBackOff')]);
+    const [kwok, node] = await Promise.all([
+      statusOf(Scenario.ImageNotFound, backOff, 'ImagePullBackOff'),
+      statusOf('real-image-not-found', backOff, 'ImagePullBackOff'),
+    ]);
     const wanted = ['Pulling', 'Failed', 'BackOff'];
     const kwokEvents = await eventsOfPod(kwok.pod, wanted);
     const nodeEvents = await eventsOfPod(node.pod, wanted);
@@ -267,7 +274,8 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
     // The runtimes word the registry's answer differently (Docker's in kwok, containerd's on the
     // node); what both commands read from it must be the same.
     for (const { cs } of [kwok, node]) expect(pullFailureOf(cs.state.waiting.reason, cs.state.waiting.message).kind).toBe('not-found');
-    const pullFailed = (events: { reason: string; message: string }[]) => events.filter((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "<image>": '));
+    const pullFailed = (events: { reason: string; message: string }[]) =>
+      events.filter((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "<image>": '));
     for (const events of [kwokEvents, nodeEvents]) {
       expect(pullFailed(events).length).toBeGreaterThan(0);
       for (const e of pullFailed(events)) expect(parsePullError(e.message)).toMatchObject({ kind: 'not-found', image: '<image>' });
@@ -277,13 +285,16 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
     expect(sameWords(kwokEvents)).toEqual(sameWords(nodeEvents));
   });
 
-  it('crashloop: CrashLoopBackOff after exit code 1, with the real kubelet\'s back-off words', async () => {
+  it("crashloop: CrashLoopBackOff after exit code 1, with the real kubelet's back-off words", async () => {
     await both(Scenario.CrashLoop, appDeployment('real-crashloop', { args: ['-exit-after', '0s', '-exit-code', '1'] }));
     // Both at once: the real kubelet (v1.37) reports waiting CrashLoopBackOff only during the first
     // back-off (10 s); from the second crash on it reports the container terminated (Error, exit 1)
     // while it backs off, where kwok keeps the waiting state.
     const looping = (cs: Obj) => cs.state.waiting?.reason === 'CrashLoopBackOff' && cs.restartCount > 0;
-    const [kwok, node] = await Promise.all([statusOf(Scenario.CrashLoop, looping, 'CrashLoopBackOff'), statusOf('real-crashloop', looping, 'CrashLoopBackOff')]);
+    const [kwok, node] = await Promise.all([
+      statusOf(Scenario.CrashLoop, looping, 'CrashLoopBackOff'),
+      statusOf('real-crashloop', looping, 'CrashLoopBackOff'),
+    ]);
     for (const { cs } of [kwok, node]) expect(cs.lastState.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
     const waiting = (r: { pod: Obj; cs: Obj }) => masked(r.cs.state.waiting.message as string, r.pod).replace(/back-off \d+s/, 'back-off <n>s');
     expect(waiting(kwok)).toBe(waiting(node));
@@ -291,11 +302,14 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
     expect(await backOff(kwok.pod)).toEqual(await backOff(node.pod));
   });
 
-  it('config-error: CreateContainerConfigError with the real kubelet\'s words for a missing ConfigMap', async () => {
+  it("config-error: CreateContainerConfigError with the real kubelet's words for a missing ConfigMap", async () => {
     const real = appDeployment('real-config-error', { container: { envFrom: [{ configMapRef: { name: MissingConfigMap } }] } });
     await both(Scenario.ConfigError, real);
     const failing = (cs: Obj) => cs.state.waiting?.reason === 'CreateContainerConfigError';
-    const [kwok, node] = await Promise.all([statusOf(Scenario.ConfigError, failing, 'CreateContainerConfigError'), statusOf('real-config-error', failing, 'CreateContainerConfigError')]);
+    const [kwok, node] = await Promise.all([
+      statusOf(Scenario.ConfigError, failing, 'CreateContainerConfigError'),
+      statusOf('real-config-error', failing, 'CreateContainerConfigError'),
+    ]);
     expect(kwok.cs.state.waiting.message).toBe(node.cs.state.waiting.message);
     const failed = async (pod: Obj) => new Set((await eventsOfPod(pod, ['Failed'])).filter((e) => e.reason === 'Failed').map((e) => e.message));
     expect(await failed(kwok.pod)).toEqual(await failed(node.pod));

@@ -99,7 +99,7 @@ describe('kubectl __complete paas', () => {
     expect(r.names.every((n) => n.startsWith('completion-'))).toBe(true);
   });
 
-  it('lists the kubeconfig\'s contexts for --context', async () => {
+  it("lists the kubeconfig's contexts for --context", async () => {
     const file = kubeconfigFor(1);
     const r = await completion(['rollout', 'status', '--kubeconfig', file, '--context', '']);
     expect(r.names).toEqual(['dead']);
@@ -134,7 +134,7 @@ describe('kubectl __complete paas against a cluster it cannot reach', () => {
     expect(r.stderr).not.toMatch(/Error|at /);
   });
 
-  it('gives up on a server that never answers, within kubectl\'s patience', async () => {
+  it("gives up on a server that never answers, within kubectl's patience", async () => {
     const port = (silent.address() as { port: number }).port;
     const r = await completion(['rollout', 'status', '-n', ''], { KUBECONFIG: kubeconfigFor(port) });
     expect(r.code).toBe(0); // 124 would mean the 20 s guard killed it

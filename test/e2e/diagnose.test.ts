@@ -174,7 +174,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(again.suggestions).toContain(`kubectl rollout undo deployment/pull -n ${ns}`);
   });
 
-  it('gives a crash loop\'s exit code and the logs command for its deploy-id (CrashLoop)', async () => {
+  it("gives a crash loop's exit code and the logs command for its deploy-id (CrashLoop)", async () => {
     const { doc } = await rootCause(ns, 'crash', 'CrashLoop');
     expect(doc.findings[0]!.details).toMatchObject({ lastTerminationReason: 'Error', exitCode: 1 });
     expect(doc.findings[0]!.suggestions).toContain(`kubectl logs -n ${ns} -l paas.io/deploy-id=crash-0001 --all-containers --previous --tail=100`);
@@ -196,13 +196,22 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(doc.verdict).toBe('Problems');
     const f = doc.findings[0]!;
     expect(f.summary).toMatch(/^2\/2 new pods: RunContainerError \(exec: "\/nope": stat \/nope: no such file or directory\)$/);
-    expect(f.details).toMatchObject({ command: ['/nope'], image: 'registry.example/shop/web:1.0', startFailure: 'executable-not-found', executable: '/nope', exitCode: 128 });
+    expect(f.details).toMatchObject({
+      command: ['/nope'],
+      image: 'registry.example/shop/web:1.0',
+      startFailure: 'executable-not-found',
+      executable: '/nope',
+      exitCode: 128,
+    });
     expect(f.suggestions.join('\n')).not.toContain('kubectl logs');
     expect(f.evidence.some((e) => e.reason === 'Failed' && String(e.message).startsWith('Error: failed to create containerd task'))).toBe(true);
   });
 
   it('colours on a terminal, and --no-color turns it off (diagnose and rollout status)', async () => {
-    for (const args of [['diagnose', 'healthy', '-n', ns], ['rollout', 'status', 'healthy', '-n', ns]]) {
+    for (const args of [
+      ['diagnose', 'healthy', '-n', ns],
+      ['rollout', 'status', 'healthy', '-n', ns],
+    ]) {
       const coloured = await onTerminal(args);
       expect(coloured.code, coloured.out).toBe(0);
       // The control: on a terminal, without the flag, there is colour to turn off.
@@ -244,7 +253,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(d.exceedsEveryNode).toEqual([{ resource: 'cpu', requested: '8', largestAllocatable: '4' }]);
   });
 
-  it('reads the quota refusal\'s figures (QuotaExceeded, real ResourceQuota)', async () => {
+  it("reads the quota refusal's figures (QuotaExceeded, real ResourceQuota)", async () => {
     const { doc } = await rootCause(quotaNs, 'over-quota', 'QuotaExceeded');
     expect(doc.findings[0]!.details).toMatchObject({ quota: 'compute', requested: { 'requests.cpu': '2' }, limited: { 'requests.cpu': '1' } });
     expect(doc.findings[0]!.evidence[0]).toMatchObject({ kind: 'ReplicaSet', reason: 'FailedCreate' });
@@ -269,7 +278,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(doc.findings[0]!.suggestions).toContain(`kubectl rollout resume deployment/paused -n ${ns}`);
   });
 
-  it('prints the rollout\'s events as a timeline with --events', async () => {
+  it("prints the rollout's events as a timeline with --events", async () => {
     const r = await paas(['pull', '-n', ns, '--events']);
     expect(r.code).toBe(1);
     const timeline = r.stdout.slice(r.stdout.indexOf('Events (oldest first):'));

@@ -64,7 +64,9 @@ function kAs(config: string, args: string[]) {
 
 async function render(dir: string): Promise<Obj[]> {
   const r = await k(['kustomize', dir]);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o !== null);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Obj)
+    .filter((o) => o !== null);
 }
 
 function one(docs: Obj[], kind: string, name?: string): Obj {
@@ -127,7 +129,11 @@ async function getJson(args: string[]): Promise<Obj> {
  * re-reads them as YAML.
  */
 function corpusDeployments(namespace: string): Array<{ file: string; obj: Obj }> {
-  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const files = existsSync(CORPUS)
+    ? readdirSync(CORPUS)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+    : [];
   if (files.length === 0) {
     if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} (PAAS_REQUIRE_CORPUS=1)`);
     console.warn(`manifests.test: ${CORPUS} absent; the corpus checks are skipped`);
@@ -152,7 +158,6 @@ async function secretData(): Promise<Record<string, string>> {
 
 // ---- the webhook as a local process -----------------------------------------------------------
 
-
 interface Webhook {
   child: ChildProcess;
   port: number;
@@ -163,9 +168,23 @@ interface Webhook {
 /** Starts `paas-webhook serve --self-signed` with the ServiceAccount's kubeconfig. */
 function startWebhook(identity: string, config: string, paasToml: string): Promise<Webhook> {
   return startServe(config, paasToml, [
-    '--self-signed', '--secret-name', 'paas-webhook-tls', '--secret-namespace', SYSTEM_NS,
-    '--webhook-config-name', 'paas-webhook', '--service-name', 'paas-webhook',
-    '--lease-name', 'paas-webhook-cert-leader', '--tls-san', '127.0.0.1', '--identity', identity, '--sync-seconds', '1',
+    '--self-signed',
+    '--secret-name',
+    'paas-webhook-tls',
+    '--secret-namespace',
+    SYSTEM_NS,
+    '--webhook-config-name',
+    'paas-webhook',
+    '--service-name',
+    'paas-webhook',
+    '--lease-name',
+    'paas-webhook-cert-leader',
+    '--tls-san',
+    '127.0.0.1',
+    '--identity',
+    identity,
+    '--sync-seconds',
+    '1',
   ]);
 }
 
@@ -237,17 +256,37 @@ function tokenKubeconfig(token: string, path: string): void {
 async function issueLikeCertManager(ca?: { cert: string; key: string }): Promise<{ ca: { cert: string; key: string }; cert: string; key: string }> {
   const now = Date.now();
   const notBeforeDate = new Date(now - 60_000);
-  const root: { cert: string; key: string } = ca ?? await generate([{ name: 'commonName', value: 'paas-webhook-ca' }], {
-    keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate: new Date(now + 86_400_000),
-    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }],
-  }).then((p) => ({ cert: p.cert, key: p.private }));
+  const root: { cert: string; key: string } =
+    ca ??
+    (await generate([{ name: 'commonName', value: 'paas-webhook-ca' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notBeforeDate,
+      notAfterDate: new Date(now + 86_400_000),
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      ],
+    }).then((p) => ({ cert: p.cert, key: p.private })));
   const leaf = await generate([{ name: 'commonName', value: `paas-webhook.${SYSTEM_NS}.svc` }], {
-    keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate: new Date(now + 3_600_000), ca: root,
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate: new Date(now + 3_600_000),
+    ca: root,
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: `paas-webhook.${SYSTEM_NS}.svc` }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: `paas-webhook.${SYSTEM_NS}.svc` },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   });
   return { ca: root, cert: leaf.cert, key: leaf.private };
@@ -290,18 +329,32 @@ describe('manifests/: install in a cluster, safely', () => {
 
   it('renders the base and both overlays with the objects an install needs', async () => {
     expect(kinds(base)).toEqual([
-      'ClusterRole/paas-webhook-ca-bundle', 'ClusterRole/paas-webhook-version',
-      'ClusterRoleBinding/paas-webhook-ca-bundle', 'ClusterRoleBinding/paas-webhook-version',
-      'ConfigMap/paas-webhook-config', 'Deployment/paas-webhook', 'Lease/paas-webhook-cert-leader',
-      'MutatingWebhookConfiguration/paas-webhook', 'Namespace/paas-system', 'PodDisruptionBudget/paas-webhook',
-      'PriorityClass/paas-webhook-critical', 'Role/paas-webhook-certificates', 'RoleBinding/paas-webhook-certificates',
-      'Secret/paas-webhook-tls', 'Service/paas-webhook', 'ServiceAccount/paas-webhook',
+      'ClusterRole/paas-webhook-ca-bundle',
+      'ClusterRole/paas-webhook-version',
+      'ClusterRoleBinding/paas-webhook-ca-bundle',
+      'ClusterRoleBinding/paas-webhook-version',
+      'ConfigMap/paas-webhook-config',
+      'Deployment/paas-webhook',
+      'Lease/paas-webhook-cert-leader',
+      'MutatingWebhookConfiguration/paas-webhook',
+      'Namespace/paas-system',
+      'PodDisruptionBudget/paas-webhook',
+      'PriorityClass/paas-webhook-critical',
+      'Role/paas-webhook-certificates',
+      'RoleBinding/paas-webhook-certificates',
+      'Secret/paas-webhook-tls',
+      'Service/paas-webhook',
+      'ServiceAccount/paas-webhook',
     ]);
     const mwc = one(base, 'MutatingWebhookConfiguration');
     expect(mwc.webhooks).toHaveLength(1);
     const hook = mwc.webhooks[0] as Obj;
     expect(hook).toMatchObject({
-      name: HOOK, sideEffects: 'None', admissionReviewVersions: ['v1'], failurePolicy: 'Fail', reinvocationPolicy: 'IfNeeded',
+      name: HOOK,
+      sideEffects: 'None',
+      admissionReviewVersions: ['v1'],
+      failurePolicy: 'Fail',
+      reinvocationPolicy: 'IfNeeded',
       clientConfig: { service: { namespace: SYSTEM_NS, name: 'paas-webhook', path: '/mutate', port: 443 } },
       rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'] }],
       objectSelector: { matchExpressions: [{ key: 'paas.io/rollout-policy', operator: 'NotIn', values: ['disabled'] }] },
@@ -321,7 +374,13 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(pod.priorityClassName).toBe('paas-webhook-critical');
     expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
     const c = pod.containers[0] as Obj;
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits).toBeDefined();
     expect(c.livenessProbe).toBeDefined();
@@ -333,7 +392,9 @@ describe('manifests/: install in a cluster, safely', () => {
     // cert-manager: certificates from cert-manager, and no access to Secrets, Leases or the
     // webhook configuration at all.
     const cmKinds = kinds(certManager);
-    expect(cmKinds).toEqual(expect.arrayContaining(['Certificate/paas-webhook', 'Certificate/paas-webhook-ca', 'Issuer/paas-webhook-ca', 'Issuer/paas-webhook-selfsigned']));
+    expect(cmKinds).toEqual(
+      expect.arrayContaining(['Certificate/paas-webhook', 'Certificate/paas-webhook-ca', 'Issuer/paas-webhook-ca', 'Issuer/paas-webhook-selfsigned']),
+    );
     for (const gone of ['Secret/paas-webhook-tls', 'Lease/paas-webhook-cert-leader', 'Role/paas-webhook-certificates', 'ClusterRole/paas-webhook-ca-bundle']) {
       expect(cmKinds).not.toContain(gone);
     }
@@ -442,18 +503,24 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(secret.metadata.annotations?.['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
     expect(secret.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false');
     expect(secret.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('paas-webhook');
-    await waitFor(async () => {
-      const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
-      return mwc.webhooks[0].clientConfig.caBundle === Buffer.from(data['ca.crt'] as string).toString('base64');
-    }, { timeoutMs: 30_000, what: 'caBundle written by the webhook' });
+    await waitFor(
+      async () => {
+        const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+        return mwc.webhooks[0].clientConfig.caBundle === Buffer.from(data['ca.crt'] as string).toString('base64');
+      },
+      { timeoutMs: 30_000, what: 'caBundle written by the webhook' },
+    );
 
     // The API server trusts what the webhook wrote: point the configuration at the process and
     // create a Deployment. It is mutated, with the native preStop sleep that /version allowed.
     await k(['apply', '-f', '-'], { input: toYaml([one(forTest(base, [`https://127.0.0.1:${w.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
-    await waitFor(async () => {
-      const r = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('mutated', ns)), allowFail: true });
-      return r.code === 0;
-    }, { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook' });
+    await waitFor(
+      async () => {
+        const r = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('mutated', ns)), allowFail: true });
+        return r.code === 0;
+      },
+      { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook' },
+    );
     const held = { ...plainDeployment('held', ns), metadata: { ...plainDeployment('held', ns).metadata, finalizers: ['e2e.paas.io/hold'] } };
     await k(['apply', '-f', '-'], { input: stringify(held) });
     const stored = await getJson(['get', 'deployment', 'mutated', '-n', ns]);
@@ -496,7 +563,10 @@ describe('manifests/: install in a cluster, safely', () => {
     await k(['rollout', 'status', 'deployment/paas-webhook', '-n', SYSTEM_NS, '--timeout=120s']);
 
     // Opting out: a Deployment by label, a namespace by label.
-    const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
+    const optedOut = await k(['apply', '-f', '-'], {
+      input: stringify(plainDeployment('opted-out', ns, { 'paas.io/rollout-policy': 'disabled' })),
+      allowFail: true,
+    });
     expect(optedOut.code).toBe(0);
     const quiet = await newNamespace('paas-manifests-optout', { [SCOPE]: 'true', 'paas.io/rollout-policy': 'disabled' });
     const inQuiet = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('anything', quiet)), allowFail: true });
@@ -509,20 +579,28 @@ describe('manifests/: install in a cluster, safely', () => {
     const del = await k(['delete', 'deployment', 'mutated', '-n', ns], { allowFail: true });
     expect(del.code).toBe(0);
     expect((await k(['delete', 'deployment', 'held', '-n', ns, '--wait=false'])).code).toBe(0);
-    const release = await k(['patch', 'deployment', 'held', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'], { allowFail: true });
+    const release = await k(['patch', 'deployment', 'held', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'], {
+      allowFail: true,
+    });
     expect(release.stderr).toBe('');
     expect(release.code).toBe(0);
-    await waitFor(async () => (await k(['get', 'deployment', 'held', '-n', ns], { allowFail: true })).code !== 0, { timeoutMs: 30_000, what: 'the held Deployment gone' });
+    await waitFor(async () => (await k(['get', 'deployment', 'held', '-n', ns], { allowFail: true })).code !== 0, {
+      timeoutMs: 30_000,
+      what: 'the held Deployment gone',
+    });
   });
 
   it('fail-open overlay, webhook down: admitted unless it breaks the policy, then refused by the ValidatingAdmissionPolicy', async () => {
     await k(['apply', '-f', '-'], { input: toYaml(forTest(failOpen, [closed.url])) });
     const broken = plainDeployment('broken', ns);
     // The policy takes a moment to reach the admission chain; until then the create passes.
-    await waitFor(async () => {
-      const r = await k(['apply', '--dry-run=server', '-f', '-'], { input: stringify(broken), allowFail: true });
-      return r.code !== 0;
-    }, { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy in force' });
+    await waitFor(
+      async () => {
+        const r = await k(['apply', '--dry-run=server', '-f', '-'], { input: stringify(broken), allowFail: true });
+        return r.code !== 0;
+      },
+      { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy in force' },
+    );
     const r = await k(['apply', '-f', '-'], { input: stringify(broken), allowFail: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("ValidatingAdmissionPolicy 'paas-rollout-policy'");
@@ -536,10 +614,16 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     // The exclusions and opt-outs hold for the policy too.
-    const system = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('paas-e2e-excluded', 'kube-system', {}, 'registry.example/web:2')), allowFail: true });
+    const system = await k(['apply', '-f', '-'], {
+      input: stringify(plainDeployment('paas-e2e-excluded', 'kube-system', {}, 'registry.example/web:2')),
+      allowFail: true,
+    });
     expect(system.stderr).toBe('');
     expect(system.code).toBe(0);
-    const optedOut = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('opted-out-2', ns, { 'paas.io/rollout-policy': 'disabled' })), allowFail: true });
+    const optedOut = await k(['apply', '-f', '-'], {
+      input: stringify(plainDeployment('opted-out-2', ns, { 'paas.io/rollout-policy': 'disabled' })),
+      allowFail: true,
+    });
     expect(optedOut.code).toBe(0);
 
     // On real Deployments the policy refuses exactly those the webhook would have changed.
@@ -569,8 +653,10 @@ describe('manifests/: install in a cluster, safely', () => {
     const w = await startWebhook('e2e-b', saConfig, paasToml);
     await waitReady(w, 'webhook b');
     await k(['apply', '-f', '-'], { input: toYaml([one(forTest(failOpen, [`https://127.0.0.1:${w.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
-    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('fixed', ns)), allowFail: true })).code === 0,
-      { timeoutMs: 30_000, what: 'the non-compliant Deployment admitted once the webhook fixes it' });
+    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('fixed', ns)), allowFail: true })).code === 0, {
+      timeoutMs: 30_000,
+      what: 'the non-compliant Deployment admitted once the webhook fixes it',
+    });
     const fixed = await getJson(['get', 'deployment', 'fixed', '-n', ns]);
     expect(fixed.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
 
@@ -606,11 +692,16 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(['e2e-one', 'e2e-two']).toContain(holder);
 
     // One webhook entry per process: every admission goes through both.
-    await k(['apply', '-f', '-'], { input: toYaml([one(forTest(base, [`https://127.0.0.1:${a.port}/mutate`, `https://127.0.0.1:${b.port}/mutate`]), 'MutatingWebhookConfiguration')]) });
-    await waitFor(async () => {
-      const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
-      return (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === Buffer.from(first['ca.crt'] as string).toString('base64'));
-    }, { timeoutMs: 30_000, what: 'caBundle on both webhook entries' });
+    await k(['apply', '-f', '-'], {
+      input: toYaml([one(forTest(base, [`https://127.0.0.1:${a.port}/mutate`, `https://127.0.0.1:${b.port}/mutate`]), 'MutatingWebhookConfiguration')]),
+    });
+    await waitFor(
+      async () => {
+        const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+        return (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === Buffer.from(first['ca.crt'] as string).toString('base64'));
+      },
+      { timeoutMs: 30_000, what: 'caBundle on both webhook entries' },
+    );
 
     const apps = kubeClient().makeApiClient(AppsV1Api);
     const failures: string[] = [];
@@ -636,29 +727,46 @@ describe('manifests/: install in a cluster, safely', () => {
     try {
       await after(5, 'admissions before rotation');
       // 1. The serving pair: the leader issues a new one from the same CA; both reload it.
-      await k(['patch', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS, '--type=json', '-p',
-        '[{"op":"remove","path":"/data/tls.crt"},{"op":"remove","path":"/data/tls.key"}]']);
+      await k([
+        'patch',
+        'secret',
+        'paas-webhook-tls',
+        '-n',
+        SYSTEM_NS,
+        '--type=json',
+        '-p',
+        '[{"op":"remove","path":"/data/tls.crt"},{"op":"remove","path":"/data/tls.key"}]',
+      ]);
       let second = first;
-      await waitFor(async () => {
-        second = await secretData();
-        const fp = second['tls.crt'] ? new X509Certificate(second['tls.crt']).fingerprint256 : '';
-        return fp !== '' && fp !== firstFp && (await servedFingerprint(a.port)) === fp && (await servedFingerprint(b.port)) === fp;
-      }, { timeoutMs: 60_000, what: 'both processes serving the new serving certificate' });
+      await waitFor(
+        async () => {
+          second = await secretData();
+          const fp = second['tls.crt'] ? new X509Certificate(second['tls.crt']).fingerprint256 : '';
+          return fp !== '' && fp !== firstFp && (await servedFingerprint(a.port)) === fp && (await servedFingerprint(b.port)) === fp;
+        },
+        { timeoutMs: 60_000, what: 'both processes serving the new serving certificate' },
+      );
       expect(second['ca.crt']).toBe(first['ca.crt']);
       await after(5, 'admissions after the serving rotation');
 
       // 2. The CA: without its key it is replaced; the bundle keeps the old CA beside the new one.
       await k(['patch', 'secret', 'paas-webhook-tls', '-n', SYSTEM_NS, '--type=json', '-p', '[{"op":"remove","path":"/data/ca.key"}]']);
       let third = second;
-      await waitFor(async () => {
-        third = await secretData();
-        if (!third['ca.key'] || third['ca.crt'] === second['ca.crt'] || !third['tls.crt']) return false;
-        const fp = new X509Certificate(third['tls.crt']).fingerprint256;
-        const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
-        const bundle = Buffer.from(third['ca.crt'] as string).toString('base64');
-        return (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === bundle) &&
-          (await servedFingerprint(a.port)) === fp && (await servedFingerprint(b.port)) === fp;
-      }, { timeoutMs: 60_000, what: 'a new CA in the bundle and both processes serving its certificate' });
+      await waitFor(
+        async () => {
+          third = await secretData();
+          if (!third['ca.key'] || third['ca.crt'] === second['ca.crt'] || !third['tls.crt']) return false;
+          const fp = new X509Certificate(third['tls.crt']).fingerprint256;
+          const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+          const bundle = Buffer.from(third['ca.crt'] as string).toString('base64');
+          return (
+            (mwc.webhooks as Obj[]).every((h) => h.clientConfig.caBundle === bundle) &&
+            (await servedFingerprint(a.port)) === fp &&
+            (await servedFingerprint(b.port)) === fp
+          );
+        },
+        { timeoutMs: 60_000, what: 'a new CA in the bundle and both processes serving its certificate' },
+      );
       expect(third['ca.crt']).toContain((second['ca.crt'] as string).trim());
       await after(10, 'admissions after the CA rotation');
     } finally {
@@ -675,10 +783,13 @@ describe('manifests/: install in a cluster, safely', () => {
     await Promise.all([waitReady(a, 'webhook first'), waitReady(b, 'webhook second')]);
     const byId = { 'e2e-first': a, 'e2e-second': b } as const;
     let lease: Obj = {};
-    await waitFor(async () => {
-      lease = await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS]);
-      return lease.spec?.holderIdentity in byId;
-    }, { timeoutMs: 30_000, what: 'one of the two processes holding the Lease' });
+    await waitFor(
+      async () => {
+        lease = await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS]);
+        return lease.spec?.holderIdentity in byId;
+      },
+      { timeoutMs: 30_000, what: 'one of the two processes holding the Lease' },
+    );
     const leaderId = lease.spec.holderIdentity as keyof typeof byId;
     const followerId = leaderId === 'e2e-first' ? 'e2e-second' : 'e2e-first';
     expect(lease.spec.leaseDurationSeconds).toBe(60);
@@ -696,8 +807,10 @@ describe('manifests/: install in a cluster, safely', () => {
       await stopWebhook(byId[leaderId]);
       expect(byId[leaderId].child.exitCode).toBe(0);
       expect(byId[leaderId].log.some((l) => l.includes('self-signed: Lease released'))).toBe(true);
-      await waitFor(async () => (await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS])).spec.holderIdentity === followerId,
-        { timeoutMs: 20_000, what: `${followerId} taking over the released Lease (it would wait 60 s for an unreleased one)` });
+      await waitFor(async () => (await getJson(['get', 'lease', 'paas-webhook-cert-leader', '-n', SYSTEM_NS])).spec.holderIdentity === followerId, {
+        timeoutMs: 20_000,
+        what: `${followerId} taking over the released Lease (it would wait 60 s for an unreleased one)`,
+      });
       await waitFor(() => holders.includes(followerId), { timeoutMs: 10_000, what: 'the takeover seen by the watch' });
     } finally {
       watching.abort();
@@ -716,19 +829,32 @@ describe('manifests/: install in a cluster, safely', () => {
     // Switch the install to the overlay: remove what it drops, then apply it. No cert-manager
     // runs in e2e, so the test does its two jobs: write the Secret, inject the caBundle.
     const dropped = kinds(base).filter((o) => !kinds(certManager).includes(o));
-    expect(dropped.sort()).toEqual(['ClusterRole/paas-webhook-ca-bundle', 'ClusterRoleBinding/paas-webhook-ca-bundle',
-      'Lease/paas-webhook-cert-leader', 'Role/paas-webhook-certificates', 'RoleBinding/paas-webhook-certificates', 'Secret/paas-webhook-tls']);
+    expect(dropped.sort()).toEqual([
+      'ClusterRole/paas-webhook-ca-bundle',
+      'ClusterRoleBinding/paas-webhook-ca-bundle',
+      'Lease/paas-webhook-cert-leader',
+      'Role/paas-webhook-certificates',
+      'RoleBinding/paas-webhook-certificates',
+      'Secret/paas-webhook-tls',
+    ]);
     for (const o of dropped) await k(['delete', o.toLowerCase(), '-n', SYSTEM_NS, '--ignore-not-found']);
     await k(['apply', '-f', '-'], { input: toYaml(forTest(certManager, [closed.url])) });
     const issued = await issueLikeCertManager();
     const tlsSecret = {
-      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'paas-webhook-tls', namespace: SYSTEM_NS },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'paas-webhook-tls', namespace: SYSTEM_NS },
       stringData: { 'ca.crt': issued.ca.cert, 'tls.crt': issued.cert, 'tls.key': issued.key },
     };
     await k(['apply', '-f', '-'], { input: stringify(tlsSecret) });
 
     const can = async (...args: string[]) => (await kAs(saConfig, ['auth', 'can-i', ...args])).stdout.trim();
-    for (const a of [['get', 'secret/paas-webhook-tls', '-n', SYSTEM_NS], ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS], ['get', 'mutatingwebhookconfiguration/paas-webhook']]) {
+    for (const a of [
+      ['get', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
+      ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
+      ['get', 'mutatingwebhookconfiguration/paas-webhook'],
+    ]) {
       expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: no`);
     }
     expect(await can('get', '/version')).toBe('yes');
@@ -746,8 +872,10 @@ describe('manifests/: install in a cluster, safely', () => {
     const mwc = forTest(certManager, [`https://127.0.0.1:${w.port}/mutate`]);
     one(mwc, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.caBundle = caBundle;
     await k(['apply', '-f', '-'], { input: toYaml([one(mwc, 'MutatingWebhookConfiguration')]) });
-    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('via-cert-manager', ns)), allowFail: true })).code === 0,
-      { timeoutMs: 30_000, what: 'a Deployment admitted through the webhook in cert-manager mode' });
+    await waitFor(async () => (await k(['apply', '-f', '-'], { input: stringify(plainDeployment('via-cert-manager', ns)), allowFail: true })).code === 0, {
+      timeoutMs: 30_000,
+      what: 'a Deployment admitted through the webhook in cert-manager mode',
+    });
     expect((await getJson(['get', 'deployment', 'via-cert-manager', '-n', ns])).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
 
     // Renewal: a new pair from the same CA lands in the files; the webhook swaps it in.

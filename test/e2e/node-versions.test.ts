@@ -27,7 +27,8 @@ const PLUGIN = join(ROOT, PKG.bin['kubectl-paas']!);
 const WEBHOOK = join(ROOT, PKG.bin['paas-webhook']!);
 const COMPLETE = join(ROOT, PKG.bin['kubectl_complete-paas']!);
 const CORPUS = resolve(ROOT, '../shared/corpus/deployments');
-const REVIEW = (JSON.parse(readFileSync(join(ROOT, 'test/unit/webhook/fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, Obj> }).reviews.create!;
+const REVIEW = (JSON.parse(readFileSync(join(ROOT, 'test/unit/webhook/fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, Obj> }).reviews
+  .create!;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const ID = '00000000-0000-4000-8000-000000000000'; // every deploy-id, so patches compare
 
@@ -54,10 +55,15 @@ const BASELINE = RUNTIMES[0]!.version;
 type Run = { code: number; stdout: string; stderr: string };
 function run(file: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((res) => {
-    execFile(file, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const killed = (err as { killed?: boolean } | null)?.killed === true;
-      res({ code: killed ? 124 : err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      file,
+      args,
+      { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const killed = (err as { killed?: boolean } | null)?.killed === true;
+        res({ code: killed ? 124 : err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -79,7 +85,6 @@ function atLeast(v: string, min: string): boolean {
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
   return true;
 }
-
 
 function https(port: number, ca: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
@@ -138,7 +143,10 @@ describe('the Node versions under test', () => {
   it('cover every major of package.json engines, each version inside its range', () => {
     // engines: ">=20.19.0 <21 || >=22.12.0 <23 || >=24"
     const ranges = PKG.engines.node.split('||').map((r) => /^>=\s*(\d+(?:\.\d+){0,2})/.exec(r.trim())?.[1] ?? '');
-    expect(ranges.every((r) => r !== ''), `engines.node: ${PKG.engines.node}`).toBe(true);
+    expect(
+      ranges.every((r) => r !== ''),
+      `engines.node: ${PKG.engines.node}`,
+    ).toBe(true);
     for (const min of ranges) {
       const major = min.split('.')[0];
       const rt = RUNTIMES.find((r) => r.version.split('.')[0] === major);
@@ -229,11 +237,7 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
     beforeAll(async () => {
       port = await freePort();
       const metricsPort = await freePort();
-      child = spawn(
-        bin,
-        [WEBHOOK, ...serveArgs({ port, metricsPort, cert, key, kubeconfig: kubeconfig() })],
-        { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp },
-      );
+      child = spawn(bin, [WEBHOOK, ...serveArgs({ port, metricsPort, cert, key, kubeconfig: kubeconfig() })], { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp });
       child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       const until = Date.now() + 60_000;
@@ -263,7 +267,14 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
       expect(res).toMatchObject({ uid: REVIEW.request.uid, allowed: true, patchType: 'JSONPatch' });
       const patch = JSON.parse(Buffer.from(String(res.patch), 'base64').toString('utf8').replace(UUID, ID)) as unknown;
       // The webhook read the API server's version (>= 1.30): the native preStop sleep.
-      const want = mutateDeployment({ object: REVIEW.request.object as JsonObject, oldObject: null, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => ID, stampId: true });
+      const want = mutateDeployment({
+        object: REVIEW.request.object as JsonObject,
+        oldObject: null,
+        policy: DEFAULT_POLICY,
+        facts: { nativeSleep: true },
+        newId: () => ID,
+        stampId: true,
+      });
       expect(want.patch.length).toBeGreaterThan(0);
       expect(patch).toEqual(want.patch);
       const warnings = (res.warnings as string[]).map((w) => w.replace(UUID, ID));

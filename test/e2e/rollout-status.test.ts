@@ -53,10 +53,13 @@ const complete = (d: Obj) =>
   d.status?.replicas === d.spec.replicas;
 
 async function rolledOut(name: string): Promise<Obj> {
-  return waitFor(async () => {
-    const d = await getJson('deployment', name, ns);
-    return complete(d) ? d : undefined;
-  }, { timeoutMs: 60_000, what: `deployment ${name} to roll out` });
+  return waitFor(
+    async () => {
+      const d = await getJson('deployment', name, ns);
+      return complete(d) ? d : undefined;
+    },
+    { timeoutMs: 60_000, what: `deployment ${name} to roll out` },
+  );
 }
 
 beforeAll(async () => {
@@ -108,9 +111,18 @@ describe('a rollout that completes', () => {
   });
 
   it('watches an update through to the end, one line per change', async () => {
-    await kubectlOk(['patch', 'deployment', 'web', '-n', ns, '--type=merge', '-p', JSON.stringify({
-      spec: { minReadySeconds: 2, template: { spec: { containers: [{ name: 'app', image: 'registry.example/shop/web:1.1' }] } } },
-    })]);
+    await kubectlOk([
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: { minReadySeconds: 2, template: { spec: { containers: [{ name: 'app', image: 'registry.example/shop/web:1.1' }] } } },
+      }),
+    ]);
     const r = await paas(['web', '-n', ns, '--timeout', '90s']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -125,10 +137,13 @@ describe('a rollout that completes', () => {
     await rolledOut('streamed');
     await kubectlOk(['set', 'image', 'deployment/streamed', 'app=registry.example/shop/web:1.1', '-n', ns]);
     // Until the controller observes the new template, status.updatedReplicas still counts the old pods.
-    await waitFor(async () => {
-      const d = await getJson('deployment', 'streamed', ns);
-      return d.status?.observedGeneration >= d.metadata.generation;
-    }, { what: 'the Deployment controller to observe the new template' });
+    await waitFor(
+      async () => {
+        const d = await getJson('deployment', 'streamed', ns);
+        return d.status?.observedGeneration >= d.metadata.generation;
+      },
+      { what: 'the Deployment controller to observe the new template' },
+    );
     const r = await paas(['streamed', '-n', ns, '-o', 'json', '--timeout', '90s']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -182,7 +197,10 @@ describe('rollouts that do not complete', () => {
   });
 
   it('an image that does not exist exits 1 long before the 600 s deadline', async () => {
-    await apply(deployment('bad-image', { labels: { group: 'broken' }, image: 'registry.example/shop/web:nope', podLabels: { [ScenarioLabel]: Scenario.ImageNotFound } }), ns);
+    await apply(
+      deployment('bad-image', { labels: { group: 'broken' }, image: 'registry.example/shop/web:nope', podLabels: { [ScenarioLabel]: Scenario.ImageNotFound } }),
+      ns,
+    );
     const started = Date.now();
     const r = await paas(['bad-image', '-n', ns, '-o', 'json', '--timeout', '90s']);
     expect(r.code).toBe(1);
@@ -207,7 +225,9 @@ describe('rollouts that do not complete', () => {
     expect(r.code, r.stderr).toBe(1);
     const doc = lastJson(r.stdout);
     expect(doc).toMatchObject({ rollout_status: 'Failed', status: 'failed', reason: 'RunContainerError' });
-    expect(doc.message).toMatch(/^deployment "cannot-start" failed: all 2 new pods are stuck on RunContainerError: .*exec: "\/nope": stat \/nope: no such file or directory$/);
+    expect(doc.message).toMatch(
+      /^deployment "cannot-start" failed: all 2 new pods are stuck on RunContainerError: .*exec: "\/nope": stat \/nope: no such file or directory$/,
+    );
     expect(doc.podProblems).toHaveLength(2);
     expect(doc.podProblems.every((p: Obj) => p.permanent === true && p.container === 'app')).toBe(true);
     const d = await getJson('deployment', 'cannot-start', own);
@@ -238,7 +258,10 @@ describe('several Deployments', () => {
     expect(mixed.code).toBe(4);
     const doc = JSON.parse(mixed.stdout);
     expect(doc.rollout_status).toBe('Paused');
-    expect(doc.items.map((v: Obj) => [v.name, v.rollout_status])).toEqual([['held', 'Paused'], ['web', 'Completed']]);
+    expect(doc.items.map((v: Obj) => [v.name, v.rollout_status])).toEqual([
+      ['held', 'Paused'],
+      ['web', 'Completed'],
+    ]);
   });
 
   it('with no name and no selector, every Deployment of the namespace as a table', async () => {

@@ -23,7 +23,11 @@ const MAIN = join(ROOT, 'dist/webhook/main.js');
 const CORPUS = resolve(ROOT, '../shared/corpus/deployments');
 const SCOPE = 'e2e.paas.io/webhook';
 const DEPLOY_ID = 'paas.io/deploy-id';
-const corpusFiles = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
+const corpusFiles = existsSync(CORPUS)
+  ? readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+  : [];
 if (corpusFiles.length === 0) {
   if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} and PAAS_REQUIRE_CORPUS=1`);
   console.log(`skipped: the corpus part of the webhook e2e (no Deployments at ${CORPUS})`);
@@ -38,7 +42,6 @@ let ns: string;
 let ca: string;
 let port: number;
 let metricsPort: number;
-
 
 function httpsGet(path: string): Promise<number> {
   return new Promise((res) => {
@@ -106,7 +109,10 @@ beforeAll(async () => {
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(async () => child.exitCode === null && (await httpsGet('/readyz')) === 200, { what: `the webhook to be ready (stderr: ${stderr})`, timeoutMs: 60_000 });
+  await waitFor(async () => child.exitCode === null && (await httpsGet('/readyz')) === 200, {
+    what: `the webhook to be ready (stderr: ${stderr})`,
+    timeoutMs: 60_000,
+  });
 
   ns = await newNamespace('webhook', { [SCOPE]: scopeValue });
   await kubectlOk(['apply', '-f', '-'], {
@@ -171,13 +177,20 @@ describe('paas-webhook behind a real kube-apiserver', () => {
         // ... for a reason of the manifest itself, not of the patch.
         expect(line).toMatch(/spec\.selector: Required value|metadata\.name: Invalid value/);
         expect(line).not.toMatch(/admission webhook/);
-        refused.push(`${name} (${line.slice(line.indexOf(" is invalid: ") + 13, line.indexOf(" is invalid: ") + 213)})`);
+        refused.push(`${name} (${line.slice(line.indexOf(' is invalid: ') + 13, line.indexOf(' is invalid: ') + 213)})`);
         continue;
       }
       stored++;
       const live = JSON.parse(got.stdout) as Obj;
       // The stored object is a fixed point of the policy: the webhook's patch was applied in full.
-      const again = mutateDeployment({ object: live, oldObject: live, policy: DEFAULT_POLICY, facts: { nativeSleep: true }, newId: () => 'unused', stampId: true });
+      const again = mutateDeployment({
+        object: live,
+        oldObject: live,
+        policy: DEFAULT_POLICY,
+        facts: { nativeSleep: true },
+        newId: () => 'unused',
+        stampId: true,
+      });
       expect(again.patch, `${name}: stored object still violates the policy`).toEqual([]);
       if (again.skipped === undefined) {
         expect(templateLabels(live)[DEPLOY_ID], `${name} has no deploy-id`).toMatch(/^[0-9a-f-]{36}$/);
@@ -194,10 +207,13 @@ describe('paas-webhook behind a real kube-apiserver', () => {
     const first = await getJson('deployment', 'shop', ns);
     const firstId = templateLabels(first)[DEPLOY_ID] as string;
     expect(firstId).toMatch(/^[0-9a-f-]{36}$/);
-    const [rs1] = await waitFor(async () => {
-      const rss = await replicaSets('shop');
-      return rss.length === 1 ? rss : undefined;
-    }, { what: 'the first ReplicaSet' });
+    const [rs1] = await waitFor(
+      async () => {
+        const rss = await replicaSets('shop');
+        return rss.length === 1 ? rss : undefined;
+      },
+      { what: 'the first ReplicaSet' },
+    );
 
     // Same manifest again: nothing changes, so no generation bump and no new ReplicaSet.
     const again = await applyObj(v1);
@@ -205,7 +221,9 @@ describe('paas-webhook behind a real kube-apiserver', () => {
     const after = await getJson('deployment', 'shop', ns);
     expect(after.metadata.generation).toBe(first.metadata.generation);
     expect(templateLabels(after)[DEPLOY_ID]).toBe(firstId);
-    await waitFor(async () => (await getJson('deployment', 'shop', ns)).status?.observedGeneration === after.metadata.generation, { what: 'the controller to observe shop' });
+    await waitFor(async () => (await getJson('deployment', 'shop', ns)).status?.observedGeneration === after.metadata.generation, {
+      what: 'the controller to observe shop',
+    });
     expect((await replicaSets('shop')).map((rs) => rs.metadata.name)).toEqual([rs1?.metadata.name]);
 
     // A new image: a new ReplicaSet whose pods carry a new deploy-id.
@@ -214,10 +232,13 @@ describe('paas-webhook behind a real kube-apiserver', () => {
     const secondId = templateLabels(rolled)[DEPLOY_ID] as string;
     expect(secondId).toMatch(/^[0-9a-f-]{36}$/);
     expect(secondId).not.toBe(firstId);
-    const rss = await waitFor(async () => {
-      const list = await replicaSets('shop');
-      return list.length === 2 ? list : undefined;
-    }, { what: 'a second ReplicaSet' });
+    const rss = await waitFor(
+      async () => {
+        const list = await replicaSets('shop');
+        return list.length === 2 ? list : undefined;
+      },
+      { what: 'a second ReplicaSet' },
+    );
     const newRs = rss.find((rs) => rs.metadata.name !== rs1?.metadata.name);
     expect(templateLabels(newRs ?? {})[DEPLOY_ID]).toBe(secondId);
 
@@ -226,13 +247,19 @@ describe('paas-webhook behind a real kube-apiserver', () => {
     const undone = await getJson('deployment', 'shop', ns);
     expect(undone.spec.template.spec.containers[0].image).toBe('registry.example.com/shop:1.0');
     expect(templateLabels(undone)[DEPLOY_ID]).toBe(firstId);
-    await waitFor(async () => {
-      const d = await getJson('deployment', 'shop', ns);
-      return d.status?.observedGeneration === d.metadata.generation ? d : undefined;
-    }, { what: 'the controller to observe the undo' });
+    await waitFor(
+      async () => {
+        const d = await getJson('deployment', 'shop', ns);
+        return d.status?.observedGeneration === d.metadata.generation ? d : undefined;
+      },
+      { what: 'the controller to observe the undo' },
+    );
     const finalRss = await replicaSets('shop');
     expect(finalRss.map((rs) => rs.metadata.name).sort()).toEqual(rss.map((rs) => rs.metadata.name).sort());
-    await waitFor(async () => (await replicaSets('shop')).find((rs) => rs.metadata.name === rs1?.metadata.name)?.spec.replicas === 2, { what: 'the first ReplicaSet to be scaled back up', timeoutMs: 120_000 });
+    await waitFor(async () => (await replicaSets('shop')).find((rs) => rs.metadata.name === rs1?.metadata.name)?.spec.replicas === 2, {
+      what: 'the first ReplicaSet to be scaled back up',
+      timeoutMs: 120_000,
+    });
   });
 
   it('kubectl apply --dry-run=server shows the mutation and stores nothing', async () => {
@@ -261,15 +288,20 @@ describe('paas-webhook behind a real kube-apiserver', () => {
   it('scaling does not roll: same ReplicaSet, same deploy-id', async () => {
     expect((await applyObj(app('scaled', 'registry.example.com/scaled:1.0'))).code).toBe(0);
     const before = await getJson('deployment', 'scaled', ns);
-    const [rs] = await waitFor(async () => {
-      const l = await replicaSets('scaled');
-      return l.length === 1 ? l : undefined;
-    }, { what: 'the ReplicaSet of scaled' });
+    const [rs] = await waitFor(
+      async () => {
+        const l = await replicaSets('scaled');
+        return l.length === 1 ? l : undefined;
+      },
+      { what: 'the ReplicaSet of scaled' },
+    );
     await kubectlOk(['scale', 'deployment/scaled', '-n', ns, '--replicas=4']);
     const after = await getJson('deployment', 'scaled', ns);
     expect(after.spec.replicas).toBe(4);
     expect(templateLabels(after)[DEPLOY_ID]).toBe(templateLabels(before)[DEPLOY_ID]);
-    await waitFor(async () => (await replicaSets('scaled')).find((x) => x.metadata.name === rs?.metadata.name)?.spec.replicas === 4, { what: 'the ReplicaSet to scale to 4' });
+    await waitFor(async () => (await replicaSets('scaled')).find((x) => x.metadata.name === rs?.metadata.name)?.spec.replicas === 4, {
+      what: 'the ReplicaSet to scale to 4',
+    });
     expect((await replicaSets('scaled')).map((x) => x.metadata.name)).toEqual([rs?.metadata.name]);
   });
 

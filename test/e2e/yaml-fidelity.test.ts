@@ -57,12 +57,19 @@ function unownedStored(before: Obj | undefined, after: Obj): string[] {
 }
 
 function at(o: unknown, pointer: string): unknown {
-  return pointer.split('/').slice(1).reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Obj)[k]), o);
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Obj)[k]), o);
 }
 
 /** The field's value as the API server printed it, digit for digit (JSON.parse rounds int64s). */
 async function storedText(text: string, namespace: string, pointer: string): Promise<string> {
-  const path = pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`))
+    .join('');
   const r = await kubectl(['create', '--dry-run=server', '-n', namespace, '-f', '-', '-o', `jsonpath={${path}}`], { input: text });
   if (r.code !== 0) throw new Error(r.stderr);
   return r.stdout;
@@ -104,7 +111,10 @@ describe('YAML 1.1 scalars: what the API server stores, from the manifest and fr
       return;
     }
     const out = applied.out;
-    for (const [format, text] of [['yaml', out.yaml], ['json', out.json]] as const) {
+    for (const [format, text] of [
+      ['yaml', out.yaml],
+      ['json', out.json],
+    ] as const) {
       const after = await stored(text, ns);
       expect(after.error, format).toBe(before.error);
       expect(after.objects.length, format).toBe(before.objects.length);
@@ -126,14 +136,26 @@ describe('duplicate keys and merge keys: stored as kube-yaml reads them', () => 
   it.each([
     ['a duplicate key in YAML: the last one', base.replace('  replicas: 1\n', '  replicas: 1\n  replicas: 3\n'), { '/spec/replicas': 3 }],
     ['a duplicate key in JSON: the last one', json, { '/spec/replicas': 3 }],
-    ['yes and on are one key', base.replace('metadata:\n  name: web\n', 'metadata:\n  name: web\n  annotations:\n    yes: a\n    on: b\n'), { '/metadata/annotations/true': 'b', '/metadata/annotations/yes': undefined }],
+    [
+      'yes and on are one key',
+      base.replace('metadata:\n  name: web\n', 'metadata:\n  name: web\n  annotations:\n    yes: a\n    on: b\n'),
+      { '/metadata/annotations/true': 'b', '/metadata/annotations/yes': undefined },
+    ],
     [
       'a merge key overrides the keys before it, and is overridden by the keys after it',
       base.replace('  replicas: 1\n', '  minReadySeconds: 4\n  <<: {replicas: 2, minReadySeconds: 7, revisionHistoryLimit: 3}\n  replicas: 5\n'),
       { '/spec/replicas': 5, '/spec/minReadySeconds': 7, '/spec/revisionHistoryLimit': 3 },
     ],
-    ['in a list of merged maps, the earlier wins', base.replace('  replicas: 1\n', '  <<: [{replicas: 2}, {replicas: 4, minReadySeconds: 6}]\n'), { '/spec/replicas': 2, '/spec/minReadySeconds': 6 }],
-    ['an alias repeats its anchor', base.replace('      labels:\n        app: web', '      labels: &l\n        app: web\n      annotations: *l'), { '/spec/template/metadata/annotations': { app: 'web' } }],
+    [
+      'in a list of merged maps, the earlier wins',
+      base.replace('  replicas: 1\n', '  <<: [{replicas: 2}, {replicas: 4, minReadySeconds: 6}]\n'),
+      { '/spec/replicas': 2, '/spec/minReadySeconds': 6 },
+    ],
+    [
+      'an alias repeats its anchor',
+      base.replace('      labels:\n        app: web', '      labels: &l\n        app: web\n      annotations: *l'),
+      { '/spec/template/metadata/annotations': { app: 'web' } },
+    ],
   ])('%s', async (_name, text, want) => {
     const ours = toPlainJson(parseManifests(text, 'm.yaml')[0]!.exact);
     for (const verb of [['create'], ['apply'], ['apply', '--server-side']]) {
@@ -156,7 +178,11 @@ describe('duplicate keys and merge keys: stored as kube-yaml reads them', () => 
 });
 
 describe('the corpus: the API server stores the same from policy apply output as from the file', () => {
-  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const files = existsSync(CORPUS)
+    ? readdirSync(CORPUS)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+    : [];
   if (files.length === 0 && process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} (PAAS_REQUIRE_CORPUS=1)`);
   if (files.length === 0) console.warn(`yaml-fidelity: ${CORPUS} absent; the corpus checks are skipped`);
   const made: string[] = [];
@@ -166,7 +192,8 @@ describe('the corpus: the API server stores the same from policy apply output as
     const wanted = new Set<string>();
     for (const f of files) {
       const r = kubectlRead(readFileSync(join(CORPUS, f), 'utf8'));
-      if ('objects' in r) for (const o of r.objects) if (typeof (o.metadata as Obj)?.namespace === 'string') wanted.add((o.metadata as Obj).namespace as string);
+      if ('objects' in r)
+        for (const o of r.objects) if (typeof (o.metadata as Obj)?.namespace === 'string') wanted.add((o.metadata as Obj).namespace as string);
     }
     for (const ns of wanted) {
       const r = await kubectl(['create', 'namespace', ns]);
@@ -182,7 +209,10 @@ describe('the corpus: the API server stores the same from policy apply output as
     const text = readFileSync(join(CORPUS, file), 'utf8');
     const before = await stored(text);
     const out = applyPolicy(parseManifests(text, file), policy, facts);
-    for (const [format, written] of [['yaml', out.yaml], ['json', out.json]] as const) {
+    for (const [format, written] of [
+      ['yaml', out.yaml],
+      ['json', out.json],
+    ] as const) {
       const after = await stored(written);
       // A refusal (a retired API, a live object's resourceVersion) is the same refusal.
       expect(after.error.replace(/"STDIN"/g, ''), format).toBe(before.error.replace(/"STDIN"/g, ''));

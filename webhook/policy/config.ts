@@ -93,7 +93,12 @@ export function readSection<T extends object>(doc: Record<string, unknown>, name
 export function readPolicy(doc: Record<string, unknown>, source: string): Policy {
   const deploy = readSection(doc, 'deploy', source, DEPLOY_KEYS, DEFAULT_POLICY);
   if (isZeroIntOrPercent(deploy.surge) && isZeroIntOrPercent(deploy.maxUnavailable)) {
-    throw new ConfigError(source, 'deploy.max_unavailable', showValue(deploy.maxUnavailable), 'surge and max_unavailable cannot both be 0 (no rollout could make progress)');
+    throw new ConfigError(
+      source,
+      'deploy.max_unavailable',
+      showValue(deploy.maxUnavailable),
+      'surge and max_unavailable cannot both be 0 (no rollout could make progress)',
+    );
   }
   return deploy;
 }

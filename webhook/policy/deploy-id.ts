@@ -31,12 +31,7 @@ function templateId(template: JsonValue | undefined): string | undefined {
  * label: restore the old id (or no label, if the old had none). UPDATE with a changed template:
  * keep an incoming id that differs from the old one (rollout undo, a reinvocation), else a new id.
  */
-export function decideDeployId(
-  template: JsonObject,
-  oldTemplate: JsonValue | undefined,
-  isUpdate: boolean,
-  newId: () => string,
-): IdDecision {
+export function decideDeployId(template: JsonObject, oldTemplate: JsonValue | undefined, isUpdate: boolean, newId: () => string): IdDecision {
   const incoming = templateId(template);
   if (!isUpdate) return incoming !== undefined ? { action: IdAction.Keep } : { action: IdAction.Set, id: newId(), reason: IdReason.NewRollout };
   const oldId = templateId(oldTemplate);

@@ -8,16 +8,7 @@ import { escapeToken, isObject, plainText } from './json.js';
 import { optObject, podContainers, reqObject } from './k8s.js';
 import { effectivePolicy, isOptedOut, LABEL, OPT_OUT_VALUE } from './overrides.js';
 import { applyPatch, mergeInto } from './patch.js';
-import {
-  deadlineRule,
-  graceRule,
-  preStopRule,
-  readinessRule,
-  schedulingNotes,
-  strategyRule,
-  type Finding,
-  type RuleContext,
-} from './rules.js';
+import { deadlineRule, graceRule, preStopRule, readinessRule, schedulingNotes, strategyRule, type Finding, type RuleContext } from './rules.js';
 import { ChangeKind, type ClusterFacts, type JsonObject, type MutateInput, type MutateResult, type PatchOp, type Policy } from './types.js';
 
 /** Why the engine leaves an object alone (MutateResult.skipped, CheckResult.skipped). */
@@ -151,7 +142,8 @@ function stampId(p: Plan, input: MutateInput): { ops: PatchOp[]; warning: string
   }
   const ops: PatchOp[] = [];
   mergeInto(ops, p.template, '/spec/template', { metadata: { labels: { [LABEL.deployId]: decision.id } } });
-  const warning = decision.reason === IdReason.NewRollout ? `paas: deploy-id ${decision.id} (new rollout)` : `paas: deploy-id ${decision.id} kept: pod template unchanged`;
+  const warning =
+    decision.reason === IdReason.NewRollout ? `paas: deploy-id ${decision.id} (new rollout)` : `paas: deploy-id ${decision.id} kept: pod template unchanged`;
   return { ops, warning };
 }
 

@@ -50,8 +50,13 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
   if (!annotations) return { policy: base, probePort: NO_PORTS, overridden: [] };
   const a = annotations;
   const has = (k: string) => Object.hasOwn(a, k);
-  if (!has(ANNOTATION.surge) && !has(ANNOTATION.maxUnavailable) && !has(ANNOTATION.timeout) &&
-    !has(ANNOTATION.readinessProbePath) && !has(ANNOTATION.readinessProbePort)) {
+  if (
+    !has(ANNOTATION.surge) &&
+    !has(ANNOTATION.maxUnavailable) &&
+    !has(ANNOTATION.timeout) &&
+    !has(ANNOTATION.readinessProbePath) &&
+    !has(ANNOTATION.readinessProbePort)
+  ) {
     return { policy: base, probePort: NO_PORTS, overridden: [] };
   }
   const policy: Policy = { ...base };
@@ -64,16 +69,31 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
     set(checked.value);
     overridden.push(key);
   };
-  take(ANNOTATION.surge, (v) => checkIntOrPercent(v, true), (v) => (policy.surge = v));
-  take(ANNOTATION.maxUnavailable, (v) => checkIntOrPercent(v, true, 100), (v) => (policy.maxUnavailable = v));
-  take(ANNOTATION.timeout, (v) => checkSeconds(v, 1, true), (v) => (policy.timeout = v));
+  take(
+    ANNOTATION.surge,
+    (v) => checkIntOrPercent(v, true),
+    (v) => (policy.surge = v),
+  );
+  take(
+    ANNOTATION.maxUnavailable,
+    (v) => checkIntOrPercent(v, true, 100),
+    (v) => (policy.maxUnavailable = v),
+  );
+  take(
+    ANNOTATION.timeout,
+    (v) => checkSeconds(v, 1, true),
+    (v) => (policy.timeout = v),
+  );
   take(ANNOTATION.readinessProbePath, checkProbePath, (v) => (policy.readinessProbePath = v));
   let probePort = NO_PORTS;
-  take(ANNOTATION.readinessProbePort, (v) => parseProbePort(v as string), (v) => (probePort = v));
+  take(
+    ANNOTATION.readinessProbePort,
+    (v) => parseProbePort(v as string),
+    (v) => (probePort = v),
+  );
   if (isZeroIntOrPercent(policy.surge) && isZeroIntOrPercent(policy.maxUnavailable)) {
     const key = has(ANNOTATION.maxUnavailable) ? ANNOTATION.maxUnavailable : ANNOTATION.surge;
-    throw new PolicyInputError(annotationField(key), showValue(a[key]),
-      'surge and max-unavailable cannot both be 0 (no rollout could make progress)');
+    throw new PolicyInputError(annotationField(key), showValue(a[key]), 'surge and max-unavailable cannot both be 0 (no rollout could make progress)');
   }
   return { policy, probePort, overridden };
 }

@@ -94,7 +94,13 @@ export function strategyRule(ctx: RuleContext): void {
     for (const [key, have, want] of pairs) {
       if (have === want) continue;
       changed = true;
-      find(ctx, { kind: ChangeKind.strategy, at: [...at, 'rollingUpdate', key], actual: show(have), expected: show(want), message: `${key} ${show(have)} -> ${show(want)}` });
+      find(ctx, {
+        kind: ChangeKind.strategy,
+        at: [...at, 'rollingUpdate', key],
+        actual: show(have),
+        expected: show(want),
+        message: `${key} ${show(have)} -> ${show(want)}`,
+      });
     }
   }
   if (changed) {
@@ -108,8 +114,7 @@ function recreateNotes(ctx: RuleContext): void {
   for (const v of optArray(ctx.podSpec, 'volumes', ctx.podSpecAt)) {
     const claim = isObject(v) && isObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
     if (typeof claim !== 'string' || isZeroIntOrPercent(ctx.eff.policy.surge)) continue;
-    ctx.notes.push(`paas: PVC ${claim}: if ReadWriteOnce, the surge pod may wait for it; opt out: ` +
-      `label ${LABEL.rolloutPolicy}=${OPT_OUT_VALUE}`);
+    ctx.notes.push(`paas: PVC ${claim}: if ReadWriteOnce, the surge pod may wait for it; opt out: ` + `label ${LABEL.rolloutPolicy}=${OPT_OUT_VALUE}`);
   }
 }
 
@@ -119,12 +124,21 @@ export function deadlineRule(ctx: RuleContext): void {
   const minReady = optInt(ctx.spec, 'minReadySeconds', ['spec']) ?? 0;
   if (minReady >= want) {
     // The API server rejects progressDeadlineSeconds <= minReadySeconds; say why here instead.
-    throw new PolicyInputError('spec.minReadySeconds', String(minReady),
-      `must be less than the policy's progressDeadlineSeconds ${want} (set annotation ${ANNOTATION.timeout})`);
+    throw new PolicyInputError(
+      'spec.minReadySeconds',
+      String(minReady),
+      `must be less than the policy's progressDeadlineSeconds ${want} (set annotation ${ANNOTATION.timeout})`,
+    );
   }
   const have = optInt(ctx.spec, 'progressDeadlineSeconds', ['spec']) ?? API_DEFAULTS.progressDeadlineSeconds;
   if (have === want) return;
-  find(ctx, { kind: ChangeKind.progressDeadline, at: ['spec', 'progressDeadlineSeconds'], actual: show(have), expected: show(want), message: `progressDeadlineSeconds ${have} -> ${want}` });
+  find(ctx, {
+    kind: ChangeKind.progressDeadline,
+    at: ['spec', 'progressDeadlineSeconds'],
+    actual: show(have),
+    expected: show(want),
+    message: `progressDeadlineSeconds ${have} -> ${want}`,
+  });
   mergeInto(ctx.ops, ctx.spec, '/spec', { progressDeadlineSeconds: want });
 }
 
@@ -144,9 +158,7 @@ export function preStopRule(ctx: RuleContext): number {
       continue;
     }
     if (prestopSleep === 0) continue;
-    const hook: JsonObject = native
-      ? { sleep: { seconds: prestopSleep } }
-      : { exec: { command: ['sleep', String(prestopSleep)] } };
+    const hook: JsonObject = native ? { sleep: { seconds: prestopSleep } } : { exec: { command: ['sleep', String(prestopSleep)] } };
     mergeInto(ctx.ops, c.container, c.ptr, { lifecycle: { preStop: hook } });
     const what = native ? `sleep ${prestopSleep}` : `exec "sleep ${prestopSleep}" (image needs a sleep binary)`;
     find(ctx, {
@@ -234,7 +246,13 @@ export function readinessRule(ctx: RuleContext): void {
       what = `TCP on port ${portText}`;
     }
     mergeInto(ctx.ops, c.container, c.ptr, { readinessProbe: probe });
-    find(ctx, { kind: ChangeKind.readinessProbe, at: [...c.at, 'readinessProbe'], actual: 'unset', expected: what, message: `readinessProbe ${what} added to container ${c.name}` });
+    find(ctx, {
+      kind: ChangeKind.readinessProbe,
+      at: [...c.at, 'readinessProbe'],
+      actual: 'unset',
+      expected: what,
+      message: `readinessProbe ${what} added to container ${c.name}`,
+    });
     livenessNote(ctx, c, policy.readinessProbe === ProbeKind.http ? policy.readinessProbePath : undefined, port);
   }
 }
@@ -245,8 +263,10 @@ function livenessNote(ctx: RuleContext, c: ContainerRef, path: string | undefine
   const live = c.container.livenessProbe;
   const get = isObject(live) && isObject(live.httpGet) ? live.httpGet : undefined;
   if (!get || (get.port === port && (path === undefined || (get.path ?? '/') === path))) return;
-  ctx.notes.push(`paas: container ${c.name}: liveness uses ${plainText(get.path ?? '/')}:${plainText(get.port)}; ` +
-    `if readiness fails, set ${ANNOTATION.readinessProbePort}/-path`);
+  ctx.notes.push(
+    `paas: container ${c.name}: liveness uses ${plainText(get.path ?? '/')}:${plainText(get.port)}; ` +
+      `if readiness fails, set ${ANNOTATION.readinessProbePort}/-path`,
+  );
 }
 
 /** The port to probe: the annotation's choice, else the first TCP port (one named http first),
@@ -261,8 +281,7 @@ function probePortFor(c: ContainerRef, ports: PortInfo[], eff: EffectivePolicy):
     return p.name ?? p.containerPort;
   } else port = eff.probePort.portless;
   if (typeof port === 'string' && !ports.some((p) => p.name === port)) {
-    throw new PolicyInputError(annotationField(ANNOTATION.readinessProbePort), showValue(port),
-      `container ${c.name} declares no port of that name`);
+    throw new PolicyInputError(annotationField(ANNOTATION.readinessProbePort), showValue(port), `container ${c.name} declares no port of that name`);
   }
   return port;
 }
@@ -296,8 +315,7 @@ export function schedulingNotes(ctx: RuleContext): void {
   const fix = `else set ${ANNOTATION.maxUnavailable}`;
   if (bound.size > 0) {
     const list = [...bound].slice(0, 3).join(',') + (bound.size > 3 ? ',...' : '');
-    ctx.notes.push(`paas: node port ${list} (${hostNetwork ? 'hostNetwork' : 'hostPort'}) + maxUnavailable 0: ` +
-      `the surge pod needs a free node; ${fix}`);
+    ctx.notes.push(`paas: node port ${list} (${hostNetwork ? 'hostNetwork' : 'hostPort'}) + maxUnavailable 0: ` + `the surge pod needs a free node; ${fix}`);
   }
   if (requiresOnePodPerNode(ctx.podSpec)) {
     ctx.notes.push(`paas: required anti-affinity per node + maxUnavailable 0: surge pod needs a spare node; ${fix}`);

@@ -33,9 +33,7 @@ export interface ClusterFacts {
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
 
-export type PatchOp =
-  | { op: 'add' | 'replace'; path: string; value: JsonValue }
-  | { op: 'remove'; path: string };
+export type PatchOp = { op: 'add' | 'replace'; path: string; value: JsonValue } | { op: 'remove'; path: string };
 
 /** A kind of change, for metrics: one of a small fixed set. */
 export const ChangeKind = {

@@ -166,8 +166,7 @@ export interface AdmitOutcome {
 /** `namespace/name` of the object under review, for messages; generateName gets a `*` suffix. */
 function objectRef(request: AdmissionRequest): string {
   const meta = isObject(request.object?.metadata) ? request.object.metadata : isObject(request.oldObject?.metadata) ? request.oldObject.metadata : {};
-  const name =
-    request.name ?? (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>');
+  const name = request.name ?? (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '<unnamed>');
   const namespace = request.namespace ?? (typeof meta.namespace === 'string' ? meta.namespace : '');
   return namespace ? `${namespace}/${name}` : name;
 }

@@ -101,7 +101,9 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
   let leaseMeta: KeptMeta = {};
   return {
     async readSecret() {
-      const s = await orUndefined(rest.call<ObjectMeta & { type?: string; data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`));
+      const s = await orUndefined(
+        rest.call<ObjectMeta & { type?: string; data?: Record<string, string> }>('GET', `${secrets}/${encodeURIComponent(secretName)}`),
+      );
       if (!s) return undefined;
       secretMeta = { ...keptMeta(s), ...(s.type ? { type: s.type } : {}) };
       return { data: Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, unb64(v)])), resourceVersion: s.metadata?.resourceVersion };
@@ -113,7 +115,10 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
     },
     async readLease() {
       const l = await orUndefined(
-        rest.call<ObjectMeta & { spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }>('GET', `${leases}/${encodeURIComponent(leaseName)}`),
+        rest.call<ObjectMeta & { spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }>(
+          'GET',
+          `${leases}/${encodeURIComponent(leaseName)}`,
+        ),
       );
       if (!l) return undefined;
       leaseMeta = keptMeta(l);
@@ -145,4 +150,3 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
     },
   };
 }
-

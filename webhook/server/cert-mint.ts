@@ -24,7 +24,12 @@ async function newCa(now: number, life: CertLifetimes): Promise<{ cert: string; 
 }
 
 /** Issues a serving certificate for `sans` signed by `ca`, never outliving the CA. */
-export async function newServing(ca: { cert: string; key: string; notAfter: number }, sans: readonly string[], now: number, life: CertLifetimes): Promise<{ cert: string; key: string }> {
+export async function newServing(
+  ca: { cert: string; key: string; notAfter: number },
+  sans: readonly string[],
+  now: number,
+  life: CertLifetimes,
+): Promise<{ cert: string; key: string }> {
   const pems = await generate([{ name: 'commonName', value: sans.find((s) => s.includes('.svc')) ?? sans[0] ?? 'paas-webhook' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -67,4 +72,3 @@ export async function applyPlan(plan: CertPlan, stored: StoredCerts, sans: reado
     [SecretKeys.Key]: serving.key,
   };
 }
-

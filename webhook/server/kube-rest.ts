@@ -41,7 +41,9 @@ type Named<T> = Array<{ name?: string } & T>;
 interface KubeconfigDoc {
   'current-context'?: string;
   contexts?: Named<{ context?: { cluster?: string; user?: string } }>;
-  clusters?: Named<{ cluster?: { server?: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }>;
+  clusters?: Named<{
+    cluster?: { server?: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean };
+  }>;
   users?: Named<{
     user?: {
       'client-certificate'?: string;
@@ -94,10 +96,13 @@ export function kubeconfigTarget(path: string, text: string, read: (p: string) =
   if (!cluster?.server) throw new KubeConfigError(`${path}: cluster "${ctx.cluster ?? ''}" of context "${ctxName}" has no server`);
   const user = doc.users?.find((u) => u.name === ctx.user)?.user ?? {};
   if (user.exec !== undefined || user['auth-provider'] !== undefined) {
-    throw new KubeConfigError(`${path}: user "${ctx.user ?? ''}" uses an exec or auth-provider plugin, which paas-webhook does not run; use a certificate or token kubeconfig, or run in-cluster`);
+    throw new KubeConfigError(
+      `${path}: user "${ctx.user ?? ''}" uses an exec or auth-provider plugin, which paas-webhook does not run; use a certificate or token kubeconfig, or run in-cluster`,
+    );
   }
   const file = (p: string): string => read(isAbsolute(p) ? p : join(dirname(path), p));
-  const pick = (data: string | undefined, ref: string | undefined): string | undefined => (data ? Buffer.from(data, 'base64').toString('utf8') : ref ? file(ref) : undefined);
+  const pick = (data: string | undefined, ref: string | undefined): string | undefined =>
+    data ? Buffer.from(data, 'base64').toString('utf8') : ref ? file(ref) : undefined;
   const token = user.token;
   const tokenFile = user.tokenFile;
   return {

@@ -25,7 +25,15 @@ export { ServeError, type ServeOptions } from './serve-options.js';
 /** Gets the first serving pair (files, or the Secret in self-signed mode) and listens on --port. */
 async function startHttps(
   o: ServeOptions,
-  d: { kube: KubeRest | undefined; logger: FastifyBaseLogger; metrics: WebhookMetrics; health: Health; config: PaasConfig; webhook: WebhookSettings; facts: ClusterFacts },
+  d: {
+    kube: KubeRest | undefined;
+    logger: FastifyBaseLogger;
+    metrics: WebhookMetrics;
+    health: Health;
+    config: PaasConfig;
+    webhook: WebhookSettings;
+    facts: ClusterFacts;
+  },
 ): Promise<{ pair: ServingPair; sync?: CertSync; app: FastifyInstance }> {
   const { pair, sync } = await firstServingPair(o, d.kube, d.logger);
   d.health.certLoaded = true;
@@ -81,7 +89,15 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
   }
   const { pair, sync, app } = started;
   logger.info(
-    { port: o.port, metricsPort: o.metricsPort, onError: webhook.onError, maxBodyBytes: webhook.maxBodyBytes, drainSeconds: webhook.drainSeconds, certNotAfter: pair.notAfter, selfSigned: o.selfSigned },
+    {
+      port: o.port,
+      metricsPort: o.metricsPort,
+      onError: webhook.onError,
+      maxBodyBytes: webhook.maxBodyBytes,
+      drainSeconds: webhook.drainSeconds,
+      certNotAfter: pair.notAfter,
+      selfSigned: o.selfSigned,
+    },
     'paas-webhook serving',
   );
   const stopReloads = startCertReloads({

@@ -72,7 +72,11 @@ async function readVersion(kube: KubeRest | undefined, log: FastifyBaseLogger): 
 }
 
 /** The first serving pair: from the files, or (self-signed) from the Secret the leader writes. */
-export async function firstServingPair(o: ServeOptions, kube: KubeRest | undefined, logger: FastifyBaseLogger): Promise<{ pair: ServingPair; sync?: CertSync }> {
+export async function firstServingPair(
+  o: ServeOptions,
+  kube: KubeRest | undefined,
+  logger: FastifyBaseLogger,
+): Promise<{ pair: ServingPair; sync?: CertSync }> {
   if (!(o.selfSigned && kube)) return { pair: await loadPairFiles(o.tlsCert ?? '', o.tlsKey ?? '') };
   const sync = new CertSync({
     gateway: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),

@@ -66,8 +66,7 @@ class GoKindTest extends RegExp {
 
 // Untouched scalars are written back as the user wrote them (`0400` stays `0400`, `yes` stays
 // `yes`); scalars the policy writes are spelled the plain way.
-const asWritten = (fallback: (value: unknown) => string) => (item: Scalar) =>
-  typeof item.source === 'string' ? item.source : fallback(item.value);
+const asWritten = (fallback: (value: unknown) => string) => (item: Scalar) => (typeof item.source === 'string' ? item.source : fallback(item.value));
 
 const goValue = (text: string): unknown => {
   const r = resolvePlain(text);
@@ -170,7 +169,11 @@ export function splitStream(text: string): Chunk[] {
       const rest = text.slice(lineStart + 3, lineEnd).trim();
       if (rest !== '' && !rest.startsWith('#')) {
         const document = chunks.length + (lineStart > chunkStart ? 2 : 1); // the one this line opens
-        throw new KubeYamlError(`invalid document separator "${text.slice(lineStart, lineEnd).trim()}": kubectl allows only a comment after ---`, lineStart, document);
+        throw new KubeYamlError(
+          `invalid document separator "${text.slice(lineStart, lineEnd).trim()}": kubectl allows only a comment after ---`,
+          lineStart,
+          document,
+        );
       }
       if (lineStart > chunkStart) chunks.push({ text: text.slice(chunkStart, lineStart), offset: chunkStart, json: false });
       chunkStart = lineEnd;
@@ -235,7 +238,8 @@ export function parseChunk(chunk: Pick<Chunk, 'text' | 'json'>): KubeDocument {
     const err = (docs as { errors?: YAMLError[] }).errors?.[0];
     if (err) throw yamlError(err);
     const directive = /^%.*/m.exec(chunk.text);
-    if (directive && !chunk.json) throw new KubeYamlError(`invalid YAML: ${directive[0].trim()}: kubectl cuts a directive off its document (at the ---) and refuses it`, directive.index);
+    if (directive && !chunk.json)
+      throw new KubeYamlError(`invalid YAML: ${directive[0].trim()}: kubectl cuts a directive off its document (at the ---) and refuses it`, directive.index);
     return { yaml: new Document(null, KUBE_YAML), value: null };
   }
   if (!chunk.json) goDoubleQuoted(doc, chunk.text);

@@ -12,7 +12,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { scenarioStages } from './pod-scenarios.js';
-import { cleanupLeftovers, deadNodeProcess, missingNodeParts, nodeBinDirs, nodeReady, prepareNodeNetwork, RealNode, startNode, stopNode, type NodeState } from './node.js';
+import {
+  cleanupLeftovers,
+  deadNodeProcess,
+  missingNodeParts,
+  nodeBinDirs,
+  nodeReady,
+  prepareNodeNetwork,
+  RealNode,
+  startNode,
+  stopNode,
+  type NodeState,
+} from './node.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -174,13 +185,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
   for (const d of ['pki', 'logs', 'etcd', 'kcm', 'scheduler']) mkdirSync(join(runDir, d), { recursive: true });
 
   const ip = advertiseAddress();
-  const [etcd, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [etcd, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [number, number, number, number, number];
   const state: ClusterState = {
     runDir,
     binDir,
@@ -269,12 +274,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     await waitFor('etcd', 'becoming healthy', () => getOk(`http://127.0.0.1:${etcd}/health`), 30_000);
 
     start('kube-apiserver', apiserverArgs(state, pki, withNode));
-    await waitFor(
-      'kube-apiserver',
-      'becoming ready (/readyz)',
-      () => getOk(`${state.server}/readyz`, readFileSync(join(pki, 'ca.crt'))),
-      120_000,
-    );
+    await waitFor('kube-apiserver', 'becoming ready (/readyz)', () => getOk(`${state.server}/readyz`, readFileSync(join(pki, 'ca.crt'))), 120_000);
     const kubectl = (args: string[], input?: string) => kubectlRun(binDir, state.kubeconfig, args, input);
     state.version = JSON.parse(await kubectl(['version', '-o', 'json'])).serverVersion.gitVersion;
 
@@ -299,18 +299,8 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
       `--node-ip=${RealNode.fakeNodeIp}`,
     ]);
 
-    await waitFor(
-      'kube-controller-manager',
-      'becoming healthy (/healthz)',
-      () => getOk(`https://127.0.0.1:${controllerManager}/healthz`),
-      60_000,
-    );
-    await waitFor(
-      'kube-scheduler',
-      'becoming healthy (/healthz)',
-      () => getOk(`https://127.0.0.1:${scheduler}/healthz`),
-      60_000,
-    );
+    await waitFor('kube-controller-manager', 'becoming healthy (/healthz)', () => getOk(`https://127.0.0.1:${controllerManager}/healthz`), 60_000);
+    await waitFor('kube-scheduler', 'becoming healthy (/healthz)', () => getOk(`https://127.0.0.1:${scheduler}/healthz`), 60_000);
     const nodes = opts.nodes ?? 3;
     await waitFor('kwok', `${nodes} nodes becoming Ready and untainted`, () => nodesReady(kubectl, nodes), 90_000);
     if (withNode) {
@@ -351,10 +341,7 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     await stopCluster(state);
     if (withNode && !state.node) await cleanupLeftovers(say).catch(() => {}); // a half-made namespace; never another run's node
     if (err instanceof ClusterStartError) throw err;
-    throw new ClusterStartError(
-      `control plane failed to start: ${(err as Error).message}\nlogs of this run are kept in ${state.logs}`,
-      runDir,
-    );
+    throw new ClusterStartError(`control plane failed to start: ${(err as Error).message}\nlogs of this run are kept in ${state.logs}`, runDir);
   }
 }
 
@@ -531,9 +518,7 @@ async function nodesReady(kubectl: (args: string[]) => Promise<string>, count: n
     items: { metadata: { name: string }; spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } }[];
   };
   const ready = list.items.filter(
-    (n) =>
-      (n.spec?.taints ?? []).length === 0 &&
-      (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    (n) => (n.spec?.taints ?? []).length === 0 && (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
   );
   return ready.length >= count ? true : `${ready.length}/${count} nodes Ready and untainted`;
 }
@@ -566,9 +551,7 @@ function getOk(url: string, ca?: Buffer): Promise<string | true> {
     const req = request(url, { timeout: 2000, ...(ca ? { ca } : { rejectUnauthorized: false }) }, (res) => {
       const body: Buffer[] = [];
       res.on('data', (d: Buffer) => body.push(d));
-      res.on('end', () =>
-        ok(res.statusCode === 200 ? true : `HTTP ${res.statusCode}: ${Buffer.concat(body).toString().slice(0, 300)}`),
-      );
+      res.on('end', () => ok(res.statusCode === 200 ? true : `HTTP ${res.statusCode}: ${Buffer.concat(body).toString().slice(0, 300)}`));
     });
     req.on('error', fail);
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -594,7 +577,23 @@ async function makeCertificates(pki: string, ip: string): Promise<void> {
     writeFileSync(join(pki, `${name}.ext`), ext);
     await openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], pki);
     await openssl(
-      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '365', '-out', `${name}.crt`, '-extfile', `${name}.ext`],
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '365',
+        '-out',
+        `${name}.crt`,
+        '-extfile',
+        `${name}.ext`,
+      ],
       pki,
     );
   };
@@ -608,11 +607,7 @@ async function makeCertificates(pki: string, ip: string): Promise<void> {
     'DNS:kubernetes.default.svc',
     'DNS:kubernetes.default.svc.cluster.local',
   ].join(',');
-  await sign(
-    'apiserver',
-    '/CN=kube-apiserver',
-    `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
-  );
+  await sign('apiserver', '/CN=kube-apiserver', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
   await sign('admin', '/O=system:masters/CN=paas-admin', 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], pki);
   await openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], pki);

@@ -214,12 +214,7 @@ lastState:
     finishedAt: {{ $now | Quote }}`),
     ),
     ...started,
-    eventStep(
-      'backoff',
-      'Warning',
-      'BackOff',
-      `printf "Back-off restarting failed container %s in pod %s" $c.name ${POD_DESC}`,
-    ),
+    eventStep('backoff', 'Warning', 'BackOff', `printf "Back-off restarting failed container %s in pod %s" $c.name ${POD_DESC}`),
   ]);
 }
 

@@ -74,7 +74,10 @@ export function streamDeployment(name: string, seq: number): object {
  */
 export function failureMessage(stderr: string): string {
   const internal = /Internal error occurred: .*/.exec(stderr)?.[0];
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Warning:'));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('Warning:'));
   return (internal ?? lines.at(-1) ?? '').slice(0, 400);
 }
 

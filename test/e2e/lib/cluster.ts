@@ -85,7 +85,12 @@ afterAll(async () => {
 
 /** Creates a uniquely named namespace `<prefix>-<random>`; it is deleted after the test file. */
 export async function newNamespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'e2e';
+  const base =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'e2e';
   const name = `${base}-${randomBytes(4).toString('hex')}`;
   await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   created.add(name);
@@ -98,10 +103,7 @@ export type WaitOptions = { timeoutMs?: number; intervalMs?: number; what: strin
  * Polls `fn` until it returns a value other than undefined/false/null and returns that value.
  * Errors thrown by `fn` count as "not yet"; on timeout the last one is in the message.
  */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  opts: WaitOptions,
-): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, opts: WaitOptions): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const until = Date.now() + timeoutMs;
   let last = '';

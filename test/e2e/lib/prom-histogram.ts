@@ -42,4 +42,3 @@ export function histogramQuantile(h: Histogram, q: number): number {
   }
   return prevLe;
 }
-

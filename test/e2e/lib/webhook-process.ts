@@ -87,7 +87,9 @@ export async function startWebhook(opts: WebhookOptions): Promise<WebhookProcess
   return {
     port,
     async stop() {
-      spawnSync(opts.kubectl, ['--kubeconfig', opts.kubeconfig, 'delete', 'mutatingwebhookconfiguration', opts.name, '--ignore-not-found'], { timeout: 30_000 });
+      spawnSync(opts.kubectl, ['--kubeconfig', opts.kubeconfig, 'delete', 'mutatingwebhookconfiguration', opts.name, '--ignore-not-found'], {
+        timeout: 30_000,
+      });
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

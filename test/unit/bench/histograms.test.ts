@@ -22,8 +22,26 @@ apiserver_admission_webhook_admission_duration_seconds_bucket{name="other.paas.i
 
 describe('histogram', () => {
   it.each<{ name: string; match: Record<string, string>; want: [number, number][] }>([
-    { name: 'one label set', match: { operation: 'UPDATE', name: 'rollout-policy.paas.io' }, want: [[0.005, 60], [0.025, 95], [0.1, 100], [Infinity, 100]] },
-    { name: 'summed over label sets', match: { name: 'rollout-policy.paas.io' }, want: [[0.005, 67], [0.025, 102], [0.1, 107], [Infinity, 107]] },
+    {
+      name: 'one label set',
+      match: { operation: 'UPDATE', name: 'rollout-policy.paas.io' },
+      want: [
+        [0.005, 60],
+        [0.025, 95],
+        [0.1, 100],
+        [Infinity, 100],
+      ],
+    },
+    {
+      name: 'summed over label sets',
+      match: { name: 'rollout-policy.paas.io' },
+      want: [
+        [0.005, 67],
+        [0.025, 102],
+        [0.1, 107],
+        [Infinity, 107],
+      ],
+    },
     { name: 'a label value must match whole', match: { name: 'paas.io' }, want: [] },
     { name: 'another webhook', match: { name: 'other.paas.io' }, want: [[Infinity, 5]] },
   ])('$name', ({ match, want }) => {
@@ -36,7 +54,12 @@ describe('histogram', () => {
 });
 
 describe('histogramQuantile (as Prometheus histogram_quantile)', () => {
-  const h = new Map([[0.005, 60], [0.025, 95], [0.1, 100], [Infinity, 100]]);
+  const h = new Map([
+    [0.005, 60],
+    [0.025, 95],
+    [0.1, 100],
+    [Infinity, 100],
+  ]);
   it.each([
     { q: 0.5, want: 0.005 * (50 / 60) },
     { q: 0.6, want: 0.005 },
@@ -47,15 +70,40 @@ describe('histogramQuantile (as Prometheus histogram_quantile)', () => {
     expect(histogramQuantile(h, q)).toBeCloseTo(want, 12);
   });
   it('the lower bound of +Inf when the quantile falls there', () => {
-    expect(histogramQuantile(new Map([[0.005, 1], [Infinity, 10]]), 0.5)).toBe(0.005);
+    expect(
+      histogramQuantile(
+        new Map([
+          [0.005, 1],
+          [Infinity, 10],
+        ]),
+        0.5,
+      ),
+    ).toBe(0.005);
   });
   it('NaN with no observation', () => {
-    expect(histogramQuantile(new Map([[0.005, 0], [Infinity, 0]]), 0.5)).toBeNaN();
+    expect(
+      histogramQuantile(
+        new Map([
+          [0.005, 0],
+          [Infinity, 0],
+        ]),
+        0.5,
+      ),
+    ).toBeNaN();
   });
   it('the difference of two scrapes is what was observed between them', () => {
-    const before = new Map([[0.005, 10], [Infinity, 12]]);
-    const after = new Map([[0.005, 15], [Infinity, 20]]);
-    expect([...histogramDelta(after, before)]).toEqual([[0.005, 5], [Infinity, 8]]);
+    const before = new Map([
+      [0.005, 10],
+      [Infinity, 12],
+    ]);
+    const after = new Map([
+      [0.005, 15],
+      [Infinity, 20],
+    ]);
+    expect([...histogramDelta(after, before)]).toEqual([
+      [0.005, 5],
+      [Infinity, 8],
+    ]);
   });
 });
 
@@ -73,7 +121,16 @@ describe('the kubectl stream', () => {
   it('summarise counts the failures by message, most frequent first', () => {
     const rec = (ok: boolean, message?: string): ApplyRecord => ({ writer: 0, seq: 0, startedAt: 0, endedAt: 1, ok, ...(message ? { message } : {}) });
     const s = summarise([rec(true), rec(false, 'b'), rec(false, 'a'), rec(false, 'a'), rec(true)], 2000);
-    expect(s).toMatchObject({ applies: 5, failed: 3, durationMs: 2000, rate: 2.5, messages: [{ message: 'a', count: 2 }, { message: 'b', count: 1 }] });
+    expect(s).toMatchObject({
+      applies: 5,
+      failed: 3,
+      durationMs: 2000,
+      rate: 2.5,
+      messages: [
+        { message: 'a', count: 2 },
+        { message: 'b', count: 1 },
+      ],
+    });
   });
 });
 
@@ -83,12 +140,14 @@ describe('failureMessage', () => {
   it.each([
     {
       name: 'a refused patch: the reason after the patch dump',
-      stderr: 'Error from server (InternalError): error when applying patch:\n{"metadata":{}}\nto:\nResource: "apps/v1, Resource=deployments"\nfor: "STDIN": error when patching "STDIN": Internal error occurred: failed calling webhook "rollout-policy.paas.io": failed to call webhook: EOF\n',
+      stderr:
+        'Error from server (InternalError): error when applying patch:\n{"metadata":{}}\nto:\nResource: "apps/v1, Resource=deployments"\nfor: "STDIN": error when patching "STDIN": Internal error occurred: failed calling webhook "rollout-policy.paas.io": failed to call webhook: EOF\n',
       want: 'Internal error occurred: failed calling webhook "rollout-policy.paas.io": failed to call webhook: EOF',
     },
     {
       name: 'a refused create',
-      stderr: 'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "x": context deadline exceeded\n',
+      stderr:
+        'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "x": context deadline exceeded\n',
       want: 'Internal error occurred: failed calling webhook "x": context deadline exceeded',
     },
     {

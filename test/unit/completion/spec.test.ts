@@ -56,12 +56,25 @@ describe('the completion table matches --help', () => {
   const commands = walk(ROOT);
 
   it('covers every command of the CLI', () => {
-    expect(commands.map((c) => c.path.join(' '))).toEqual(['', 'policy', 'policy apply', 'policy check', 'policy show', 'rollout', 'rollout status', 'diagnose']);
+    expect(commands.map((c) => c.path.join(' '))).toEqual([
+      '',
+      'policy',
+      'policy apply',
+      'policy check',
+      'policy show',
+      'rollout',
+      'rollout status',
+      'diagnose',
+    ]);
   });
 
-  it.each(commands.map((c) => ({ name: `kubectl paas ${c.path.join(' ')}`.trim(), ...c })))('$name: same flags and subcommands', async ({ path, cmd }) => {
-    const text = await help(path);
-    expect(helpFlags(text)).toEqual(tableFlags(cmd));
-    expect(helpCommands(text)).toEqual(cmd.subcommands.map((c) => c.name).sort());
-  }, 30_000);
+  it.each(commands.map((c) => ({ name: `kubectl paas ${c.path.join(' ')}`.trim(), ...c })))(
+    '$name: same flags and subcommands',
+    async ({ path, cmd }) => {
+      const text = await help(path);
+      expect(helpFlags(text)).toEqual(tableFlags(cmd));
+      expect(helpCommands(text)).toEqual(cmd.subcommands.map((c) => c.name).sort());
+    },
+    30_000,
+  );
 });

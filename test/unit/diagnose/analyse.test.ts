@@ -19,80 +19,126 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'names a missing tag once for all three pods, with the registry\'s words',
-    fixture: 'image-not-found', verdict: Verdict.Problems, codes: [Code.ImagePullFailed],
+    name: "names a missing tag once for all three pods, with the registry's words",
+    fixture: 'image-not-found',
+    verdict: Verdict.Problems,
+    codes: [Code.ImagePullFailed],
     summary: /^3\/3 new pods: ImagePullBackOff \(manifest unknown\)$/,
     details: { pullFailure: 'not-found', image: 'docker.io/acme/web:v2', container: 'app' },
     suggests: /kubectl rollout undo deployment\/web -n shop/,
   },
   {
     name: 'tells a private registry (401) apart from a missing image',
-    fixture: 'image-unauthorized', verdict: Verdict.Problems, codes: [Code.ImagePullFailed],
-    details: { pullFailure: 'unauthorized' }, explains: /imagePullSecrets/,
+    fixture: 'image-unauthorized',
+    verdict: Verdict.Problems,
+    codes: [Code.ImagePullFailed],
+    details: { pullFailure: 'unauthorized' },
+    explains: /imagePullSecrets/,
   },
   {
     name: 'reports a registry that does not answer as a timeout',
-    fixture: 'image-timeout', verdict: Verdict.Problems, codes: [Code.ImagePullFailed],
-    summary: /ErrImagePull \(i\/o timeout\)/, details: { pullFailure: 'timeout' },
+    fixture: 'image-timeout',
+    verdict: Verdict.Problems,
+    codes: [Code.ImagePullFailed],
+    summary: /ErrImagePull \(i\/o timeout\)/,
+    details: { pullFailure: 'timeout' },
   },
   {
     name: 'reports an unparsable image reference as an invalid name',
-    fixture: 'image-invalid-name', verdict: Verdict.Problems, codes: [Code.ImagePullFailed],
-    summary: /InvalidImageName/, details: { pullFailure: 'invalid-name', image: 'ghcr.io/acme/Web:v2' },
+    fixture: 'image-invalid-name',
+    verdict: Verdict.Problems,
+    codes: [Code.ImagePullFailed],
+    summary: /InvalidImageName/,
+    details: { pullFailure: 'invalid-name', image: 'ghcr.io/acme/Web:v2' },
   },
   {
-    name: 'gives a crash loop\'s last termination reason and exit code',
-    fixture: 'crashloop', verdict: Verdict.Problems, codes: [Code.CrashLoop],
+    name: "gives a crash loop's last termination reason and exit code",
+    fixture: 'crashloop',
+    verdict: Verdict.Problems,
+    codes: [Code.CrashLoop],
     summary: /CrashLoopBackOff \(last exit: Error, exit code 1\)/,
     details: { lastTerminationReason: 'Error', exitCode: 1, restarts: 6 },
     suggests: /kubectl logs -n shop -l paas\.io\/deploy-id=5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 --all-containers --previous/,
   },
   {
     name: 'calls an OOM kill by its name and quotes the memory limit',
-    fixture: 'oomkilled', verdict: Verdict.Problems, codes: [Code.OOMKilled],
-    summary: /memory limit 256Mi/, details: { exitCode: 137, memoryLimit: '256Mi' },
+    fixture: 'oomkilled',
+    verdict: Verdict.Problems,
+    codes: [Code.OOMKilled],
+    summary: /memory limit 256Mi/,
+    details: { exitCode: 137, memoryLimit: '256Mi' },
   },
   {
     name: 'names the missing ConfigMap',
-    fixture: 'config-error-configmap', verdict: Verdict.Problems, codes: [Code.ConfigError],
-    summary: /ConfigMap "missing-config" not found/, details: { missing: 'configmap', name: 'missing-config' },
+    fixture: 'config-error-configmap',
+    verdict: Verdict.Problems,
+    codes: [Code.ConfigError],
+    summary: /ConfigMap "missing-config" not found/,
+    details: { missing: 'configmap', name: 'missing-config' },
     suggests: /kubectl get configmap missing-config -n shop/,
   },
   {
     name: 'names the missing key and its Secret',
-    fixture: 'config-error-secret-key', verdict: Verdict.Problems, codes: [Code.ConfigError],
+    fixture: 'config-error-secret-key',
+    verdict: Verdict.Problems,
+    codes: [Code.ConfigError],
     details: { missing: 'secret-key', name: 'web-secrets', key: 'DATABASE_URL' },
   },
   {
-    name: 'names a container the runtime cannot start, with the runtime\'s words, its command and image (derived from a real node)',
-    fixture: 'start-failed', verdict: Verdict.Problems, codes: [Code.StartFailed],
+    name: "names a container the runtime cannot start, with the runtime's words, its command and image (derived from a real node)",
+    fixture: 'start-failed',
+    verdict: Verdict.Problems,
+    codes: [Code.StartFailed],
     summary: /^1\/1 new pods: RunContainerError \(exec: "\/nope": stat \/nope: no such file or directory\)$/,
-    details: { container: 'app', image: 'ghcr.io/acme/web:v2', command: ['/nope'], startFailure: 'executable-not-found', executable: '/nope', exitCode: 128, reason: 'RunContainerError' },
+    details: {
+      container: 'app',
+      image: 'ghcr.io/acme/web:v2',
+      command: ['/nope'],
+      startFailure: 'executable-not-found',
+      executable: '/nope',
+      exitCode: 128,
+      reason: 'RunContainerError',
+    },
     explains: /The executable \/nope is not in the image ghcr\.io\/acme\/web:v2.*never ran, so it has no logs/,
   },
   {
     name: 'shows the failing readiness probe with its path, port and thresholds',
-    fixture: 'readiness-503', verdict: Verdict.Problems, codes: [Code.ReadinessProbeFailing],
+    fixture: 'readiness-503',
+    verdict: Verdict.Problems,
+    codes: [Code.ReadinessProbeFailing],
     summary: /readiness probe failing \(HTTP 503\)/,
-    details: { statusCode: 503, redirect: false, probeSpec: { type: 'httpGet', scheme: 'HTTP', path: '/', port: 8080, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } },
+    details: {
+      statusCode: 503,
+      redirect: false,
+      probeSpec: { type: 'httpGet', scheme: 'HTTP', path: '/', port: 8080, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+    },
     explains: /GET \/ on port 8080, every 10s, timeout 1s, 3 failures/,
   },
   {
     name: 'hints at X-Forwarded-Proto when the app redirects the probe to HTTPS',
-    fixture: 'readiness-https-redirect', verdict: Verdict.Problems, codes: [Code.ReadinessProbeFailing],
-    details: { failure: 'redirect', redirect: true }, explains: /X-Forwarded-Proto: https/,
+    fixture: 'readiness-https-redirect',
+    verdict: Verdict.Problems,
+    codes: [Code.ReadinessProbeFailing],
+    details: { failure: 'redirect', redirect: true },
+    explains: /X-Forwarded-Proto: https/,
   },
   {
     name: 'blames the liveness probe, not the app, when the kubelet kills the container',
-    fixture: 'liveness-killing', verdict: Verdict.Problems, codes: [Code.LivenessProbeKilling],
-    details: { probe: 'liveness', restarts: 3 }, explains: /GET \/healthz on port 8080/,
+    fixture: 'liveness-killing',
+    verdict: Verdict.Problems,
+    codes: [Code.LivenessProbeKilling],
+    details: { probe: 'liveness', restarts: 3 },
+    explains: /GET \/healthz on port 8080/,
   },
   {
-    name: 'parses the scheduler\'s message and sees that 8 CPU fit on no 4-CPU node',
-    fixture: 'unschedulable-cpu', verdict: Verdict.Problems, codes: [Code.Unschedulable],
+    name: "parses the scheduler's message and sees that 8 CPU fit on no 4-CPU node",
+    fixture: 'unschedulable-cpu',
+    verdict: Verdict.Problems,
+    codes: [Code.Unschedulable],
     summary: /0\/3 nodes are available \(3 Insufficient cpu\)/,
     details: {
-      nodesAvailable: 0, nodesTotal: 3,
+      nodesAvailable: 0,
+      nodesTotal: 3,
       reasons: [{ count: 3, reason: 'Insufficient cpu', kind: 'insufficient-cpu' }],
       exceedsEveryNode: [{ resource: 'cpu', requested: '8', largestAllocatable: '4' }],
     },
@@ -100,7 +146,9 @@ const cases: Case[] = [
   },
   {
     name: 'separates taints from node affinity in one scheduler message',
-    fixture: 'unschedulable-taint-affinity', verdict: Verdict.Problems, codes: [Code.Unschedulable],
+    fixture: 'unschedulable-taint-affinity',
+    verdict: Verdict.Problems,
+    codes: [Code.Unschedulable],
     details: {
       reasons: [
         { count: 1, reason: 'node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }', kind: 'taint' },
@@ -111,87 +159,137 @@ const cases: Case[] = [
   },
   {
     name: 'reads resource, requested, used and limited from a quota refusal',
-    fixture: 'quota-exceeded', verdict: Verdict.Problems, codes: [Code.QuotaExceeded],
-    details: { quota: 'compute', requested: { 'requests.cpu': '500m' }, used: { 'requests.cpu': '1500m' }, limited: { 'requests.cpu': '2' }, quotaStatus: { hard: { 'requests.cpu': '2' }, used: { 'requests.cpu': '1500m' } } },
+    fixture: 'quota-exceeded',
+    verdict: Verdict.Problems,
+    codes: [Code.QuotaExceeded],
+    details: {
+      quota: 'compute',
+      requested: { 'requests.cpu': '500m' },
+      used: { 'requests.cpu': '1500m' },
+      limited: { 'requests.cpu': '2' },
+      quotaStatus: { hard: { 'requests.cpu': '2' }, used: { 'requests.cpu': '1500m' } },
+    },
     suggests: /kubectl describe resourcequota compute -n shop/,
   },
   {
     name: 'names the webhook that denied the pods',
-    fixture: 'admission-webhook', verdict: Verdict.Problems, codes: [Code.AdmissionDenied],
+    fixture: 'admission-webhook',
+    verdict: Verdict.Problems,
+    codes: [Code.AdmissionDenied],
     details: { by: 'webhook', name: 'images.policy.acme.io', reason: 'image registry "docker.io" is not on the allow list' },
   },
   {
     name: 'names the Pod Security level that denied the pods',
-    fixture: 'admission-pod-security', verdict: Verdict.Problems, codes: [Code.AdmissionDenied],
-    details: { by: 'pod-security', name: 'restricted:latest' }, suggests: /kubectl get namespace shop --show-labels/,
+    fixture: 'admission-pod-security',
+    verdict: Verdict.Problems,
+    codes: [Code.AdmissionDenied],
+    details: { by: 'pod-security', name: 'restricted:latest' },
+    suggests: /kubectl get namespace shop --show-labels/,
   },
   {
     name: 'names the ValidatingAdmissionPolicy and its binding',
-    fixture: 'admission-vap', verdict: Verdict.Problems, codes: [Code.AdmissionDenied],
+    fixture: 'admission-vap',
+    verdict: Verdict.Problems,
+    codes: [Code.AdmissionDenied],
     details: { by: 'validating-admission-policy', name: 'no-latest-tag', binding: 'no-latest-tag-binding', reason: 'images must not use the :latest tag' },
   },
   {
     name: 'explains Multi-Attach of a ReadWriteOnce volume as a surge problem',
-    fixture: 'volume-multi-attach', verdict: Verdict.Problems, codes: [Code.VolumeProblem],
-    details: { failure: 'multi-attach', usedBy: ['web-6b7c9d8f5-4hx2n'] }, explains: /ReadWriteMany|Recreate/,
+    fixture: 'volume-multi-attach',
+    verdict: Verdict.Problems,
+    codes: [Code.VolumeProblem],
+    details: { failure: 'multi-attach', usedBy: ['web-6b7c9d8f5-4hx2n'] },
+    explains: /ReadWriteMany|Recreate/,
   },
   {
     name: 'reports a failing init container with its exit code',
-    fixture: 'init-container-failing', verdict: Verdict.Problems, codes: [Code.InitContainerFailing],
-    summary: /init container migrate: Error, exit code 2/, details: { container: 'migrate', exitCode: 2 },
+    fixture: 'init-container-failing',
+    verdict: Verdict.Problems,
+    codes: [Code.InitContainerFailing],
+    summary: /init container migrate: Error, exit code 2/,
+    details: { container: 'migrate', exitCode: 2 },
   },
   {
     name: 'reports a sandbox failure with the CNI plugin',
-    fixture: 'sandbox-failed', verdict: Verdict.Problems, codes: [Code.SandboxFailed], details: { cniPlugin: 'calico', node: 'kwok-node-1' },
+    fixture: 'sandbox-failed',
+    verdict: Verdict.Problems,
+    codes: [Code.SandboxFailed],
+    details: { cniPlugin: 'calico', node: 'kwok-node-1' },
   },
   {
     name: 'falls back to the progress deadline when the events have expired',
-    fixture: 'progress-deadline-exceeded', verdict: Verdict.Problems, codes: [Code.ProgressDeadlineExceeded], details: { progressDeadlineSeconds: 600 },
+    fixture: 'progress-deadline-exceeded',
+    verdict: Verdict.Problems,
+    codes: [Code.ProgressDeadlineExceeded],
+    details: { progressDeadlineSeconds: 600 },
   },
   {
     name: 'says a paused rollout is paused and how to resume it',
-    fixture: 'paused', verdict: Verdict.Problems, codes: [Code.Paused], suggests: /kubectl rollout resume deployment\/web -n shop/,
+    fixture: 'paused',
+    verdict: Verdict.Problems,
+    codes: [Code.Paused],
+    suggests: /kubectl rollout resume deployment\/web -n shop/,
   },
   {
     name: 'says nothing is wrong while minReadySeconds runs',
-    fixture: 'min-ready-seconds', verdict: Verdict.Progressing, codes: [Code.WaitingMinReadySeconds, Code.Progressing],
+    fixture: 'min-ready-seconds',
+    verdict: Verdict.Progressing,
+    codes: [Code.WaitingMinReadySeconds, Code.Progressing],
   },
   {
     name: 'reports an old pod held by a finalizer past its grace period',
-    fixture: 'old-pods-not-terminating', verdict: Verdict.Problems, codes: [Code.OldPodsNotTerminating],
+    fixture: 'old-pods-not-terminating',
+    verdict: Verdict.Problems,
+    codes: [Code.OldPodsNotTerminating],
     details: { finalizers: ['acme.io/drain-connections'], pods: ['web-6b7c9d8f5-4hx2n'] },
   },
   {
     name: 'notes a rollout replaced before it finished, and the newest still progressing',
-    fixture: 'superseded', verdict: Verdict.Progressing, codes: [Code.Superseded, Code.Progressing],
+    fixture: 'superseded',
+    verdict: Verdict.Progressing,
+    codes: [Code.Superseded, Code.Progressing],
     details: { replicaSets: ['web-7d4f8b9c6'], newReplicaSet: 'web-59c8d7b6f4' },
   },
   {
     name: 'calls a finished rollout healthy despite an old start-up probe event',
-    fixture: 'healthy', verdict: Verdict.Healthy, codes: [Code.Healthy],
+    fixture: 'healthy',
+    verdict: Verdict.Healthy,
+    codes: [Code.Healthy],
   },
   {
     name: 'estimates the time left from the pace so far',
-    fixture: 'progressing', verdict: Verdict.Progressing, codes: [Code.Progressing],
-    summary: /about 2m left/, details: { estimatedSecondsLeft: 120 },
+    fixture: 'progressing',
+    verdict: Verdict.Progressing,
+    codes: [Code.Progressing],
+    summary: /about 2m left/,
+    details: { estimatedSecondsLeft: 120 },
   },
   // Mixed: two causes compete.
   {
     name: 'puts the image pull before the progress deadline it caused',
-    fixture: 'mixed-pull-and-deadline', verdict: Verdict.Problems, codes: [Code.ImagePullFailed, Code.ProgressDeadlineExceeded],
+    fixture: 'mixed-pull-and-deadline',
+    verdict: Verdict.Problems,
+    codes: [Code.ImagePullFailed, Code.ProgressDeadlineExceeded],
     details: { pullFailure: 'not-found' },
   },
   {
     name: 'puts a failing readiness probe before the pause',
-    fixture: 'mixed-paused-and-readiness', verdict: Verdict.Problems, codes: [Code.ReadinessProbeFailing, Code.Paused],
+    fixture: 'mixed-paused-and-readiness',
+    verdict: Verdict.Problems,
+    codes: [Code.ReadinessProbeFailing, Code.Paused],
   },
   {
     name: 'ignores a quota refusal that has since resolved and reports the crash loop',
-    fixture: 'mixed-stale-quota-and-crashloop', verdict: Verdict.Problems, codes: [Code.CrashLoop], details: { exitCode: 3 },
+    fixture: 'mixed-stale-quota-and-crashloop',
+    verdict: Verdict.Problems,
+    codes: [Code.CrashLoop],
+    details: { exitCode: 3 },
   },
   {
     name: 'reports the unschedulable surge pod first, then the old pod that holds capacity',
-    fixture: 'mixed-unschedulable-and-stuck-old', verdict: Verdict.Problems, codes: [Code.Unschedulable, Code.OldPodsNotTerminating],
+    fixture: 'mixed-unschedulable-and-stuck-old',
+    verdict: Verdict.Problems,
+    codes: [Code.Unschedulable, Code.OldPodsNotTerminating],
     explains: /maxSurge 1 the rollout needs room for one more pod/,
   },
 ];
@@ -228,7 +326,12 @@ describe('diagnose', () => {
   it('reads events.k8s.io-style scheduler events (series count, eventTime) into the evidence', () => {
     const { snapshot, now } = loadFixture('unschedulable-cpu');
     const f = diagnose(snapshot, now).findings[0]!;
-    expect(f.evidence[0]).toMatchObject({ reason: 'FailedScheduling', count: 7, firstSeen: '2026-11-23T06:00:01.000000Z', lastSeen: '2026-11-23T06:09:01.000000Z' });
+    expect(f.evidence[0]).toMatchObject({
+      reason: 'FailedScheduling',
+      count: 7,
+      firstSeen: '2026-11-23T06:00:01.000000Z',
+      lastSeen: '2026-11-23T06:09:01.000000Z',
+    });
   });
 
   it('keeps every event of the rollout in the timeline, oldest first', () => {
@@ -269,7 +372,10 @@ describe('diagnose', () => {
     const { snapshot, now } = loadFixture('healthy');
     const d = diagnose({ ...snapshot, deployment: { ...snapshot.deployment, spec: { ...snapshot.deployment.spec, paused: true } } }, now);
     expect(d.verdict).toBe(Verdict.Healthy);
-    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([[Code.Paused, Severity.Info], [Code.Healthy, Severity.Info]]);
+    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([
+      [Code.Paused, Severity.Info],
+      [Code.Healthy, Severity.Info],
+    ]);
   });
 
   it('reports a Deployment whose controller has not yet observed the new generation as progressing', () => {
@@ -285,7 +391,8 @@ describe('diagnose', () => {
 // does not know (style rule 13). The snapshot is start-failed.yaml (a real node's words, derived)
 // with the new pod's container status replaced per case.
 describe('diagnose: containers that cannot start, and unknown waiting reasons', () => {
-  const RUNC = (why: string) => `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
+  const RUNC = (why: string) =>
+    `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
   const NOPE = RUNC('exec: "/nope": stat /nope: no such file or directory');
   const START_ERROR = { terminated: { reason: 'StartError', exitCode: 128, message: NOPE } };
   type Status = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
@@ -297,7 +404,10 @@ describe('diagnose: containers that cannot start, and unknown waiting reasons', 
     const cs: Status = { name: 'app', image: 'ghcr.io/acme/web:v2', ready: false, restartCount: 2, ...status };
     if (init) {
       // The same template change on the Deployment and its new ReplicaSet, so it stays the new one.
-      for (const tpl of [snapshot.deployment.spec!.template!.spec!, snapshot.replicaSets.find((r) => r.metadata.name === 'web-7d4f8b9c6')!.spec!.template!.spec!]) {
+      for (const tpl of [
+        snapshot.deployment.spec!.template!.spec!,
+        snapshot.replicaSets.find((r) => r.metadata.name === 'web-7d4f8b9c6')!.spec!.template!.spec!,
+      ]) {
         tpl.initContainers = tpl.containers.map((c) => ({ ...c }));
         tpl.containers = tpl.containers.map((c) => ({ ...c, name: 'main', command: ['/app'] }));
       }
@@ -308,14 +418,68 @@ describe('diagnose: containers that cannot start, and unknown waiting reasons', 
   }
 
   it.each([
-    { name: 'RunContainerError at first sighting, before any back-off', status: { restartCount: 0, state: { waiting: { reason: 'RunContainerError', message: NOPE } } }, summary: '1/1 new pods: RunContainerError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'RunContainerError', exitCode: null, executable: '/nope' } },
-    { name: 'the back-off after failed starts, not a crash loop', status: { state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' } }, lastState: START_ERROR }, summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'StartError', exitCode: 128 } },
-    { name: 'the failed attempt itself, between two', status: { state: START_ERROR }, summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)', details: { reason: 'StartError', exitCode: 128 } },
-    { name: 'a bare command not on the image\'s PATH', status: { state: { waiting: { reason: 'RunContainerError', message: `${RUNC('exec: "nope": executable file not found in $PATH')}: unknown` } } }, summary: '1/1 new pods: RunContainerError (exec: "nope": executable file not found in $PATH)', details: { startFailure: 'executable-not-found', executable: 'nope' } },
-    { name: 'an executable that may not be executed', status: { state: { waiting: { reason: 'RunContainerError', message: RUNC('exec: "/nope": permission denied') } } }, explains: /may not be executed/, details: { startFailure: 'permission-denied' } },
-    { name: 'CreateContainerError: neither image nor template names a command', status: { state: { waiting: { reason: 'CreateContainerError', message: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified' } } }, summary: '1/1 new pods: CreateContainerError (no command specified)', explains: /ENTRYPOINT/, details: { startFailure: 'no-command' } },
-    { name: 'any other refusal, in the runtime\'s last words', status: { state: { waiting: { reason: 'RunContainerError', message: `${RUNC('error during container init: error mounting "/x" to rootfs at "/y": not a directory')}: unknown` } } }, summary: '1/1 new pods: RunContainerError (error during container init: error mounting "/x" to rootfs at "/y": not a directory)', explains: /The runtime says: .*error mounting/, details: { startFailure: 'other' } },
-    { name: 'an init container that cannot start', init: true, status: { state: { waiting: { reason: 'RunContainerError', message: NOPE } }, lastState: START_ERROR }, summary: '1/1 new pods: Init:RunContainerError (init container app: exec: "/nope": stat /nope: no such file or directory)', details: { initContainer: true, command: ['/nope'] } },
+    {
+      name: 'RunContainerError at first sighting, before any back-off',
+      status: { restartCount: 0, state: { waiting: { reason: 'RunContainerError', message: NOPE } } },
+      summary: '1/1 new pods: RunContainerError (exec: "/nope": stat /nope: no such file or directory)',
+      details: { reason: 'RunContainerError', exitCode: null, executable: '/nope' },
+    },
+    {
+      name: 'the back-off after failed starts, not a crash loop',
+      status: { state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' } }, lastState: START_ERROR },
+      summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)',
+      details: { reason: 'StartError', exitCode: 128 },
+    },
+    {
+      name: 'the failed attempt itself, between two',
+      status: { state: START_ERROR },
+      summary: '1/1 new pods: StartError (exec: "/nope": stat /nope: no such file or directory)',
+      details: { reason: 'StartError', exitCode: 128 },
+    },
+    {
+      name: "a bare command not on the image's PATH",
+      status: { state: { waiting: { reason: 'RunContainerError', message: `${RUNC('exec: "nope": executable file not found in $PATH')}: unknown` } } },
+      summary: '1/1 new pods: RunContainerError (exec: "nope": executable file not found in $PATH)',
+      details: { startFailure: 'executable-not-found', executable: 'nope' },
+    },
+    {
+      name: 'an executable that may not be executed',
+      status: { state: { waiting: { reason: 'RunContainerError', message: RUNC('exec: "/nope": permission denied') } } },
+      explains: /may not be executed/,
+      details: { startFailure: 'permission-denied' },
+    },
+    {
+      name: 'CreateContainerError: neither image nor template names a command',
+      status: {
+        state: {
+          waiting: { reason: 'CreateContainerError', message: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified' },
+        },
+      },
+      summary: '1/1 new pods: CreateContainerError (no command specified)',
+      explains: /ENTRYPOINT/,
+      details: { startFailure: 'no-command' },
+    },
+    {
+      name: "any other refusal, in the runtime's last words",
+      status: {
+        state: {
+          waiting: {
+            reason: 'RunContainerError',
+            message: `${RUNC('error during container init: error mounting "/x" to rootfs at "/y": not a directory')}: unknown`,
+          },
+        },
+      },
+      summary: '1/1 new pods: RunContainerError (error during container init: error mounting "/x" to rootfs at "/y": not a directory)',
+      explains: /The runtime says: .*error mounting/,
+      details: { startFailure: 'other' },
+    },
+    {
+      name: 'an init container that cannot start',
+      init: true,
+      status: { state: { waiting: { reason: 'RunContainerError', message: NOPE } }, lastState: START_ERROR },
+      summary: '1/1 new pods: Init:RunContainerError (init container app: exec: "/nope": stat /nope: no such file or directory)',
+      details: { initContainer: true, command: ['/nope'] },
+    },
   ])('StartFailed: $name', ({ status, init, summary, explains, details }) => {
     const d = withStatus(status, init);
     expect(d.verdict).toBe(Verdict.Problems);

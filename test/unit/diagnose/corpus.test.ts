@@ -15,7 +15,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
 const present = existsSync(corpusDir);
 const required = process.env.PAAS_REQUIRE_CORPUS === '1';
-const files = present ? readdirSync(corpusDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+const files = present
+  ? readdirSync(corpusDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+  : [];
 if (!present) console.warn(`diagnose corpus suite skipped: ${corpusDir} is absent (set PAAS_REQUIRE_CORPUS=1 to make that a failure)`);
 
 const NOW = new Date('2026-11-23T06:10:00Z');
@@ -30,7 +34,13 @@ function deploymentOf(file: string): Deployment {
   for (const c of t.spec.containers) c.image ??= 'registry.example/app:1';
   return {
     ...d,
-    metadata: { ...d.metadata, namespace: 'shop', uid: 'dep-uid', generation: 2, annotations: { ...d.metadata?.annotations, 'deployment.kubernetes.io/revision': '2' } },
+    metadata: {
+      ...d.metadata,
+      namespace: 'shop',
+      uid: 'dep-uid',
+      generation: 2,
+      annotations: { ...d.metadata?.annotations, 'deployment.kubernetes.io/revision': '2' },
+    },
     status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
   };
 }
@@ -40,25 +50,48 @@ function stuck(dep: Deployment, state: 'pull' | 'unready'): Snapshot {
   const template = structuredClone(dep.spec!.template!);
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, 'pod-template-hash': 'abc123' } };
   const rs: ReplicaSet = {
-    metadata: { name: `${dep.metadata.name}-abc123`, namespace: 'shop', uid: 'rs-uid', creationTimestamp: '2026-11-23T06:00:00Z', annotations: { 'deployment.kubernetes.io/revision': '2' }, ownerReferences: [{ kind: 'Deployment', name: dep.metadata.name, uid: 'dep-uid', controller: true }] },
+    metadata: {
+      name: `${dep.metadata.name}-abc123`,
+      namespace: 'shop',
+      uid: 'rs-uid',
+      creationTimestamp: '2026-11-23T06:00:00Z',
+      annotations: { 'deployment.kubernetes.io/revision': '2' },
+      ownerReferences: [{ kind: 'Deployment', name: dep.metadata.name, uid: 'dep-uid', controller: true }],
+    },
     spec: { replicas: 1, template },
     status: { replicas: 1, readyReplicas: 0, availableReplicas: 0 },
   };
   const containers = template.spec!.containers;
   const name = `${rs.metadata.name}-x1`;
   const pod: Pod = {
-    metadata: { name, namespace: 'shop', uid: 'pod-uid', labels: template.metadata.labels!, ownerReferences: [{ kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }] },
+    metadata: {
+      name,
+      namespace: 'shop',
+      uid: 'pod-uid',
+      labels: template.metadata.labels!,
+      ownerReferences: [{ kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }],
+    },
     spec: { ...template.spec!, nodeName: 'kwok-node-1' },
     status: {
       phase: state === 'pull' ? 'Pending' : 'Running',
-      conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
-      initContainerStatuses: (template.spec!.initContainers ?? []).map((c) => ({ name: c.name, ready: true, state: { terminated: { reason: 'Completed', exitCode: 0 } } })),
+      conditions: [
+        { type: 'PodScheduled', status: 'True' },
+        { type: 'Ready', status: 'False' },
+      ],
+      initContainerStatuses: (template.spec!.initContainers ?? []).map((c) => ({
+        name: c.name,
+        ready: true,
+        state: { terminated: { reason: 'Completed', exitCode: 0 } },
+      })),
       containerStatuses: containers.map((c, i) => ({
         name: c.name,
         image: c.image,
         ready: i !== 0,
         restartCount: 0,
-        state: i === 0 && state === 'pull' ? { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } } : { running: { startedAt: '2026-11-23T06:00:05Z' } },
+        state:
+          i === 0 && state === 'pull'
+            ? { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } }
+            : { running: { startedAt: '2026-11-23T06:00:05Z' } },
       })),
     },
   };
@@ -71,7 +104,10 @@ function stuck(dep: Deployment, state: 'pull' | 'unready'): Snapshot {
     firstTimestamp: '2026-11-23T06:00:10Z',
     lastTimestamp: '2026-11-23T06:09:50Z',
     ...(state === 'pull'
-      ? { reason: 'Failed', message: `Failed to pull image "${first.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${first.image}": not found` }
+      ? {
+          reason: 'Failed',
+          message: `Failed to pull image "${first.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${first.image}": not found`,
+        }
       : { reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 500' }),
   };
   return { deployment: dep, replicaSets: [rs], pods: [pod], events: [event], quotas: [] };

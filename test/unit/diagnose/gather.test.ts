@@ -31,10 +31,17 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
       if (path.endsWith('/replicasets')) return page(s.replicaSets, query) as T;
       if (path.endsWith('/resourcequotas')) return page(s.quotas, query) as T;
       if (path === '/api/v1/nodes') return page(s.nodes ?? [], query) as T;
-      if (path.endsWith('/pods')) return page(s.pods.filter((p) => podMatches(p.metadata.labels ?? {}, query.labelSelector ?? '')), query) as T;
+      if (path.endsWith('/pods'))
+        return page(
+          s.pods.filter((p) => podMatches(p.metadata.labels ?? {}, query.labelSelector ?? '')),
+          query,
+        ) as T;
       if (path.endsWith('/events')) {
         const uid = /^involvedObject\.uid=(.+)$/.exec(query.fieldSelector ?? '')?.[1];
-        return page(s.events.filter((e) => e.involvedObject.uid === uid), query) as T;
+        return page(
+          s.events.filter((e) => e.involvedObject.uid === uid),
+          query,
+        ) as T;
       }
       throw new Error(`unexpected GET ${path}`);
     },
@@ -93,18 +100,23 @@ describe('gather', () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
     await gather(rest, 'shop', 'web');
-    const uids = calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector!.split('=')[1]).sort();
+    const uids = calls
+      .filter((c) => c.path.endsWith('/events'))
+      .map((c) => c.query.fieldSelector!.split('=')[1])
+      .sort();
     expect(uids).toEqual(snapshot.pods.map((p) => p.metadata.uid).sort()); // the three failing pods, not the Deployment or its ReplicaSet
     const healthy = recordingRest(loadFixture('healthy').snapshot);
     await gather(healthy.rest, 'shop', 'web');
     expect(healthy.calls.filter((c) => c.path.endsWith('/events'))).toEqual([]);
   });
 
-  it('reads the ReplicaSet\'s events when it is short of pods (FailedCreate)', async () => {
+  it("reads the ReplicaSet's events when it is short of pods (FailedCreate)", async () => {
     const { snapshot } = loadFixture('quota-exceeded');
     const { rest, calls } = recordingRest(snapshot);
     const got = await gather(rest, 'shop', 'web');
-    expect(calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([`involvedObject.uid=${snapshot.replicaSets[1]!.metadata.uid}`]);
+    expect(calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([
+      `involvedObject.uid=${snapshot.replicaSets[1]!.metadata.uid}`,
+    ]);
     expect(got.events.map((e) => e.reason)).toEqual(['FailedCreate']);
   });
 

@@ -13,12 +13,34 @@ import {
 describe('parseStartMessage', () => {
   // runc's "unable to start container process: exec: …" as containerd passes it up. The first is
   // the real node's (issue 18); the others are runc's other exec refusals and containerd's own.
-  const runc = (why: string) => `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
+  const runc = (why: string) =>
+    `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;
   it.each([
-    { name: 'an absolute path missing from the image', msg: runc('exec: "/nope": stat /nope: no such file or directory'), kind: 'executable-not-found', executable: '/nope', detail: 'exec: "/nope": stat /nope: no such file or directory' },
-    { name: 'a bare name not on the image\'s PATH', msg: `${runc('exec: "nope": executable file not found in $PATH')}: unknown`, kind: 'executable-not-found', executable: 'nope', detail: 'exec: "nope": executable file not found in $PATH' },
-    { name: 'a file that may not be executed', msg: `${runc('exec: "/etc/hosts": permission denied')}: unknown`, kind: 'permission-denied', executable: '/etc/hosts' },
-    { name: 'an image and a pod with no command', msg: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified', kind: 'no-command' },
+    {
+      name: 'an absolute path missing from the image',
+      msg: runc('exec: "/nope": stat /nope: no such file or directory'),
+      kind: 'executable-not-found',
+      executable: '/nope',
+      detail: 'exec: "/nope": stat /nope: no such file or directory',
+    },
+    {
+      name: "a bare name not on the image's PATH",
+      msg: `${runc('exec: "nope": executable file not found in $PATH')}: unknown`,
+      kind: 'executable-not-found',
+      executable: 'nope',
+      detail: 'exec: "nope": executable file not found in $PATH',
+    },
+    {
+      name: 'a file that may not be executed',
+      msg: `${runc('exec: "/etc/hosts": permission denied')}: unknown`,
+      kind: 'permission-denied',
+      executable: '/etc/hosts',
+    },
+    {
+      name: 'an image and a pod with no command',
+      msg: 'failed to generate container "0f1e" spec: failed to apply OCI options: no command specified',
+      kind: 'no-command',
+    },
     { name: 'anything else', msg: runc('error during container init: error mounting "/x" to rootfs at "/y": not a directory'), kind: 'other' },
   ])('$name → $kind', ({ msg, kind, executable, detail }) => {
     const p = parseStartMessage(msg);
@@ -30,7 +52,11 @@ describe('parseStartMessage', () => {
 
 describe('parseSchedulingMessage', () => {
   it('splits counts and reasons and keeps the preemption note apart', () => {
-    expect(parseSchedulingMessage('0/3 nodes are available: 1 Insufficient memory, 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.')).toEqual({
+    expect(
+      parseSchedulingMessage(
+        '0/3 nodes are available: 1 Insufficient memory, 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      ),
+    ).toEqual({
       available: 0,
       total: 3,
       reasons: [
@@ -63,7 +89,11 @@ describe('parseSchedulingMessage', () => {
 
 describe('parseQuotaMessage', () => {
   it('reads several resources of one refusal', () => {
-    expect(parseQuotaMessage('pods "web-1" is forbidden: exceeded quota: compute, requested: limits.memory=512Mi,requests.cpu=500m, used: limits.memory=1536Mi,requests.cpu=1500m, limited: limits.memory=2Gi,requests.cpu=2')).toEqual({
+    expect(
+      parseQuotaMessage(
+        'pods "web-1" is forbidden: exceeded quota: compute, requested: limits.memory=512Mi,requests.cpu=500m, used: limits.memory=1536Mi,requests.cpu=1500m, limited: limits.memory=2Gi,requests.cpu=2',
+      ),
+    ).toEqual({
       quota: 'compute',
       kind: 'exceeded',
       requested: { 'limits.memory': '512Mi', 'requests.cpu': '500m' },
@@ -72,7 +102,11 @@ describe('parseQuotaMessage', () => {
     });
   });
   it('reads a quota that demands requests', () => {
-    expect(parseQuotaMessage('pods "web-1" is forbidden: failed quota: compute: must specify limits.cpu for: app; requests.cpu for: app')).toMatchObject({ quota: 'compute', kind: 'must-specify', missing: 'limits.cpu for: app; requests.cpu for: app' });
+    expect(parseQuotaMessage('pods "web-1" is forbidden: failed quota: compute: must specify limits.cpu for: app; requests.cpu for: app')).toMatchObject({
+      quota: 'compute',
+      kind: 'must-specify',
+      missing: 'limits.cpu for: app; requests.cpu for: app',
+    });
   });
   it('refuses a message that is not about quota', () => {
     expect(parseQuotaMessage('admission webhook "x" denied the request: no')).toBeUndefined();
@@ -82,9 +116,22 @@ describe('parseQuotaMessage', () => {
 describe('parseAdmissionMessage', () => {
   it.each([
     { msg: 'Error creating: admission webhook "pods.acme.io" denied the request: no root', by: 'webhook', name: 'pods.acme.io', reason: 'no root' },
-    { msg: 'Error creating: Internal error occurred: failed calling webhook "pods.acme.io": failed to call webhook: Post "https://acme.svc:443/validate?timeout=10s": dial tcp 10.96.0.9:443: connect: connection refused', by: 'webhook-unreachable', name: 'pods.acme.io' },
-    { msg: 'Error creating: pods "w-1" is forbidden: violates PodSecurity "baseline:v1.30": privileged (container "app" must not set securityContext.privileged=true)', by: 'pod-security', name: 'baseline:v1.30' },
-    { msg: "Error creating: pods \"w-1\" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'b' denied request: failed expression: object.spec.hostNetwork != true", by: 'validating-admission-policy', name: 'p', reason: 'failed expression: object.spec.hostNetwork != true' },
+    {
+      msg: 'Error creating: Internal error occurred: failed calling webhook "pods.acme.io": failed to call webhook: Post "https://acme.svc:443/validate?timeout=10s": dial tcp 10.96.0.9:443: connect: connection refused',
+      by: 'webhook-unreachable',
+      name: 'pods.acme.io',
+    },
+    {
+      msg: 'Error creating: pods "w-1" is forbidden: violates PodSecurity "baseline:v1.30": privileged (container "app" must not set securityContext.privileged=true)',
+      by: 'pod-security',
+      name: 'baseline:v1.30',
+    },
+    {
+      msg: "Error creating: pods \"w-1\" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'b' denied request: failed expression: object.spec.hostNetwork != true",
+      by: 'validating-admission-policy',
+      name: 'p',
+      reason: 'failed expression: object.spec.hostNetwork != true',
+    },
     { msg: 'Error creating: pods "w-1" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi', by: 'limit-range' },
   ])('$by', ({ msg, by, name, reason }) => {
     const a = parseAdmissionMessage(msg);
@@ -110,9 +157,15 @@ describe('parseProbeMessage', () => {
     ['Readiness probe failed: HTTP probe failed with statuscode: 503', { probe: 'readiness', kind: 'status', statusCode: 503 }],
     ['Readiness probe failed: HTTP probe failed with statuscode: 308', { probe: 'readiness', kind: 'redirect', statusCode: 308 }],
     ['Readiness probe warning: Probe terminated redirects, Response body: <a href="https://x/">Moved</a>', { probe: 'readiness', kind: 'redirect' }],
-    ['Liveness probe failed: Get "http://10.0.0.1:8080/healthz": dial tcp 10.0.0.1:8080: connect: connection refused', { probe: 'liveness', kind: 'connection-refused' }],
-    ['Startup probe failed: Get "http://10.0.0.1:8080/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', { probe: 'startup', kind: 'timeout' }],
-    ['Readiness probe failed: cat: can\'t open \'/tmp/healthy\': No such file or directory', { probe: 'readiness', kind: 'exec' }],
+    [
+      'Liveness probe failed: Get "http://10.0.0.1:8080/healthz": dial tcp 10.0.0.1:8080: connect: connection refused',
+      { probe: 'liveness', kind: 'connection-refused' },
+    ],
+    [
+      'Startup probe failed: Get "http://10.0.0.1:8080/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+      { probe: 'startup', kind: 'timeout' },
+    ],
+    ["Readiness probe failed: cat: can't open '/tmp/healthy': No such file or directory", { probe: 'readiness', kind: 'exec' }],
   ])('%s', (msg, want) => {
     expect(parseProbeMessage(msg)).toMatchObject(want);
   });
@@ -123,17 +176,34 @@ describe('parseProbeMessage', () => {
 
 describe('parseVolumeMessage', () => {
   it('lists the pods that hold a Multi-Attach volume', () => {
-    expect(parseVolumeMessage('FailedAttachVolume', 'Multi-Attach error for volume "pvc-1" Volume is already used by pod(s) web-a, web-b')).toEqual({ kind: 'multi-attach', volume: 'pvc-1', usedBy: ['web-a', 'web-b'] });
+    expect(parseVolumeMessage('FailedAttachVolume', 'Multi-Attach error for volume "pvc-1" Volume is already used by pod(s) web-a, web-b')).toEqual({
+      kind: 'multi-attach',
+      volume: 'pvc-1',
+      usedBy: ['web-a', 'web-b'],
+    });
   });
   it('reads a mount failure and a mount timeout', () => {
-    expect(parseVolumeMessage('FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "c" not found')).toEqual({ kind: 'mount', volume: 'config' });
-    expect(parseVolumeMessage('FailedMount', 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data]: timed out waiting for the condition')).toEqual({ kind: 'timeout', volume: 'data' });
+    expect(parseVolumeMessage('FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "c" not found')).toEqual({
+      kind: 'mount',
+      volume: 'config',
+    });
+    expect(
+      parseVolumeMessage(
+        'FailedMount',
+        'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data]: timed out waiting for the condition',
+      ),
+    ).toEqual({ kind: 'timeout', volume: 'data' });
   });
 });
 
 describe('parseQuantity', () => {
   it.each([
-    ['500m', 0.5], ['2', 2], ['8Gi', 8 * 2 ** 30], ['128Mi', 128 * 2 ** 20], ['1e3', 1000], ['1k', 1000],
+    ['500m', 0.5],
+    ['2', 2],
+    ['8Gi', 8 * 2 ** 30],
+    ['128Mi', 128 * 2 ** 20],
+    ['1e3', 1000],
+    ['1k', 1000],
   ])('%s = %d', (q, n) => {
     expect(parseQuantity(q)).toBeCloseTo(n);
   });

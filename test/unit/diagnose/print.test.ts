@@ -25,12 +25,23 @@ function validate(schema: Schema, value: unknown, path = '$'): string[] {
     if (!Array.isArray(value)) return [...errs, `${path}: not an array`];
     value.forEach((x, i) => errs.push(...validate(schema.items as Schema, x, `${path}[${i}]`)));
   } else if (t === 'string' && typeof value !== 'string') errs.push(`${path}: not a string`);
-  else if (t === 'integer' && (!Number.isInteger(value) || (typeof schema.minimum === 'number' && (value as number) < schema.minimum))) errs.push(`${path}: not a non-negative integer`);
+  else if (t === 'integer' && (!Number.isInteger(value) || (typeof schema.minimum === 'number' && (value as number) < schema.minimum)))
+    errs.push(`${path}: not a non-negative integer`);
   else if (t === 'boolean' && typeof value !== 'boolean') errs.push(`${path}: not a boolean`);
   return errs;
 }
 
-const FIXTURES = ['image-not-found', 'quota-exceeded', 'unschedulable-cpu', 'healthy', 'progressing', 'mixed-pull-and-deadline', 'superseded', 'paused', 'start-failed'];
+const FIXTURES = [
+  'image-not-found',
+  'quota-exceeded',
+  'unschedulable-cpu',
+  'healthy',
+  'progressing',
+  'mixed-pull-and-deadline',
+  'superseded',
+  'paused',
+  'start-failed',
+];
 
 describe('-o json', () => {
   it.each(FIXTURES)('%s matches the documented schema, with and without --events', (name) => {
@@ -86,8 +97,16 @@ describe('text', () => {
       code: 'StartFailed',
       severity: 'error',
       details: {
-        container: 'app', image: 'ghcr.io/acme/web:v2', command: ['/nope'], args: null, reason: 'RunContainerError', startFailure: 'executable-not-found', executable: '/nope', exitCode: 128,
-        runtimeMessage: 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory',
+        container: 'app',
+        image: 'ghcr.io/acme/web:v2',
+        command: ['/nope'],
+        args: null,
+        reason: 'RunContainerError',
+        startFailure: 'executable-not-found',
+        executable: '/nope',
+        exitCode: 128,
+        runtimeMessage:
+          'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory',
       },
     });
     expect(exitCodeOf(d.verdict)).toBe(1);

@@ -39,8 +39,16 @@ describe('progressDeadline', () => {
   const now = Date.parse('2026-11-23T06:11:28.822Z');
 
   it.each([
-    { name: 'running: 10 minutes from the last update, seconds left rounded up', d: progressing({}), want: { seconds: 600, expiresAt: '2026-11-23T06:21:27Z', secondsLeft: 599 } },
-    { name: 'passed: 0 seconds left', d: progressing({}, { progressDeadlineSeconds: 1 }), want: { seconds: 1, expiresAt: '2026-11-23T06:11:28Z', secondsLeft: 0 } },
+    {
+      name: 'running: 10 minutes from the last update, seconds left rounded up',
+      d: progressing({}),
+      want: { seconds: 600, expiresAt: '2026-11-23T06:21:27Z', secondsLeft: 599 },
+    },
+    {
+      name: 'passed: 0 seconds left',
+      d: progressing({}, { progressDeadlineSeconds: 1 }),
+      want: { seconds: 1, expiresAt: '2026-11-23T06:11:28Z', secondsLeft: 0 },
+    },
     { name: 'complete (NewReplicaSetAvailable): the controller stopped the clock', d: progressing({ reason: 'NewReplicaSetAvailable' }), want: null },
     { name: 'paused (Progressing Unknown)', d: progressing({ status: 'Unknown', reason: 'DeploymentPaused' }), want: null },
     { name: 'no deadline (MaxInt32)', d: progressing({}, { progressDeadlineSeconds: 2147483647 }), want: null },

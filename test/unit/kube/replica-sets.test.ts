@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Pod, ReplicaSet } from '../../../plugin/kube/objects.js';
-import {
-  podsOfReplicaSet,
-  revisionOf,
-  splitReplicaSets,
-  templatesEqualIgnoringHash,
-} from '../../../plugin/kube/replica-sets.js';
+import { podsOfReplicaSet, revisionOf, splitReplicaSets, templatesEqualIgnoringHash } from '../../../plugin/kube/replica-sets.js';
 
 const template = (image: string, extra: Record<string, string> = {}) => ({
   metadata: { labels: { app: 'web', ...extra } },
@@ -34,9 +29,19 @@ describe('templatesEqualIgnoringHash', () => {
   it.each([
     { name: 'ignores pod-template-hash', a: template('x', { 'pod-template-hash': 'abc' }), b: template('x'), equal: true },
     { name: 'sees an image change', a: template('x'), b: template('y'), equal: false },
-    { name: 'treats an empty list as absent', a: { ...template('x'), spec: { containers: [{ name: 'app', image: 'x' }], initContainers: [] } }, b: template('x'), equal: true },
+    {
+      name: 'treats an empty list as absent',
+      a: { ...template('x'), spec: { containers: [{ name: 'app', image: 'x' }], initContainers: [] } },
+      b: template('x'),
+      equal: true,
+    },
     { name: 'sees a new label', a: template('x', { tier: 'fe' }), b: template('x'), equal: false },
-    { name: 'compares a Date with its wire string', a: { metadata: { creationTimestamp: new Date('2026-01-01T00:00:00Z') } } as never, b: { metadata: { creationTimestamp: '2026-01-01T00:00:00Z' } } as never, equal: true },
+    {
+      name: 'compares a Date with its wire string',
+      a: { metadata: { creationTimestamp: new Date('2026-01-01T00:00:00Z') } } as never,
+      b: { metadata: { creationTimestamp: '2026-01-01T00:00:00Z' } } as never,
+      equal: true,
+    },
   ])('$name', ({ a, b, equal }) => {
     expect(templatesEqualIgnoringHash(a, b)).toBe(equal);
   });

@@ -115,7 +115,9 @@ function runs(): { name: string; command: string; argv: string[] }[] {
     for (const f of [...GLOBAL_FLAGS, ...cmd.flags]) {
       // --help and -h print the help and exit the process; they are run in a child below.
       if (f.name === 'help') continue;
-      const rest = Object.entries(base.flags).filter(([name]) => name !== f.name).flatMap(([name, v]) => [`--${name}`, v]);
+      const rest = Object.entries(base.flags)
+        .filter(([name]) => name !== f.name)
+        .flatMap(([name, v]) => [`--${name}`, v]);
       for (const value of valuesOf(f)) {
         for (const spelling of [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]) {
           const flag = value === undefined ? [spelling] : [spelling, value];
@@ -129,11 +131,17 @@ function runs(): { name: string; command: string; argv: string[] }[] {
 
 describe('every flag --help lists is accepted by its command', () => {
   it('has the base arguments of every command of the table', () => {
-    expect(leaves(ROOT).map(({ path }) => path.join(' ')).sort()).toEqual(Object.keys(BASE).sort());
+    expect(
+      leaves(ROOT)
+        .map(({ path }) => path.join(' '))
+        .sort(),
+    ).toEqual(Object.keys(BASE).sort());
   });
 
   it('has a value for every flag that takes one', () => {
-    const missing = leaves(ROOT).flatMap(({ cmd }) => [...GLOBAL_FLAGS, ...cmd.flags]).filter((f) => f.value === ValueKind.free && FREE[f.name] === undefined);
+    const missing = leaves(ROOT)
+      .flatMap(({ cmd }) => [...GLOBAL_FLAGS, ...cmd.flags])
+      .filter((f) => f.value === ValueKind.free && FREE[f.name] === undefined);
     expect(missing.map((f) => f.name)).toEqual([]);
   });
 
@@ -144,11 +152,18 @@ describe('every flag --help lists is accepted by its command', () => {
     else expect(got).toMatchObject({ accepted: true });
   });
 
-  it.each(leaves(ROOT).map(({ path }) => ({ name: `kubectl paas ${path.join(' ')} -h`, path })))('$name prints the help and exits 0', async ({ path }) => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'plugin/main.ts', ...path, '-h'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    expect(stdout.split('\n')[0]).toMatch(new RegExp(`^kubectl paas ${path.join(' ')}\\b`));
-    expect(stdout).toMatch(/^Options:$/m);
-  }, 30_000);
+  it.each(leaves(ROOT).map(({ path }) => ({ name: `kubectl paas ${path.join(' ')} -h`, path })))(
+    '$name prints the help and exits 0',
+    async ({ path }) => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'plugin/main.ts', ...path, '-h'], {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      expect(stdout.split('\n')[0]).toMatch(new RegExp(`^kubectl paas ${path.join(' ')}\\b`));
+      expect(stdout).toMatch(/^Options:$/m);
+    },
+    30_000,
+  );
 });
 
 // The control: the same harness tells a refused flag from an accepted one. `--no-color` was
@@ -157,9 +172,17 @@ describe('the walk catches a refused flag', () => {
   it.each([
     { name: '--color (only --no-color exists)', argv: ['policy', 'show', '--color'], says: 'Unknown argument: color' },
     { name: '--color=false', argv: ['policy', 'show', '--color=false'], says: 'Unknown argument: color' },
-    { name: '--no-watch (the spelling is --watch=false)', argv: ['rollout', 'status', '--no-watch', '--kubeconfig', '/nonexistent'], says: 'Unknown arguments: no-watch' },
+    {
+      name: '--no-watch (the spelling is --watch=false)',
+      argv: ['rollout', 'status', '--no-watch', '--kubeconfig', '/nonexistent'],
+      says: 'Unknown arguments: no-watch',
+    },
     { name: 'an unknown flag', argv: ['diagnose', 'web', '--frobnicate', '--kubeconfig', '/nonexistent'], says: 'Unknown argument: frobnicate' },
-    { name: 'a bad value, refused by the command', argv: ['rollout', 'status', '--timeout', '5', '--kubeconfig', '/nonexistent'], says: '--timeout: invalid duration "5"' },
+    {
+      name: 'a bad value, refused by the command',
+      argv: ['rollout', 'status', '--timeout', '5', '--kubeconfig', '/nonexistent'],
+      says: '--timeout: invalid duration "5"',
+    },
   ])('$name', async ({ argv, says }) => {
     const got = await outcome(argv);
     expect(got.accepted).toBe(false);

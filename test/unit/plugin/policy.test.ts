@@ -134,18 +134,21 @@ describe('policy apply', () => {
     expect(parse(out).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
 
-  it("reads YAML 1.1 as Kubernetes does: 0400, 0755 and yes stay as written in YAML, are 256, 493 and true in JSON", async () => {
-    const text = DEPLOYMENT.replace('        ports:', [
-      '        volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: yes}]',
+  it('reads YAML 1.1 as Kubernetes does: 0400, 0755 and yes stay as written in YAML, are 256, 493 and true in JSON', async () => {
+    const text = DEPLOYMENT.replace(
       '        ports:',
-    ].join('\n')).replace('      containers:', [
-      '      volumes:',
-      '      - name: creds',
-      '        secret: {secretName: vault-creds, defaultMode: 0400}',
-      '      - name: scripts',
-      '        configMap: {name: agent-scripts, defaultMode: 0755}',
+      ['        volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: yes}]', '        ports:'].join('\n'),
+    ).replace(
       '      containers:',
-    ].join('\n'));
+      [
+        '      volumes:',
+        '      - name: creds',
+        '        secret: {secretName: vault-creds, defaultMode: 0400}',
+        '      - name: scripts',
+        '        configMap: {name: agent-scripts, defaultMode: 0755}',
+        '      containers:',
+      ].join('\n'),
+    );
     await run('policy', 'apply', '-f', file('issue.yaml', text));
     expect(out).toContain('secret: { secretName: vault-creds, defaultMode: 0400 }');
     expect(out).toContain('configMap: { name: agent-scripts, defaultMode: 0755 }');
@@ -153,7 +156,9 @@ describe('policy apply', () => {
     out = '';
     await run('policy', 'apply', '-f', file('issue.yaml', text), '-o', 'json');
     const pod = JSON.parse(out).spec.template.spec;
-    expect(pod.volumes.map((v: { secret?: { defaultMode: number }; configMap?: { defaultMode: number } }) => (v.secret ?? v.configMap)?.defaultMode)).toEqual([256, 493]);
+    expect(pod.volumes.map((v: { secret?: { defaultMode: number }; configMap?: { defaultMode: number } }) => (v.secret ?? v.configMap)?.defaultMode)).toEqual([
+      256, 493,
+    ]);
     expect(pod.containers[0].volumeMounts[0].readOnly).toBe(true);
   });
 
@@ -212,9 +217,14 @@ describe('bad input: exit 2, a message naming file, document, field and value, n
     {
       name: 'an invalid annotation in the second Deployment',
       text: `${DEPLOYMENT}---\n${DEPLOYMENT.replace('name: web\nspec', 'name: api\n  annotations:\n    paas.io/max-unavailable: lots\nspec')}`,
-      message: 'bad.yaml: document 2 (deployment/api): metadata.annotations["paas.io/max-unavailable"]: expected an integer >= 0 or a percentage like "25%", got "lots"',
+      message:
+        'bad.yaml: document 2 (deployment/api): metadata.annotations["paas.io/max-unavailable"]: expected an integer >= 0 or a percentage like "25%", got "lots"',
     },
-    { name: 'a Deployment without spec.template', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n', message: 'bad.yaml: document 1 (deployment/x): spec.template: expected an object, got <missing>' },
+    {
+      name: 'a Deployment without spec.template',
+      text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: 1\n',
+      message: 'bad.yaml: document 1 (deployment/x): spec.template: expected an object, got <missing>',
+    },
     { name: 'a document that is a list', text: '- a\n- b\n', message: 'bad.yaml: document 1, line 1: expected a Kubernetes object, got a list' },
     { name: 'an empty stream', text: '# nothing rendered\n---\n', message: 'bad.yaml: no objects to read (empty input)' },
     // YAML that kubectl refuses too (test/unit/yaml/kube-yaml.test.ts checks each against kubectl).
@@ -223,13 +233,41 @@ describe('bad input: exit 2, a message naming file, document, field and value, n
       text: `${SERVICE}---\nkind: ConfigMap\ndata: {a: "x\\/y"}\n`,
       message: 'bad.yaml: document 2, line 10, column 13: invalid YAML: unknown escape \\/ in a double-quoted string (kubectl refuses it)',
     },
-    { name: '.inf', text: `${SERVICE}---\nkind: ConfigMap\nreplicas: .inf\n`, message: 'bad.yaml: document 2, line 10, column 1: +Inf: JSON has no such number (kubectl: json: unsupported value: +Inf)' },
-    { name: 'text after ---', text: `${SERVICE}--- x\n`, message: 'bad.yaml: document 2, line 8, column 1: invalid document separator "--- x": kubectl allows only a comment after ---' },
-    { name: 'an alias inside its anchor', text: `${SERVICE}---\nkind: ConfigMap\nx: &a [*a]\n`, message: "bad.yaml: document 2, line 10, column 8: anchor 'a' value contains itself" },
-    { name: 'a tag that does not fit', text: `${SERVICE}---\nkind: ConfigMap\nx: !!int yes\n`, message: 'bad.yaml: document 2, line 10, column 10: cannot decode !!bool `yes` as a !!int' },
-    { name: 'a null key', text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  ~: x\n`, message: 'bad.yaml: document 2, line 11, column 3: unsupported map key: null (kubectl refuses a null key)' },
-    { name: 'merging a list of scalars', text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  <<: [1]\n`, message: 'bad.yaml: document 2, line 11, column 7: map merge requires map or sequence of maps as the value' },
-    { name: 'a %YAML directive', text: `%YAML 1.2\n---\n${SERVICE}`, message: 'bad.yaml: document 1, line 1, column 1: invalid YAML: %YAML 1.2: kubectl cuts a directive off its document (at the ---) and refuses it' },
+    {
+      name: '.inf',
+      text: `${SERVICE}---\nkind: ConfigMap\nreplicas: .inf\n`,
+      message: 'bad.yaml: document 2, line 10, column 1: +Inf: JSON has no such number (kubectl: json: unsupported value: +Inf)',
+    },
+    {
+      name: 'text after ---',
+      text: `${SERVICE}--- x\n`,
+      message: 'bad.yaml: document 2, line 8, column 1: invalid document separator "--- x": kubectl allows only a comment after ---',
+    },
+    {
+      name: 'an alias inside its anchor',
+      text: `${SERVICE}---\nkind: ConfigMap\nx: &a [*a]\n`,
+      message: "bad.yaml: document 2, line 10, column 8: anchor 'a' value contains itself",
+    },
+    {
+      name: 'a tag that does not fit',
+      text: `${SERVICE}---\nkind: ConfigMap\nx: !!int yes\n`,
+      message: 'bad.yaml: document 2, line 10, column 10: cannot decode !!bool `yes` as a !!int',
+    },
+    {
+      name: 'a null key',
+      text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  ~: x\n`,
+      message: 'bad.yaml: document 2, line 11, column 3: unsupported map key: null (kubectl refuses a null key)',
+    },
+    {
+      name: 'merging a list of scalars',
+      text: `${SERVICE}---\nkind: ConfigMap\ndata:\n  <<: [1]\n`,
+      message: 'bad.yaml: document 2, line 11, column 7: map merge requires map or sequence of maps as the value',
+    },
+    {
+      name: 'a %YAML directive',
+      text: `%YAML 1.2\n---\n${SERVICE}`,
+      message: 'bad.yaml: document 1, line 1, column 1: invalid YAML: %YAML 1.2: kubectl cuts a directive off its document (at the ---) and refuses it',
+    },
   ])('$name', async ({ text, message }) => {
     const r = await run('policy', 'apply', '-f', file('bad.yaml', text));
     expect(r.code).toBe(2);
@@ -278,13 +316,18 @@ const CORPUS = resolve(repoRoot, '../shared/corpus/deployments');
 if (!existsSync(CORPUS)) console.warn(`policy CLI corpus round trip skipped: ${CORPUS} is absent`);
 describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
   it('apply then check: exit 0, and every Deployment keeps its place', async () => {
-    const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     const all = files.map((f) => readFileSync(join(CORPUS, f), 'utf8').replace(/^---\n/, '')).join('\n---\n');
     expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
     const names = (text: string) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name);
     expect(names(out)).toEqual(names(all));
     // Every comment, whole-line or trailing, survives the patch.
-    const comments = all.split('\n').flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#')).trim()] : [])).filter((c) => c.length > 1);
+    const comments = all
+      .split('\n')
+      .flatMap((l) => (l.includes('#') ? [l.slice(l.indexOf('#')).trim()] : []))
+      .filter((c) => c.length > 1);
     expect(comments.length).toBeGreaterThan(100);
     expect(comments.filter((c) => !out.includes(c))).toEqual([]);
     const applied = file('corpus-applied.yaml', out);
@@ -297,8 +340,11 @@ describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
 describe('the kubectl-paas executable', () => {
   const exe = (args: string[], input: string, cwd = repoRoot) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      const child = execFile(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'plugin/main.ts'), ...args], { cwd }, (e, stdout, stderr) =>
-        done({ code: e ? Number((e as { code?: number }).code) : 0, stdout, stderr }),
+      const child = execFile(
+        process.execPath,
+        ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'plugin/main.ts'), ...args],
+        { cwd },
+        (e, stdout, stderr) => done({ code: e ? Number((e as { code?: number }).code) : 0, stdout, stderr }),
       );
       child.stdin?.end(input);
     });

@@ -24,7 +24,9 @@ describe('skipHelpCache', () => {
 
   it('leaves --help working', async () => {
     let help = '';
-    const cli = yargs().command('go', 'a command', {}, () => undefined).exitProcess(false);
+    const cli = yargs()
+      .command('go', 'a command', {}, () => undefined)
+      .exitProcess(false);
     skipHelpCache(cli);
     await cli.parseAsync(['--help'], {}, (_err, _argv, output) => {
       help = output;

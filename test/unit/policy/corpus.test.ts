@@ -19,7 +19,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
 const present = existsSync(corpusDir);
 const required = process.env.PAAS_REQUIRE_CORPUS === '1';
-const files = present ? readdirSync(corpusDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+const files = present
+  ? readdirSync(corpusDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+  : [];
 const text = (f: string) => readFileSync(resolve(corpusDir, f), 'utf8');
 /** The file's object as Kubernetes reads it (0644 is 420): the reading the kubectl suite below proves. */
 const load = (f: string) => parseManifests(text(f), f)[0]!.value as JsonObject;
@@ -36,7 +40,10 @@ describe('the corpus is present when CI requires it', () => {
 
 const get = (doc: JsonValue, pointer: string): JsonValue | undefined => {
   let cur: JsonValue | undefined = doc;
-  for (const t of pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+  for (const t of pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, JsonValue>)[t];
   }
@@ -168,9 +175,7 @@ describe.skipIf(!present)('corpus: edge cases', () => {
   it('28: hostNetwork with a bound port is applied, with a warning about the surge pod', () => {
     const { r, o } = out('28');
     expect(get(o, '/spec/strategy/rollingUpdate')).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-    expect(r.warnings).toContain(
-      'paas: node port 5473 (hostNetwork) + maxUnavailable 0: the surge pod needs a free node; else set paas.io/max-unavailable',
-    );
+    expect(r.warnings).toContain('paas: node port 5473 (hostNetwork) + maxUnavailable 0: the surge pod needs a free node; else set paas.io/max-unavailable');
   });
 
   it('29: hostNetwork without declared ports gets no node-port warning', () => {
@@ -208,7 +213,10 @@ describe.skipIf(!present || !KUBECTL)('corpus: policy apply means what the file 
     // kube-yaml's reading is kubectl's (kubectl adds `metadata.labels: {}` where there is none).
     expect(input.map(withoutEmptyLabels)).toEqual(docs.map((d) => withoutEmptyLabels(d.value)));
     const out = applyPolicy(docs, DEFAULT_POLICY, { nativeSleep: true });
-    for (const [format, written] of [['yaml', out.yaml], ['json', out.json]] as const) {
+    for (const [format, written] of [
+      ['yaml', out.yaml],
+      ['json', out.json],
+    ] as const) {
       const after = read(written);
       expect(after.length, format).toBe(input.length);
       after.forEach((o, i) => expect(unownedDifferences(input[i], o), `${file} -o ${format}`).toEqual([]));

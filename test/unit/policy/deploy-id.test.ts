@@ -4,7 +4,8 @@ import type { JsonObject } from '../../../webhook/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 const ID = 'paas.io/deploy-id';
-const idOf = (o: JsonObject): unknown => ((((o.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[ID];
+const idOf = (o: JsonObject): unknown =>
+  ((((o.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[ID];
 
 /** A Deployment as the webhook would have stored it: policy applied, id stamped. */
 function stored(id: string, over: Parameters<typeof deployment>[0] = {}): JsonObject {
@@ -85,7 +86,11 @@ describe('deploy-id on UPDATE', () => {
     { name: 'a manifest with a stale id and the same template restores the old id', object: () => withId(deployment(), 'stale'), want: 'old-id' },
     { name: 'a new image starts a rollout with a new id', object: () => setImage(withId(deployment(), undefined), 'nginx:1.28'), want: 'id-1' },
     { name: 'a new image carrying the old id gets a new id', object: () => setImage(structuredClone(old), 'nginx:1.28'), want: 'id-1' },
-    { name: 'rollout undo (older template with its own id) keeps that id', object: () => setImage(withId(deployment(), 'older-id'), 'nginx:1.26'), want: 'older-id' },
+    {
+      name: 'rollout undo (older template with its own id) keeps that id',
+      object: () => setImage(withId(deployment(), 'older-id'), 'nginx:1.26'),
+      want: 'older-id',
+    },
   ])('$name', ({ object, want }) => {
     expect(roll(object(), old).id).toBe(want);
   });
@@ -115,4 +120,3 @@ describe('deploy-id on UPDATE', () => {
     }
   });
 });
-

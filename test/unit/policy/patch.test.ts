@@ -13,7 +13,12 @@ describe('mergeInto', () => {
     { name: 'an existing parent is descended into', doc: { b: { x: 1 } }, desired: { b: { c: 2 } }, ops: [{ op: 'add', path: '/b/c', value: 2 }] },
     { name: 'an equal value produces nothing', doc: { b: { c: [1, { d: 2 }] } }, desired: { b: { c: [1, { d: 2 }] } }, ops: [] },
     { name: 'a different value is replaced', doc: { b: '25%' }, desired: { b: 1 }, ops: [{ op: 'replace', path: '/b', value: 1 }] },
-    { name: '/ is escaped as ~1', doc: { l: {} }, desired: { l: { 'paas.io/deploy-id': 'x' } }, ops: [{ op: 'add', path: '/l/paas.io~1deploy-id', value: 'x' }] },
+    {
+      name: '/ is escaped as ~1',
+      doc: { l: {} },
+      desired: { l: { 'paas.io/deploy-id': 'x' } },
+      ops: [{ op: 'add', path: '/l/paas.io~1deploy-id', value: 'x' }],
+    },
     { name: '~ is escaped as ~0 (before /)', doc: { l: {} }, desired: { l: { 'a~/b': 'x' } }, ops: [{ op: 'add', path: '/l/a~0~1b', value: 'x' }] },
   ])('$name', ({ doc, desired, ops }) => {
     const got: PatchOp[] = [];

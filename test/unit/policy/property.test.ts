@@ -17,12 +17,22 @@ const { value: extra } = fc.letrec<{ value: JsonValue }>((tie) => ({
   ),
 }));
 /** Unknown fields a future API version or another tool may add: they must survive untouched. */
-const extras = (prefix: string) => fc.dictionary(key.map((k) => `${prefix}${k}`), extra, { maxKeys: 2 });
+const extras = (prefix: string) =>
+  fc.dictionary(
+    key.map((k) => `${prefix}${k}`),
+    extra,
+    { maxKeys: 2 },
+  );
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const intOrPercent = fc.oneof(fc.nat({ max: 5 }), fc.constantFrom('0%', '10%', '25%', '100%'), fc.constant('1'));
 
 const port = fc.record(
-  { containerPort: fc.integer({ min: 1, max: 65535 }), name: opt(fc.constantFrom('http', 'https', 'metrics', 'grpc', 'dns')), protocol: opt(fc.constantFrom('TCP', 'UDP')), hostPort: opt(fc.integer({ min: 1, max: 65535 })) },
+  {
+    containerPort: fc.integer({ min: 1, max: 65535 }),
+    name: opt(fc.constantFrom('http', 'https', 'metrics', 'grpc', 'dns')),
+    protocol: opt(fc.constantFrom('TCP', 'UDP')),
+    hostPort: opt(fc.integer({ min: 1, max: 65535 })),
+  },
   { requiredKeys: ['containerPort'] },
 );
 const hook = fc.oneof(
@@ -30,19 +40,24 @@ const hook = fc.oneof(
   fc.record({ exec: fc.record({ command: fc.constantFrom(['/wait-shutdown'], ['sleep', '20'], ['nginx', '-s', 'quit']) }) }),
   fc.record({ httpGet: fc.record({ path: fc.constant('/shutdown'), port: fc.constant(8090) }) }),
 );
-const lifecycle = fc.oneof(
-  fc.record({ preStop: hook }),
-  fc.record({ postStart: hook }),
-  fc.constant({}),
+const lifecycle = fc.oneof(fc.record({ preStop: hook }), fc.record({ postStart: hook }), fc.constant({}), fc.constant(null));
+const probe = fc.oneof(
+  fc.record({ tcpSocket: fc.record({ port: fc.constant(80) }) }),
+  fc.record({ exec: fc.record({ command: fc.constant(['check']) }) }),
   fc.constant(null),
 );
-const probe = fc.oneof(fc.record({ tcpSocket: fc.record({ port: fc.constant(80) }) }), fc.record({ exec: fc.record({ command: fc.constant(['check']) }) }), fc.constant(null));
 
 const container = (name: string, sidecar: boolean | undefined) =>
   fc
     .tuple(
       fc.record(
-        { image: fc.constantFrom('nginx:1.27', 'gcr.io/distroless/static'), ports: opt(fc.array(port, { maxLength: 3 })), lifecycle: opt(lifecycle), readinessProbe: opt(probe), livenessProbe: opt(probe) },
+        {
+          image: fc.constantFrom('nginx:1.27', 'gcr.io/distroless/static'),
+          ports: opt(fc.array(port, { maxLength: 3 })),
+          lifecycle: opt(lifecycle),
+          readinessProbe: opt(probe),
+          livenessProbe: opt(probe),
+        },
         { requiredKeys: ['image'] },
       ),
       extras('x-c-'),
@@ -50,16 +65,26 @@ const container = (name: string, sidecar: boolean | undefined) =>
     .map(([c, x]) => ({ name, ...strip(c), ...(sidecar === undefined ? {} : sidecar ? { restartPolicy: 'Always' } : {}), ...x }));
 
 const containers = (prefix: string, sidecars: boolean) =>
-  fc.integer({ min: sidecars ? 0 : 1, max: 3 }).chain((n) =>
-    fc.tuple(...Array.from({ length: n }, (_, i) => (sidecars ? fc.boolean().chain((s) => container(`${prefix}${i}`, s)) : container(`${prefix}${i}`, undefined)))),
-  );
+  fc
+    .integer({ min: sidecars ? 0 : 1, max: 3 })
+    .chain((n) =>
+      fc.tuple(
+        ...Array.from({ length: n }, (_, i) => (sidecars ? fc.boolean().chain((s) => container(`${prefix}${i}`, s)) : container(`${prefix}${i}`, undefined))),
+      ),
+    );
 
 const strategy = fc.oneof(
   fc.constant(undefined),
   fc.constant({}),
   fc.constant({ type: 'Recreate' }),
   fc.constant({ type: 'Recreate', rollingUpdate: null }),
-  fc.record({ type: opt(fc.constant('RollingUpdate')), rollingUpdate: opt(fc.record({ maxSurge: opt(intOrPercent), maxUnavailable: opt(intOrPercent) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      type: opt(fc.constant('RollingUpdate')),
+      rollingUpdate: opt(fc.record({ maxSurge: opt(intOrPercent), maxUnavailable: opt(intOrPercent) }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 const templateMeta = fc.oneof(
@@ -145,7 +170,14 @@ const exists = (doc: JsonValue, pointer: string): boolean => {
     return false;
   }
 };
-const OWNED = [/^\/spec\/strategy(\/|$)/, /^\/spec\/progressDeadlineSeconds$/, /^\/spec\/template\/spec\/terminationGracePeriodSeconds$/, /\/readinessProbe$/, /\/lifecycle$/, /^\/spec\/template\/metadata(\/labels)?$/];
+const OWNED = [
+  /^\/spec\/strategy(\/|$)/,
+  /^\/spec\/progressDeadlineSeconds$/,
+  /^\/spec\/template\/spec\/terminationGracePeriodSeconds$/,
+  /\/readinessProbe$/,
+  /\/lifecycle$/,
+  /^\/spec\/template\/metadata(\/labels)?$/,
+];
 const reference = (doc: JsonObject, ops: unknown[]) => fjp.applyPatch(structuredClone(doc), structuredClone(ops) as fjp.Operation[], true, false).newDocument;
 const RUNS = { numRuns: 300 };
 
@@ -206,7 +238,7 @@ describe('the engine on random Deployments', () => {
         const out = reference(d, mutate(d, { stampId: true }).patch);
         const before = (d.spec as JsonObject).template as JsonObject;
         const after = (out.spec as JsonObject).template as JsonObject;
-        const cs = (t: JsonObject) => ((t.spec as JsonObject).containers as JsonObject[]);
+        const cs = (t: JsonObject) => (t.spec as JsonObject).containers as JsonObject[];
         cs(before).forEach((c, i) => {
           const pre = (c.lifecycle as JsonObject | null | undefined)?.preStop;
           if (pre) expect((cs(after)[i]!.lifecycle as JsonObject).preStop).toEqual(pre);

@@ -14,13 +14,25 @@ const container = (o: JsonObject, i = 0) => at(o, `spec.template.spec.containers
 describe('strategy', () => {
   it.each([
     { name: 'unset strategy counts as the API default 25%/25%', strategy: undefined, warnings: ['paas: maxSurge 25% -> 1', 'paas: maxUnavailable 25% -> 0'] },
-    { name: 'server-defaulted 25%/25%', strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, warnings: ['paas: maxSurge 25% -> 1', 'paas: maxUnavailable 25% -> 0'] },
+    {
+      name: 'server-defaulted 25%/25%',
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      warnings: ['paas: maxSurge 25% -> 1', 'paas: maxUnavailable 25% -> 0'],
+    },
     { name: 'only maxUnavailable set', strategy: { rollingUpdate: { maxUnavailable: 0 } }, warnings: ['paas: maxSurge 25% -> 1'] },
     { name: 'an empty strategy object', strategy: {}, warnings: ['paas: maxSurge 25% -> 1', 'paas: maxUnavailable 25% -> 0'] },
     { name: 'type without parameters', strategy: { type: 'RollingUpdate' }, warnings: ['paas: maxSurge 25% -> 1', 'paas: maxUnavailable 25% -> 0'] },
     { name: 'Recreate', strategy: { type: 'Recreate' }, warnings: ['paas: strategy Recreate -> RollingUpdate (maxSurge 1, maxUnavailable 0)'] },
-    { name: 'Recreate with rollingUpdate: null', strategy: { type: 'Recreate', rollingUpdate: null }, warnings: ['paas: strategy Recreate -> RollingUpdate (maxSurge 1, maxUnavailable 0)'] },
-    { name: 'a string "1" is not the integer 1', strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '1', maxUnavailable: 0 } }, warnings: ['paas: maxSurge "1" -> 1'] },
+    {
+      name: 'Recreate with rollingUpdate: null',
+      strategy: { type: 'Recreate', rollingUpdate: null },
+      warnings: ['paas: strategy Recreate -> RollingUpdate (maxSurge 1, maxUnavailable 0)'],
+    },
+    {
+      name: 'a string "1" is not the integer 1',
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '1', maxUnavailable: 0 } },
+      warnings: ['paas: maxSurge "1" -> 1'],
+    },
   ])('$name becomes RollingUpdate 1/0', ({ strategy, warnings }) => {
     const d = deployment({ spec: strategy === undefined ? {} : { strategy } });
     const r = mutate(d);
@@ -185,8 +197,22 @@ describe('readiness probe', () => {
     { name: 'the only port, by number', ports: [{ containerPort: 8080 }], want: probe(8080) },
     { name: 'the first TCP port', ports: [{ containerPort: 9090 }, { containerPort: 8080 }], want: probe(9090) },
     { name: 'a named port, by name', ports: [{ name: 'web', containerPort: 8080 }], want: probe('web') },
-    { name: 'the port named http first', ports: [{ name: 'metrics', containerPort: 9090 }, { name: 'http', containerPort: 8080 }], want: probe('http') },
-    { name: 'TCP over a first UDP port', ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }], want: probe('dns-tcp') },
+    {
+      name: 'the port named http first',
+      ports: [
+        { name: 'metrics', containerPort: 9090 },
+        { name: 'http', containerPort: 8080 },
+      ],
+      want: probe('http'),
+    },
+    {
+      name: 'TCP over a first UDP port',
+      ports: [
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+      ],
+      want: probe('dns-tcp'),
+    },
     { name: 'HTTPS on a port named https', ports: [{ name: 'https', containerPort: 8443 }], want: probe('https', 'HTTPS') },
     { name: 'HTTPS on 443', ports: [{ containerPort: 443 }], want: probe(443, 'HTTPS') },
   ])('probes $name', ({ ports, want }) => {
@@ -210,7 +236,9 @@ describe('readiness probe', () => {
       containers: [{ name: 'app', image: 'x', ports: [{ containerPort: 8080 }, { name: 'healthz', containerPort: 9000 }], livenessProbe: { httpGet: live } }],
     });
     const warned = mutate(d).warnings.filter((w) => w.startsWith('paas: container app: liveness'));
-    expect(warned).toEqual(note ? [`paas: container app: liveness uses ${live.path}:${live.port}; if readiness fails, set paas.io/readiness-probe-port/-path`] : []);
+    expect(warned).toEqual(
+      note ? [`paas: container app: liveness uses ${live.path}:${live.port}; if readiness fails, set paas.io/readiness-probe-port/-path`] : [],
+    );
   });
 
   it('uses the configured path and the tcp kind', () => {
@@ -236,7 +264,10 @@ describe('readiness probe', () => {
   it('paas.io/readiness-probe-port: none silences the warning for portless containers only', () => {
     const d = deployment({
       metadata: { annotations: { 'paas.io/readiness-probe-port': 'none' } },
-      containers: [{ name: 'worker', image: 'x' }, { name: 'web', image: 'y', ports: [{ containerPort: 80 }] }],
+      containers: [
+        { name: 'worker', image: 'x' },
+        { name: 'web', image: 'y', ports: [{ containerPort: 80 }] },
+      ],
     });
     const r = mutate(d);
     expect(r.warnings.some((w) => w.includes('has no TCP port'))).toBe(false);
@@ -259,7 +290,10 @@ describe('readiness probe', () => {
     {
       name: 'a bare port only where no port is declared',
       value: '7000',
-      containers: [{ name: 'main', image: 'x' }, { name: 'side', image: 'y', ports: [{ name: 'https-main', containerPort: 8443 }] }],
+      containers: [
+        { name: 'main', image: 'x' },
+        { name: 'side', image: 'y', ports: [{ name: 'https-main', containerPort: 8443 }] },
+      ],
       want: [probe(7000), probe('https-main', 'HTTPS')],
     },
     {
@@ -279,9 +313,19 @@ describe('per-Deployment annotations', () => {
     { name: 'surge', ann: { 'paas.io/surge': '2' }, path: 'spec.strategy.rollingUpdate.maxSurge', want: 2 },
     { name: 'surge as a percentage', ann: { 'paas.io/surge': '50%' }, path: 'spec.strategy.rollingUpdate.maxSurge', want: '50%' },
     { name: 'max-unavailable', ann: { 'paas.io/max-unavailable': '1' }, path: 'spec.strategy.rollingUpdate.maxUnavailable', want: 1 },
-    { name: 'surge 0 with max-unavailable 1', ann: { 'paas.io/surge': '0', 'paas.io/max-unavailable': '1' }, path: 'spec.strategy.rollingUpdate.maxSurge', want: 0 },
+    {
+      name: 'surge 0 with max-unavailable 1',
+      ann: { 'paas.io/surge': '0', 'paas.io/max-unavailable': '1' },
+      path: 'spec.strategy.rollingUpdate.maxSurge',
+      want: 0,
+    },
     { name: 'timeout', ann: { 'paas.io/timeout': '1200' }, path: 'spec.progressDeadlineSeconds', want: 1200 },
-    { name: 'probe path', ann: { 'paas.io/readiness-probe-path': '/ready' }, path: 'spec.template.spec.containers.0.readinessProbe.httpGet.path', want: '/ready' },
+    {
+      name: 'probe path',
+      ann: { 'paas.io/readiness-probe-path': '/ready' },
+      path: 'spec.template.spec.containers.0.readinessProbe.httpGet.path',
+      want: '/ready',
+    },
   ])('override $name', ({ ann, path, want }) => {
     expect(at(patched(deployment({ metadata: { annotations: ann } })), path)).toEqual(want);
   });
@@ -289,18 +333,53 @@ describe('per-Deployment annotations', () => {
   it.each([
     { name: 'a word for surge', ann: { 'paas.io/surge': 'one' }, field: 'metadata.annotations["paas.io/surge"]', value: '"one"' },
     { name: 'a negative surge', ann: { 'paas.io/surge': '-1' }, field: 'metadata.annotations["paas.io/surge"]', value: '"-1"' },
-    { name: 'max-unavailable above 100%', ann: { 'paas.io/max-unavailable': '200%' }, field: 'metadata.annotations["paas.io/max-unavailable"]', value: '"200%"' },
-    { name: 'both zero', ann: { 'paas.io/surge': '0', 'paas.io/max-unavailable': '0%' }, field: 'metadata.annotations["paas.io/max-unavailable"]', value: '"0%"' },
+    {
+      name: 'max-unavailable above 100%',
+      ann: { 'paas.io/max-unavailable': '200%' },
+      field: 'metadata.annotations["paas.io/max-unavailable"]',
+      value: '"200%"',
+    },
+    {
+      name: 'both zero',
+      ann: { 'paas.io/surge': '0', 'paas.io/max-unavailable': '0%' },
+      field: 'metadata.annotations["paas.io/max-unavailable"]',
+      value: '"0%"',
+    },
     { name: 'surge 0 against the default max_unavailable 0', ann: { 'paas.io/surge': '0' }, field: 'metadata.annotations["paas.io/surge"]', value: '"0"' },
     { name: 'a zero timeout', ann: { 'paas.io/timeout': '0' }, field: 'metadata.annotations["paas.io/timeout"]', value: '"0"' },
     { name: 'a timeout with a unit', ann: { 'paas.io/timeout': '10m' }, field: 'metadata.annotations["paas.io/timeout"]', value: '"10m"' },
-    { name: 'a relative probe path', ann: { 'paas.io/readiness-probe-path': 'health' }, field: 'metadata.annotations["paas.io/readiness-probe-path"]', value: '"health"' },
+    {
+      name: 'a relative probe path',
+      ann: { 'paas.io/readiness-probe-path': 'health' },
+      field: 'metadata.annotations["paas.io/readiness-probe-path"]',
+      value: '"health"',
+    },
     { name: 'port 0', ann: { 'paas.io/readiness-probe-port': '0' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"0"' },
     { name: 'port 70000', ann: { 'paas.io/readiness-probe-port': '70000' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"70000"' },
-    { name: 'an invalid port name', ann: { 'paas.io/readiness-probe-port': 'Web_Port' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"Web_Port"' },
-    { name: 'two bare ports', ann: { 'paas.io/readiness-probe-port': '80,81' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"80,81"' },
-    { name: 'an unknown container', ann: { 'paas.io/readiness-probe-port': 'db=5432' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"db"' },
-    { name: 'an undeclared port name', ann: { 'paas.io/readiness-probe-port': 'app=admin' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"admin"' },
+    {
+      name: 'an invalid port name',
+      ann: { 'paas.io/readiness-probe-port': 'Web_Port' },
+      field: 'metadata.annotations["paas.io/readiness-probe-port"]',
+      value: '"Web_Port"',
+    },
+    {
+      name: 'two bare ports',
+      ann: { 'paas.io/readiness-probe-port': '80,81' },
+      field: 'metadata.annotations["paas.io/readiness-probe-port"]',
+      value: '"80,81"',
+    },
+    {
+      name: 'an unknown container',
+      ann: { 'paas.io/readiness-probe-port': 'db=5432' },
+      field: 'metadata.annotations["paas.io/readiness-probe-port"]',
+      value: '"db"',
+    },
+    {
+      name: 'an undeclared port name',
+      ann: { 'paas.io/readiness-probe-port': 'app=admin' },
+      field: 'metadata.annotations["paas.io/readiness-probe-port"]',
+      value: '"admin"',
+    },
   ])('rejects $name with a PolicyInputError naming field and value', ({ ann, field, value }) => {
     const d = deployment({ metadata: { annotations: ann } });
     let err: unknown;
@@ -322,7 +401,11 @@ describe('per-Deployment annotations', () => {
 describe('scope', () => {
   it.each([
     { name: 'opted out by label', d: deployment({ metadata: { labels: { 'paas.io/rollout-policy': 'disabled' } } }), skipped: SkipReason.optedOut },
-    { name: 'a Deployment of another API group', d: { ...deployment(), apiVersion: 'extensions/v1beta1' }, skipped: /not an apps\/v1 Deployment \(extensions\/v1beta1/ },
+    {
+      name: 'a Deployment of another API group',
+      d: { ...deployment(), apiVersion: 'extensions/v1beta1' },
+      skipped: /not an apps\/v1 Deployment \(extensions\/v1beta1/,
+    },
     { name: 'a StatefulSet', d: { ...deployment(), kind: 'StatefulSet' }, skipped: SkipReason.notDeployment },
     { name: 'a Deployment being deleted', d: deployment({ metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } }), skipped: SkipReason.deleting },
   ])('leaves alone $name', ({ d, skipped }) => {
@@ -338,11 +421,31 @@ describe('scope', () => {
   it.each([
     { name: 'no spec', d: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }, field: 'spec', value: '<missing>' },
     { name: 'no spec.template', d: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 1 } }, field: 'spec.template', value: '<missing>' },
-    { name: 'a template that is a string', d: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { template: 'web' } }, field: 'spec.template', value: '"web"' },
-    { name: 'containers that are not a list', d: deployment({ podSpec: { containers: { app: {} } } }), field: 'spec.template.spec.containers', value: '{"app":{}}' },
-    { name: 'a container that is a string', d: deployment({ podSpec: { containers: ['nginx'] } }), field: 'spec.template.spec.containers[0]', value: '"nginx"' },
+    {
+      name: 'a template that is a string',
+      d: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { template: 'web' } },
+      field: 'spec.template',
+      value: '"web"',
+    },
+    {
+      name: 'containers that are not a list',
+      d: deployment({ podSpec: { containers: { app: {} } } }),
+      field: 'spec.template.spec.containers',
+      value: '{"app":{}}',
+    },
+    {
+      name: 'a container that is a string',
+      d: deployment({ podSpec: { containers: ['nginx'] } }),
+      field: 'spec.template.spec.containers[0]',
+      value: '"nginx"',
+    },
     { name: 'a strategy that is a string', d: deployment({ spec: { strategy: 'Recreate' } }), field: 'spec.strategy', value: '"Recreate"' },
-    { name: 'a grace period that is a string', d: deployment({ podSpec: { terminationGracePeriodSeconds: '30' } }), field: 'spec.template.spec.terminationGracePeriodSeconds', value: '"30"' },
+    {
+      name: 'a grace period that is a string',
+      d: deployment({ podSpec: { terminationGracePeriodSeconds: '30' } }),
+      field: 'spec.template.spec.terminationGracePeriodSeconds',
+      value: '"30"',
+    },
     { name: 'labels that are a list', d: deployment({ metadata: { labels: ['a'] } }), field: 'metadata.labels', value: '["a"]' },
     { name: 'minReadySeconds not below the timeout', d: deployment({ spec: { minReadySeconds: 600 } }), field: 'spec.minReadySeconds', value: '600' },
   ])('rejects $name', ({ d, field, value }) => {
@@ -352,11 +455,18 @@ describe('scope', () => {
 
 describe('advice that changes nothing', () => {
   it.each([
-    { name: 'hostNetwork with a port', podSpec: { hostNetwork: true }, ports: [{ containerPort: 5473 }], note: /node port 5473 \(hostNetwork\) \+ maxUnavailable 0/ },
+    {
+      name: 'hostNetwork with a port',
+      podSpec: { hostNetwork: true },
+      ports: [{ containerPort: 5473 }],
+      note: /node port 5473 \(hostNetwork\) \+ maxUnavailable 0/,
+    },
     { name: 'a hostPort', podSpec: {}, ports: [{ containerPort: 80, hostPort: 80 }], note: /node port 80 \(hostPort\)/ },
     {
       name: 'required anti-affinity per node',
-      podSpec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: {} }] } } },
+      podSpec: {
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: {} }] } },
+      },
       ports: [{ containerPort: 80 }],
       note: /required anti-affinity per node/,
     },
@@ -377,7 +487,10 @@ describe('advice that changes nothing', () => {
     const d = deployment({
       spec: { strategy: { type: 'Recreate' }, progressDeadlineSeconds: 60 },
       podSpec: { hostNetwork: true, terminationGracePeriodSeconds: 0, volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data-claim' } }] },
-      containers: [{ name: 'main-container', image: 'x' }, { name: 'server', image: 'y', ports: [{ name: 'https-main', containerPort: 8443 }] }],
+      containers: [
+        { name: 'main-container', image: 'x' },
+        { name: 'server', image: 'y', ports: [{ name: 'https-main', containerPort: 8443 }] },
+      ],
     });
     const { warnings } = mutate(d, { stampId: true, nativeSleep: false });
     expect(warnings.length).toBeGreaterThan(6);

@@ -40,10 +40,58 @@ function inline(y: Y, indent: string): string {
 }
 
 // Scalars Kubernetes reads in a YAML 1.1 way, and plain strings; none that kubectl refuses.
-const ODD = ['0400', '0755', '0644', '0o17', '0x1F', '0b101', '+12', '1_000', '08', '.5', '1e3', '1.', '-0', '0.0', 'yes', 'No', 'on', 'OFF', 'y', 'n', '~', 'null', '', '1:30', '2001-12-14', 'tRUE', '_1', '1e999', '<<', '"0644"', "'yes'", '!!str 0o17', '!!int "0x10"', '"it\\\'s"', 'x', 'web', '9007199254740993'];
-const scalar = fc.oneof(fc.constantFrom(...ODD), fc.string({ maxLength: 8 }).map((t) => JSON.stringify(t))).map(s);
+const ODD = [
+  '0400',
+  '0755',
+  '0644',
+  '0o17',
+  '0x1F',
+  '0b101',
+  '+12',
+  '1_000',
+  '08',
+  '.5',
+  '1e3',
+  '1.',
+  '-0',
+  '0.0',
+  'yes',
+  'No',
+  'on',
+  'OFF',
+  'y',
+  'n',
+  '~',
+  'null',
+  '',
+  '1:30',
+  '2001-12-14',
+  'tRUE',
+  '_1',
+  '1e999',
+  '<<',
+  '"0644"',
+  "'yes'",
+  '!!str 0o17',
+  '!!int "0x10"',
+  '"it\\\'s"',
+  'x',
+  'web',
+  '9007199254740993',
+];
+const scalar = fc
+  .oneof(
+    fc.constantFrom(...ODD),
+    fc.string({ maxLength: 8 }).map((t) => JSON.stringify(t)),
+  )
+  .map(s);
 /** Scalars that read as strings, for fields kubectl types as strings (annotations). */
-const stringy = fc.oneof(fc.constantFrom('1:30', '2001-12-14', 'tRUE', '_1', '1e999', '<<', '"0644"', "'yes'", '!!str 0o17', '"it\\\'s"', 'x'), fc.string({ maxLength: 8 }).map((t) => JSON.stringify(t))).map(s);
+const stringy = fc
+  .oneof(
+    fc.constantFrom('1:30', '2001-12-14', 'tRUE', '_1', '1e999', '<<', '"0644"', "'yes'", '!!str 0o17', '"it\\\'s"', 'x'),
+    fc.string({ maxLength: 8 }).map((t) => JSON.stringify(t)),
+  )
+  .map(s);
 const key = fc.constantFrom('a', 'b-c', 'yes', 'On', '0644', '1.5', '"quoted key"', '"0x10"', 'x_y', '2001-12-14', 'n');
 const { tree } = fc.letrec<{ tree: Y }>((tie) => ({
   tree: fc.oneof(
@@ -54,7 +102,14 @@ const { tree } = fc.letrec<{ tree: Y }>((tie) => ({
   ),
 }));
 /** Fields no API knows: only kubectl's reading matters for them here. */
-const extras = (prefix: string) => fc.array(fc.tuple(key.map((k) => `${prefix}${k.replace(/"/g, '')}`), tree), { maxLength: 2 });
+const extras = (prefix: string) =>
+  fc.array(
+    fc.tuple(
+      key.map((k) => `${prefix}${k.replace(/"/g, '')}`),
+      tree,
+    ),
+    { maxLength: 2 },
+  );
 
 const bool = fc.constantFrom('yes', 'no', 'on', 'off', 'y', 'N', 'True', 'FALSE');
 const mode = fc.constantFrom('0400', '0644', '0755', '0o600', '0x1A4', '420', '!!int "0644"');
@@ -66,15 +121,42 @@ const ownedSpelling = {
     undefined,
     { m: [] },
     { m: [['type', s('Recreate')]] },
-    { m: [['type', s('RollingUpdate')], ['rollingUpdate', { m: [['maxSurge', s('0b1')], ['maxUnavailable', s('00')]] }]] },
-    { m: [['rollingUpdate', { m: [['maxSurge', s('"25%"')], ['maxUnavailable', s('~')]] }]] },
+    {
+      m: [
+        ['type', s('RollingUpdate')],
+        [
+          'rollingUpdate',
+          {
+            m: [
+              ['maxSurge', s('0b1')],
+              ['maxUnavailable', s('00')],
+            ],
+          },
+        ],
+      ],
+    },
+    {
+      m: [
+        [
+          'rollingUpdate',
+          {
+            m: [
+              ['maxSurge', s('"25%"')],
+              ['maxUnavailable', s('~')],
+            ],
+          },
+        ],
+      ],
+    },
   ),
 };
 
 const container = (name: string) =>
   fc
     .record({
-      env: fc.array(fc.tuple(fc.constantFrom('A', 'B', 'C'), fc.constantFrom('"0644"', '1:30', '2001-12-14', "'yes'", '"it\\\'s"', 'tRUE', '"~"', '""')), { maxLength: 2 }),
+      env: fc.array(fc.tuple(fc.constantFrom('A', 'B', 'C'), fc.constantFrom('"0644"', '1:30', '2001-12-14', "'yes'", '"it\\\'s"', 'tRUE', '"~"', '""')), {
+        maxLength: 2,
+      }),
       port: fc.option(port, { nil: undefined }),
       readOnly: fc.option(bool, { nil: undefined }),
       preStop: fc.boolean(),
@@ -82,10 +164,38 @@ const container = (name: string) =>
       x: extras('x-'),
     })
     .map((c): Y => {
-      const m: [string, Y][] = [['name', s(name)], ['image', s('nginx:1.27')]];
-      if (c.env.length) m.push(['env', { l: c.env.map(([n, v]) => ({ m: [['name', s(n)], ['value', s(v)]] })) }]);
+      const m: [string, Y][] = [
+        ['name', s(name)],
+        ['image', s('nginx:1.27')],
+      ];
+      if (c.env.length)
+        m.push([
+          'env',
+          {
+            l: c.env.map(([n, v]) => ({
+              m: [
+                ['name', s(n)],
+                ['value', s(v)],
+              ],
+            })),
+          },
+        ]);
       if (c.port) m.push(['ports', { l: [{ m: [['containerPort', s(c.port)]] }] }]);
-      if (c.readOnly) m.push(['volumeMounts', { l: [{ m: [['name', s('v')], ['mountPath', s('/v')], ['readOnly', s(c.readOnly)]] }] }]);
+      if (c.readOnly)
+        m.push([
+          'volumeMounts',
+          {
+            l: [
+              {
+                m: [
+                  ['name', s('v')],
+                  ['mountPath', s('/v')],
+                  ['readOnly', s(c.readOnly)],
+                ],
+              },
+            ],
+          },
+        ]);
       if (c.preStop) m.push(['lifecycle', { m: [['preStop', { m: [['sleep', { m: [['seconds', s('0x5')]] }]] }]] }]);
       if (c.probe) m.push(['readinessProbe', { m: [['tcpSocket', { m: [['port', s('0o17620')]] }]] }]);
       return { m: [...m, ...c.x] };
@@ -112,7 +222,27 @@ const manifest = fc
   .map((g) => {
     const labels: Y = g.shape === Shape.aliasedLabels ? { m: [['app', s('web')]], anchor: 'labels' } : { m: [['app', s('web')]] };
     const podSpec: [string, Y][] = [
-      ['volumes', { l: [{ m: [['name', s('v')], ['secret', { m: [['secretName', s('s')], ['defaultMode', s(g.mode)]] }]] }] }],
+      [
+        'volumes',
+        {
+          l: [
+            {
+              m: [
+                ['name', s('v')],
+                [
+                  'secret',
+                  {
+                    m: [
+                      ['secretName', s('s')],
+                      ['defaultMode', s(g.mode)],
+                    ],
+                  },
+                ],
+              ],
+            },
+          ],
+        },
+      ],
       ['containers', g.shape === Shape.aliasedContainers ? { l: g.containers, anchor: 'cs' } : { l: g.containers }],
     ];
     if (g.shape === Shape.aliasedContainers) podSpec.push(['x-p-copy', { alias: 'cs' }]);
@@ -121,7 +251,15 @@ const manifest = fc
     const spec: [string, Y][] = [
       ['replicas', s(g.replicas)],
       ['selector', { m: [['matchLabels', labels]] }],
-      ['template', { m: [['metadata', { m: [['labels', g.shape === Shape.aliasedLabels ? { alias: 'labels' } : labels]] }], ['spec', { m: [...podSpec, ...g.podExtras] }]] }],
+      [
+        'template',
+        {
+          m: [
+            ['metadata', { m: [['labels', g.shape === Shape.aliasedLabels ? { alias: 'labels' } : labels]] }],
+            ['spec', { m: [...podSpec, ...g.podExtras] }],
+          ],
+        },
+      ],
     ];
     if (g.strategy) spec.push(['strategy', g.strategy]);
     if (g.deadline !== undefined) spec.push(['progressDeadlineSeconds', s(g.deadline)]);
@@ -129,10 +267,27 @@ const manifest = fc
       // A first spelling that the later one overrides, for an owned and an unowned field.
       spec.unshift(['progressDeadlineSeconds', s('5')], ['replicas', s('7')]);
     }
-    if (g.shape === Shape.merge) spec.unshift(['<<', { m: [['minReadySeconds', s('0x5')], ['progressDeadlineSeconds', s('30')], ['strategy', { m: [['type', s('Recreate')]] }]] }]);
+    if (g.shape === Shape.merge)
+      spec.unshift([
+        '<<',
+        {
+          m: [
+            ['minReadySeconds', s('0x5')],
+            ['progressDeadlineSeconds', s('30')],
+            ['strategy', { m: [['type', s('Recreate')]] }],
+          ],
+        },
+      ]);
     const metadata: [string, Y][] = [['name', s('web')]];
     if (g.annotations.length) metadata.push(['annotations', { m: g.annotations }]);
-    const root: Y = { m: [['apiVersion', s('apps/v1')], ['kind', s('Deployment')], ['metadata', { m: metadata }], ['spec', { m: [...spec, ...g.specExtras] }]] };
+    const root: Y = {
+      m: [
+        ['apiVersion', s('apps/v1')],
+        ['kind', s('Deployment')],
+        ['metadata', { m: metadata }],
+        ['spec', { m: [...spec, ...g.specExtras] }],
+      ],
+    };
     return emit(root, '').replace(/^\n/, '');
   });
 

@@ -33,9 +33,21 @@ describe('rollout status flags', () => {
     expect(err.message).not.toContain('\n');
   });
 
-  it('accepts kubectl\'s type/name form and reads the kubeconfig next (here: missing)', async () => {
-    const err = await refusal(['rollout', 'status', 'deployment/web', '--timeout', '1h2m', '--revision', '3', '-o', 'yaml', '--kubeconfig', '/nonexistent/kubeconfig']);
-    expect(err.message).toBe('cannot read kubeconfig /nonexistent/kubeconfig: ENOENT: no such file or directory, open \'/nonexistent/kubeconfig\'');
+  it("accepts kubectl's type/name form and reads the kubeconfig next (here: missing)", async () => {
+    const err = await refusal([
+      'rollout',
+      'status',
+      'deployment/web',
+      '--timeout',
+      '1h2m',
+      '--revision',
+      '3',
+      '-o',
+      'yaml',
+      '--kubeconfig',
+      '/nonexistent/kubeconfig',
+    ]);
+    expect(err.message).toBe("cannot read kubeconfig /nonexistent/kubeconfig: ENOENT: no such file or directory, open '/nonexistent/kubeconfig'");
   });
 
   it('needs a subcommand', async () => {

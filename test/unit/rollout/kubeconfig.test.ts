@@ -15,7 +15,10 @@ const main: KubeconfigFile = {
       { name: 'admin', user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') } },
       { name: 'bot', user: { token: 's3cret' } },
       { name: 'relative', user: { 'client-certificate': 'certs/u.crt', 'client-key': '/abs/u.key', tokenFile: 'tok' } },
-      { name: 'plugin', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'get-token', args: ['--x'], env: [{ name: 'A', value: '1' }] } } },
+      {
+        name: 'plugin',
+        user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'get-token', args: ['--x'], env: [{ name: 'A', value: '1' }] } },
+      },
       { name: 'gcp', user: { 'auth-provider': { name: 'gcp' } } },
     ],
     contexts: [
@@ -32,7 +35,14 @@ const main: KubeconfigFile = {
 describe('resolveKubeconfig', () => {
   it('uses the current context, its namespace and inline credentials', () => {
     const r = resolveKubeconfig([main], {});
-    expect(r).toMatchObject({ context: 'dev', namespace: 'shop', server: 'https://127.0.0.1:6443', ca: { data: 'CA-PEM' }, cert: { data: 'CERT' }, key: { data: 'KEY' } });
+    expect(r).toMatchObject({
+      context: 'dev',
+      namespace: 'shop',
+      server: 'https://127.0.0.1:6443',
+      ca: { data: 'CA-PEM' },
+      cert: { data: 'CERT' },
+      key: { data: 'KEY' },
+    });
     expect(r.insecureSkipTLSVerify).toBe(false);
   });
 
@@ -75,7 +85,10 @@ describe('resolveKubeconfig', () => {
       path: '/tmp/other',
       doc: {
         'current-context': 'other',
-        clusters: [{ name: 'dev', cluster: { server: 'https://10.0.0.1' } }, { name: 'o', cluster: { server: 'https://127.0.0.2' } }],
+        clusters: [
+          { name: 'dev', cluster: { server: 'https://10.0.0.1' } },
+          { name: 'o', cluster: { server: 'https://127.0.0.2' } },
+        ],
         contexts: [{ name: 'other', context: { cluster: 'o' } }],
       },
     };

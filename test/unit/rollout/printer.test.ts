@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { paint } from '../../../plugin/lib/term.js';
-import {
-  renderDetail,
-  renderJson,
-  renderLine,
-  renderProgress,
-  renderTable,
-  toDocument,
-} from '../../../plugin/rollout/printer.js';
+import { renderDetail, renderJson, renderLine, renderProgress, renderTable, toDocument } from '../../../plugin/rollout/printer.js';
 import { exitCodeOf, rolloutStatus } from '../../../plugin/rollout/status.js';
 import { snapshot, type Snapshot } from './fixtures.js';
 
 const view = (s: Snapshot) => rolloutStatus(s.deployment, s.replicaSets, s.pods, Date.parse(s.now));
 
 describe('renderLine (one line per change, off a TTY)', () => {
-  it('is kubectl\'s line for a rollout kubectl describes', () => {
+  it("is kubectl's line for a rollout kubectl describes", () => {
     const s = snapshot('rolling-update', 0);
     expect(renderLine(view(s))).toBe(`${s.kubectl}\n`);
   });
@@ -48,9 +41,10 @@ describe('renderDetail', () => {
 });
 
 describe('a container the runtime cannot start (start-error), printed', () => {
-  const RUNC = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory';
+  const RUNC =
+    'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory';
 
-  it('fails with the runtime\'s words in text, marked permanent, and exits 1', () => {
+  it("fails with the runtime's words in text, marked permanent, and exits 1", () => {
     const v = view(snapshot('start-error'));
     const text = renderDetail(v);
     expect(text).toContain('Failed (failed)');
@@ -63,7 +57,9 @@ describe('a container the runtime cannot start (start-error), printed', () => {
   it('carries the problem in the JSON document', () => {
     const doc = JSON.parse(renderJson(toDocument([view(snapshot('start-error'))], true)));
     expect(doc).toMatchObject({ status: 'failed', rollout_status: 'Failed', reason: 'RunContainerError' });
-    expect(doc.podProblems).toEqual([{ pod: expect.stringMatching(/^badconfig-/), container: 'app', reason: 'RunContainerError', message: RUNC, permanent: true }]);
+    expect(doc.podProblems).toEqual([
+      { pod: expect.stringMatching(/^badconfig-/), container: 'app', reason: 'RunContainerError', message: RUNC, permanent: true },
+    ]);
   });
 });
 
@@ -82,7 +78,9 @@ describe('renderProgress (TTY)', () => {
 
 describe('renderTable', () => {
   it('one row per Deployment, aligned, with the reason of those not done', () => {
-    const rows = renderTable([view(snapshot('rolling-update', -1)), view(snapshot('paused'))]).trimEnd().split('\n');
+    const rows = renderTable([view(snapshot('rolling-update', -1)), view(snapshot('paused'))])
+      .trimEnd()
+      .split('\n');
     expect(rows[0]).toMatch(/^NAME\s+STATE\s+STATUS\s+REVISION\s+UP-TO-DATE\s+READY\s+AVAILABLE\s+DEADLINE\s+DEPLOY-ID\s+REASON$/);
     expect(rows[1]).toMatch(/^web\s+Completed\s+ready\s+2\s+3\/3\s+3\/3\s+3\s+-\s+\S+$/);
     expect(rows[2]).toMatch(/^paused\s+Paused\s+deploying\s+1\s+0\/3\s+3\/3\s+3\s+-\s+\S+\s+DeploymentPaused$/);

@@ -50,7 +50,12 @@ function against(cluster: ReturnType<typeof replay>, snaps: Snapshot[]) {
   const r = cliRun({ now: Date.parse(snaps.at(-1)!.now) });
   let out = '';
   let wake: (() => void) | undefined;
-  const kube: Kube = { namespace: snaps[0]!.deployment.metadata!.namespace!, server: 'https://127.0.0.1:6443', context: 'replay', transport: () => Promise.reject(new Error('not used')) };
+  const kube: Kube = {
+    namespace: snaps[0]!.deployment.metadata!.namespace!,
+    server: 'https://127.0.0.1:6443',
+    context: 'replay',
+    transport: () => Promise.reject(new Error('not used')),
+  };
   const deps: CliDeps = {
     ...r.deps,
     out: {
@@ -92,7 +97,10 @@ describe('rollout status, injected into main(), over a captured rollout', () => 
 
   it('streams one JSON document per change with -o json (NDJSON), the last one Completed', async () => {
     const r = await follow(['rollout', 'status', 'web', '-o', 'json'], rolling);
-    const docs = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { message: string; rollout_status: string });
+    const docs = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: string; rollout_status: string });
     expect(docs.map((d) => d.message)).toEqual(kubectlSaid(rolling));
     expect(docs.at(-1)!.rollout_status).toBe('Completed');
     expect(r.code).toBe(0);

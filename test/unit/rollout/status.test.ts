@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  exitCodeOf,
-  rolloutStatus,
-  waitTimedOut,
-  type RolloutState,
-  type StatusOptions,
-} from '../../../plugin/rollout/status.js';
+import { exitCodeOf, rolloutStatus, waitTimedOut, type RolloutState, type StatusOptions } from '../../../plugin/rollout/status.js';
 import { FIXTURES, snapshot, snapshots, type Snapshot } from './fixtures.js';
 
 function statusOf(s: Snapshot, opts: StatusOptions = {}) {
@@ -13,9 +7,7 @@ function statusOf(s: Snapshot, opts: StatusOptions = {}) {
 }
 
 describe('rolloutStatus agrees with kubectl rollout status wherever kubectl answers', () => {
-  const withOracle = FIXTURES.flatMap((f) =>
-    snapshots(f).flatMap((s, i) => (s.kubectl === null ? [] : [{ name: `${f}[${i}]: ${s.note}`, s }])),
-  );
+  const withOracle = FIXTURES.flatMap((f) => snapshots(f).flatMap((s, i) => (s.kubectl === null ? [] : [{ name: `${f}[${i}]: ${s.note}`, s }])));
 
   it.each(withOracle)('$name', ({ s }) => {
     const v = statusOf(s);
@@ -45,20 +37,94 @@ describe('rolloutStatus on snapshots of real rollouts', () => {
     status: string;
     reason: string | RegExp;
   }[] = [
-    { name: 'a finished rolling update is Completed and ready', s: () => snapshot('rolling-update', -1), state: 'Completed', status: 'ready', reason: 'NewReplicaSetAvailable' },
-    { name: 'a rolling update that is creating new replicas is InProgress', s: () => snapshot('rolling-update', 0), state: 'InProgress', status: 'deploying', reason: 'UpdatingReplicas' },
-    { name: 'a spec change not yet observed by the controller waits', s: () => snapshot('generation-not-observed'), state: 'InProgress', status: 'deploying', reason: 'GenerationNotObserved' },
+    {
+      name: 'a finished rolling update is Completed and ready',
+      s: () => snapshot('rolling-update', -1),
+      state: 'Completed',
+      status: 'ready',
+      reason: 'NewReplicaSetAvailable',
+    },
+    {
+      name: 'a rolling update that is creating new replicas is InProgress',
+      s: () => snapshot('rolling-update', 0),
+      state: 'InProgress',
+      status: 'deploying',
+      reason: 'UpdatingReplicas',
+    },
+    {
+      name: 'a spec change not yet observed by the controller waits',
+      s: () => snapshot('generation-not-observed'),
+      state: 'InProgress',
+      status: 'deploying',
+      reason: 'GenerationNotObserved',
+    },
     { name: 'a paused update is Paused instead of hanging', s: () => snapshot('paused'), state: 'Paused', status: 'deploying', reason: 'DeploymentPaused' },
-    { name: 'pods not ready yet, within the deadline, are waited for', s: () => snapshot('never-ready'), state: 'InProgress', status: 'deploying', reason: 'WaitingForAvailable' },
-    { name: 'an exceeded progress deadline is Timeout', s: () => snapshot('deadline-exceeded'), state: 'Timeout', status: 'timeout', reason: 'ProgressDeadlineExceeded' },
-    { name: 'an image that does not exist fails fast, before the deadline', s: () => snapshot('image-not-found'), state: 'Failed', status: 'failed', reason: /^(ErrImagePull|ImagePullBackOff)$/ },
+    {
+      name: 'pods not ready yet, within the deadline, are waited for',
+      s: () => snapshot('never-ready'),
+      state: 'InProgress',
+      status: 'deploying',
+      reason: 'WaitingForAvailable',
+    },
+    {
+      name: 'an exceeded progress deadline is Timeout',
+      s: () => snapshot('deadline-exceeded'),
+      state: 'Timeout',
+      status: 'timeout',
+      reason: 'ProgressDeadlineExceeded',
+    },
+    {
+      name: 'an image that does not exist fails fast, before the deadline',
+      s: () => snapshot('image-not-found'),
+      state: 'Failed',
+      status: 'failed',
+      reason: /^(ErrImagePull|ImagePullBackOff)$/,
+    },
     { name: 'a missing ConfigMap fails fast', s: () => snapshot('config-error'), state: 'Failed', status: 'failed', reason: 'CreateContainerConfigError' },
-    { name: 'a container the runtime cannot start fails fast (a real node\'s words, derived fixture)', s: () => snapshot('start-error'), state: 'Failed', status: 'failed', reason: 'RunContainerError' },
-    { name: 'CrashLoopBackOff may recover: still InProgress', s: () => snapshot('crashloop'), state: 'InProgress', status: 'deploying', reason: /UpdatingReplicas|WaitingForAvailable|OldReplicasPendingTermination/ },
-    { name: 'a ReplicaSet that cannot create pods (quota) fails with the controller reason', s: () => snapshot('replica-failure'), state: 'Failed', status: 'failed', reason: 'FailedCreate' },
-    { name: 'rollover: the finished superseding update is Completed', s: () => snapshot('rollover', -1), state: 'Completed', status: 'ready', reason: 'NewReplicaSetAvailable' },
-    { name: 'revision pinning: the running revision is reported as usual', s: () => snapshot('rolling-update', -1), opts: { revision: 2 }, state: 'Completed', status: 'ready', reason: 'NewReplicaSetAvailable' },
-    { name: 'revision pinning: another revision running is a failure, as kubectl errors', s: () => snapshot('rolling-update', -1), opts: { revision: 1 }, state: 'Failed', status: 'failed', reason: 'RevisionMismatch' },
+    {
+      name: "a container the runtime cannot start fails fast (a real node's words, derived fixture)",
+      s: () => snapshot('start-error'),
+      state: 'Failed',
+      status: 'failed',
+      reason: 'RunContainerError',
+    },
+    {
+      name: 'CrashLoopBackOff may recover: still InProgress',
+      s: () => snapshot('crashloop'),
+      state: 'InProgress',
+      status: 'deploying',
+      reason: /UpdatingReplicas|WaitingForAvailable|OldReplicasPendingTermination/,
+    },
+    {
+      name: 'a ReplicaSet that cannot create pods (quota) fails with the controller reason',
+      s: () => snapshot('replica-failure'),
+      state: 'Failed',
+      status: 'failed',
+      reason: 'FailedCreate',
+    },
+    {
+      name: 'rollover: the finished superseding update is Completed',
+      s: () => snapshot('rollover', -1),
+      state: 'Completed',
+      status: 'ready',
+      reason: 'NewReplicaSetAvailable',
+    },
+    {
+      name: 'revision pinning: the running revision is reported as usual',
+      s: () => snapshot('rolling-update', -1),
+      opts: { revision: 2 },
+      state: 'Completed',
+      status: 'ready',
+      reason: 'NewReplicaSetAvailable',
+    },
+    {
+      name: 'revision pinning: another revision running is a failure, as kubectl errors',
+      s: () => snapshot('rolling-update', -1),
+      opts: { revision: 1 },
+      state: 'Failed',
+      status: 'failed',
+      reason: 'RevisionMismatch',
+    },
   ];
 
   it.each(cases)('$name', ({ s, opts, state, status, reason }) => {

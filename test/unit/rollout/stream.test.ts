@@ -14,19 +14,73 @@ const json = (single: boolean): StreamFormat => ({ format: 'json', single });
 const yaml = (single: boolean): StreamFormat => ({ format: 'yaml', single, yaml: stringify });
 
 // rolling-update: 0 and 1 differ in `updated`, 2 is old pods pending termination, 3 is Completed.
-const cases: { name: string; printed: () => RolloutView[] | undefined; next: () => RolloutView[]; f: StreamFormat; expected: 'nothing' | 'document' | 'separated' }[] = [
+const cases: {
+  name: string;
+  printed: () => RolloutView[] | undefined;
+  next: () => RolloutView[];
+  f: StreamFormat;
+  expected: 'nothing' | 'document' | 'separated';
+}[] = [
   { name: 'json: the first view is written', printed: () => undefined, next: () => [at('rolling-update', 0)], f: json(true), expected: 'document' },
-  { name: 'json: more updated replicas is a change', printed: () => [at('rolling-update', 0)], next: () => [at('rolling-update', 1)], f: json(true), expected: 'document' },
-  { name: 'json: old pods pending termination is a change', printed: () => [at('rolling-update', 1)], next: () => [at('rolling-update', 2)], f: json(true), expected: 'document' },
+  {
+    name: 'json: more updated replicas is a change',
+    printed: () => [at('rolling-update', 0)],
+    next: () => [at('rolling-update', 1)],
+    f: json(true),
+    expected: 'document',
+  },
+  {
+    name: 'json: old pods pending termination is a change',
+    printed: () => [at('rolling-update', 1)],
+    next: () => [at('rolling-update', 2)],
+    f: json(true),
+    expected: 'document',
+  },
   { name: 'json: Completed is a change', printed: () => [at('rolling-update', 2)], next: () => [at('rolling-update', 3)], f: json(true), expected: 'document' },
-  { name: 'json: the same view again writes nothing', printed: () => [at('rolling-update', 1)], next: () => [at('rolling-update', 1)], f: json(true), expected: 'nothing' },
-  { name: 'json: only the deadline countdown moving writes nothing', printed: () => [at('never-ready', -1)], next: () => [at('never-ready', -1, 5_000)], f: json(true), expected: 'nothing' },
+  {
+    name: 'json: the same view again writes nothing',
+    printed: () => [at('rolling-update', 1)],
+    next: () => [at('rolling-update', 1)],
+    f: json(true),
+    expected: 'nothing',
+  },
+  {
+    name: 'json: only the deadline countdown moving writes nothing',
+    printed: () => [at('never-ready', -1)],
+    next: () => [at('never-ready', -1, 5_000)],
+    f: json(true),
+    expected: 'nothing',
+  },
   { name: 'json: nothing to show writes nothing', printed: () => undefined, next: () => [], f: json(true), expected: 'nothing' },
-  { name: 'json: one of several Deployments changing writes the whole list', printed: () => [at('paused', 0), at('rolling-update', 0)], next: () => [at('paused', 0), at('rolling-update', 1)], f: json(false), expected: 'document' },
-  { name: 'json: a Deployment gone from the list is a change', printed: () => [at('paused', 0), at('rolling-update', 0)], next: () => [at('rolling-update', 0)], f: json(false), expected: 'document' },
+  {
+    name: 'json: one of several Deployments changing writes the whole list',
+    printed: () => [at('paused', 0), at('rolling-update', 0)],
+    next: () => [at('paused', 0), at('rolling-update', 1)],
+    f: json(false),
+    expected: 'document',
+  },
+  {
+    name: 'json: a Deployment gone from the list is a change',
+    printed: () => [at('paused', 0), at('rolling-update', 0)],
+    next: () => [at('rolling-update', 0)],
+    f: json(false),
+    expected: 'document',
+  },
   { name: 'yaml: the first document has no separator', printed: () => undefined, next: () => [at('rolling-update', 0)], f: yaml(true), expected: 'document' },
-  { name: 'yaml: a later document starts with ---', printed: () => [at('rolling-update', 0)], next: () => [at('rolling-update', 3)], f: yaml(true), expected: 'separated' },
-  { name: 'yaml: the same view again writes nothing', printed: () => [at('rolling-update', 3)], next: () => [at('rolling-update', 3)], f: yaml(true), expected: 'nothing' },
+  {
+    name: 'yaml: a later document starts with ---',
+    printed: () => [at('rolling-update', 0)],
+    next: () => [at('rolling-update', 3)],
+    f: yaml(true),
+    expected: 'separated',
+  },
+  {
+    name: 'yaml: the same view again writes nothing',
+    printed: () => [at('rolling-update', 3)],
+    next: () => [at('rolling-update', 3)],
+    f: yaml(true),
+    expected: 'nothing',
+  },
 ];
 
 describe('streamChange (a watched -o json|yaml: a document per change)', () => {
@@ -63,7 +117,10 @@ describe('streamChange (a watched -o json|yaml: a document per change)', () => {
       }
       return text;
     };
-    const lines = write(json(true)).trimEnd().split('\n').map((l) => JSON.parse(l) as RolloutView);
+    const lines = write(json(true))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RolloutView);
     expect(lines.map((v) => v.rollout_status)).toEqual(['InProgress', 'InProgress', 'InProgress', 'Completed']);
     const docs = parseAllDocuments(write(yaml(true))).map((d) => d.toJS() as RolloutView);
     expect(docs).toEqual(lines);

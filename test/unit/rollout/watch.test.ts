@@ -6,10 +6,7 @@ type Obj = { metadata: { name: string; uid: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: rv } });
 
 /** A scripted gateway: each list/watch call takes the next step; records the query it got. */
-function scripted(steps: {
-  lists: { rv: string; items: Obj[] }[];
-  watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[];
-}) {
+function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[] }) {
   const calls: { kind: 'list' | 'watch'; query: Record<string, string | undefined> }[] = [];
   const rest: Rest = {
     async get<T>(_path: string, query: Record<string, string | undefined> = {}) {
@@ -43,15 +40,18 @@ describe('listAndWatch', () => {
   it('resumes from the last resourceVersion when the server closes the stream', async () => {
     const { rest, calls } = scripted({
       lists: [{ rv: '10', items: [obj('a', '9')] }],
-      watches: [
-        (emit) => emit({ type: 'MODIFIED', object: obj('a', '12') }),
-        (emit) => emit({ type: 'BOOKMARK', object: obj('', '15') }),
-      ],
+      watches: [(emit) => emit({ type: 'MODIFIED', object: obj('a', '12') }), (emit) => emit({ type: 'BOOKMARK', object: obj('', '15') })],
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
     const ctrl = new AbortController();
     let changes = 0;
-    void lw.watch({ signal: ctrl.signal, onChange: () => changes++, onError: (e) => { throw e; } });
+    void lw.watch({
+      signal: ctrl.signal,
+      onChange: () => changes++,
+      onError: (e) => {
+        throw e;
+      },
+    });
     await settle(() => calls.filter((c) => c.kind === 'watch').length >= 3);
     ctrl.abort();
     expect(calls.filter((c) => c.kind === 'watch').map((c) => c.query.resourceVersion)).toEqual(['10', '12', '15']);
@@ -62,7 +62,11 @@ describe('listAndWatch', () => {
 
   it('re-lists on 410 Gone (as an ERROR event or an HTTP answer) and keeps watching from the new list', async () => {
     const { rest, calls } = scripted({
-      lists: [{ rv: '10', items: [obj('a', '9'), obj('b', '9')] }, { rv: '50', items: [obj('b', '40')] }, { rv: '60', items: [obj('c', '55')] }],
+      lists: [
+        { rv: '10', items: [obj('a', '9'), obj('b', '9')] },
+        { rv: '50', items: [obj('b', '40')] },
+        { rv: '60', items: [obj('c', '55')] },
+      ],
       watches: [
         (emit) => emit({ type: 'ERROR', object: { code: 410, message: 'too old resource version' } as never }),
         () => new HttpError(410, '{"message":"Gone"}', '/x'),
@@ -70,7 +74,13 @@ describe('listAndWatch', () => {
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
     const ctrl = new AbortController();
-    void lw.watch({ signal: ctrl.signal, onChange: () => {}, onError: (e) => { throw e; } });
+    void lw.watch({
+      signal: ctrl.signal,
+      onChange: () => {},
+      onError: (e) => {
+        throw e;
+      },
+    });
     await settle(() => calls.filter((c) => c.kind === 'watch').length >= 3);
     ctrl.abort();
     expect(calls.map((c) => `${c.kind}:${c.query.resourceVersion ?? ''}`)).toEqual(['list:', 'watch:10', 'list:', 'watch:50', 'list:', 'watch:60']);
@@ -91,7 +101,13 @@ describe('listAndWatch', () => {
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
     const ctrl = new AbortController();
-    void lw.watch({ signal: ctrl.signal, onChange: () => {}, onError: (e) => { throw e; } });
+    void lw.watch({
+      signal: ctrl.signal,
+      onChange: () => {},
+      onError: (e) => {
+        throw e;
+      },
+    });
     await settle(() => calls.filter((c) => c.kind === 'watch').length >= 2);
     ctrl.abort();
     expect(lw.mirror.items()).toEqual([obj('a', '3')]);

@@ -6,7 +6,12 @@ import { admit, AdmissionResult, BadReviewReason, parseReview, type AdmitDeps } 
 import { DEFAULT_POLICY, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
 import { review } from './reviews.js';
 
-const deployment: JsonObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { spec: { containers: [] } } } };
+const deployment: JsonObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { template: { spec: { containers: [] } } },
+};
 // The admission decision passes the policy through; which one does not matter here.
 const policy: Policy = DEFAULT_POLICY;
 
@@ -29,7 +34,12 @@ function deps(mutate: (i: MutateInput) => MutateResult, over: Partial<AdmitDeps>
   };
 }
 
-const patchOne: MutateResult = { patch: [{ op: 'replace', path: '/spec/progressDeadlineSeconds', value: 600 }], object: deployment, warnings: ['paas: progressDeadlineSeconds 60 -> 600'], changes: ['progress-deadline'] };
+const patchOne: MutateResult = {
+  patch: [{ op: 'replace', path: '/spec/progressDeadlineSeconds', value: 600 }],
+  object: deployment,
+  warnings: ['paas: progressDeadlineSeconds 60 -> 600'],
+  changes: ['progress-deadline'],
+};
 const nothing: MutateResult = { patch: [], object: deployment, warnings: [], changes: [] };
 
 function parsed(body: JsonObject) {
@@ -45,19 +55,44 @@ describe('parseReview', () => {
     { name: 'rejects an array body', body: [], reason: BadReviewReason.NotObject, text: 'got an array' },
     { name: 'rejects a string body', body: 'hello', reason: BadReviewReason.NotObject, text: 'got a string' },
     { name: 'rejects null', body: null, reason: BadReviewReason.NotObject, text: 'got null' },
-    { name: 'rejects admission.k8s.io/v1beta1', body: { ...good, apiVersion: 'admission.k8s.io/v1beta1' }, reason: BadReviewReason.WrongVersion, text: '"admission.k8s.io/v1beta1"' },
+    {
+      name: 'rejects admission.k8s.io/v1beta1',
+      body: { ...good, apiVersion: 'admission.k8s.io/v1beta1' },
+      reason: BadReviewReason.WrongVersion,
+      text: '"admission.k8s.io/v1beta1"',
+    },
     { name: 'rejects another kind', body: { ...good, kind: 'Pod' }, reason: BadReviewReason.WrongVersion, text: 'kind "Pod"' },
     { name: 'rejects a review without request', body: { apiVersion: good.apiVersion, kind: good.kind }, reason: BadReviewReason.NoRequest, text: 'no request' },
     { name: 'rejects a request that is a string', body: { ...good, request: 'x' }, reason: BadReviewReason.NoRequest, text: 'a string' },
     { name: 'rejects a request without uid', body: { ...good, request: { ...req, uid: undefined } }, reason: BadReviewReason.NoUid, text: 'request.uid' },
     { name: 'rejects an empty uid', body: { ...good, request: { ...req, uid: '' } }, reason: BadReviewReason.NoUid, text: 'got ""' },
     { name: 'rejects a numeric uid', body: { ...good, request: { ...req, uid: 7 } }, reason: BadReviewReason.NoUid, text: 'got 7' },
-    { name: 'rejects CREATE without object', body: { ...good, request: { ...req, object: null } }, reason: BadReviewReason.NoObject, text: 'missing for operation CREATE' },
+    {
+      name: 'rejects CREATE without object',
+      body: { ...good, request: { ...req, object: null } },
+      reason: BadReviewReason.NoObject,
+      text: 'missing for operation CREATE',
+    },
     { name: 'rejects an object that is an array', body: { ...good, request: { ...req, object: [1] } }, reason: BadReviewReason.NoObject, text: 'got an array' },
     { name: 'rejects an object that is a string', body: { ...good, request: { ...req, object: 'x' } }, reason: BadReviewReason.NoObject, text: 'got a string' },
-    { name: 'rejects an oldObject that is a number', body: { ...good, request: { ...req, oldObject: 3 } }, reason: BadReviewReason.BadField, text: 'request.oldObject' },
-    { name: 'rejects a missing operation', body: { ...good, request: { ...req, operation: undefined } }, reason: BadReviewReason.BadField, text: 'request.operation' },
-    { name: 'rejects a kind without version', body: { ...good, request: { ...req, kind: { group: 'apps', kind: 'Deployment' } } }, reason: BadReviewReason.BadField, text: 'request.kind' },
+    {
+      name: 'rejects an oldObject that is a number',
+      body: { ...good, request: { ...req, oldObject: 3 } },
+      reason: BadReviewReason.BadField,
+      text: 'request.oldObject',
+    },
+    {
+      name: 'rejects a missing operation',
+      body: { ...good, request: { ...req, operation: undefined } },
+      reason: BadReviewReason.BadField,
+      text: 'request.operation',
+    },
+    {
+      name: 'rejects a kind without version',
+      body: { ...good, request: { ...req, kind: { group: 'apps', kind: 'Deployment' } } },
+      reason: BadReviewReason.BadField,
+      text: 'request.kind',
+    },
     { name: 'rejects a numeric namespace', body: { ...good, request: { ...req, namespace: 5 } }, reason: BadReviewReason.BadField, text: 'request.namespace' },
     { name: 'rejects a string dryRun', body: { ...good, request: { ...req, dryRun: 'yes' } }, reason: BadReviewReason.BadField, text: 'request.dryRun' },
   ])('$name', ({ body, reason, text }) => {
@@ -75,17 +110,40 @@ describe('parseReview', () => {
 
   it('reads the fields the webhook uses', () => {
     const r = parsed(review({ object: deployment, dryRun: true, subResource: 'scale', uid: 'u-1', namespace: 'ns1' }));
-    expect(r).toMatchObject({ uid: 'u-1', operation: 'CREATE', dryRun: true, subResource: 'scale', namespace: 'ns1', kind: { group: 'apps', version: 'v1', kind: 'Deployment' } });
+    expect(r).toMatchObject({
+      uid: 'u-1',
+      operation: 'CREATE',
+      dryRun: true,
+      subResource: 'scale',
+      namespace: 'ns1',
+      kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+    });
   });
 });
 
 describe('admit', () => {
   it.each([
     { name: 'ignores a Pod', r: review({ object: { kind: 'Pod' }, kind: { group: '', version: 'v1', kind: 'Pod' } }), note: 'kind v1/Pod' },
-    { name: 'ignores a StatefulSet', r: review({ object: { kind: 'StatefulSet' }, kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' } }), note: 'kind apps/v1/StatefulSet' },
-    { name: 'ignores an extensions/v1beta1 Deployment', r: review({ object: deployment, kind: { group: 'extensions', version: 'v1beta1', kind: 'Deployment' } }), note: 'kind extensions/v1beta1/Deployment' },
-    { name: 'ignores the scale subresource', r: review({ operation: 'UPDATE', object: { kind: 'Scale', spec: { replicas: 5 } }, oldObject: { kind: 'Scale' }, subResource: 'scale' }), note: 'subresource scale' },
-    { name: 'ignores the status subresource', r: review({ operation: 'UPDATE', object: deployment, oldObject: deployment, subResource: 'status' }), note: 'subresource status' },
+    {
+      name: 'ignores a StatefulSet',
+      r: review({ object: { kind: 'StatefulSet' }, kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' } }),
+      note: 'kind apps/v1/StatefulSet',
+    },
+    {
+      name: 'ignores an extensions/v1beta1 Deployment',
+      r: review({ object: deployment, kind: { group: 'extensions', version: 'v1beta1', kind: 'Deployment' } }),
+      note: 'kind extensions/v1beta1/Deployment',
+    },
+    {
+      name: 'ignores the scale subresource',
+      r: review({ operation: 'UPDATE', object: { kind: 'Scale', spec: { replicas: 5 } }, oldObject: { kind: 'Scale' }, subResource: 'scale' }),
+      note: 'subresource scale',
+    },
+    {
+      name: 'ignores the status subresource',
+      r: review({ operation: 'UPDATE', object: deployment, oldObject: deployment, subResource: 'status' }),
+      note: 'subresource status',
+    },
     { name: 'ignores DELETE', r: review({ operation: 'DELETE', object: null, oldObject: deployment }), note: 'operation DELETE' },
   ])('$name without calling the engine', ({ r, note }) => {
     const d = deps(() => patchOne);
@@ -106,21 +164,34 @@ describe('admit', () => {
   });
 
   it('answers a change as a base64 JSON Patch with the warnings, echoing the uid', () => {
-    const out = admit(parsed(review({ object: deployment, uid: 'abc' })), deps(() => patchOne));
+    const out = admit(
+      parsed(review({ object: deployment, uid: 'abc' })),
+      deps(() => patchOne),
+    );
     expect(out.result).toBe(AdmissionResult.Mutated);
-    expect(out.review).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'abc', allowed: true, patchType: 'JSONPatch', warnings: patchOne.warnings } });
+    expect(out.review).toMatchObject({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'abc', allowed: true, patchType: 'JSONPatch', warnings: patchOne.warnings },
+    });
     expect(JSON.parse(Buffer.from(out.review.response.patch ?? '', 'base64').toString())).toEqual(patchOne.patch);
     expect(out.changes).toEqual(['progress-deadline']);
   });
 
   it('sends no patch and no patchType when nothing changes', () => {
-    const out = admit(parsed(review({ object: deployment })), deps(() => nothing));
+    const out = admit(
+      parsed(review({ object: deployment })),
+      deps(() => nothing),
+    );
     expect(out.result).toBe(AdmissionResult.Unchanged);
     expect(out.review.response).toEqual({ uid: out.review.response.uid, allowed: true });
   });
 
   it('reports an opted-out Deployment as skipped, keeping the engine warnings', () => {
-    const out = admit(parsed(review({ object: deployment })), deps(() => ({ ...nothing, skipped: 'opted out', warnings: ['paas: opted out'] })));
+    const out = admit(
+      parsed(review({ object: deployment })),
+      deps(() => ({ ...nothing, skipped: 'opted out', warnings: ['paas: opted out'] })),
+    );
     expect(out.result).toBe(AdmissionResult.Skipped);
     expect(out.review.response.warnings).toEqual(['paas: opted out']);
   });
@@ -136,11 +207,26 @@ describe('admit', () => {
   it('gives a dry run exactly the answer a real request gets', () => {
     const r = review({ object: deployment, uid: 'same' });
     const dry = review({ object: deployment, uid: 'same', dryRun: true });
-    expect(admit(parsed(dry), deps(() => patchOne)).review).toEqual(admit(parsed(r), deps(() => patchOne)).review);
+    expect(
+      admit(
+        parsed(dry),
+        deps(() => patchOne),
+      ).review,
+    ).toEqual(
+      admit(
+        parsed(r),
+        deps(() => patchOne),
+      ).review,
+    );
   });
 
   it('denies an invalid paas.io annotation with the engine message and the Deployment name', () => {
-    const out = admit(parsed(review({ object: deployment })), deps(() => { throw new InputError('metadata.annotations["paas.io/surge"]: not an int or percentage, got "lots"'); }));
+    const out = admit(
+      parsed(review({ object: deployment })),
+      deps(() => {
+        throw new InputError('metadata.annotations["paas.io/surge"]: not an int or percentage, got "lots"');
+      }),
+    );
     expect(out.result).toBe(AdmissionResult.Rejected);
     expect(out.review.response.allowed).toBe(false);
     expect(out.review.response.status?.message).toBe('paas: deployment shop/web: metadata.annotations["paas.io/surge"]: not an int or percentage, got "lots"');
@@ -149,7 +235,12 @@ describe('admit', () => {
 
   it('denies on an unexpected engine error when on_error is deny, naming the Deployment', () => {
     const boom = new TypeError('cannot read properties of undefined');
-    const out = admit(parsed(review({ object: deployment })), deps(() => { throw boom; }));
+    const out = admit(
+      parsed(review({ object: deployment })),
+      deps(() => {
+        throw boom;
+      }),
+    );
     expect(out.result).toBe(AdmissionResult.ErrorDenied);
     expect(out.review.response.allowed).toBe(false);
     expect(out.review.response.status).toMatchObject({ code: 500, reason: 'InternalError' });
@@ -158,7 +249,15 @@ describe('admit', () => {
   });
 
   it('allows unmutated with a warning when on_error is allow', () => {
-    const out = admit(parsed(review({ object: deployment })), deps(() => { throw new Error('bug'); }, { onError: 'allow' }));
+    const out = admit(
+      parsed(review({ object: deployment })),
+      deps(
+        () => {
+          throw new Error('bug');
+        },
+        { onError: 'allow' },
+      ),
+    );
     expect(out.result).toBe(AdmissionResult.ErrorAllowed);
     expect(out.review.response.allowed).toBe(true);
     expect(out.review.response.patch).toBeUndefined();

@@ -29,7 +29,8 @@ function patched(object: JsonObject, r: Review): JsonObject {
   return jsonpatch.applyPatch(structuredClone(object), ops, true, false).newDocument;
 }
 
-const deployId = (d: JsonObject): unknown => ((((d.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[DEPLOY_ID];
+const deployId = (d: JsonObject): unknown =>
+  ((((d.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[DEPLOY_ID];
 
 describe('POST /mutate with the real engine', () => {
   it('mutates a CREATE: uid echoed, the patch applies, the policy holds, warnings sent', async () => {
@@ -66,7 +67,8 @@ describe('POST /mutate with the real engine', () => {
   it('answers a dry run exactly as the real request', async () => {
     const fixed = testServer({ newId: () => '11111111-2222-4333-8444-555555555555' });
     const body = (dryRun: boolean) => JSON.stringify(review({ object: threeContainerDeployment(), uid: 'same-uid', dryRun }));
-    const inject = (dryRun: boolean) => fixed.app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: body(dryRun) });
+    const inject = (dryRun: boolean) =>
+      fixed.app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: body(dryRun) });
     const [real, dry] = await Promise.all([inject(false), inject(true)]);
     expect(dry.json()).toEqual(real.json());
     expect(fixed.lines.filter((l) => l.msg === 'admission').map((l) => l.dryRun)).toEqual(expect.arrayContaining([true, false]));
@@ -74,12 +76,47 @@ describe('POST /mutate with the real engine', () => {
   });
 
   it.each([
-    { name: 'the scale subresource', r: () => review({ operation: 'UPDATE', subResource: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, object: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 5 } }, oldObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 3 } } }) },
-    { name: 'a Pod', r: () => review({ kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a' }] } } }) },
-    { name: 'a StatefulSet', r: () => review({ kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' }, object: { ...threeContainerDeployment(), kind: 'StatefulSet' } }) },
-    { name: 'a terminating Deployment', r: () => { const d = threeContainerDeployment(); (d.metadata as JsonObject).deletionTimestamp = '2026-11-23T06:00:00Z'; return review({ operation: 'UPDATE', object: d, oldObject: d }); } },
+    {
+      name: 'the scale subresource',
+      r: () =>
+        review({
+          operation: 'UPDATE',
+          subResource: 'scale',
+          kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+          object: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 5 } },
+          oldObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 3 } },
+        }),
+    },
+    {
+      name: 'a Pod',
+      r: () =>
+        review({
+          kind: { group: '', version: 'v1', kind: 'Pod' },
+          resource: { group: '', version: 'v1', resource: 'pods' },
+          object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a' }] } },
+        }),
+    },
+    {
+      name: 'a StatefulSet',
+      r: () => review({ kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' }, object: { ...threeContainerDeployment(), kind: 'StatefulSet' } }),
+    },
+    {
+      name: 'a terminating Deployment',
+      r: () => {
+        const d = threeContainerDeployment();
+        (d.metadata as JsonObject).deletionTimestamp = '2026-11-23T06:00:00Z';
+        return review({ operation: 'UPDATE', object: d, oldObject: d });
+      },
+    },
     { name: 'a DELETE', r: () => review({ operation: 'DELETE', object: null, oldObject: threeContainerDeployment() }) },
-    { name: 'an opted-out Deployment', r: () => { const d = threeContainerDeployment(); (d.metadata as JsonObject).labels = { app: 'web', 'paas.io/rollout-policy': 'disabled' }; return review({ object: d }); } },
+    {
+      name: 'an opted-out Deployment',
+      r: () => {
+        const d = threeContainerDeployment();
+        (d.metadata as JsonObject).labels = { app: 'web', 'paas.io/rollout-policy': 'disabled' };
+        return review({ object: d });
+      },
+    },
   ])('allows $name untouched', async ({ r }) => {
     const body = r();
     const res = await mutate(body);
@@ -102,7 +139,16 @@ describe('POST /mutate with the real engine', () => {
     await mutate(review({ object: threeContainerDeployment('registry.example.com/secret-image:9'), uid: 'log-uid', namespace: 'logs' }));
     const mine = lines.slice(before);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ msg: 'admission', uid: 'log-uid', namespace: 'logs', name: 'web', operation: 'CREATE', dryRun: false, result: 'mutated', allowed: true });
+    expect(mine[0]).toMatchObject({
+      msg: 'admission',
+      uid: 'log-uid',
+      namespace: 'logs',
+      name: 'web',
+      operation: 'CREATE',
+      dryRun: false,
+      result: 'mutated',
+      allowed: true,
+    });
     expect(mine[0]?.changes).toEqual(expect.arrayContaining(['strategy', 'deploy-id']));
     expect(typeof mine[0]?.durationMs).toBe('number');
     expect(JSON.stringify(mine[0])).not.toContain('secret-image');
@@ -120,7 +166,8 @@ describe('POST /mutate with the real engine', () => {
 });
 
 describe('captured AdmissionReviews (kube-apiserver v1.37.2)', () => {
-  const captured = (JSON.parse(readFileSync(resolve(import.meta.dirname, 'fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, JsonObject> }).reviews;
+  const captured = (JSON.parse(readFileSync(resolve(import.meta.dirname, 'fixtures/captured-reviews.json'), 'utf8')) as { reviews: Record<string, JsonObject> })
+    .reviews;
   const req = (name: string) => captured[name]?.request as JsonObject;
 
   it.each(['create', 'create-dry-run'])('%s: mutated, patch applies, deploy-id stamped', async (name) => {
@@ -172,10 +219,42 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
     { name: 'a truncated review', payload: valid.slice(0, valid.length / 2), reason: 'malformed-json', text: 'not valid JSON' },
     { name: 'an empty body', payload: '', reason: 'empty', text: 'body is empty' },
     { name: 'a JSON array', payload: '[1,2]', reason: 'not-object', text: 'got an array' },
-    { name: 'a review without request', payload: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), reason: 'no-request', text: 'no request' },
-    { name: 'a request without uid', payload: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: {} } }), reason: 'no-uid', text: 'request.uid' },
-    { name: 'a request without object', payload: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' } } }), reason: 'no-object', text: 'request.object is missing' },
-    { name: 'an object that is a string', payload: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: 'x' } }), reason: 'no-object', text: 'must be a JSON object' },
+    {
+      name: 'a review without request',
+      payload: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      reason: 'no-request',
+      text: 'no request',
+    },
+    {
+      name: 'a request without uid',
+      payload: JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: {} },
+      }),
+      reason: 'no-uid',
+      text: 'request.uid',
+    },
+    {
+      name: 'a request without object',
+      payload: JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'u', operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' } },
+      }),
+      reason: 'no-object',
+      text: 'request.object is missing',
+    },
+    {
+      name: 'an object that is a string',
+      payload: JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'u', operation: 'CREATE', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: 'x' },
+      }),
+      reason: 'no-object',
+      text: 'must be a JSON object',
+    },
     { name: 'the wrong content type', payload: valid, headers: { 'content-type': 'application/xml' }, reason: 'content-type', text: 'application/json' },
     { name: 'text/plain', payload: valid, headers: { 'content-type': 'text/plain' }, reason: 'not-object', text: 'got a string' },
   ])('$name', async ({ payload, headers, reason, text }) => {
@@ -197,7 +276,12 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
     const res = await small.app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: big + ' '.repeat(4096) });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ reason: 'too-large' });
-    const ok = await small.app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review({ object: { apiVersion: 'v1', kind: 'Pod' }, kind: { group: '', version: 'v1', kind: 'Pod' }, uid: 'small' })) });
+    const ok = await small.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(review({ object: { apiVersion: 'v1', kind: 'Pod' }, kind: { group: '', version: 'v1', kind: 'Pod' }, uid: 'small' })),
+    });
     expect(ok.json()).toMatchObject({ response: { uid: 'small', allowed: true } });
     await small.app.close();
   });
@@ -208,14 +292,24 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
       fc.string({ maxLength: 200 }),
       fc.nat({ max: validBody.length }).map((n) => validBody.slice(0, n)),
       fc.json({ maxDepth: 4 }),
-      fc.record({ apiVersion: fc.constantFrom('admission.k8s.io/v1', 'v1', 42), kind: fc.constantFrom('AdmissionReview', null), request: fc.anything({ maxDepth: 3 }) }).map((o) => JSON.stringify(o)),
+      fc
+        .record({
+          apiVersion: fc.constantFrom('admission.k8s.io/v1', 'v1', 42),
+          kind: fc.constantFrom('AdmissionReview', null),
+          request: fc.anything({ maxDepth: 3 }),
+        })
+        .map((o) => JSON.stringify(o)),
       fc
         .record({
           uid: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)),
           operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'CONNECT', '', 7),
           kind: fc.oneof(fc.constant({ group: 'apps', version: 'v1', kind: 'Deployment' }), fc.anything({ maxDepth: 2 })),
           subResource: fc.oneof(fc.constant(undefined), fc.constantFrom('scale', 'status'), fc.integer()),
-          object: fc.oneof(fc.constant(threeContainerDeployment()), fc.json({ maxDepth: 3 }).map((s) => JSON.parse(s) as unknown), fc.object({ maxDepth: 3 })),
+          object: fc.oneof(
+            fc.constant(threeContainerDeployment()),
+            fc.json({ maxDepth: 3 }).map((s) => JSON.parse(s) as unknown),
+            fc.object({ maxDepth: 3 }),
+          ),
           oldObject: fc.oneof(fc.constant(null), fc.anything({ maxDepth: 2 })),
           dryRun: fc.oneof(fc.boolean(), fc.string()),
         })
@@ -249,7 +343,12 @@ describe('policy errors (on_error)', () => {
     { onError: 'allow' as const, allowed: true },
   ])('on_error=$onError: 200 with allowed=$allowed, counted and logged with the stack', async ({ onError, allowed }) => {
     const s = testServer({ mutate: boom, onError });
-    const res = await s.app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review({ object: threeContainerDeployment(), namespace: 'team-a' })) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(review({ object: threeContainerDeployment(), namespace: 'team-a' })),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().response.allowed).toBe(allowed);
     expect(JSON.stringify(res.json().response)).toContain('team-a/web');

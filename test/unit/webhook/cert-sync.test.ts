@@ -104,7 +104,8 @@ describe('CertSync', () => {
       const m = memoryGateway();
       const now = Date.now();
       const log = captureLogger();
-      const make = (identity: string, gateway: CertGateway = m.gw) => new CertSync({ gateway, sans: SANS, identity, logger: log.logger, now: () => now, leaseSeconds: 60 });
+      const make = (identity: string, gateway: CertGateway = m.gw) =>
+        new CertSync({ gateway, sans: SANS, identity, logger: log.logger, now: () => now, leaseSeconds: 60 });
       const a = make('pod-a');
       const b = make('pod-b');
       await a.sync();
@@ -148,7 +149,13 @@ describe('CertSync', () => {
       const { gw, state } = memoryGateway();
       let letGo!: () => void;
       const held = new Promise<void>((r) => (letGo = r));
-      const slow: CertGateway = { ...gw, writeLease: async (...args) => { await held; return gw.writeLease(...args); } };
+      const slow: CertGateway = {
+        ...gw,
+        writeLease: async (...args) => {
+          await held;
+          return gw.writeLease(...args);
+        },
+      };
       const { logger } = captureLogger();
       const a = new CertSync({ gateway: slow, sans: SANS, identity: 'pod-a', logger });
       const round = a.sync(); // reads: no Lease; its create is held
@@ -175,7 +182,12 @@ describe('CertSync', () => {
       expect(state.lease?.holder).toBe('pod-a');
       expect(lines.some((l) => l.msg === 'self-signed: Lease not released; another replica takes over when it expires' && l.conflict === true)).toBe(true);
 
-      const down: CertGateway = { ...gw, readLease: async () => { throw new KubeHttpError(503, 'unavailable'); } };
+      const down: CertGateway = {
+        ...gw,
+        readLease: async () => {
+          throw new KubeHttpError(503, 'unavailable');
+        },
+      };
       expect(await make('pod-a', down).release()).toBe('failed');
     });
   });

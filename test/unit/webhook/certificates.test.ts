@@ -23,14 +23,51 @@ describe('planCertificates', () => {
   const cases: Array<{ name: string; facts: StoreFacts; newCa: boolean; newServing: boolean; dropCas?: number[] }> = [
     { name: 'creates a CA and a serving pair in an empty Secret', facts: { cas: [], caKeyPresent: false }, newCa: true, newServing: true },
     { name: 'keeps a fresh, matching pair', facts: { cas: [ca(10)], caKeyPresent: true, serving: serving(10) }, newCa: false, newServing: false },
-    { name: 'renews the serving certificate 30 days before expiry', facts: { cas: [ca(65)], caKeyPresent: true, serving: serving(65) }, newCa: false, newServing: true },
+    {
+      name: 'renews the serving certificate 30 days before expiry',
+      facts: { cas: [ca(65)], caKeyPresent: true, serving: serving(65) },
+      newCa: false,
+      newServing: true,
+    },
     { name: 'reissues when the SANs changed', facts: { cas: [ca(1)], caKeyPresent: true, serving: serving(1, 0, ['other']) }, newCa: false, newServing: true },
-    { name: 'reissues a serving certificate signed by no CA in the bundle', facts: { cas: [ca(1)], caKeyPresent: true, serving: serving(1, -1) }, newCa: false, newServing: true },
-    { name: 'adds a new CA 60 days before the CA expires, keeping the serving pair for now', facts: { cas: [ca(310)], caKeyPresent: true, serving: serving(5) }, newCa: true, newServing: false },
-    { name: 'moves the serving certificate to the newest CA once it has propagated', facts: { cas: [ca(1), ca(311)], caKeyPresent: true, serving: serving(5, 1) }, newCa: false, newServing: true },
-    { name: 'waits for a brand-new CA to propagate before using it', facts: { cas: [{ notBefore: NOW - 60_000, notAfter: NOW + 365 * DAY }, ca(311)], caKeyPresent: true, serving: serving(5, 1) }, newCa: false, newServing: false },
-    { name: 'drops an expired old CA from the bundle', facts: { cas: [ca(30), ca(400)], caKeyPresent: true, serving: serving(20, 0) }, newCa: false, newServing: false, dropCas: [1] },
-    { name: 'starts over when the only CA expired', facts: { cas: [ca(400)], caKeyPresent: true, serving: serving(1, 0) }, newCa: true, newServing: true, dropCas: [0] },
+    {
+      name: 'reissues a serving certificate signed by no CA in the bundle',
+      facts: { cas: [ca(1)], caKeyPresent: true, serving: serving(1, -1) },
+      newCa: false,
+      newServing: true,
+    },
+    {
+      name: 'adds a new CA 60 days before the CA expires, keeping the serving pair for now',
+      facts: { cas: [ca(310)], caKeyPresent: true, serving: serving(5) },
+      newCa: true,
+      newServing: false,
+    },
+    {
+      name: 'moves the serving certificate to the newest CA once it has propagated',
+      facts: { cas: [ca(1), ca(311)], caKeyPresent: true, serving: serving(5, 1) },
+      newCa: false,
+      newServing: true,
+    },
+    {
+      name: 'waits for a brand-new CA to propagate before using it',
+      facts: { cas: [{ notBefore: NOW - 60_000, notAfter: NOW + 365 * DAY }, ca(311)], caKeyPresent: true, serving: serving(5, 1) },
+      newCa: false,
+      newServing: false,
+    },
+    {
+      name: 'drops an expired old CA from the bundle',
+      facts: { cas: [ca(30), ca(400)], caKeyPresent: true, serving: serving(20, 0) },
+      newCa: false,
+      newServing: false,
+      dropCas: [1],
+    },
+    {
+      name: 'starts over when the only CA expired',
+      facts: { cas: [ca(400)], caKeyPresent: true, serving: serving(1, 0) },
+      newCa: true,
+      newServing: true,
+      dropCas: [0],
+    },
     { name: 'adds a CA when the CA key was lost', facts: { cas: [ca(10)], caKeyPresent: false, serving: serving(10) }, newCa: true, newServing: false },
   ];
   it.each(cases)('$name', ({ facts, newCa, newServing, dropCas }) => {
@@ -48,8 +85,16 @@ describe('leaseDecision', () => {
     { name: 'takes over an expired Lease', lease: { holder: 'other', renewTime: NOW - 61_000, durationSeconds: 60 }, action: LeaseAction.Takeover },
     { name: 'takes over a Lease nobody holds', lease: { holder: '', renewTime: NOW }, action: LeaseAction.Takeover },
     { name: 'uses the default duration when the Lease has none', lease: { holder: 'other', renewTime: NOW - 20_000 }, action: LeaseAction.Follow },
-    { name: 'takes a Lease released this instant', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: RELEASED.durationSeconds }, action: LeaseAction.Takeover },
-    { name: 'takes a released Lease even when its times look live', lease: { holder: RELEASED.holder, renewTime: NOW + 5000, durationSeconds: 60 }, action: LeaseAction.Takeover },
+    {
+      name: 'takes a Lease released this instant',
+      lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: RELEASED.durationSeconds },
+      action: LeaseAction.Takeover,
+    },
+    {
+      name: 'takes a released Lease even when its times look live',
+      lease: { holder: RELEASED.holder, renewTime: NOW + 5000, durationSeconds: 60 },
+      action: LeaseAction.Takeover,
+    },
     { name: 'takes a Lease whose holder field is absent', lease: { renewTime: NOW, durationSeconds: 60 }, action: LeaseAction.Takeover },
     { name: 'takes back a Lease it released itself', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: 1 }, action: LeaseAction.Takeover },
   ])('$name', ({ lease, action }) => {
@@ -60,7 +105,12 @@ describe('leaseDecision', () => {
 describe('shouldRelease (on shutdown)', () => {
   it.each([
     { name: 'releases the Lease it holds', lease: { holder: 'me', renewTime: NOW, durationSeconds: 60 }, me: 'me', release: true },
-    { name: 'releases it even past its expiry (nobody took it yet)', lease: { holder: 'me', renewTime: NOW - 120_000, durationSeconds: 60 }, me: 'me', release: true },
+    {
+      name: 'releases it even past its expiry (nobody took it yet)',
+      lease: { holder: 'me', renewTime: NOW - 120_000, durationSeconds: 60 },
+      me: 'me',
+      release: true,
+    },
     { name: 'leaves a Lease another replica holds', lease: { holder: 'other', renewTime: NOW, durationSeconds: 60 }, me: 'me', release: false },
     { name: 'leaves a Lease already released', lease: { holder: RELEASED.holder, renewTime: NOW, durationSeconds: 1 }, me: 'me', release: false },
     { name: 'leaves a missing Lease', lease: undefined, me: 'me', release: false },
@@ -81,7 +131,7 @@ describe('factsFromVersion', () => {
     { name: 'exec on 1.29', v: { major: '1', minor: '29' }, native: false },
     { name: 'reads provider minors like "31+"', v: { major: '1', minor: '31+', gitVersion: 'v1.31.4-eks-2d5f260' }, native: true },
     { name: 'falls back to gitVersion when major/minor are empty', v: { major: '', minor: '', gitVersion: 'v1.33.0' }, native: true },
-    { name: 'exec when the version is not understood', v: { gitVersion: 'v0.0.0-master' , major: '', minor: ''}, native: false },
+    { name: 'exec when the version is not understood', v: { gitVersion: 'v0.0.0-master', major: '', minor: '' }, native: false },
     { name: 'exec when the version could not be read', v: undefined, native: false },
   ])('$name', ({ v, native }) => {
     const r = factsFromVersion(v);

@@ -22,14 +22,22 @@ async function issue(sans: string[]): Promise<{ ca: string; cert: string; key: s
   return { ca: d[SecretKeys.CaBundle] ?? '', cert: d[SecretKeys.Cert] ?? '', key: d[SecretKeys.Key] ?? '' };
 }
 
-function post(port: number, ca: string, body: string, path = '/mutate'): Promise<{ status: number; body: string; headers: Record<string, unknown>; peer: PeerCertificate }> {
+function post(
+  port: number,
+  ca: string,
+  body: string,
+  path = '/mutate',
+): Promise<{ status: number; body: string; headers: Record<string, unknown>; peer: PeerCertificate }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: path === '/mutate' ? 'POST' : 'GET', ca, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers, peer }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: path === '/mutate' ? 'POST' : 'GET', ca, headers: { 'content-type': 'application/json' }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers, peer }));
+      },
+    );
     req.on('error', reject);
     req.end(path === '/mutate' ? body : undefined);
   });

@@ -19,11 +19,16 @@ writeFileSync(join(dir, 'cert.pem'), 'not a certificate');
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), ...args], { cwd: dir, env: { ...process.env, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '', ...env }, timeout: 25_000 }, (err, stdout, stderr) => {
-      // A process that failed to start must exit by itself: killed by the timeout is code 124.
-      const killed = (err as { killed?: boolean } | null)?.killed === true;
-      res({ code: killed ? 124 : err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      process.execPath,
+      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), ...args],
+      { cwd: dir, env: { ...process.env, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '', ...env }, timeout: 25_000 },
+      (err, stdout, stderr) => {
+        // A process that failed to start must exit by itself: killed by the timeout is code 124.
+        const killed = (err as { killed?: boolean } | null)?.killed === true;
+        res({ code: killed ? 124 : err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -33,14 +38,45 @@ const FREE_PORTS = ['--port', '0', '--metrics-port', '0'];
 
 describe.concurrent('paas-webhook serve start-up errors', () => {
   it.each([
-    { name: 'no certificate source', args: ['serve', '--port', '0', '--metrics-port', '0'], code: 1, text: 'give --tls-cert and --tls-key (PEM files), or --self-signed' },
+    {
+      name: 'no certificate source',
+      args: ['serve', '--port', '0', '--metrics-port', '0'],
+      code: 1,
+      text: 'give --tls-cert and --tls-key (PEM files), or --self-signed',
+    },
     { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 1, text: '--port: must be a port number 0-65535, got' },
-    { name: 'a port from the environment out of range', args: ['serve'], env: { PAAS_WEBHOOK_PORT: '70000' }, code: 1, text: '--port: must be a port number 0-65535, got 70000' },
-    { name: 'a --config file that does not exist', args: ['serve', '--config', 'nope.toml', ...FREE_PORTS], code: 1, text: '--config nope.toml: file not found' },
+    {
+      name: 'a port from the environment out of range',
+      args: ['serve'],
+      env: { PAAS_WEBHOOK_PORT: '70000' },
+      code: 1,
+      text: '--port: must be a port number 0-65535, got 70000',
+    },
+    {
+      name: 'a --config file that does not exist',
+      args: ['serve', '--config', 'nope.toml', ...FREE_PORTS],
+      code: 1,
+      text: '--config nope.toml: file not found',
+    },
     { name: 'an invalid paas.toml', args: ['serve', '--config', 'bad.toml', ...FREE_PORTS], code: 1, text: 'bad.toml: deploy.surge' },
-    { name: 'an unreadable certificate', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'missing.pem', ...FREE_PORTS], code: 1, text: 'cannot read missing.pem: ENOENT' },
-    { name: 'a certificate that is not PEM', args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem', ...FREE_PORTS], code: 1, text: 'certificate is not a PEM X.509 certificate' },
-    { name: '--self-signed without any cluster access', args: ['serve', '--self-signed', ...FREE_PORTS], code: 1, text: '--self-signed needs the Kubernetes API' },
+    {
+      name: 'an unreadable certificate',
+      args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'missing.pem', ...FREE_PORTS],
+      code: 1,
+      text: 'cannot read missing.pem: ENOENT',
+    },
+    {
+      name: 'a certificate that is not PEM',
+      args: ['serve', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem', ...FREE_PORTS],
+      code: 1,
+      text: 'certificate is not a PEM X.509 certificate',
+    },
+    {
+      name: '--self-signed without any cluster access',
+      args: ['serve', '--self-signed', ...FREE_PORTS],
+      code: 1,
+      text: '--self-signed needs the Kubernetes API',
+    },
     { name: 'an unknown flag', args: ['serve', '--prot', '8443'], code: 2, text: 'Unknown argument: prot' },
   ])('$name', async ({ args, env, code, text }) => {
     const r = await run(args, env);
@@ -52,7 +88,22 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
   it('--help documents the flags, their environment variables and self-signed names', async () => {
     const r = await run(['serve', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--port', '--tls-cert', '--tls-key', '--config', '--metrics-port', '--log-level', '--self-signed', '--tls-san', '--drain-seconds', '--secret-name', '--secret-namespace', '--webhook-config-name', '--service-name', 'PAAS_WEBHOOK_']) {
+    for (const flag of [
+      '--port',
+      '--tls-cert',
+      '--tls-key',
+      '--config',
+      '--metrics-port',
+      '--log-level',
+      '--self-signed',
+      '--tls-san',
+      '--drain-seconds',
+      '--secret-name',
+      '--secret-namespace',
+      '--webhook-config-name',
+      '--service-name',
+      'PAAS_WEBHOOK_',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).not.toContain('bench-baseline-route');
@@ -70,7 +121,13 @@ async function freePort(): Promise<number> {
 describe('paas-webhook serve without a readable API server version', () => {
   it('logs why, falls back to exec sleep, serves, and drains on SIGTERM', async () => {
     const now = Date.now();
-    const pems = await applyPlan(planCertificates({ cas: [], caKeyPresent: false }, now, ['127.0.0.1']), { data: {}, cas: [] }, ['127.0.0.1'], now, DEFAULT_LIFETIMES);
+    const pems = await applyPlan(
+      planCertificates({ cas: [], caKeyPresent: false }, now, ['127.0.0.1']),
+      { data: {}, cas: [] },
+      ['127.0.0.1'],
+      now,
+      DEFAULT_LIFETIMES,
+    );
     writeFileSync(join(dir, 'tls.crt'), pems[SecretKeys.Cert] ?? '');
     writeFileSync(join(dir, 'tls.key'), pems[SecretKeys.Key] ?? '');
     const closed = await freePort(); // nothing listens there: /version fails
@@ -81,7 +138,12 @@ describe('paas-webhook serve without a readable API server version', () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
     const child = spawn(
       process.execPath,
-      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'webhook/main.ts'), ...serveArgs({ port, metricsPort, cert: 'tls.crt', key: 'tls.key', kubeconfig: 'kubeconfig' })],
+      [
+        '--import',
+        pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href,
+        join(ROOT, 'webhook/main.ts'),
+        ...serveArgs({ port, metricsPort, cert: 'tls.crt', key: 'tls.key', kubeconfig: 'kubeconfig' }),
+      ],
       { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -93,7 +155,10 @@ describe('paas-webhook serve without a readable API server version', () => {
       }
       const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
       expect(ready.status).toBe(200);
-      const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; nativeSleep?: boolean });
+      const lines = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg: string; nativeSleep?: boolean });
       expect(lines.some((l) => l.msg === 'cannot read the API server version')).toBe(true);
       expect(lines.find((l) => l.msg.startsWith('API server version unknown'))?.nativeSleep).toBe(false);
     } finally {

@@ -11,7 +11,9 @@ export const CORPUS = resolve(import.meta.dirname, '../../../../shared/corpus/de
 export function corpusDeployments(): Array<{ file: string; object: JsonObject }> {
   let files: string[];
   try {
-    files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
+    files = readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
   } catch {
     return [];
   }
@@ -115,7 +117,11 @@ export function threeContainerDeployment(image = 'registry.example.com/shop/web:
       template: {
         metadata: { labels: { app: 'web' }, annotations: { 'prometheus.io/scrape': 'true' } },
         spec: {
-          containers: [container('web', 8080, image), container('sidecar', 9000, 'registry.example.com/shop/proxy:2.1'), container('metrics', 9102, 'registry.example.com/shop/exporter:0.9')],
+          containers: [
+            container('web', 8080, image),
+            container('sidecar', 9000, 'registry.example.com/shop/proxy:2.1'),
+            container('metrics', 9102, 'registry.example.com/shop/exporter:0.9'),
+          ],
         },
       },
     },

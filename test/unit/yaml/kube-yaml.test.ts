@@ -114,7 +114,10 @@ describe('cutting a stream into documents, as kubectl does', () => {
   });
 
   it('reads a stream opening with { as JSON values, then YAML', () => {
-    expect(splitStream('{"a": 1}\n{"b": 2}\n').map((c) => [c.text, c.json])).toEqual([['{"a": 1}', true], ['{"b": 2}', true]]);
+    expect(splitStream('{"a": 1}\n{"b": 2}\n').map((c) => [c.text, c.json])).toEqual([
+      ['{"a": 1}', true],
+      ['{"b": 2}', true],
+    ]);
     expect(splitStream('{"a": 1}\n---\nb: 2\n').map((c) => c.json)).toEqual([true, false]);
     expect(splitStream('{a: 1}\n').map((c) => c.json)).toEqual([false]);
   });
@@ -147,7 +150,8 @@ describe('kubeconfig', () => {
 describe.skipIf(!KUBECTL)('kube-yaml reads what kubectl reads (the real kubectl, offline)', () => {
   it.each(SCALAR_ROWS.map((r) => [rowName(r), r] as const))('%s', (_name, r) => {
     expectSameReading(manifestFor(r, 'web'));
-    if (r.stored === Refused.byKubectl) expect(ours(manifestFor(r, 'web'))).toEqual({ error: expect.stringMatching(/^m\.yaml: document 1, line \d+, column \d+: /) });
+    if (r.stored === Refused.byKubectl)
+      expect(ours(manifestFor(r, 'web'))).toEqual({ error: expect.stringMatching(/^m\.yaml: document 1, line \d+, column \d+: /) });
   });
 
   const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n';
@@ -166,7 +170,10 @@ describe.skipIf(!KUBECTL)('kube-yaml reads what kubectl reads (the real kubectl,
     ['a comment-only document and a leading ---', `# nothing\n---\n${CM}---\n`],
     ['a kind: List', `apiVersion: v1\nkind: List\nitems:\n- ${CM.replace(/\n(?!$)/g, '\n  ')}  labels: {a: 0x1F}\n`],
     ["a \\' escape in double quotes", `${CM}data: {a: "it\\'s", b: "x\\ty"}\n`],
-    ['JSON objects one after another', `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"x":"a\\/b","x":"c"}}\n{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}\n`],
+    [
+      'JSON objects one after another',
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"x":"a\\/b","x":"c"}}\n{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}\n`,
+    ],
     ['a JSON object, then YAML', `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}\n---\n${CM}data: {a: 0644}\n`],
     ['a YAML flow map is not JSON', `{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: 0o17}}\n`],
     ['CRLF line ends', `${CM}data:\n  a: yes\n`.replace(/\n/g, '\r\n')],
@@ -199,7 +206,14 @@ describe.skipIf(!KUBECTL)('kube-yaml reads what kubectl reads (the real kubectl,
   });
 
   it('writes new strings that look like YAML 1.1 scalars quoted, so kubectl reads strings', () => {
-    const value = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: Object.fromEntries(['yes', 'No', '0644', '0o17', '0x1F', '1_000', '.5', '1e3', '~', '', '08', '1:30', '2001-12-14', '<<', 'a b'].map((s, i) => [`k${i}`, s])) };
+    const value = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: Object.fromEntries(
+        ['yes', 'No', '0644', '0o17', '0x1F', '1_000', '.5', '1e3', '~', '', '08', '1:30', '2001-12-14', '<<', 'a b'].map((s, i) => [`k${i}`, s]),
+      ),
+    };
     const text = kubeYamlDocument(value).toString();
     expect(text).toMatch(/k0: "yes"/);
     expect(theirs(text)).toEqual({ objects: [value] });
