@@ -83,6 +83,19 @@ function withoutHelm(o: Obj): Obj {
   return c;
 }
 
+/** Every CEL `expression`/`messageExpression` with runs of whitespace made one space. */
+function celSpacing(o: Obj): Obj {
+  const walk = (v: unknown, key = ''): unknown =>
+    Array.isArray(v)
+      ? v.map((x) => walk(x))
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]))
+        : typeof v === 'string' && (key === 'expression' || key === 'messageExpression')
+          ? v.replace(/\s+/g, ' ')
+          : v;
+  return walk(o) as Obj;
+}
+
 const plainDeployment = (name: string) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -154,11 +167,19 @@ describe('helm template against kubectl kustomize, object by object', () => {
     expect([...fromHelm.keys()].sort()).toEqual([...fromKustomize.keys()].sort());
     for (const [key, h] of fromHelm) {
       const o = withoutHelm(h);
+      let k = fromKustomize.get(key)!;
       if (OVERLAY_KINDS.includes(o.kind)) {
         expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'kubectl-paas' });
         delete o.metadata.labels;
       }
-      expect(canon(o), key).toEqual(canon(fromKustomize.get(key)));
+      if (o.kind === 'ValidatingAdmissionPolicy') {
+        // kustomize re-emits a folded CEL scalar whose continuation lines are more indented with
+        // one more line break (the source has `>-` with such lines); CEL ignores whitespace outside
+        // string literals, and no literal here holds a run of it.
+        k = celSpacing(k);
+        Object.assign(o, celSpacing(o));
+      }
+      expect(canon(o), key).toEqual(canon(k));
     }
   });
 
@@ -352,6 +373,9 @@ describe('helm install, upgrade and uninstall on the real node', () => {
     expect(list.map((l) => [l.name, l.status, l.revision])).toEqual([[RELEASE, 'deployed', '1']]);
     const certs = await certificates();
     expect(certs.caBundle).not.toBe('');
+    // The webhook filled the Secret and kept Helm's ownership label on it (Helm's next apply needs it).
+    const secret = await getJson('secret', W.secret, W.namespace);
+    expect(secret.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
     expect(Buffer.from(certs.secretCa, 'base64').toString()).toBe(Buffer.from(certs.caBundle, 'base64').toString());
     ca = certs.caBundle;
   });
