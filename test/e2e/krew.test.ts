@@ -155,7 +155,7 @@ describe('installed with krew (no network), used through kubectl, uninstalled', 
     expect(readlinkSync(join(krewRoot, 'bin/kubectl-paas'))).toBe(join(storeDir, ArchiveFiles.launcher));
   });
 
-  it('kubectl paas rollout status, through kubectl, with only Node on PATH: Completed, exit 0', async () => {
+  it('kubectl paas rollout status, through kubectl, with krew\'s bin, Node and the system directories on PATH: Completed, exit 0', async () => {
     const r = await kubectl(['paas', 'rollout', 'status', 'web', '-n', ns, '-o', 'json', '--timeout', '60s'], { env: env(), timeoutMs: 90_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
