@@ -87,7 +87,9 @@ export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway
           namespace,
           ...(resourceVersion ? { resourceVersion } : {}),
           ...(resourceVersion && secretMeta.annotations ? { annotations: secretMeta.annotations } : {}),
-          labels: { ...(resourceVersion ? secretMeta.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
+          // A label someone else set wins: Helm's managed-by=Helm marks the Secret as its release's
+          // (its ownership check, and its server-side apply, would fail on ours).
+          labels: { 'app.kubernetes.io/managed-by': 'paas-webhook', ...(resourceVersion ? secretMeta.labels : {}) },
         },
         data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
       };
