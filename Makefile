@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build typecheck lint format test bench test-unit test-e2e bench demo cluster-bin cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -26,24 +26,35 @@ install: node_modules/.package-lock.json ## npm ci (only when package-lock.json 
 # module loader (Node >= 20.19 requires @kubernetes/client-node, an ES module, as well).
 PLUGIN_BIN := dist/bin/kubectl-paas.js
 PLUGIN_BUNDLE := dist/bin/kubectl-paas.cjs
+# esbuild's record of what went into each bundle: `make dist` ships the licenses of those packages.
+BUNDLE_META := .cache/esbuild
 
 build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/kubectl-paas.js)
 	tsc -p tsconfig.json
+	@mkdir -p $(BUNDLE_META)
 	esbuild plugin/main.ts --bundle --minify --sourcemap --platform=node --format=cjs --target=node20 \
 	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$(PLUGIN_BUNDLE) \
+	  --metafile=$(BUNDLE_META)/kubectl-paas.json \
 	  --alias:string-width=./plugin/bundle/string-width.js \
 	  --define:import.meta.url=__import_meta_url --banner:js="var __import_meta_url=require('node:url').pathToFileURL(__filename).href;"
 	cp plugin/bundle/launcher.cjs $(PLUGIN_BIN)
 	echo '{"type": "commonjs"}' > dist/bin/package.json
-	$(MAKE) --no-print-directory $(COMPLETE_BIN)
+	$(MAKE) --no-print-directory $(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json
 	chmod +x $(PLUGIN_BIN) $(COMPLETE_BIN) dist/plugin/main.js
 
 # kubectl_complete-paas: shell completion for `kubectl paas` (kubectl >= 1.26 runs it), a small
 # bundle of its own so the plugin's start-up is untouched.
 COMPLETE_BIN := dist/bin/kubectl_complete-paas.cjs
-$(COMPLETE_BIN): plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts webhook/yaml/*.ts
+$(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts webhook/yaml/*.ts
+	@mkdir -p $(BUNDLE_META)
 	esbuild plugin/completion/main.ts --bundle --minify --platform=node --format=cjs --target=node20 \
-	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$@
+	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$(COMPLETE_BIN) \
+	  --metafile=$(BUNDLE_META)/kubectl_complete-paas.json
+
+# A release of the plugin: per-platform archives, SHA256SUMS and the krew manifest dist/paas.yaml
+# (plugin/release/dist.ts says what goes in). RELEASE_URL: where the archives will be published.
+dist: build ## Release archives of the plugin (linux/darwin, amd64/arm64), SHA256SUMS and the krew manifest dist/paas.yaml
+	tsx plugin/release/dist.ts $(if $(RELEASE_URL),--download-base=$(RELEASE_URL))
 
 install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
 	npm link --no-audit --no-fund
@@ -77,9 +88,12 @@ lint: install ## ESLint (typescript-eslint, type-aware) and the formatter's chec
 format: install ## Rewrite every file the formatter owns (prettier --write)
 	prettier --write .
 
-cluster-bin: ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
+cluster-bin: tools ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
 	bash test/e2e/cluster/build.sh
 	bash test/e2e/cluster/build-node.sh
+
+tools: ## Build (or reuse) krew and helm from the Go module proxy into .cache/bin/ (the e2e suite installs the release with them)
+	bash test/e2e/cluster/build-tools.sh
 
 cluster-up: install cluster-bin ## Start a local control plane in the background (kubeconfig: .cache/cluster/kubeconfig)
 	tsx test/e2e/cluster/up.ts .cache/cluster
@@ -99,7 +113,7 @@ cluster-install: install webhook-image ## Load the image into the node of `make 
 cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
-test: build typecheck lint cluster-bin node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
+test: build dist typecheck lint cluster-bin node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
 	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
@@ -108,7 +122,7 @@ test: build typecheck lint cluster-bin node-versions webhook-image ## Everything
 test-unit: install ## Unit tests only
 	vitest run --project unit
 
-test-e2e: build cluster-bin node-versions webhook-image ## e2e tests only (real control plane)
+test-e2e: build dist cluster-bin node-versions webhook-image ## e2e tests only (real control plane)
 	vitest run --project e2e
 
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)

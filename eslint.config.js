@@ -56,9 +56,4 @@ export default tseslint.config(
       'no-useless-assignment': 'off',
     },
   },
-  {
-    // Kept as the real node's branch wrote it (lint findings there are fixed on that branch).
-    files: ['test/e2e/lib/real-node.ts'],
-    rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
-  },
 );

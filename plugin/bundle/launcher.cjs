@@ -6,6 +6,8 @@
 // kubectl-paas/), keyed by the V8 version and the bundle's size and mtime; V8 itself rejects a
 // cache that does not match the source or its flags, and then it is written afresh. Any failure
 // to read or write it only costs the compile. KUBECTL_PAAS_CODE_CACHE=0 turns it off.
+// In a release archive (`make dist`, installed by krew) the cache lives in the install directory
+// instead, so that uninstalling removes it with everything else.
 // This file is CommonJS (dist/bin/package.json says so): no ES module loader to start.
 'use strict';
 const fs = require('node:fs');
@@ -14,19 +16,22 @@ const vm = require('node:vm');
 const { createRequire } = require('node:module');
 
 const bundle = path.join(__dirname, 'kubectl-paas.cjs');
+const CACHE_IN_INSTALL_DIR = false; // `make dist` writes true here (plugin/release/dist.ts)
 const source = fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
 let cacheFile;
 let cachePrefix;
 let cachedData;
 if (process.env.KUBECTL_PAAS_CODE_CACHE !== '0') {
   try {
-    const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+    const dir = CACHE_IN_INSTALL_DIR
+      ? path.join(__dirname, '.code-cache')
+      : path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'kubectl-paas');
     const st = fs.statSync(bundle);
     // One file per installed bundle (FNV-1a of its path), replaced when the bundle or Node changes.
     let h = 0x811c9dc5;
     for (let i = 0; i < bundle.length; i++) h = Math.imul(h ^ bundle.charCodeAt(i), 0x01000193) >>> 0;
     cachePrefix = `bundle-${h.toString(16)}-${process.versions.v8}-${process.arch}-`;
-    cacheFile = path.join(home, 'kubectl-paas', `${cachePrefix}${st.size}-${Math.trunc(st.mtimeMs)}.v8cache`);
+    cacheFile = path.join(dir, `${cachePrefix}${st.size}-${Math.trunc(st.mtimeMs)}.v8cache`);
     cachedData = fs.readFileSync(cacheFile);
   } catch {
     cachedData = undefined;

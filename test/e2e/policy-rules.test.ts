@@ -76,7 +76,10 @@ async function deleteAndFollow(name: string): Promise<{ deletedAt: number; lines
     await waitFor(() => out.includes('listening on'), { what: `the log stream of ${pod.metadata.name}`, timeoutMs: 30_000 });
     const deletedAt = Date.now();
     await kubectlOk(['delete', 'pod', pod.metadata.name, '-n', ns, '--wait=false']);
-    await Promise.race([ended, new Promise((_, no) => setTimeout(() => no(new Error(`the log stream of ${pod.metadata.name} did not end within 60 s`)), 60_000))]);
+    await Promise.race([
+      ended,
+      new Promise((_, no) => setTimeout(() => no(new Error(`the log stream of ${pod.metadata.name} did not end within 60 s`)), 60_000)),
+    ]);
     return { deletedAt, lines: out.split('\n').filter(Boolean) };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -93,7 +96,7 @@ describe('the readiness probe the policy adds', () => {
   it.each([
     ['named-port', 'http'],
     ['numbered-port', 9090],
-  ])('%s: targets the app\'s real port (%s), and the kubelet holds the pod back until it passes', async (name, port) => {
+  ])("%s: targets the app's real port (%s), and the kubelet holds the pod back until it passes", async (name, port) => {
     const stored = await getJson('deployment', name, ns);
     const probe = stored.spec.template.spec.containers[0].readinessProbe;
     expect(probe.httpGet.port).toBe(port);
@@ -110,7 +113,8 @@ describe('the readiness probe the policy adds', () => {
       getJson('service', name, ns).then((svc) =>
         rolloutUnderLoad({
           kc: kubeClient(),
-          listApp: async () => (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
+          listApp: async () =>
+            (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
           namespace: ns,
           name,
           url: serviceUrl(svc),
@@ -136,14 +140,23 @@ describe('the preStop sleep and the grace period', () => {
     expect(delay(without), without.lines.join('\n')).toBeLessThan(5000);
   });
 
-  it('the grace period covers the sleep plus the app\'s shutdown: the app finishes; with the user\'s 10 s it is killed first', async () => {
+  it("the grace period covers the sleep plus the app's shutdown: the app finishes; with the user's 10 s it is killed first", async () => {
     const stored = await getJson('deployment', 'grace', ns);
     expect(stored.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
     const withPolicy = await deleteAndFollow('grace');
     const without = await deleteAndFollow('grace-control');
-    expect(withPolicy.lines.some((l) => /shut down/.test(l)), withPolicy.lines.join('\n')).toBe(true);
-    expect(without.lines.some((l) => /SIGTERM received/.test(l)), without.lines.join('\n')).toBe(true);
-    expect(without.lines.some((l) => /shut down/.test(l)), without.lines.join('\n')).toBe(false);
+    expect(
+      withPolicy.lines.some((l) => /shut down/.test(l)),
+      withPolicy.lines.join('\n'),
+    ).toBe(true);
+    expect(
+      without.lines.some((l) => /SIGTERM received/.test(l)),
+      without.lines.join('\n'),
+    ).toBe(true);
+    expect(
+      without.lines.some((l) => /shut down/.test(l)),
+      without.lines.join('\n'),
+    ).toBe(false);
   });
 });
 
@@ -153,7 +166,8 @@ describe('a distroless image (no shell, no sleep binary)', () => {
     const [oldPod] = await podsOf(name, namespace);
     const result = await rolloutUnderLoad({
       kc: kubeClient(),
-      listApp: async () => (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', namespace, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
+      listApp: async () =>
+        (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', namespace, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
       namespace,
       name,
       url: serviceUrl(svc),
@@ -162,7 +176,16 @@ describe('a distroless image (no shell, no sleep binary)', () => {
       loads: ['new'],
       timeoutMs: 120_000,
     });
-    const events = await kubectl(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${oldPod?.metadata.name},reason=FailedPreStopHook`, '-o', 'json']);
+    const events = await kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '--field-selector',
+      `involvedObject.name=${oldPod?.metadata.name},reason=FailedPreStopHook`,
+      '-o',
+      'json',
+    ]);
     return { result, hookFailures: (JSON.parse(events.stdout) as { items: Obj[] }).items };
   };
 

@@ -43,7 +43,13 @@ const followers: ChildProcess[] = [];
 
 const K = () => join(binDir(), 'kubectl');
 const install = (o: { overlay?: Overlay; image?: string } = {}) =>
-  installWebhook({ kubeconfig: kubeconfig(), kubectl: K(), overlay: o.overlay ?? overlay, image: o.image ?? running, log: (l) => console.log(`install: ${l}`) });
+  installWebhook({
+    kubeconfig: kubeconfig(),
+    kubectl: K(),
+    overlay: o.overlay ?? overlay,
+    image: o.image ?? running,
+    log: (l) => console.log(`install: ${l}`),
+  });
 
 beforeAll(async () => {
   // Built by `make test` beforehand (make webhook-image); here it is only checked and reused.
@@ -132,7 +138,15 @@ async function admissionsServed(ip: string): Promise<number> {
 
 /** A stream of kubectl applies into `ns`, started and answered for a while before `act` runs. */
 async function underStream(prefix: string, act: (stream: ApplyStream) => Promise<void>): Promise<StreamSummary> {
-  const stream = startApplyStream({ kubectl: K(), kubeconfig: kubeconfig(), namespace: ns, prefix, writers: STREAM.writers, rate: STREAM.rate, maxSeconds: 240 });
+  const stream = startApplyStream({
+    kubectl: K(),
+    kubeconfig: kubeconfig(),
+    namespace: ns,
+    prefix,
+    writers: STREAM.writers,
+    rate: STREAM.rate,
+    maxSeconds: 240,
+  });
   let failed: unknown;
   try {
     await waitFor(() => stream.ok() >= 2 * STREAM.rate, { timeoutMs: 60_000, what: 'two seconds of applies before acting' });
@@ -169,7 +183,9 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     }
     expect(image.nodeVersion).toMatch(/^v24\./);
     expect(image.user).toBe('1000:1000');
-    console.log(`image ${image.image}: ${(image.bytes / 1e6).toFixed(0)} MB (uncompressed layers), node ${image.nodeVersion}, user ${image.user}, base ${image.base}`);
+    console.log(
+      `image ${image.image}: ${(image.bytes / 1e6).toFixed(0)} MB (uncompressed layers), node ${image.nodeVersion}, user ${image.user}, base ${image.base}`,
+    );
   });
 
   it('is installed as the manifests say: restricted Pod Security admits it, probes pass, PriorityClass set, two replicas on the one real node share one certificate', async () => {
@@ -211,7 +227,21 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect((await readyEndpoints()).sort()).toEqual(pods.map((p) => p.status.podIP).sort());
 
     // And the API server reaches it through the Service: a write in a covered namespace is mutated.
-    await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain' }, spec: { replicas: 0, selector: { matchLabels: { app: 'plain' } }, template: { metadata: { labels: { app: 'plain' } }, spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1', ports: [{ containerPort: 8080 }] }] } } } }) });
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'plain' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'plain' } },
+          template: {
+            metadata: { labels: { app: 'plain' } },
+            spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1', ports: [{ containerPort: 8080 }] }] },
+          },
+        },
+      }),
+    });
     const stored = await getJson('deployment', 'plain', ns);
     expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(stored.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
@@ -256,10 +286,13 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
       expect(second.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget");
       const back = await waitFor(() => twoReady([a]), { timeoutMs: 120_000, what: `a replacement for ${a} Ready` });
       // Back to two: now b may go.
-      const third = await waitFor(async () => {
-        const r = await evict(b);
-        return r.code === 0 ? r : undefined;
-      }, { timeoutMs: 30_000, what: `the eviction of ${b} allowed once ${a} is replaced` });
+      const third = await waitFor(
+        async () => {
+          const r = await evict(b);
+          return r.code === 0 ? r : undefined;
+        },
+        { timeoutMs: 30_000, what: `the eviction of ${b} allowed once ${a} is replaced` },
+      );
       expect(third.code).toBe(0);
       await waitFor(() => twoReady([a, b]), { timeoutMs: 120_000, what: `a replacement for ${b} Ready` });
       expect(back.map((p) => p.metadata.name)).toContain(b);
@@ -297,12 +330,20 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
       killedAt = Date.now();
       const killed = await ctr(node, ['tasks', 'kill', '--signal', 'SIGKILL', id]);
       expect(killed.code, killed.stderr).toBe(0);
-      await waitFor(async () => !(await readyEndpoints()).includes(victim!.status.podIP) || (await getJson('pod', victim!.metadata.name, W.namespace)).status.containerStatuses[0].restartCount > 0, { timeoutMs: 60_000, intervalMs: 100, what: 'the kill noticed' });
+      await waitFor(
+        async () =>
+          !(await readyEndpoints()).includes(victim!.status.podIP) ||
+          (await getJson('pod', victim!.metadata.name, W.namespace)).status.containerStatuses[0].restartCount > 0,
+        { timeoutMs: 60_000, intervalMs: 100, what: 'the kill noticed' },
+      );
       endpointGoneAt = Date.now();
-      await waitFor(async () => {
-        const p = await getJson('pod', victim!.metadata.name, W.namespace);
-        return p.status.containerStatuses[0].restartCount === 1 && isReady(p) && (await readyEndpoints()).length === 2;
-      }, { timeoutMs: 120_000, what: 'the container restarted and Ready again' });
+      await waitFor(
+        async () => {
+          const p = await getJson('pod', victim!.metadata.name, W.namespace);
+          return p.status.containerStatuses[0].restartCount === 1 && isReady(p) && (await readyEndpoints()).length === 2;
+        },
+        { timeoutMs: 120_000, what: 'the container restarted and Ready again' },
+      );
       readyAgainAt = Date.now();
     });
     const p = await getJson('pod', victim!.metadata.name, W.namespace);
@@ -310,7 +351,9 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(137);
     const failures = summary.records.filter((r) => !r.ok);
     const window = failures.length ? `${failures[0]!.startedAt - killedAt}..${failures.at(-1)!.endedAt - killedAt} ms after the kill` : 'none';
-    console.log(`${report('SIGKILL of one container', summary)}; failures ${window}; the victim had served ${share}; its endpoint left the Service (or the container restarted) ${endpointGoneAt - killedAt} ms after the kill, Ready again after ${readyAgainAt - killedAt} ms`);
+    console.log(
+      `${report('SIGKILL of one container', summary)}; failures ${window}; the victim had served ${share}; its endpoint left the Service (or the container restarted) ${endpointGoneAt - killedAt} ms after the kill, Ready again after ${readyAgainAt - killedAt} ms`,
+    );
     // Every failure is the API server failing to call the webhook (fail closed), nothing else.
     for (const f of failures) expect(f.message).toContain(`failed calling webhook "${HOOK}"`);
     expect(summary.applies - summary.failed).toBeGreaterThan(4 * STREAM.rate);
@@ -320,7 +363,18 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     await kubectlOk(['scale', `deployment/${W.deployment}`, '-n', W.namespace, '--replicas=0']);
     await waitFor(async () => (await listJson('pods', W.namespace, W.podSelector)).length === 0, { timeoutMs: 90_000, what: 'no webhook pod left' });
     const write = (namespace: string, name: string) =>
-      kubectl(['apply', '-n', namespace, '-f', '-'], { input: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1' }] } } } }) });
+      kubectl(['apply', '-n', namespace, '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: name } },
+            template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1' }] } },
+          },
+        }),
+      });
     const covered = await write(ns, 'while-down');
     expect(covered.code).not.toBe(0);
     expect(covered.stderr).toContain(`failed calling webhook "${HOOK}"`);
@@ -345,7 +399,19 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect(mwc.webhooks[0].failurePolicy).toBe('Ignore');
     await kubectlOk(['scale', `deployment/${W.deployment}`, '-n', W.namespace, '--replicas=0']);
     await waitFor(async () => (await listJson('pods', W.namespace, W.podSelector)).length === 0, { timeoutMs: 90_000, what: 'no webhook pod left' });
-    const plain = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'plain-open' }, spec: { replicas: 0, selector: { matchLabels: { app: 'p' } }, template: { metadata: { labels: { app: 'p' } }, spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1', ports: [{ containerPort: 8080 }] }] } } } };
+    const plain = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'plain-open' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'p' } },
+        template: {
+          metadata: { labels: { app: 'p' } },
+          spec: { containers: [{ name: 'app', image: 'paas.local/testapp:1', ports: [{ containerPort: 8080 }] }] },
+        },
+      },
+    };
     const broken = await kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(plain) });
     expect(broken.code).not.toBe(0);
     expect(broken.stderr).toContain("ValidatingAdmissionPolicy 'paas-rollout-policy'");

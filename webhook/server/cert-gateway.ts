@@ -71,7 +71,9 @@ function secretBody(names: SelfSignedNames, data: SecretData, resourceVersion: s
       namespace: names.namespace,
       ...(resourceVersion ? { resourceVersion } : {}),
       ...(resourceVersion && kept.annotations ? { annotations: kept.annotations } : {}),
-      labels: { ...(resourceVersion ? kept.labels : {}), 'app.kubernetes.io/managed-by': 'paas-webhook' },
+      // A label someone else set wins: Helm's managed-by=Helm marks the Secret as its release's
+      // (its ownership check, and its server-side apply, would fail on ours).
+      labels: { 'app.kubernetes.io/managed-by': 'paas-webhook', ...(resourceVersion ? kept.labels : {}) },
     },
     data: Object.fromEntries(Object.entries(data).flatMap(([k, v]) => (v === undefined ? [] : [[k, b64(v)]]))),
   };

@@ -324,7 +324,20 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
           const dead = state.node && deadNodeProcess(state.node);
           if (dead) throw new ClusterStartError(`the real node failed to start: ${dead}`, runDir);
           const r = await kubectlRun(binDir, state.kubeconfig, ['get', 'node', RealNode.name, '-o', 'json', '--ignore-not-found']);
-          return r.trim() && nodeReady(JSON.parse(r)) ? true : r.trim() ? 'registered, not Ready' : 'not registered';
+          if (!r.trim()) return 'not registered';
+          if (!nodeReady(JSON.parse(r))) return 'registered, not Ready';
+          // Its heartbeat too: the kubelet creates its Lease a moment after the node turns Ready.
+          const lease = await kubectlRun(binDir, state.kubeconfig, [
+            'get',
+            'lease',
+            RealNode.name,
+            '-n',
+            'kube-node-lease',
+            '-o',
+            'name',
+            '--ignore-not-found',
+          ]);
+          return lease.trim() ? true : 'Ready, no Lease yet';
         },
         120_000,
       );

@@ -304,7 +304,9 @@ export function ctr(state: Pick<NodeState, 'socket' | 'ctr'>, args: string[], ti
 }
 
 async function importImages(state: NodeState, imagesDir: string): Promise<string[]> {
-  for (const file of readdirSync(imagesDir).filter((f) => f.endsWith('.tar')).sort()) {
+  for (const file of readdirSync(imagesDir)
+    .filter((f) => f.endsWith('.tar'))
+    .sort()) {
     const r = await ctr(state, ['images', 'import', join(imagesDir, file)], 120_000);
     if (r.code !== 0) throw new Error(`ctr images import ${file} failed: ${r.stderr.trim()}`);
   }
@@ -319,7 +321,12 @@ export function deadNodeProcess(state: NodeState): string | undefined {
     if (pid !== undefined && !isAlive(pid, state.binaries[name])) {
       const log = (() => {
         try {
-          return readFileSync(join(state.logs, `${name}.log`), 'utf8').trimEnd().split('\n').filter((l) => /^[EF]\d{4}|error|fatal/i.test(l)).slice(-5).join('\n');
+          return readFileSync(join(state.logs, `${name}.log`), 'utf8')
+            .trimEnd()
+            .split('\n')
+            .filter((l) => /^[EF]\d{4}|error|fatal/i.test(l))
+            .slice(-5)
+            .join('\n');
         } catch {
           return '';
         }
@@ -350,7 +357,10 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
     for (const name of [...NodeComponents].reverse()) await stopPid(state, name);
   }
   killCgroupProcesses();
-  await unmountUnder([state?.dir, MACHINE_DIR, '/run/containerd', '/var/lib/kubelet', '/run/netns'].filter((p): p is string => !!p), state?.netnsBefore ?? []);
+  await unmountUnder(
+    [state?.dir, MACHINE_DIR, '/run/containerd', '/var/lib/kubelet', '/run/netns'].filter((p): p is string => !!p),
+    state?.netnsBefore ?? [],
+  );
   for (const entry of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
     if ((entry.startsWith('cni-') || entry === RealNode.netns) && !(state?.netnsBefore ?? []).includes(entry)) {
       await sh('ip', ['netns', 'delete', entry]);
@@ -388,9 +398,15 @@ export function nodeLeftovers(state: NodeState | undefined): string[] {
       if (now !== value) left.push(`sysctl ${key.replace(/\//g, '.')} = ${now} (was ${value})`);
     }
   }
-  const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((e) => (e === RealNode.netns || e.startsWith('cni-')) && !(state?.netnsBefore ?? []).includes(e)) : [];
+  const netns = existsSync('/run/netns')
+    ? readdirSync('/run/netns').filter((e) => (e === RealNode.netns || e.startsWith('cni-')) && !(state?.netnsBefore ?? []).includes(e))
+    : [];
   left.push(...netns.map((e) => `network namespace ${e}`));
-  left.push(...cgroupDirs().map((d) => `cgroup ${d}`).slice(0, 5));
+  left.push(
+    ...cgroupDirs()
+      .map((d) => `cgroup ${d}`)
+      .slice(0, 5),
+  );
   if (existsSync(`/sys/class/net/${RealNode.hostInterface}`)) left.push(`interface ${RealNode.hostInterface}`);
   const roots = [state?.dir, MACHINE_DIR].filter((p): p is string => !!p);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -421,7 +437,11 @@ export async function cleanupLeftovers(log: (line: string) => void = () => {}, o
         `Stop it first: make cluster-down (or PAAS_E2E_KUBECONFIG=<its kubeconfig> to run the e2e suite against it)`,
     );
   }
-  log(owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c])) ? `stopping the real node of ${owner.dir}` : 'cleaning up a real node left behind by an earlier run');
+  log(
+    owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c]))
+      ? `stopping the real node of ${owner.dir}`
+      : 'cleaning up a real node left behind by an earlier run',
+  );
   await stopNode(owner, log);
 }
 

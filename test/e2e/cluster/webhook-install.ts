@@ -32,10 +32,15 @@ export const WebhookNames = {
 type Exec = { code: number; stdout: string; stderr: string };
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Exec> {
   return new Promise((ok) => {
-    const child = execFile(cmd, args, { timeout: opts.timeoutMs ?? 120_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1;
-      ok({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { timeout: opts.timeoutMs ?? 120_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1;
+        ok({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
@@ -145,7 +150,11 @@ export async function installWebhook(o: InstallOptions): Promise<{ image: string
   if (applied.code !== 0) throw new Error(`kubectl apply -k ${dir} failed: ${applied.stderr.trim()}`);
   log(`kubectl apply -k ${relative(ROOT, dir)} (${image})`);
   const left = () => Math.max(1, Math.round((deadline - Date.now()) / 1000));
-  const rolled = await k(['rollout', 'status', `deployment/${WebhookNames.deployment}`, '-n', WebhookNames.namespace, `--timeout=${left()}s`], undefined, left() * 1000 + 10_000);
+  const rolled = await k(
+    ['rollout', 'status', `deployment/${WebhookNames.deployment}`, '-n', WebhookNames.namespace, `--timeout=${left()}s`],
+    undefined,
+    left() * 1000 + 10_000,
+  );
   if (rolled.code !== 0) throw new Error(`the webhook did not roll out: ${rolled.stderr.trim() || rolled.stdout.trim()}\n${await describePods(k)}`);
   await waitServing(k, deadline);
   log(`paas-webhook serves through its Service (${image})`);
@@ -158,7 +167,11 @@ export async function waitServing(k: (args: string[], input?: string) => Promise
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'paas-webhook-probe', namespace: 'default' },
-    spec: { replicas: 0, selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { containers: [{ name: 'c', image: 'probe' }] } } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: 'probe' } },
+      template: { metadata: { labels: { app: 'probe' } }, spec: { containers: [{ name: 'c', image: 'probe' }] } },
+    },
   });
   await until(deadline, 'the API server to call the webhook through its Service (a mutated server-side dry run)', async () => {
     const r = await k(['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);

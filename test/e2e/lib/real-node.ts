@@ -243,7 +243,7 @@ async function listSlices(kc: KubeConfig, namespace: string, selector: string): 
   const { DiscoveryV1Api } = await import('@kubernetes/client-node');
   const api = kc.makeApiClient(DiscoveryV1Api);
   const list = await api.listNamespacedEndpointSlice({ namespace, labelSelector: selector });
-  return { items: list.items as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
 }
 
 /** The trigger of one rollout, and how to read the cluster while it runs. */

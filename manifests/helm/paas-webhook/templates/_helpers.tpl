@@ -1,0 +1,64 @@
+{{/* The namespace of every namespaced object. */}}
+{{- define "paas.namespace" -}}
+{{- .Values.namespace.name | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* Labels of every object: kustomize's part-of and Helm's own. */}}
+{{- define "paas.labels" -}}
+app.kubernetes.io/part-of: kubectl-paas
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/*
+metadata.labels and metadata.annotations of an object: `extra` (the object's own labels) over
+commonLabels over the chart's labels; `annotations` (the object's own) over commonAnnotations.
+Called with (dict "root" $ "extra" (dict ...) "annotations" (dict ...)).
+*/}}
+{{- define "paas.metadata" -}}
+{{- $root := .root -}}
+{{- $labels := merge (dict) (.extra | default dict) ($root.Values.commonLabels | default dict) (include "paas.labels" $root | fromYaml) -}}
+labels:
+{{ toYaml $labels | indent 2 }}
+{{- $annotations := merge (dict) (.annotations | default dict) ($root.Values.commonAnnotations | default dict) }}
+{{- with $annotations }}
+annotations:
+{{ toYaml . | indent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* The image reference: repository@digest, else repository:tag (tag defaults to appVersion). */}}
+{{- define "paas.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/* An int-or-percent of paas.toml: a TOML integer, or a TOML string ("25%"). */}}
+{{- define "paas.tomlIntOrString" -}}
+{{- if kindIs "string" . }}{{ . | quote }}{{ else }}{{ . | int64 }}{{ end -}}
+{{- end -}}
+
+{{/* The same value as the API server's string() of an IntOrString gives it in CEL. */}}
+{{- define "paas.celIntOrString" -}}
+{{- if kindIs "string" . }}{{ . }}{{ else }}{{ . | int64 }}{{ end -}}
+{{- end -}}
+
+{{/* The namespaces neither the webhook nor the policy sees, the webhook's own last. */}}
+{{- define "paas.excludedNamespaces" -}}
+{{- $ns := include "paas.namespace" . -}}
+{{- $list := without .Values.excludedNamespaces $ns -}}
+[{{ join ", " (append $list $ns) }}]
+{{- end -}}
+
+{{/* What values.schema.json cannot express: the pair paas.toml itself refuses. */}}
+{{- define "paas.validate" -}}
+{{- $d := .Values.config.deploy -}}
+{{- if and (has (include "paas.celIntOrString" $d.surge) (list "0" "0%")) (has (include "paas.celIntOrString" $d.max_unavailable) (list "0" "0%")) -}}
+{{- fail "config.deploy.max_unavailable: surge and max_unavailable cannot both be 0 (no rollout could make progress)" -}}
+{{- end -}}
+{{- end -}}

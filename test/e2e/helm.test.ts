@@ -1,0 +1,464 @@
+// The Helm chart (manifests/helm/paas-webhook) with real Helm (v4, built from the Go module proxy
+// by `make tools`):
+//   - `helm lint`, and values.schema.json refusing bad values with the key named;
+//   - `helm template` against `kubectl kustomize` of manifests/ and its overlays, object by object,
+//     after taking away only what Helm adds (its labels, the config checksum that rolls the pods);
+//   - the paas.toml it writes, read by the webhook's own parser, and its ValidatingAdmissionPolicy
+//     kept in step with the same values, judged by the API server;
+//   - `helm install`, `helm upgrade` (a [deploy] value changed: the webhook's answers change, the
+//     certificates stay) and `helm uninstall` on the real node, admissions checked after each.
+// Helm keeps its cache, config and data in a temporary directory; it reaches only the e2e API server.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG, parseConfig } from '../../webhook/config.js';
+import { buildWebhookImage, loadWebhookImage, nodeOf, waitServing, WebhookNames as W } from './cluster/webhook-install.js';
+import { getJson, kubeconfig, kubectl, kubectlOk, newNamespace, waitFor, type KubectlResult } from './lib/cluster.js';
+
+type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const HELM = join(ROOT, '.cache/bin/helm-v4.3.1/helm');
+const CHART = join(ROOT, 'manifests/helm/paas-webhook');
+const PLUGIN = join(ROOT, 'dist/bin/kubectl-paas.js');
+const RELEASE = 'paas-webhook';
+const RELEASE_NS = 'default'; // where Helm keeps the release record; the chart's objects go to paas-system
+const tmp = mkdtempSync(join(tmpdir(), 'paas-helm-'));
+
+/** Labels Helm puts on every object; kustomize has none of them. */
+const HELM_LABELS = ['helm.sh/chart', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/instance', 'app.kubernetes.io/version'];
+
+function run(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  return new Promise((res) => {
+    const child = execFile(
+      cmd,
+      args,
+      { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+const helmEnv = () => ({
+  KUBECONFIG: kubeconfig(),
+  HELM_CACHE_HOME: join(tmp, 'cache'),
+  HELM_CONFIG_HOME: join(tmp, 'config'),
+  HELM_DATA_HOME: join(tmp, 'data'),
+});
+const helm = (args: string[], timeoutMs?: number) => run(HELM, args, { env: helmEnv(), timeoutMs });
+async function helmOk(args: string[], timeoutMs?: number): Promise<string> {
+  const r = await helm(args, timeoutMs);
+  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+const template = (set: string[] = []) => helmOk(['template', RELEASE, CHART, ...set.flatMap((s) => ['--set', s])]);
+
+/** Sorted keys all the way down, so that two objects compare by content alone. */
+const canon = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(canon)
+    : v !== null && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canon((v as Obj)[k])]),
+        )
+      : v;
+
+/** kind/namespace/name -> object, from a multi-document YAML stream. */
+function objects(text: string): Map<string, Obj> {
+  const out = new Map<string, Obj>();
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
+    const o = doc.toJS() as Obj | null;
+    if (o) out.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+  }
+  return out;
+}
+
+/** What Helm adds and kustomize has not: its labels, and the checksum that rolls pods on a config change. */
+function withoutHelm(o: Obj): Obj {
+  const c = structuredClone(o);
+  for (const l of HELM_LABELS) delete c.metadata.labels?.[l];
+  const pod = c.spec?.template?.metadata;
+  if (pod?.annotations) {
+    expect(pod.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    delete pod.annotations['checksum/config'];
+    if (Object.keys(pod.annotations).length === 0) delete pod.annotations;
+  }
+  return c;
+}
+
+/** Every CEL `expression`/`messageExpression` with runs of whitespace made one space. */
+function celSpacing(o: Obj): Obj {
+  const walk = (v: unknown, key = ''): unknown =>
+    Array.isArray(v)
+      ? v.map((x) => walk(x))
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]))
+        : typeof v === 'string' && (key === 'expression' || key === 'messageExpression')
+          ? v.replace(/\s+/g, ' ')
+          : v;
+  return walk(o) as Obj;
+}
+
+const plainDeployment = (name: string) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'app', image: 'registry.example/shop/web:1.0', ports: [{ containerPort: 8080 }] }] },
+    },
+  },
+});
+
+/** What the API server would store for a plain Deployment in `ns` (a server-side dry run). */
+async function admitted(ns: string, object: object = plainDeployment('probe')): Promise<KubectlResult & { stored?: Obj }> {
+  const r = await kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(object) });
+  return r.code === 0 ? { ...r, stored: JSON.parse(r.stdout) as Obj } : r;
+}
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('helm lint and values.schema.json', () => {
+  it.each([
+    { name: 'the defaults', set: [] },
+    { name: 'fail open', set: ['failurePolicy=Ignore', 'validatingAdmissionPolicy.enabled=true'] },
+    { name: 'cert-manager', set: ['certificates.mode=cert-manager'] },
+  ])('helm lint passes with $name', async ({ set }) => {
+    const r = await helm(['lint', CHART, ...set.flatMap((s) => ['--set', s])]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(r.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+  });
+
+  it.each([
+    { set: 'config.deploy.surge=abc', says: "at '/config/deploy/surge'" },
+    { set: 'config.deploy.surgee=1', says: "additional properties 'surgee' not allowed" },
+    { set: 'config.deploy.max_unavailable=150%', says: "at '/config/deploy/max_unavailable'" },
+    { set: 'config.deploy.timeout=0', says: "at '/config/deploy/timeout'" },
+    { set: 'config.deploy.readiness_probe=grpc', says: "at '/config/deploy/readiness_probe': value must be one of 'http', 'tcp', 'off'" },
+    { set: 'config.deploy.readiness_probe_path=healthz', says: "at '/config/deploy/readiness_probe_path'" },
+    { set: 'config.webhook.on_error=retry', says: "at '/config/webhook/on_error'" },
+    { set: 'config.webhook.max_body_bytes=10', says: "at '/config/webhook/max_body_bytes'" },
+    { set: 'replicas=0', says: "at '/replicas'" },
+    { set: 'image.pullPolicy=Sometimes', says: "at '/image/pullPolicy'" },
+    { set: 'failurePolicy=Maybe', says: "at '/failurePolicy'" },
+    { set: 'certificates.mode=acme', says: "at '/certificates/mode'" },
+    { set: 'namespace.name=Paas_System', says: "at '/namespace/name'" },
+    { set: 'excludedNamespaces[0]=Kube-System', says: "at '/excludedNamespaces/0'" },
+    { set: 'podDisruptionBudget.minAvailable=half', says: "at '/podDisruptionBudget/minAvailable'" },
+    { set: 'config.deploy.surge=0', says: 'config.deploy.max_unavailable: surge and max_unavailable cannot both be 0' },
+  ])('refuses --set $set, naming the key', async ({ set, says }) => {
+    const r = await helm(['template', RELEASE, CHART, '--set', set]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(says);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('helm template against kubectl kustomize, object by object', () => {
+  // The overlays' own resources (the VAP, cert-manager's Issuers and Certificates) carry no
+  // app.kubernetes.io/part-of in kustomize: its labels transformer sits in base. The chart labels
+  // everything it renders; that one label is taken off those objects before comparing.
+  const OVERLAY_KINDS = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Issuer', 'Certificate'];
+  it.each([
+    { name: 'the defaults = manifests/', dir: 'manifests', set: [] as string[] },
+    {
+      name: 'fail open = manifests/overlays/fail-open',
+      dir: 'manifests/overlays/fail-open',
+      set: ['failurePolicy=Ignore', 'validatingAdmissionPolicy.enabled=true'],
+    },
+    { name: 'cert-manager = manifests/overlays/cert-manager', dir: 'manifests/overlays/cert-manager', set: ['certificates.mode=cert-manager'] },
+  ])('$name', async ({ dir, set }) => {
+    const fromKustomize = objects(await kubectlOk(['kustomize', join(ROOT, dir)]));
+    const fromHelm = objects(await template(set));
+    expect([...fromHelm.keys()].sort()).toEqual([...fromKustomize.keys()].sort());
+    for (const [key, h] of fromHelm) {
+      const o = withoutHelm(h);
+      let k = fromKustomize.get(key)!;
+      if (OVERLAY_KINDS.includes(o.kind)) {
+        expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'kubectl-paas' });
+        delete o.metadata.labels;
+      }
+      if (o.kind === 'ValidatingAdmissionPolicy') {
+        // kustomize re-emits a folded CEL scalar whose continuation lines are more indented with
+        // one more line break (the source has `>-` with such lines); CEL ignores whitespace outside
+        // string literals, and no literal here holds a run of it.
+        k = celSpacing(k);
+        Object.assign(o, celSpacing(o));
+      }
+      expect(canon(o), key).toEqual(canon(k));
+    }
+  });
+
+  it('adds what the values ask: labels and annotations everywhere, placement, PriorityClass and PDB choices, image by digest', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const out = objects(
+      await template([
+        'commonLabels.team=platform',
+        'commonAnnotations.owner=sre',
+        'podLabels.tier=admission',
+        'nodeSelector.pool=system',
+        'tolerations[0].key=dedicated',
+        'tolerations[0].operator=Exists',
+        'priorityClass.create=false',
+        'priorityClass.name=system-cluster-critical',
+        'podDisruptionBudget.enabled=false',
+        `image.digest=${digest}`,
+        'replicas=3',
+        'resources.limits.memory=512Mi',
+      ]),
+    );
+    for (const o of out.values()) {
+      expect(o.metadata.labels, o.kind).toMatchObject({ team: 'platform', 'app.kubernetes.io/part-of': 'kubectl-paas' });
+      expect(o.metadata.annotations, o.kind).toMatchObject({ owner: 'sre' });
+    }
+    expect([...out.keys()].filter((k) => k.startsWith('PriorityClass/') || k.startsWith('PodDisruptionBudget/'))).toEqual([]);
+    const d = out.get('Deployment/paas-system/paas-webhook')!;
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'paas-webhook', tier: 'admission' });
+    expect(d.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'paas-webhook' });
+    expect(d.spec.template.spec).toMatchObject({
+      nodeSelector: { pool: 'system' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      priorityClassName: 'system-cluster-critical',
+    });
+    expect(d.spec.template.spec.containers[0].image).toBe(`ghcr.io/kubectl-paas/paas-webhook@${digest}`);
+    expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
+    // The Secret keeps its own annotations next to the common one.
+    expect(out.get('Secret/paas-system/paas-webhook-tls')!.metadata.annotations).toMatchObject({
+      owner: 'sre',
+      'argocd.argoproj.io/sync-options': 'Prune=false',
+    });
+  });
+
+  it('excludes the namespaces asked, and always its own, in the webhook and the policy alike', async () => {
+    const out = objects(await template(['excludedNamespaces={kube-system,legacy}', 'namespace.name=admission', 'validatingAdmissionPolicy.enabled=true']));
+    const mwc = out.get('MutatingWebhookConfiguration//paas-webhook')!;
+    const vap = out.get('ValidatingAdmissionPolicy//paas-rollout-policy')!;
+    const want = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'legacy', 'admission'] };
+    expect(mwc.webhooks[0].namespaceSelector.matchExpressions[0]).toEqual(want);
+    expect(vap.spec.matchConstraints.namespaceSelector.matchExpressions[0]).toEqual(want);
+    expect(mwc.webhooks[0].clientConfig.service.namespace).toBe('admission');
+    expect([...out.values()].filter((o) => o.metadata.namespace !== undefined).every((o) => o.metadata.namespace === 'admission')).toBe(true);
+  });
+
+  it.each([
+    { name: 'the defaults', set: [], want: DEFAULT_CONFIG },
+    {
+      name: 'every key changed',
+      set: [
+        'config.deploy.surge=25%',
+        'config.deploy.max_unavailable=10%',
+        'config.deploy.timeout=900',
+        'config.deploy.readiness_probe=tcp',
+        'config.deploy.readiness_probe_path=/healthz',
+        'config.deploy.prestop_sleep=0',
+        'config.deploy.prestop_mode=exec',
+        'config.deploy.termination_grace_period=45',
+        'config.webhook.on_error=allow',
+        'config.webhook.drain_seconds=3',
+        'config.webhook.max_body_bytes=1048576',
+      ],
+      want: {
+        deploy: {
+          surge: '25%',
+          maxUnavailable: '10%',
+          timeout: 900,
+          readinessProbe: 'tcp',
+          readinessProbePath: '/healthz',
+          prestopSleep: 0,
+          prestopMode: 'exec',
+          terminationGracePeriod: 45,
+        },
+        webhook: { onError: 'allow', drainSeconds: 3, maxBodyBytes: 1_048_576 },
+      },
+    },
+  ])('writes a paas.toml the webhook reads as the values given: $name', async ({ set, want }) => {
+    const cm = objects(await template(set)).get('ConfigMap/paas-system/paas-webhook-config')!;
+    expect(parseConfig(cm.data['paas.toml'], 'paas.toml')).toEqual(want);
+  });
+});
+
+describe('the ValidatingAdmissionPolicy in step with config.deploy, judged by the API server', () => {
+  const set = ['validatingAdmissionPolicy.enabled=true', 'config.deploy.surge=2', 'config.deploy.timeout=900', 'config.deploy.prestop_sleep=10'];
+  let policy = '';
+  let ns: string;
+
+  beforeAll(async () => {
+    ns = await newNamespace('helm-vap');
+    policy = await helmOk(['template', RELEASE, CHART, ...set.flatMap((s) => ['--set', s]), '--show-only', 'templates/validating-admission-policy.yaml']);
+    await kubectlOk(['apply', '-f', '-'], { input: policy });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (policy) await kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: policy });
+  }, 60_000);
+
+  it("refuses a plain Deployment naming the values, and admits it as kubectl paas policy apply renders it with the chart's paas.toml", async () => {
+    // Policies take effect a moment after they are created: wait for the first refusal.
+    const refused = await waitFor(
+      async () => {
+        const r = await admitted(ns);
+        return r.code !== 0 ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy to refuse a plain Deployment' },
+    );
+    expect(refused.stderr).toContain('paas: spec.strategy.rollingUpdate.maxSurge must be 2, not 25%');
+
+    const toml = objects(await template(set)).get('ConfigMap/paas-system/paas-webhook-config')!.data['paas.toml'] as string;
+    writeFileSync(join(tmp, 'paas.toml'), toml);
+    writeFileSync(join(tmp, 'plain.json'), JSON.stringify(plainDeployment('probe')));
+    const rendered = await run(process.execPath, [PLUGIN, 'policy', 'apply', '--config', join(tmp, 'paas.toml'), '-f', join(tmp, 'plain.json'), '-o', 'json']);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const r = await admitted(ns, JSON.parse(rendered.stdout) as object);
+    expect(r.stderr).toBe('');
+    expect(r.stored?.spec).toMatchObject({ progressDeadlineSeconds: 900, strategy: { rollingUpdate: { maxSurge: 2, maxUnavailable: 0 } } });
+    expect(r.stored?.spec.template.spec.terminationGracePeriodSeconds).toBe(35); // prestop_sleep 10 + 25
+  });
+
+  it('refuses a grace period below prestop_sleep + 25 and a missing preStop, as the webhook would fix them', async () => {
+    const d = plainDeployment('probe') as Obj;
+    d.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: 0 } };
+    d.spec.progressDeadlineSeconds = 900;
+    d.spec.template.spec.terminationGracePeriodSeconds = 30;
+    d.spec.template.spec.containers[0].readinessProbe = { tcpSocket: { port: 8080 } };
+    const r = await admitted(ns, d);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('terminationGracePeriodSeconds must be at least 35, not 30');
+    d.spec.template.spec.terminationGracePeriodSeconds = 35;
+    const again = await admitted(ns, d);
+    expect(again.stderr).toContain('containers without a preStop hook (a 10 s sleep lets endpoints drain): app');
+  });
+});
+
+describe('helm install, upgrade and uninstall on the real node', () => {
+  let installed = false;
+  let ns: string; // covered by the webhook
+  let ca = '';
+
+  const kubectlJson = async (args: string[]) => JSON.parse(await kubectlOk([...args, '-o', 'json'])) as Obj;
+  /** The CA in the Secret the webhook filled, and the caBundle it wrote into its configuration. */
+  async function certificates(): Promise<{ secretCa: string; caBundle: string }> {
+    const secret = await getJson('secret', W.secret, W.namespace);
+    const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
+    return { secretCa: secret.data?.['ca.crt'] ?? '', caBundle: mwc.webhooks[0].clientConfig.caBundle ?? '' };
+  }
+
+  beforeAll(async () => {
+    // Built by `make test` beforehand (make webhook-image); here it is only checked and reused.
+    const image = await buildWebhookImage((l) => console.log(l));
+    await loadWebhookImage(nodeOf(kubeconfig()), image, (l) => console.log(l));
+    const at = image.image.lastIndexOf(':');
+    // The image that exists only in the node's containerd, on the real node (see
+    // test/e2e/overlays/local-image: the same three changes, here as values).
+    writeFileSync(
+      join(tmp, 'node-values.yaml'),
+      [
+        'image:',
+        `  repository: ${image.image.slice(0, at)}`,
+        `  tag: "${image.image.slice(at + 1)}"`,
+        '  pullPolicy: Never',
+        'nodeSelector:',
+        '  kubernetes.io/hostname: paas-node',
+        'tolerations:',
+        '  - key: paas.io/real-node',
+        '    operator: Equal',
+        '    value: "true"',
+        '    effect: NoSchedule',
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(join(tmp, 'cache'), { recursive: true });
+    ns = await newNamespace('helm');
+  }, 600_000);
+
+  afterAll(async () => {
+    if (!installed) return;
+    await helm(['uninstall', RELEASE, '-n', RELEASE_NS, '--wait', '--timeout', '150s'], 180_000);
+    await kubectl(['wait', '--for=delete', `namespace/${W.namespace}`, '--timeout=150s'], { timeoutMs: 180_000 });
+  }, 200_000);
+
+  it('helm install: the webhook rolls out and the API server has it mutate a plain Deployment', async () => {
+    // A paas-system left Terminating by an earlier file cannot take new objects.
+    await kubectl(['wait', '--for=delete', `namespace/${W.namespace}`, '--timeout=150s'], { timeoutMs: 180_000 });
+    const r = await helm(['install', RELEASE, CHART, '-n', RELEASE_NS, '-f', join(tmp, 'node-values.yaml')], 180_000);
+    expect(r.code, r.stderr).toBe(0);
+    installed = true;
+    await kubectlOk(['rollout', 'status', `deployment/${W.deployment}`, '-n', W.namespace, '--timeout=180s'], { timeoutMs: 190_000 });
+    await waitServing((args, input) => kubectl(args, { input }), Date.now() + 60_000);
+
+    const stored = (await admitted(ns)).stored!;
+    expect(stored.spec).toMatchObject({ progressDeadlineSeconds: 600, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+    expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toMatch(/./);
+    const namespace = await getJson('namespace', W.namespace);
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const list = JSON.parse(await helmOk(['list', '-n', RELEASE_NS, '-o', 'json'])) as Obj[];
+    expect(list.map((l) => [l.name, l.status, l.revision])).toEqual([[RELEASE, 'deployed', '1']]);
+    const certs = await certificates();
+    expect(certs.caBundle).not.toBe('');
+    // The webhook filled the Secret and kept Helm's ownership label on it (Helm's next apply needs it).
+    const secret = await getJson('secret', W.secret, W.namespace);
+    expect(secret.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
+    expect(Buffer.from(certs.secretCa, 'base64').toString()).toBe(Buffer.from(certs.caBundle, 'base64').toString());
+    ca = certs.caBundle;
+  });
+
+  it('helm upgrade --set config.deploy.surge=2: the pods roll, the webhook now writes maxSurge 2, the same CA stays', async () => {
+    const before = await kubectlJson(['get', 'deployment', W.deployment, '-n', W.namespace]);
+    const r = await helm(
+      ['upgrade', RELEASE, CHART, '-n', RELEASE_NS, '--reuse-values', '--set', 'config.deploy.surge=2', '--set', 'config.deploy.timeout=900'],
+      180_000,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const after = await kubectlJson(['get', 'deployment', W.deployment, '-n', W.namespace]);
+    expect(after.spec.template.metadata.annotations['checksum/config']).not.toBe(before.spec.template.metadata.annotations['checksum/config']);
+    await kubectlOk(['rollout', 'status', `deployment/${W.deployment}`, '-n', W.namespace, '--timeout=180s'], { timeoutMs: 190_000 });
+    // Old pods drain for a few seconds after the rollout: wait until every answer is the new one.
+    const stored = await waitFor(
+      async () => {
+        const s = (await admitted(ns)).stored;
+        return s?.spec.strategy.rollingUpdate.maxSurge === 2 ? s : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the upgraded webhook to answer with maxSurge 2' },
+    );
+    expect(stored.spec.progressDeadlineSeconds).toBe(900);
+    for (let i = 0; i < 3; i++) expect((await admitted(ns)).stored?.spec.strategy.rollingUpdate.maxSurge).toBe(2);
+    const certs = await certificates();
+    expect(certs.caBundle).toBe(ca);
+    expect(Buffer.from(certs.secretCa, 'base64').toString()).toBe(Buffer.from(ca, 'base64').toString());
+    const cm = await getJson('configmap', 'paas-webhook-config', W.namespace);
+    expect(parseConfig(cm.data['paas.toml'], 'paas.toml').deploy).toMatchObject({ surge: 2, timeout: 900 });
+  });
+
+  it('helm uninstall: every object goes, paas-system too, and Deployments are admitted unmutated', async () => {
+    const r = await helm(['uninstall', RELEASE, '-n', RELEASE_NS, '--wait', '--timeout', '150s'], 180_000);
+    expect(r.code, r.stderr).toBe(0);
+    installed = false;
+    await kubectlOk(['wait', '--for=delete', `namespace/${W.namespace}`, '--timeout=150s'], { timeoutMs: 180_000 });
+    for (const [kind, name] of [
+      ['mutatingwebhookconfiguration', 'paas-webhook'],
+      ['clusterrole', 'paas-webhook-ca-bundle'],
+      ['clusterrole', 'paas-webhook-version'],
+      ['clusterrolebinding', 'paas-webhook-ca-bundle'],
+      ['clusterrolebinding', 'paas-webhook-version'],
+      ['priorityclass', 'paas-webhook-critical'],
+    ]) {
+      const g = await kubectl(['get', kind!, name!, '--ignore-not-found', '-o', 'name']);
+      expect(g.stdout.trim(), `${kind}/${name}`).toBe('');
+    }
+    const stored = (await admitted(ns)).stored!;
+    expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
+    expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toBeUndefined();
+    expect(JSON.parse(await helmOk(['list', '-n', RELEASE_NS, '-o', 'json']))).toEqual([]);
+  });
+});
