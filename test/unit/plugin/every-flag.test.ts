@@ -66,7 +66,7 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
 };
 
 // Values of flags whose kind offers none (ValueKind.free); a new free flag needs one here.
-const FREE: Record<string, string> = { selector: 'app=web', timeout: '30s', revision: '3' };
+const FREE: Record<string, string> = { selector: 'app=web', timeout: '30s', revision: '3', logs: '5' };
 
 /** The value(s) to give a flag: each choice once, else one valid value of its kind. */
 function valuesOf(f: FlagSpec): (string | undefined)[] {

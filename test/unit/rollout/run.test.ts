@@ -32,6 +32,7 @@ function replay(snaps: Snapshot[]) {
       if (listeners.size === 3) allWatching();
       return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     },
+    getText: () => Promise.reject(new Error('rollout status never reads text')),
     close: () => undefined,
   };
   const step = (i: number): void => {

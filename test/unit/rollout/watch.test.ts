@@ -26,6 +26,7 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
       const err = w((e) => onEvent(e as WatchEvent<T>));
       if (err) throw err;
     },
+    getText: () => Promise.reject(new Error('rollout status never reads text')),
     close() {},
   };
   return { rest, calls };
