@@ -64,7 +64,7 @@ export interface Scenario {
 }
 
 /** The running kubelet's PID, from the real node's marker. */
-function kubeletPid(): number {
+export function kubeletPid(): number {
   const owner = JSON.parse(readFileSync('/run/paas-node/owner.json', 'utf8')) as { pids: { kubelet?: number } };
   if (!owner.pids.kubelet) throw new Error('no kubelet PID in /run/paas-node/owner.json');
   return owner.pids.kubelet;
