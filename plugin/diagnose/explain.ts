@@ -142,7 +142,7 @@ function startFailed(d: DetailsByCode['StartFailed']): string {
 function readiness(d: DetailsByCode['ReadinessProbeFailing']): string {
   let why = `The container ${d.container} runs but its ${d.probe} probe fails (${probeText(d.probeSpec)}), so the pods never become Ready and the rollout cannot move on.`;
   if (d.redirect) {
-    why += ` The app answers ${d.statusCode ? `HTTP ${d.statusCode}` : 'with a redirect'}: it probably redirects HTTP to HTTPS. TLS ends before the pod, so make the probe say it came over HTTPS: add httpHeaders X-Forwarded-Proto: https (and X-Forwarded-Ssl: on) to the probe, or probe a path the app serves over plain HTTP.`;
+    why += ` The app answers ${d.statusCode ? `HTTP ${d.statusCode}` : 'with a redirect'}: it probably redirects HTTP to HTTPS. TLS ends before the pod, so make the probe say it came over HTTPS: add httpHeaders X-Forwarded-Proto: https (and X-Forwarded-Ssl: on) to the probe (with paas-webhook: the annotation paas.io/readiness-probe-headers: "X-Forwarded-Proto=https", or readiness_probe_headers in paas.toml), or probe a path the app serves over plain HTTP.`;
   } else if (d.failure === ProbeFailureKind.ConnectionRefused) why += ' Nothing listens on the probed port: check the port and that the app binds to 0.0.0.0.';
   else if (d.failure === ProbeFailureKind.Timeout) why += ' The app does not answer within the probe timeout.';
   else if (d.statusCode) why += ` The app answers HTTP ${d.statusCode} on the probe path.`;
