@@ -242,7 +242,7 @@ export function crashIssue(
   const crashing = isCrashing(cs);
   const ev = restartEvidence(cs, events);
   const recentKill = ev.kills.some((e) => ctx.now - time(e.lastSeen) < RECENT_KILL_S * 1000);
-  if (!crashing && !(recentKill && (cs.restartCount ?? 0) > 0)) return undefined;
+  if (!crashing && !recentKill) return undefined;
   const term = cs.lastState?.terminated ?? cs.state?.terminated;
   if (term?.reason === TerminationReason.OOMKilled) return oomIssue(ctx, cs, term.exitCode, ev);
   if (ev.kills.length > 0 || (ev.probeFailures.length > 0 && crashing)) return livenessIssue(ctx, cs, crashing, ev);

@@ -322,12 +322,13 @@ export const Scenarios: Record<string, Scenario> = {
         if (p.metadata.finalizers?.length) await k(['patch', 'pod', p.metadata.name, '-n', ns, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
       }
     },
-    // Stuck, not just stopping: past the moment their grace period ended (the deletionTimestamp).
+    // Stuck, not just stopping: 35 s past the moment their grace period ended (the deletionTimestamp),
+    // beyond the 30 s diagnose allows a pod to finish stopping.
     ready: (s) =>
       s.pods.filter(
         (p) =>
           p.metadata.deletionTimestamp &&
-          Date.parse(p.metadata.deletionTimestamp) < Date.now() - 5000 &&
+          Date.parse(p.metadata.deletionTimestamp) < Date.now() - 35_000 &&
           p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
       ).length === 2 && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
   },
