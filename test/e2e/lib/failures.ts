@@ -47,6 +47,8 @@ export interface Scenario {
   note: string;
   /** Objects created before the Deployment (a Secret without the key, ...). */
   before?: Obj[];
+  /** Shapes the working version (rolled out first) where the failure lies in how it stops. */
+  working?: (d: Obj, c: Container) => void;
   /** Changes the working Deployment into the broken one (the rollout under diagnosis). */
   breaks: (d: Obj, c: Container) => void;
   /** The failure is visible: capture now. */
@@ -294,6 +296,31 @@ export const Scenarios: Record<string, Scenario> = {
     exclusive: true,
     ready: (s) => s.nodes.some((n) => n.metadata.name === RealNode.name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
   },
+  'old-pods-long-prestop': {
+    note: 'the old pods sleep 600 s in their preStop hook (grace period 660 s): still stopping well after the rollout',
+    working: (d, c) => {
+      d.spec.template.spec.terminationGracePeriodSeconds = 660;
+      c.lifecycle = { preStop: { sleep: { seconds: 600 } } };
+    },
+    breaks: (d) => {
+      d.spec.template.spec.containers[0].env = [{ name: 'VERSION', value: 'v2' }];
+    },
+    // Gone from the API at once instead of in 10 minutes, so the namespace can go.
+    release: async (ns, k) => {
+      const pods = JSON.parse(await k(['get', 'pods', '-n', ns, '-l', 'app=old-pods-long-prestop', '-o', 'json'])) as { items: Obj[] };
+      for (const p of pods.items.filter((p) => p.metadata.deletionTimestamp)) {
+        await k(['delete', 'pod', p.metadata.name, '-n', ns, '--grace-period=0', '--force', '--wait=false']);
+      }
+    },
+    // Asked to stop over 65 s ago (diagnose calls a drain past 60 s long), inside the grace period.
+    ready: (s) =>
+      s.pods.filter(
+        (p) =>
+          p.metadata.deletionTimestamp &&
+          Date.parse(p.metadata.deletionTimestamp) - (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000 < Date.now() - 65_000 &&
+          p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
+      ).length === s.deployment.spec.replicas && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
+  },
   'old-pods-stuck-terminating': {
     note: 'the old pods carry a finalizer nobody removes: they stay Terminating after the rollout',
     breaks: (d) => {
@@ -395,7 +422,9 @@ function trim(o: Obj): Obj {
  */
 export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Scenario, replicas = 2): Promise<Captured> {
   for (const o of sc.before ?? []) await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(o));
-  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(base(name, `v1-${name}`, replicas)));
+  const working = base(name, `v1-${name}`, replicas);
+  sc.working?.(working, working.spec.template.spec.containers[0]);
+  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(working));
   await k(['rollout', 'status', `deployment/${name}`, '-n', ns, '--timeout=150s']);
   await sc.afterWorking?.(ns, k, name);
   const broken = base(name, `v2-${name}`, replicas);

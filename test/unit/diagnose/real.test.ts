@@ -159,6 +159,35 @@ describe('diagnose on failures captured from the real node', () => {
     expect(exec.logs?.[0]?.lines.join('\n')).toMatch(/exec format error/);
   });
 
+  it('says old pods held by a long preStop are still stopping, with the hook and the time left, and nothing is wrong', () => {
+    const { snapshot, now } = load('old-pods-long-prestop');
+    const d = diagnose(snapshot, now);
+    expect(d.verdict).toBe(Verdict.Healthy);
+    const f = d.findings.find((x) => x.code === Code.OldPodsStillStopping)!;
+    expect(f.severity).toBe('info');
+    expect(f.details).toMatchObject({ gracePeriodSeconds: 660, hooks: [{ container: 'app', hook: 'sleep 600s' }] });
+    expect((f.details as { stoppingForSeconds: number }).stoppingForSeconds).toBeGreaterThanOrEqual(60);
+    expect((f.details as { secondsLeft: number }).secondsLeft).toBeLessThanOrEqual(600);
+    expect(f.pods).toHaveLength(1);
+    expect(f.explanation).toMatch(/preStop hook \(app: sleep 600s\) holds them/);
+  });
+
+  // The same captured pods judged at other instants: a drain is long from 60 s after the pod was
+  // asked to stop, and stuck 30 s past its deletionTimestamp (asked + grace period).
+  it.each([
+    { at: 'asked + 59 s', shift: (asked: number) => asked + 59_000, code: undefined },
+    { at: 'asked + 61 s', shift: (asked: number) => asked + 61_000, code: Code.OldPodsStillStopping },
+    { at: 'deletionTimestamp + 29 s', shift: (asked: number) => asked + 660_000 + 29_000, code: Code.OldPodsStillStopping },
+    { at: 'deletionTimestamp + 31 s', shift: (asked: number) => asked + 660_000 + 31_000, code: Code.OldPodsNotTerminating },
+  ])('old pods of a long preStop at $at: $code', ({ shift, code }) => {
+    const { snapshot } = load('old-pods-long-prestop');
+    const old = snapshot.pods.find((p) => p.metadata.deletionTimestamp)!;
+    const asked = Date.parse(old.metadata.deletionTimestamp!) - (old.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+    const codes = diagnose(snapshot, new Date(shift(asked))).findings.map((f) => f.code);
+    const about = codes.filter((c) => c === Code.OldPodsStillStopping || c === Code.OldPodsNotTerminating);
+    expect(about).toEqual(code ? [code] : []);
+  });
+
   it('a container that never ran has no log to show', () => {
     const { snapshot, now } = load('start-failed-not-found');
     expect(diagnose(snapshot, now).findings[0]!.logs).toBeUndefined();
