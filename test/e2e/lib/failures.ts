@@ -373,8 +373,9 @@ export function kubectlWith(bin: string, kubeconfig: string): Kubectl {
     });
 }
 
-/** What diagnose would read, as the API server returns it (managedFields dropped: noise). */
-export async function capture(k: Kubectl, ns: string, name: string): Promise<Captured> {
+/** What diagnose would read, as the API server returns it (managedFields dropped: noise); the
+ * container logs only `withLogs` (waiting for a failure needs the objects alone). */
+export async function capture(k: Kubectl, ns: string, name: string, withLogs = true): Promise<Captured> {
   const items = async (args: string[]) => (JSON.parse(await k([...args, '-o', 'json'])) as { items: Obj[] }).items.map(trim);
   const deployment = trim(JSON.parse(await k(['get', 'deployment', name, '-n', ns, '-o', 'json'])) as Obj);
   const [replicaSets, pods, events, quotas, nodes] = await Promise.all([
@@ -384,7 +385,7 @@ export async function capture(k: Kubectl, ns: string, name: string): Promise<Cap
     items(['get', 'resourcequotas', '-n', ns]),
     items(['get', 'nodes']),
   ]);
-  const logs = await logsOf(k, ns, pods);
+  const logs = withLogs ? await logsOf(k, ns, pods) : [];
   // diagnose reads every node when a pod could not be scheduled, and otherwise the nodes of the
   // pods that are not ready (is their node itself not Ready?): so does the fixture.
   const unschedulable = pods.some((p) => p.status?.conditions?.some((c: Obj) => c.type === 'PodScheduled' && c.status === 'False'));
@@ -403,7 +404,8 @@ async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog
     for (const cs of (p.status?.containerStatuses ?? []) as Obj[]) {
       const previous = (cs.restartCount ?? 0) > 0;
       if (!previous && !cs.state?.running) continue;
-      const args = ['logs', p.metadata.name, '-n', ns, '-c', cs.name, '--tail=20', ...(previous ? ['--previous'] : [])];
+      // Bounded: a container being killed must not hold the capture.
+      const args = ['logs', p.metadata.name, '-n', ns, '-c', cs.name, '--tail=20', '--request-timeout=20s', ...(previous ? ['--previous'] : [])];
       const text = await k(args).catch(() => undefined);
       if (text !== undefined) out.push({ pod: p.metadata.name, container: cs.name, previous, lines: text.split('\n').filter((l) => l !== '') });
     }
@@ -434,8 +436,8 @@ export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Sce
     await sc.after?.(ns, k);
     const deadline = Date.now() + 240_000;
     for (;;) {
-      const now = await capture(k, ns, name);
-      if (sc.ready(now)) return now;
+      const now = await capture(k, ns, name, false);
+      if (sc.ready(now)) return { ...now, logs: await logsOf(k, ns, now.pods) };
       if (Date.now() > deadline) throw new Error(`${name}: the failure did not show within 240 s`);
       await new Promise((r) => setTimeout(r, 2000));
     }
