@@ -357,7 +357,7 @@ export const Scenarios: Record<string, Scenario> = {
           p.metadata.deletionTimestamp &&
           Date.parse(p.metadata.deletionTimestamp) < Date.now() - 35_000 &&
           p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
-      ).length === 2 && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
+      ).length === s.deployment.spec.replicas && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
   },
 };
 
