@@ -9,7 +9,7 @@ import { ConditionStatus, ConditionType, type KubeEvent, type ObjectMeta, type R
 import type * as wire from '../kube/objects.js';
 import type { Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
-import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../kube/replica-sets.js';
+import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH, replicaSetOfPod } from '../kube/replica-sets.js';
 import { selectorString } from '../kube/selector.js';
 import { isNamed, type ContainerLog, type Named, type Pod, type Snapshot } from './model.js';
 import { samplePods } from './sampling.js';
@@ -85,6 +85,23 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Prom
   return out;
 }
 
+/** The kubelet's FailedPreStopHook events of the namespace: they outlive the pods they are about,
+ * and a hook that failed is worth naming after the rollout, when the old pods are gone. */
+function preStopHookEvents(rest: Rest, ns: string, pageSize: number): Promise<KubeEvent[]> {
+  return listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, { fieldSelector: 'involvedObject.kind=Pod,reason=FailedPreStopHook' }, pageSize);
+}
+
+/** Each event once (the pod-by-pod lists and the FailedPreStopHook list can both hold one). */
+function uniqueEvents(events: KubeEvent[]): KubeEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const k = e.metadata?.uid ?? `${e.metadata?.namespace ?? ''}/${e.metadata?.name ?? ''}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: number): Promise<KubeEvent[]> {
   if (!uid) return Promise.resolve([]);
   return listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, { fieldSelector: `involvedObject.uid=${uid}` }, pageSize);
@@ -127,7 +144,13 @@ export async function gather(
   const owned = ownedBy(replicaSets);
   const pods = [...newPods, ...oldPods].filter(owned);
   const targets = eventTargets(rollout, { newPods, oldPods }, opts, limits);
-  const lists = await mapLimit(targets.objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
+  const rolledBefore = replicaSets.some((r) => r !== rollout.newRS);
+  const [lists, hookEvents] = await Promise.all([
+    mapLimit(targets.objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize)),
+    rolledBefore
+      ? preStopHookEvents(rest, ns, limits.pageSize).then((es) => es.filter((e) => replicaSetOfPod(e.involvedObject.name ?? '', replicaSets)))
+      : Promise.resolve([]),
+  ]);
   const nodes = await readNodes(rest, newPods, limits.pageSize);
   const logs = await readLogs(
     rest,
@@ -140,7 +163,7 @@ export async function gather(
     deployment,
     replicaSets,
     pods,
-    events: lists.flat(),
+    events: uniqueEvents([...lists.flat(), ...hookEvents]),
     quotas,
     ...(nodes ? { nodes } : {}),
     ...(logs.length > 0 ? { logs } : {}),
@@ -216,15 +239,16 @@ function ownedBy(replicaSets: Named<wire.ReplicaSet>[]): (p: Pod) => boolean {
   return (p) => controlledByAny(p, uids);
 }
 
-/** The new ReplicaSet's pods by its pod-template-hash; old pods only when old ReplicaSets still
- * have some (the ones stuck terminating, or those of a superseded rollout). */
+/** The new ReplicaSet's pods by its pod-template-hash; old pods whenever there are old
+ * ReplicaSets: those of a superseded rollout, and those stopping or stuck terminating, which an
+ * old ReplicaSet no longer counts (its status.replicas is 0 while they go). */
 async function readPods(rest: Rest, path: string, selector: string | undefined, r: Rollout, pageSize: number): Promise<{ newPods: Pod[]; oldPods: Pod[] }> {
   const hash = r.newRS?.metadata.labels?.[POD_TEMPLATE_HASH];
   const withSel = (extra: string) => [selector, extra].filter(Boolean).join(',');
   const none = Promise.resolve([] as Pod[]);
   const [newPods, oldPods] = await Promise.all([
     r.newRS && hash ? listNamed<wire.Pod>(rest, path, { labelSelector: withSel(`${POD_TEMPLATE_HASH}=${hash}`) }, pageSize, 'Pod') : none,
-    oldWithPods(r).length > 0 || !hash
+    r.replicaSets.some((rs) => rs !== r.newRS) || !hash
       ? listNamed<wire.Pod>(rest, path, { labelSelector: hash ? withSel(`${POD_TEMPLATE_HASH}!=${hash}`) : selector }, pageSize, 'Pod')
       : none,
   ]);

@@ -8,6 +8,7 @@ import { dedupe, type EventRecord } from './events.js';
 import { explainPreStopHook } from './explain.js';
 import { Code, finding, Severity, type Finding } from './findings.js';
 import type { ReplicaSet } from './model.js';
+import { replicaSetOfPod } from '../kube/replica-sets.js';
 
 /** The kubelet's reason for a preStop hook that failed. */
 const FAILED_PRESTOP = 'FailedPreStopHook';
@@ -20,14 +21,10 @@ export function hookText(h: LifecycleHandler): string {
   return 'a hook';
 }
 
-/** The ReplicaSet a pod belongs to, by name: a ReplicaSet's pods are named `<replicaset>-<suffix>`. */
-function replicaSetOfPod(pod: string, replicaSets: readonly ReplicaSet[]): ReplicaSet | undefined {
-  return replicaSets.find((rs) => pod.startsWith(`${rs.metadata.name}-`) && pod.length === rs.metadata.name.length + 6);
-}
-
 /** Pods whose preStop hook failed, with the hooks their template declares; undefined when none did. */
 export function preStopHookFailed(ctx: RolloutContext, events: EventRecord[], replicaSets: readonly ReplicaSet[]): Finding | undefined {
-  const failed = events.filter((e) => e.kind === 'Pod' && e.reason === FAILED_PRESTOP);
+  // The namespace's FailedPreStopHook events: only those of this Deployment's pods count.
+  const failed = events.filter((e) => e.kind === 'Pod' && e.reason === FAILED_PRESTOP && replicaSetOfPod(e.name, replicaSets) !== undefined);
   if (failed.length === 0) return undefined;
   const pods = [...new Set(failed.map((e) => e.name))].sort();
   const templates = [...new Set(pods.map((p) => replicaSetOfPod(p, replicaSets)).filter((rs): rs is ReplicaSet => rs !== undefined))];

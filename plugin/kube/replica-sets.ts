@@ -113,3 +113,12 @@ export function splitReplicaSets<R extends ReplicaSet>(deployment: Deployment, r
 export function podsOfReplicaSet<P extends Pod>(rs: ReplicaSet, pods: readonly P[]): P[] {
   return pods.filter((p) => controlledBy(p.metadata, rs.metadata, 'ReplicaSet'));
 }
+
+/** The ReplicaSet a pod belonged to, by its name alone (events outlive their pods): a
+ * ReplicaSet's pods are named `<replicaset>-<5 characters>`. */
+export function replicaSetOfPod<R extends ReplicaSet>(pod: string, replicaSets: readonly R[]): R | undefined {
+  return replicaSets.find((rs) => {
+    const n = rs.metadata?.name;
+    return n !== undefined && pod.startsWith(`${n}-`) && pod.length === n.length + 6;
+  });
+}

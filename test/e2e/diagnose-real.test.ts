@@ -103,7 +103,8 @@ describe('on the real node, each failure named from what the kubelet really says
   it("names a container the runtime cannot start with its command, the runtime's words as evidence, and no logs to read", async () => {
     const doc = JSON.parse((await paas(['diagnose', 'start-failed-not-found', '-n', ns, '-o', 'json'])).stdout) as Obj;
     const f = doc.findings[0] as Obj;
-    expect(f.summary).toMatch(/^1\/1 new pods: RunContainerError \(exec: "\/nope": stat \/nope: no such file or directory\)$/);
+    // RunContainerError while the kubelet first tries, then the StartError termination behind a back-off.
+    expect(f.summary).toMatch(/^1\/1 new pods: (?:RunContainerError|StartError) \(exec: "\/nope": stat \/nope: no such file or directory\)$/);
     expect(f.details).toMatchObject({ command: ['/nope'], image: 'paas.local/testapp:1', startFailure: 'executable-not-found', exitCode: 128 });
     expect((f.suggestions as string[]).join('\n')).not.toContain('kubectl logs');
     expect(f.logs).toBeUndefined();

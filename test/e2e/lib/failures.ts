@@ -267,9 +267,9 @@ export const Scenarios: Record<string, Scenario> = {
     ready: event('FailedCreate', 2),
   },
   evicted: {
-    note: 'the new version writes past its ephemeral-storage limit: the kubelet evicts it',
+    note: 'the new version writes past its ephemeral-storage limit: the kubelet evicts it (before it ever serves, so no replacement turns Ready between two evictions)',
     breaks: (_d, c) => {
-      c.command = ['/bin/sh', '-c', '/bin/busybox dd if=/dev/zero of=/tmp/fill bs=1M count=64 && exec /testapp serve -port 8080'];
+      c.command = ['/bin/sh', '-c', '/bin/busybox dd if=/dev/zero of=/tmp/fill bs=1M count=64 && exec /bin/busybox sleep 3600'];
       c.resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { 'ephemeral-storage': '16Mi' } };
     },
     ready: (s) => s.pods.some((p) => p.status?.reason === 'Evicted'),

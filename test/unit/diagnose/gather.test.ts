@@ -9,6 +9,9 @@ import { loadFixture } from './fixtures.js';
 
 type Query = Record<string, string | undefined>;
 
+/** The one events list not by object: the kubelet's FailedPreStopHook events, which outlive their pods. */
+const HOOK_EVENTS = 'involvedObject.kind=Pod,reason=FailedPreStopHook';
+
 function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path: string; query: Query }[] } {
   const calls: { path: string; query: Query }[] = [];
   const page = <T>(items: T[], q: Query) => {
@@ -37,6 +40,11 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
           query,
         ) as T;
       if (path.endsWith('/events')) {
+        if (query.fieldSelector === HOOK_EVENTS)
+          return page(
+            s.events.filter((e) => e.involvedObject.kind === 'Pod' && e.reason === 'FailedPreStopHook'),
+            query,
+          ) as T;
         const uid = /^involvedObject\.uid=(.+)$/.exec(query.fieldSelector ?? '')?.[1];
         return page(
           s.events.filter((e) => e.involvedObject.uid === uid),
@@ -65,7 +73,7 @@ describe('gather', () => {
     const got = await gather(rest, 'shop', 'web', { timeline: true });
     const events = calls.filter((c) => c.path.endsWith('/events'));
     expect(events.length).toBeGreaterThan(0);
-    for (const c of events) expect(c.query.fieldSelector).toMatch(/^involvedObject\.uid=[0-9a-f-]+$/);
+    for (const c of events) expect(c.query.fieldSelector).toMatch(/^involvedObject\.uid=[0-9a-f-]+$/); // one ReplicaSet: no earlier rollout's hooks to read
     for (const c of calls.filter((x) => x.path.endsWith('/pods'))) expect(c.query.labelSelector).toMatch(/^app=web,pod-template-hash(!=|=)7d4f8b9c6$/);
     expect(calls.some((c) => c.path === '/api/v1/nodes')).toBe(false);
     // Everything the fixture holds about this rollout comes back.
@@ -112,9 +120,10 @@ describe('gather', () => {
       .map((c) => c.query.fieldSelector!.split('=')[1])
       .sort();
     expect(uids).toEqual(snapshot.pods.map((p) => p.metadata.uid).sort()); // the three failing pods, not the Deployment or its ReplicaSet
+    // A finished rollout: only the FailedPreStopHook events (a hook that failed as the old pods went).
     const healthy = recordingRest(loadFixture('healthy').snapshot);
     await gather(healthy.rest, 'shop', 'web');
-    expect(healthy.calls.filter((c) => c.path.endsWith('/events'))).toEqual([]);
+    expect(healthy.calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([HOOK_EVENTS]);
   });
 
   it("reads the ReplicaSet's events when it is short of pods (FailedCreate)", async () => {
@@ -123,15 +132,44 @@ describe('gather', () => {
     const got = await gather(rest, 'shop', 'web');
     expect(calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([
       `involvedObject.uid=${snapshot.replicaSets[1]!.metadata.uid}`,
+      HOOK_EVENTS,
     ]);
     expect(got.events.map((e) => e.reason)).toEqual(['FailedCreate']);
   });
 
-  it('skips old pods when no old ReplicaSet has any', async () => {
+  it('reads old pods while old ReplicaSets exist, even at 0 replicas (they do not count pods stuck terminating), none with no old ReplicaSet', async () => {
     const { snapshot } = loadFixture('healthy');
     const { rest, calls } = recordingRest(snapshot);
     await gather(rest, 'shop', 'web');
-    expect(calls.filter((c) => c.path.endsWith('/pods')).map((c) => c.query.labelSelector)).toEqual(['app=web,pod-template-hash=7d4f8b9c6']);
+    const hash = snapshot.replicaSets.find(
+      (r) => r.metadata.annotations?.['deployment.kubernetes.io/revision'] === snapshot.deployment.metadata.annotations?.['deployment.kubernetes.io/revision'],
+    )!.metadata.labels!['pod-template-hash'];
+    expect(
+      calls
+        .filter((c) => c.path.endsWith('/pods'))
+        .map((c) => c.query.labelSelector)
+        .sort(),
+    ).toEqual([`app=web,pod-template-hash!=${hash}`, `app=web,pod-template-hash=${hash}`]);
+    const single = recordingRest(loadFixture('image-not-found').snapshot);
+    await gather(single.rest, 'shop', 'web');
+    expect(single.calls.filter((c) => c.path.endsWith('/pods')).map((c) => c.query.labelSelector)).toEqual(['app=web,pod-template-hash=7d4f8b9c6']);
+  });
+
+  it('reads the FailedPreStopHook events of pods already gone, of this Deployment only', async () => {
+    const { snapshot } = loadFixture('healthy');
+    const old = snapshot.replicaSets.find((r) => r !== snapshot.replicaSets.at(-1))!;
+    const hook = (pod: string, uid: string) => ({
+      metadata: { name: `${pod}.1`, namespace: 'shop', uid },
+      involvedObject: { kind: 'Pod', name: pod, namespace: 'shop', uid: `pod-${uid}` },
+      reason: 'FailedPreStopHook',
+      message: 'PreStopHook failed',
+      type: 'Warning',
+      count: 1,
+    });
+    const events = [...snapshot.events, hook(`${old.metadata.name}-abcde`, 'e1'), hook('other-5c8d7f9b6-fghij', 'e2')];
+    const { rest } = recordingRest({ ...snapshot, events } as Snapshot);
+    const got = await gather(rest, 'shop', 'web');
+    expect(got.events.filter((e) => e.reason === 'FailedPreStopHook').map((e) => e.involvedObject.name)).toEqual([`${old.metadata.name}-abcde`]);
   });
 
   it('refuses a pod the API server sent without metadata.name, naming what is missing', async () => {
