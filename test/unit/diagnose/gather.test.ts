@@ -167,7 +167,7 @@ describe('gather', () => {
       count: 1,
     });
     const events = [...snapshot.events, hook(`${old.metadata.name}-abcde`, 'e1'), hook('other-5c8d7f9b6-fghij', 'e2')];
-    const { rest } = recordingRest({ ...snapshot, events } as Snapshot);
+    const { rest } = recordingRest({ ...snapshot, events });
     const got = await gather(rest, 'shop', 'web');
     expect(got.events.filter((e) => e.reason === 'FailedPreStopHook').map((e) => e.involvedObject.name)).toEqual([`${old.metadata.name}-abcde`]);
   });
