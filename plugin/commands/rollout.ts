@@ -11,7 +11,9 @@ const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in t
   2  Timeout: progressDeadlineSeconds exceeded, or --timeout ran out
   3  InProgress: still rolling out (--watch=false)
   4  Paused: spec.paused is set and the rollout is not complete
-  5  not found, bad flag, or the cluster could not be reached`;
+  5  not found, bad flag, or the cluster could not be reached
+  6  --undo-on-failure: the rollback itself failed (refused by the API server, or Failed or Timeout);
+     a rollback that completes, or is not attempted, keeps the failure's code (1 or 2)`;
 
 interface StatusArgs {
   deployments?: string[];
@@ -20,6 +22,8 @@ interface StatusArgs {
   timeout: string;
   revision?: number;
   finalOnly: boolean;
+  undoOnFailure: boolean;
+  dryRun: boolean;
   namespace?: string;
   context?: string;
   kubeconfig?: string;
@@ -45,10 +49,21 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
             default: false,
             describe: 'With -o json|yaml and --watch: print only the final document, not one per change',
           })
+          .option('undo-on-failure', {
+            type: 'boolean',
+            default: false,
+            describe: 'On Failed or Timeout, roll back to the previous revision as kubectl rollout undo does, then watch the rollback (one Deployment)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'With --undo-on-failure: send the rollback with dryRun=All (the API server and webhooks check it, nothing is stored)',
+          })
           .example('kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused')
           .example('kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)')
           .example('kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document')
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
+          .example('kubectl paas rollout status web --undo-on-failure --timeout 10m', 'Watch; on failure roll back to the previous revision and watch that')
           .epilogue(EXIT_CODES),
       async (argv) => {
         setCode(await status(argv, deps));
@@ -86,6 +101,8 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
     return n;
   });
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
+  if (argv.undoOnFailure && (names.length !== 1 || argv.selector)) throw usage('--undo-on-failure rolls back one Deployment: name exactly one');
+  if (argv.dryRun && !argv.undoOnFailure) throw usage('--dry-run goes with --undo-on-failure');
 
   const [{ runRolloutStatus }, kube] = await Promise.all([
     import('../rollout/run.js'),
@@ -100,6 +117,8 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
       finalOnly: argv.finalOnly,
+      undoOnFailure: argv.undoOnFailure,
+      dryRun: argv.dryRun,
       color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }),
     },
     {

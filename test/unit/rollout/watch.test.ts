@@ -26,6 +26,8 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
       const err = w((e) => onEvent(e as WatchEvent<T>));
       if (err) throw err;
     },
+    stream: () => Promise.reject(new Error('a list copy reads no log')),
+    patch: () => Promise.reject(new Error('a list copy never writes')),
     close() {},
   };
   return { rest, calls };
