@@ -12,7 +12,7 @@ const EXIT_CODES = `Exit codes:
   5  not found (Deployment, deploy-id, revision), bad flag, or the cluster could not be reached`;
 
 interface LogsArgs {
-  deployment: string;
+  deployment?: string;
   deployId?: string;
   revision?: number;
   new?: boolean;
@@ -98,7 +98,7 @@ function containersOf(argv: LogsArgs): Containers {
 
 async function parse(argv: LogsArgs) {
   const [{ parseDuration }, { parseOutputFormat, OutputFormat }] = await Promise.all([import('../lib/duration.js'), import('../lib/output.js')]);
-  const name = deploymentName(String(argv.deployment));
+  const name = deploymentName(argv.deployment ?? '');
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   let output: ReturnType<typeof parseOutputFormat>;
   try {

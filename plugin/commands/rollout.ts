@@ -1,5 +1,6 @@
-// `kubectl paas rollout status`: parse → validate → run. The flags become RolloutStatusOptions
-// here (a bad value is a usage error naming the flag); plugin/rollout/run.ts does the rest.
+// `kubectl paas rollout status|history`: parse → validate → run. The flags become
+// RolloutStatusOptions (HistoryOptions) here (a bad value is a usage error naming the flag);
+// plugin/rollout/run.ts (plugin/history/run.ts) does the rest.
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
@@ -69,7 +70,65 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
         setCode(await status(argv, deps));
       },
     )
-    .demandCommand(1, 'Name a subcommand: status');
+    .command(
+      'history <deployment>',
+      'Every revision still held in ReplicaSets, with its deploy-id and outcome',
+      (h) =>
+        h
+          .positional('deployment', { type: 'string', describe: 'The Deployment (name or deployment/name)' })
+          .option('revision', { type: 'number', describe: "One revision: its facts and its pod template's diff against the current one" })
+          .example('kubectl paas rollout history web', 'Each revision: deploy-id, images, age, pods now, outcome, change-cause')
+          .example('kubectl paas rollout history web --revision 3', "Revision 3's pod template against the current one")
+          .example('kubectl paas rollout history web -o json', 'The documented JSON (see the README)')
+          .epilogue(HISTORY_EXIT_CODES),
+      async (argv) => {
+        setCode(await history(argv, deps));
+      },
+    )
+    .demandCommand(1, 'Name a subcommand: status or history');
+}
+
+const HISTORY_EXIT_CODES = `Exit codes:
+  0  the history (or the revision) was written
+  5  not found (the Deployment, the revision), bad flag, or the cluster could not be reached`;
+
+interface HistoryArgs {
+  deployment?: string;
+  revision?: number;
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  output?: string;
+  noColor?: boolean;
+}
+
+async function history(argv: HistoryArgs, deps: CliDeps): Promise<number> {
+  const [{ parseOutputFormat }, { colorEnabled }] = await Promise.all([import('../lib/output.js'), import('../lib/term.js')]);
+  const usage = (msg: string) => new CliError(`${msg} (see 'kubectl paas rollout history --help')`, EXIT.usage);
+  let output: ReturnType<typeof parseOutputFormat>;
+  try {
+    output = parseOutputFormat(argv.output);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const name = deploymentName(argv.deployment ?? '');
+  if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
+  if (argv.revision !== undefined && (!Number.isInteger(argv.revision) || argv.revision < 1)) {
+    throw usage(`invalid value "${argv.revision}" for --revision: use a whole number of 1 or more`);
+  }
+  const [{ runHistory }, kube] = await Promise.all([
+    import('../history/run.js'),
+    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
+  ]);
+  return runHistory(
+    {
+      name,
+      ...(argv.revision !== undefined ? { revision: argv.revision } : {}),
+      output,
+      color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }),
+    },
+    { ...kube, out: deps.out, err: deps.err, now: deps.now },
+  );
 }
 
 async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {

@@ -3,7 +3,7 @@
 // revision); its log streams are the containers of its pods that have run, one per container
 // instance (a restart is a new stream).
 import type { ContainerStatus, Deployment, Pod, ReplicaSet } from '../kube/objects.js';
-import { deployIdOf, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
+import { deployIdOf, podsOfReplicaSet, revisionsOf, splitReplicaSets } from '../kube/replica-sets.js';
 
 /** Which rollout's pods: --new (default), --old, --deploy-id ID, --revision N. */
 export type Selection = { kind: 'new' } | { kind: 'old' } | { kind: 'deployId'; id: string } | { kind: 'revision'; revision: number };
@@ -21,18 +21,6 @@ export interface LogStream {
 
 /** kubectl's annotation naming a pod's default container (kubectl logs, exec). */
 const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
-/** The annotation listing the revisions an undo took from a ReplicaSet. */
-const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
-
-/** The revisions a ReplicaSet has held: its own and, after undos, the earlier ones. */
-export function revisionsOf(rs: ReplicaSet): number[] {
-  const own = revisionOf(rs);
-  const earlier = (rs.metadata?.annotations?.[REVISION_HISTORY] ?? '')
-    .split(',')
-    .filter((x) => /^\d+$/.test(x))
-    .map(Number);
-  return [...earlier, ...(own !== undefined ? [own] : [])];
-}
 
 /** The ReplicaSets of the selected rollout, or why there are none (one line naming the Deployment). */
 export function selectReplicaSets(

@@ -5,7 +5,15 @@
 // reached on, so the API server refuses it (409 Conflict) if the Deployment moved on since, and
 // it records the failure in one annotation (ROLLED_BACK_ANNOTATION).
 import { timeMs, type Deployment, type PodTemplate, type ReplicaSet } from '../kube/objects.js';
-import { deployIdOf, POD_TEMPLATE_HASH, REVISION_ANNOTATION, revisionOf, splitReplicaSets, templatesEqualIgnoringHash } from '../kube/replica-sets.js';
+import {
+  deployIdOf,
+  POD_TEMPLATE_HASH,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  revisionOf,
+  splitReplicaSets,
+  templatesEqualIgnoringHash,
+} from '../kube/replica-sets.js';
 import { ConditionType } from '../kube/objects.js';
 import { ProgressingReason } from '../kube/deployment-status.js';
 import { Reason, RolloutState, type RolloutView } from './status.js';
@@ -84,7 +92,7 @@ export type UndoDecision = { undo: UndoPlan } | { skip: Rollback };
 const KEPT_ANNOTATIONS = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
   REVISION_ANNOTATION,
-  'deployment.kubernetes.io/revision-history',
+  REVISION_HISTORY_ANNOTATION,
   'deployment.kubernetes.io/desired-replicas',
   'deployment.kubernetes.io/max-replicas',
   'deprecated.deployment.rollback.to',
