@@ -1,6 +1,6 @@
 // The next commands a diagnosis suggests, ready to paste: kubectl lines naming the rollout's
 // namespace, its new pods (by deploy-id) and the objects a finding's details name. Pure.
-import { nsFlag, type RolloutContext } from './context.js';
+import { newPodsSelector, nsFlag, type RolloutContext } from './context.js';
 import type { DetailsByCode } from './details.js';
 import { AdmissionBy, ConfigMissing } from './messages.js';
 import type { PodIssue } from './pod-issue.js';
@@ -54,6 +54,14 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       return [`kubectl get pvc ${nsFlag(ctx)}`];
     case 'SandboxFailed':
       return [issue.details.node ? `kubectl describe node ${issue.details.node}` : 'kubectl get nodes'];
+    case 'SchedulingGated':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].spec.schedulingGates}'`];
+    case 'NodeNotReady':
+      return [`kubectl describe node ${issue.details.node}`, undo];
+    case 'Evicted':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --field-selector=status.phase=Failed`, undo];
+    case 'ReadinessGatesPending':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].status.conditions}'`];
   }
 }
 

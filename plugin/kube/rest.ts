@@ -43,6 +43,9 @@ export type PatchType = (typeof PatchType)[keyof typeof PatchType];
 export interface Rest {
   /** GET a path (with query) and parse the JSON body; non-2xx throws HttpError. */
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
+  /** GET a path whose body is text (a container's log); non-2xx throws HttpError. Aborting the
+   * signal rejects it (a kubelet that does not answer). */
+  getText(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<string>;
   /**
    * Opens a watch and calls onEvent per event until the stream ends (resolves) or fails
    * (rejects; a non-200 answer is an HttpError). Aborting the signal ends it quietly.
@@ -141,6 +144,13 @@ export async function createRest(kube: Kube): Promise<Rest> {
       const text = await readAll(res);
       if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
       return JSON.parse(text) as T;
+    },
+
+    async getText(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<string> {
+      const res = await request(url(server, path, query), signal);
+      const text = await readAll(res);
+      if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
+      return text;
     },
 
     async watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {

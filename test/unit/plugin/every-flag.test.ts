@@ -83,6 +83,7 @@ const FREE: Record<string, string> = {
   since: '5m',
   tail: '100',
   'max-log-requests': '10',
+  logs: '5',
 };
 
 /** The value(s) to give a flag: each choice once, else one valid value of its kind. */

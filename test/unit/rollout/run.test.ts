@@ -34,6 +34,7 @@ function replay(snaps: Snapshot[]) {
     },
     stream: () => Promise.reject(new Error('rollout status reads no log')),
     patch: () => Promise.reject(new Error('not asked to roll back')),
+    getText: () => Promise.reject(new Error('rollout status never reads text')),
     close: () => undefined,
   };
   const step = (i: number): void => {

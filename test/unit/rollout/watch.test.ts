@@ -28,6 +28,7 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
     },
     stream: () => Promise.reject(new Error('a list copy reads no log')),
     patch: () => Promise.reject(new Error('a list copy never writes')),
+    getText: () => Promise.reject(new Error('a list copy never reads text')),
     close() {},
   };
   return { rest, calls };
