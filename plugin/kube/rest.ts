@@ -104,6 +104,13 @@ async function streamText(request: Send, u: URL, onText: (text: string) => void,
   }
 }
 
+async function getText(request: Send, u: URL, path: string, signal?: AbortSignal): Promise<string> {
+  const res = await request(u, signal);
+  const text = await readAll(res);
+  if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
+  return text;
+}
+
 async function patchJson<T>(request: Send, u: URL, body: unknown, type: PatchType): Promise<T> {
   const res = await request(u, undefined, { body: JSON.stringify(body), type });
   const text = await readAll(res);
@@ -146,12 +153,7 @@ export async function createRest(kube: Kube): Promise<Rest> {
       return JSON.parse(text) as T;
     },
 
-    async getText(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<string> {
-      const res = await request(url(server, path, query), signal);
-      const text = await readAll(res);
-      if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
-      return text;
-    },
+    getText: (path, query, signal) => getText(request, url(server, path, query), path, signal),
 
     async watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
       let res: import('node:http').IncomingMessage;
