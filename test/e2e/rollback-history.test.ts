@@ -48,7 +48,17 @@ const templateId = (d: Obj): string => d.spec.template.metadata.labels[DEPLOY_ID
 
 /** The image of the Deployment's container, as a patch. */
 const setContainer = (name: string, container: Obj) =>
-  kubectlOk(['patch', 'deployment', name, '-n', ns, '--type', 'strategic', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', ...container }] } } } })]);
+  kubectlOk([
+    'patch',
+    'deployment',
+    name,
+    '-n',
+    ns,
+    '--type',
+    'strategic',
+    '-p',
+    JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', ...container }] } } } }),
+  ]);
 
 beforeAll(async () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
@@ -128,7 +138,11 @@ describe('--undo-on-failure', () => {
     const r = await paas(['rollout', 'status', 'app', '-n', ns, '--undo-on-failure', '-o', 'json', '--final-only', '--timeout', '150s']);
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout) as Obj;
-    expect(doc).toMatchObject({ rollout_status: 'Failed', revision: 7, rollback: { fromRevision: 7, toRevision: 6, deployId: templateId(good), outcome: 'Completed' } });
+    expect(doc).toMatchObject({
+      rollout_status: 'Failed',
+      revision: 7,
+      rollback: { fromRevision: 7, toRevision: 6, deployId: templateId(good), outcome: 'Completed' },
+    });
     expect(templateId(await getJson('deployment', 'app', ns))).toBe(templateId(good));
     expect((await replicaSets('app')).map((rs) => rs.metadata.uid).sort()).toEqual(before.map((rs) => rs.metadata.uid).sort());
   });
@@ -176,7 +190,9 @@ describe('a change between the verdict and the write', () => {
     const r = await undoWithChangeBefore('raced', () => setContainer('raced', { image: TestImage.app2, imagePullPolicy: 'IfNotPresent' }));
     expect(r.code).toBe(1);
     expect(r.patches).toBe(1);
-    expect(r.out).toMatch(/not rolling back deployment "raced": it changed after the failure \(generation 2 -> 3, revision \d\); leaving the newer change alone\n$/);
+    expect(r.out).toMatch(
+      /not rolling back deployment "raced": it changed after the failure \(generation 2 -> 3, revision \d\); leaving the newer change alone\n$/,
+    );
     const d = await getJson('deployment', 'raced', ns);
     expect(d.spec.template.spec.containers[0].image).toBe(TestImage.app2);
     expect(d.metadata.annotations['paas.io/rolled-back-from']).toBeUndefined();
@@ -209,9 +225,17 @@ describe('rollout history', () => {
     const undo = await paas(['rollout', 'status', 'hist', '-n', ns, '--undo-on-failure', '--timeout', '150s']);
     expect(undo.code, undo.stdout + undo.stderr).toBe(1);
     // v3 never becomes ready; v4 replaces it before it does.
-    await setContainer('hist', { image: TestImage.app, imagePullPolicy: 'IfNotPresent', env: [{ name: 'VERSION', value: 'v3' }], args: ['-port', '8080', '-ready-after', '1h'] });
+    await setContainer('hist', {
+      image: TestImage.app,
+      imagePullPolicy: 'IfNotPresent',
+      env: [{ name: 'VERSION', value: 'v3' }],
+      args: ['-port', '8080', '-ready-after', '1h'],
+    });
     await cause('v3');
-    await waitFor(async () => (await replicaSets('hist')).some((rs) => rs.metadata.annotations[REVISION] === '5' && rs.status.replicas === 1), { what: 'revision 5 to start a pod', timeoutMs: 60_000 });
+    await waitFor(async () => (await replicaSets('hist')).some((rs) => rs.metadata.annotations[REVISION] === '5' && rs.status.replicas === 1), {
+      what: 'revision 5 to start a pod',
+      timeoutMs: 60_000,
+    });
     await setContainer('hist', { env: [{ name: 'VERSION', value: 'v4' }], args: ['-port', '8080'] });
     await cause('v4');
     await rolledOut('hist');
@@ -234,7 +258,11 @@ describe('rollout history', () => {
     expect((doc.revisions as Obj[]).map((x) => [String(x.revision), x.changeCause ?? '<none>'])).toEqual(theirs);
     for (const rs of await replicaSets('hist')) {
       const row = rows.get(Number(rs.metadata.annotations[REVISION]))!;
-      expect(row).toMatchObject({ replicaSet: rs.metadata.name, deployId: rs.spec.template.metadata.labels[DEPLOY_ID], images: [rs.spec.template.spec.containers[0].image] });
+      expect(row).toMatchObject({
+        replicaSet: rs.metadata.name,
+        deployId: rs.spec.template.metadata.labels[DEPLOY_ID],
+        images: [rs.spec.template.spec.containers[0].image],
+      });
     }
 
     const text = await paas(['rollout', 'history', 'hist', '-n', ns]);
