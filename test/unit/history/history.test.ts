@@ -87,7 +87,11 @@ describe('outcomes', () => {
       current: 'c',
       events: [
         ...scaled(['a', 'up', 1], ['b', 'up', 1]),
-        { reason: 'ScalingReplicaSet', message: '(combined from similar events): Scaled down replica set a from 1 to 0', firstTimestamp: new Date(1_002_500).toISOString() },
+        {
+          reason: 'ScalingReplicaSet',
+          message: '(combined from similar events): Scaled down replica set a from 1 to 0',
+          firstTimestamp: new Date(1_002_500).toISOString(),
+        },
         ...scaled(['a', 'down', 0], ['c', 'up', 1]).map((e, i) => ({ ...e, firstTimestamp: new Date(1_003_000 + i * 1000).toISOString() })),
       ],
       want: { b: Outcome.unknown },
