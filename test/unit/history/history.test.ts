@@ -27,6 +27,7 @@ const held = (name: string, revisions: number[], created: number, extra: Partial
 /** Scaling events in order, as the controller words them. */
 const scaled = (...steps: [string, 'up' | 'down', number][]): KubeEvent[] =>
   steps.map(([rs, dir, to], i) => ({
+    involvedObject: { kind: 'Deployment', name: 'web' },
     reason: 'ScalingReplicaSet',
     message: `Scaled ${dir} replica set ${rs} from 1 to ${to}`,
     firstTimestamp: new Date(1_000_000 + i * 1000).toISOString(),
@@ -105,7 +106,7 @@ describe('outcomes', () => {
   it('reads only the controller’s scaling words, in the order they happened', () => {
     const h: ScaleHistory = scaleHistory([
       ...scaled(['b', 'down', 0]).map((e) => ({ ...e, firstTimestamp: new Date(2_000_000).toISOString() })),
-      { reason: 'SomethingElse', message: 'Scaled up replica set z from 0 to 1' },
+      { involvedObject: {}, reason: 'SomethingElse', message: 'Scaled up replica set z from 0 to 1' },
       ...scaled(['a', 'up', 3]),
     ]);
     expect(h.events.map((e) => [e.replicaSet, e.direction, e.to])).toEqual([
