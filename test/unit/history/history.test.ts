@@ -89,6 +89,7 @@ describe('outcomes', () => {
       events: [
         ...scaled(['a', 'up', 1], ['b', 'up', 1]),
         {
+          involvedObject: {},
           reason: 'ScalingReplicaSet',
           message: '(combined from similar events): Scaled down replica set a from 1 to 0',
           firstTimestamp: new Date(1_002_500).toISOString(),

@@ -65,7 +65,7 @@ describe('pods and log streams', () => {
       { name: 'app', ...running, restartCount: 2, lastState: { terminated: { exitCode: 1 } } },
       { name: 'sidecar', state: { waiting: { reason: 'PodInitializing' } }, restartCount: 0 },
     ],
-  } as Pod['status']);
+  });
 
   const rows = [
     {
