@@ -205,7 +205,7 @@ describe('a change between the verdict and the write', () => {
     await setContainer('annotated', MISSING);
     const r = await undoWithChangeBefore('annotated', () => kubectlOk(['annotate', 'deployment', 'annotated', '-n', ns, 'team=shop']));
     expect(r.code).toBe(1);
-    expect(r.patches).toBe(2);
+    expect(r.patches, r.out).toBe(2);
     expect(r.out).toContain('rolling back to revision 1');
     expect(templateId(await getJson('deployment', 'annotated', ns))).toBe(templateId(good));
   });
@@ -239,6 +239,8 @@ describe('rollout history', () => {
     await setContainer('hist', { env: [{ name: 'VERSION', value: 'v4' }], args: ['-port', '8080'] });
     await cause('v4');
     await rolledOut('hist');
+    // kubectl's rollout status ends before the replaced pods are gone; the table shows them until they are.
+    await waitFor(async () => (await listJson('pods', ns, 'app=hist')).length === 1, { what: 'the replaced pods of hist to go', timeoutMs: 60_000 });
 
     const r = await paas(['rollout', 'history', 'hist', '-n', ns, '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
