@@ -213,8 +213,10 @@ export function planUndo(deployment: Deployment, replicaSets: readonly ReplicaSe
 export type Reconsidered = { retry: true } | { skip: Rollback };
 
 /**
- * After a conflict: retry (guarded by the new resourceVersion) only when the Deployment's spec is
- * the one the verdict was reached on and the rollout has not recovered; else back off and say why.
+ * After a conflict: retry (guarded by the new resourceVersion) only when the Deployment's pod
+ * template is the one the verdict was reached on and the rollout has not recovered; else back off
+ * and say why. Not the generation: the API server bumps it for annotation changes too (they are
+ * copied to ReplicaSets), and a new annotation or a scale is no newer rollout.
  * `nowView` is the rollout's view of `now`.
  */
 export function reconsider(before: Deployment, now: Deployment, nowView: RolloutView, plan: UndoPlan): Reconsidered {
@@ -222,7 +224,7 @@ export function reconsider(before: Deployment, now: Deployment, nowView: Rollout
   const target = { fromRevision: plan.fromRevision, toRevision: plan.toRevision, deployId: plan.deployId };
   const was = before.metadata?.generation;
   const is = now.metadata?.generation;
-  if (was !== is || !templatesEqualIgnoringHash(before.spec?.template, now.spec?.template)) {
+  if (!templatesEqualIgnoringHash(before.spec?.template, now.spec?.template)) {
     return skipped(
       SkipReason.MovedOn,
       `not rolling back deployment "${name}": it changed after the failure (generation ${was ?? '-'} -> ${is ?? '-'}, revision ${nowView.revision ?? '-'}); leaving the newer change alone`,

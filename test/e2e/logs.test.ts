@@ -85,7 +85,9 @@ describe('kubectl paas logs', () => {
   let newPods: string[];
 
   beforeAll(async () => {
-    await apply(appDeployment('lg', { replicas: 2, env: { VERSION: 'v1' } }), ns);
+    // A readiness probe of its own (no webhook here adds one), so -ready-after holds a pod unready.
+    const readinessProbe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 };
+    await apply(appDeployment('lg', { replicas: 2, env: { VERSION: 'v1' }, container: { readinessProbe } }), ns);
     oldPods = await listening('lg', '1', 2);
     // Revision 2 never turns ready: the rollout stops with both revisions running (maxUnavailable 0 of 2).
     await setApp('lg', { env: [{ name: 'VERSION', value: 'v2' }], args: ['-port', '8080', '-ready-after', '1h'] });

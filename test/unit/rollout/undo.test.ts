@@ -138,7 +138,7 @@ describe('reconsider, after the API server refused the guarded write (409 Confli
   };
   const cases: { name: string; now: Deployment; completed?: boolean; want: SkipReason | 'retry' }[] = [
     {
-      name: 'a newer apply (generation moved) is left alone',
+      name: 'a newer apply (the template changed) is left alone',
       now: moved((d) => {
         d.metadata!.generation = 3;
         d.spec!.template!.spec!.containers[0]!.image = 'registry.example/badimage:3';
@@ -153,6 +153,15 @@ describe('reconsider, after the API server refused the guarded write (409 Confli
     { name: 'a pause is respected', now: moved((d) => (d.spec!.paused = true)), want: SkipReason.Paused },
     { name: 'a rollout that completed after all is not undone', now: moved(() => undefined), completed: true, want: SkipReason.Recovered },
     { name: 'a status-only change (the controller) is retried', now: moved((d) => (d.status!.observedGeneration = 2)), want: 'retry' },
+    {
+      name: 'an annotation (the API server bumps the generation for it) is retried',
+      now: moved((d) => {
+        d.metadata!.generation = 3;
+        d.metadata!.annotations = { ...d.metadata!.annotations, team: 'shop' };
+      }),
+      want: 'retry',
+    },
+    { name: 'a scale is retried: still the failed template', now: moved((d) => ((d.metadata!.generation = 3), (d.spec!.replicas = 5))), want: 'retry' },
   ];
   it.each(cases)('$name', ({ now, completed, want }) => {
     const view = { ...viewOf({ ...s, deployment: now }), ...(completed ? { rollout_status: 'Completed' as const } : {}) };
