@@ -127,7 +127,10 @@ describe('kubectl paas logs', () => {
     // Its replacement (the ReplicaSet of revision 1 still wants 2 pods) is picked up.
     const replacement = await waitFor(
       async () =>
-        (await podsOfRevision('lg', '1')).find((p) => !oldPods.includes(p) && run.out().includes(`[pod/${p}/app] `) && run.out().includes('listening')),
+        (await podsOfRevision('lg', '1')).find(
+          (p) =>
+            !oldPods.includes(p) && run.out().includes(`[pod/${p}/app] `) && new RegExp(`^\\[pod/${p}/app\\] \\S+ testapp: listening`, 'm').test(run.out()),
+        ),
       { what: 'the replacement pod followed', timeoutMs: 120_000 },
     );
     // Revision 3 turns ready: revision 1 is scaled to 0, its pods go, the follow ends by itself.
