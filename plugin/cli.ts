@@ -30,14 +30,20 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .command('policy', 'Apply, check or show the zero-downtime rollout policy offline', async (y) =>
       (await import('./commands/policy.js')).builder(y, setCode, deps),
     )
-    .command('rollout', 'Rollout status of Deployments', async (y) => (await import('./commands/rollout.js')).builder(y, setCode, deps))
+    .command('rollout', 'Rollout status and history of Deployments', async (y) => (await import('./commands/rollout.js')).builder(y, setCode, deps))
     .command(
       'diagnose <deployment>',
       'Name the cause of a stuck rollout, with evidence and next commands',
       async (y) => (await import('./commands/diagnose.js')).builder(y),
       async (args) => (await import('./commands/diagnose.js')).handler(args as never, setCode, deps),
     )
-    .demandCommand(1, 'Name a command: policy, rollout or diagnose')
+    .command(
+      'logs <deployment>',
+      'Logs of every container of every pod of one rollout',
+      async (y) => (await import('./commands/logs.js')).builder(y),
+      async (args) => (await import('./commands/logs.js')).handler(args as never, setCode, deps),
+    )
+    .demandCommand(1, 'Name a command: policy, rollout, diagnose or logs')
     .strict()
     .recommendCommands()
     .help()

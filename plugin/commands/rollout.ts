@@ -1,5 +1,6 @@
-// `kubectl paas rollout status`: parse → validate → run. The flags become RolloutStatusOptions
-// here (a bad value is a usage error naming the flag); plugin/rollout/run.ts does the rest.
+// `kubectl paas rollout status|history`: parse → validate → run. The flags become
+// RolloutStatusOptions (HistoryOptions) here (a bad value is a usage error naming the flag);
+// plugin/rollout/run.ts (plugin/history/run.ts) does the rest.
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
@@ -11,7 +12,9 @@ const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in t
   2  Timeout: progressDeadlineSeconds exceeded, or --timeout ran out
   3  InProgress: still rolling out (--watch=false)
   4  Paused: spec.paused is set and the rollout is not complete
-  5  not found, bad flag, or the cluster could not be reached`;
+  5  not found, bad flag, or the cluster could not be reached
+  6  --undo-on-failure: the rollback itself failed (refused by the API server, or Failed or Timeout);
+     a rollback that completes, or is not attempted, keeps the failure's code (1 or 2)`;
 
 interface StatusArgs {
   deployments?: string[];
@@ -20,6 +23,8 @@ interface StatusArgs {
   timeout: string;
   revision?: number;
   finalOnly: boolean;
+  undoOnFailure: boolean;
+  dryRun: boolean;
   namespace?: string;
   context?: string;
   kubeconfig?: string;
@@ -45,16 +50,85 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
             default: false,
             describe: 'With -o json|yaml and --watch: print only the final document, not one per change',
           })
+          .option('undo-on-failure', {
+            type: 'boolean',
+            default: false,
+            describe: 'On Failed or Timeout, roll back to the previous revision as kubectl rollout undo does, then watch the rollback (one Deployment)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'With --undo-on-failure: send the rollback with dryRun=All (the API server and webhooks check it, nothing is stored)',
+          })
           .example('kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused')
           .example('kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)')
           .example('kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document')
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
+          .example('kubectl paas rollout status web --undo-on-failure --timeout 10m', 'Watch; on failure roll back to the previous revision and watch that')
           .epilogue(EXIT_CODES),
       async (argv) => {
         setCode(await status(argv, deps));
       },
     )
-    .demandCommand(1, 'Name a subcommand: status');
+    .command(
+      'history <deployment>',
+      'Every revision still held in ReplicaSets, with its deploy-id and outcome',
+      (h) =>
+        h
+          .positional('deployment', { type: 'string', describe: 'The Deployment (name or deployment/name)' })
+          .option('revision', { type: 'number', describe: "One revision: its facts and its pod template's diff against the current one" })
+          .example('kubectl paas rollout history web', 'Each revision: deploy-id, images, age, pods now, outcome, change-cause')
+          .example('kubectl paas rollout history web --revision 3', "Revision 3's pod template against the current one")
+          .example('kubectl paas rollout history web -o json', 'The documented JSON (see the README)')
+          .epilogue(HISTORY_EXIT_CODES),
+      async (argv) => {
+        setCode(await history(argv, deps));
+      },
+    )
+    .demandCommand(1, 'Name a subcommand: status or history');
+}
+
+const HISTORY_EXIT_CODES = `Exit codes:
+  0  the history (or the revision) was written
+  5  not found (the Deployment, the revision), bad flag, or the cluster could not be reached`;
+
+interface HistoryArgs {
+  deployment?: string;
+  revision?: number;
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  output?: string;
+  noColor?: boolean;
+}
+
+async function history(argv: HistoryArgs, deps: CliDeps): Promise<number> {
+  const [{ parseOutputFormat }, { colorEnabled }] = await Promise.all([import('../lib/output.js'), import('../lib/term.js')]);
+  const usage = (msg: string) => new CliError(`${msg} (see 'kubectl paas rollout history --help')`, EXIT.usage);
+  let output: ReturnType<typeof parseOutputFormat>;
+  try {
+    output = parseOutputFormat(argv.output);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const name = deploymentName(argv.deployment ?? '');
+  if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
+  if (argv.revision !== undefined && (!Number.isInteger(argv.revision) || argv.revision < 1)) {
+    throw usage(`invalid value "${argv.revision}" for --revision: use a whole number of 1 or more`);
+  }
+  const [{ runHistory }, kube] = await Promise.all([
+    import('../history/run.js'),
+    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
+  ]);
+  return runHistory(
+    {
+      name,
+      ...(argv.revision !== undefined ? { revision: argv.revision } : {}),
+      output,
+      color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }),
+    },
+    { ...kube, out: deps.out, err: deps.err, now: deps.now },
+  );
 }
 
 async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
@@ -86,6 +160,8 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
     return n;
   });
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
+  if (argv.undoOnFailure && (names.length !== 1 || argv.selector)) throw usage('--undo-on-failure rolls back one Deployment: name exactly one');
+  if (argv.dryRun && !argv.undoOnFailure) throw usage('--dry-run goes with --undo-on-failure');
 
   const [{ runRolloutStatus }, kube] = await Promise.all([
     import('../rollout/run.js'),
@@ -100,6 +176,8 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
       ...(argv.revision ? { revision: argv.revision } : {}),
       output,
       finalOnly: argv.finalOnly,
+      undoOnFailure: argv.undoOnFailure,
+      dryRun: argv.dryRun,
       color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }),
     },
     {

@@ -5,9 +5,11 @@ import type { DetailsByCode } from './details.js';
 import { AdmissionBy, ConfigMissing } from './messages.js';
 import type { PodIssue } from './pod-issue.js';
 
-/** The new pods' logs (`previous`: of the run before the last restart). */
+/** The new pods' logs, every container (`previous`: of the run before the last restart): this
+ * plugin's `logs`, by the rollout's deploy-id when it has one. */
 function logsCommand(ctx: RolloutContext, previous = false): string {
-  return `kubectl logs ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --all-containers${previous ? ' --previous' : ''} --tail=100`;
+  const rollout = ctx.deployId ? `--deploy-id ${ctx.deployId}` : '--new';
+  return `kubectl paas logs ${ctx.dep.metadata.name} ${nsFlag(ctx)} ${rollout}${previous ? ' --previous' : ''} --tail=100`;
 }
 
 /** Back to the previous revision. */

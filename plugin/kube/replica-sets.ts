@@ -28,6 +28,19 @@ export function revisionOf(obj: { metadata?: ObjectMeta } | undefined): number |
   return Number(raw);
 }
 
+/** The annotation listing the revisions an undo took from a ReplicaSet (oldest first). */
+export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
+
+/** Every revision a ReplicaSet has held, oldest first: after undos, the earlier ones, then its own. */
+export function revisionsOf(rs: ReplicaSet): number[] {
+  const own = revisionOf(rs);
+  const earlier = (rs.metadata?.annotations?.[REVISION_HISTORY_ANNOTATION] ?? '')
+    .split(',')
+    .filter((x) => /^\d+$/.test(x))
+    .map(Number);
+  return [...earlier, ...(own !== undefined ? [own] : [])];
+}
+
 /** A pod template's paas.io/deploy-id label, if the webhook stamped one. */
 export function deployIdOf(obj: { spec?: { template?: PodTemplate } } | undefined): string | undefined {
   return obj?.spec?.template?.metadata?.labels?.[DEPLOY_ID_LABEL];

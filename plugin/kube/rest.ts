@@ -1,4 +1,5 @@
-// A lean HTTP gateway to the API server: GET as JSON and watch as a stream of events, over one
+// A lean HTTP gateway to the API server: GET as JSON, watch as a stream of events, a log as a
+// stream of text and PATCH (the one write, `rollout status --undo-on-failure`), over one
 // keep-alive agent carrying the kubeconfig's credentials. Raw JSON in and out (no typed models,
 // which cost start-up time and drop fields). Errors keep the API server's status code and body,
 // the shape describeKubeError reads.
@@ -35,6 +36,10 @@ export interface WatchEvent<T = unknown> {
   object: T;
 }
 
+/** The patch types the API server takes (the Content-Type of a PATCH). */
+export const PatchType = { json: 'application/json-patch+json', merge: 'application/merge-patch+json' } as const;
+export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
 export interface Rest {
   /** GET a path (with query) and parse the JSON body; non-2xx throws HttpError. */
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
@@ -46,6 +51,13 @@ export interface Rest {
    * (rejects; a non-200 answer is an HttpError). Aborting the signal ends it quietly.
    */
   watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * GETs a path as text (a pod's log), calling onText per chunk until the stream ends (resolves)
+   * or fails (rejects; a non-200 answer is an HttpError). Aborting the signal ends it quietly.
+   */
+  stream(path: string, query: Record<string, string | undefined>, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /** PATCHes a path with `body` of the patch type (JSON Patch, merge patch) and parses the answer; non-2xx throws HttpError. */
+  patch<T>(path: string, body: unknown, type: PatchType, query?: Record<string, string | undefined>): Promise<T>;
   /** Closes idle keep-alive sockets so the process can exit. */
   close(): void;
 }
@@ -78,6 +90,34 @@ async function readEvents<T>(res: import('node:http').IncomingMessage, onEvent: 
   }
 }
 
+type Send = (u: URL, signal?: AbortSignal, write?: { body: string; type: PatchType }) => Promise<import('node:http').IncomingMessage>;
+
+async function streamText(request: Send, u: URL, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+  try {
+    const res = await request(u, signal);
+    if (res.statusCode !== 200) throw new HttpError(res.statusCode ?? 0, await readAll(res), u.pathname);
+    res.setEncoding('utf8');
+    for await (const chunk of res as AsyncIterable<string>) onText(chunk);
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
+}
+
+async function getText(request: Send, u: URL, path: string, signal?: AbortSignal): Promise<string> {
+  const res = await request(u, signal);
+  const text = await readAll(res);
+  if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
+  return text;
+}
+
+async function patchJson<T>(request: Send, u: URL, body: unknown, type: PatchType): Promise<T> {
+  const res = await request(u, undefined, { body: JSON.stringify(body), type });
+  const text = await readAll(res);
+  if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, u.pathname);
+  return JSON.parse(text) as T;
+}
+
 /** The gateway for a loaded kubeconfig (credentials resolved once, exec plugins included). */
 export async function createRest(kube: Kube): Promise<Rest> {
   const server = kube.server;
@@ -96,13 +136,14 @@ export async function createRest(kube: Kube): Promise<Rest> {
     : new (http as typeof import('node:http')).Agent({ keepAlive: true });
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubectl-paas', ...t.headers };
 
-  function request(u: URL, signal?: AbortSignal) {
+  const request: Send = (u, signal, write) => {
     return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = http.request(u, { method: 'GET', agent, headers, signal }, resolve);
+      const method = write ? 'PATCH' : 'GET';
+      const req = http.request(u, { method, agent, headers: write ? { ...headers, 'Content-Type': write.type } : headers, signal }, resolve);
       req.on('error', reject);
-      req.end();
+      req.end(write?.body);
     });
-  }
+  };
 
   return {
     async get<T>(path: string, query?: Record<string, string | undefined>): Promise<T> {
@@ -112,12 +153,7 @@ export async function createRest(kube: Kube): Promise<Rest> {
       return JSON.parse(text) as T;
     },
 
-    async getText(path: string, query?: Record<string, string | undefined>, signal?: AbortSignal): Promise<string> {
-      const res = await request(url(server, path, query), signal);
-      const text = await readAll(res);
-      if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
-      return text;
-    },
+    getText: (path, query, signal) => getText(request, url(server, path, query), path, signal),
 
     async watch<T>(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
       let res: import('node:http').IncomingMessage;
@@ -135,6 +171,11 @@ export async function createRest(kube: Kube): Promise<Rest> {
         throw err;
       }
     },
+
+    stream: (path, query, onText, signal) => streamText(request, url(server, path, query), onText, signal),
+
+    patch: <T>(path: string, body: unknown, type: PatchType, query?: Record<string, string | undefined>) =>
+      patchJson<T>(request, url(server, path, query), body, type),
 
     close() {
       agent.destroy();

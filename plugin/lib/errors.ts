@@ -12,6 +12,8 @@ export const EXIT = {
   paused: 4,
   /** not found, usage, connection error */
   usage: 5,
+  /** rollout status --undo-on-failure: the rollback itself failed (refused, Failed, Timeout) */
+  rollbackFailed: 6,
 } as const;
 
 export class CliError extends Error {

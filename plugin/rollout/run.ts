@@ -1,17 +1,19 @@
 // `rollout status` at run time, the edge: read the Deployments, their ReplicaSets and pods, and
 // (with --watch) keep watching until every Deployment reaches a terminal state or --timeout runs
-// out. Each change goes watch (watch.ts) → views (tracking.ts, status.ts) → text (screen.ts).
-// Everything it touches comes in through `deps`.
+// out. Each change goes watch (watch.ts) → views (tracking.ts, status.ts) → text (screen.ts),
+// in follow.ts; with --undo-on-failure a failure goes on to rollback.ts. Everything it touches
+// comes in through `deps`.
 import type { KubeEdge, Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
-import { formatDuration } from '../lib/duration.js';
 import { OutputFormat } from '../lib/output.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { selectorString } from '../kube/selector.js';
+import { runPhase, type Phase, type Watched } from './follow.js';
 import { Screen } from './screen.js';
 import { exitCodeOf } from './status.js';
-import { finished, retrack, timedOut, trackedNames, viewsOf, type Lists, type Tracked } from './tracking.js';
-import { listAndWatch, type Mirror, type MirrorOptions } from './watch.js';
+import { trackedNames, viewsOf, type Tracked } from './tracking.js';
+import { isFailure } from './undo.js';
+import { listAndWatch } from './watch.js';
 
 /** The parsed and validated flags of `rollout status`. */
 export interface RolloutStatusOptions {
@@ -25,6 +27,10 @@ export interface RolloutStatusOptions {
   color: boolean;
   /** -o json|yaml with --watch: print only the final, indented document instead of one per change. */
   finalOnly?: boolean;
+  /** On a Failed or Timeout verdict, roll back to the previous revision (one Deployment). */
+  undoOnFailure?: boolean;
+  /** With undoOnFailure: send the rollback with dryRun=All, store nothing. */
+  dryRun?: boolean;
 }
 
 /** The edges `rollout status` runs against. */
@@ -35,20 +41,6 @@ export interface RolloutDeps extends KubeEdge {
   columns?: number;
   now: () => number;
 }
-
-/** The three lists a run keeps, listed once and then watched. */
-interface Watched {
-  deployments: { mirror: Mirror<Deployment>; watch: (o: MirrorOptions) => Promise<void> };
-  replicaSets: { mirror: Mirror<ReplicaSet>; watch: (o: MirrorOptions) => Promise<void> };
-  pods: { mirror: Mirror<Pod>; watch: (o: MirrorOptions) => Promise<void> };
-}
-
-/** What the watches hold now. */
-const listsOf = (w: Watched): Lists => ({
-  deployments: new Map(w.deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d])),
-  replicaSets: w.replicaSets.mirror.items(),
-  pods: w.pods.mirror.items(),
-});
 
 /** The screen for the flags and the terminal; YAML is loaded only when asked for. */
 async function screenFor(opts: RolloutStatusOptions, deps: RolloutDeps, single: boolean): Promise<Screen> {
@@ -73,47 +65,44 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
   const fail = (err: unknown, scope: string): never => {
     throw deps.describeError(err, kube, scope);
   };
-  const controller = new AbortController();
   try {
-    const { watched, tracked: first } = await listAll(rest, ns, opts, (err, scope) => fail(err, scope ?? what));
+    const { watched, tracked } = await listAll(rest, ns, opts, (err, scope) => fail(err, scope ?? what));
     const screen = await screenFor(opts, deps, single);
-    let tracked = first;
-    const recompute = (): void => {
-      const next = retrack(tracked, listsOf(watched), { now: deps.now(), namespace: ns }, opts.revision !== undefined ? { revision: opts.revision } : {});
-      for (const e of next.errors) deps.err.write(`error: ${e}\n`);
-      tracked = next.tracked;
+    const phase: Phase = {
+      watched,
+      screen,
+      namespace: ns,
+      watch: opts.watch,
+      timeoutMs: opts.timeoutMs,
+      now: deps.now,
+      write: (text) => {
+        if (text) deps.out.write(text);
+      },
+      error: (line) => deps.err.write(`error: ${line}\n`),
+      fail: (err) => fail(err, `watch of ${what}`),
+      status: opts.revision !== undefined ? { revision: opts.revision } : {},
     };
-    const write = (text: string): void => {
-      if (text) deps.out.write(text);
-    };
-    const draw = (): void => {
-      write(screen.change(tracked));
-    };
-    recompute();
-    if (opts.watch && !finished(tracked)) {
-      draw();
-      const ended = await follow(watched, {
-        controller,
-        timeoutMs: opts.timeoutMs,
-        // The deadline countdown on a TTY moves even when the cluster is quiet.
-        tickMs: screen.live ? 1000 : 0,
-        now: deps.now,
-        onChange: () => {
-          recompute();
-          draw();
-          return finished(tracked);
-        },
-      });
-      if (ended.error !== undefined) fail(ended.error, `watch of ${what}`);
-      if (ended.timedOut) tracked = timedOut(tracked, formatDuration(opts.timeoutMs));
-    }
-    write(screen.final(tracked));
-    return exitCodeOf(
-      viewsOf(tracked).map((v) => v.rollout_status),
-      tracked.some((t) => t.missing),
+    const ended = await runPhase(phase, tracked);
+    const views = viewsOf(ended);
+    const code = exitCodeOf(
+      views.map((v) => v.rollout_status),
+      ended.some((t) => t.missing),
     );
+    const failure = opts.undoOnFailure && views.length === 1 && isFailure(views[0]!.rollout_status) ? views[0] : undefined;
+    // With a rollback to follow, a single JSON or YAML document waits for it (it gains `rollback`).
+    if (!failure || !screen.holdsFinal) phase.write(screen.final(ended));
+    if (!failure) return code;
+    const { rollBack } = await import('./rollback.js');
+    return await rollBack({
+      ...phase,
+      rest,
+      failure,
+      code,
+      dryRun: opts.dryRun === true,
+      tracked: ended,
+      describe: (err, scope) => deps.describeError(err, kube, scope),
+    });
   } finally {
-    controller.abort();
     rest.close();
   }
 }
@@ -149,62 +138,4 @@ async function listAll(
     listAndWatch<Pod>(rest, { path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, labelSelector }),
   ]).catch((err: unknown) => fail(err, `replicasets and pods of ${what}`));
   return { watched: { deployments, replicaSets, pods }, tracked };
-}
-
-/**
- * Watches the three lists until `onChange` says the run is finished, --timeout runs out, or a
- * watch fails for good. A burst of events (a scale-up touches a ReplicaSet, pods and the
- * Deployment at once) is coalesced into one onChange on the next turn.
- */
-function follow(
-  watched: Watched,
-  o: { controller: AbortController; timeoutMs: number; tickMs: number; now: () => number; onChange: () => boolean },
-): Promise<{ timedOut?: boolean; error?: unknown }> {
-  return new Promise((resolve) => {
-    const stop = (why: { timedOut?: boolean; error?: unknown }): void => {
-      for (const t of timers) clearTimeout(t);
-      o.controller.abort();
-      resolve(why);
-    };
-    let scheduled = false;
-    let done = false;
-    const onChange = (): void => {
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        if (done) return;
-        if (o.onChange()) end({});
-      });
-    };
-    const end = (why: { timedOut?: boolean; error?: unknown }): void => {
-      if (done) return;
-      done = true;
-      stop(why);
-    };
-    const timers: NodeJS.Timeout[] = [];
-    if (o.timeoutMs > 0) {
-      timers.push(
-        setTimeout(() => {
-          end({ timedOut: true });
-        }, o.timeoutMs),
-      );
-    }
-    if (o.tickMs > 0) {
-      timers.push(
-        setInterval(() => {
-          o.onChange();
-        }, o.tickMs),
-      );
-    }
-    const options: MirrorOptions = {
-      signal: o.controller.signal,
-      onChange,
-      onError: (error) => {
-        end({ error });
-      },
-      now: o.now,
-    };
-    for (const m of [watched.deployments, watched.replicaSets, watched.pods]) void m.watch(options);
-  });
 }

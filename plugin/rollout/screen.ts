@@ -36,11 +36,30 @@ export class Screen {
   private streamed: RolloutView[] | undefined;
   private drawnLines = 0;
   private readonly lastLine = new Map<string, string>();
+  /** What a view's JSON or YAML document is: the view itself, or (rolling back) the failure with its rollback. */
+  private documentOf: (v: RolloutView) => RolloutView = (v) => v;
 
   constructor(private readonly o: ScreenOptions) {
     this.p = paint(o.color);
     this.live = o.output === OutputFormat.text && o.watch && o.isTTY;
     this.stream = !o.watch || o.finalOnly ? undefined : streamFormat(o);
+  }
+
+  /** Whether the output is a stream of JSON or YAML documents, one per change. */
+  get streams(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Whether the output is one JSON or YAML document, written at the end only. */
+  get holdsFinal(): boolean {
+    return this.o.output !== OutputFormat.text && this.stream === undefined;
+  }
+
+  /** From now on the views are a rollback's: documents become `documentOf(view)`; the report
+   * written so far stays on the screen (the stream goes on: NDJSON lines, YAML `---`). */
+  rollingBack(documentOf: (v: RolloutView) => RolloutView): void {
+    this.documentOf = documentOf;
+    this.drawnLines = 0;
   }
 
   /** The text to write after a change ('' when nothing a reader watches changed). */
@@ -62,7 +81,7 @@ export class Screen {
     if (this.stream) return this.emit(tracked);
     if (this.o.output === OutputFormat.json || this.o.output === OutputFormat.yaml) {
       if (!vs.length) return '';
-      const doc = toDocument(vs, this.o.single);
+      const doc = toDocument(vs.map(this.documentOf), this.o.single);
       return this.o.output === OutputFormat.json ? renderJson(doc) : this.o.yaml!(doc);
     }
     const logged = this.o.watch && !this.live;
@@ -77,7 +96,7 @@ export class Screen {
   }
 
   private emit(tracked: readonly Tracked[]): string {
-    const vs = viewsOf(tracked);
+    const vs = viewsOf(tracked).map(this.documentOf);
     const text = streamChange(this.streamed, vs, this.stream!);
     if (text === undefined) return '';
     this.streamed = vs;

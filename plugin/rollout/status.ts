@@ -17,6 +17,7 @@ import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { EXIT } from '../lib/errors.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
+import type { Rollback } from './undo.js';
 
 /** The rollout's state (JSON `rollout_status`). */
 export const RolloutState = {
@@ -99,12 +100,25 @@ export interface RolloutView {
   replicaSets: ReplicaSetView[];
   /** Problems of the new ReplicaSet's pods (waiting reasons, unschedulable). */
   podProblems: PodProblem[];
+  /** With --undo-on-failure once the rollout failed: the rollback (the view stays the failure's). */
+  rollback?: Rollback;
 }
 
 /** Options of the state function (edges turn flags into these). */
 export interface StatusOptions {
   /** --revision: the revision the caller waits for; another one running is an error. */
   revision?: number;
+  /** After --undo-on-failure: the lastUpdateTime (ms) of the failed rollout's
+   * ProgressDeadlineExceeded condition. The controller keeps that condition until the rollback
+   * makes progress; it is no verdict on the rollback. */
+  staleDeadlineMs?: number;
+}
+
+/** Whether the Deployment's progress deadline is exceeded, a stale condition left out. */
+function deadlineExceeded(d: Deployment, opts: StatusOptions): boolean {
+  const c = conditionOf(d, ConditionType.Progressing);
+  if (c?.reason !== Reason.ProgressDeadlineExceeded) return false;
+  return opts.staleDeadlineMs === undefined || timeMs(c.lastUpdateTime) !== opts.staleDeadlineMs;
 }
 
 function iso(t: Condition['lastUpdateTime']): string | null {
@@ -155,7 +169,7 @@ function verdict(d: Deployment, who: { name: string; namespace: string }, facts:
   if (!generationObserved(d)) {
     return { state: RolloutState.InProgress, reason: Reason.GenerationNotObserved, message: 'Waiting for deployment spec update to be observed...' };
   }
-  if (conditionOf(d, ConditionType.Progressing)?.reason === Reason.ProgressDeadlineExceeded) {
+  if (deadlineExceeded(d, opts)) {
     return { state: RolloutState.Timeout, reason: Reason.ProgressDeadlineExceeded, message: `deployment "${name}" exceeded its progress deadline` };
   }
   return cannotSucceed(d, name, facts) ?? waiting(who, facts);

@@ -10,9 +10,10 @@ export type StreamFormat =
   { format: typeof OutputFormat.json; single: boolean } | { format: typeof OutputFormat.yaml; single: boolean; yaml: (doc: unknown) => string };
 
 // What a reader of the stream watches, as the text mode's line per change: the state, the
-// replicas and the message. The deadline's secondsLeft moves with the clock and is not a change.
+// replicas and the message (and a rollback's). The deadline's secondsLeft moves with the clock
+// and is not a change.
 function changeKey(views: readonly RolloutView[]): string {
-  return JSON.stringify(views.map((v) => [v.name, v.rollout_status, v.status, v.reason, v.message, v.replicas]));
+  return JSON.stringify(views.map((v) => [v.name, v.rollout_status, v.status, v.reason, v.message, v.replicas, v.rollback]));
 }
 
 /**

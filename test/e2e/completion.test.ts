@@ -72,8 +72,14 @@ describe('kubectl __complete paas', () => {
   it('lists the commands on an empty word', async () => {
     const r = await completion(['']);
     expect(r.code).toBe(0);
-    expect(r.names).toEqual(['policy', 'rollout', 'diagnose']);
+    expect(r.names).toEqual(['policy', 'rollout', 'diagnose', 'logs']);
     expect(r.directive).toBe(4);
+  });
+
+  it('lists rollout history beside status, and the Deployments for history and logs', async () => {
+    expect((await completion(['rollout', ''])).names).toEqual(['status', 'history']);
+    expect((await completion(['rollout', 'history', '-n', ns, ''])).names).toEqual(['web', 'worker']);
+    expect((await completion(['logs', '-n', ns, 'we'])).names).toEqual(['web']);
   });
 
   it('lists the Deployments of the namespace given with -n for rollout status', async () => {

@@ -184,7 +184,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
   it("gives a crash loop's exit code and the logs command for its deploy-id (CrashLoop)", async () => {
     const { doc } = await rootCause(ns, 'crash', 'CrashLoop');
     expect(doc.findings[0]!.details).toMatchObject({ lastTerminationReason: 'Error', exitCode: 1 });
-    expect(doc.findings[0]!.suggestions).toContain(`kubectl logs -n ${ns} -l paas.io/deploy-id=crash-0001 --all-containers --previous --tail=100`);
+    expect(doc.findings[0]!.suggestions).toContain(`kubectl paas logs crash -n ${ns} --deploy-id crash-0001 --previous --tail=100`);
   });
 
   it('names the missing ConfigMap (ConfigError)', async () => {

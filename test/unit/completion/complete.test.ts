@@ -14,10 +14,36 @@ const names = (candidates: string[]) => candidates.map((c) => c.split('\t')[0]);
 
 describe('complete', () => {
   it.each([
-    { name: 'offers the commands on an empty line', args: [], word: '', want: ['policy', 'rollout', 'diagnose'], directive: Directive.noFileComp },
+    { name: 'offers the commands on an empty line', args: [], word: '', want: ['policy', 'rollout', 'diagnose', 'logs'], directive: Directive.noFileComp },
     { name: 'narrows the commands to the prefix', args: [], word: 'ro', want: ['rollout'], directive: Directive.noFileComp },
     { name: 'offers the policy verbs', args: ['policy'], word: '', want: ['apply', 'check', 'show'], directive: Directive.noFileComp },
-    { name: 'offers rollout status', args: ['rollout'], word: '', want: ['status'], directive: Directive.noFileComp },
+    { name: 'offers rollout status and history', args: ['rollout'], word: '', want: ['status', 'history'], directive: Directive.noFileComp },
+    {
+      name: 'offers the rollout selectors of logs',
+      args: ['logs', 'web'],
+      word: '--',
+      want: [
+        '--namespace',
+        '--context',
+        '--kubeconfig',
+        '--output',
+        '--no-color',
+        '--help',
+        '--deploy-id',
+        '--revision',
+        '--new',
+        '--old',
+        '--container',
+        '--all-containers',
+        '--previous',
+        '--since',
+        '--tail',
+        '--follow',
+        '--prefix',
+        '--max-log-requests',
+      ],
+      directive: Directive.noFileComp,
+    },
     {
       name: 'finds the command after a global flag and its value',
       args: ['-n', 'shop', 'rollout'],
@@ -80,6 +106,8 @@ describe('complete', () => {
         '--timeout',
         '--revision',
         '--final-only',
+        '--undo-on-failure',
+        '--dry-run',
       ],
       directive: Directive.noFileComp,
     },
@@ -159,6 +187,14 @@ describe('completionNeeds', () => {
       want: { fact: 'deployments', flags: { namespace: 'shop', context: 'prod', kubeconfig: '/k' } },
     },
     { name: 'needs nothing once diagnose has its Deployment', args: ['diagnose', 'web'], word: '', want: undefined },
+    {
+      name: 'needs the Deployments for rollout history',
+      args: ['rollout', 'history', '-n', 'shop'],
+      word: '',
+      want: { fact: 'deployments', flags: { namespace: 'shop' } },
+    },
+    { name: 'needs the Deployments for logs', args: ['logs', '-n', 'shop', '-f'], word: 'w', want: { fact: 'deployments', flags: { namespace: 'shop' } } },
+    { name: 'needs nothing once logs has its Deployment', args: ['logs', 'web'], word: '', want: undefined },
     { name: 'needs nothing for a flag name', args: ['diagnose'], word: '--n', want: undefined },
   ])('$name', ({ args, word, want }) => {
     expect(completionNeeds(args, word)).toEqual(want);

@@ -64,7 +64,9 @@ describe('the completion table matches --help', () => {
       'policy show',
       'rollout',
       'rollout status',
+      'rollout history',
       'diagnose',
+      'logs',
     ]);
   });
 

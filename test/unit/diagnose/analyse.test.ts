@@ -58,7 +58,7 @@ const cases: Case[] = [
     codes: [Code.CrashLoop],
     summary: /CrashLoopBackOff \(last exit: Error, exit code 1\)/,
     details: { lastTerminationReason: 'Error', exitCode: 1, restarts: 6 },
-    suggests: /kubectl logs -n shop -l paas\.io\/deploy-id=5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 --all-containers --previous/,
+    suggests: /kubectl paas logs web -n shop --deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 --previous --tail=100/,
   },
   {
     name: 'calls an OOM kill by its name and quotes the memory limit',
@@ -490,14 +490,14 @@ describe('diagnose: containers that cannot start, and unknown waiting reasons', 
     expect(f.details).toMatchObject({ container: 'app', image: 'ghcr.io/acme/web:v2', ...details });
     expect(f.explanation).toMatch(/never ran, so it has no logs/);
     // The advice is the pod and the template, not logs it does not have.
-    expect(f.suggestions.join('\n')).not.toMatch(/kubectl logs/);
+    expect(f.suggestions.join('\n')).not.toMatch(/kubectl (paas )?logs/);
     expect(f.suggestions[0]).toMatch(/^kubectl describe pod web-7d4f8b9c6-x2k4p -n shop$/);
   });
 
   it('control: the same pod crash-looping after it ran is a CrashLoop, with its logs', () => {
     const d = withStatus({ state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } });
     expect(d.findings.map((f) => f.code)).toEqual([Code.CrashLoop]);
-    expect(d.findings[0]!.suggestions.join('\n')).toMatch(/kubectl logs .* --previous/);
+    expect(d.findings[0]!.suggestions.join('\n')).toMatch(/kubectl paas logs .* --previous/);
   });
 
   it('control: the same pod running and Ready is no finding of the pod', () => {

@@ -61,6 +61,8 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
       return log.lines.map((l) => `${l}\n`).join('');
     },
     watch: () => Promise.reject(new Error('gather never watches')),
+    stream: () => Promise.reject(new Error('gather reads no log')),
+    patch: () => Promise.reject(new Error('gather never writes')),
     close() {},
   };
   return { rest, calls };

@@ -90,7 +90,7 @@ describe('text', () => {
     expect(text).toContain('Verdict: 1 problem found');
     expect(text).toContain('✖ StartFailed  1/1 new pods: RunContainerError (exec: "/nope": stat /nope: no such file or directory)');
     expect(text).toContain('The executable /nope is not in the image ghcr.io/acme/web:v2, and the container runs its command ["/nope"].');
-    expect(text).not.toMatch(/kubectl logs|Nothing is wrong|Progressing/);
+    expect(text).not.toMatch(/kubectl (paas )?logs|Nothing is wrong|Progressing/);
     const doc = JSON.parse(diagnosisJson(d, false));
     expect(doc).toMatchObject({ verdict: 'Problems', exitCode: 1 });
     expect(doc.findings[0]).toMatchObject({

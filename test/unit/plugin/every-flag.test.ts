@@ -62,11 +62,29 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
   'policy check': { positionals: [], flags: { filename: files.filename } },
   'policy show': { positionals: [], flags: {} },
   'rollout status': { positionals: [], flags: { kubeconfig: files.kubeconfig } },
+  'rollout history': { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
   diagnose: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
+  logs: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
+};
+
+// Flags that only go with others (the command says so otherwise): what each needs on the line.
+const NEEDS: Record<string, string[]> = {
+  'rollout status --undo-on-failure': ['web'],
+  'rollout status --dry-run': ['web', '--undo-on-failure'],
 };
 
 // Values of flags whose kind offers none (ValueKind.free); a new free flag needs one here.
-const FREE: Record<string, string> = { selector: 'app=web', timeout: '30s', revision: '3', logs: '5' };
+const FREE: Record<string, string> = {
+  selector: 'app=web',
+  timeout: '30s',
+  revision: '3',
+  'deploy-id': '5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10',
+  container: 'app',
+  since: '5m',
+  tail: '100',
+  'max-log-requests': '10',
+  logs: '5',
+};
 
 /** The value(s) to give a flag: each choice once, else one valid value of its kind. */
 function valuesOf(f: FlagSpec): (string | undefined)[] {
@@ -87,9 +105,12 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
 }
 
 // Refusals a command makes on purpose after parsing, with its own words (not the parser's).
+const LOGS_YAML = "logs prints lines: use -o text (default) or -o json (one JSON object a line) (see 'kubectl paas logs --help')";
 const REFUSED_BY_COMMAND: { command: string; args: string[]; says: string }[] = [
   { command: 'policy apply', args: ['--output', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
   { command: 'policy apply', args: ['-o', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
+  { command: 'logs', args: ['--output', 'yaml'], says: LOGS_YAML },
+  { command: 'logs', args: ['-o', 'yaml'], says: LOGS_YAML },
 ];
 
 /** Parsing accepted the line: the command ran to an exit code, or went on to reach the cluster. */
@@ -121,7 +142,12 @@ function runs(): { name: string; command: string; argv: string[] }[] {
       for (const value of valuesOf(f)) {
         for (const spelling of [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]) {
           const flag = value === undefined ? [spelling] : [spelling, value];
-          out.push({ name: `kubectl paas ${command} ${flag.join(' ').replace(dir, '$TMP')}`, command, argv: [...path, ...base.positionals, ...rest, ...flag] });
+          const needs = NEEDS[`${command} --${f.name}`] ?? [];
+          out.push({
+            name: `kubectl paas ${command} ${flag.join(' ').replace(dir, '$TMP')}`,
+            command,
+            argv: [...path, ...base.positionals, ...rest, ...needs, ...flag],
+          });
         }
       }
     }

@@ -32,6 +32,8 @@ function replay(snaps: Snapshot[]) {
       if (listeners.size === 3) allWatching();
       return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     },
+    stream: () => Promise.reject(new Error('rollout status reads no log')),
+    patch: () => Promise.reject(new Error('not asked to roll back')),
     getText: () => Promise.reject(new Error('rollout status never reads text')),
     close: () => undefined,
   };

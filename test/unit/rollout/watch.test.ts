@@ -26,7 +26,9 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
       const err = w((e) => onEvent(e as WatchEvent<T>));
       if (err) throw err;
     },
-    getText: () => Promise.reject(new Error('rollout status never reads text')),
+    stream: () => Promise.reject(new Error('a list copy reads no log')),
+    patch: () => Promise.reject(new Error('a list copy never writes')),
+    getText: () => Promise.reject(new Error('a list copy never reads text')),
     close() {},
   };
   return { rest, calls };

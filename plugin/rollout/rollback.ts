@@ -1,0 +1,123 @@
+// `rollout status --undo-on-failure` at run time, the edge: after a Failed or Timeout verdict,
+// write the rollback undo.ts plans (guarded by the resourceVersion the verdict was reached on),
+// then follow it over the same watches to its own verdict. Exit code: the failure's (1 or 2),
+// EXIT.rollbackFailed (6) when the rollback could not be written or did not complete.
+import type { Deployment } from '../kube/objects.js';
+import { deployIdOf } from '../kube/replica-sets.js';
+import { HttpError, PatchType, type Rest } from '../kube/rest.js';
+import { EXIT } from '../lib/errors.js';
+import { listsOf, runPhase, type Phase } from './follow.js';
+import { rolloutStatus, type RolloutView } from './status.js';
+import type { Tracked } from './tracking.js';
+import { announce, concluded, planUndo, reconsider, rollbackOf, RollbackOutcome, rollbackTimeoutMs, type Rollback, type UndoPlan } from './undo.js';
+
+/** The rollout phase that ended in `failure`, and what the rollback needs on top. */
+export interface RollbackRun extends Phase {
+  rest: Rest;
+  failure: RolloutView;
+  /** The failure's exit code (1 or 2). */
+  code: number;
+  dryRun: boolean;
+  /** The followed Deployment at the verdict. */
+  tracked: Tracked[];
+  /** Translates an API error into one line about `what`. */
+  describe: (err: unknown, what: string) => Error;
+}
+
+/** The guarded write went through: the plan and the Deployment as the API server stored it. */
+interface Written {
+  plan: UndoPlan;
+  stored: Deployment;
+}
+
+// Conflicts on the Deployment's status alone (the controller writing it) are retried this often.
+const MAX_CONFLICTS = 3;
+
+const isText = (r: RollbackRun): boolean => !r.screen.holdsFinal && !r.screen.streams;
+
+/** Writes the rollback's document (JSON, YAML) or line (text) when it ends without being followed. */
+function report(r: RollbackRun, rollback: Rollback, line: string): void {
+  if (isText(r)) {
+    r.write(line);
+    return;
+  }
+  r.screen.rollingBack(() => ({ ...r.failure, rollback }));
+  r.write(r.screen.final(r.tracked));
+}
+
+/** Rolls back the failed rollout, then follows the rollback; resolves to the exit code. */
+export async function rollBack(r: RollbackRun): Promise<number> {
+  const name = r.failure.name;
+  const deployment = listsOf(r.watched).deployments.get(name);
+  if (!deployment) return r.code;
+  let written: Written | { skip: Rollback };
+  try {
+    written = await writeUndo(r, deployment);
+  } catch (err) {
+    const message = r.describe(err, `rollback of deployment "${name}"`).message;
+    r.error(message);
+    report(r, { fromRevision: r.failure.revision, toRevision: null, deployId: null, outcome: RollbackOutcome.Failed, reason: 'WriteFailed', message }, '');
+    return EXIT.rollbackFailed;
+  }
+  if ('skip' in written) {
+    report(r, written.skip, `${written.skip.message}\n`);
+    return r.code;
+  }
+  const { plan, stored } = written;
+  const target = { ...plan, deployId: deployIdOf(stored) ?? null };
+  const line = announce(r.failure, plan, target.deployId, r.dryRun);
+  if (r.dryRun || !r.watch) {
+    const outcome = r.dryRun ? RollbackOutcome.DryRun : RollbackOutcome.InProgress;
+    report(r, { ...rollbackOf(target, r.failure, false), outcome, reason: outcome, message: line.trimEnd() }, line);
+    return r.code;
+  }
+  if (isText(r)) r.write(line);
+  return follow(r, target, stored);
+}
+
+/** The guarded PATCH; on a conflict, reconsiders against the Deployment as it is now. */
+async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Written | { skip: Rollback }> {
+  const path = `/apis/apps/v1/namespaces/${encodeURIComponent(r.namespace)}/deployments/${encodeURIComponent(r.failure.name)}`;
+  const query = { fieldManager: 'kubectl-paas', ...(r.dryRun ? { dryRun: 'All' } : {}) };
+  let current = deployment;
+  for (let conflicts = 0; ; conflicts++) {
+    const lists = listsOf(r.watched);
+    const decision = planUndo(current, lists.replicaSets, r.failure);
+    if ('skip' in decision) return decision;
+    try {
+      return { plan: decision.undo, stored: await r.rest.patch<Deployment>(path, decision.undo.patch, PatchType.json, query) };
+    } catch (err) {
+      if (!(err instanceof HttpError && err.code === 409) || conflicts + 1 >= MAX_CONFLICTS) throw err;
+      const now = await r.rest.get<Deployment>(path);
+      const next = reconsider(current, now, rolloutStatus(now, lists.replicaSets, lists.pods, r.now(), r.status), decision.undo);
+      if ('skip' in next) return next;
+      current = now;
+    }
+  }
+}
+
+/** Follows the rollback to its verdict over the same watches. */
+async function follow(r: RollbackRun, plan: UndoPlan, stored: Deployment): Promise<number> {
+  const name = r.failure.name;
+  const generation = stored.metadata?.generation ?? 0;
+  const status = plan.staleDeadlineMs !== undefined ? { staleDeadlineMs: plan.staleDeadlineMs } : {};
+  r.screen.rollingBack((v) => ({ ...r.failure, rollback: rollbackOf(plan, v, true) }));
+  const lists = listsOf(r.watched);
+  // Until the watch brings the write back, the Deployment is the one the API server answered.
+  const start: Tracked[] = [{ name, view: rolloutStatus(stored, lists.replicaSets, lists.pods, r.now(), status) }];
+  const ended = await runPhase(
+    {
+      ...r,
+      timeoutMs: rollbackTimeoutMs(r.timeoutMs, stored),
+      status,
+      ready: (l) => (l.deployments.get(name)?.metadata?.generation ?? 0) >= generation,
+    },
+    start,
+  );
+  const view = ended[0]?.view;
+  r.write(r.screen.final(ended));
+  if (!view) return EXIT.rollbackFailed;
+  const rollback = rollbackOf(plan, view, true);
+  if (isText(r)) r.write(concluded(name, rollback, view.revision));
+  return rollback.outcome === RollbackOutcome.Failed || rollback.outcome === RollbackOutcome.Timeout ? EXIT.rollbackFailed : r.code;
+}
