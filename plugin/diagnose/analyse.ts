@@ -182,7 +182,11 @@ function groupPodIssues(ctx: RolloutContext, issues: { pod: string; issue: PodIs
   const facts = { ns: ctx.ns, maxSurge: ctx.dep.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%' };
   return [...groups.values()].map(({ issue, pods, events }) => {
     pods.sort();
-    const log = LOG_CODES.has(issue.code) && issue.container ? pods.map((p) => ctx.logOf(p, issue.container!)).find((l) => l !== undefined) : undefined;
+    // An empty log says nothing (a container the runtime never started has one): not shown.
+    const log =
+      LOG_CODES.has(issue.code) && issue.container
+        ? pods.map((p) => ctx.logOf(p, issue.container!)).find((l) => l !== undefined && l.lines.length > 0)
+        : undefined;
     return finding(issue.code, issue.details, {
       ...(log ? { logs: [log] } : {}),
       severity: issue.severity,

@@ -203,6 +203,10 @@ describe('diagnose on failures captured from the real node', () => {
   it('a container that never ran has no log to show', () => {
     const { snapshot, now } = load('start-failed-not-found');
     expect(diagnose(snapshot, now).findings[0]!.logs).toBeUndefined();
+    // Behind a back-off the kubelet serves its "previous" log: empty, as it never ran. Still none.
+    const pod = diagnose(snapshot, now).findings[0]!.pods[0]!;
+    const empty = { ...snapshot, logs: [{ pod, container: 'app', previous: true, lines: [] }] };
+    expect(diagnose(empty, now).findings[0]!.logs).toBeUndefined();
   });
 });
 
