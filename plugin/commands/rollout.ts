@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
+import { connectionFlags } from '../lib/connection-flags.js';
 import { CliError, EXIT } from '../lib/errors.js';
 
 const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
@@ -20,9 +21,6 @@ interface StatusArgs {
   timeout: string;
   revision?: number;
   finalOnly: boolean;
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
   output?: string;
   noColor?: boolean;
 }
@@ -89,7 +87,7 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
 
   const [{ runRolloutStatus }, kube] = await Promise.all([
     import('../rollout/run.js'),
-    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
+    deps.kube(connectionFlags(argv as unknown as Record<string, unknown>)),
   ]);
   return runRolloutStatus(
     {

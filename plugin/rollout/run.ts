@@ -2,7 +2,7 @@
 // (with --watch) keep watching until every Deployment reaches a terminal state or --timeout runs
 // out. Each change goes watch (watch.ts) → views (tracking.ts, status.ts) → text (screen.ts).
 // Everything it touches comes in through `deps`.
-import type { KubeEdge, Rest } from '../kube/rest.js';
+import type { Deadline, KubeEdge, Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
 import { formatDuration } from '../lib/duration.js';
 import { OutputFormat } from '../lib/output.js';
@@ -66,7 +66,27 @@ async function screenFor(opts: RolloutStatusOptions, deps: RolloutDeps, single: 
 
 /** Runs the command; resolves to the exit code (the worst Deployment decides). */
 export async function runRolloutStatus(opts: RolloutStatusOptions, deps: RolloutDeps): Promise<number> {
-  const { kube, rest } = await deps.connect();
+  // --timeout bounds the whole command from here: connecting, an exec plugin, the first lists, the watch.
+  const deadline = deadlineOf(opts.timeoutMs);
+  try {
+    return await run(opts, deps, deadline);
+  } finally {
+    deadline?.clear();
+  }
+}
+
+/** An AbortSignal that fires when --timeout runs out. */
+function deadlineOf(timeoutMs: number): (Deadline & { clear: () => void }) | undefined {
+  if (timeoutMs <= 0) return undefined;
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort();
+  }, timeoutMs);
+  return { signal: controller.signal, what: `--timeout ${formatDuration(timeoutMs)}`, clear: () => clearTimeout(timer) };
+}
+
+async function run(opts: RolloutStatusOptions, deps: RolloutDeps, deadline: Deadline | undefined): Promise<number> {
+  const { kube, rest } = await deps.connect(deadline ? { deadline } : undefined);
   const ns = kube.namespace;
   const single = opts.names.length === 1 && !opts.selector;
   const what = single ? `deployment "${opts.names[0]}"` : opts.selector ? `deployments matching "${opts.selector}"` : 'deployments';
@@ -94,7 +114,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
       draw();
       const ended = await follow(watched, {
         controller,
-        timeoutMs: opts.timeoutMs,
+        deadline: deadline?.signal,
         // The deadline countdown on a TTY moves even when the cluster is quiet.
         tickMs: screen.live ? 1000 : 0,
         now: deps.now,
@@ -158,11 +178,12 @@ async function listAll(
  */
 function follow(
   watched: Watched,
-  o: { controller: AbortController; timeoutMs: number; tickMs: number; now: () => number; onChange: () => boolean },
+  o: { controller: AbortController; deadline: AbortSignal | undefined; tickMs: number; now: () => number; onChange: () => boolean },
 ): Promise<{ timedOut?: boolean; error?: unknown }> {
   return new Promise((resolve) => {
     const stop = (why: { timedOut?: boolean; error?: unknown }): void => {
       for (const t of timers) clearTimeout(t);
+      o.deadline?.removeEventListener('abort', onDeadline);
       o.controller.abort();
       resolve(why);
     };
@@ -183,13 +204,11 @@ function follow(
       stop(why);
     };
     const timers: NodeJS.Timeout[] = [];
-    if (o.timeoutMs > 0) {
-      timers.push(
-        setTimeout(() => {
-          end({ timedOut: true });
-        }, o.timeoutMs),
-      );
-    }
+    const onDeadline = (): void => {
+      end({ timedOut: true });
+    };
+    if (o.deadline?.aborted) onDeadline();
+    o.deadline?.addEventListener('abort', onDeadline, { once: true });
     if (o.tickMs > 0) {
       timers.push(
         setInterval(() => {

@@ -46,6 +46,7 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
       throw new Error(`unexpected GET ${path}`);
     },
     watch: () => Promise.reject(new Error('gather never watches')),
+    async stream() {},
     close() {},
   };
   return { rest, calls };

@@ -26,6 +26,7 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
       const err = w((e) => onEvent(e as WatchEvent<T>));
       if (err) throw err;
     },
+    async stream() {},
     close() {},
   };
   return { rest, calls };
