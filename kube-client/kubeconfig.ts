@@ -278,9 +278,8 @@ function clusterSettings(cl: Named | undefined, name: string, flags: ConnectionF
   if (insecure && ca) throw configError(`${where}: specifying a root certificates file with the insecure flag is not allowed`);
   const proxyUrl = field(e, 'proxy-url', 'string', where);
   if (proxyUrl) checkProxyUrl(proxyUrl, where);
-  const tlsHints = Boolean(ca ?? insecure);
   return {
-    server: serverUrl(rawServer, tlsHints, where),
+    server: serverUrl(rawServer, where),
     ...(ca ? { ca } : {}),
     insecure,
     ...(tlsServerName ? { tlsServerName } : {}),
@@ -289,9 +288,10 @@ function clusterSettings(cl: Named | undefined, name: string, flags: ConnectionF
   };
 }
 
-/** A server as client-go reads it: a URL, or host:port (https when TLS settings are given). */
-function serverUrl(raw: string, tls: boolean, where: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(raw) ? raw : `${tls ? 'https' : 'http'}://${raw}`;
+/** A server as client-go reads it: a URL, or host:port, which is plain http (client-go decides the
+ * scheme before it looks at the TLS settings, so kubectl speaks http to it and sends no credentials). */
+function serverUrl(raw: string, where: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(raw) ? raw : `http://${raw}`;
   let u: URL;
   try {
     u = new URL(withScheme);

@@ -25,7 +25,7 @@ export async function readKubeconfigs(paths: readonly string[], explicit: boolea
       text = await readFile(path, 'utf8');
     } catch (err) {
       if (explicit || (err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw configError(`cannot read kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+        throw configError(`cannot read kubeconfig ${path}: ${(err as Error).message}`, err);
       }
       continue;
     }

@@ -1,7 +1,7 @@
 // Which proxy a request goes through, decided as kubectl decides it: a cluster's `proxy-url`
 // always (loopback included); otherwise Go's http.ProxyFromEnvironment (golang.org/x/net's
-// httpproxy): https_proxy/HTTPS_PROXY for https servers, http_proxy/HTTP_PROXY for http ones
-// (lower case first), never for localhost or a loopback address, and not for a host NO_PROXY
+// httpproxy, as vendored in Go's standard library): HTTPS_PROXY/https_proxy for https servers,
+// HTTP_PROXY/http_proxy for http ones (upper case first, as kubectl reads them), never for localhost or a loopback address, and not for a host NO_PROXY
 // matches. Pure: the environment comes in as a record.
 import { isIP } from 'node:net';
 
@@ -38,12 +38,12 @@ function parseProxy(text: string): URL | undefined {
 
 /** The proxy environment (Go's httpproxy.FromEnvironment). */
 export function proxyEnv(env: Readonly<Record<string, string | undefined>>): ProxyEnv {
-  const httpProxy = parseProxy(first(env, 'http_proxy', 'HTTP_PROXY'));
-  const httpsProxy = parseProxy(first(env, 'https_proxy', 'HTTPS_PROXY'));
+  const httpProxy = parseProxy(first(env, 'HTTP_PROXY', 'http_proxy'));
+  const httpsProxy = parseProxy(first(env, 'HTTPS_PROXY', 'https_proxy'));
   return {
     ...(httpProxy ? { httpProxy } : {}),
     ...(httpsProxy ? { httpsProxy } : {}),
-    noProxy: first(env, 'no_proxy', 'NO_PROXY'),
+    noProxy: first(env, 'NO_PROXY', 'no_proxy'),
     cgi: (env.REQUEST_METHOD ?? '') !== '',
   };
 }

@@ -3,6 +3,27 @@
 import { describe, expect, it } from 'vitest';
 import { complete, completionNeeds, Directive, formatCompletion, type CompletionFacts } from '../../../plugin/completion/complete.js';
 
+// kubectl's connection flags, in the order kubectl lists them; -n and -s right after their long names.
+const CONNECTION = [
+  '--kubeconfig',
+  '--context',
+  '--cluster',
+  '--user',
+  '--namespace',
+  '--server',
+  '--token',
+  '--certificate-authority',
+  '--client-certificate',
+  '--client-key',
+  '--insecure-skip-tls-verify',
+  '--tls-server-name',
+  '--as',
+  '--as-group',
+  '--as-uid',
+  '--request-timeout',
+];
+const CONNECTION_WITH_SHORT = CONNECTION.flatMap((f) => (f === '--namespace' ? [f, '-n'] : f === '--server' ? [f, '-s'] : [f]));
+
 const facts: CompletionFacts = {
   contexts: ['prod', 'staging', 'kind-dev'],
   namespaces: ['default', 'shop', 'shipping'],
@@ -69,9 +90,7 @@ describe('complete', () => {
       args: ['rollout', 'status'],
       word: '--',
       want: [
-        '--namespace',
-        '--context',
-        '--kubeconfig',
+        ...CONNECTION,
         '--output',
         '--no-color',
         '--help',
@@ -87,14 +106,14 @@ describe('complete', () => {
       name: 'offers long and short flags for -',
       args: ['diagnose'],
       word: '-',
-      want: ['--namespace', '-n', '--context', '--kubeconfig', '--output', '-o', '--no-color', '--help', '-h', '--events'],
+      want: [...CONNECTION_WITH_SHORT, '--output', '-o', '--no-color', '--help', '-h', '--events'],
       directive: Directive.noFileComp,
     },
     {
       name: 'leaves out a flag already given',
       args: ['diagnose', '-o', 'json'],
       word: '--',
-      want: ['--namespace', '--context', '--kubeconfig', '--no-color', '--help', '--events'],
+      want: [...CONNECTION, '--no-color', '--help', '--events'],
       directive: Directive.noFileComp,
     },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },

@@ -96,8 +96,8 @@ describe('resolveConfig: what the files and flags say', () => {
     expect(r.impersonate?.user).toBe('jane');
   });
 
-  it('reads a host:port server as https when TLS settings are given (client-go), with disable-compression', () => {
-    expect(resolve({ context: 'bare' })).toMatchObject({ server: 'https://127.0.0.1:6443', disableCompression: true });
+  it('reads a host:port server as plain http, TLS settings or not (client-go), with disable-compression', () => {
+    expect(resolve({ context: 'bare' })).toMatchObject({ server: 'http://127.0.0.1:6443', disableCompression: true, auth: {} });
   });
 });
 
