@@ -24,7 +24,10 @@ export async function authProviderHeader(p: AuthProviderConfig, server: string):
   try {
     k8s = await import('@kubernetes/client-node');
   } catch {
-    throw fail(p, 'needs @kubernetes/client-node, which this installation leaves out (the paas-webhook image does); use an exec credential plugin such as kubelogin');
+    throw fail(
+      p,
+      'needs @kubernetes/client-node, which this installation leaves out (the paas-webhook image does); use an exec credential plugin such as kubelogin',
+    );
   }
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({

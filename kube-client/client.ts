@@ -136,7 +136,13 @@ export class KubeClient {
   }
 
   /** Sends a request with an optional JSON body; resolves the parsed JSON of a 2xx answer. */
-  async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType = 'application/json', query?: Query): Promise<T> {
+  async call<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    query?: Query,
+  ): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const { res, end } = await this.open({ method, path, query, payload, contentType, kind: 'call' });
     try {
@@ -156,7 +162,9 @@ export class KubeClient {
   async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
     const reqSeconds = this.options.requestTimeoutMs ? Math.ceil(this.options.requestTimeoutMs / 1000) : WATCH_SERVER_SECONDS;
     const q = { ...query, watch: 'true', timeoutSeconds: String(Math.min(WATCH_SERVER_SECONDS, reqSeconds)) };
-    await this.lines(path, q, signal, this.bounds.watchSilenceMs, (line) => onEvent(JSON.parse(line) as WatchEvent<T>));
+    await this.lines(path, q, signal, this.bounds.watchSilenceMs, (line) => {
+      onEvent(JSON.parse(line) as WatchEvent<T>);
+    });
   }
 
   /**
@@ -249,7 +257,8 @@ export class KubeClient {
       return await this.attempt(r);
     } catch (err) {
       const d = this.options.deadline;
-      if (d?.signal.aborted && !(err instanceof HttpError)) throw new KubeError(KubeErrorKind.Timeout, `no answer from the cluster at ${this.url.origin} within ${d.what}`, { cause: err });
+      if (d?.signal.aborted && !(err instanceof HttpError))
+        throw new KubeError(KubeErrorKind.Timeout, `no answer from the cluster at ${this.url.origin} within ${d.what}`, { cause: err });
       throw err;
     }
   }
@@ -315,8 +324,25 @@ export class KubeClient {
     let response: IncomingMessage | undefined;
     let firstTimer: NodeJS.Timeout | undefined;
     const signals = [r.signal, this.options.deadline?.signal].filter((s): s is AbortSignal => s !== undefined);
-    const stop = (e: Error) => (response ? response.destroy(e) : req.destroy(e));
-    const onAbort = () => stop(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    let settled = false;
+    const failed = (e: unknown) => {
+      end();
+      if (settled) return;
+      settled = true;
+      reject(e);
+    };
+    // Before the response, the call fails at once: a request still waiting for its connection
+    // reports its own destruction only once the connection attempt ends (up to the TLS bound).
+    const stop = (e: Error) => {
+      if (response) response.destroy(e);
+      else {
+        req.destroy(e);
+        failed(e);
+      }
+    };
+    const onAbort = () => {
+      stop(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    };
     const totalTimer =
       total > 0
         ? setTimeout(() => {
@@ -340,18 +366,21 @@ export class KubeClient {
     req.once('socket', () => {
       if (total > 0 && firstByte >= total) return;
       const e = new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} accepted the connection but did not answer within ${words(firstByte)}`);
-      firstTimer = setTimeout(() => req.destroy(e), firstByte);
+      firstTimer = setTimeout(() => {
+        stop(e);
+      }, firstByte);
     });
     req.once('response', (res) => {
       clearTimeout(firstTimer);
       response = res;
       res.once('close', end);
+      if (settled) return;
+      settled = true;
       resolve({ res, end });
     });
     req.once('error', (err: Error) => {
-      end();
-      if (err instanceof KubeError || err.name === 'AbortError' || (err as { streamEnded?: boolean }).streamEnded) reject(err);
-      else reject(Object.assign(networkError(this.url, err, this.proxy), { staleSocket: req.reusedSocket && r.method === 'GET' }));
+      if (err instanceof KubeError || err.name === 'AbortError' || (err as { streamEnded?: boolean }).streamEnded) failed(err);
+      else failed(Object.assign(networkError(this.url, err, this.proxy), { staleSocket: req.reusedSocket && r.method === 'GET' }));
     });
   }
 

@@ -46,10 +46,12 @@ function bounded<T>(socket: Socket, ms: number, onTimeout: () => KubeError, step
       socket.destroy(e);
       reject(e);
     }, ms);
-    const done = <A>(f: (a: A) => void) => (a: A) => {
-      clearTimeout(timer);
-      f(a);
-    };
+    const done =
+      <A>(f: (a: A) => void) =>
+      (a: A) => {
+        clearTimeout(timer);
+        f(a);
+      };
     step(done(resolve), done(reject));
   });
 }
@@ -76,7 +78,8 @@ function tcp(t: Target, host: string, port: number, what: string, track: (s: Soc
 }
 
 /** TLS over `socket`, verifying `name` (the server's host, or tls-server-name; an https proxy's host). */
-function tls(t: Target, socket: Socket, name: string, opts: TlsOptions | undefined, what: string, track: (s: Socket) => void): Promise<TLSSocket> {
+function tls(t: Target, socket: Socket, peer: { name: string; opts: TlsOptions | undefined; what: string }, track: (s: Socket) => void): Promise<TLSSocket> {
+  const { name, opts, what } = peer;
   const secure = tlsConnect({
     socket,
     host: name,
@@ -154,7 +157,10 @@ async function connectTunnel(t: Target, socket: Socket, proxy: Proxy, host: stri
   const status = /^HTTP\/1\.[01] (\d{3})([^\r\n]*)/.exec(head.toString('latin1'));
   if (status?.[1] !== '200') {
     socket.destroy();
-    throw unreachable(t.server, `: the proxy ${proxy.protocol}//${proxy.host} refused the tunnel to ${authority}: ${status ? `${status[1]}${status[2]}` : 'not an HTTP answer'}`);
+    throw unreachable(
+      t.server,
+      `: the proxy ${proxy.protocol}//${proxy.host} refused the tunnel to ${authority}: ${status ? `${status[1]}${status[2]}` : 'not an HTTP answer'}`,
+    );
   }
   return socket;
 }
@@ -242,12 +248,12 @@ export async function openConnection(t: Target, track: (s: Socket) => void): Pro
       const pHost = hostOf(proxy);
       const pPort = portOf(proxy, proxy.protocol === 'https:' ? 443 : proxy.protocol === 'socks5:' ? 1080 : 80);
       socket = await tcp(t, pHost, pPort, `the proxy ${proxy.host}`, track);
-      if (proxy.protocol === 'https:') socket = await tls(t, socket, pHost, undefined, `the proxy ${proxy.host}`, track);
+      if (proxy.protocol === 'https:') socket = await tls(t, socket, { name: pHost, opts: undefined, what: `the proxy ${proxy.host}` }, track);
       if (proxyMode(t.server, proxy) === ProxyMode.Forward) return socket;
       socket = proxy.protocol === 'socks5:' ? await socksTunnel(t, socket, proxy, host, port) : await connectTunnel(t, socket, proxy, host, port);
     }
     if (t.server.protocol !== 'https:') return socket;
-    return await tls(t, socket, t.tls?.serverName ?? host, t.tls, t.server.host, track);
+    return await tls(t, socket, { name: t.tls?.serverName ?? host, opts: t.tls, what: t.server.host }, track);
   } catch (err) {
     throw networkError(t.server, err, proxy);
   }

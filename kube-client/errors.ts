@@ -71,12 +71,12 @@ function statusOf(body: unknown): { message?: string } | undefined {
   if (typeof body === 'string') {
     try {
       const parsed: unknown = JSON.parse(body);
-      return typeof parsed === 'object' && parsed !== null ? (parsed as { message?: string }) : undefined;
+      return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
     } catch {
       return undefined;
     }
   }
-  return typeof body === 'object' && body !== null ? (body as { message?: string }) : undefined;
+  return typeof body === 'object' && body !== null ? body : undefined;
 }
 
 /** Where a failed call was going, for the words of its message. */

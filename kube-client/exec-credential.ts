@@ -43,7 +43,8 @@ export function isInteractive(mode: InteractiveMode, stdinIsTTY: boolean, user: 
   return true;
 }
 
-const credentialError = (exec: ExecConfig, what: string) => new KubeError(KubeErrorKind.Credentials, `exec plugin "${exec.command}" of user "${exec.user}": ${what}`);
+const credentialError = (exec: ExecConfig, what: string) =>
+  new KubeError(KubeErrorKind.Credentials, `exec plugin "${exec.command}" of user "${exec.user}": ${what}`);
 
 /** The plugin's standard output read as client-go reads it; throws with client-go's reasons. */
 export function parseExecCredential(stdout: string, exec: ExecConfig): ExecResult {

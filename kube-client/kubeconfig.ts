@@ -224,57 +224,74 @@ function pickContext(m: MergedKubeconfig, flags: ConnectionFlags): { name: strin
   return { name, entry: ctx.value };
 }
 
-/** Resolves the merged kubeconfig and the flags into a ResolvedConfig; throws KubeError (config). */
-export function resolveConfig(m: MergedKubeconfig, flags: ConnectionFlags): ResolvedConfig {
+/** The cluster and user entries the context (or --cluster, --user) names; a name that is not there is an error. */
+function entriesOf(
+  m: MergedKubeconfig,
+  ctx: { name: string; entry: Entry },
+  flags: ConnectionFlags,
+): { cluster: [string, Named | undefined]; user: [string, Named | undefined] } {
   const where = m.paths.join(':');
-  const ctx = pickContext(m, flags);
   const ctxWhere = `context "${ctx.name}"`;
-  const clusterName = flags.cluster || field(ctx.entry, 'cluster', 'string', ctxWhere) || '';
-  const userName = flags.user || field(ctx.entry, 'user', 'string', ctxWhere) || '';
-  const cl = clusterName ? m.clusters.get(clusterName) : undefined;
-  if (clusterName && !cl) {
-    throw configError(flags.cluster ? `cluster "${clusterName}" does not exist in ${where}` : `${ctxWhere} names cluster "${clusterName}", which is not in ${where}`);
-  }
-  const us = userName ? m.users.get(userName) : undefined;
-  if (userName && !us) throw configError(flags.user ? `user "${userName}" does not exist in ${where}` : `${ctxWhere} names user "${userName}", which is not in ${where}`);
-  if (!cl && !flags.server) {
+  const pick = (kind: 'cluster' | 'user', flag: string | undefined, map: Map<string, Named>): [string, Named | undefined] => {
+    const name = flag || field(ctx.entry, kind, 'string', ctxWhere) || '';
+    const found = name ? map.get(name) : undefined;
+    if (name && !found)
+      throw configError(flag ? `${kind} "${name}" does not exist in ${where}` : `${ctxWhere} names ${kind} "${name}", which is not in ${where}`);
+    return [name, found];
+  };
+  const cluster = pick('cluster', flags.cluster, m.clusters);
+  const user = pick('user', flags.user, m.users);
+  if (!cluster[1] && !flags.server) {
     if (!m.paths.length) throw configError('no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (or give --server)');
     if (!ctx.name) throw configError(`no current context in ${where}: pass --context or run kubectl config use-context`);
     throw configError(`${ctxWhere} in ${where} names no cluster: pass --cluster or --server`);
   }
+  return { cluster, user };
+}
+
+/** Resolves the merged kubeconfig and the flags into a ResolvedConfig; throws KubeError (config). */
+export function resolveConfig(m: MergedKubeconfig, flags: ConnectionFlags): ResolvedConfig {
+  const where = m.paths.join(':');
+  const ctx = pickContext(m, flags);
+  const {
+    cluster: [clusterName, cl],
+    user: [userName, us],
+  } = entriesOf(m, ctx, flags);
   const cluster = clusterSettings(cl, clusterName, flags);
   const user = userSettings(us, userName, flags);
-  const https = cluster.server.startsWith('https:');
   const clusterConfig = cl ? execExtension(cl.value, `cluster "${clusterName}" in ${cl.file}`) : undefined;
   if (user.auth.exec && clusterConfig !== undefined) user.auth.exec.clusterConfig = clusterConfig;
-  const namespace = flags.namespace || field(ctx.entry, 'namespace', 'string', ctxWhere) || 'default';
   return {
     source: where ? `${where}${ctx.name ? ` (context "${ctx.name}")` : ''}` : 'the connection flags',
     context: ctx.name,
-    namespace,
+    namespace: flags.namespace || field(ctx.entry, 'namespace', 'string', `context "${ctx.name}"`) || 'default',
     ...cluster,
-    auth: https ? user.auth : {},
+    // client-go sends credentials only over TLS.
+    auth: cluster.server.startsWith('https:') ? user.auth : {},
     ...(user.impersonate ? { impersonate: user.impersonate } : {}),
   };
 }
 
 type ClusterPart = Pick<ResolvedConfig, 'server' | 'ca' | 'insecure' | 'tlsServerName' | 'proxyUrl' | 'disableCompression'>;
 
+/** The CA and insecure-skip-tls-verify: an explicit --insecure-skip-tls-verify or --certificate-authority replaces both. */
+function trust(e: Entry, cl: Named | undefined, name: string, flags: ConnectionFlags, where: string): { ca: Source | undefined; insecure: boolean } {
+  if (flags.insecureSkipTlsVerify || flags.certificateAuthority) {
+    return { ca: flags.certificateAuthority ? { file: flags.certificateAuthority } : undefined, insecure: flags.insecureSkipTlsVerify === true };
+  }
+  const both = `certificate-authority-data and certificate-authority are both specified for ${name} in ${cl?.file ?? ''}`;
+  return { ca: dataOrFile(e, 'certificate-authority', where, cl?.file ?? '', both), insecure: field(e, 'insecure-skip-tls-verify', 'boolean', where) ?? false };
+}
+
 /** The cluster entry under the flags, with kubectl's rules for --insecure-skip-tls-verify, --certificate-authority and --server. */
 function clusterSettings(cl: Named | undefined, name: string, flags: ConnectionFlags): ClusterPart {
   const e = cl?.value ?? {};
   const where = cl ? `cluster "${name}" in ${cl.file}` : 'the connection flags';
-  let ca = dataOrFile(e, 'certificate-authority', where, cl?.file ?? '', `certificate-authority-data and certificate-authority are both specified for ${name} in ${cl?.file}`);
-  let insecure = field(e, 'insecure-skip-tls-verify', 'boolean', where) ?? false;
-  // An explicit --insecure-skip-tls-verify or --certificate-authority replaces all three.
-  if (flags.insecureSkipTlsVerify || flags.certificateAuthority) {
-    insecure = flags.insecureSkipTlsVerify === true;
-    ca = flags.certificateAuthority ? { file: flags.certificateAuthority } : undefined;
-  }
+  const { ca, insecure } = trust(e, cl, name, flags, where);
   // --server clears the kubeconfig's tls-server-name unless --tls-server-name is given too.
   const tlsServerName = flags.tlsServerName || flags.server ? flags.tlsServerName : field(e, 'tls-server-name', 'string', where);
   const rawServer = flags.server || field(e, 'server', 'string', where);
-  if (!rawServer) throw configError(`no server found for cluster "${name}" in ${cl?.file}`);
+  if (!rawServer) throw configError(`no server found for cluster "${name}" in ${cl?.file ?? ''}`);
   if (insecure && ca) throw configError(`${where}: specifying a root certificates file with the insecure flag is not allowed`);
   const proxyUrl = field(e, 'proxy-url', 'string', where);
   if (proxyUrl) checkProxyUrl(proxyUrl, where);
@@ -309,7 +326,8 @@ function checkProxyUrl(proxyUrl: string, where: string): void {
   } catch {
     throw configError(`${where}: invalid proxy-url "${proxyUrl}": could not parse`);
   }
-  if (!['http', 'https', 'socks5'].includes(scheme)) throw configError(`${where}: invalid proxy-url "${proxyUrl}": unsupported scheme "${scheme}", must be http, https, or socks5`);
+  if (!['http', 'https', 'socks5'].includes(scheme))
+    throw configError(`${where}: invalid proxy-url "${proxyUrl}": unsupported scheme "${scheme}", must be http, https, or socks5`);
 }
 
 /** The cluster's `client.authentication.k8s.io/exec` extension, for provideClusterInfo. */
@@ -320,31 +338,47 @@ function execExtension(e: Entry, where: string): unknown {
   return ext ? field(ext, 'extension', 'object', where) : undefined;
 }
 
+/** The client certificate and key: the flags' replace the user's (data and file alike). */
+function clientPair(e: Entry, name: string, file: string, where: string, flags: ConnectionFlags): Pick<Auth, 'cert' | 'key'> {
+  const cert = flags.clientCertificate
+    ? { file: flags.clientCertificate }
+    : dataOrFile(e, 'client-certificate', where, file, `client-cert-data and client-cert are both specified for ${name} in ${file}`);
+  const key = flags.clientKey
+    ? { file: flags.clientKey }
+    : dataOrFile(e, 'client-key', where, file, `client-key-data and client-key are both specified for ${name} in ${file}`);
+  if (cert && !key)
+    throw configError(`client-key-data or client-key must be specified for ${name || 'the connection flags'} to use the clientCert authentication method`);
+  return cert && key ? { cert, key } : {};
+}
+
+/** Token (the flag's or the user's), token file, basic auth; a token and basic auth together are kubectl's error. */
+function secrets(e: Entry, name: string, file: string, where: string, flags: ConnectionFlags): Pick<Auth, 'token' | 'tokenFile' | 'basic'> {
+  const token = flags.token || field(e, 'token', 'string', where);
+  const tokenFile = fromFile(field(e, 'tokenFile', 'string', where), file);
+  const username = field(e, 'username', 'string', where);
+  const password = field(e, 'password', 'string', where);
+  const basic = username || password ? { username: username ?? '', password: password ?? '' } : undefined;
+  if (token && basic) throw configError(`more than one authentication method found for ${name}; found [token basicAuth], only one is allowed`);
+  return { ...(token ? { token } : tokenFile ? { tokenFile } : {}), ...(basic ? { basic } : {}) };
+}
+
+/** An exec plugin or an auth-provider (not both). */
+function plugins(e: Entry, name: string, file: string, where: string): Pick<Auth, 'exec' | 'authProvider'> {
+  const exec = field(e, 'exec', 'object', where);
+  const provider = field(e, 'auth-provider', 'object', where);
+  if (exec && provider) throw configError(`authProvider cannot be provided in combination with an exec plugin for ${name}`);
+  if (exec) return { exec: execConfig(exec, name, file, where) };
+  if (provider)
+    return { authProvider: { name: field(provider, 'name', 'string', where) ?? '', config: field(provider, 'config', 'object', where) ?? {}, user: name } };
+  return {};
+}
+
 /** The user entry under the flags: credentials and impersonation, validated as kubectl validates them. */
 function userSettings(us: Named | undefined, name: string, flags: ConnectionFlags): { auth: Auth; impersonate?: Impersonation } {
   const e = us?.value ?? {};
   const file = us?.file ?? '';
   const where = us ? `user "${name}" in ${file}` : 'the connection flags';
-  const auth: Auth = {};
-  let cert = dataOrFile(e, 'client-certificate', where, file, `client-cert-data and client-cert are both specified for ${name} in ${file}`);
-  let key = dataOrFile(e, 'client-key', where, file, `client-key-data and client-key are both specified for ${name} in ${file}`);
-  if (flags.clientCertificate) cert = { file: flags.clientCertificate };
-  if (flags.clientKey) key = { file: flags.clientKey };
-  if (cert && !key) throw configError(`client-key-data or client-key must be specified for ${name || 'the connection flags'} to use the clientCert authentication method`);
-  if (cert && key) Object.assign(auth, { cert, key });
-  const token = flags.token || field(e, 'token', 'string', where);
-  const tokenFile = fromFile(field(e, 'tokenFile', 'string', where), file);
-  if (token) auth.token = token;
-  else if (tokenFile) auth.tokenFile = tokenFile;
-  const username = field(e, 'username', 'string', where);
-  const password = field(e, 'password', 'string', where);
-  if (username || password) auth.basic = { username: username ?? '', password: password ?? '' };
-  if (token && auth.basic) throw configError(`more than one authentication method found for ${name}; found [token basicAuth], only one is allowed`);
-  const exec = field(e, 'exec', 'object', where);
-  const provider = field(e, 'auth-provider', 'object', where);
-  if (exec && provider) throw configError(`authProvider cannot be provided in combination with an exec plugin for ${name}`);
-  if (exec) auth.exec = execConfig(exec, name, file, where);
-  if (provider) auth.authProvider = { name: field(provider, 'name', 'string', where) ?? '', config: field(provider, 'config', 'object', where) ?? {}, user: name };
+  const auth: Auth = { ...clientPair(e, name, file, where, flags), ...secrets(e, name, file, where, flags), ...plugins(e, name, file, where) };
   const impersonate = impersonation(e, name, where, flags);
   return { auth, ...(impersonate ? { impersonate } : {}) };
 }
@@ -396,7 +430,11 @@ function execConfig(x: Entry, name: string, file: string, where: string): ExecCo
 }
 
 /** The kubeconfig paths kubectl would read: --kubeconfig, else each of $KUBECONFIG, else ~/.kube/config. */
-export function kubeconfigPaths(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, home: string): { paths: string[]; explicit: boolean } {
+export function kubeconfigPaths(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): { paths: string[]; explicit: boolean } {
   if (flag) return { paths: [flag], explicit: true };
   const sep = process.platform === 'win32' ? ';' : ':';
   const fromEnv = (env.KUBECONFIG ?? '').split(sep).filter(Boolean);

@@ -78,6 +78,6 @@ export function processDeps(proc: NodeJS.Process): CliDeps {
       return Buffer.concat(chunks).toString('utf8');
     },
     files: nodeFiles,
-    kube: kubeFactory(proc.env, proc.stdin.isTTY === true),
+    kube: kubeFactory(proc.env, proc.stdin.isTTY),
   };
 }

@@ -7,7 +7,6 @@ import { EXIT } from '../kube-client/errors.js';
 import { OnError } from './config.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
 
-
 function port(name: string, v: unknown): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ServeError(`--${name}: must be a port number 0-65535, got ${JSON.stringify(v)}`);
@@ -170,8 +169,7 @@ main(hideBin(process.argv), process.env).then(
   },
   (err: unknown) => {
     const usage = err instanceof ServeError && err.cause === 'usage';
-    const known =
-      err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeError');
+    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeError');
     process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     // One exit-code table for both binaries (kube-client/errors.ts): a usage error is 5, a failed start 1.

@@ -85,10 +85,7 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
   });
   if (names.length && argv.selector) throw usage('name Deployments or give -l/--selector, not both');
 
-  const [{ runRolloutStatus }, kube] = await Promise.all([
-    import('../rollout/run.js'),
-    deps.kube(connectionFlags(argv as unknown as Record<string, unknown>)),
-  ]);
+  const [{ runRolloutStatus }, kube] = await Promise.all([import('../rollout/run.js'), deps.kube(connectionFlags(argv as unknown as Record<string, unknown>))]);
   return runRolloutStatus(
     {
       names,

@@ -21,8 +21,8 @@ export interface ConnectionFlag {
 export const CONNECTION_FLAGS: readonly ConnectionFlag[] = [
   { name: 'kubeconfig', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, merged as kubectl merges it, else ~/.kube/config)', value: 'file' },
   { name: 'context', describe: 'The kubeconfig context to use', value: 'context' },
-  { name: 'cluster', describe: 'The kubeconfig cluster to use (instead of the context\'s)', value: 'cluster' },
-  { name: 'user', describe: 'The kubeconfig user to use (instead of the context\'s)', value: 'user' },
+  { name: 'cluster', describe: "The kubeconfig cluster to use (instead of the context's)", value: 'cluster' },
+  { name: 'user', describe: "The kubeconfig user to use (instead of the context's)", value: 'user' },
   { name: 'namespace', short: 'n', describe: "Namespace (default: the kubeconfig context's)", value: 'namespace' },
   { name: 'server', short: 's', describe: 'The address and port of the Kubernetes API server', value: 'free' },
   { name: 'token', describe: 'Bearer token for authentication to the API server', value: 'free' },
@@ -30,13 +30,14 @@ export const CONNECTION_FLAGS: readonly ConnectionFlag[] = [
   { name: 'client-certificate', describe: 'Path to a client certificate file for TLS', value: 'file' },
   { name: 'client-key', describe: 'Path to a client key file for TLS', value: 'file' },
   { name: 'insecure-skip-tls-verify', describe: "Don't check the server's certificate (insecure)", value: 'none' },
-  { name: 'tls-server-name', describe: 'Server name to verify the server certificate against (default: the server\'s host)', value: 'free' },
+  { name: 'tls-server-name', describe: "Server name to verify the server certificate against (default: the server's host)", value: 'free' },
   { name: 'as', describe: 'Username to impersonate for the operation (a user or a service account)', value: 'free' },
   { name: 'as-group', describe: 'Group to impersonate for the operation; repeat for several', value: 'free', repeat: true },
   { name: 'as-uid', describe: 'UID to impersonate for the operation', value: 'free' },
   {
     name: 'request-timeout',
-    describe: 'How long to wait for one answer from the server (1s, 2m; a bare number is seconds); 0 waits, though connecting and the first byte are always bounded',
+    describe:
+      'How long to wait for one answer from the server (1s, 2m; a bare number is seconds); 0 waits, though connecting and the first byte are always bounded',
     value: 'free',
   },
 ];
@@ -53,10 +54,11 @@ export function withConnectionFlags(y: Argv): Argv {
   return y;
 }
 
+const text = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 /** A repeated flag's values (yargs gives one value, or an array when repeated). */
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).map(text).filter((x): x is string => x !== undefined);
 /** The last value of a flag given more than once (kubectl's pflag keeps the last). */
-const last = (v: unknown): string | undefined => (Array.isArray(v) ? (v.length ? String(v.at(-1)) : undefined) : v === undefined ? undefined : String(v));
+const last = (v: unknown): string | undefined => list(v).at(-1);
 
 /** The flags a command line gave, as the access layer takes them. */
 export function connectionFlags(argv: Readonly<Record<string, unknown>>): ConnectionFlags {

@@ -82,7 +82,13 @@ function deadlineOf(timeoutMs: number): (Deadline & { clear: () => void }) | und
   const timer = setTimeout(() => {
     controller.abort();
   }, timeoutMs);
-  return { signal: controller.signal, what: `--timeout ${formatDuration(timeoutMs)}`, clear: () => clearTimeout(timer) };
+  return {
+    signal: controller.signal,
+    what: `--timeout ${formatDuration(timeoutMs)}`,
+    clear: () => {
+      clearTimeout(timer);
+    },
+  };
 }
 
 async function run(opts: RolloutStatusOptions, deps: RolloutDeps, deadline: Deadline | undefined): Promise<number> {

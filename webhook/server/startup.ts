@@ -49,7 +49,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 export async function kubeOf(o: ServeOptions, env: Readonly<Record<string, string | undefined>>): Promise<KubeClient | undefined> {
   const options: ClientOptions = { env, userAgent: 'paas-webhook', requestTimeoutMs: REQUEST_TIMEOUT_MS };
-  const fromFiles = async (paths: string[], explicit: boolean) => new KubeClient(resolveConfig(mergeKubeconfigs(await readKubeconfigs(paths, explicit)), {}), options);
+  const fromFiles = async (paths: string[], explicit: boolean) =>
+    new KubeClient(resolveConfig(mergeKubeconfigs(await readKubeconfigs(paths, explicit)), {}), options);
   try {
     if (o.kubeconfig) return await fromFiles([o.kubeconfig], true);
     if (env.KUBERNETES_SERVICE_HOST) return new KubeClient(await inClusterConfig(env), options);

@@ -89,17 +89,7 @@ describe('complete', () => {
       name: 'offers only the -- flags of rollout status for --',
       args: ['rollout', 'status'],
       word: '--',
-      want: [
-        ...CONNECTION,
-        '--output',
-        '--no-color',
-        '--help',
-        '--selector',
-        '--watch',
-        '--timeout',
-        '--revision',
-        '--final-only',
-      ],
+      want: [...CONNECTION, '--output', '--no-color', '--help', '--selector', '--watch', '--timeout', '--revision', '--final-only'],
       directive: Directive.noFileComp,
     },
     {

@@ -23,7 +23,15 @@ const main: KubeconfigFile = {
       { name: 'relative', user: { 'client-certificate': 'certs/u.crt', 'client-key': '/abs/u.key', tokenFile: 'tok' } },
       {
         name: 'plugin',
-        user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './bin/get-token', args: ['--x'], env: [{ name: 'A', value: '1' }], interactiveMode: 'Never' } },
+        user: {
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: './bin/get-token',
+            args: ['--x'],
+            env: [{ name: 'A', value: '1' }],
+            interactiveMode: 'Never',
+          },
+        },
       },
       { name: 'beta', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', provideClusterInfo: true } } },
       { name: 'oidc', user: { 'auth-provider': { name: 'oidc', config: { 'id-token': 'x' } } } },
@@ -105,22 +113,30 @@ describe('resolveConfig: the flags over the kubeconfig (kubectl precedence)', ()
   it.each([
     { name: '-n and --context win', flags: { context: 'robot', namespace: 'web' }, want: { context: 'robot', namespace: 'web', auth: { token: 's3cret' } } },
     { name: 'a context without namespace gives "default"', flags: { context: 'robot' }, want: { namespace: 'default' } },
-    { name: '--cluster replaces the context\'s cluster', flags: { cluster: 'files' }, want: { server: 'https://127.0.0.1:7443', context: 'dev' } },
-    { name: '--user replaces the context\'s user', flags: { user: 'bot' }, want: { auth: { token: 's3cret' } } },
-    { name: '--token replaces the user\'s token', flags: { context: 'robot', token: 'flag' }, want: { auth: { token: 'flag' } } },
+    { name: "--cluster replaces the context's cluster", flags: { cluster: 'files' }, want: { server: 'https://127.0.0.1:7443', context: 'dev' } },
+    { name: "--user replaces the context's user", flags: { user: 'bot' }, want: { auth: { token: 's3cret' } } },
+    { name: "--token replaces the user's token", flags: { context: 'robot', token: 'flag' }, want: { auth: { token: 'flag' } } },
     { name: '--token wins over a tokenFile', flags: { context: 'ci', token: 'flag' }, want: { auth: { token: 'flag' } } },
     {
       name: '--client-certificate and --client-key replace inline data',
       flags: { clientCertificate: 'c.crt', clientKey: 'c.key' },
       want: { auth: { cert: { file: 'c.crt' }, key: { file: 'c.key' } } },
     },
-    { name: '--server clears the kubeconfig\'s tls-server-name', flags: { server: 'https://127.0.0.1:9443' }, want: { server: 'https://127.0.0.1:9443', ca: { data: 'CA-PEM' } } },
-    { name: '--server with --tls-server-name keeps the flag\'s', flags: { server: 'https://127.0.0.1:9443', tlsServerName: 'x' }, want: { tlsServerName: 'x' } },
-    { name: '--tls-server-name alone replaces it', flags: { tlsServerName: 'y' }, want: { tlsServerName: 'y', server: 'https://127.0.0.1:6443' } },
-    { name: '--insecure-skip-tls-verify drops the kubeconfig\'s CA', flags: { insecureSkipTlsVerify: true }, want: { insecure: true } },
-    { name: '--certificate-authority replaces the CA data', flags: { certificateAuthority: '/my/ca.crt' }, want: { ca: { file: '/my/ca.crt' }, insecure: false } },
     {
-      name: '--as, --as-group and --as-uid replace the user\'s impersonation',
+      name: "--server clears the kubeconfig's tls-server-name",
+      flags: { server: 'https://127.0.0.1:9443' },
+      want: { server: 'https://127.0.0.1:9443', ca: { data: 'CA-PEM' } },
+    },
+    { name: "--server with --tls-server-name keeps the flag's", flags: { server: 'https://127.0.0.1:9443', tlsServerName: 'x' }, want: { tlsServerName: 'x' } },
+    { name: '--tls-server-name alone replaces it', flags: { tlsServerName: 'y' }, want: { tlsServerName: 'y', server: 'https://127.0.0.1:6443' } },
+    { name: "--insecure-skip-tls-verify drops the kubeconfig's CA", flags: { insecureSkipTlsVerify: true }, want: { insecure: true } },
+    {
+      name: '--certificate-authority replaces the CA data',
+      flags: { certificateAuthority: '/my/ca.crt' },
+      want: { ca: { file: '/my/ca.crt' }, insecure: false },
+    },
+    {
+      name: "--as, --as-group and --as-uid replace the user's impersonation",
       flags: { context: 'robot', as: 'system:serviceaccount:a:b', asGroup: ['g1', 'g2'], asUid: '42' },
       want: { impersonate: { user: 'system:serviceaccount:a:b', uid: '42', groups: ['g1', 'g2'], extra: {} } },
     },
@@ -178,14 +194,20 @@ describe('mergeKubeconfigs: $KUBECONFIG as kubectl merges it', () => {
 describe('refusals name the file, field and value', () => {
   const one = (doc: unknown): KubeconfigFile[] => [{ path: '/k/config', doc }];
   const ctx = { name: 'c', context: { cluster: 'c', user: 'u' } };
-  const file = (cluster: object, user: object = { token: 't' }) => one({ 'current-context': 'c', contexts: [ctx], clusters: [{ name: 'c', cluster }], users: [{ name: 'u', user }] });
+  const file = (cluster: object, user: object = { token: 't' }) =>
+    one({ 'current-context': 'c', contexts: [ctx], clusters: [{ name: 'c', cluster }], users: [{ name: 'u', user }] });
   it.each([
     { name: 'an unknown --context', files: [main], flags: { context: 'nope' }, message: 'context "nope" does not exist in /home/u/.kube/config' },
     { name: 'an unknown --cluster', files: [main], flags: { cluster: 'nope' }, message: 'cluster "nope" does not exist' },
     { name: 'an unknown --user', files: [main], flags: { user: 'nope' }, message: 'user "nope" does not exist' },
     { name: 'a context naming a missing cluster', files: [main], flags: { context: 'broken' }, message: 'names cluster "nowhere", which is not in' },
     { name: 'a context naming a missing user', files: [main], flags: { context: 'nouser' }, message: 'names user "ghost", which is not in' },
-    { name: 'a current-context that does not exist', files: one({ 'current-context': 'gone', contexts: [] }), flags: {}, message: 'the current context "gone"' },
+    {
+      name: 'a current-context that does not exist',
+      files: one({ 'current-context': 'gone', contexts: [] }),
+      flags: {},
+      message: 'the current context "gone"',
+    },
     { name: 'no current context', files: one({ clusters: [] }), flags: {}, message: 'no current context in /k/config' },
     { name: 'no files at all', files: [], flags: {}, message: 'no kubeconfig found' },
     { name: 'a cluster without server', files: file({}), flags: {}, message: 'no server found for cluster "c"' },
@@ -195,9 +217,24 @@ describe('refusals name the file, field and value', () => {
       flags: {},
       message: 'certificate-authority-data and certificate-authority are both specified for c',
     },
-    { name: 'a CA with insecure', files: file({ server: 'https://a', 'certificate-authority': 'x', 'insecure-skip-tls-verify': true }), flags: {}, message: 'with the insecure flag is not allowed' },
-    { name: 'token and basic auth', files: file({ server: 'https://a' }, { token: 't', username: 'a', password: 'b' }), flags: {}, message: 'found [token basicAuth]' },
-    { name: 'a certificate without a key', files: file({ server: 'https://a' }, { 'client-certificate': 'c.crt' }), flags: {}, message: 'client-key-data or client-key must be specified for u' },
+    {
+      name: 'a CA with insecure',
+      files: file({ server: 'https://a', 'certificate-authority': 'x', 'insecure-skip-tls-verify': true }),
+      flags: {},
+      message: 'with the insecure flag is not allowed',
+    },
+    {
+      name: 'token and basic auth',
+      files: file({ server: 'https://a' }, { token: 't', username: 'a', password: 'b' }),
+      flags: {},
+      message: 'found [token basicAuth]',
+    },
+    {
+      name: 'a certificate without a key',
+      files: file({ server: 'https://a' }, { 'client-certificate': 'c.crt' }),
+      flags: {},
+      message: 'client-key-data or client-key must be specified for u',
+    },
     {
       name: 'an exec plugin without interactiveMode (v1)',
       files: file({ server: 'https://a' }, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x' } }),
@@ -210,20 +247,50 @@ describe('refusals name the file, field and value', () => {
       flags: {},
       message: 'invalid apiVersion "client.authentication.k8s.io/v1alpha1"',
     },
-    { name: 'an exec plugin and an auth-provider', files: file({ server: 'https://a' }, { exec: { command: 'x' }, 'auth-provider': { name: 'oidc' } }), flags: {}, message: 'authProvider cannot be provided in combination with an exec plugin for u' },
-    { name: 'a group without a user to impersonate', files: file({ server: 'https://a' }), flags: { asGroup: ['g'] }, message: 'requesting uid, groups or user-extra for u without impersonating a user' },
+    {
+      name: 'an exec plugin and an auth-provider',
+      files: file({ server: 'https://a' }, { exec: { command: 'x' }, 'auth-provider': { name: 'oidc' } }),
+      flags: {},
+      message: 'authProvider cannot be provided in combination with an exec plugin for u',
+    },
+    {
+      name: 'a group without a user to impersonate',
+      files: file({ server: 'https://a' }),
+      flags: { asGroup: ['g'] },
+      message: 'requesting uid, groups or user-extra for u without impersonating a user',
+    },
     { name: 'a server that is a number', files: file({ server: 6443 }), flags: {}, message: 'cluster "c" in /k/config: server must be a string, got 6443' },
-    { name: 'CA data that is not base64', files: file({ server: 'https://a', 'certificate-authority-data': 'not base64!' }), flags: {}, message: 'certificate-authority-data is not base64' },
-    { name: 'a proxy-url of another scheme', files: file({ server: 'https://a', 'proxy-url': 'ftp://p' }), flags: {}, message: 'invalid proxy-url "ftp://p": unsupported scheme "ftp"' },
+    {
+      name: 'CA data that is not base64',
+      files: file({ server: 'https://a', 'certificate-authority-data': 'not base64!' }),
+      flags: {},
+      message: 'certificate-authority-data is not base64',
+    },
+    {
+      name: 'a proxy-url of another scheme',
+      files: file({ server: 'https://a', 'proxy-url': 'ftp://p' }),
+      flags: {},
+      message: 'invalid proxy-url "ftp://p": unsupported scheme "ftp"',
+    },
     {
       name: 'a name go-yaml reads as a boolean (y)',
       files: one({ contexts: [{ name: true, context: {} }] }),
       flags: {},
       message: '/k/config: contexts[0]: name must be a string, got true',
     },
-    { name: 'a name twice in one file', files: one({ clusters: [{ name: 'a', cluster: {} }, { name: 'a', cluster: {} }] }), flags: {}, message: 'duplicate name "a" in clusters' },
+    {
+      name: 'a name twice in one file',
+      files: one({
+        clusters: [
+          { name: 'a', cluster: {} },
+          { name: 'a', cluster: {} },
+        ],
+      }),
+      flags: {},
+      message: 'duplicate name "a" in clusters',
+    },
   ])('refuses $name', ({ files, flags, message }) => {
-    const run = () => resolveConfig(mergeKubeconfigs(files), flags as ConnectionFlags);
+    const run = () => resolveConfig(mergeKubeconfigs(files), flags);
     expect(run).toThrow(KubeError);
     expect(run).toThrow(message);
   });

@@ -105,8 +105,16 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'inline client certificate and CA data of the current context', files: () => ({ config: simple({ 'client-certificate-data': b64(w.admin.cert), 'client-key-data': b64(w.admin.key) }) }), ok: true },
-  { name: 'client certificate files relative to the kubeconfig', files: () => ({ config: simple({ 'client-certificate': 'certs/bob.crt', 'client-key': 'certs/bob.key' }) }), ok: true },
+  {
+    name: 'inline client certificate and CA data of the current context',
+    files: () => ({ config: simple({ 'client-certificate-data': b64(w.admin.cert), 'client-key-data': b64(w.admin.key) }) }),
+    ok: true,
+  },
+  {
+    name: 'client certificate files relative to the kubeconfig',
+    files: () => ({ config: simple({ 'client-certificate': 'certs/bob.crt', 'client-key': 'certs/bob.key' }) }),
+    ok: true,
+  },
   { name: 'a token', files: () => ({ config: simple({ token: 'abc' }) }), ok: true },
   { name: 'a tokenFile relative to the kubeconfig', files: () => ({ config: simple({ tokenFile: 'token' }) }), ok: true },
   { name: 'basic auth', files: () => ({ config: simple({ username: 'ann', password: 'secret' }) }), ok: true },
@@ -125,7 +133,12 @@ const CASES: Case[] = [
   {
     name: 'merged KUBECONFIG: a context from the second file, the first file winning a shared cluster name',
     files: () => ({
-      first: kubeconfig({ current: 'one', clusters: { a: { server: w.a.url, 'certificate-authority-data': b64(w.pki.ca) } }, users: { u1: { token: 'first' } }, contexts: { one: { cluster: 'a', user: 'u1' } } }),
+      first: kubeconfig({
+        current: 'one',
+        clusters: { a: { server: w.a.url, 'certificate-authority-data': b64(w.pki.ca) } },
+        users: { u1: { token: 'first' } },
+        contexts: { one: { cluster: 'a', user: 'u1' } },
+      }),
       second: kubeconfig({
         current: 'two',
         clusters: { a: { server: 'https://127.0.0.1:1' }, b: { server: w.b.url, 'certificate-authority': 'other/ca.crt' } },
@@ -141,7 +154,11 @@ const CASES: Case[] = [
     name: 'merged KUBECONFIG: the current-context of the first file',
     files: () => ({
       first: kubeconfig({ current: 'one', users: { u1: { token: 'first' } }, contexts: { one: { cluster: 'b', user: 'u1' } } }),
-      second: kubeconfig({ current: 'two', clusters: { b: { server: w.b.url, 'certificate-authority-data': b64(w.pki.ca) } }, contexts: { two: { cluster: 'b' } } }),
+      second: kubeconfig({
+        current: 'two',
+        clusters: { b: { server: w.b.url, 'certificate-authority-data': b64(w.pki.ca) } },
+        contexts: { two: { cluster: 'b' } },
+      }),
     }),
     ok: true,
   },
@@ -151,15 +168,29 @@ const CASES: Case[] = [
     env: () => ({ KUBECONFIG: `${join(w.dir, 'missing')}:${join(w.dir, 'config')}` }),
     ok: true,
   },
-  { name: '--server and --token without any kubeconfig', flags: () => ({ server: w.b.url, token: 'only-flags', certificateAuthority: w.pki.caFile }), env: () => ({ KUBECONFIG: join(w.dir, 'none') }), ok: true },
-  { name: '--server with --insecure-skip-tls-verify', flags: () => ({ server: w.a.url, token: 't', insecureSkipTlsVerify: true }), env: () => ({ KUBECONFIG: join(w.dir, 'none') }), ok: true },
+  {
+    name: '--server and --token without any kubeconfig',
+    flags: () => ({ server: w.b.url, token: 'only-flags', certificateAuthority: w.pki.caFile }),
+    env: () => ({ KUBECONFIG: join(w.dir, 'none') }),
+    ok: true,
+  },
+  {
+    name: '--server with --insecure-skip-tls-verify',
+    flags: () => ({ server: w.a.url, token: 't', insecureSkipTlsVerify: true }),
+    env: () => ({ KUBECONFIG: join(w.dir, 'none') }),
+    ok: true,
+  },
   {
     name: '--insecure-skip-tls-verify over a kubeconfig CA that does not match',
     files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority-data': b64(w.otherPki.ca) }) }),
     flags: () => ({ insecureSkipTlsVerify: true }),
     ok: true,
   },
-  { name: 'a CA that did not sign the server', files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority-data': b64(w.otherPki.ca) }) }), ok: false },
+  {
+    name: 'a CA that did not sign the server',
+    files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority-data': b64(w.otherPki.ca) }) }),
+    ok: false,
+  },
   {
     name: '--certificate-authority over a wrong kubeconfig CA',
     files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority-data': b64(w.otherPki.ca) }) }),
@@ -167,7 +198,7 @@ const CASES: Case[] = [
     ok: true,
   },
   {
-    name: '--cluster and --user instead of the context\'s',
+    name: "--cluster and --user instead of the context's",
     files: () => ({
       config: kubeconfig({
         current: 'c',
@@ -185,19 +216,35 @@ const CASES: Case[] = [
     flags: () => ({ as: 'system:serviceaccount:shop:deployer', asGroup: ['devs', 'ops'], asUid: '1234' }),
     ok: true,
   },
-  { name: 'impersonation from the kubeconfig user', files: () => ({ config: simple({ token: 'abc', as: 'jane', 'as-groups': ['g1'], 'as-user-extra': { scopes: ['view', 'edit'] } }) }), ok: true },
-  { name: 'tls-server-name: verified and sent as SNI', files: () => ({ config: simple({ token: 'abc' }, { 'tls-server-name': 'kubernetes' }) }), ok: true },
-  { name: 'a tls-server-name the certificate does not name', files: () => ({ config: simple({ token: 'abc' }, { 'tls-server-name': 'elsewhere' }) }), ok: false },
   {
-    name: '--server clears the kubeconfig\'s tls-server-name',
+    name: 'impersonation from the kubeconfig user',
+    files: () => ({ config: simple({ token: 'abc', as: 'jane', 'as-groups': ['g1'], 'as-user-extra': { scopes: ['view', 'edit'] } }) }),
+    ok: true,
+  },
+  { name: 'tls-server-name: verified and sent as SNI', files: () => ({ config: simple({ token: 'abc' }, { 'tls-server-name': 'kubernetes' }) }), ok: true },
+  {
+    name: 'a tls-server-name the certificate does not name',
+    files: () => ({ config: simple({ token: 'abc' }, { 'tls-server-name': 'elsewhere' }) }),
+    ok: false,
+  },
+  {
+    name: "--server clears the kubeconfig's tls-server-name",
     files: () => ({ config: simple({ token: 'abc' }, { 'tls-server-name': 'elsewhere' }) }),
     flags: () => ({ server: w.b.url }),
     ok: true,
   },
-  { name: 'a host:port server is plain http (client-go), even with a CA', files: () => ({ config: simple({ token: 'abc' }, { server: w.a.url.replace('https://', '') }) }), ok: false },
+  {
+    name: 'a host:port server is plain http (client-go), even with a CA',
+    files: () => ({ config: simple({ token: 'abc' }, { server: w.a.url.replace('https://', '') }) }),
+    ok: false,
+  },
   { name: 'a server URL with a path prefix', files: () => ({ config: simple({ token: 'abc' }, { server: `${w.a.url}/prefix/` }) }), ok: true },
   { name: 'disable-compression', files: () => ({ config: simple({ token: 'abc' }, { 'disable-compression': true }) }), ok: true },
-  { name: 'proxy-url (HTTP CONNECT), used even for a loopback server', files: () => ({ config: simple({ token: 'abc' }, { 'proxy-url': w.proxy.url }) }), ok: true },
+  {
+    name: 'proxy-url (HTTP CONNECT), used even for a loopback server',
+    files: () => ({ config: simple({ token: 'abc' }, { 'proxy-url': w.proxy.url }) }),
+    ok: true,
+  },
   { name: 'proxy-url socks5', files: () => ({ config: simple({ token: 'abc' }, { 'proxy-url': w.socks.url }) }), ok: true },
   {
     name: 'HTTPS_PROXY for a named server (the proxy resolves it)',
@@ -205,9 +252,24 @@ const CASES: Case[] = [
     env: () => ({ HTTPS_PROXY: w.proxy.url }),
     ok: true,
   },
-  { name: 'HTTPS_PROXY is not used for a loopback server', files: () => ({ config: simple({ token: 'abc' }) }), env: () => ({ HTTPS_PROXY: w.proxy.url }), ok: true },
-  { name: 'HTTPS_PROXY (upper case) wins over https_proxy', files: () => ({ config: simple({ token: 'abc' }, { server: `https://kubernetes:${w.a.port}` }) }), env: () => ({ HTTPS_PROXY: w.proxy.url, https_proxy: 'http://127.0.0.1:1' }), ok: true },
-  { name: 'https_proxy (lower case) alone', files: () => ({ config: simple({ token: 'abc' }, { server: `https://kubernetes:${w.a.port}` }) }), env: () => ({ https_proxy: w.proxy.url }), ok: true },
+  {
+    name: 'HTTPS_PROXY is not used for a loopback server',
+    files: () => ({ config: simple({ token: 'abc' }) }),
+    env: () => ({ HTTPS_PROXY: w.proxy.url }),
+    ok: true,
+  },
+  {
+    name: 'HTTPS_PROXY (upper case) wins over https_proxy',
+    files: () => ({ config: simple({ token: 'abc' }, { server: `https://kubernetes:${w.a.port}` }) }),
+    env: () => ({ HTTPS_PROXY: w.proxy.url, https_proxy: 'http://127.0.0.1:1' }),
+    ok: true,
+  },
+  {
+    name: 'https_proxy (lower case) alone',
+    files: () => ({ config: simple({ token: 'abc' }, { server: `https://kubernetes:${w.a.port}` }) }),
+    env: () => ({ https_proxy: w.proxy.url }),
+    ok: true,
+  },
   {
     name: 'an exec plugin (v1): env, args, KUBERNETES_EXEC_INFO with the cluster and its extension',
     files: () => ({
@@ -230,22 +292,70 @@ const CASES: Case[] = [
   {
     name: 'an exec plugin (v1beta1) returning a client certificate',
     files: () => ({
-      config: simple({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: join(w.dir, 'bin', 'cred'), args: [join(w.dir, 'exec.log'), 'cert', 'client.authentication.k8s.io/v1beta1'] } }),
+      config: simple({
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1beta1',
+          command: join(w.dir, 'bin', 'cred'),
+          args: [join(w.dir, 'exec.log'), 'cert', 'client.authentication.k8s.io/v1beta1'],
+        },
+      }),
     }),
     ok: true,
   },
   {
     name: '--token: the exec plugin is not run',
-    files: () => ({ config: simple({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './bin/cred', args: [join(w.dir, 'exec.log'), 'token', 'client.authentication.k8s.io/v1'], interactiveMode: 'Never' } }) }),
+    files: () => ({
+      config: simple({
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: './bin/cred',
+          args: [join(w.dir, 'exec.log'), 'token', 'client.authentication.k8s.io/v1'],
+          interactiveMode: 'Never',
+        },
+      }),
+    }),
     flags: () => ({ token: 'flag-wins' }),
     ok: true,
   },
-  { name: 'token and basic auth together', files: () => ({ config: simple({ token: 'abc', username: 'a', password: 'b' }) }), ok: false, says: 'more than one authentication method found for u' },
-  { name: 'an exec plugin without interactiveMode (v1)', files: () => ({ config: simple({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x' } }) }), ok: false, says: 'interactiveMode must be specified for u' },
-  { name: 'CA data and file together', files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority': 'x' }) }), ok: false, says: 'certificate-authority-data and certificate-authority are both specified for a' },
-  { name: '--context that does not exist', files: () => ({ config: simple({ token: 'abc' }) }), flags: () => ({ context: 'nope' }), ok: false, says: 'context "nope" does not exist' },
-  { name: '--as-group without --as', files: () => ({ config: simple({ token: 'abc' }) }), flags: () => ({ asGroup: ['g'] }), ok: false, says: 'without impersonating a user' },
-  { name: '--request-timeout that is not a duration', files: () => ({ config: simple({ token: 'abc' }) }), flags: () => ({ requestTimeout: 'soon' }), ok: false, says: 'a single integer in seconds, or an integer followed by a corresponding time unit' },
+  {
+    name: 'token and basic auth together',
+    files: () => ({ config: simple({ token: 'abc', username: 'a', password: 'b' }) }),
+    ok: false,
+    says: 'more than one authentication method found for u',
+  },
+  {
+    name: 'an exec plugin without interactiveMode (v1)',
+    files: () => ({ config: simple({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x' } }) }),
+    ok: false,
+    says: 'interactiveMode must be specified for u',
+  },
+  {
+    name: 'CA data and file together',
+    files: () => ({ config: simple({ token: 'abc' }, { 'certificate-authority': 'x' }) }),
+    ok: false,
+    says: 'certificate-authority-data and certificate-authority are both specified for a',
+  },
+  {
+    name: '--context that does not exist',
+    files: () => ({ config: simple({ token: 'abc' }) }),
+    flags: () => ({ context: 'nope' }),
+    ok: false,
+    says: 'context "nope" does not exist',
+  },
+  {
+    name: '--as-group without --as',
+    files: () => ({ config: simple({ token: 'abc' }) }),
+    flags: () => ({ asGroup: ['g'] }),
+    ok: false,
+    says: 'without impersonating a user',
+  },
+  {
+    name: '--request-timeout that is not a duration',
+    files: () => ({ config: simple({ token: 'abc' }) }),
+    flags: () => ({ requestTimeout: 'soon' }),
+    ok: false,
+    says: 'a single integer in seconds, or an integer followed by a corresponding time unit',
+  },
 ];
 
 /** kubectl's command line for the flags. */
@@ -283,13 +393,25 @@ function setUp(c: Case): Record<string, string> {
   const files = c.files?.() ?? {};
   for (const [name, doc] of Object.entries(files)) writeFileSync(join(w.dir, name), JSON.stringify(doc));
   rmSync(join(w.dir, 'exec.log'), { force: true });
-  return { HOME: w.dir, PATH: process.env.PATH ?? '', KUBECONFIG: Object.keys(files).map((n) => join(w.dir, n)).join(':') || join(w.dir, 'none'), ...c.env?.() };
+  return {
+    HOME: w.dir,
+    PATH: process.env.PATH ?? '',
+    KUBECONFIG:
+      Object.keys(files)
+        .map((n) => join(w.dir, n))
+        .join(':') || join(w.dir, 'none'),
+    ...c.env?.(),
+  };
 }
 
 function collect(ok: boolean, message: string): Outcome {
   let exec: unknown[] = [];
   try {
-    exec = readFileSync(join(w.dir, 'exec.log'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    exec = readFileSync(join(w.dir, 'exec.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
   } catch {
     exec = [];
   }
@@ -300,9 +422,11 @@ function collect(ok: boolean, message: string): Outcome {
 async function byKubectl(c: Case): Promise<Outcome> {
   const env = setUp(c);
   const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(KUBECTL!, ['get', '--raw', '/version', ...argvOf(c.flags?.() ?? {})], { env, timeout: 20_000 }, (err, _out, stderr) => {
+    const child = execFile(KUBECTL!, ['get', '--raw', '/version', ...argvOf(c.flags?.() ?? {})], { env, timeout: 20_000 }, (err, _out, stderr) => {
       resolve({ code: err ? 1 : 0, stderr: String(stderr) });
     });
+    // No terminal: kubectl must not wait for a prompt's answer.
+    child.stdin?.end();
   });
   return collect(r.code === 0, r.stderr);
 }
@@ -315,7 +439,12 @@ async function byClient(c: Case): Promise<Outcome> {
   try {
     const flags = c.flags?.() ?? {};
     const { parseRequestTimeout } = await import('../../../kube-client/go-duration.js');
-    client = await connect(flags, env, { home: w.dir, userAgent: 'test', requestTimeoutMs: flags.requestTimeout ? parseRequestTimeout(flags.requestTimeout) : 0, execStderr: 'ignore' });
+    client = await connect(flags, env, {
+      home: w.dir,
+      userAgent: 'test',
+      requestTimeoutMs: flags.requestTimeout ? parseRequestTimeout(flags.requestTimeout) : 0,
+      execStderr: 'ignore',
+    });
     await client.get('/version');
     ok = true;
   } catch (err) {

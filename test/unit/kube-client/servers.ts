@@ -47,7 +47,11 @@ function record(name: string, req: IncomingMessage): Seen {
 }
 
 /** An HTTPS server answering every request with `answer` (JSON), recording each request. */
-export async function apiServer(name: string, pki: Pki, answer: (req: IncomingMessage) => { status: number; body: unknown } = () => ({ status: 200, body: { major: '1', minor: '37', gitVersion: 'v1.37.2' } })): Promise<ApiServer> {
+export async function apiServer(
+  name: string,
+  pki: Pki,
+  answer: (req: IncomingMessage) => { status: number; body: unknown } = () => ({ status: 200, body: { major: '1', minor: '37', gitVersion: 'v1.37.2' } }),
+): Promise<ApiServer> {
   const seen: Seen[] = [];
   const srv: HttpsServer = createHttps({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     seen.push(record(name, req));
