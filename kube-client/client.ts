@@ -135,6 +135,18 @@ export class KubeClient {
     return this.call<T>('GET', path, undefined, undefined, query);
   }
 
+  /** GET a path whose body is text (a container's log); a non-2xx answer throws HttpError. Aborting `signal` rejects it. */
+  async getText(path: string, query?: Query, signal?: AbortSignal): Promise<string> {
+    const { res, end } = await this.open({ method: 'GET', path, query, kind: 'call', ...(signal ? { signal } : {}) });
+    try {
+      const text = await this.readAll(res, path);
+      if (!res.statusCode || res.statusCode >= 300) throw new HttpError(res.statusCode ?? 0, text, path);
+      return text;
+    } finally {
+      end();
+    }
+  }
+
   /** Sends a request with an optional JSON body; resolves the parsed JSON of a 2xx answer. */
   async call<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',

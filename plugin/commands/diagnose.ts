@@ -9,6 +9,10 @@ import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
 import { OutputFormat } from '../lib/output.js';
 
+/** Log lines read of each failing container by default, and the most --logs takes. */
+const DEFAULT_LOG_LINES = 20;
+const MAX_LOG_LINES = 1000;
+
 export const EXIT_CODES = `Exit codes:
   0  healthy, or rolling out normally
   1  problems found (the findings say which)
@@ -17,6 +21,8 @@ export const EXIT_CODES = `Exit codes:
 interface DiagnoseArgs {
   deployment: string;
   events?: boolean;
+  logs?: number;
+  noLogs?: boolean;
   output?: string;
   noColor?: boolean;
 }
@@ -26,6 +32,8 @@ export interface DiagnoseOptions {
   name: string;
   output: OutputFormat;
   events: boolean;
+  /** Lines of each failing container's log shown as evidence (0: none). */
+  logLines: number;
   color: boolean;
 }
 
@@ -43,6 +51,12 @@ export function builder(y: Argv): Argv {
     )
     .positional('deployment', { type: 'string', describe: 'Deployment name (or deployment/NAME)' })
     .option('events', { type: 'boolean', default: false, describe: 'Also print every event of the rollout as a timeline (in -o json: an "events" array)' })
+    .option('logs', {
+      type: 'number',
+      default: DEFAULT_LOG_LINES,
+      describe: `Lines of each failing container's log shown as evidence (the run before its last restart when it restarted; 0: none; at most ${MAX_LOG_LINES})`,
+    })
+    .option('no-logs', { type: 'boolean', describe: 'Read no container logs (as --logs 0)' })
     .example('kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?')
     .example('kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code')
     .example('kubectl paas diagnose web --events', "The findings, then the rollout's events oldest first")
@@ -59,11 +73,14 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
   } catch (err) {
     throw usage((err as Error).message);
   }
+  const logLines = argv.noLogs === true ? 0 : (argv.logs ?? DEFAULT_LOG_LINES);
+  if (!Number.isInteger(logLines) || logLines < 0 || logLines > MAX_LOG_LINES)
+    throw usage(`invalid value "${argv.logs}" for --logs: a number of lines from 0 to ${MAX_LOG_LINES}`);
   const name = deploymentName(argv.deployment);
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   const kube = await deps.kube(connectionFlags(argv as unknown as Record<string, unknown>));
   const code = await runDiagnose(
-    { name, output, events: argv.events === true, color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }) },
+    { name, output, events: argv.events === true, logLines, color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }) },
     { ...kube, out: deps.out, now: () => new Date(deps.now()) },
   );
   setCode(code);
@@ -71,7 +88,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
 
 /** Gathers, diagnoses and prints; returns the exit code (0 healthy/progressing, 1 problems). */
 async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Promise<number> {
-  const [{ gather }, { diagnose }, print] = await Promise.all([
+  const [{ gather, DEFAULT_LIMITS }, { diagnose }, print] = await Promise.all([
     import('../diagnose/gather.js'),
     import('../diagnose/analyse.js'),
     import('../diagnose/print.js'),
@@ -79,7 +96,7 @@ async function runDiagnose(opts: DiagnoseOptions, deps: DiagnoseDeps): Promise<n
   const { kube, rest } = await deps.connect();
   let snapshot;
   try {
-    snapshot = await gather(rest, kube.namespace, opts.name, { timeline: opts.events });
+    snapshot = await gather(rest, kube.namespace, opts.name, { timeline: opts.events }, { ...DEFAULT_LIMITS, logLines: opts.logLines });
   } catch (err) {
     throw deps.describeError(err, kube, `deployment "${opts.name}"`);
   } finally {

@@ -114,7 +114,11 @@ export const ROOT: CommandSpec = {
     leaf(
       'diagnose',
       'Name the cause of a stuck rollout, with evidence and next commands',
-      [{ name: 'events', describe: 'Also print every event of the rollout as a timeline', value: ValueKind.none }],
+      [
+        { name: 'events', describe: 'Also print every event of the rollout as a timeline', value: ValueKind.none },
+        { name: 'logs', describe: "Lines of each failing container's log shown as evidence (0: none)", value: ValueKind.free },
+        { name: 'no-logs', describe: 'Read no container logs', value: ValueKind.none },
+      ],
       PositionalKind.deployment,
     ),
   ],

@@ -11,10 +11,11 @@ import type { RolloutContext } from './context.js';
 import { createFailureFindings } from './create-failures.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
 import { explainPodIssue } from './explain.js';
-import { compareFindings, finding, Severity, Verdict, type Finding } from './findings.js';
+import { Code, compareFindings, finding, Severity, Verdict, type Finding } from './findings.js';
 import type { Pod, Snapshot } from './model.js';
 import type { PodIssue } from './pod-issue.js';
 import { podIssues } from './pod-issues.js';
+import { preStopHookFailed } from './hook-findings.js';
 import { deadlineExceeded, healthy, paused, progressing, stuckTerminating, superseded, waitingMinReady } from './rollout-findings.js';
 import { podSignature } from './sampling.js';
 
@@ -70,8 +71,9 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   const live = rollout.newPods.filter((p) => !p.metadata.deletionTimestamp);
   const findings: Finding[] = [
     ...createFailureFindings(ctx, rollout.newRS),
-    ...groupPodIssues(ctx, newPodIssues(ctx, s, live), Math.max(live.length, rollout.newRS?.spec?.replicas ?? 0)),
+    ...groupPodIssues(ctx, newPodIssues(ctx, s, live), Math.max(live.filter(inPlay).length, rollout.newRS?.spec?.replicas ?? 0)),
     ...present(
+      preStopHookFailed(ctx, records, s.replicaSets),
       stuckTerminating(ctx, s.pods),
       waitingMinReady(ctx, live),
       paused(ctx, rolledOut),
@@ -103,6 +105,9 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   };
 }
 
+/** A pod still part of the rollout: not finished for good (evicted and completed pods linger). */
+const inPlay = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+
 const present = (...fs: (Finding | undefined)[]): Finding[] => fs.filter((f): f is Finding => f !== undefined);
 
 /** The new ReplicaSet, the old ones, and their pods. */
@@ -131,6 +136,7 @@ function contextOf(s: Snapshot, records: EventRecord[], newPods: Pod[], now: num
     ...(deployId ? { deployId } : {}),
     selector: selectorString(dep.spec?.selector) ?? '',
     quotas: s.quotas,
+    logOf: (pod, container) => s.logs?.find((l) => l.pod === pod && l.container === container),
   };
 }
 
@@ -152,6 +158,16 @@ function newPodIssues(ctx: RolloutContext, s: Snapshot, live: Pod[]): { pod: str
   return ordered.flatMap((p) => issuesOf(p).map((issue) => ({ pod: p.metadata.name, issue })));
 }
 
+/** The findings whose cause is usually in the app's own words: its log goes next to them. */
+const LOG_CODES: ReadonlySet<string> = new Set([
+  Code.CrashLoop,
+  Code.OOMKilled,
+  Code.StartFailed,
+  Code.LivenessProbeKilling,
+  Code.ReadinessProbeFailing,
+  Code.UnknownWaitingReason,
+]);
+
 /** Pods with the same problem are one finding: "3/3 new pods: ImagePullBackOff (manifest unknown)". */
 function groupPodIssues(ctx: RolloutContext, issues: { pod: string; issue: PodIssue }[], total: number): Finding[] {
   const groups = new Map<string, { issue: PodIssue; pods: string[]; events: EventRecord[] }>();
@@ -165,9 +181,12 @@ function groupPodIssues(ctx: RolloutContext, issues: { pod: string; issue: PodIs
   const facts = { ns: ctx.ns, maxSurge: ctx.dep.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%' };
   return [...groups.values()].map(({ issue, pods, events }) => {
     pods.sort();
+    const log = LOG_CODES.has(issue.code) && issue.container ? pods.map((p) => ctx.logOf(p, issue.container!)).find((l) => l !== undefined) : undefined;
     return finding(issue.code, issue.details, {
+      ...(log ? { logs: [log] } : {}),
       severity: issue.severity,
-      summary: `${pods.length}/${total} new pods: ${issue.label}`,
+      // Evicted pods linger beside their replacements: more of them than the rollout's pods.
+      summary: pods.length > total ? `${pods.length} new pods: ${issue.label}` : `${pods.length}/${total} new pods: ${issue.label}`,
       explanation: explainPodIssue(issue, facts),
       evidence: dedupe(events, ctx.newPodNames),
       pods,

@@ -52,6 +52,14 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       return [`kubectl get pvc ${nsFlag(ctx)}`];
     case 'SandboxFailed':
       return [issue.details.node ? `kubectl describe node ${issue.details.node}` : 'kubectl get nodes'];
+    case 'SchedulingGated':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].spec.schedulingGates}'`];
+    case 'NodeNotReady':
+      return [`kubectl describe node ${issue.details.node}`, undo];
+    case 'Evicted':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --field-selector=status.phase=Failed`, undo];
+    case 'ReadinessGatesPending':
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].status.conditions}'`];
   }
 }
 

@@ -161,6 +161,35 @@ function startDetails(
   };
 }
 
+/** A container whose process the kernel refused to run (exec format error): the runtime started
+ * it, so it looks like a crash (exit 1 under runc) and only its log says why. */
+export function execFormatIssue(ctx: RolloutContext, pod: string, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'StartFailed'> | undefined {
+  const line = ctx.logOf(pod, cs.name)?.lines.find((l) => /exec format error/.test(l));
+  if (!line) return undefined;
+  const parsed = parseStartMessage(line);
+  const term = cs.lastState?.terminated ?? cs.state?.terminated;
+  const reason = cs.state?.waiting?.reason ?? term?.reason ?? TerminationReason.Error;
+  return {
+    code: Code.StartFailed,
+    key: `false|${cs.name}|${StartFailure.ExecFormat}|${parsed.executable ?? ''}`,
+    label: `${reason} (${line.trim()})`,
+    severity: Severity.Error,
+    details: startDetails(
+      ctx,
+      cs,
+      {
+        reason,
+        message: line.trim(),
+        ...(term?.exitCode !== undefined ? { exitCode: term.exitCode } : {}),
+        parsed: { ...parsed, kind: StartFailure.ExecFormat },
+      },
+      false,
+    ),
+    events: events.filter((e) => e.reason === EventReason.BackOff && aboutContainer(e, cs.name)),
+    container: cs.name,
+  };
+}
+
 /** A waiting reason diagnose does not judge: said as it is, never taken for progress. */
 export function unknownWaitingIssue(
   cs: ContainerStatus,
@@ -213,7 +242,7 @@ export function crashIssue(
   const crashing = isCrashing(cs);
   const ev = restartEvidence(cs, events);
   const recentKill = ev.kills.some((e) => ctx.now - time(e.lastSeen) < RECENT_KILL_S * 1000);
-  if (!crashing && !(recentKill && (cs.restartCount ?? 0) > 0)) return undefined;
+  if (!crashing && !recentKill) return undefined;
   const term = cs.lastState?.terminated ?? cs.state?.terminated;
   if (term?.reason === TerminationReason.OOMKilled) return oomIssue(ctx, cs, term.exitCode, ev);
   if (ev.kills.length > 0 || (ev.probeFailures.length > 0 && crashing)) return livenessIssue(ctx, cs, crashing, ev);

@@ -4,7 +4,7 @@
 import { DEPLOY_ID_LABEL } from '../kube/replica-sets.js';
 import type { EventRecord } from './events.js';
 import { time } from './events.js';
-import type { Container, Deployment, ResourceQuota } from './model.js';
+import type { Container, ContainerLog, Deployment, ResourceQuota } from './model.js';
 
 /** The rollout under diagnosis, as the detectors see it. */
 export interface RolloutContext {
@@ -20,6 +20,8 @@ export interface RolloutContext {
   /** The Deployment's selector as a label query ('' when it has none). */
   selector: string;
   quotas: ResourceQuota[];
+  /** The log read of one container of one pod, if any (gather.ts reads failing containers'). */
+  logOf: (pod: string, container: string) => ContainerLog | undefined;
 }
 
 /** The `-n` flag of every suggested command. */

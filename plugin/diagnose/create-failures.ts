@@ -8,7 +8,7 @@ import type { DetailsByCode } from './details.js';
 import { dedupe, time, type EventRecord } from './events.js';
 import { explainCreateFailure, admissionWho } from './explain.js';
 import { Code, finding, Severity, type Evidence, type Finding } from './findings.js';
-import { parseAdmissionMessage, parseQuotaMessage, QuotaRefusal } from './messages.js';
+import { parseAdmissionMessage, parseMissingReference, parseQuotaMessage, QuotaRefusal, type MissingReference } from './messages.js';
 import { ConditionStatus, ConditionType, timeText } from '../kube/objects.js';
 import type { Condition, Deployment, ReplicaSet } from './model.js';
 
@@ -16,6 +16,8 @@ import type { Condition, Deployment, ReplicaSet } from './model.js';
 type Refusal =
   | { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] }
   | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] }
+  | { code: 'ServiceAccountMissing'; details: DetailsByCode['ServiceAccountMissing'] }
+  | { code: 'PriorityClassMissing'; details: DetailsByCode['PriorityClassMissing'] }
   | { code: 'PodCreateFailed'; details: DetailsByCode['PodCreateFailed'] };
 
 interface Group {
@@ -73,6 +75,10 @@ function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | unde
       return finding(Code.QuotaExceeded, g.refusal.details, body);
     case 'AdmissionDenied':
       return finding(Code.AdmissionDenied, g.refusal.details, body);
+    case 'ServiceAccountMissing':
+      return finding(Code.ServiceAccountMissing, g.refusal.details, body);
+    case 'PriorityClassMissing':
+      return finding(Code.PriorityClassMissing, g.refusal.details, body);
     case 'PodCreateFailed':
       return finding(Code.PodCreateFailed, g.refusal.details, body);
   }
@@ -82,33 +88,9 @@ function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | unde
 function classify(ctx: RolloutContext, message: string, rsName: string | undefined): { key: string; group: Group } {
   const replicaSet = rsName ?? null;
   const quota = parseQuotaMessage(message);
-  if (quota) {
-    const res = Object.keys(quota.requested);
-    const figures = res.map((r) => `${r}: requested ${quota.requested[r]}, used ${quota.used[r] ?? '?'}, limited ${quota.limited[r] ?? '?'}`).join('; ');
-    const details: DetailsByCode['QuotaExceeded'] = {
-      quota: quota.quota,
-      kind: quota.kind,
-      requested: quota.requested,
-      used: quota.used,
-      limited: quota.limited,
-      ...(quota.missing ? { mustSpecify: quota.missing } : {}),
-      replicaSet,
-      quotaStatus: quotaStatus(ctx, quota.quota),
-    };
-    const label =
-      quota.kind === QuotaRefusal.Exceeded
-        ? `ReplicaSet cannot create pods: exceeded quota ${quota.quota} (${figures})`
-        : `ReplicaSet cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
-    return {
-      key: `q|${quota.quota}|${quota.kind}|${res.join(',')}`,
-      group: {
-        refusal: { code: Code.QuotaExceeded, details },
-        label,
-        suggestions: [`kubectl describe resourcequota ${quota.quota} ${nsFlag(ctx)}`],
-        events: [],
-      },
-    };
-  }
+  if (quota) return quotaGroup(ctx, quota, replicaSet);
+  const missing = parseMissingReference(message);
+  if (missing) return missingReference(ctx, missing, message, replicaSet);
   const adm = parseAdmissionMessage(message);
   if (adm) {
     const details: DetailsByCode['AdmissionDenied'] = {
@@ -137,6 +119,46 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
       events: [],
     },
   };
+}
+
+/** A refusal by a ResourceQuota: its figures, and the quota's own status when it was read. */
+function quotaGroup(ctx: RolloutContext, quota: NonNullable<ReturnType<typeof parseQuotaMessage>>, replicaSet: string | null): { key: string; group: Group } {
+  const res = Object.keys(quota.requested);
+  const figures = res.map((r) => `${r}: requested ${quota.requested[r]}, used ${quota.used[r] ?? '?'}, limited ${quota.limited[r] ?? '?'}`).join('; ');
+  const details: DetailsByCode['QuotaExceeded'] = {
+    quota: quota.quota,
+    kind: quota.kind,
+    requested: quota.requested,
+    used: quota.used,
+    limited: quota.limited,
+    ...(quota.missing ? { mustSpecify: quota.missing } : {}),
+    replicaSet,
+    quotaStatus: quotaStatus(ctx, quota.quota),
+  };
+  const label =
+    quota.kind === QuotaRefusal.Exceeded
+      ? `ReplicaSet cannot create pods: exceeded quota ${quota.quota} (${figures})`
+      : `ReplicaSet cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
+  return {
+    key: `q|${quota.quota}|${quota.kind}|${res.join(',')}`,
+    group: {
+      refusal: { code: Code.QuotaExceeded, details },
+      label,
+      suggestions: [`kubectl describe resourcequota ${quota.quota} ${nsFlag(ctx)}`],
+      events: [],
+    },
+  };
+}
+
+/** A refusal for a ServiceAccount or PriorityClass the pod template names and nobody created. */
+function missingReference(ctx: RolloutContext, m: MissingReference, message: string, replicaSet: string | null): { key: string; group: Group } {
+  const label = `ReplicaSet cannot create pods: ${m.kind === 'serviceaccount' ? `ServiceAccount "${m.name}"` : `PriorityClass "${m.name}"`} does not exist`;
+  const refusal: Refusal =
+    m.kind === 'serviceaccount'
+      ? { code: Code.ServiceAccountMissing, details: { serviceAccount: m.name, replicaSet, message } }
+      : { code: Code.PriorityClassMissing, details: { priorityClass: m.name, replicaSet, message } };
+  const look = m.kind === 'serviceaccount' ? `kubectl get serviceaccounts ${nsFlag(ctx)}` : 'kubectl get priorityclasses';
+  return { key: `m|${m.kind}|${m.name}`, group: { refusal, label, suggestions: [look], events: [] } };
 }
 
 /** The ReplicaFailure condition as evidence, when no event was read. */

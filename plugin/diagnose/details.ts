@@ -47,7 +47,10 @@ export interface DetailsByCode {
     /** The quota's hard and used figures, when the quota was read. */
     quotaStatus: { hard: Record<string, string>; used: Record<string, string> } | null;
   };
+  ServiceAccountMissing: { serviceAccount: string; replicaSet: string | null; message: string };
+  PriorityClassMissing: { priorityClass: string; replicaSet: string | null; message: string };
   PodCreateFailed: { message: string; replicaSet: string | null };
+  SchedulingGated: { gates: string[]; since: string | null };
   Unschedulable: {
     schedulerMessage: string;
     nodesAvailable?: number;
@@ -57,6 +60,16 @@ export interface DetailsByCode {
     nodes?: NodeFacts[];
     exceedsEveryNode?: Exceeds[];
   };
+  NodeNotReady: {
+    node: string;
+    /** The node's Ready condition: False (the kubelet says so), Unknown (it stopped answering), or missing. */
+    ready: string;
+    reason: string | null;
+    message: string | null;
+    since: string | null;
+    taints: string[];
+  };
+  Evicted: { resource: string | null; message: string; node: string | null };
   VolumeProblem: { failure: VolumeFailureKind; volume?: string; usedBy?: string[]; node: string | null };
   SandboxFailed: { cniPlugin?: string; node: string | null; kubeletMessage: string };
   ImagePullFailed: { container: string; image: string | undefined; pullFailure: PullFailure; kubeletMessage?: string; initContainer?: true };
@@ -88,7 +101,16 @@ export interface DetailsByCode {
     redirect: boolean;
     probeOutput: string;
   };
+  ReadinessGatesPending: { gates: { conditionType: string; status: string; reason?: string; message?: string }[] };
   UnknownWaitingReason: { container: string; reason: string; message: string | null; initContainer?: true };
+  PreStopHookFailed: {
+    pods: string[];
+    /** Each container's preStop hook as the pods' template wrote it ("exec sleep 5", "sleep 5s"). */
+    hooks: { container: string; hook: string }[];
+    /** An exec hook runs `sleep`: on an image with no sleep binary (distroless) it cannot run. */
+    execSleep: boolean;
+    kubeletMessage: string;
+  };
   OldPodsNotTerminating: { pods: string[]; finalizers: string[]; nodes: string[] };
   Paused: { paused: true };
   ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };

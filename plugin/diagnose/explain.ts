@@ -4,7 +4,7 @@
 import { PullFailure } from '../kube/image-pull.js';
 import type { DetailsByCode, ProbeSpec } from './details.js';
 import { AdmissionBy, ProbeFailureKind, QuotaRefusal, StartFailure, VolumeFailureKind } from './messages.js';
-import type { PodIssue } from './pod-issue.js';
+import type { PodIssue, PodIssueOf } from './pod-issue.js';
 
 /** What the prose needs to know besides the details: the namespace and the rollout's surge. */
 export interface ExplainFacts {
@@ -59,7 +59,53 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
       const d = issue.details;
       return `The init container ${d.container} fails (${d.lastTerminationReason ?? 'Error'}, exit code ${d.exitCode ?? '?'}), so the app containers never start.`;
     }
+    default:
+      return explainPodState(issue);
   }
+}
+
+/** The problems the pod's own state shows (not one container's). */
+function explainPodState(issue: PodIssueOf<'SchedulingGated' | 'NodeNotReady' | 'Evicted' | 'ReadinessGatesPending'>): string {
+  switch (issue.code) {
+    case 'SchedulingGated':
+      return schedulingGated(issue.details);
+    case 'NodeNotReady':
+      return nodeNotReady(issue.details);
+    case 'Evicted':
+      return evicted(issue.details);
+    case 'ReadinessGatesPending':
+      return readinessGates(issue.details);
+  }
+}
+
+function schedulingGated(d: DetailsByCode['SchedulingGated']): string {
+  const gates = d.gates.length > 0 ? d.gates.map((g) => `"${g}"`).join(', ') : 'a scheduling gate';
+  return `The new pods carry ${gates} in spec.schedulingGates: the scheduler does not look at a pod until every gate is removed, by the controller that added it (Kueue, a quota or admission controller). If nothing removes it, that controller is down or waiting for something (a quota, a queue); check it, or remove the gate from the pod template if no controller should hold these pods.`;
+}
+
+function nodeNotReady(d: DetailsByCode['NodeNotReady']): string {
+  const state =
+    d.ready === 'Unknown'
+      ? `has stopped answering: its kubelet posts no status (Ready: Unknown${d.reason ? `, ${d.reason}` : ''})`
+      : d.ready === 'missing'
+        ? 'reports no Ready condition'
+        : `reports Ready: ${d.ready}${d.reason ? ` (${d.reason}${d.message ? `: ${d.message}` : ''})` : ''}`;
+  return `The new pods are bound to node ${d.node}, which ${state}. Their containers cannot start or become Ready there, and the rollout waits on them. It is the node, not the app: check the node and its kubelet (and its network to the API server). Once the node lifecycle controller taints it, the pods are evicted after their tolerationSeconds and recreated elsewhere; deleting them now lets the ReplicaSet recreate them on a Ready node.`;
+}
+
+function evicted(d: DetailsByCode['Evicted']): string {
+  const why =
+    d.resource === 'ephemeral-storage'
+      ? 'the pod wrote more to its local disk (container layers, logs, emptyDir) than its ephemeral-storage limit allows'
+      : d.resource
+        ? `the node ran low on ${d.resource}`
+        : 'of node pressure';
+  return `The kubelet${d.node ? ` on ${d.node}` : ''} evicted new pods because ${why}: "${d.message}". The ReplicaSet creates replacements, which meet the same fate until the cause goes: raise the limit (resources.limits.ephemeral-storage), write less (or to a volume), or free the node.`;
+}
+
+function readinessGates(d: DetailsByCode['ReadinessGatesPending']): string {
+  const gates = d.gates.map((g) => `${g.conditionType} (${g.status === 'missing' ? 'never set' : `${g.status}${g.reason ? `: ${g.reason}` : ''}`})`).join(', ');
+  return `Every container of the new pods is ready, but the pods are not: their readiness gates wait on conditions that another controller must set to True: ${gates}. Load balancer controllers (the AWS Load Balancer Controller, GKE's NEG controller) set these once the pod is registered and healthy behind the load balancer. Check that controller and its view of the pods; a gate no controller serves keeps every pod out forever.`;
 }
 
 function imagePull(d: DetailsByCode['ImagePullFailed']): string {
@@ -67,6 +113,7 @@ function imagePull(d: DetailsByCode['ImagePullFailed']): string {
     [PullFailure.NotFound]: `The image ${d.image} does not exist in its registry (wrong tag or repository, or the push has not finished).`,
     [PullFailure.Unauthorized]: `The registry refused to serve ${d.image} to the node: the repository is private (add imagePullSecrets to the pod template or its ServiceAccount) or does not exist.`,
     [PullFailure.Timeout]: `Pulling ${d.image} timed out: the node cannot reach the registry in time (network, proxy, or a very large image).`,
+    [PullFailure.Unreachable]: `The node cannot reach the registry of ${d.image}: the connection is refused or has no route (the registry is down, its address or port is wrong, or a firewall or proxy is in the way). The kubelet keeps retrying with a back-off.`,
     [PullFailure.InvalidName]: `"${d.image}" is not a valid image reference; fix the image field of the pod template.`,
     [PullFailure.NeverPull]: `The image ${d.image} is not on the node, and pulls are disabled for it (imagePullPolicy: Never): the kubelet only runs images already there. Load the image onto every node that may run the pods (kind load, ctr images import, a pre-pull), or set imagePullPolicy: IfNotPresent so the kubelet pulls it.`,
     [PullFailure.Other]: `The kubelet cannot pull ${d.image}.`,
@@ -81,16 +128,21 @@ function startFailed(d: DetailsByCode['StartFailed']): string {
   const why: Record<StartFailure, string> = {
     [StartFailure.ExecutableNotFound]: `The executable ${d.executable} is not in the image ${d.image}, and the container runs ${runs}. Fix the command in the pod template, or the image's ENTRYPOINT/CMD: a typo, a path from another base image, a binary the build did not copy.`,
     [StartFailure.PermissionDenied]: `${d.executable} in the image ${d.image} may not be executed (${runs}): check its mode in the image (chmod +x) and that its volume is not mounted noexec.`,
+    [StartFailure.ExecFormat]: `The kernel refuses to run ${d.executable ?? 'the executable'} from the image ${d.image} ("exec format error"): it was built for another CPU architecture than the node's (an arm64 image on amd64, or the reverse), or it is not a program (a script without its #! line). Build the image for the nodes' platform (docker buildx --platform, a multi-arch manifest), or schedule the pods onto nodes of its architecture.`,
     [StartFailure.NoCommand]: `Neither the image ${d.image} (ENTRYPOINT/CMD) nor the pod template names a command to run. Set command in the pod template, or build the image with an ENTRYPOINT.`,
     [StartFailure.Other]: `The runtime says: ${d.runtimeMessage || 'nothing'}. Check the image ${d.image} and ${runs}, then the container's mounts and securityContext.`,
   };
-  return `The container runtime cannot start the container ${d.container}${d.initContainer ? ' (an init container)' : ''}. ${why[d.startFailure]} The container never ran, so it has no logs; every restart fails the same way until the pod template or the image changes.`;
+  const never =
+    d.startFailure === StartFailure.ExecFormat
+      ? 'Its log holds only that line; every restart fails the same way until the image changes.'
+      : 'The container never ran, so it has no logs; every restart fails the same way until the pod template or the image changes.';
+  return `The container runtime cannot start the container ${d.container}${d.initContainer ? ' (an init container)' : ''}. ${why[d.startFailure]} ${never}`;
 }
 
 function readiness(d: DetailsByCode['ReadinessProbeFailing']): string {
   let why = `The container ${d.container} runs but its ${d.probe} probe fails (${probeText(d.probeSpec)}), so the pods never become Ready and the rollout cannot move on.`;
   if (d.redirect) {
-    why += ` The app answers ${d.statusCode ? `HTTP ${d.statusCode}` : 'with a redirect'}: it probably redirects HTTP to HTTPS. TLS ends before the pod, so make the probe say it came over HTTPS: add httpHeaders X-Forwarded-Proto: https (and X-Forwarded-Ssl: on) to the probe, or probe a path the app serves over plain HTTP.`;
+    why += ` The app answers ${d.statusCode ? `HTTP ${d.statusCode}` : 'with a redirect'}: it probably redirects HTTP to HTTPS. TLS ends before the pod, so make the probe say it came over HTTPS: add httpHeaders X-Forwarded-Proto: https (and X-Forwarded-Ssl: on) to the probe (with paas-webhook: the annotation paas.io/readiness-probe-headers: "X-Forwarded-Proto=https", or readiness_probe_headers in paas.toml), or probe a path the app serves over plain HTTP.`;
   } else if (d.failure === ProbeFailureKind.ConnectionRefused) why += ' Nothing listens on the probed port: check the port and that the app binds to 0.0.0.0.';
   else if (d.failure === ProbeFailureKind.Timeout) why += ' The app does not answer within the probe timeout.';
   else if (d.statusCode) why += ` The app answers HTTP ${d.statusCode} on the probe path.`;
@@ -140,6 +192,8 @@ export function explainCreateFailure(
   f:
     | { code: 'QuotaExceeded'; details: DetailsByCode['QuotaExceeded'] }
     | { code: 'AdmissionDenied'; details: DetailsByCode['AdmissionDenied'] }
+    | { code: 'ServiceAccountMissing'; details: DetailsByCode['ServiceAccountMissing'] }
+    | { code: 'PriorityClassMissing'; details: DetailsByCode['PriorityClassMissing'] }
     | { code: 'PodCreateFailed' },
 ): string {
   switch (f.code) {
@@ -151,9 +205,21 @@ export function explainCreateFailure(
       return f.details.by === AdmissionBy.WebhookUnreachable
         ? `The API server could not call the webhook "${f.details.name}" and its failurePolicy is Fail, so no pod can be created. Check the webhook's Service and pods.`
         : `Admission refused the new pods, so the ReplicaSet cannot create them. Change the pod template to satisfy ${admissionWho(f.details)}, or have the policy changed.`;
+    case 'ServiceAccountMissing':
+      return `The pod template runs as the ServiceAccount "${f.details.serviceAccount}", which does not exist in this namespace, so the API server refuses every new pod. Create it (with the RoleBindings the app needs), or fix serviceAccountName in the pod template. The ReplicaSet retries by itself once it exists.`;
+    case 'PriorityClassMissing':
+      return `The pod template names the PriorityClass "${f.details.priorityClass}", which does not exist in the cluster, so the API server refuses every new pod. Create it (PriorityClasses are cluster-wide), or fix priorityClassName in the pod template. The ReplicaSet retries by itself once it exists.`;
     case 'PodCreateFailed':
       return 'The ReplicaSet controller cannot create the new pods; the API server refused them.';
   }
+}
+
+/** preStop hooks the kubelet could not run. */
+export function explainPreStopHook(d: DetailsByCode['PreStopHookFailed']): string {
+  const why = d.execSleep
+    ? ' The hook runs `sleep` with exec: an image without a sleep binary (distroless, scratch) cannot run it. Use the native sleep action instead (lifecycle.preStop.sleep: {seconds: 5}, Kubernetes 1.30 and later), which needs nothing in the image; paas-webhook writes it with prestop_mode = "auto" or "sleep".'
+    : ' Check that the hook can run in the image (its command exists, its URL answers).';
+  return `The kubelet could not run the preStop hook of ${d.pods.length} pod(s) (it says "${d.kubeletMessage}"), so each got SIGTERM at once. The hook was there to keep the pod serving while endpoints and load balancers stop sending it traffic; without it, requests still routed to the pod fail.${why}`;
 }
 
 /** Old pods that do not go away. */

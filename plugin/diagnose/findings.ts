@@ -1,14 +1,20 @@
 // The vocabulary of a diagnosis: stable finding codes (the -o json contract), severities, and the
 // shapes of findings and evidence. Codes never change meaning; new ones may be added.
 import type { DetailsByCode } from './details.js';
+import type { ContainerLog } from './model.js';
 
 /** Every cause diagnose can name. The order here is the root-cause precedence: earlier codes
  * explain later ones (a pod refused at admission never gets to pull its image). */
 export const Code = {
   AdmissionDenied: 'AdmissionDenied',
   QuotaExceeded: 'QuotaExceeded',
+  ServiceAccountMissing: 'ServiceAccountMissing',
+  PriorityClassMissing: 'PriorityClassMissing',
   PodCreateFailed: 'PodCreateFailed',
+  SchedulingGated: 'SchedulingGated',
   Unschedulable: 'Unschedulable',
+  NodeNotReady: 'NodeNotReady',
+  Evicted: 'Evicted',
   VolumeProblem: 'VolumeProblem',
   SandboxFailed: 'SandboxFailed',
   ImagePullFailed: 'ImagePullFailed',
@@ -19,7 +25,9 @@ export const Code = {
   CrashLoop: 'CrashLoop',
   LivenessProbeKilling: 'LivenessProbeKilling',
   ReadinessProbeFailing: 'ReadinessProbeFailing',
+  ReadinessGatesPending: 'ReadinessGatesPending',
   UnknownWaitingReason: 'UnknownWaitingReason',
+  PreStopHookFailed: 'PreStopHookFailed',
   OldPodsNotTerminating: 'OldPodsNotTerminating',
   Paused: 'Paused',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
@@ -65,6 +73,8 @@ export interface FindingBody {
   /** What it means and what to do, in a sentence or three. */
   explanation: string;
   evidence: Evidence[];
+  /** The end of the failing container's log (the run that failed), when one was read. */
+  logs?: ContainerLog[];
   /** Names of the pods affected. */
   pods: string[];
   /** Next commands to run, ready to paste. */
@@ -81,6 +91,7 @@ export type FindingOf<C extends Code> = {
     explanation: string;
     details: DetailsByCode[P];
     evidence: Evidence[];
+    logs?: ContainerLog[];
     pods: string[];
     suggestions: string[];
   };
@@ -91,8 +102,8 @@ export type Finding = FindingOf<Code>;
 
 /** A finding, its keys in the order of the -o json contract. */
 export function finding<C extends Code>(code: C, details: DetailsByCode[C], body: FindingBody): FindingOf<C> {
-  const { severity, summary, explanation, evidence, pods, suggestions } = body;
-  return { code, severity, summary, explanation, details, evidence, pods, suggestions };
+  const { severity, summary, explanation, evidence, logs, pods, suggestions } = body;
+  return { code, severity, summary, explanation, details, evidence, ...(logs && logs.length > 0 ? { logs } : {}), pods, suggestions };
 }
 
 /** Most likely root cause first: severity, then the causal precedence, then the most pods. */

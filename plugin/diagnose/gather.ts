@@ -11,11 +11,14 @@ import type { Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
 import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH } from '../kube/replica-sets.js';
 import { selectorString } from '../kube/selector.js';
-import { isNamed, type Named, type Pod, type Snapshot } from './model.js';
+import { isNamed, type ContainerLog, type Named, type Pod, type Snapshot } from './model.js';
 import { samplePods } from './sampling.js';
 
 /** How much the gathering may read; the defaults keep a 5,000-pod Deployment cheap. */
 export interface GatherLimits {
+  /** Lines of each container log read (0: no logs), and how long one read may take. */
+  logLines: number;
+  logTimeoutMs: number;
   /** Pods whose events are read at most, a few of each kind of failure (see sampling.ts). */
   podEventQueries: number;
   /** Pods read per kind of failure. */
@@ -26,7 +29,7 @@ export interface GatherLimits {
   pageSize: number;
 }
 
-const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 12, perKind: 3, concurrency: 8, pageSize: 500 };
+export const DEFAULT_LIMITS: GatherLimits = { podEventQueries: 12, perKind: 3, concurrency: 8, pageSize: 500, logLines: 20, logTimeoutMs: 5000 };
 
 export interface GatherOptions {
   /** Also read the events that only the timeline shows (ready pods, old ReplicaSets, the Deployment). */
@@ -125,8 +128,13 @@ export async function gather(
   const pods = [...newPods, ...oldPods].filter(owned);
   const targets = eventTargets(rollout, { newPods, oldPods }, opts, limits);
   const lists = await mapLimit(targets.objects, limits.concurrency, (uid) => eventsOf(rest, ns, uid, limits.pageSize));
-  const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
-  const nodes = unschedulable ? await listNamed<wire.Node>(rest, '/api/v1/nodes', {}, limits.pageSize, 'Node') : undefined;
+  const nodes = await readNodes(rest, newPods, limits.pageSize);
+  const logs = await readLogs(
+    rest,
+    ns,
+    targets.chosen.filter((p) => newPods.includes(p) && nodeReady(p, nodes)),
+    limits,
+  );
   const sampled = targets.needing.filter((p) => targets.chosen.includes(p));
   return {
     deployment,
@@ -135,8 +143,61 @@ export async function gather(
     events: lists.flat(),
     quotas,
     ...(nodes ? { nodes } : {}),
+    ...(logs.length > 0 ? { logs } : {}),
     ...(sampled.length < targets.needing.length ? { sampled: { pods: sampled.map((p) => p.metadata.name), of: targets.needing.length } } : {}),
   };
+}
+
+/** Every node when a new pod failed to schedule (what fits where); else the nodes of the new pods
+ * that are not ready (is the node itself down?), each read by name; none when all are ready. */
+async function readNodes(rest: Rest, newPods: Pod[], pageSize: number): Promise<Named<wire.Node>[] | undefined> {
+  const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
+  if (unschedulable) return listNamed<wire.Node>(rest, '/api/v1/nodes', {}, pageSize, 'Node');
+  const names = [...new Set(newPods.filter((p) => !isReady(p)).map((p) => p.spec?.nodeName))].filter((n): n is string => !!n);
+  if (names.length === 0) return undefined;
+  const read = await Promise.all(
+    names.map((n) =>
+      rest.get<wire.Node>(`/api/v1/nodes/${n}`).then(
+        (o) => named(o, 'Node'),
+        () => undefined,
+      ),
+    ),
+  );
+  return read.filter((n): n is Named<wire.Node> => n !== undefined);
+}
+
+const isReady = (p: Pod): boolean => !!p.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
+
+/** The pod's node answers (its Ready condition is True), so the API server can fetch its logs. */
+function nodeReady(p: Pod, nodes: Named<wire.Node>[] | undefined): boolean {
+  const node = nodes?.find((n) => n.metadata.name === p.spec?.nodeName);
+  return !node || !!node.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
+}
+
+/** Which log of a container tells why it is not ready: the previous run's after a restart, the
+ * current one's while it runs; none when it never ran. */
+function logWanted(cs: wire.ContainerStatus): { previous: boolean } | undefined {
+  if ((cs.restartCount ?? 0) > 0 && !(cs.state?.running && cs.ready)) return { previous: true };
+  if (cs.state?.running && !cs.ready) return { previous: false };
+  return undefined;
+}
+
+/** The last lines of each container of the chosen pods whose log can say something, each read
+ * bounded in time (a log the kubelet cannot serve is left out, not waited for). */
+async function readLogs(rest: Rest, ns: string, pods: Pod[], limits: GatherLimits): Promise<ContainerLog[]> {
+  if (limits.logLines <= 0) return [];
+  const wanted = pods.flatMap((p) =>
+    (p.status?.containerStatuses ?? []).flatMap((cs) => {
+      const w = logWanted(cs);
+      return w ? [{ pod: p.metadata.name, container: cs.name, previous: w.previous }] : [];
+    }),
+  );
+  const read = await mapLimit(wanted, limits.concurrency, async (w) => {
+    const query = { container: w.container, tailLines: String(limits.logLines), ...(w.previous ? { previous: 'true' } : {}) };
+    const text = await rest.getText(`/api/v1/namespaces/${ns}/pods/${w.pod}/log`, query, AbortSignal.timeout(limits.logTimeoutMs)).catch(() => undefined);
+    return text === undefined ? undefined : { ...w, lines: text.split('\n').filter((l) => l !== '') };
+  });
+  return read.filter((l): l is ContainerLog => l !== undefined);
 }
 
 /** What the reads after the Deployment's go by. */

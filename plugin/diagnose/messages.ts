@@ -13,6 +13,8 @@ export const StartFailure = {
   PermissionDenied: 'permission-denied',
   /** Neither the image nor the pod spec names a command. */
   NoCommand: 'no-command',
+  /** The executable was built for another architecture (or is not a program at all). */
+  ExecFormat: 'exec-format',
   Other: 'other',
 } as const;
 export type StartFailure = (typeof StartFailure)[keyof typeof StartFailure];
@@ -30,6 +32,8 @@ const START_PATTERNS: [StartFailure, RegExp][] = [
   [StartFailure.ExecutableNotFound, /exec: "([^"]*)": (?:stat [^:]*: no such file or directory|executable file not found in \$PATH)/],
   [StartFailure.PermissionDenied, /exec: "([^"]*)": permission denied/],
   [StartFailure.NoCommand, /no command specified/],
+  // runc's own words when execve refuses the binary, at create time or in the container's log.
+  [StartFailure.ExecFormat, /exec:? "?([^":]+)"?: exec format error/],
 ];
 
 /** Classifies the runtime's message of RunContainerError / CreateContainerError / StartError. */
@@ -297,4 +301,22 @@ export function parseQuantity(q: string | undefined): number | undefined {
     Ei: 2 ** 60,
   };
   return n * (m[2] ? mult[m[2]]! : 1);
+}
+
+/** A pod refused at creation because an object it names does not exist. */
+export type MissingReference = { kind: 'serviceaccount' | 'priorityclass'; name: string };
+
+// The ServiceAccount admission plugin and the Priority admission plugin, as kube-apiserver words them.
+const MISSING_REFERENCE: [MissingReference['kind'], RegExp][] = [
+  ['serviceaccount', /error looking up service account [^:]*: serviceaccount "([^"]+)" not found/],
+  ['priorityclass', /no PriorityClass with name (\S+) was found/],
+];
+
+/** The ServiceAccount or PriorityClass a FailedCreate message says is missing; undefined otherwise. */
+export function parseMissingReference(message: string): MissingReference | undefined {
+  for (const [kind, re] of MISSING_REFERENCE) {
+    const m = re.exec(message);
+    if (m?.[1]) return { kind, name: m[1] };
+  }
+  return undefined;
 }

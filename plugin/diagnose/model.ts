@@ -19,6 +19,15 @@ export type ReplicaSet = Named<wire.ReplicaSet>;
 export type Pod = Named<wire.Pod>;
 export type Node = Named<wire.Node>;
 
+/** The last lines of one container's log, as the kubelet serves them through the API server. */
+export interface ContainerLog {
+  pod: string;
+  container: string;
+  /** The run before the last restart (kubectl logs --previous). */
+  previous: boolean;
+  lines: string[];
+}
+
 /** Everything diagnose knows about one Deployment, gathered once at the edge. */
 export interface Snapshot {
   deployment: Deployment;
@@ -31,6 +40,9 @@ export interface Snapshot {
   quotas: wire.ResourceQuota[];
   /** Only gathered when a pod failed to schedule; absent otherwise. */
   nodes?: Node[];
+  /** The end of the log of containers of new pods that are not ready and have run (the previous
+   * run's when the container restarted); absent when no log was read. */
+  logs?: ContainerLog[];
   /** Set when events were read for only some of the pods that need a look (a few of each kind
    * of failure, see sampling.ts): their names, and how many pods needed a look. */
   sampled?: { pods: string[]; of: number };

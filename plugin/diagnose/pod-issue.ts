@@ -6,7 +6,10 @@ import type { Code, Severity } from './findings.js';
 /** The codes a pod's own status and events can show (the others come from ReplicaSets and the Deployment). */
 export type PodCode = Extract<
   Code,
+  | 'SchedulingGated'
   | 'Unschedulable'
+  | 'NodeNotReady'
+  | 'Evicted'
   | 'VolumeProblem'
   | 'SandboxFailed'
   | 'ImagePullFailed'
@@ -17,6 +20,7 @@ export type PodCode = Extract<
   | 'CrashLoop'
   | 'LivenessProbeKilling'
   | 'ReadinessProbeFailing'
+  | 'ReadinessGatesPending'
   | 'UnknownWaitingReason'
 >;
 

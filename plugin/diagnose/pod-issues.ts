@@ -5,13 +5,14 @@ import { EventReason } from '../kube/event-reasons.js';
 import { PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import type { ContainerStatus } from '../kube/objects.js';
 import { aboutContainer, containerSpec, newest, type RolloutContext } from './context.js';
-import { configIssue, crashIssue, imagePullIssue, readinessIssue, startIssue, unknownWaitingIssue } from './container-issues.js';
+import { configIssue, crashIssue, execFormatIssue, imagePullIssue, readinessIssue, startIssue, unknownWaitingIssue } from './container-issues.js';
 import type { DetailsByCode } from './details.js';
 import type { EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
 import { parseVolumeMessage, VolumeFailureKind, type VolumeFailure } from './messages.js';
 import type { Node, Pod } from './model.js';
 import type { PodIssue, PodIssueOf } from './pod-issue.js';
+import { evictedIssue, nodeNotReadyIssue, readinessGatesIssue, schedulingGatedIssue } from './pod-state-issues.js';
 import { unschedulableIssue } from './scheduling.js';
 
 const CONFIG_REASONS: ReadonlySet<string> = new Set([WaitingReason.CreateContainerConfigError]);
@@ -21,26 +22,28 @@ const KNOWN_WAITING: ReadonlySet<string> = new Set([...STARTING_REASONS, Waiting
 /** Everything wrong with one new pod; empty when it is fine or still starting normally. */
 export function podIssues(ctx: RolloutContext, pod: Pod, nodes: Node[] | undefined): PodIssue[] {
   const events = ctx.eventsOf('Pod', pod.metadata.name, pod.metadata.uid);
-  const unschedulable = unschedulableIssue(ctx, pod, events, nodes);
-  if (unschedulable) return [unschedulable];
+  // What the pod's own state says comes first: no container of it can say more.
+  const podLevel = evictedIssue(pod, events) ?? schedulingGatedIssue(pod) ?? unschedulableIssue(ctx, pod, events, nodes) ?? nodeNotReadyIssue(pod, nodes);
+  if (podLevel) return [podLevel];
   const init = initIssue(ctx, pod, events);
   if (init) return [init];
   const statuses = pod.status?.containerStatuses ?? [];
   const starting = statuses.length === 0 || statuses.some((c) => STARTING_REASONS.has(c.state?.waiting?.reason ?? ''));
   const out: PodIssue[] = starting ? podEventIssues(pod, events) : [];
   for (const cs of statuses) {
-    const issue = containerIssue(ctx, cs, events);
+    const issue = containerIssue(ctx, pod.metadata.name, cs, events);
     if (issue) out.push(issue);
   }
-  return out;
+  const gates = out.length === 0 ? readinessGatesIssue(pod) : undefined;
+  return gates ? [gates] : out;
 }
 
 /** The first thing wrong with an app container, in the order a container meets them. */
-function containerIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssue | undefined {
+function containerIssue(ctx: RolloutContext, pod: string, cs: ContainerStatus, events: EventRecord[]): PodIssue | undefined {
   const reason = cs.state?.waiting?.reason;
   if (reason && PULL_REASONS.has(reason)) return imagePullIssue(ctx, cs, events);
   if (reason && CONFIG_REASONS.has(reason)) return configIssue(cs, events);
-  const failed = startIssue(ctx, cs, events) ?? crashIssue(ctx, cs, events);
+  const failed = startIssue(ctx, cs, events) ?? execFormatIssue(ctx, pod, cs, events) ?? crashIssue(ctx, cs, events);
   if (failed) return failed;
   if (cs.state?.running && !cs.ready) return readinessIssue(ctx, cs, events);
   return unknownWaitingIssue(cs, events, KNOWN_WAITING);

@@ -44,6 +44,10 @@ function findingText(f: Finding, o: TextOptions, p: Paint): string[] {
     }
     if (f.evidence.length > 6) lines.push(`      … ${f.evidence.length - 6} more (see -o json or --events)`);
   }
+  for (const l of f.logs ?? []) {
+    lines.push(`    ${p.dim(`Logs of ${l.container} in pod ${l.pod}${l.previous ? ' (the run before the last restart)' : ''}:`)}`);
+    for (const line of l.lines) lines.push(`      ${line}`);
+  }
   if (f.pods.length > 0) {
     const shown = f.pods.slice(0, 5).join(', ');
     lines.push(`    ${p.dim('Pods:')} ${shown}${f.pods.length > 5 ? `, … (${f.pods.length} in all)` : ''}`);
@@ -179,6 +183,15 @@ export const DIAGNOSIS_SCHEMA = {
                 firstSeen: str,
                 lastSeen: str,
               },
+            },
+          },
+          logs: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['pod', 'container', 'previous', 'lines'],
+              additionalProperties: false,
+              properties: { pod: str, container: str, previous: { type: 'boolean' }, lines: { type: 'array', items: str } },
             },
           },
           pods: { type: 'array', items: str },

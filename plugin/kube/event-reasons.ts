@@ -15,6 +15,10 @@ export const EventReason = {
   FailedKillPodSandbox: 'FailedKillPodSandbox',
   FailedMount: 'FailedMount',
   FailedAttachVolume: 'FailedAttachVolume',
+  /** The kubelet evicted the pod (node pressure, a container past its ephemeral-storage limit). */
+  Evicted: 'Evicted',
+  /** The kubelet could not run a container's preStop hook; SIGTERM followed at once. */
+  FailedPreStopHook: 'FailedPreStopHook',
   /** kube-scheduler. */
   FailedScheduling: 'FailedScheduling',
   /** The ReplicaSet and Deployment controllers. */

@@ -10,6 +10,8 @@ export const PullFailure = {
   NeverPull: 'never-pull',
   Unauthorized: 'unauthorized',
   Timeout: 'timeout',
+  /** The registry refused the connection or could not be reached at all. */
+  Unreachable: 'unreachable',
   InvalidName: 'invalid-name',
   Other: 'other',
 } as const;
@@ -35,6 +37,7 @@ const PULL_PATTERNS: [PullFailure, RegExp][] = [
   [PullFailure.NotFound, /manifest unknown/i],
   [PullFailure.NotFound, /name unknown|no such host|repository does not exist/i],
   [PullFailure.NotFound, /\bnot found\b/i],
+  [PullFailure.Unreachable, /connection refused|no route to host|network is unreachable|connection reset by peer/i],
   [PullFailure.Timeout, /i\/o timeout|TLS handshake timeout|deadline exceeded|timed out|timeout/i],
 ];
 
@@ -66,5 +69,5 @@ export function pullFailureOf(reason: string | undefined, message: string): Pull
  * pod template (or its pull secret) changes. Timeouts and errors nobody recognised may clear.
  */
 export function isPermanentPullFailure(kind: PullFailure): boolean {
-  return kind !== PullFailure.Timeout && kind !== PullFailure.Other;
+  return kind !== PullFailure.Timeout && kind !== PullFailure.Unreachable && kind !== PullFailure.Other;
 }

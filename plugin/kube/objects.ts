@@ -82,6 +82,14 @@ export interface Container {
   livenessProbe?: Probe;
   startupProbe?: Probe;
   ports?: { containerPort: number; name?: string }[];
+  lifecycle?: { preStop?: LifecycleHandler; postStart?: LifecycleHandler };
+}
+
+/** A preStop or postStart hook: one of exec, httpGet, tcpSocket (deprecated) or the native sleep. */
+export interface LifecycleHandler {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port?: number | string; scheme?: string };
+  sleep?: { seconds: number };
 }
 
 export interface PodSpec {
@@ -91,6 +99,10 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   /** Set once the pod is scheduled. */
   nodeName?: string;
+  /** The pod is not scheduled while any gate remains (Kueue and other admission controllers). */
+  schedulingGates?: { name: string }[];
+  /** Extra conditions that must be True before the pod counts Ready (load balancer controllers). */
+  readinessGates?: { conditionType: string }[];
   [k: string]: unknown;
 }
 
@@ -192,7 +204,7 @@ export interface ResourceQuota {
 export interface Node {
   metadata?: ObjectMeta;
   spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
-  status?: { allocatable?: Record<string, string>; capacity?: Record<string, string> };
+  status?: { allocatable?: Record<string, string>; capacity?: Record<string, string>; conditions?: Condition[] };
 }
 
 /** Milliseconds since the epoch of a wire or typed timestamp; undefined when absent or unparsable. */

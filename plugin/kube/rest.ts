@@ -19,6 +19,9 @@ export type KubeEnv = Readonly<Record<string, string | undefined>>;
 export interface Rest {
   /** GET a path (with query) and parse the JSON body; non-2xx throws HttpError. */
   get<T>(path: string, query?: Query): Promise<T>;
+  /** GET a path whose body is text (a container's log); non-2xx throws HttpError. Aborting the
+   * signal rejects it (a kubelet that does not answer). */
+  getText(path: string, query?: Query, signal?: AbortSignal): Promise<string>;
   /**
    * Opens a watch and calls onEvent per event until the stream ends (resolves: resume from the
    * last resourceVersion) or fails (rejects; a non-200 answer is an HttpError, a watch silent for

@@ -18,7 +18,7 @@ import {
 
 /** The effective configuration under paas.toml's own key names, and what it does. */
 export interface PolicySummary {
-  deploy: Record<string, string | number>;
+  deploy: Record<string, string | number | Record<string, string>>;
   webhook: Record<string, string | number>;
   /** One line per rule, in the order the engine applies them. */
   rules: { rule: string; effect: string }[];
@@ -27,8 +27,12 @@ export interface PolicySummary {
 /** Summarizes the policy a config yields; `facts` decides how `prestop_mode = "auto"` reads. */
 export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): PolicySummary {
   const p = config.deploy;
-  const deploy: Record<string, string | number> = {};
-  for (const key of Object.keys(TOML_KEY) as (keyof Policy)[]) deploy[TOML_KEY[key]] = p[key];
+  const deploy: PolicySummary['deploy'] = {};
+  for (const key of Object.keys(TOML_KEY) as (keyof Policy)[]) {
+    const v = p[key];
+    // The headers as paas.toml writes them: a table of names to values.
+    deploy[TOML_KEY[key]] = typeof v === 'object' ? Object.fromEntries(v.map((h) => [h.name, h.value])) : v;
+  }
   const webhook: Record<string, string | number> = {};
   for (const key of Object.keys(WEBHOOK_TOML_KEY) as (keyof PaasConfig['webhook'])[]) webhook[WEBHOOK_TOML_KEY[key]] = config.webhook[key];
   return {
@@ -49,7 +53,8 @@ export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): Polic
 
 function probeText(p: Policy): string {
   if (p.readinessProbe === ProbeKind.off) return 'none added (readiness_probe = "off")';
-  const how = p.readinessProbe === ProbeKind.http ? `HTTP GET ${p.readinessProbePath}` : 'TCP';
+  const headers = p.readinessProbeHeaders.length > 0 ? ` with ${p.readinessProbeHeaders.map((h) => `${h.name}: ${h.value}`).join(', ')}` : '';
+  const how = p.readinessProbe === ProbeKind.http ? `HTTP GET ${p.readinessProbePath}${headers}` : 'TCP';
   return (
     `${how} on the first TCP port (one named "http" first), initialDelay ${PROBE_TIMING.initialDelaySeconds}s, ` +
     `period ${PROBE_TIMING.periodSeconds}s, ${PROBE_TIMING.failureThreshold} failures; only containers with none that declare a port`

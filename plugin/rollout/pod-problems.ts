@@ -15,8 +15,11 @@ export interface PodProblem {
   permanent: boolean;
 }
 
-/** The scheduler's reason on PodScheduled=False. */
+/** The scheduler's reasons on PodScheduled=False: no node fits, or a scheduling gate holds the pod. */
 const UNSCHEDULABLE = 'Unschedulable';
+const SCHEDULING_GATED = 'SchedulingGated';
+/** status.reason of a pod its kubelet evicted. */
+const EVICTED = 'Evicted';
 
 type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated']>;
 
@@ -55,6 +58,17 @@ function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefi
       permanent: !isTransientRuntimeFailure(now.message),
     };
   }
+  // The real kubelet (v1.37) shows a crash-looping container as terminated during its back-off
+  // from the second crash on, not as waiting CrashLoopBackOff: it is still a crash loop.
+  if (!waiting?.reason && now && (cs.restartCount ?? 0) > 0) {
+    return {
+      pod,
+      container: cs.name,
+      reason: WaitingReason.CrashLoopBackOff,
+      message: lastTerminated({ ...now, reason: now.reason ?? TerminationReason.Error }, ''),
+      permanent: false,
+    };
+  }
   if (!waiting?.reason || STARTING_REASONS.has(waiting.reason)) return undefined;
   const { message, permanent } = waitingProblem(waiting.reason, waiting.message, cs.lastState?.terminated);
   return { pod, container: cs.name, reason: waiting.reason, ...(message ? { message } : {}), permanent };
@@ -64,11 +78,18 @@ function containerProblem(pod: string, cs: ContainerStatus): PodProblem | undefi
 export function podProblems(pod: Pod): PodProblem[] {
   const name = pod.metadata?.name ?? '';
   const out: PodProblem[] = [];
+  if (pod.status?.reason === EVICTED)
+    return [{ pod: name, reason: EVICTED, ...(pod.status.message ? { message: pod.status.message.trim() } : {}), permanent: false }];
   const unschedulable = pod.status?.conditions?.find(
-    (c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False && c.reason === UNSCHEDULABLE,
+    (c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False && (c.reason === UNSCHEDULABLE || c.reason === SCHEDULING_GATED),
   );
   if (unschedulable) {
-    out.push({ pod: name, reason: UNSCHEDULABLE, ...(unschedulable.message ? { message: unschedulable.message } : {}), permanent: false });
+    out.push({
+      pod: name,
+      reason: unschedulable.reason ?? UNSCHEDULABLE,
+      ...(unschedulable.message ? { message: unschedulable.message } : {}),
+      permanent: false,
+    });
   }
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const p = containerProblem(name, cs);

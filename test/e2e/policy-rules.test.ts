@@ -160,6 +160,29 @@ describe('the preStop sleep and the grace period', () => {
   });
 });
 
+describe('an app that redirects plain HTTP to HTTPS (Rails force_ssl)', () => {
+  it('rolls out with the probe headers the annotation adds; without them the kubelet follows the redirect and the pods never turn Ready', async () => {
+    const headers = 'X-Forwarded-Proto=https';
+    await apply(appDeployment('redirect-headers', { args: ['-redirect-https'], annotations: { 'paas.io/readiness-probe-headers': headers } }), ns);
+    await apply(appDeployment('redirect-plain', { args: ['-redirect-https'] }), ns);
+    const stored = await getJson('deployment', 'redirect-headers', ns);
+    expect(stored.spec.template.spec.containers[0].readinessProbe.httpGet.httpHeaders).toEqual([{ name: 'X-Forwarded-Proto', value: 'https' }]);
+    await kubectlOk(['rollout', 'status', 'deployment/redirect-headers', '-n', ns, '--timeout=120s'], { timeoutMs: 130_000 });
+    // Without the headers: the kubelet's probe is redirected to https:// on a plain-HTTP port.
+    const unhealthy = await waitFor(
+      async () => {
+        const r = await kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=Unhealthy', '-o', 'json']);
+        const e = (JSON.parse(r.stdout) as { items: Obj[] }).items.find((x) => String(x.involvedObject.name).startsWith('redirect-plain-'));
+        return e?.message as string | undefined;
+      },
+      { what: 'the kubelet to report the redirected probe', timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(unhealthy).toMatch(/^Readiness probe failed: Get "https:\/\/[0-9.]+:8080\/": http: server gave HTTP response to HTTPS client$/);
+    const plain = await getJson('deployment', 'redirect-plain', ns);
+    expect(plain.status.availableReplicas ?? 0).toBe(0);
+  });
+});
+
 describe('a distroless image (no shell, no sleep binary)', () => {
   const rollDistroless = async (name: string, namespace: string) => {
     const svc = await getJson('service', name, namespace);

@@ -5,7 +5,17 @@ import { parse, TomlError } from 'smol-toml';
 import { ConfigError, showValue } from './errors.js';
 import { isObject } from './json.js';
 import { PreStopMode, ProbeKind, type Policy } from './types.js';
-import { checkIntOrPercent, checkOneOf, checkProbePath, checkSeconds, isZeroIntOrPercent, PRESTOP_MODES, PROBE_KINDS, type Checked } from './values.js';
+import {
+  checkHeaderTable,
+  checkIntOrPercent,
+  checkOneOf,
+  checkProbePath,
+  checkSeconds,
+  isZeroIntOrPercent,
+  PRESTOP_MODES,
+  PROBE_KINDS,
+  type Checked,
+} from './values.js';
 
 /** The policy when paas.toml is absent or its [deploy] section empty (the platform's Rolling Deploy page). */
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze<Policy>({
@@ -17,6 +27,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze<Policy>({
   prestopSleep: 5,
   prestopMode: PreStopMode.auto,
   terminationGracePeriod: 30,
+  readinessProbeHeaders: [],
 });
 
 /** A key's validator: the value as TOML gives it in, the checked value or the reason out. */
@@ -34,6 +45,7 @@ const DEPLOY_KEYS: SectionKeys<Policy> = {
   prestopSleep: ['prestop_sleep', (v) => checkSeconds(v, 0, false)],
   prestopMode: ['prestop_mode', (v) => checkOneOf(v, PRESTOP_MODES)],
   terminationGracePeriod: ['termination_grace_period', (v) => checkSeconds(v, 0, false)],
+  readinessProbeHeaders: ['readiness_probe_headers', checkHeaderTable],
 };
 
 /** The TOML keys of a section's fields, for messages and `policy show`. */

@@ -3,7 +3,7 @@
 import { PolicyInputError, showValue } from './errors.js';
 import { fieldName, isObject } from './json.js';
 import type { JsonObject, Policy } from './types.js';
-import { checkIntOrPercent, checkPort, checkProbePath, checkSeconds, isZeroIntOrPercent, type Checked } from './values.js';
+import { checkHeaderList, checkIntOrPercent, checkPort, checkProbePath, checkSeconds, isZeroIntOrPercent, type Checked } from './values.js';
 
 /** Labels the engine reads or writes. */
 export const LABEL = {
@@ -23,6 +23,7 @@ export const ANNOTATION = {
   timeout: 'paas.io/timeout',
   readinessProbePath: 'paas.io/readiness-probe-path',
   readinessProbePort: 'paas.io/readiness-probe-port',
+  readinessProbeHeaders: 'paas.io/readiness-probe-headers',
 } as const;
 
 /** Which port to probe, from paas.io/readiness-probe-port: `8080`, `http`, or `app=8080,worker=9090`. */
@@ -55,7 +56,8 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
     !has(ANNOTATION.maxUnavailable) &&
     !has(ANNOTATION.timeout) &&
     !has(ANNOTATION.readinessProbePath) &&
-    !has(ANNOTATION.readinessProbePort)
+    !has(ANNOTATION.readinessProbePort) &&
+    !has(ANNOTATION.readinessProbeHeaders)
   ) {
     return { policy: base, probePort: NO_PORTS, overridden: [] };
   }
@@ -85,6 +87,11 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
     (v) => (policy.timeout = v),
   );
   take(ANNOTATION.readinessProbePath, checkProbePath, (v) => (policy.readinessProbePath = v));
+  take(
+    ANNOTATION.readinessProbeHeaders,
+    (v) => checkHeaderList(v as string),
+    (v) => (policy.readinessProbeHeaders = v),
+  );
   let probePort = NO_PORTS;
   take(
     ANNOTATION.readinessProbePort,

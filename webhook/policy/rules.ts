@@ -239,8 +239,9 @@ export function readinessRule(ctx: RuleContext): void {
     let what: string;
     if (policy.readinessProbe === ProbeKind.http) {
       const scheme = isHttps(c.container, port, ports) ? 'HTTPS' : 'HTTP';
-      probe = { httpGet: { path: policy.readinessProbePath, port, scheme }, ...PROBE_TIMING };
-      what = `${scheme === 'HTTPS' ? 'HTTPS ' : ''}GET ${policy.readinessProbePath} on port ${portText}`;
+      const headers = policy.readinessProbeHeaders.map((h) => ({ name: h.name, value: h.value }));
+      probe = { httpGet: { path: policy.readinessProbePath, port, scheme, ...(headers.length > 0 ? { httpHeaders: headers } : {}) }, ...PROBE_TIMING };
+      what = `${scheme === 'HTTPS' ? 'HTTPS ' : ''}GET ${policy.readinessProbePath} on port ${portText}${headers.length > 0 ? ` with ${headers.map((h) => `${h.name}: ${h.value}`).join(', ')}` : ''}`;
     } else {
       probe = { tcpSocket: { port }, ...PROBE_TIMING };
       what = `TCP on port ${portText}`;

@@ -22,6 +22,15 @@ export interface Policy {
   prestopSleep: number; // seconds, default 5
   prestopMode: PreStopMode; // default "auto"
   terminationGracePeriod: number; // default 30; raised to max(this, prestopSleep + 25)
+  /** Headers the added HTTP readiness probe sends, in order (X-Forwarded-Proto: https for an app
+   * that redirects plain HTTP to HTTPS); default none. */
+  readinessProbeHeaders: readonly ProbeHeader[];
+}
+
+/** One header of an HTTP probe, as httpGet.httpHeaders holds it. */
+export interface ProbeHeader {
+  name: string;
+  value: string;
 }
 
 /** What the engine is told about the cluster; discovered at the edges. */

@@ -1,6 +1,6 @@
 // Validation of the policy's knobs, shared by paas.toml (config.ts) and the per-Deployment
 // annotations (overrides.ts), so both accept exactly the same values.
-import { PreStopMode, ProbeKind, type IntOrPercent } from './types.js';
+import { PreStopMode, ProbeKind, type IntOrPercent, type ProbeHeader } from './types.js';
 
 /** A validated value, or the reason it is invalid ("expected ..."). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -64,4 +64,49 @@ export function checkPort(v: string): Checked<number | string> {
   }
   const name = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(v) && /[a-z]/.test(v) && !v.includes('--');
   return name ? ok(v) : bad('expected a port number 1-65535 or a port name');
+}
+
+/** RFC 9110's token: what an HTTP header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const MAX_HEADERS = 10;
+
+/** One header checked: a token for a name, a value with no line break or NUL (it goes on the wire). */
+function checkHeader(name: string, value: unknown): Checked<ProbeHeader> {
+  if (!HEADER_NAME.test(name)) return { ok: false, reason: `"${name}" is not an HTTP header name` };
+  if (typeof value !== 'string') return { ok: false, reason: `the value of ${name} must be a string` };
+  if (/[\r\n\0]/.test(value)) return { ok: false, reason: `the value of ${name} has a line break` };
+  return { ok: true, value: { name, value: value.trim() } };
+}
+
+/** Checks a list of headers: at most ten, no name twice (case-insensitive, as HTTP reads them). */
+function checkHeaders(pairs: [string, unknown][]): Checked<ProbeHeader[]> {
+  if (pairs.length > MAX_HEADERS) return { ok: false, reason: `at most ${MAX_HEADERS} headers` };
+  const out: ProbeHeader[] = [];
+  for (const [name, value] of pairs) {
+    const h = checkHeader(name.trim(), value);
+    if (!h.ok) return h;
+    if (out.some((o) => o.name.toLowerCase() === h.value.name.toLowerCase())) return { ok: false, reason: `header ${h.value.name} given twice` };
+    out.push(h.value);
+  }
+  return { ok: true, value: out };
+}
+
+/** `readiness_probe_headers`: a TOML table of header names to string values. */
+export function checkHeaderTable(v: unknown): Checked<ProbeHeader[]> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return { ok: false, reason: 'expected a table of header names to values ({ "X-Forwarded-Proto" = "https" })' };
+  }
+  return checkHeaders(Object.entries(v));
+}
+
+/** `paas.io/readiness-probe-headers`: "Name=value,Name=value" ("" for none). */
+export function checkHeaderList(text: string): Checked<ProbeHeader[]> {
+  if (text.trim() === '') return { ok: true, value: [] };
+  const pairs: [string, unknown][] = [];
+  for (const item of text.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) return { ok: false, reason: 'expected Name=value pairs separated by commas ("X-Forwarded-Proto=https,X-Forwarded-Ssl=on")' };
+    pairs.push([item.slice(0, eq), item.slice(eq + 1)]);
+  }
+  return checkHeaders(pairs);
 }

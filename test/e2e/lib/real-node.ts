@@ -45,6 +45,8 @@ export type AppOptions = {
   labels?: Record<string, string>;
   /** Opt the Deployment out of the policy (the webhook's objectSelector skips it). */
   optOut?: boolean;
+  /** Annotations of the Deployment (the policy's per-Deployment overrides). */
+  annotations?: Record<string, string>;
   podSpec?: Obj;
   container?: Obj;
 };
@@ -59,7 +61,7 @@ export function appDeployment(name: string, o: AppOptions = {}): Obj {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, labels: { app: name, ...labels } },
+    metadata: { name, labels: { app: name, ...labels }, ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: {
       replicas: o.replicas ?? 1,
       selector: { matchLabels: { app: name } },

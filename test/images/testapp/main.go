@@ -243,7 +243,7 @@ func load(args []string) int {
 	tr := &http.Transport{
 		DisableKeepAlives:   !*keepAlive,
 		MaxIdleConnsPerHost: 64,
-		DialContext:         (&net.Dialer{Timeout: *timeout}).DialContext,
+		DialContext:         sequentialPorts(*timeout),
 		Proxy:               nil,
 	}
 	client := &http.Client{Transport: tr, Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -390,4 +390,32 @@ func registry(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// Source ports for new connections, handed out in order across a wide range. One client opening
+// a new connection per request to one Service reuses the kernel's ephemeral ports within about two
+// minutes; a reused port meets the conntrack entry of its earlier connection, still in TIME_WAIT
+// (120 s) and still NATed to the pod that served it, which may be gone: a failure no real client
+// population causes. Taking ports in order, a port comes back only after 40,000 connections.
+const (
+	firstSourcePort = 20000
+	lastSourcePort  = 60999
+)
+
+var nextSourcePort atomic.Int64
+
+func sequentialPorts(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var lastErr error
+		for try := 0; try < 20; try++ {
+			port := firstSourcePort + int(nextSourcePort.Add(1)%int64(lastSourcePort-firstSourcePort+1))
+			d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{Port: port}}
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+				return c, err
+			}
+			lastErr = err
+		}
+		return nil, lastErr
+	}
 }

@@ -356,15 +356,15 @@ describe('diagnose', () => {
     expect(d.findings.map((f) => f.code)).not.toContain(Code.OldPodsNotTerminating);
   });
 
-  it('reports other FailedCreate refusals (a missing ServiceAccount) as PodCreateFailed, with the message', () => {
+  it('reports other FailedCreate refusals (a namespace being deleted) as PodCreateFailed, with the message', () => {
     const { snapshot, now } = loadFixture('quota-exceeded');
-    const msg = 'Error creating: pods "web-7d4f8b9c6-8xk2q" is forbidden: error looking up service account shop/web: serviceaccount "web" not found';
+    const msg = 'Error creating: pods "web-7d4f8b9c6-8xk2q" is forbidden: unable to create new content in namespace shop because it is being terminated';
     const events = snapshot.events.map((e) => (e.reason === 'FailedCreate' ? { ...e, message: msg } : e));
     const replicaSets = snapshot.replicaSets.map((rs) => ({ ...rs, status: { ...rs.status, conditions: [] } }));
     const deployment = { ...snapshot.deployment, status: { ...snapshot.deployment.status, conditions: [] } };
     const d = diagnose({ ...snapshot, events, replicaSets, deployment }, now);
     expect(d.findings.map((f) => f.code)).toEqual([Code.PodCreateFailed]);
-    expect(d.findings[0]!.summary).toContain('serviceaccount "web" not found');
+    expect(d.findings[0]!.summary).toContain('because it is being terminated');
     expect(d.findings[0]!.evidence[0]).toMatchObject({ reason: 'FailedCreate', count: 18 });
   });
 

@@ -1,7 +1,7 @@
 // The request plan of gather(): what it asks the API server for, checked against a recording
 // Rest that answers from a fixture. (The real API server is exercised by test/e2e/diagnose.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { gather } from '../../../plugin/diagnose/gather.js';
+import { DEFAULT_LIMITS, gather } from '../../../plugin/diagnose/gather.js';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import type { Rest } from '../../../plugin/kube/rest.js';
 import type { Snapshot } from '../../../plugin/diagnose/model.js';
@@ -45,6 +45,13 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
       }
       throw new Error(`unexpected GET ${path}`);
     },
+    async getText(path: string, query: Query = {}): Promise<string> {
+      calls.push({ path, query });
+      const pod = /\/pods\/([^/]+)\/log$/.exec(path)?.[1];
+      const log = s.logs?.find((l) => l.pod === pod && l.container === query.container && l.previous === (query.previous === 'true'));
+      if (!log) throw new Error(`no log of ${pod}/${query.container}`);
+      return log.lines.map((l) => `${l}\n`).join('');
+    },
     watch: () => Promise.reject(new Error('gather never watches')),
     async stream() {},
     close() {},
@@ -78,7 +85,7 @@ describe('gather', () => {
   it('follows continue tokens so every event of an object is read, not only the first page', async () => {
     const { snapshot } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { timeline: true }, { podEventQueries: 40, perKind: 3, concurrency: 2, pageSize: 2 });
+    const got = await gather(rest, 'shop', 'web', { timeline: true }, { ...DEFAULT_LIMITS, podEventQueries: 40, perKind: 3, concurrency: 2, pageSize: 2 });
     expect(got.events).toHaveLength(snapshot.events.length);
     expect(calls.some((c) => c.path.endsWith('/events') && c.query.continue)).toBe(true);
   });
@@ -86,7 +93,7 @@ describe('gather', () => {
   it('reads events of a few pods of each kind of failure, and the analysis extends their findings to the rest', async () => {
     const { snapshot, now } = loadFixture('image-not-found');
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web', { timeline: false }, { podEventQueries: 12, perKind: 1, concurrency: 8, pageSize: 500 });
+    const got = await gather(rest, 'shop', 'web', { timeline: false }, { ...DEFAULT_LIMITS, podEventQueries: 12, perKind: 1, concurrency: 8, pageSize: 500 });
     const podUids = new Set(snapshot.pods.map((p) => p.metadata.uid));
     const podEventCalls = calls.filter((c) => c.path.endsWith('/events') && podUids.has(c.query.fieldSelector!.split('=')[1]));
     expect(podEventCalls).toHaveLength(1); // the three pods fail alike

@@ -88,6 +88,7 @@ const FREE: Record<string, string> = {
   'as-group': 'team',
   'as-uid': '1234',
   'request-timeout': '5s',
+  logs: '5',
 };
 
 // Flags that need another to make sense, as kubectl's: a client certificate needs its key, and

@@ -14,6 +14,7 @@ describe('parseConfig', () => {
         prestopSleep: 5,
         prestopMode: 'auto',
         terminationGracePeriod: 30,
+        readinessProbeHeaders: [],
       },
       webhook: { onError: 'deny', maxBodyBytes: 3145728, drainSeconds: 5 },
     });
@@ -35,6 +36,19 @@ describe('parseConfig', () => {
     { name: 'prestop exec', toml: '[deploy]\nprestop_mode = "exec"\nprestop_sleep = 10', want: { deploy: { prestopMode: 'exec', prestopSleep: 10 } } },
     { name: 'no prestop', toml: '[deploy]\nprestop_sleep = 0', want: { deploy: { prestopSleep: 0 } } },
     { name: 'grace period', toml: '[deploy]\ntermination_grace_period = 60', want: { deploy: { terminationGracePeriod: 60 } } },
+    {
+      name: 'probe headers, in order',
+      toml: '[deploy]\nreadiness_probe_headers = { "X-Forwarded-Proto" = "https", "X-Forwarded-Ssl" = "on" }',
+      want: {
+        deploy: {
+          readinessProbeHeaders: [
+            { name: 'X-Forwarded-Proto', value: 'https' },
+            { name: 'X-Forwarded-Ssl', value: 'on' },
+          ],
+        },
+      },
+    },
+    { name: 'no probe headers', toml: '[deploy]\nreadiness_probe_headers = {}', want: { deploy: { readinessProbeHeaders: [] } } },
     {
       name: 'webhook settings',
       toml: '[webhook]\non_error = "allow"\nmax_body_bytes = 1048576\ndrain_seconds = 0',
@@ -63,6 +77,30 @@ describe('parseConfig', () => {
     { name: 'an unknown prestop mode', toml: '[deploy]\nprestop_mode = "always"', field: 'deploy.prestop_mode', value: '"always"' },
     { name: 'a negative grace period', toml: '[deploy]\ntermination_grace_period = -5', field: 'deploy.termination_grace_period', value: '-5' },
     { name: 'an unknown deploy key', toml: '[deploy]\nmax_surge = 1', field: 'deploy.max_surge', value: '1' },
+    {
+      name: 'probe headers as a string',
+      toml: '[deploy]\nreadiness_probe_headers = "X-Forwarded-Proto: https"',
+      field: 'deploy.readiness_probe_headers',
+      value: '"X-Forwarded-Proto: https"',
+    },
+    {
+      name: 'a header name with a space',
+      toml: '[deploy]\nreadiness_probe_headers = { "X Forwarded" = "https" }',
+      field: 'deploy.readiness_probe_headers',
+      value: '{"X Forwarded":"https"}',
+    },
+    {
+      name: 'a header value that is not a string',
+      toml: '[deploy]\nreadiness_probe_headers = { "X-Forwarded-Ssl" = true }',
+      field: 'deploy.readiness_probe_headers',
+      value: '{"X-Forwarded-Ssl":true}',
+    },
+    {
+      name: 'a header value with a line break',
+      toml: '[deploy]\nreadiness_probe_headers = { "X-A" = "a\\r\\nX-B: b" }',
+      field: 'deploy.readiness_probe_headers',
+      value: '{"X-A":"a\\r\\nX-B: b"}',
+    },
     { name: 'an unknown section', toml: '[deploy]\n[rollout]\nx = 1', field: 'rollout', value: '{"x":1}' },
     { name: 'an unknown top-level key', toml: 'surge = 1', field: 'surge', value: '1' },
     { name: 'deploy as a value', toml: 'deploy = 1', field: 'deploy', value: '1' },

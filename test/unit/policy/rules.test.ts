@@ -326,6 +326,21 @@ describe('per-Deployment annotations', () => {
       path: 'spec.template.spec.containers.0.readinessProbe.httpGet.path',
       want: '/ready',
     },
+    {
+      name: 'probe headers (an app that redirects plain HTTP to HTTPS)',
+      ann: { 'paas.io/readiness-probe-headers': 'X-Forwarded-Proto=https, X-Forwarded-Ssl=on' },
+      path: 'spec.template.spec.containers.0.readinessProbe.httpGet.httpHeaders',
+      want: [
+        { name: 'X-Forwarded-Proto', value: 'https' },
+        { name: 'X-Forwarded-Ssl', value: 'on' },
+      ],
+    },
+    {
+      name: 'no probe headers',
+      ann: { 'paas.io/readiness-probe-headers': '' },
+      path: 'spec.template.spec.containers.0.readinessProbe.httpGet.httpHeaders',
+      want: undefined,
+    },
   ])('override $name', ({ ann, path, want }) => {
     expect(at(patched(deployment({ metadata: { annotations: ann } })), path)).toEqual(want);
   });
@@ -353,6 +368,18 @@ describe('per-Deployment annotations', () => {
       ann: { 'paas.io/readiness-probe-path': 'health' },
       field: 'metadata.annotations["paas.io/readiness-probe-path"]',
       value: '"health"',
+    },
+    {
+      name: 'a header without a value',
+      ann: { 'paas.io/readiness-probe-headers': 'X-Forwarded-Proto' },
+      field: 'metadata.annotations["paas.io/readiness-probe-headers"]',
+      value: '"X-Forwarded-Proto"',
+    },
+    {
+      name: 'a header named twice',
+      ann: { 'paas.io/readiness-probe-headers': 'X-A=1,x-a=2' },
+      field: 'metadata.annotations["paas.io/readiness-probe-headers"]',
+      value: '"X-A=1,x-a=2"',
     },
     { name: 'port 0', ann: { 'paas.io/readiness-probe-port': '0' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"0"' },
     { name: 'port 70000', ann: { 'paas.io/readiness-probe-port': '70000' }, field: 'metadata.annotations["paas.io/readiness-probe-port"]', value: '"70000"' },

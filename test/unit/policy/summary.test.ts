@@ -18,6 +18,7 @@ describe('summarizePolicy', () => {
       prestop_sleep: 5,
       prestop_mode: 'auto',
       termination_grace_period: 30,
+      readiness_probe_headers: {},
     });
     expect(s.webhook).toEqual({ on_error: 'deny', max_body_bytes: 3145728, drain_seconds: 5 });
   });

@@ -32,6 +32,7 @@ function replay(snaps: Snapshot[]) {
       return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     },
     stream: () => Promise.resolve(),
+    getText: () => Promise.reject(new Error('rollout status never reads text')),
     close: () => undefined,
   };
   const step = (i: number): void => {

@@ -27,6 +27,7 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
       if (err) throw err;
     },
     async stream() {},
+    getText: () => Promise.reject(new Error('rollout status never reads text')),
     close() {},
   };
   return { rest, calls };

@@ -1,0 +1,416 @@
+// The failures the real node reproduces, one scenario each: a working Deployment of the test app
+// on the real node, then the change that breaks it, and the moment the failure shows. Shared by
+// test/fixtures/diagnose/capture-real.ts (which saves what the API server returns as fixtures)
+// and test/e2e/diagnose-real.test.ts (which runs kubectl paas diagnose and rollout status on them).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { RealNode } from '../cluster/node.js';
+
+type Obj = Record<string, any>;
+
+/** The working version every scenario starts from, on the real node: the policy's settings written out. */
+export function base(name: string, deployId: string, replicas = 2): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      progressDeadlineSeconds: 600,
+      selector: { matchLabels: { app: name } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { app: name, 'paas.io/deploy-id': deployId } },
+        spec: {
+          nodeSelector: { 'kubernetes.io/hostname': RealNode.name },
+          tolerations: [{ key: RealNode.taint.key, operator: 'Equal', value: RealNode.taint.value, effect: RealNode.taint.effect }],
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: 'app',
+              image: 'paas.local/testapp:1',
+              args: ['-port', '8080'],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 3 },
+              resources: { requests: { cpu: '10m', memory: '16Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+type Container = Obj;
+/** One failure to reproduce: how the broken version differs, and when the failure is visible. */
+export interface Scenario {
+  note: string;
+  /** Objects created before the Deployment (a Secret without the key, ...). */
+  before?: Obj[];
+  /** Changes the working Deployment into the broken one (the rollout under diagnosis). */
+  breaks: (d: Obj, c: Container) => void;
+  /** The failure is visible: capture now. */
+  ready: (s: Captured) => boolean;
+  /** After the break (pods terminating, a kubelet stopped...): run before waiting. */
+  after?: (ns: string, k: Kubectl) => Promise<void>;
+  /** Undoes what `after` did to the node, once captured. */
+  cleanup?: () => Promise<void>;
+  /** Touches the whole node: runs alone, after the others. */
+  exclusive?: boolean;
+  /** Once the working version is out, before the break (a finalizer on its pods...). */
+  afterWorking?: (ns: string, k: Kubectl, name: string) => Promise<void>;
+  /** Once captured, puts back what would block the namespace's deletion. */
+  release?: (ns: string, k: Kubectl) => Promise<void>;
+}
+
+/** The running kubelet's PID, from the real node's marker. */
+export function kubeletPid(): number {
+  const owner = JSON.parse(readFileSync('/run/paas-node/owner.json', 'utf8')) as { pids: { kubelet?: number } };
+  if (!owner.pids.kubelet) throw new Error('no kubelet PID in /run/paas-node/owner.json');
+  return owner.pids.kubelet;
+}
+
+export interface Captured {
+  deployment: Obj;
+  replicaSets: Obj[];
+  pods: Obj[];
+  events: Obj[];
+  quotas: Obj[];
+  nodes: Obj[];
+  logs: ContainerLog[];
+}
+
+/** The end of one container's log as the kubelet serves it through the API server. */
+interface ContainerLog {
+  pod: string;
+  container: string;
+  previous: boolean;
+  lines: string[];
+}
+
+const newPods = (s: Captured) => s.pods.filter((p) => p.metadata.labels?.['paas.io/deploy-id'] === 'v2-' + s.deployment.metadata.name);
+const statuses = (p: Obj): Obj[] => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
+const waiting = (reason: string) => (s: Captured) =>
+  newPods(s).length > 0 && newPods(s).every((p) => statuses(p).some((c) => c.state?.waiting?.reason === reason));
+const restarted = (s: Captured) => newPods(s).some((p) => statuses(p).some((c) => (c.restartCount ?? 0) >= 1));
+const event =
+  (reason: string, min = 1) =>
+  (s: Captured) =>
+    s.events.filter((e) => e.reason === reason).reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+const lastTerminated = (reason: string) => (s: Captured) => newPods(s).some((p) => statuses(p).some((c) => c.lastState?.terminated?.reason === reason));
+const both =
+  (...fs: ((s: Captured) => boolean)[]) =>
+  (s: Captured) =>
+    fs.every((f) => f(s));
+
+const image = (ref: string, pull?: string) => (_d: Obj, c: Container) => {
+  c.image = ref;
+  if (pull) c.imagePullPolicy = pull;
+};
+const args =
+  (...a: string[]) =>
+  (_d: Obj, c: Container) => {
+    c.args = ['-port', '8080', ...a];
+  };
+
+export const Scenarios: Record<string, Scenario> = {
+  'image-not-found': {
+    note: 'a tag that does not exist: the registry answers manifest unknown',
+    breaks: image('paas.local/testapp:1.0.1-typo'),
+    ready: both(waiting('ImagePullBackOff'), event('BackOff')),
+  },
+  'image-registry-unreachable': {
+    note: 'a registry that refuses connections',
+    breaks: image(`${RealNode.unreachableRegistry}/shop/web:1.0.1`),
+    ready: both(waiting('ImagePullBackOff'), event('BackOff')),
+  },
+  'image-unauthorized': {
+    note: 'a private repository without pull credentials: the registry answers 401',
+    breaks: image('paas.local/private/web:1.0.1'),
+    ready: both(waiting('ImagePullBackOff'), event('BackOff')),
+  },
+  'image-never-pull': {
+    note: 'imagePullPolicy: Never and the image is not on the node',
+    breaks: image('paas.local/testapp:1.0.1', 'Never'),
+    ready: both(waiting('ErrImageNeverPull'), event('ErrImageNeverPull')),
+  },
+  crashloop: {
+    note: 'the new version exits 1 right after it starts',
+    breaks: args('-exit-after', '0s', '-exit-code', '1'),
+    ready: both(waiting('CrashLoopBackOff'), event('BackOff', 2)),
+  },
+  oomkilled: {
+    note: 'the new version allocates 200 MiB under a 64Mi memory limit',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-alloc-mb', '200'];
+      c.resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } };
+    },
+    ready: both(waiting('CrashLoopBackOff'), lastTerminated('OOMKilled')),
+  },
+  'config-error-configmap': {
+    note: 'env from a ConfigMap that does not exist',
+    breaks: (_d, c) => {
+      c.envFrom = [{ configMapRef: { name: 'web-config' } }];
+    },
+    ready: both(waiting('CreateContainerConfigError'), event('Failed', 2)),
+  },
+  'config-error-secret-key': {
+    note: 'env from a Secret that exists but lacks the key',
+    before: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { user: 'web' } }],
+    breaks: (_d, c) => {
+      c.env = [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }];
+    },
+    ready: both(waiting('CreateContainerConfigError'), event('Failed', 2)),
+  },
+  'readiness-503': {
+    note: 'the new version answers 503 on every path',
+    breaks: args('-status', '503'),
+    ready: event('Unhealthy', 3),
+  },
+  'readiness-refused': {
+    note: 'the readiness probe targets a port nothing listens on',
+    breaks: (_d, c) => {
+      c.readinessProbe = { ...c.readinessProbe, httpGet: { path: '/', port: 9090 } };
+    },
+    ready: event('Unhealthy', 3),
+  },
+  'readiness-https-redirect': {
+    note: 'the new version redirects plain HTTP to HTTPS (Rails force_ssl); the kubelet follows the redirect',
+    breaks: args('-redirect-https'),
+    ready: event('Unhealthy', 3),
+  },
+  'liveness-killing': {
+    note: 'a liveness probe on a path that answers 503: the kubelet restarts the container',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-status', '503'];
+      c.livenessProbe = { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 2 };
+    },
+    ready: both(event('Killing'), restarted),
+  },
+  'startup-probe-never': {
+    note: 'a startup probe that never passes (the app is never ready in time)',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-ready-after', '1h'];
+      c.startupProbe = { httpGet: { path: '/', port: 'http' }, periodSeconds: 2, failureThreshold: 3 };
+    },
+    ready: both(event('Unhealthy', 3), event('Killing')),
+  },
+  'start-failed-not-found': {
+    note: 'a command that is not in the image',
+    breaks: (_d, c) => {
+      c.command = ['/nope'];
+    },
+    ready: both(waiting('RunContainerError'), event('Failed', 2)),
+  },
+  'start-failed-not-in-path': {
+    note: 'a command name that PATH does not find',
+    breaks: (_d, c) => {
+      c.command = ['web-server'];
+    },
+    ready: both(waiting('RunContainerError'), event('Failed', 2)),
+  },
+  'start-failed-exec-format': {
+    note: 'an image whose binary was built for another architecture',
+    breaks: image('paas.local/testapp-wrong-arch:1'),
+    ready: both(
+      (s) =>
+        newPods(s).length > 0 && newPods(s).every((p) => statuses(p).some((c) => ['CrashLoopBackOff', 'RunContainerError'].includes(c.state?.waiting?.reason))),
+      event('BackOff'),
+    ),
+  },
+  'prestop-hook-failed': {
+    note: 'an exec sleep preStop on an image with no sleep binary (distroless); the old pods terminate',
+    breaks: (d, c) => {
+      c.image = 'paas.local/testapp-distroless:1';
+      c.lifecycle = { preStop: { exec: { command: ['sleep', '5'] } } };
+      d.spec.replicas = 2;
+    },
+    // The failure shows when the distroless pods themselves are replaced: roll them once more.
+    after: async (ns, k) => {
+      await k(['rollout', 'status', 'deployment/prestop-hook-failed', '-n', ns, '--timeout=120s']);
+      await k(['set', 'env', 'deployment/prestop-hook-failed', '-n', ns, 'VERSION=v3']);
+    },
+    ready: event('FailedPreStopHook'),
+  },
+  'scheduling-gated': {
+    note: 'the new pods carry a scheduling gate no controller removes',
+    breaks: (d) => {
+      d.spec.template.spec.schedulingGates = [{ name: 'example.com/quota-check' }];
+    },
+    ready: (s) => newPods(s).length > 0 && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.reason === 'SchedulingGated')),
+  },
+  'readiness-gate-pending': {
+    note: 'a readiness gate whose condition no controller sets (a load balancer controller would)',
+    breaks: (d) => {
+      d.spec.template.spec.readinessGates = [{ conditionType: 'target-health.elbv2.k8s.aws/web' }];
+    },
+    ready: (s) =>
+      newPods(s).length > 0 &&
+      newPods(s).every(
+        (p) => p.status?.containerStatuses?.every((c: Obj) => c.ready) && p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'False'),
+      ),
+  },
+  'service-account-missing': {
+    note: 'a ServiceAccount that does not exist: the ReplicaSet cannot create pods',
+    breaks: (d) => {
+      d.spec.template.spec.serviceAccountName = 'web-deployer';
+    },
+    ready: event('FailedCreate', 2),
+  },
+  'priority-class-missing': {
+    note: 'a PriorityClass that does not exist: the ReplicaSet cannot create pods',
+    breaks: (d) => {
+      d.spec.template.spec.priorityClassName = 'business-critical';
+    },
+    ready: event('FailedCreate', 2),
+  },
+  evicted: {
+    note: 'the new version writes past its ephemeral-storage limit: the kubelet evicts it',
+    breaks: (_d, c) => {
+      c.command = ['/bin/sh', '-c', '/bin/busybox dd if=/dev/zero of=/tmp/fill bs=1M count=64 && exec /testapp serve -port 8080'];
+      c.resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { 'ephemeral-storage': '16Mi' } };
+    },
+    ready: (s) => s.pods.some((p) => p.status?.reason === 'Evicted'),
+  },
+  'node-not-ready': {
+    note: 'the node stops answering mid-rollout (its kubelet frozen with SIGSTOP): the new pod is bound to a node that is not Ready',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-ready-after', '20s'];
+    },
+    after: async (ns, k) => {
+      // The new pod is on the node, its container started, not ready yet: then the node goes silent.
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const pods = (JSON.parse(await k(['get', 'pods', '-n', ns, '-l', 'paas.io/deploy-id=v2-node-not-ready', '-o', 'json'])) as { items: Obj[] }).items;
+        if (pods.some((p) => p.status?.containerStatuses?.[0]?.state?.running)) break;
+        if (Date.now() > until) throw new Error('node-not-ready: the new pod never started');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      process.kill(kubeletPid(), 'SIGSTOP');
+    },
+    cleanup: async () => {
+      process.kill(kubeletPid(), 'SIGCONT');
+    },
+    exclusive: true,
+    ready: (s) => s.nodes.some((n) => n.metadata.name === RealNode.name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
+  },
+  'old-pods-stuck-terminating': {
+    note: 'the old pods carry a finalizer nobody removes: they stay Terminating after the rollout',
+    breaks: (d) => {
+      d.spec.template.spec.containers[0].env = [{ name: 'VERSION', value: 'v2' }];
+    },
+    afterWorking: async (ns, k, name) => {
+      // A finalizer on each running pod, as a controller that never finishes would leave.
+      const pods = JSON.parse(await k(['get', 'pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] };
+      for (const p of pods.items) {
+        await k([
+          'patch',
+          'pod',
+          p.metadata.name,
+          '-n',
+          ns,
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify({ metadata: { finalizers: ['example.com/drain-connections'] } }),
+        ]);
+      }
+    },
+    release: async (ns, k) => {
+      const pods = JSON.parse(await k(['get', 'pods', '-n', ns, '-o', 'json'])) as { items: Obj[] };
+      for (const p of pods.items) {
+        if (p.metadata.finalizers?.length) await k(['patch', 'pod', p.metadata.name, '-n', ns, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+      }
+    },
+    // Stuck, not just stopping: 35 s past the moment their grace period ended (the deletionTimestamp),
+    // beyond the 30 s diagnose allows a pod to finish stopping.
+    ready: (s) =>
+      s.pods.filter(
+        (p) =>
+          p.metadata.deletionTimestamp &&
+          Date.parse(p.metadata.deletionTimestamp) < Date.now() - 35_000 &&
+          p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
+      ).length === 2 && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
+  },
+};
+
+export type Kubectl = (args: string[], input?: string) => Promise<string>;
+
+export function kubectlWith(bin: string, kubeconfig: string): Kubectl {
+  return (a, input) =>
+    new Promise((ok, fail) => {
+      const child = execFile(bin, a, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 180_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+        err ? fail(new Error(`kubectl ${a.join(' ')}: ${stderr || err.message}`)) : ok(String(stdout)),
+      );
+      child.stdin?.end(input ?? '');
+    });
+}
+
+/** What diagnose would read, as the API server returns it (managedFields dropped: noise). */
+export async function capture(k: Kubectl, ns: string, name: string): Promise<Captured> {
+  const items = async (args: string[]) => (JSON.parse(await k([...args, '-o', 'json'])) as { items: Obj[] }).items.map(trim);
+  const deployment = trim(JSON.parse(await k(['get', 'deployment', name, '-n', ns, '-o', 'json'])) as Obj);
+  const [replicaSets, pods, events, quotas, nodes] = await Promise.all([
+    items(['get', 'replicasets', '-n', ns, '-l', `app=${name}`]),
+    items(['get', 'pods', '-n', ns, '-l', `app=${name}`]),
+    items(['get', 'events', '-n', ns]),
+    items(['get', 'resourcequotas', '-n', ns]),
+    items(['get', 'nodes']),
+  ]);
+  const logs = await logsOf(k, ns, pods);
+  // diagnose reads every node when a pod could not be scheduled, and otherwise the nodes of the
+  // pods that are not ready (is their node itself not Ready?): so does the fixture.
+  const unschedulable = pods.some((p) => p.status?.conditions?.some((c: Obj) => c.type === 'PodScheduled' && c.status === 'False'));
+  const notReadyOn = new Set(
+    pods.filter((p) => !p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')).map((p) => p.spec?.nodeName),
+  );
+  return { deployment, replicaSets, pods, events, quotas, nodes: unschedulable ? nodes : nodes.filter((n) => notReadyOn.has(n.metadata.name)), logs };
+}
+
+/** The last 20 lines of each container of the pods that are not ready and have run: the previous
+ * run's when the container restarted (where a crash says why), else the current one's. */
+async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog[]> {
+  const out: ContainerLog[] = [];
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp || p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')) continue;
+    for (const cs of (p.status?.containerStatuses ?? []) as Obj[]) {
+      const previous = (cs.restartCount ?? 0) > 0;
+      if (!previous && !cs.state?.running) continue;
+      const args = ['logs', p.metadata.name, '-n', ns, '-c', cs.name, '--tail=20', ...(previous ? ['--previous'] : [])];
+      const text = await k(args).catch(() => undefined);
+      if (text !== undefined) out.push({ pod: p.metadata.name, container: cs.name, previous, lines: text.split('\n').filter((l) => l !== '') });
+    }
+  }
+  return out;
+}
+
+function trim(o: Obj): Obj {
+  if (o.metadata) delete o.metadata.managedFields;
+  return o;
+}
+
+/**
+ * Rolls the scenario's working version out, breaks it, and waits until the failure shows;
+ * returns what the API server held at that moment. `replicas` sizes both versions.
+ */
+export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Scenario, replicas = 2): Promise<Captured> {
+  for (const o of sc.before ?? []) await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(o));
+  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(base(name, `v1-${name}`, replicas)));
+  await k(['rollout', 'status', `deployment/${name}`, '-n', ns, '--timeout=150s']);
+  await sc.afterWorking?.(ns, k, name);
+  const broken = base(name, `v2-${name}`, replicas);
+  sc.breaks(broken, broken.spec.template.spec.containers[0]);
+  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(broken));
+  try {
+    await sc.after?.(ns, k);
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const now = await capture(k, ns, name);
+      if (sc.ready(now)) return now;
+      if (Date.now() > deadline) throw new Error(`${name}: the failure did not show within 240 s`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    await sc.cleanup?.();
+  }
+}
