@@ -378,9 +378,7 @@ export class KubeClient {
     req.once('socket', () => {
       if (total > 0 && firstByte >= total) return;
       const e = new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} accepted the connection but did not answer within ${words(firstByte)}`);
-      firstTimer = setTimeout(() => {
-        stop(e);
-      }, firstByte);
+      firstTimer = setTimeout(stop, firstByte, e);
     });
     req.once('response', (res) => {
       clearTimeout(firstTimer);
@@ -391,9 +389,14 @@ export class KubeClient {
       resolve({ res, end });
     });
     req.once('error', (err: Error) => {
-      if (err instanceof KubeError || err.name === 'AbortError' || (err as { streamEnded?: boolean }).streamEnded) failed(err);
-      else failed(Object.assign(networkError(this.url, err, this.proxy), { staleSocket: req.reusedSocket && r.method === 'GET' }));
+      failed(this.requestError(err, req, r));
     });
+  }
+
+  /** A request's error as the caller sees it: the bounds' own errors as they are, the network's translated (and marked when a stale keep-alive socket may be retried). */
+  private requestError(err: Error, req: ClientRequest, r: Req): Error {
+    if (err instanceof KubeError || err.name === 'AbortError' || (err as { streamEnded?: boolean }).streamEnded) return err;
+    return Object.assign(networkError(this.url, err, this.proxy), { staleSocket: req.reusedSocket && r.method === 'GET' });
   }
 
   private impersonationHeaders(): Record<string, string | string[]> {

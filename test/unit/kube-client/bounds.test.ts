@@ -243,6 +243,52 @@ describe('watches and streams', () => {
   });
 });
 
+describe('text (a container log, read whole)', () => {
+  it('reads the text of a log with its query; an error status is an HttpError with the API Status', async () => {
+    const s = await https((req, res) => {
+      if (req.url === '/api/v1/namespaces/a/pods/p/log?container=app&tailLines=2') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('one\ntwo\n');
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', code: 404, message: `not found: ${req.url}` }));
+      }
+    });
+    const c = client(s.url);
+    try {
+      expect(await c.getText('/api/v1/namespaces/a/pods/p/log', { container: 'app', tailLines: '2', previous: undefined })).toBe('one\ntwo\n');
+      await expect(c.getText('/api/v1/namespaces/a/pods/q/log')).rejects.toMatchObject({ code: 404 });
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
+  it('rejects when its signal aborts in the middle of the body (a kubelet that stops sending)', async () => {
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const s = await https((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial\n', () => wrote());
+    });
+    const c = client(s.url);
+    const ac = new AbortController();
+    try {
+      const text = c.getText('/api/v1/namespaces/a/pods/p/log', {}, ac.signal);
+      await written;
+      const settled = text.then(
+        () => 'resolved',
+        (err: Error) => err.name,
+      );
+      ac.abort();
+      expect(await settled).toBe('AbortError');
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+});
+
 describe('answers', () => {
   it('asks for gzip and reads a gzipped answer; disable-compression asks for none', async () => {
     const seen: (string | undefined)[] = [];
