@@ -38,7 +38,11 @@ export function networkError(server: URL, err: unknown, via?: Proxy): KubeError 
   return unreachable(server, `${proxy} (${e.code ?? 'error'}): ${e.message}`, err);
 }
 
-/** Runs `step` with a bound: destroys `socket` and rejects with `onTimeout()` when it runs out. */
+/**
+ * Runs `step` with a bound: destroys `socket` and rejects with `onTimeout()` when it runs out.
+ * A socket closed meanwhile (the client closed while connecting) rejects at once, so no timer
+ * keeps the process alive after the command has ended.
+ */
 function bounded<T>(socket: Socket, ms: number, onTimeout: () => KubeError, step: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -46,10 +50,16 @@ function bounded<T>(socket: Socket, ms: number, onTimeout: () => KubeError, step
       socket.destroy(e);
       reject(e);
     }, ms);
+    const onClose = () => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error('the connection was closed while it opened'), { name: 'AbortError' }));
+    };
+    socket.once('close', onClose);
     const done =
       <A>(f: (a: A) => void) =>
       (a: A) => {
         clearTimeout(timer);
+        socket.removeListener('close', onClose);
         f(a);
       };
     step(done(resolve), done(reject));

@@ -196,7 +196,7 @@ describe('the ways in, each as kubectl takes it', () => {
     });
     bothOut(r);
     expect(r.kubectl.stderr).toContain('User "nobody" cannot get resource "deployments"');
-    expect(r.paas.stderr).toMatch(/^error: forbidden: deployments\.apps is forbidden: User "nobody" cannot list resource "deployments"/);
+    expect(r.paas.stderr).toMatch(/^error: forbidden: deployments\.apps "web" is forbidden: User "nobody" cannot list resource "deployments"/);
   });
 
   it('--as from a user who may not impersonate: forbidden, for both', async () => {
