@@ -136,6 +136,15 @@ beforeAll(async () => {
   // Admitted at v1, refused at v3: a rollout that cannot create its new pods.
   await apply(deployment('denied', { replicas: 1 }), policyNs);
   await kubectlOk(['rollout', 'status', 'deployment/denied', '-n', policyNs, '--timeout=90s'], { timeoutMs: 100_000 });
+  // The API server loads admission policies asynchronously: until it refuses a :v3 pod itself, a
+  // new ReplicaSet's pod could still be created and the rollout never denied.
+  await waitFor(
+    async () => {
+      const r = await kubectl(['run', 'vap-ready', '--image=registry.example/shop/web:v3', '--dry-run=server', '-n', policyNs]);
+      return r.code !== 0 && r.stderr.includes('images tagged :v3 are not allowed here');
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: `the ValidatingAdmissionPolicy ${policyName} to refuse a :v3 pod` },
+  );
   await kubectlOk(['set', 'image', 'deployment/denied', 'app=registry.example/shop/web:v3', '-n', policyNs]);
 });
 
@@ -236,7 +245,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
   });
 
   it('names the ValidatingAdmissionPolicy and binding that refuse the new pods (AdmissionDenied)', async () => {
-    const { doc } = await rootCause(policyNs, 'denied', 'AdmissionDenied');
+    const { doc } = await rootCause(policyNs, 'denied', 'AdmissionDenied', 120_000);
     expect(doc.findings[0]!.details).toMatchObject({
       by: 'validating-admission-policy',
       name: policyName,
