@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeClient, type ClientOptions, type WatchEvent } from '../../../kube-client/client.js';
 import { KubeError, KubeErrorKind } from '../../../kube-client/errors.js';
 import type { ResolvedConfig } from '../../../kube-client/kubeconfig.js';
@@ -90,6 +90,37 @@ describe('a server that accepts the connection and never answers', () => {
     try {
       expect((await failure(c.get('/version'))).message).toBe(`the cluster at ${s.url} did not answer within 300ms (--request-timeout)`);
     } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
+  it('leaves no timer behind once closed (the process exits at --request-timeout, not at the TLS bound)', async () => {
+    // The TLS bound, an unmistakable length: every timer of that length must be cleared by close().
+    const tlsMs = 123_457;
+    const armed = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
+      const t = realSet(fn, ms, ...args);
+      if (ms === tlsMs) armed.add(t);
+      return t;
+    }));
+    const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation((t) => {
+      armed.delete(t);
+      realClear(t);
+    });
+    const s = await silentServer();
+    const c = client(s.url, { requestTimeoutMs: 300, bounds: { tlsMs } });
+    try {
+      await failure(c.get('/version'));
+      c.close();
+      await new Promise((r) => setImmediate(r));
+      expect(set.mock.calls.some(([, ms]) => ms === tlsMs)).toBe(true);
+      expect(armed.size).toBe(0);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
       c.close();
       await s.close();
     }
