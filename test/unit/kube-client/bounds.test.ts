@@ -101,11 +101,11 @@ describe('a server that accepts the connection and never answers', () => {
     const armed = new Set<unknown>();
     const realSet = globalThis.setTimeout;
     const realClear = globalThis.clearTimeout;
-    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
-      const t = realSet(fn, ms, ...args);
+    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const t = realSet(() => fn(...args), ms);
       if (ms === tlsMs) armed.add(t);
       return t;
-    }));
+    }) as unknown as typeof setTimeout);
     const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation((t) => {
       armed.delete(t);
       realClear(t);
