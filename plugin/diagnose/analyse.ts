@@ -16,7 +16,7 @@ import type { Pod, Snapshot } from './model.js';
 import type { PodIssue } from './pod-issue.js';
 import { podIssues } from './pod-issues.js';
 import { preStopHookFailed } from './hook-findings.js';
-import { deadlineExceeded, healthy, paused, progressing, stuckTerminating, superseded, waitingMinReady } from './rollout-findings.js';
+import { deadlineExceeded, healthy, paused, progressing, stillStopping, stuckTerminating, superseded, waitingMinReady } from './rollout-findings.js';
 import { podSignature } from './sampling.js';
 
 export { formatSeconds } from './format.js';
@@ -75,6 +75,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
     ...present(
       preStopHookFailed(ctx, records, s.replicaSets),
       stuckTerminating(ctx, s.pods),
+      stillStopping(ctx, s.pods),
       waitingMinReady(ctx, live),
       paused(ctx, rolledOut),
       deadlineExceeded(ctx),

@@ -112,6 +112,16 @@ export interface DetailsByCode {
     kubeletMessage: string;
   };
   OldPodsNotTerminating: { pods: string[]; finalizers: string[]; nodes: string[] };
+  OldPodsStillStopping: {
+    pods: string[];
+    /** Seconds since the first of them was asked to stop. */
+    stoppingForSeconds: number;
+    /** Their grace period (deletionGracePeriodSeconds), and the seconds left of it at the latest. */
+    gracePeriodSeconds: number;
+    secondsLeft: number;
+    /** The preStop hooks the pods declare ("sleep 600s", "exec /drain"). */
+    hooks: { container: string; hook: string }[];
+  };
   Paused: { paused: true };
   ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };
   WaitingMinReadySeconds: { minReadySeconds: number };

@@ -229,6 +229,14 @@ export function explainStuckTerminating(d: DetailsByCode['OldPodsNotTerminating'
   return `Pods were asked to stop but are still there${held}${where}. They keep counting against quota and capacity the rollout needs.`;
 }
 
+/** Old pods inside a long grace period: a long preStop hook, or an app slow to exit on SIGTERM. */
+export function explainStillStopping(d: DetailsByCode['OldPodsStillStopping']): string {
+  const holder = d.hooks.length
+    ? `their preStop hook (${d.hooks.map((h) => `${h.container}: ${h.hook}`).join('; ')}) holds them, and the kubelet waits for it`
+    : 'the app has not exited after SIGTERM, and the kubelet waits for it';
+  return `${d.pods.length} old pod(s) were asked to stop ${d.stoppingForSeconds}s ago and are still stopping: ${holder} up to the grace period (${d.gracePeriodSeconds}s, ending in ${d.secondsLeft}s at the latest). Nothing is broken and the Deployment does not wait for them, but until then they keep their node capacity and quota. If the drain is longer than it needs to be, shorten the hook or terminationGracePeriodSeconds.`;
+}
+
 /** Ready pods not yet counted available. */
 export function explainMinReady(minReadySeconds: number, newestReadyAgo: string): string {
   return `The Deployment counts a pod available only after it has been Ready for ${minReadySeconds}s; the newest became Ready ${newestReadyAgo} ago. Nothing is wrong: wait.`;

@@ -29,6 +29,7 @@ export const Code = {
   UnknownWaitingReason: 'UnknownWaitingReason',
   PreStopHookFailed: 'PreStopHookFailed',
   OldPodsNotTerminating: 'OldPodsNotTerminating',
+  OldPodsStillStopping: 'OldPodsStillStopping',
   Paused: 'Paused',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   WaitingMinReadySeconds: 'WaitingMinReadySeconds',

@@ -2,7 +2,7 @@
 // the pod got SIGTERM at once, without the drain the hook was there for. The kubelet's event says
 // only "PreStopHook failed" (v1.37); the hook itself is read from the template of the pod's
 // ReplicaSet. Pure.
-import type { LifecycleHandler } from '../kube/objects.js';
+import type { Container, LifecycleHandler } from '../kube/objects.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import { dedupe, type EventRecord } from './events.js';
 import { explainPreStopHook } from './explain.js';
@@ -34,7 +34,7 @@ export function preStopHookFailed(ctx: RolloutContext, events: EventRecord[], re
   const containers = (templates.length > 0 ? templates.map((rs) => rs.spec?.template?.spec) : [ctx.dep.spec?.template?.spec]).flatMap(
     (s) => s?.containers ?? [],
   );
-  const hooks = dedupeHooks(containers.flatMap((c) => (c.lifecycle?.preStop ? [{ container: c.name, hook: hookText(c.lifecycle.preStop) }] : [])));
+  const hooks = preStopHooks(containers);
   const execSleep = containers.some((c) => /^(?:\/bin\/|\/usr\/bin\/)?sleep$/.test(c.lifecycle?.preStop?.exec?.command?.[0] ?? ''));
   const details = { pods, hooks, execSleep, kubeletMessage: failed[0]?.message ?? '' };
   return finding(Code.PreStopHookFailed, details, {
@@ -45,6 +45,11 @@ export function preStopHookFailed(ctx: RolloutContext, events: EventRecord[], re
     pods,
     suggestions: [`kubectl get events ${nsFlag(ctx)} --field-selector reason=${FAILED_PRESTOP}`],
   });
+}
+
+/** The preStop hooks of these containers, each (container, hook) once. */
+export function preStopHooks(containers: readonly Container[]): { container: string; hook: string }[] {
+  return dedupeHooks(containers.flatMap((c) => (c.lifecycle?.preStop ? [{ container: c.name, hook: hookText(c.lifecycle.preStop) }] : [])));
 }
 
 function dedupeHooks(hooks: { container: string; hook: string }[]): { container: string; hook: string }[] {

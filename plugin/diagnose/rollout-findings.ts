@@ -15,8 +15,10 @@ import {
   explainMinReady,
   explainPaused,
   explainProgressing,
+  explainStillStopping,
   explainStuckTerminating,
 } from './explain.js';
+import { preStopHooks } from './hook-findings.js';
 import { Code, finding, Severity, type Finding } from './findings.js';
 import { formatSeconds } from './format.js';
 import type { Pod, ReplicaSet } from './model.js';
@@ -49,6 +51,39 @@ export function stuckTerminating(ctx: RolloutContext, pods: Pod[]): Finding | un
     evidence: dedupe(events, names),
     pods: names,
     suggestions: [describePod(ctx, names[0]!), `kubectl get pod ${names[0]} ${nsFlag(ctx)} -o jsonpath='{.metadata.finalizers}'`],
+  });
+}
+
+/** How long pods may take to stop before a drain counts as long (the policy's preStop is 5 s). */
+const LONG_STOP_S = 60;
+
+/** Old pods stopping for over a minute yet inside their grace period (a long preStop, a slow
+ * exit): not stuck, but holding capacity; said so, with the time left. Info. */
+export function stillStopping(ctx: RolloutContext, pods: Pod[]): Finding | undefined {
+  const stopping = pods.flatMap((p) => {
+    const del = time(p.metadata.deletionTimestamp);
+    const grace = p.metadata.deletionGracePeriodSeconds ?? 0;
+    const asked = del - grace * 1000;
+    const inGrace = del > 0 && ctx.now - del <= STUCK_TERMINATING_SLACK_S * 1000;
+    return inGrace && ctx.now - asked >= LONG_STOP_S * 1000 ? [{ pod: p, del, grace, asked }] : [];
+  });
+  if (stopping.length === 0) return undefined;
+  const names = stopping.map((s) => s.pod.metadata.name).sort();
+  const hooks = preStopHooks(stopping.flatMap((s) => s.pod.spec?.containers ?? []));
+  const details = {
+    pods: names,
+    stoppingForSeconds: Math.round((ctx.now - Math.min(...stopping.map((s) => s.asked))) / 1000),
+    gracePeriodSeconds: Math.max(...stopping.map((s) => s.grace)),
+    secondsLeft: Math.max(0, Math.round((Math.max(...stopping.map((s) => s.del)) - ctx.now) / 1000)),
+    hooks,
+  };
+  return finding(Code.OldPodsStillStopping, details, {
+    severity: Severity.Info,
+    summary: `${names.length} old pod(s) still stopping after ${details.stoppingForSeconds}s (grace period ${details.gracePeriodSeconds}s, ${details.secondsLeft}s left${hooks.length ? `; preStop ${hooks.map((h) => h.hook).join(', ')}` : ''})`,
+    explanation: explainStillStopping(details),
+    evidence: [],
+    pods: names,
+    suggestions: [describePod(ctx, names[0]!)],
   });
 }
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} missing: run \`make build\``);
   symlinkSync(BIN, join(pluginDir, 'kubectl-paas'));
   // Every failure at once, a few at a time (the node has 2 cores), one replica each.
-  const queue = rows.map((r) => r.name);
+  const queue = [...rows.map((r) => r.name), 'old-pods-long-prestop'];
   await Promise.all(
     Array.from({ length: 6 }, async () => {
       for (let n = queue.shift(); n; n = queue.shift()) await breakRollout(k, ns, n, Scenarios[n]!, 1);
@@ -64,7 +64,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const r of rows) await Scenarios[r.name]?.release?.(ns, k);
+  for (const r of [...rows.map((r) => r.name), 'old-pods-long-prestop']) await Scenarios[r]?.release?.(ns, k);
   rmSync(pluginDir, { recursive: true, force: true });
 });
 
@@ -118,6 +118,20 @@ describe('on the real node, each failure named from what the kubelet really says
     expect(text.stdout).toMatch(/Logs of app in pod crashloop-[a-z0-9]+-[a-z0-9]+ \(the run before the last restart\):/);
     const without = JSON.parse((await paas(['diagnose', 'crashloop', '-n', ns, '-o', 'json', '--no-logs'])).stdout) as Obj;
     expect(without.findings[0].logs).toBeUndefined();
+  });
+});
+
+describe('old pods held by a long preStop hook', () => {
+  it('diagnose says they are still stopping, naming the hook and the grace period; the rollout is complete', async () => {
+    const d = await paas(['diagnose', 'old-pods-long-prestop', '-n', ns, '-o', 'json']);
+    expect(d.code, d.stderr).toBe(0);
+    const doc = JSON.parse(d.stdout) as Obj;
+    expect(doc.verdict).toBe('Healthy');
+    const f = (doc.findings as Obj[]).find((x) => x.code === 'OldPodsStillStopping');
+    expect(f, JSON.stringify(doc.findings)).toBeDefined();
+    expect(f!.details).toMatchObject({ gracePeriodSeconds: 660, hooks: [{ container: 'app', hook: 'sleep 600s' }] });
+    const s = await paas(['rollout', 'status', 'old-pods-long-prestop', '-n', ns, '--timeout', '10s']);
+    expect(s.code, s.stderr).toBe(0);
   });
 });
 

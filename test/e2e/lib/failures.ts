@@ -47,6 +47,8 @@ export interface Scenario {
   note: string;
   /** Objects created before the Deployment (a Secret without the key, ...). */
   before?: Obj[];
+  /** Shapes the working version (rolled out first) where the failure lies in how it stops. */
+  working?: (d: Obj, c: Container) => void;
   /** Changes the working Deployment into the broken one (the rollout under diagnosis). */
   breaks: (d: Obj, c: Container) => void;
   /** The failure is visible: capture now. */
@@ -294,6 +296,31 @@ export const Scenarios: Record<string, Scenario> = {
     exclusive: true,
     ready: (s) => s.nodes.some((n) => n.metadata.name === RealNode.name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
   },
+  'old-pods-long-prestop': {
+    note: 'the old pods sleep 600 s in their preStop hook (grace period 660 s): still stopping well after the rollout',
+    working: (d, c) => {
+      d.spec.template.spec.terminationGracePeriodSeconds = 660;
+      c.lifecycle = { preStop: { sleep: { seconds: 600 } } };
+    },
+    breaks: (d) => {
+      d.spec.template.spec.containers[0].env = [{ name: 'VERSION', value: 'v2' }];
+    },
+    // Gone from the API at once instead of in 10 minutes, so the namespace can go.
+    release: async (ns, k) => {
+      const pods = JSON.parse(await k(['get', 'pods', '-n', ns, '-l', 'app=old-pods-long-prestop', '-o', 'json'])) as { items: Obj[] };
+      for (const p of pods.items.filter((p) => p.metadata.deletionTimestamp)) {
+        await k(['delete', 'pod', p.metadata.name, '-n', ns, '--grace-period=0', '--force', '--wait=false']);
+      }
+    },
+    // Asked to stop over 65 s ago (diagnose calls a drain past 60 s long), inside the grace period.
+    ready: (s) =>
+      s.pods.filter(
+        (p) =>
+          p.metadata.deletionTimestamp &&
+          Date.parse(p.metadata.deletionTimestamp) - (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000 < Date.now() - 65_000 &&
+          p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
+      ).length === s.deployment.spec.replicas && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
+  },
   'old-pods-stuck-terminating': {
     note: 'the old pods carry a finalizer nobody removes: they stay Terminating after the rollout',
     breaks: (d) => {
@@ -330,7 +357,7 @@ export const Scenarios: Record<string, Scenario> = {
           p.metadata.deletionTimestamp &&
           Date.parse(p.metadata.deletionTimestamp) < Date.now() - 35_000 &&
           p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
-      ).length === 2 && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
+      ).length === s.deployment.spec.replicas && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
   },
 };
 
@@ -346,8 +373,9 @@ export function kubectlWith(bin: string, kubeconfig: string): Kubectl {
     });
 }
 
-/** What diagnose would read, as the API server returns it (managedFields dropped: noise). */
-export async function capture(k: Kubectl, ns: string, name: string): Promise<Captured> {
+/** What diagnose would read, as the API server returns it (managedFields dropped: noise); the
+ * container logs only `withLogs` (waiting for a failure needs the objects alone). */
+export async function capture(k: Kubectl, ns: string, name: string, withLogs = true): Promise<Captured> {
   const items = async (args: string[]) => (JSON.parse(await k([...args, '-o', 'json'])) as { items: Obj[] }).items.map(trim);
   const deployment = trim(JSON.parse(await k(['get', 'deployment', name, '-n', ns, '-o', 'json'])) as Obj);
   const [replicaSets, pods, events, quotas, nodes] = await Promise.all([
@@ -357,7 +385,7 @@ export async function capture(k: Kubectl, ns: string, name: string): Promise<Cap
     items(['get', 'resourcequotas', '-n', ns]),
     items(['get', 'nodes']),
   ]);
-  const logs = await logsOf(k, ns, pods);
+  const logs = withLogs ? await logsOf(k, ns, pods) : [];
   // diagnose reads every node when a pod could not be scheduled, and otherwise the nodes of the
   // pods that are not ready (is their node itself not Ready?): so does the fixture.
   const unschedulable = pods.some((p) => p.status?.conditions?.some((c: Obj) => c.type === 'PodScheduled' && c.status === 'False'));
@@ -376,7 +404,8 @@ async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog
     for (const cs of (p.status?.containerStatuses ?? []) as Obj[]) {
       const previous = (cs.restartCount ?? 0) > 0;
       if (!previous && !cs.state?.running) continue;
-      const args = ['logs', p.metadata.name, '-n', ns, '-c', cs.name, '--tail=20', ...(previous ? ['--previous'] : [])];
+      // Bounded: a container being killed must not hold the capture.
+      const args = ['logs', p.metadata.name, '-n', ns, '-c', cs.name, '--tail=20', '--request-timeout=20s', ...(previous ? ['--previous'] : [])];
       const text = await k(args).catch(() => undefined);
       if (text !== undefined) out.push({ pod: p.metadata.name, container: cs.name, previous, lines: text.split('\n').filter((l) => l !== '') });
     }
@@ -395,7 +424,9 @@ function trim(o: Obj): Obj {
  */
 export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Scenario, replicas = 2): Promise<Captured> {
   for (const o of sc.before ?? []) await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(o));
-  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(base(name, `v1-${name}`, replicas)));
+  const working = base(name, `v1-${name}`, replicas);
+  sc.working?.(working, working.spec.template.spec.containers[0]);
+  await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(working));
   await k(['rollout', 'status', `deployment/${name}`, '-n', ns, '--timeout=150s']);
   await sc.afterWorking?.(ns, k, name);
   const broken = base(name, `v2-${name}`, replicas);
@@ -405,8 +436,8 @@ export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Sce
     await sc.after?.(ns, k);
     const deadline = Date.now() + 240_000;
     for (;;) {
-      const now = await capture(k, ns, name);
-      if (sc.ready(now)) return now;
+      const now = await capture(k, ns, name, false);
+      if (sc.ready(now)) return { ...now, logs: await logsOf(k, ns, now.pods) };
       if (Date.now() > deadline) throw new Error(`${name}: the failure did not show within 240 s`);
       await new Promise((r) => setTimeout(r, 2000));
     }

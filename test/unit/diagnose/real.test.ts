@@ -19,6 +19,21 @@ function load(name: string): { snapshot: Snapshot; now: Date } {
   return { snapshot: doc.snapshot, now: new Date(doc.now) };
 }
 
+/** When the deleted pods of a snapshot were asked to stop, and their deletionTimestamps. */
+interface Times {
+  firstAsked: number;
+  lastAsked: number;
+  firstDeletion: number;
+  lastDeletion: number;
+}
+
+function stopTimes(s: Snapshot): Times {
+  const deleted = s.pods.filter((p) => p.metadata.deletionTimestamp);
+  const del = deleted.map((p) => Date.parse(String(p.metadata.deletionTimestamp)));
+  const asked = deleted.map((p, i) => del[i]! - (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
+  return { firstAsked: Math.min(...asked), lastAsked: Math.max(...asked), firstDeletion: Math.min(...del), lastDeletion: Math.max(...del) };
+}
+
 interface Row {
   name: string;
   code: Code;
@@ -157,6 +172,32 @@ describe('diagnose on failures captured from the real node', () => {
     expect(crash.logs?.[0]?.lines.at(-1)).toMatch(/exiting with code 1 as asked/);
     const exec = diagnose(load('start-failed-exec-format').snapshot, load('start-failed-exec-format').now).findings[0]!;
     expect(exec.logs?.[0]?.lines.join('\n')).toMatch(/exec format error/);
+  });
+
+  it('says old pods held by a long preStop are still stopping, with the hook and the time left, and nothing is wrong', () => {
+    const { snapshot, now } = load('old-pods-long-prestop');
+    const d = diagnose(snapshot, now);
+    expect(d.verdict).toBe(Verdict.Healthy);
+    const f = d.findings.find((x) => x.code === Code.OldPodsStillStopping)!;
+    expect(f.severity).toBe('info');
+    expect(f.details).toMatchObject({ gracePeriodSeconds: 660, hooks: [{ container: 'app', hook: 'sleep 600s' }] });
+    expect((f.details as { stoppingForSeconds: number }).stoppingForSeconds).toBeGreaterThanOrEqual(60);
+    expect((f.details as { secondsLeft: number }).secondsLeft).toBeLessThanOrEqual(600);
+    expect(f.pods).toHaveLength(snapshot.deployment.spec!.replicas!);
+    expect(f.explanation).toMatch(/preStop hook \(app: sleep 600s\) holds them/);
+  });
+
+  // The same captured pods judged at other instants: a drain is long from 60 s after a pod was
+  // asked to stop, and stuck 30 s past its deletionTimestamp (asked + grace period).
+  it.each([
+    { at: 'every pod stopping for under 60 s', instant: (t: Times) => t.firstAsked + 59_000, code: undefined },
+    { at: 'every pod stopping for over 60 s', instant: (t: Times) => t.lastAsked + 61_000, code: Code.OldPodsStillStopping },
+    { at: 'every pod at most 29 s past its deletionTimestamp', instant: (t: Times) => t.firstDeletion + 29_000, code: Code.OldPodsStillStopping },
+    { at: 'every pod over 30 s past its deletionTimestamp', instant: (t: Times) => t.lastDeletion + 31_000, code: Code.OldPodsNotTerminating },
+  ])('old pods of a long preStop, $at: $code', ({ instant, code }) => {
+    const { snapshot } = load('old-pods-long-prestop');
+    const codes = diagnose(snapshot, new Date(instant(stopTimes(snapshot)))).findings.map((f) => f.code);
+    expect(codes.filter((c) => c === Code.OldPodsStillStopping || c === Code.OldPodsNotTerminating)).toEqual(code ? [code] : []);
   });
 
   it('a container that never ran has no log to show', () => {

@@ -1,18 +1,19 @@
 // `kubectl paas policy apply|check|show`, run in-process through main() (the same yargs tree the
 // binary uses), plus the built entry point once for stdin, exit codes and the default paas.toml.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { CliError } from '../../../plugin/lib/errors.js';
 import { cliRun } from './cli-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'paas-policy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const p = join(dir, name);
   writeFileSync(p, text);
@@ -365,7 +366,7 @@ describe('the kubectl-paas executable', () => {
   it('reads ./paas.toml by default', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'paas-cwd-'));
     writeFileSync(join(cwd, 'paas.toml'), '[deploy]\ntimeout = 1200\n');
-    const r = await exe(['policy', 'show', '-o', 'json'], '', cwd);
+    const r = await exe(['policy', 'show', '-o', 'json'], '', cwd).finally(() => rmSync(cwd, { recursive: true, force: true }));
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ source: 'paas.toml', deploy: { timeout: 1200 } });
   });

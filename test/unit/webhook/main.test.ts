@@ -3,17 +3,18 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys } from '../../../webhook/server/self-signed.js';
 import { serveArgs } from './serve-args.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-main-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'bad.toml'), '[deploy]\nsurge = "lots"\n');
 writeFileSync(join(dir, 'cert.pem'), 'not a certificate');
 
