@@ -4,6 +4,7 @@
 // Each command's module is imported lazily, so `rollout status` never loads the policy engine.
 import yargs from 'yargs';
 import type { CliDeps } from './deps.js';
+import { withConnectionFlags } from './lib/connection-flags.js';
 import { EXIT, CliError } from './lib/errors.js';
 import { skipHelpCache } from './lib/yargs-help.js';
 
@@ -15,18 +16,17 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
   const setCode = (c: number): void => {
     code = c;
   };
-  const cli = yargs(argv)
+  const base = yargs(argv)
     .scriptName('kubectl paas')
     // kubectl's flags have no --no-X negation (a boolean is --X or --X=false), and yargs' would
     // read our own --no-color as "color=false" and then refuse "color" as unknown. Off, every
     // accepted spelling is one declared here, as --help lists it: --color is unknown.
     .parserConfiguration({ 'boolean-negation': false })
     .usage('kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy, rollout status and diagnosis.')
-    .option('namespace', { alias: 'n', type: 'string', describe: "Namespace (default: the kubeconfig context's)" })
-    .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output format: text, json or yaml' })
-    .option('no-color', { type: 'boolean', describe: 'No colour (also when stdout is not a TTY or NO_COLOR is set)' })
+    .option('no-color', { type: 'boolean', describe: 'No colour (also when stdout is not a TTY or NO_COLOR is set)' });
+  // kubectl's connection flags (--server, --token, --as, --request-timeout...), on every command.
+  const cli = withConnectionFlags(base)
     .command('policy', 'Apply, check or show the zero-downtime rollout policy offline', async (y) =>
       (await import('./commands/policy.js')).builder(y, setCode, deps),
     )

@@ -3,8 +3,7 @@
 // and tests hand in their own.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { KubeFlags } from './kube/client.js';
-import type { KubeEdge } from './kube/rest.js';
+import type { KubeEdge, KubeFlags } from './kube/rest.js';
 
 /** Where text goes. */
 export interface Writer {
@@ -42,12 +41,14 @@ export interface CliDeps {
   kube: (flags: KubeFlags) => Promise<KubeEdge>;
 }
 
-/** The cluster for the flags, the kubeconfig read as kubectl reads it in `env`. The client is
- * imported on first use: `--help` and `policy` never load it. */
-export function kubeFactory(env: Env): CliDeps['kube'] {
+/** The cluster for the flags, the kubeconfig read as kubectl reads it in `env` (exec plugins may
+ * prompt when standard input is a terminal). The client is imported on first use: `--help` and
+ * `policy` never load it. */
+export function kubeFactory(env: Env, stdinIsTTY = false): CliDeps['kube'] {
   return async (flags) => {
-    const [{ describeKubeError }, { connect }] = await Promise.all([import('./kube/client.js'), import('./kube/rest.js')]);
-    return { connect: () => connect(flags, env), describeError: describeKubeError };
+    const [{ connect, describeError }, { homedir }] = await Promise.all([import('./kube/rest.js'), import('node:os')]);
+    const home = env.HOME ?? homedir();
+    return { connect: (o) => connect(flags, { env, home, stdinIsTTY, ...(o?.deadline ? { deadline: o.deadline } : {}) }), describeError };
   };
 }
 
@@ -77,6 +78,6 @@ export function processDeps(proc: NodeJS.Process): CliDeps {
       return Buffer.concat(chunks).toString('utf8');
     },
     files: nodeFiles,
-    kube: kubeFactory(proc.env),
+    kube: kubeFactory(proc.env, proc.stdin.isTTY),
   };
 }

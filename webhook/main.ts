@@ -3,10 +3,9 @@
 // Every flag has an environment equivalent: PAAS_WEBHOOK_<FLAG> (e.g. PAAS_WEBHOOK_PORT).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../kube-client/errors.js';
 import { OnError } from './config.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
-
-const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
 function port(name: string, v: unknown): number {
   const n = Number(v);
@@ -170,10 +169,10 @@ main(hideBin(process.argv), process.env).then(
   },
   (err: unknown) => {
     const usage = err instanceof ServeError && err.cause === 'usage';
-    const known =
-      err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeConfigError');
+    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeError');
     process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = usage ? EXIT.usage : EXIT.error;
+    // One exit-code table for both binaries (kube-client/errors.ts): a usage error is 5, a failed start 1.
+    process.exitCode = usage ? EXIT.usage : EXIT.problems;
   },
 );

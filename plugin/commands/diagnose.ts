@@ -3,6 +3,7 @@
 // judges (the pure diagnose()) and prints.
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
+import { connectionFlags } from '../lib/connection-flags.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
@@ -22,9 +23,6 @@ interface DiagnoseArgs {
   events?: boolean;
   logs?: number;
   noLogs?: boolean;
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
   output?: string;
   noColor?: boolean;
 }
@@ -80,7 +78,7 @@ export async function handler(argv: DiagnoseArgs, setCode: (code: number) => voi
     throw usage(`invalid value "${argv.logs}" for --logs: a number of lines from 0 to ${MAX_LOG_LINES}`);
   const name = deploymentName(argv.deployment);
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
-  const kube = await deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace });
+  const kube = await deps.kube(connectionFlags(argv as unknown as Record<string, unknown>));
   const code = await runDiagnose(
     { name, output, events: argv.events === true, logLines, color: colorEnabled({ isTTY: !!deps.out.isTTY, noColor: argv.noColor === true, env: deps.env }) },
     { ...kube, out: deps.out, now: () => new Date(deps.now()) },

@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
+import { connectionFlags } from '../lib/connection-flags.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import type { Containers, Selection } from '../logs/select.js';
 
@@ -25,9 +26,6 @@ interface LogsArgs {
   follow: boolean;
   prefix: boolean;
   maxLogRequests: number;
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
   output?: string;
 }
 
@@ -63,10 +61,7 @@ export function builder(y: Argv): Argv {
 /** Runs `logs`; sets the exit code. */
 export async function handler(argv: LogsArgs, setCode: (code: number) => void, deps: CliDeps): Promise<void> {
   const options = await parse(argv);
-  const [{ runLogs }, kube] = await Promise.all([
-    import('../logs/run.js'),
-    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
-  ]);
+  const [{ runLogs }, kube] = await Promise.all([import('../logs/run.js'), deps.kube(connectionFlags(argv as unknown as Record<string, unknown>))]);
   setCode(await runLogs(options, { ...kube, out: deps.out, err: deps.err }));
 }
 

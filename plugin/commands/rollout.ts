@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
+import { connectionFlags } from '../lib/connection-flags.js';
 import { CliError, EXIT } from '../lib/errors.js';
 
 const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
@@ -25,9 +26,6 @@ interface StatusArgs {
   finalOnly: boolean;
   undoOnFailure: boolean;
   dryRun: boolean;
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
   output?: string;
   noColor?: boolean;
 }
@@ -95,9 +93,6 @@ const HISTORY_EXIT_CODES = `Exit codes:
 interface HistoryArgs {
   deployment?: string;
   revision?: number;
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
   output?: string;
   noColor?: boolean;
 }
@@ -116,10 +111,7 @@ async function history(argv: HistoryArgs, deps: CliDeps): Promise<number> {
   if (argv.revision !== undefined && (!Number.isInteger(argv.revision) || argv.revision < 1)) {
     throw usage(`invalid value "${argv.revision}" for --revision: use a whole number of 1 or more`);
   }
-  const [{ runHistory }, kube] = await Promise.all([
-    import('../history/run.js'),
-    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
-  ]);
+  const [{ runHistory }, kube] = await Promise.all([import('../history/run.js'), deps.kube(connectionFlags(argv as unknown as Record<string, unknown>))]);
   return runHistory(
     {
       name,
@@ -163,10 +155,7 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
   if (argv.undoOnFailure && (names.length !== 1 || argv.selector)) throw usage('--undo-on-failure rolls back one Deployment: name exactly one');
   if (argv.dryRun && !argv.undoOnFailure) throw usage('--dry-run goes with --undo-on-failure');
 
-  const [{ runRolloutStatus }, kube] = await Promise.all([
-    import('../rollout/run.js'),
-    deps.kube({ kubeconfig: argv.kubeconfig, context: argv.context, namespace: argv.namespace }),
-  ]);
+  const [{ runRolloutStatus }, kube] = await Promise.all([import('../rollout/run.js'), deps.kube(connectionFlags(argv as unknown as Record<string, unknown>))]);
   return runRolloutStatus(
     {
       names,

@@ -3,7 +3,8 @@
 // reads Cobra's protocol back: one candidate a line (`candidate\tdescription`), then `:<directive>`.
 // `completionNeeds` says which cluster facts a line needs; the edge fetches them and `complete`
 // turns the line and the facts into the answer.
-import type { KubeFlags } from '../kube/client.js';
+import type { KubeFlags } from '../kube/rest.js';
+import { connectionFlags } from '../lib/connection-flags.js';
 import { GLOBAL_FLAGS, PositionalKind, ROOT, ValueKind, type CommandSpec, type FlagSpec } from './spec.js';
 
 /** Cobra's ShellCompDirective bits, as kubectl passes them on to the shell. */
@@ -26,6 +27,8 @@ export interface Completion {
 /** Facts only the cluster or the kubeconfig knows; undefined when the lookup failed or was not made. */
 export interface CompletionFacts {
   contexts?: readonly string[];
+  clusters?: readonly string[];
+  users?: readonly string[];
   namespaces?: readonly string[];
   deployments?: readonly string[];
 }
@@ -118,24 +121,24 @@ function wantOf(command: CommandSpec, pending: FlagSpec | undefined, rest: boole
   return command.subcommands.length ? { kind: 'commands', word } : { kind: 'positional', word };
 }
 
+/** The connection flags on the line, for the lookup to connect as the command would. */
 function kubeFlags(line: Line): KubeFlags {
-  const flags: KubeFlags = {};
-  const ns = line.values.get('namespace');
-  const ctx = line.values.get('context');
-  const kc = line.values.get('kubeconfig');
-  if (ns) flags.namespace = ns;
-  if (ctx) flags.context = ctx;
-  if (kc) flags.kubeconfig = kc;
-  return flags;
+  const argv: Record<string, unknown> = Object.fromEntries(line.values);
+  if (line.given.has('insecure-skip-tls-verify')) argv['insecure-skip-tls-verify'] = true;
+  return connectionFlags(argv);
 }
+
+/** The kubeconfig names a flag's value completes from. */
+const NAMES_OF: Partial<Record<ValueKind, keyof CompletionFacts>> = {
+  [ValueKind.context]: 'contexts',
+  [ValueKind.cluster]: 'clusters',
+  [ValueKind.user]: 'users',
+  [ValueKind.namespace]: 'namespaces',
+};
 
 function factFor(line: Line): keyof CompletionFacts | undefined {
   const w = line.want;
-  if (w.kind === 'value') {
-    if (w.flag.value === ValueKind.context) return 'contexts';
-    if (w.flag.value === ValueKind.namespace) return 'namespaces';
-    return undefined;
-  }
+  if (w.kind === 'value') return NAMES_OF[w.flag.value];
   if (w.kind !== 'positional') return undefined;
   const p = line.command.positional;
   if (p === PositionalKind.deployments || (p === PositionalKind.deployment && line.positionals.length === 0)) return 'deployments';
@@ -173,9 +176,10 @@ function valueCompletion(flag: FlagSpec, word: string, facts: CompletionFacts): 
       // Cobra's FilterFileExt: the candidates are the extensions the shell keeps (directories too).
       return flag.extensions ? { candidates: [...flag.extensions], directive: Directive.filterFileExt } : { candidates: [], directive: Directive.default };
     case ValueKind.context:
-      return noFiles((facts.contexts ?? []).filter(startsWith(word)));
+    case ValueKind.cluster:
+    case ValueKind.user:
     case ValueKind.namespace:
-      return noFiles((facts.namespaces ?? []).filter(startsWith(word)));
+      return noFiles((facts[NAMES_OF[flag.value]!] ?? []).filter(startsWith(word)));
     default:
       return noFiles([]);
   }

@@ -6,25 +6,25 @@
 // failure is no candidates with "no file completion", as kubectl's own resource completion does.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import type { KubeEnv, KubeFlags } from '../kube/client.js';
+import type { KubeEnv, KubeFlags } from '../kube/rest.js';
 import { complete, completionNeeds, formatCompletion, type CompletionFacts, type CompletionNeed } from './complete.js';
 
 const LOOKUP_TIMEOUT_MS = 2000;
 
-/** Context names of every kubeconfig file kubectl would merge. */
-async function contexts(flags: KubeFlags, env: KubeEnv): Promise<string[]> {
-  const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../kube/kubeconfig.js'), import('../../webhook/yaml/kube-yaml.js')]);
+/** The names of one list (contexts, clusters, users) across every kubeconfig file kubectl would merge. */
+async function kubeconfigNames(list: 'contexts' | 'clusters' | 'users', flags: KubeFlags, env: KubeEnv): Promise<string[]> {
+  const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../../kube-client/kubeconfig.js'), import('../../webhook/yaml/kube-yaml.js')]);
   const names: string[] = [];
-  for (const path of kubeconfigPaths(flags.kubeconfig, env, homedir())) {
+  for (const path of kubeconfigPaths(flags.kubeconfig, env, env.HOME ?? homedir()).paths) {
     let doc: unknown;
     try {
       doc = parseKubeYaml(await readFile(path, 'utf8'));
     } catch {
       continue;
     }
-    const list = (doc as { contexts?: unknown } | null)?.contexts;
-    if (!Array.isArray(list)) continue;
-    for (const c of list) {
+    const items = (doc as Record<string, unknown> | null)?.[list];
+    if (!Array.isArray(items)) continue;
+    for (const c of items) {
       const name = (c as { name?: unknown } | null)?.name;
       if (typeof name === 'string' && name && !names.includes(name)) names.push(name);
     }
@@ -39,7 +39,8 @@ function itemNames(list: { items?: { metadata?: { name?: string } }[] }): string
 
 async function fromCluster(need: CompletionNeed, env: KubeEnv, signal: AbortSignal): Promise<string[]> {
   const { connect } = await import('../kube/rest.js');
-  const { kube, rest } = await connect(need.flags, env);
+  // An exec plugin may run, but never prompts and never writes on the user's prompt.
+  const { kube, rest } = await connect(need.flags, { env, home: env.HOME ?? homedir(), stdinIsTTY: false, quiet: true });
   signal.addEventListener(
     'abort',
     () => {
@@ -65,9 +66,10 @@ async function lookup(need: CompletionNeed, env: KubeEnv): Promise<CompletionFac
     }, LOOKUP_TIMEOUT_MS);
   });
   try {
-    const work = need.fact === 'contexts' ? contexts(need.flags, env) : fromCluster(need, env, ac.signal);
+    const fact = need.fact;
+    const work = fact === 'contexts' || fact === 'clusters' || fact === 'users' ? kubeconfigNames(fact, need.flags, env) : fromCluster(need, env, ac.signal);
     work.catch(() => {}); // a late failure after the timeout is nobody's business
-    return { [need.fact]: await Promise.race([work, timeout]) };
+    return { [fact]: await Promise.race([work, timeout]) };
   } catch {
     return {};
   } finally {

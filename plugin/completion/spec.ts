@@ -2,6 +2,7 @@
 // what each flag's value is. plugin/cli.ts and plugin/commands/*.ts define the same flags for
 // yargs; test/unit/completion/spec.test.ts compares this table with each command's --help, so the two
 // cannot drift apart.
+import { CONNECTION_FLAGS, type ConnectionValue } from '../lib/connection-flags.js';
 
 /** What a flag's value is, which decides how its value completes. */
 export const ValueKind = {
@@ -14,6 +15,9 @@ export const ValueKind = {
   /** A file path (`extensions` narrows it). */
   file: 'file',
   context: 'context',
+  /** A cluster or user name of the kubeconfig (--cluster, --user). */
+  cluster: 'cluster',
+  user: 'user',
   namespace: 'namespace',
 } as const;
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
@@ -39,11 +43,12 @@ export interface CommandSpec {
   positional: PositionalKind;
 }
 
-/** The flags every command takes (plugin/cli.ts). */
+/** How a connection flag's value completes, checked to be one of ValueKind's. */
+const connectionKind = (v: ConnectionValue): ValueKind => v;
+
+/** The flags every command takes (plugin/cli.ts): the output flags and kubectl's connection flags (plugin/lib/connection-flags.ts). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'namespace', short: 'n', describe: "Namespace (default: the kubeconfig context's)", value: ValueKind.namespace },
-  { name: 'context', describe: 'The kubeconfig context to use', value: ValueKind.context },
-  { name: 'kubeconfig', describe: 'Path to the kubeconfig file', value: ValueKind.file },
+  ...CONNECTION_FLAGS.map((f) => ({ name: f.name, ...(f.short ? { short: f.short } : {}), describe: f.describe, value: connectionKind(f.value) })),
   { name: 'output', short: 'o', describe: 'Output format: text, json or yaml', value: ValueKind.choice, values: ['text', 'json', 'yaml'] },
   { name: 'no-color', describe: 'No colour', value: ValueKind.none },
   { name: 'help', short: 'h', describe: 'Show help', value: ValueKind.none },

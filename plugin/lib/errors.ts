@@ -1,20 +1,9 @@
 // Exit codes and the one error type every command throws for a clean one-line message.
-// Each command documents its own codes in --help and the README; these are the shared ones.
-export const EXIT = {
-  ok: 0,
-  /** rollout status: Failed; diagnose: problems found; policy check: violations found */
-  problems: 1,
-  /** policy: bad input (YAML/TOML/field); rollout status: Timeout */
-  badInputOrTimeout: 2,
-  /** rollout status --watch=false: still InProgress */
-  inProgress: 3,
-  /** rollout status: Paused */
-  paused: 4,
-  /** not found, usage, connection error */
-  usage: 5,
-  /** rollout status --undo-on-failure: the rollback itself failed (refused, Failed, Timeout) */
-  rollbackFailed: 6,
-} as const;
+// Each command documents its own codes in --help and the README.
+// The table is shared with paas-webhook (kube-client/errors.ts): one set of codes for both binaries.
+import { EXIT } from '../../kube-client/errors.js';
+
+export { EXIT };
 
 export class CliError extends Error {
   constructor(

@@ -54,7 +54,7 @@ copyFileSync(join(BIN, 'kubectl_complete-paas.cjs'), stage(F.complete));
 writeFileSync(stage(F.packageJson), `${JSON.stringify({ type: 'commonjs' })}\n`);
 copyFileSync(join(ROOT, 'LICENSE'), stage(F.license));
 
-// @kubernetes/client-node, reduced to what plugin/kube/client.ts uses (KubeConfig), in one file.
+// @kubernetes/client-node, reduced to what kube-client/auth-provider.ts uses (KubeConfig), in one file.
 const clientNodePkg = JSON.parse(readFileSync(join(ROOT, 'node_modules/@kubernetes/client-node/package.json'), 'utf8')) as { version: string; license: string };
 const clientNodeDir = stage(join(F.clientNode, '@kubernetes/client-node'));
 mkdirSync(clientNodeDir, { recursive: true });

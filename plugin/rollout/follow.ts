@@ -3,6 +3,7 @@
 // at every change. The rollout is one phase; with --undo-on-failure the rollback is a second,
 // over the same watches (rollback.ts).
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
+import type { Deadline } from '../kube/rest.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Screen } from './screen.js';
 import type { StatusOptions } from './status.js';
@@ -29,8 +30,10 @@ export interface Phase {
   screen: Screen;
   namespace: string;
   watch: boolean;
-  /** 0: until a verdict. */
+  /** --timeout of this phase in ms (0: until a verdict), for its words; `deadline` enforces it. */
   timeoutMs: number;
+  /** The command's deadline (rollout status --timeout), armed for this phase; it also ends every API call. */
+  deadline: CommandDeadline;
   now: () => number;
   write: (text: string) => void;
   /** Error lines (a followed Deployment went missing). */
@@ -57,7 +60,7 @@ export async function runPhase(p: Phase, start: readonly Tracked[]): Promise<Tra
   p.write(p.screen.change(tracked));
   const ended = await follow(p.watched, {
     controller: new AbortController(),
-    timeoutMs: p.timeoutMs,
+    deadline: p.deadline.armed ? p.deadline.signal : undefined,
     // The deadline countdown on a TTY moves even when the cluster is quiet.
     tickMs: p.screen.live ? 1000 : 0,
     now: p.now,
@@ -78,11 +81,12 @@ export async function runPhase(p: Phase, start: readonly Tracked[]): Promise<Tra
  */
 function follow(
   watched: Watched,
-  o: { controller: AbortController; timeoutMs: number; tickMs: number; now: () => number; onChange: () => boolean },
+  o: { controller: AbortController; deadline: AbortSignal | undefined; tickMs: number; now: () => number; onChange: () => boolean },
 ): Promise<{ timedOut?: boolean; error?: unknown }> {
   return new Promise((resolve) => {
     const stop = (why: { timedOut?: boolean; error?: unknown }): void => {
       for (const t of timers) clearTimeout(t);
+      o.deadline?.removeEventListener('abort', onDeadline);
       o.controller.abort();
       resolve(why);
     };
@@ -103,13 +107,11 @@ function follow(
       stop(why);
     };
     const timers: NodeJS.Timeout[] = [];
-    if (o.timeoutMs > 0) {
-      timers.push(
-        setTimeout(() => {
-          end({ timedOut: true });
-        }, o.timeoutMs),
-      );
-    }
+    const onDeadline = (): void => {
+      end({ timedOut: true });
+    };
+    if (o.deadline?.aborted) onDeadline();
+    o.deadline?.addEventListener('abort', onDeadline, { once: true });
     if (o.tickMs > 0) {
       timers.push(
         setInterval(() => {
@@ -127,4 +129,45 @@ function follow(
     };
     for (const m of [watched.deployments, watched.replicaSets, watched.pods]) void m.watch(options);
   });
+}
+
+/**
+ * rollout status --timeout as one deadline over the whole command: connecting, an exec plugin, the
+ * first lists and the watch all end when it runs out (the client reads `signal` at each call).
+ * With --undo-on-failure the rollback is a phase of its own: `arm` starts its own bound, so the
+ * write and the follow of the rollback are not cut by the one that ran out.
+ */
+export class CommandDeadline implements Deadline {
+  private controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  what = '';
+  /** Whether a bound runs (0 ms: none, the signal never aborts). */
+  armed = false;
+
+  constructor(timeoutMs: number) {
+    this.arm(timeoutMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Starts a new bound of `timeoutMs` (0: none) in place of the last. */
+  arm(timeoutMs: number): void {
+    this.clear();
+    this.controller = new AbortController();
+    this.armed = timeoutMs > 0;
+    this.what = `--timeout ${formatDuration(timeoutMs)}`;
+    if (this.armed) {
+      const c = this.controller;
+      this.timer = setTimeout(() => {
+        c.abort();
+      }, timeoutMs);
+    }
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 }

@@ -50,6 +50,8 @@ export async function rollBack(r: RollbackRun): Promise<number> {
   const name = r.failure.name;
   const deployment = listsOf(r.watched).deployments.get(name);
   if (!deployment) return r.code;
+  // The rollback's own bound, from now: the write and its follow are not cut by the one that ran out.
+  r.deadline.arm(rollbackTimeoutMs(r.timeoutMs, deployment));
   let written: Written | { skip: Rollback };
   try {
     written = await writeUndo(r, deployment);

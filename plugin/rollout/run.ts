@@ -8,7 +8,7 @@ import { CliError } from '../lib/errors.js';
 import { OutputFormat } from '../lib/output.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { selectorString } from '../kube/selector.js';
-import { runPhase, type Phase, type Watched } from './follow.js';
+import { CommandDeadline, runPhase, type Phase, type Watched } from './follow.js';
 import { Screen } from './screen.js';
 import { exitCodeOf } from './status.js';
 import { trackedNames, viewsOf, type Tracked } from './tracking.js';
@@ -58,7 +58,17 @@ async function screenFor(opts: RolloutStatusOptions, deps: RolloutDeps, single: 
 
 /** Runs the command; resolves to the exit code (the worst Deployment decides). */
 export async function runRolloutStatus(opts: RolloutStatusOptions, deps: RolloutDeps): Promise<number> {
-  const { kube, rest } = await deps.connect();
+  // --timeout bounds the whole command from here: connecting, an exec plugin, the first lists, the watch.
+  const deadline = new CommandDeadline(opts.timeoutMs);
+  try {
+    return await run(opts, deps, deadline);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function run(opts: RolloutStatusOptions, deps: RolloutDeps, deadline: CommandDeadline): Promise<number> {
+  const { kube, rest } = await deps.connect({ deadline });
   const ns = kube.namespace;
   const single = opts.names.length === 1 && !opts.selector;
   const what = single ? `deployment "${opts.names[0]}"` : opts.selector ? `deployments matching "${opts.selector}"` : 'deployments';
@@ -74,6 +84,7 @@ export async function runRolloutStatus(opts: RolloutStatusOptions, deps: Rollout
       namespace: ns,
       watch: opts.watch,
       timeoutMs: opts.timeoutMs,
+      deadline,
       now: deps.now,
       write: (text) => {
         if (text) deps.out.write(text);

@@ -10,11 +10,10 @@
 //    change. Aim: < 100 ms.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadKube } from '../../plugin/kube/client.js';
+import { connect } from '../../kube-client/load.js';
 import { DEFAULT_K8S_VERSION, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -70,26 +69,10 @@ async function main(): Promise<void> {
     const k = (args: string[]) => run(kubectl, args, env);
 
     // The API, for writes timed from this process (t0 = just before the request is sent).
-    const kube = await loadKube({ kubeconfig }, env);
-    const t = await kube.transport();
-    const agent = new Agent({ keepAlive: true, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.rejectUnauthorized });
-    const patch = (name: string, body: unknown) =>
-      new Promise<void>((ok, fail) => {
-        const req = request(
-          new URL(`${kube.server}/apis/apps/v1/namespaces/${NS}/deployments/${name}`),
-          {
-            method: 'PATCH',
-            agent,
-            headers: { ...t.headers, 'Content-Type': 'application/merge-patch+json' },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => ((res.statusCode ?? 500) < 300 ? ok() : fail(new Error(`PATCH ${name}: ${res.statusCode}`))));
-          },
-        );
-        req.on('error', fail);
-        req.end(JSON.stringify(body));
-      });
+    const client = await connect({ kubeconfig }, env, { home: homedir(), userAgent: 'paas-bench' });
+    const patch = async (name: string, body: unknown) => {
+      await client.call('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/${name}`, body, 'application/merge-patch+json');
+    };
 
     await k(['create', 'namespace', NS]);
     const deployment = (name: string, labels: Record<string, string> = {}) =>
@@ -180,7 +163,7 @@ async function main(): Promise<void> {
         `  ${name.padEnd(30)} ${ms(median(xs)).padStart(7)}   max ${ms(Math.max(...xs)).padStart(7)}   ${(median(xs) / kBase).toFixed(2)}x kubectl get -w\n`,
       );
     }
-    agent.destroy();
+    client.close();
     await k(['delete', 'namespace', NS, '--wait=false']);
   } finally {
     if (cluster) await stopCluster(cluster);

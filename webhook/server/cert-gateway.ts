@@ -1,7 +1,8 @@
 // --self-signed mode, the Kubernetes gateway: the calls that read and write the certificate
-// Secret, the Lease and the MutatingWebhookConfiguration's caBundle, over KubeRest. The leader
+// Secret, the Lease and the MutatingWebhookConfiguration's caBundle, over the shared KubeClient. The leader
 // loop (cert-sync.ts) talks to it through CertGateway, so tests replace it with a fake.
-import { KubeHttpError, type KubeRest } from './kube-rest.js';
+import type { KubeClient } from '../../kube-client/client.js';
+import { isStatus } from '../../kube-client/errors.js';
 import type { LeaseView } from './lease.js';
 
 /** Names of the objects self-signed mode reads and writes (all configurable by flags). */
@@ -19,7 +20,7 @@ export type SecretData = Partial<Record<string, string>>;
 export const CaBundleResult = { Updated: 'updated', Unchanged: 'unchanged', NotFound: 'not-found' } as const;
 export type CaBundleResult = (typeof CaBundleResult)[keyof typeof CaBundleResult];
 
-/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them over KubeRest. */
+/** The Kubernetes calls of self-signed mode; `kubeGateway` implements them over KubeClient. */
 export interface CertGateway {
   readSecret(): Promise<{ data: SecretData; resourceVersion?: string } | undefined>;
   /** Creates the Secret (no resourceVersion) or replaces it; throws on a conflict. */
@@ -33,7 +34,7 @@ export interface CertGateway {
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 /** Whether an API error is the HTTP status `code` (404 absent, 409 conflict). */
-export const isStatus = (err: unknown, code: number): boolean => err instanceof KubeHttpError && err.code === code;
+export { isStatus };
 /** metav1.MicroTime wants six fractional digits. */
 const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
@@ -93,7 +94,7 @@ function leaseBody(names: SelfSignedNames, l: { holder: string; durationSeconds:
  * CertGateway over the API. RBAC it needs (manifests/base/rbac.yaml): get/update on the Secret
  * and the Lease (create only when they do not exist yet), get/patch on the configuration.
  */
-export function kubeGateway(rest: KubeRest, names: SelfSignedNames): CertGateway {
+export function kubeGateway(rest: KubeClient, names: SelfSignedNames): CertGateway {
   const { namespace, secretName, leaseName, webhookConfigName } = names;
   const secrets = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
   const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;

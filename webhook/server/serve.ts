@@ -12,7 +12,7 @@ import { buildServer } from './app.js';
 import { startCertReloads } from './cert-reload.js';
 import type { CertSync } from './cert-sync.js';
 import { createHealth, type Health } from './health.js';
-import type { KubeRest } from './kube-rest.js';
+import type { KubeClient } from '../../kube-client/client.js';
 import { buildMetricsServer } from './metrics-server.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { ServeError, type ServeOptions } from './serve-options.js';
@@ -26,7 +26,7 @@ export { ServeError, type ServeOptions } from './serve-options.js';
 async function startHttps(
   o: ServeOptions,
   d: {
-    kube: KubeRest | undefined;
+    kube: KubeClient | undefined;
     logger: FastifyBaseLogger;
     metrics: WebhookMetrics;
     health: Health;
@@ -66,7 +66,7 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
   const logger = pino({ level: o.logLevel, base: { service: 'paas-webhook' } }) as unknown as FastifyBaseLogger;
   const config = await loadConfig(o);
   const webhook = effectiveSettings(o, config);
-  const kube = kubeOf(o, deps.env);
+  const kube = await kubeOf(o, deps.env);
   const facts = await clusterFacts(config, kube, logger);
   const metrics = createMetrics();
   collectDefaultMetrics({ register: metrics.registry, prefix: 'paas_webhook_' });

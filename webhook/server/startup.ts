@@ -2,10 +2,9 @@
 // over its [webhook] settings), the API server to talk to, the cluster facts the policy needs, and
 // the first serving pair (files, or the Secret in self-signed mode).
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_CONFIG, parseConfig, type PaasConfig, type WebhookSettings } from '../config.js';
@@ -13,7 +12,10 @@ import { PreStopMode, type ClusterFacts } from '../policy/index.js';
 import { kubeGateway } from './cert-gateway.js';
 import { CertSync } from './cert-sync.js';
 import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
-import { inClusterTarget, kubeconfigTarget, KubeRest } from './kube-rest.js';
+import { KubeClient, type ClientOptions } from '../../kube-client/client.js';
+import { describeKubeError } from '../../kube-client/errors.js';
+import { kubeconfigPaths, mergeKubeconfigs, resolveConfig } from '../../kube-client/kubeconfig.js';
+import { inClusterConfig, readKubeconfigs } from '../../kube-client/load.js';
 import { servingSans } from './self-signed.js';
 import { loadPairFiles, type ServingPair } from './tls.js';
 import { ServeError, type ServeOptions } from './serve-options.js';
@@ -36,37 +38,44 @@ export function effectiveSettings(o: ServeOptions, config: PaasConfig): WebhookS
   };
 }
 
-/** The API server to talk to: --kubeconfig, else in-cluster, else $KUBECONFIG; none is fine. */
-export function kubeOf(o: ServeOptions, env: Readonly<Record<string, string | undefined>>): KubeRest | undefined {
-  const fromFile = (path: string): KubeRest => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ServeError(`--kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-    }
-    return new KubeRest(kubeconfigTarget(path, text));
-  };
-  if (o.kubeconfig) return fromFile(o.kubeconfig);
-  if (env.KUBERNETES_SERVICE_HOST) return new KubeRest(inClusterTarget(env));
-  const fromEnv = env.KUBECONFIG?.split(delimiter).find((p) => p !== '');
-  return fromEnv ? fromFile(fromEnv) : undefined;
+/** Every call the webhook makes is answered within this, or fails (its calls are small). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * The API server to talk to: --kubeconfig, else in-cluster (the pod's ServiceAccount), else
+ * $KUBECONFIG (merged as kubectl merges it); none is fine. A kubeconfig goes through the same
+ * reading as kubectl paas's (kube-client/): its current context, certificates, tokens, token
+ * files, exec plugins, proxies. Throws ServeError with the catalogue's line.
+ */
+export async function kubeOf(o: ServeOptions, env: Readonly<Record<string, string | undefined>>): Promise<KubeClient | undefined> {
+  const options: ClientOptions = { env, userAgent: 'paas-webhook', requestTimeoutMs: REQUEST_TIMEOUT_MS };
+  const fromFiles = async (paths: string[], explicit: boolean) =>
+    new KubeClient(resolveConfig(mergeKubeconfigs(await readKubeconfigs(paths, explicit)), {}), options);
+  try {
+    if (o.kubeconfig) return await fromFiles([o.kubeconfig], true);
+    if (env.KUBERNETES_SERVICE_HOST) return new KubeClient(await inClusterConfig(env), options);
+    if (!env.KUBECONFIG) return undefined;
+    return await fromFiles(kubeconfigPaths(undefined, env, '').paths, false);
+  } catch (err) {
+    const where = o.kubeconfig ? `--kubeconfig ${o.kubeconfig}` : '$KUBECONFIG';
+    throw new ServeError(`${where}: ${describeKubeError(err, { server: '', namespace: '' }, 'kubeconfig').message}`, { cause: err });
+  }
 }
 
 /** The cluster facts the policy reads: prestop_mode "auto" asks the API server's version. */
-export async function clusterFacts(config: PaasConfig, kube: KubeRest | undefined, logger: FastifyBaseLogger): Promise<ClusterFacts> {
+export async function clusterFacts(config: PaasConfig, kube: KubeClient | undefined, logger: FastifyBaseLogger): Promise<ClusterFacts> {
   if (config.deploy.prestopMode !== PreStopMode.auto) return { nativeSleep: false };
   const decided = factsFromVersion(await readVersion(kube, logger));
   logger.info({ nativeSleep: decided.facts.nativeSleep }, decided.reason);
   return decided.facts;
 }
 
-async function readVersion(kube: KubeRest | undefined, log: FastifyBaseLogger): Promise<ServerVersion | undefined> {
+async function readVersion(kube: KubeClient | undefined, log: FastifyBaseLogger): Promise<ServerVersion | undefined> {
   if (!kube) return undefined;
   try {
     return await kube.call<ServerVersion>('GET', '/version');
   } catch (err) {
-    log.warn({ err: (err as Error).message, apiServer: kube.target.server }, 'cannot read the API server version');
+    log.warn({ err: describeKubeError(err, kube, 'the API server version').message, apiServer: kube.server }, 'cannot read the API server version');
     return undefined;
   }
 }
@@ -74,7 +83,7 @@ async function readVersion(kube: KubeRest | undefined, log: FastifyBaseLogger): 
 /** The first serving pair: from the files, or (self-signed) from the Secret the leader writes. */
 export async function firstServingPair(
   o: ServeOptions,
-  kube: KubeRest | undefined,
+  kube: KubeClient | undefined,
   logger: FastifyBaseLogger,
 ): Promise<{ pair: ServingPair; sync?: CertSync }> {
   if (!(o.selfSigned && kube)) return { pair: await loadPairFiles(o.tlsCert ?? '', o.tlsKey ?? '') };

@@ -3,6 +3,27 @@
 import { describe, expect, it } from 'vitest';
 import { complete, completionNeeds, Directive, formatCompletion, type CompletionFacts } from '../../../plugin/completion/complete.js';
 
+// kubectl's connection flags, in the order kubectl lists them; -n and -s right after their long names.
+const CONNECTION = [
+  '--kubeconfig',
+  '--context',
+  '--cluster',
+  '--user',
+  '--namespace',
+  '--server',
+  '--token',
+  '--certificate-authority',
+  '--client-certificate',
+  '--client-key',
+  '--insecure-skip-tls-verify',
+  '--tls-server-name',
+  '--as',
+  '--as-group',
+  '--as-uid',
+  '--request-timeout',
+];
+const CONNECTION_WITH_SHORT = CONNECTION.flatMap((f) => (f === '--namespace' ? [f, '-n'] : f === '--server' ? [f, '-s'] : [f]));
+
 const facts: CompletionFacts = {
   contexts: ['prod', 'staging', 'kind-dev'],
   namespaces: ['default', 'shop', 'shipping'],
@@ -94,35 +115,21 @@ describe('complete', () => {
       name: 'offers only the -- flags of rollout status for --',
       args: ['rollout', 'status'],
       word: '--',
-      want: [
-        '--namespace',
-        '--context',
-        '--kubeconfig',
-        '--output',
-        '--no-color',
-        '--help',
-        '--selector',
-        '--watch',
-        '--timeout',
-        '--revision',
-        '--final-only',
-        '--undo-on-failure',
-        '--dry-run',
-      ],
+      want: [...CONNECTION, '--output', '--no-color', '--help', '--selector', '--watch', '--timeout', '--revision', '--final-only', '--undo-on-failure', '--dry-run'],
       directive: Directive.noFileComp,
     },
     {
       name: 'offers long and short flags for -',
       args: ['diagnose'],
       word: '-',
-      want: ['--namespace', '-n', '--context', '--kubeconfig', '--output', '-o', '--no-color', '--help', '-h', '--events', '--logs', '--no-logs'],
+      want: [...CONNECTION_WITH_SHORT, '--output', '-o', '--no-color', '--help', '-h', '--events', '--logs', '--no-logs'],
       directive: Directive.noFileComp,
     },
     {
       name: 'leaves out a flag already given',
       args: ['diagnose', '-o', 'json'],
       word: '--',
-      want: ['--namespace', '--context', '--kubeconfig', '--no-color', '--help', '--events', '--logs', '--no-logs'],
+      want: [...CONNECTION, '--no-color', '--help', '--events', '--logs', '--no-logs'],
       directive: Directive.noFileComp,
     },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },

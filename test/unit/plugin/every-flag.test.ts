@@ -14,11 +14,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { GLOBAL_FLAGS, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
 import { CliError, EXIT } from '../../../plugin/lib/errors.js';
+import { makePki } from '../kube-client/pki.js';
 import { cliRun } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-flags-'));
-const files = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'paas.toml'), filename: join(dir, 'app.yaml') };
+const pki = makePki(dir);
+const pair = pki.client('someone');
+const files = {
+  kubeconfig: join(dir, 'kubeconfig'),
+  config: join(dir, 'paas.toml'),
+  filename: join(dir, 'app.yaml'),
+  'certificate-authority': pki.caFile,
+  'client-certificate': pair.certFile,
+  'client-key': pair.keyFile,
+};
 writeFileSync(files.config, '[deploy]\nsurge = "50%"\n');
 writeFileSync(
   files.filename,
@@ -74,16 +84,33 @@ const NEEDS: Record<string, string[]> = {
 };
 
 // Values of flags whose kind offers none (ValueKind.free); a new free flag needs one here.
+// $SERVER is the closed port's URL, known only once the port is bound.
 const FREE: Record<string, string> = {
   selector: 'app=web',
   timeout: '30s',
   revision: '3',
+  server: '$SERVER',
+  token: 'not-a-secret-either',
+  'tls-server-name': 'localhost',
+  as: 'someone',
+  'as-group': 'team',
+  'as-uid': '1234',
+  'request-timeout': '5s',
+  logs: '5',
   'deploy-id': '5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10',
   container: 'app',
   since: '5m',
   tail: '100',
   'max-log-requests': '10',
-  logs: '5',
+};
+
+// Flags that need another to make sense, as kubectl's: a client certificate needs its key, and
+// impersonated groups or a uid need the impersonated user.
+const NEEDS: Record<string, Record<string, string>> = {
+  'client-certificate': { 'client-key': files['client-key'] },
+  'client-key': { 'client-certificate': files['client-certificate'] },
+  'as-group': { as: 'someone' },
+  'as-uid': { as: 'someone' },
 };
 
 /** The value(s) to give a flag: each choice once, else one valid value of its kind. */
@@ -96,7 +123,10 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
     case ValueKind.file:
       return [files[f.name as keyof typeof files]];
     case ValueKind.context:
+    case ValueKind.cluster:
       return ['nowhere'];
+    case ValueKind.user:
+      return ['nobody'];
     case ValueKind.namespace:
       return ['shop'];
     case ValueKind.free:
@@ -136,7 +166,7 @@ function runs(): { name: string; command: string; argv: string[] }[] {
     for (const f of [...GLOBAL_FLAGS, ...cmd.flags]) {
       // --help and -h print the help and exit the process; they are run in a child below.
       if (f.name === 'help') continue;
-      const rest = Object.entries(base.flags)
+      const rest = Object.entries({ ...base.flags, ...NEEDS[f.name] })
         .filter(([name]) => name !== f.name)
         .flatMap(([name, v]) => [`--${name}`, v]);
       for (const value of valuesOf(f)) {
@@ -171,7 +201,8 @@ describe('every flag --help lists is accepted by its command', () => {
     expect(missing.map((f) => f.name)).toEqual([]);
   });
 
-  it.each(runs())('$name', async ({ command, argv }) => {
+  it.each(runs())('$name', async ({ command, argv: line }) => {
+    const argv = line.map((a) => a.replace('$SERVER', `https://127.0.0.1:${port}`));
     const got = await outcome(argv);
     const refusal = REFUSED_BY_COMMAND.find((r) => r.command === command && argv.join(' ').endsWith(r.args.join(' ')));
     if (refusal) expect(got).toEqual({ accepted: false, message: refusal.says });

@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import type { CliDeps } from '../../../plugin/deps.js';
-import { describeKubeError, type Kube } from '../../../plugin/kube/client.js';
-import type { Rest, WatchEvent } from '../../../plugin/kube/rest.js';
+import { describeError, type Kube, type Rest, type WatchEvent } from '../../../plugin/kube/rest.js';
 import { cliRun } from '../plugin/cli-harness.js';
 import { snapshots, type Snapshot } from './fixtures.js';
 
@@ -57,7 +56,6 @@ function against(cluster: ReturnType<typeof replay>, snaps: Snapshot[]) {
     namespace: snaps[0]!.deployment.metadata!.namespace!,
     server: 'https://127.0.0.1:6443',
     context: 'replay',
-    transport: () => Promise.reject(new Error('not used')),
   };
   const deps: CliDeps = {
     ...r.deps,
@@ -67,7 +65,7 @@ function against(cluster: ReturnType<typeof replay>, snaps: Snapshot[]) {
         wake?.();
       },
     },
-    kube: () => Promise.resolve({ connect: () => Promise.resolve({ kube, rest: cluster.rest }), describeError: describeKubeError }),
+    kube: () => Promise.resolve({ connect: () => Promise.resolve({ kube, rest: cluster.rest }), describeError }),
   };
   const written = () => new Promise<void>((resolve) => (wake = resolve));
   return { deps, out: () => out, err: r.err, written };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CertGateway } from '../../../webhook/server/cert-gateway.js';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { CertSync } from '../../../webhook/server/cert-sync.js';
-import { KubeHttpError } from '../../../webhook/server/kube-rest.js';
+import { HttpError } from '../../../kube-client/errors.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem } from '../../../webhook/server/self-signed.js';
 import { captureLogger } from './harness.js';
 
@@ -20,7 +20,7 @@ function memoryGateway() {
     writes: 0,
     leaseWrites: 0,
   };
-  const conflict = () => new KubeHttpError(409, 'conflict');
+  const conflict = () => new HttpError(409, '{"message":"conflict"}', '/leases/x');
   const gw: CertGateway = {
     readSecret: async () => (state.secret ? structuredClone(state.secret) : undefined),
     writeSecret: async (data, rv) => {
@@ -185,7 +185,7 @@ describe('CertSync', () => {
       const down: CertGateway = {
         ...gw,
         readLease: async () => {
-          throw new KubeHttpError(503, 'unavailable');
+          throw new HttpError(503, '{"message":"unavailable"}', '/secrets/x');
         },
       };
       expect(await make('pod-a', down).release()).toBe('failed');
