@@ -267,8 +267,8 @@ describe('a server that accepts connections and never answers', () => {
       const { r, ms } = await timed(['rollout', 'status', 'web', '--request-timeout', '2s'], file);
       expect(r.code).toBe(5);
       expect(r.stderr).toBe(`error: the cluster at ${silent.url} did not answer within 2s (--request-timeout)\n`);
-      // Within the request timeout, plus the plugin's own start through kubectl (the TLS bound is 10 s).
-      expect(ms).toBeLessThan(2000 + 3000);
+      // Ended by the request timeout, not by the 10 s TLS bound (generous slack for a loaded machine).
+      expect(ms).toBeLessThan(9000);
       const d = await timed(['diagnose', 'web', '--request-timeout', '2s'], file);
       expect([d.r.code, d.r.stderr]).toEqual([5, `error: the cluster at ${silent.url} did not answer within 2s (--request-timeout)\n`]);
     } finally {
@@ -284,9 +284,10 @@ describe('a server that accepts connections and never answers', () => {
       expect(r.code).toBe(5);
       expect(r.stderr).toBe(`error: no answer from the cluster at ${silent.url} within --timeout 3s\n`);
       expect(silent.accepted()).toBeGreaterThanOrEqual(1);
-      // Ended by --timeout, not by the 10 s TLS bound or kubectl.
+      // Ended by --timeout, not before it and not by the 10 s TLS bound or kubectl (generous slack
+      // for a loaded machine).
       expect(ms).toBeGreaterThanOrEqual(3000);
-      expect(ms).toBeLessThan(3000 + 3000);
+      expect(ms).toBeLessThan(9000);
     } finally {
       await silent.close();
     }

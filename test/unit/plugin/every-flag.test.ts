@@ -78,7 +78,7 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
 };
 
 // Flags that only go with others (the command says so otherwise): what each needs on the line.
-const NEEDS: Record<string, string[]> = {
+const COMPANIONS: Record<string, string[]> = {
   'rollout status --undo-on-failure': ['web'],
   'rollout status --dry-run': ['web', '--undo-on-failure'],
 };
@@ -172,7 +172,7 @@ function runs(): { name: string; command: string; argv: string[] }[] {
       for (const value of valuesOf(f)) {
         for (const spelling of [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]) {
           const flag = value === undefined ? [spelling] : [spelling, value];
-          const needs = NEEDS[`${command} --${f.name}`] ?? [];
+          const needs = COMPANIONS[`${command} --${f.name}`] ?? [];
           out.push({
             name: `kubectl paas ${command} ${flag.join(' ').replace(dir, '$TMP')}`,
             command,
