@@ -110,8 +110,12 @@ run kubectl paas diagnose web -n demo
 echo "(exit $?: 1 = problems found)"
 set -e
 
-say "9. Roll back: the previous ReplicaSet and its deploy-id come back (no new id is minted)"
-run kubectl -n demo rollout undo deployment/web
-run kubectl paas rollout status web -n demo --timeout 2m
+say "9. Roll back on failure: --undo-on-failure undoes the failed rollout and follows the rollback; the previous ReplicaSet and its deploy-id come back (no new id is minted)"
+set +e
+run kubectl paas rollout status web -n demo --timeout 2m --undo-on-failure
+echo "(exit $?: 1 = the rollout Failed; the rollback itself completed, else 6)"
+set -e
 run kubectl -n demo get replicasets -l app=web -L paas.io/deploy-id
+run kubectl paas rollout history web -n demo
+run kubectl paas logs web -n demo --tail 1
 say "Done."
