@@ -197,9 +197,11 @@ function nodeReady(p: Pod, nodes: Named<wire.Node>[] | undefined): boolean {
   return !node || !!node.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
 }
 
-/** Which log of a container tells why it is not ready: the previous run's after a restart, the
- * current one's while it runs; none when it never ran. */
-function logWanted(cs: wire.ContainerStatus): { previous: boolean } | undefined {
+/** Which log of a container tells why it is not ready: the run that just ended while its state
+ * is still `terminated` (the kubelet keeps one dead instance, so the one before may be gone), else
+ * the previous run's after a restart, the current one's while it runs; none when it never ran. */
+export function logWanted(cs: wire.ContainerStatus): { previous: boolean } | undefined {
+  if (cs.state?.terminated) return { previous: false };
   if ((cs.restartCount ?? 0) > 0 && !(cs.state?.running && cs.ready)) return { previous: true };
   if (cs.state?.running && !cs.ready) return { previous: false };
   return undefined;

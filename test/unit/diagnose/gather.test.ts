@@ -1,7 +1,7 @@
 // The request plan of gather(): what it asks the API server for, checked against a recording
 // Rest that answers from a fixture. (The real API server is exercised by test/e2e/diagnose.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, gather } from '../../../plugin/diagnose/gather.js';
+import { DEFAULT_LIMITS, gather, logWanted } from '../../../plugin/diagnose/gather.js';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import type { Rest } from '../../../plugin/kube/rest.js';
 import type { Snapshot } from '../../../plugin/diagnose/model.js';
@@ -180,5 +180,19 @@ describe('gather', () => {
     const nameless = { ...first!, metadata: { ...first!.metadata, name: undefined } } as unknown as Snapshot['pods'][number];
     const { rest: api } = recordingRest({ ...snapshot, pods: [nameless, ...rest] });
     await expect(gather(api, 'shop', 'web')).rejects.toThrow('the API server returned a Pod without metadata.name');
+  });
+});
+
+describe('logWanted: which log of a container says why it is not ready', () => {
+  it.each([
+    { name: 'never ran (waiting, no restart)', cs: { name: 'app', state: { waiting: { reason: 'ContainerCreating' } }, restartCount: 0 }, want: undefined },
+    { name: 'running, not ready', cs: { name: 'app', state: { running: {} }, ready: false, restartCount: 0 }, want: { previous: false } },
+    { name: 'running and ready', cs: { name: 'app', state: { running: {} }, ready: true, restartCount: 2 }, want: undefined },
+    { name: 'in back-off after a crash', cs: { name: 'app', state: { waiting: { reason: 'CrashLoopBackOff' } }, restartCount: 3 }, want: { previous: true } },
+    // The kubelet keeps one dead instance: the run before the terminated one may be gone.
+    { name: 'terminated, behind a back-off', cs: { name: 'app', state: { terminated: { exitCode: 1 } }, restartCount: 3 }, want: { previous: false } },
+    { name: 'restarted, running, not ready', cs: { name: 'app', state: { running: {} }, ready: false, restartCount: 1 }, want: { previous: true } },
+  ])('$name', ({ cs, want }) => {
+    expect(logWanted(cs)).toEqual(want);
   });
 });
