@@ -296,17 +296,21 @@ describe('kwok scenarios (pod label paas.io/kwok-scenario) against the real kube
 
   it("crashloop: CrashLoopBackOff after exit code 1, with the real kubelet's back-off words", async () => {
     await both(Scenario.CrashLoop, appDeployment('real-crashloop', { args: ['-exit-after', '0s', '-exit-code', '1'] }));
-    // Both at once: the real kubelet (v1.37) reports waiting CrashLoopBackOff only during the first
-    // back-off (10 s); from the second crash on it reports the container terminated (Error, exit 1)
-    // while it backs off, where kwok keeps the waiting state.
+    // The real kubelet (v1.37) reports waiting CrashLoopBackOff only during the first back-off
+    // (10 s); from the second crash on it reports the container terminated (Error, exit 1) while it
+    // backs off, where kwok keeps the waiting state. A poll can miss the first window on a loaded
+    // machine, so the real pod counts as looping in either state; the waiting words are compared
+    // when it was seen waiting.
     const looping = (cs: Obj) => cs.state.waiting?.reason === 'CrashLoopBackOff' && cs.restartCount > 0;
+    const terminatedInBackOff = (cs: Obj) => cs.state.terminated?.reason === 'Error' && cs.restartCount > 0;
     const [kwok, node] = await Promise.all([
       statusOf(Scenario.CrashLoop, looping, 'CrashLoopBackOff'),
-      statusOf('real-crashloop', looping, 'CrashLoopBackOff'),
+      statusOf('real-crashloop', (cs) => looping(cs) || terminatedInBackOff(cs), 'CrashLoopBackOff, or terminated in a later back-off'),
     ]);
-    for (const { cs } of [kwok, node]) expect(cs.lastState.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
+    expect(kwok.cs.lastState.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
+    expect(node.cs.lastState.terminated ?? node.cs.state.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
     const waiting = (r: { pod: Obj; cs: Obj }) => masked(r.cs.state.waiting.message as string, r.pod).replace(/back-off \d+s/, 'back-off <n>s');
-    expect(waiting(kwok)).toBe(waiting(node));
+    if (node.cs.state.waiting) expect(waiting(kwok)).toBe(waiting(node));
     const backOff = async (pod: Obj) => new Set((await eventsOfPod(pod, ['BackOff'])).filter((e) => e.reason === 'BackOff').map((e) => e.message));
     expect(await backOff(kwok.pod)).toEqual(await backOff(node.pod));
   });
