@@ -7,7 +7,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../plugin/cli.js';
 import { cliRun } from '../unit/plugin/cli-harness.js';
-import { apply, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
+import { apply, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, patchAppContainer, waitFor } from './lib/cluster.js';
 import { appDeployment } from './lib/real-node.js';
 
 type Obj = Record<string, any>;
@@ -57,18 +57,7 @@ async function listening(name: string, revision: string, count: number): Promise
   );
 }
 
-const setApp = (name: string, container: Obj) =>
-  kubectlOk([
-    'patch',
-    'deployment',
-    name,
-    '-n',
-    ns,
-    '--type',
-    'strategic',
-    '-p',
-    JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', ...container }] } } } }),
-  ]);
+const setApp = (name: string, container: Obj) => patchAppContainer(ns, name, container);
 
 beforeAll(async () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };

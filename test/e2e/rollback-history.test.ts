@@ -15,7 +15,7 @@ import { main } from '../../plugin/cli.js';
 import type { CliDeps } from '../../plugin/deps.js';
 import type { KubeEdge, PatchType } from '../../plugin/kube/rest.js';
 import { cliRun } from '../unit/plugin/cli-harness.js';
-import { apply, binDir, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
+import { apply, binDir, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, patchAppContainer, waitFor } from './lib/cluster.js';
 import { appDeployment, TestImage } from './lib/real-node.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 
@@ -46,19 +46,7 @@ async function rolledOut(name: string): Promise<void> {
 const replicaSets = (name: string) => listJson('replicasets', ns, `app=${name}`);
 const templateId = (d: Obj): string => d.spec.template.metadata.labels[DEPLOY_ID];
 
-/** The image of the Deployment's container, as a patch. */
-const setContainer = (name: string, container: Obj) =>
-  kubectlOk([
-    'patch',
-    'deployment',
-    name,
-    '-n',
-    ns,
-    '--type',
-    'strategic',
-    '-p',
-    JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', ...container }] } } } }),
-  ]);
+const setContainer = (name: string, container: Obj) => patchAppContainer(ns, name, container);
 
 beforeAll(async () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };

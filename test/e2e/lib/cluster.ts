@@ -70,6 +70,22 @@ export async function kubectlOk(args: string[], opts: KubectlOptions = {}): Prom
   return r.stdout;
 }
 
+/** Changes the Deployment's container named `app` by a strategic merge patch (a new rollout when
+ * the template changes). */
+export function patchAppContainer(ns: string, deployment: string, container: Record<string, unknown>): Promise<string> {
+  return kubectlOk([
+    'patch',
+    'deployment',
+    deployment,
+    '-n',
+    ns,
+    '--type',
+    'strategic',
+    '-p',
+    JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', ...container }] } } } }),
+  ]);
+}
+
 /** Applies a manifest (YAML/JSON text or an object) with kubectl, optionally in a namespace. */
 export async function apply(manifest: string | object, namespace?: string): Promise<string> {
   const input = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
