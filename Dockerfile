@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY kube-client ./kube-client
+COPY core ./core
 COPY webhook ./webhook
 COPY plugin ./plugin
 RUN npx tsc -p tsconfig.json
@@ -31,8 +32,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm prune --omit=dev --ignore-scripts --offline --no-audit --no-fund \
  && npm cache clean --force
 
-# 3. The runtime: the webhook's compiled JavaScript (with kube-client/, the Kubernetes client it
-#    shares with the plugin) + its production node_modules, nothing else
+# 3. The runtime: the webhook's compiled JavaScript (with kube-client/ and core/, the Kubernetes
+#    client and the policy engine it shares with the plugin) + its production node_modules, nothing else
 #    (no plugin, no npm cache, no sources, no compilers). Files are owned by root and read-only
 #    to the app.
 FROM ${NODE_IMAGE}
@@ -40,6 +41,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/kube-client ./dist/kube-client
+COPY --from=build /src/dist/core ./dist/core
 COPY --from=build /src/dist/webhook ./dist/webhook
 COPY package.json ./
 # The `node` user (uid 1000) of the official image (and of the local base); the Deployment also

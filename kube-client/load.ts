@@ -4,7 +4,7 @@
 // kubeconfig.ts's.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { parseKubeYaml } from '../webhook/yaml/kube-yaml.js';
+import { parseKubeYaml } from '../core/yaml/kube-yaml.js';
 import { KubeError, KubeErrorKind } from './errors.js';
 import { KubeClient, type ClientOptions } from './client.js';
 import { kubeconfigPaths, mergeKubeconfigs, resolveConfig, type ConnectionFlags, type KubeconfigFile, type ResolvedConfig } from './kubeconfig.js';

@@ -4,7 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../kube-client/errors.js';
-import { OnError } from './config.js';
+import { OnError } from '../core/config.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
 
 function port(name: string, v: unknown): number {

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
-import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../webhook/config.js';
-import { ConfigError, type ClusterFacts } from '../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../core/config.js';
+import { ConfigError, type ClusterFacts } from '../../core/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { OutputFormat, parseOutputFlag } from '../lib/output.js';
 import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';

@@ -13,7 +13,7 @@ const LOOKUP_TIMEOUT_MS = 2000;
 
 /** The names of one list (contexts, clusters, users) across every kubeconfig file kubectl would merge. */
 async function kubeconfigNames(list: 'contexts' | 'clusters' | 'users', flags: KubeFlags, env: KubeEnv): Promise<string[]> {
-  const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../../kube-client/kubeconfig.js'), import('../../webhook/yaml/kube-yaml.js')]);
+  const [{ kubeconfigPaths }, { parseKubeYaml }] = await Promise.all([import('../../kube-client/kubeconfig.js'), import('../../core/yaml/kube-yaml.js')]);
   const names: string[] = [];
   for (const path of kubeconfigPaths(flags.kubeconfig, env, env.HOME ?? homedir()).paths) {
     let doc: unknown;

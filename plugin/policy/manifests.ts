@@ -1,12 +1,12 @@
 // `kubectl paas policy apply|check` over a multi-document YAML (or JSON) stream: parse every
 // document first, run the engine on each Deployment, and only then produce output, so bad input
 // anywhere yields one clear error and no partial output. Manifests are read as kubectl reads them
-// (webhook/yaml/kube-yaml.ts: YAML 1.1 scalars, go-yaml's duplicate keys and merges), and written
+// (core/yaml/kube-yaml.ts: YAML 1.1 scalars, go-yaml's duplicate keys and merges), and written
 // so that they still mean the same at every field the policy does not own. Pure: text in, text
 // and data out.
 import { isAlias, isCollection, isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap } from 'yaml';
-import { resolvePlain } from '../../webhook/yaml/go-scalars.js';
-import { formatJson, kubeYamlDocument, KubeYamlError, parseChunk, positionIn, splitStream, toPlainJson, type KubeValue } from '../../webhook/yaml/kube-yaml.js';
+import { resolvePlain } from '../../core/yaml/go-scalars.js';
+import { formatJson, kubeYamlDocument, KubeYamlError, parseChunk, positionIn, splitStream, toPlainJson, type KubeValue } from '../../core/yaml/kube-yaml.js';
 import {
   applyPatch,
   checkDeployment,
@@ -20,7 +20,7 @@ import {
   type PatchOp,
   type Policy,
   type Violation,
-} from '../../webhook/policy/index.js';
+} from '../../core/policy/index.js';
 import { CliError, EXIT } from '../lib/errors.js';
 
 /** One object of the input: a document, or an item of a `kind: List` document. */

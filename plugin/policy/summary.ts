@@ -1,7 +1,7 @@
 // `policy show`: the effective policy as plain data (for -o json|yaml), with the rules it yields
-// in words. The words are the CLI's; the figures come from the engine (webhook/policy/index.ts)
-// and the webhook's settings (webhook/config.ts), so what is shown is what is enforced.
-import { WEBHOOK_TOML_KEY, type PaasConfig } from '../../webhook/config.js';
+// in words. The words are the CLI's; the figures come from the engine (core/policy/index.ts)
+// and the webhook's settings (core/config.ts), so what is shown is what is enforced.
+import { WEBHOOK_TOML_KEY, type PaasConfig } from '../../core/config.js';
 import {
   ANNOTATION,
   graceSeconds,
@@ -14,7 +14,7 @@ import {
   TOML_KEY,
   type ClusterFacts,
   type Policy,
-} from '../../webhook/policy/index.js';
+} from '../../core/policy/index.js';
 
 /** The effective configuration under paas.toml's own key names, and what it does. */
 export interface PolicySummary {

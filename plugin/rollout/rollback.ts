@@ -9,7 +9,8 @@ import { EXIT } from '../lib/errors.js';
 import { listsOf, runPhase, type Phase } from './follow.js';
 import { rolloutStatus, type RolloutView } from './status.js';
 import type { Tracked } from './tracking.js';
-import { announce, concluded, planUndo, reconsider, rollbackOf, RollbackOutcome, rollbackTimeoutMs, type Rollback, type UndoPlan } from './undo.js';
+import { RollbackOutcome, type Rollback } from './rollback-record.js';
+import { announce, concluded, planUndo, reconsider, rollbackOf, rollbackTimeoutMs, type UndoPlan } from './undo.js';
 
 /** The rollout phase that ended in `failure`, and what the rollback needs on top. */
 export interface RollbackRun extends Phase {

@@ -17,7 +17,7 @@ import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { EXIT } from '../lib/errors.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
-import type { Rollback } from './undo.js';
+import type { Rollback } from './rollback-record.js';
 
 /** The rollout's state (JSON `rollout_status`). */
 export const RolloutState = {

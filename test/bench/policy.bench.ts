@@ -1,7 +1,7 @@
 // Mutations per second of the policy engine on a realistic three-container Deployment, UPDATE
 // with oldObject, beside a baseline in the same run: structuredClone of the same object (what a
 // naive "copy, mutate, diff" engine would pay just to start). Prints µs per mutation and ratios.
-import { DEFAULT_POLICY, mutateDeployment, type JsonObject, type MutateInput } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment, type JsonObject, type MutateInput } from '../../core/policy/index.js';
 
 /** A Deployment as the API server hands it to the webhook: defaulted, three containers. */
 function manifest(image: string): JsonObject {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { mutateDeployment, DEFAULT_POLICY } from '../../webhook/policy/index.js';
+import { mutateDeployment, DEFAULT_POLICY } from '../../core/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { review, threeContainerDeployment } from '../unit/webhook/reviews.js';

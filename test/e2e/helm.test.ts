@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_CONFIG, parseConfig } from '../../webhook/config.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../core/config.js';
 import { buildWebhookImage, loadWebhookImage, nodeOf, waitServing, WebhookNames as W } from './cluster/webhook-install.js';
 import { getJson, kubeconfig, kubectl, kubectlOk, newNamespace, waitFor, type KubectlResult } from './lib/cluster.js';
 

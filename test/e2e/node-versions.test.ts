@@ -13,7 +13,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, mutateDeployment, type JsonObject } from '../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment, type JsonObject } from '../../core/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { apply, freePort, kubeconfig, kubectl, kubectlOk, newNamespace } from './lib/cluster.js';

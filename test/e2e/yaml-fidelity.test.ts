@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../webhook/policy/index.js';
-import { toPlainJson } from '../../webhook/yaml/kube-yaml.js';
+import { DEFAULT_POLICY } from '../../core/policy/index.js';
+import { toPlainJson } from '../../core/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../plugin/policy/manifests.js';
 import { CliError } from '../../plugin/lib/errors.js';
 import { unownedDifferences } from '../fixtures/owned-paths.js';

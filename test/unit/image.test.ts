@@ -53,7 +53,7 @@ describe('the paas-webhook image', () => {
   it('finds the webhook server and the policy engine in the import graph', () => {
     const rel = files.map((f) => relative(ROOT, f));
     expect(rel).toContain('webhook/server/serve.ts');
-    expect(rel.some((f) => f.startsWith('webhook/policy/'))).toBe(true);
+    expect(rel.some((f) => f.startsWith('core/policy/'))).toBe(true);
     expect([...packages.keys()]).toContain('fastify');
   });
 

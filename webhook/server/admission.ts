@@ -1,7 +1,7 @@
 // AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decisions as pure functions.
 // No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
-import { OnError } from '../config.js';
-import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, MutateInput, MutateResult, Policy } from '../policy/index.js';
+import { OnError } from '../../core/config.js';
+import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, MutateInput, MutateResult, Policy } from '../../core/policy/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 

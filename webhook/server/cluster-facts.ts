@@ -1,6 +1,6 @@
 // What the webhook learns about the cluster at start: the API server's version decides whether
 // the native lifecycle.preStop.sleep can be used when the policy's prestop_mode is `auto`.
-import type { ClusterFacts } from '../policy/types.js';
+import type { ClusterFacts } from '../../core/policy/types.js';
 
 /** The parts of GET /version the webhook reads. */
 export interface ServerVersion {

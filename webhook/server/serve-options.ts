@@ -1,6 +1,6 @@
 // What `paas-webhook serve` is told: its options, already validated by main.ts from the flags and
 // the environment, and the one error type its start-up failures use.
-import type { OnError } from '../config.js';
+import type { OnError } from '../../core/config.js';
 
 /** Everything `serve` needs, already validated by main.ts. */
 export interface ServeOptions {

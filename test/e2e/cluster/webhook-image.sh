@@ -117,7 +117,7 @@ base_image
 # ---- the webhook image, from the Dockerfile ------------------------------------------------------
 # Everything the Dockerfile copies (.dockerignore leaves out tests, caches and builds), the base.
 version=$(node -p 'require(process.argv[1]).version' "$root/package.json")
-hash=$( (cd "$root" && find Dockerfile .dockerignore package.json package-lock.json tsconfig.json kube-client webhook plugin -type f -print0 | sort -z | xargs -0 sha256sum; echo "$BASE") | sha256sum | cut -c1-12)
+hash=$( (cd "$root" && find Dockerfile .dockerignore package.json package-lock.json tsconfig.json kube-client core webhook plugin -type f -print0 | sort -z | xargs -0 sha256sum; echo "$BASE") | sha256sum | cut -c1-12)
 IMAGE="paas.local/paas-webhook:$version-$hash"
 tar="$out/paas-webhook-$hash.tar"
 if [ ! -f "$tar" ]; then

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../../../webhook/config.js';
-import { ConfigError } from '../../../webhook/policy/index.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../../core/config.js';
+import { ConfigError } from '../../../core/policy/index.js';
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty file', () => {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type JsonObject, type JsonValue, type PatchOp } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY, type JsonObject, type JsonValue, type PatchOp } from '../../../core/policy/index.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
 import { KUBECTL, kubectlRead, warnIfNoKubectl } from '../kubectl-oracle.js';

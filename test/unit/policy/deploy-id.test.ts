@@ -1,6 +1,6 @@
 // The paas.io/deploy-id label: a new UUID exactly when a rollout starts.
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../webhook/policy/index.js';
+import type { JsonObject } from '../../../core/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 const ID = 'paas.io/deploy-id';

@@ -1,5 +1,5 @@
 // Builders of small Deployments for the policy's table-driven tests, and a runner with fixed ids.
-import { DEFAULT_POLICY, mutateDeployment, type JsonObject, type JsonValue, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY, mutateDeployment, type JsonObject, type JsonValue, type MutateResult, type Policy } from '../../../core/policy/index.js';
 
 /** A compliant-by-default-API apps/v1 Deployment with one container; `over` is merged into it. */
 export function deployment(over: { spec?: object; metadata?: object; podSpec?: object; containers?: object[] } = {}): JsonObject {

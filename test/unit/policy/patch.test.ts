@@ -1,8 +1,8 @@
 // The JSON Patch builder and applier, checked against fast-json-patch (an independent RFC 6902).
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { mergeInto, applyPatch } from '../../../webhook/policy/patch.js';
-import type { JsonObject, PatchOp } from '../../../webhook/policy/index.js';
+import { mergeInto, applyPatch } from '../../../core/policy/patch.js';
+import type { JsonObject, PatchOp } from '../../../core/policy/index.js';
 
 const reference = (doc: JsonObject, ops: PatchOp[]) => fjp.applyPatch(structuredClone(doc), structuredClone(ops) as fjp.Operation[], true, false).newDocument;
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
+import { applyPatch, type JsonObject, type JsonValue } from '../../../core/policy/index.js';
 import { leaves, mutate, policy } from './fixtures.js';
 
 const key = fc.oneof(fc.constantFrom('x', 'a/b', 'a~b', 'example.com/team', '~1', ''), fc.string({ maxLength: 6 }));

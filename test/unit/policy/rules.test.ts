@@ -1,6 +1,6 @@
 // The policy's rules, one table per rule: a Deployment in, the patch and warnings out.
 import { describe, expect, it } from 'vitest';
-import { checkDeployment, graceSeconds, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../webhook/policy/index.js';
+import { checkDeployment, graceSeconds, PolicyInputError, SkipReason, type JsonObject, type JsonValue } from '../../../core/policy/index.js';
 import { deployment, mutate, policy } from './fixtures.js';
 
 /** The object after the patch, to assert on the outcome rather than the op list. */

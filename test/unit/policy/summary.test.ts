@@ -1,6 +1,6 @@
 // `policy show`'s summary: the effective knobs under paas.toml's names, and the rules in words.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../../../webhook/config.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../../core/config.js';
 import { summarizePolicy } from '../../../plugin/policy/summary.js';
 
 const rule = (toml: string, name: string, facts?: { nativeSleep: boolean }) =>

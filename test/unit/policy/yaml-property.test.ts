@@ -5,8 +5,8 @@
 // does. The oracle is kubectl (test/unit/kubectl-oracle.ts), never kube-yaml itself.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../../webhook/policy/index.js';
-import { toPlainJson } from '../../../webhook/yaml/kube-yaml.js';
+import { DEFAULT_POLICY } from '../../../core/policy/index.js';
+import { toPlainJson } from '../../../core/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
 import { KUBECTL, kubectlRead, warnIfNoKubectl } from '../kubectl-oracle.js';

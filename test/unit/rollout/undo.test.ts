@@ -5,17 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../plugin/kube/objects.js';
 import { rolloutStatus, type StatusOptions } from '../../../plugin/rollout/status.js';
-import {
-  announce,
-  concluded,
-  planUndo,
-  reconsider,
-  rollbackOf,
-  RollbackOutcome,
-  rollbackTimeoutMs,
-  SkipReason,
-  type UndoPlan,
-} from '../../../plugin/rollout/undo.js';
+import { announce, concluded, planUndo, reconsider, rollbackOf, rollbackTimeoutMs, type UndoPlan } from '../../../plugin/rollout/undo.js';
+import { RollbackOutcome, SkipReason } from '../../../plugin/rollout/rollback-record.js';
 import { snapshot, type Snapshot } from './fixtures.js';
 
 const viewOf = (s: Snapshot, opts: StatusOptions = {}) => rolloutStatus(s.deployment, s.replicaSets, s.pods, Date.parse(s.now), opts);

@@ -3,7 +3,7 @@
 // each row controls exactly what it returns; app.test.ts runs the real engine.
 import { describe, expect, it } from 'vitest';
 import { admit, AdmissionResult, BadReviewReason, parseReview, type AdmitDeps } from '../../../webhook/server/admission.js';
-import { DEFAULT_POLICY, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../webhook/policy/index.js';
+import { DEFAULT_POLICY, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../core/policy/index.js';
 import { review } from './reviews.js';
 
 const deployment: JsonObject = {

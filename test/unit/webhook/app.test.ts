@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../webhook/policy/types.js';
+import type { JsonObject } from '../../../core/policy/types.js';
 import { buildMetricsServer } from '../../../webhook/server/metrics-server.js';
 import { metricValue, testServer } from './harness.js';
 import { corpusDeployments, corpusPresent, CORPUS, review, stored, threeContainerDeployment } from './reviews.js';

@@ -3,8 +3,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
-import { DEFAULT_CONFIG } from '../../../webhook/config.js';
-import { mutateDeployment, PolicyInputError } from '../../../webhook/policy/index.js';
+import { DEFAULT_CONFIG } from '../../../core/config.js';
+import { mutateDeployment, PolicyInputError } from '../../../core/policy/index.js';
 import { buildServer, type ServerOptions } from '../../../webhook/server/app.js';
 import { createHealth } from '../../../webhook/server/health.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';

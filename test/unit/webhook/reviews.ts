@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { JsonObject } from '../../../webhook/policy/types.js';
+import type { JsonObject } from '../../../core/policy/types.js';
 
 export const CORPUS = resolve(import.meta.dirname, '../../../../shared/corpus/deployments');
 

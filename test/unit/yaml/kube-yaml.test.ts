@@ -1,10 +1,10 @@
-// webhook/yaml/: manifests read as Kubernetes reads them. The rules are pinned by tables (go-yaml
+// core/yaml/: manifests read as Kubernetes reads them. The rules are pinned by tables (go-yaml
 // v2's resolve.go, sigs.k8s.io/yaml's key conversion), and every manifest below is also read by the
 // real kubectl (test/unit/kubectl-oracle.ts): kube-yaml must read exactly what kubectl reads, and
 // refuse exactly what kubectl refuses. What the API server then stores is test/e2e/yaml-fidelity.
 import { describe, expect, it } from 'vitest';
-import { formatFloatKey, resolvePlain, resolveTagged } from '../../../webhook/yaml/go-scalars.js';
-import { formatJson, kubeYamlDocument, parseKubeYaml, splitStream, toPlainJson } from '../../../webhook/yaml/kube-yaml.js';
+import { formatFloatKey, resolvePlain, resolveTagged } from '../../../core/yaml/go-scalars.js';
+import { formatJson, kubeYamlDocument, parseKubeYaml, splitStream, toPlainJson } from '../../../core/yaml/kube-yaml.js';
 import { parseManifests } from '../../../plugin/policy/manifests.js';
 import { CliError } from '../../../plugin/lib/errors.js';
 import { unownedDifferences as unowned } from '../../fixtures/owned-paths.js';

@@ -1,4 +1,4 @@
-// paas.toml as a whole: the policy's [deploy] section (the engine's, webhook/policy/config.ts) and
+// paas.toml as a whole: the policy's [deploy] section (the engine's, core/policy/config.ts) and
 // the webhook's own [webhook] settings, parsed and validated once. `paas-webhook serve` and
 // `kubectl paas policy` read the same file the same way: unknown sections and keys are errors.
 import {
