@@ -10,7 +10,8 @@ import { describePod, podIssueCommands } from './commands.js';
 import type { RolloutContext } from './context.js';
 import { createFailureFindings } from './create-failures.js';
 import { dedupe, time, toRecord, type EventRecord } from './events.js';
-import { explainPodIssue } from './explain.js';
+import { EXPLAIN_UNEXPLAINED_WARNINGS, explainPodIssue } from './explain.js';
+import { EventType } from '../kube/event-reasons.js';
 import { Code, compareFindings, finding, Severity, Verdict, type Finding } from './findings.js';
 import type { Pod, Snapshot } from './model.js';
 import type { PodIssue } from './pod-issue.js';
@@ -69,9 +70,10 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   };
   const rolledOut = isRolledOut(s.deployment);
   const live = rollout.newPods.filter((p) => !p.metadata.deletionTimestamp);
+  const issues = newPodIssues(ctx, s, live);
   const findings: Finding[] = [
     ...createFailureFindings(ctx, rollout.newRS),
-    ...groupPodIssues(ctx, newPodIssues(ctx, s, live), Math.max(live.filter(inPlay).length, rollout.newRS?.spec?.replicas ?? 0)),
+    ...groupPodIssues(ctx, issues, Math.max(live.filter(inPlay).length, rollout.newRS?.spec?.replicas ?? 0)),
     ...present(
       preStopHookFailed(ctx, records, s.replicaSets),
       stuckTerminating(ctx, s.pods),
@@ -80,11 +82,16 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       paused(ctx, rolledOut),
       deadlineExceeded(ctx),
       superseded(ctx, rollout, rollout.oldPods),
+      unexplainedWarnings(ctx, records, live, new Set(issues.flatMap((i) => i.issue.events))),
     ),
   ];
-  const problems = findings.some((f) => f.severity !== Severity.Info);
+  const errors = findings.some((f) => f.severity === Severity.Error);
+  const warnings = findings.filter((f) => f.severity === Severity.Warning).length;
+  // Rolled out with nothing blocking: healthy, and the warnings say what still needs a look (a
+  // liveness probe that cannot run, a container running again after exiting).
+  const problems = errors || (warnings > 0 && !rolledOut);
   let estimatedSecondsLeft: number | undefined;
-  if (!problems && rolledOut) findings.push(healthy(ctx, replicas.available, replicas.desired));
+  if (!problems && rolledOut) findings.push(healthy(ctx, replicas.available, replicas.desired, warnings));
   else if (!problems) {
     const p = progressing(ctx, rollout.newRS, replicas);
     findings.push(p.finding);
@@ -228,4 +235,36 @@ function timelineOf(records: EventRecord[]): TimelineEntry[] {
       message: r.message,
     }))
     .sort((a, b) => time(a.firstSeen) - time(b.firstSeen) || time(a.lastSeen) - time(b.lastSeen) || a.object.localeCompare(b.object));
+}
+
+/** Probe failures of a pod that turned Ready since: the usual noise of a start (the app not
+ * listening yet), explained by the pod being ready now. */
+const STARTUP_NOISE = /^(Readiness|Startup) probe failed/;
+
+/** The Warning events of the live new pods that no finding used as evidence: said, never dropped
+ * (the kubelet's words may name what diagnose has no rule for). Info: the verdict stays. */
+function unexplainedWarnings(ctx: RolloutContext, records: EventRecord[], live: Pod[], used: ReadonlySet<EventRecord>): Finding | undefined {
+  const ready = new Set(live.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.metadata.name));
+  const names = new Set(live.map((p) => p.metadata.name));
+  const rest = records.filter(
+    (r) => r.kind === 'Pod' && names.has(r.name) && r.type === EventType.Warning && !used.has(r) && !(ready.has(r.name) && STARTUP_NOISE.test(r.message)),
+  );
+  if (rest.length === 0) return undefined;
+  const evidence = dedupe(rest, ctx.newPodNames);
+  const byReason = new Map<string, number>();
+  for (const r of rest) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + r.count);
+  const reasons = [...byReason].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r]) => r);
+  const pods = [...new Set(rest.map((r) => r.name))].sort();
+  return finding(
+    Code.UnexplainedWarnings,
+    { reasons },
+    {
+      severity: Severity.Info,
+      summary: `${pods.length} new pod${pods.length === 1 ? '' : 's'}: warning events no finding explains (${reasons.join(', ')})`,
+      explanation: EXPLAIN_UNEXPLAINED_WARNINGS,
+      evidence,
+      pods,
+      suggestions: [describePod(ctx, pods[0]!)],
+    },
+  );
 }

@@ -48,6 +48,10 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       return [logsCommand(ctx, true), undo];
     case 'ReadinessProbeFailing':
       return [logsCommand(ctx), undo];
+    case 'ProbeErrored':
+      return [
+        `kubectl get deployment ${ctx.dep.metadata.name} ${nsFlag(ctx)} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${issue.details.container}")].${issue.details.probe}Probe}'`,
+      ];
     case 'Unschedulable':
       return ['kubectl describe nodes', undo];
     case 'VolumeProblem':

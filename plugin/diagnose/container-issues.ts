@@ -5,6 +5,7 @@
 import { EventReason, EventType } from '../kube/event-reasons.js';
 import { START_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import { pullFailureOf } from '../kube/image-pull.js';
+import { ContainerCondition, type ContainerJudgement } from '../kube/pod-state.js';
 import type { ContainerStatus, Probe } from '../kube/objects.js';
 import { aboutContainer, containerSpec, newest, type RolloutContext } from './context.js';
 import type { DetailsByCode, ProbeSpec } from './details.js';
@@ -13,6 +14,7 @@ import { Code, Severity } from './findings.js';
 import {
   ConfigMissing,
   parseConfigMessage,
+  parseProbeError,
   parseProbeMessage,
   parseStartMessage,
   ProbeFailureKind,
@@ -226,52 +228,55 @@ function restartEvidence(cs: ContainerStatus, events: EventRecord[]): RestartEvi
   };
 }
 
-/** In a crash loop, or just exited with an error. */
-function isCrashing(cs: ContainerStatus): boolean {
-  if (cs.state?.waiting?.reason === WaitingReason.CrashLoopBackOff) return true;
-  const exitCode = cs.state?.terminated?.exitCode;
-  return cs.state?.terminated !== undefined && (exitCode ?? 0) !== 0;
-}
-
-/** A container that keeps exiting: killed for memory, killed by its liveness probe, or crashing. */
+/** A container that keeps exiting: killed for memory, killed by its liveness probe, or crashing.
+ * `j` is the one judgement of its state (plugin/kube/pod-state.ts): Exited (in a back-off, or
+ * between two runs) is an error; Restarting (running again after a recent exit) a warning. */
 export function crashIssue(
   ctx: RolloutContext,
   cs: ContainerStatus,
   events: EventRecord[],
+  j: ContainerJudgement,
 ): PodIssueOf<'OOMKilled' | 'LivenessProbeKilling' | 'CrashLoop'> | undefined {
-  const crashing = isCrashing(cs);
+  const crashing = j.condition === ContainerCondition.Exited;
+  const restarting = j.condition === ContainerCondition.Restarting;
   const ev = restartEvidence(cs, events);
   const recentKill = ev.kills.some((e) => ctx.now - time(e.lastSeen) < RECENT_KILL_S * 1000);
-  if (!crashing && !recentKill) return undefined;
+  if (!crashing && !restarting && !recentKill) return undefined;
   const term = cs.lastState?.terminated ?? cs.state?.terminated;
-  if (term?.reason === TerminationReason.OOMKilled) return oomIssue(ctx, cs, term.exitCode, ev);
+  const severity = crashing ? Severity.Error : Severity.Warning;
+  if (term?.reason === TerminationReason.OOMKilled) return oomIssue(ctx, cs, term.exitCode, ev, severity);
   if (ev.kills.length > 0 || (ev.probeFailures.length > 0 && crashing)) return livenessIssue(ctx, cs, crashing, ev);
-  return crashLoopIssue(cs, term, ev);
+  return crashLoopIssue(cs, term, ev, crashing);
 }
 
 type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated']>;
 
-function crashLoopIssue(cs: ContainerStatus, term: Terminated | undefined, ev: RestartEvidence): PodIssueOf<'CrashLoop'> {
+function crashLoopIssue(cs: ContainerStatus, term: Terminated | undefined, ev: RestartEvidence, crashing: boolean): PodIssueOf<'CrashLoop'> {
   const reason = term?.reason ?? TerminationReason.Error;
   const exitCode = term?.exitCode;
+  const restarts = cs.restartCount ?? 0;
+  const last = `last exit: ${reason}, exit code ${exitCode ?? '?'}`;
   return {
     code: Code.CrashLoop,
-    key: `${cs.name}|${reason}|${exitCode ?? ''}`,
-    label: `${cs.state?.waiting?.reason ?? TerminationReason.Error} (last exit: ${reason}, exit code ${exitCode ?? '?'})`,
-    severity: Severity.Error,
+    key: `${cs.name}|${reason}|${exitCode ?? ''}|${crashing}`,
+    label: crashing
+      ? `${cs.state?.waiting?.reason ?? TerminationReason.Error} (${last})`
+      : `Running again after exiting: restarted ${restarts} time${restarts === 1 ? '' : 's'} (${last})`,
+    severity: crashing ? Severity.Error : Severity.Warning,
     details: {
       container: cs.name,
       lastTerminationReason: reason,
       exitCode: exitCode ?? null,
-      restarts: cs.restartCount ?? 0,
+      restarts,
       ...(term?.message ? { terminationMessage: term.message } : {}),
+      running: !crashing,
     },
     events: ev.backoff,
     container: cs.name,
   };
 }
 
-function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undefined, ev: RestartEvidence): PodIssueOf<'OOMKilled'> {
+function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undefined, ev: RestartEvidence, severity: Severity): PodIssueOf<'OOMKilled'> {
   const spec = containerSpec(ctx.dep, cs.name);
   const limit = spec?.resources?.limits?.memory;
   const exitCode = exit ?? 137;
@@ -279,7 +284,7 @@ function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undef
     code: Code.OOMKilled,
     key: cs.name,
     label: `OOMKilled (exit code ${exitCode}${limit ? `, memory limit ${limit}` : ', no memory limit'})`,
-    severity: Severity.Error,
+    severity,
     details: {
       container: cs.name,
       exitCode,
@@ -335,6 +340,7 @@ export function readinessIssue(ctx: RolloutContext, cs: ContainerStatus, events:
     (e) =>
       (e.reason === EventReason.Unhealthy || e.reason === EventReason.ProbeWarning) &&
       /^(Readiness|Startup) probe/.test(e.message) &&
+      !parseProbeError(e.message) &&
       aboutContainer(e, cs.name),
   );
   const last = newest(mine);
@@ -359,6 +365,44 @@ export function readinessIssue(ctx: RolloutContext, cs: ContainerStatus, events:
       probeOutput: parsed?.output ?? last.message,
     },
     events: mine,
+    container: cs.name,
+  };
+}
+
+/** Errored probe results older than this no longer say the probe cannot run (the kubelet's event
+ * spam filter lets one event a pod through every five minutes once a burst is spent). */
+const RECENT_PROBE_ERROR_S = 10 * 60;
+
+/** A probe the kubelet cannot run at all (an exec probe whose command the image lacks): its result
+ * is thrown away, so a liveness probe never restarts the container and a readiness or startup
+ * probe never passes. A warning while the container is ready, an error when it keeps it unready. */
+export function probeErrorIssue(ctx: RolloutContext, cs: ContainerStatus, events: EventRecord[]): PodIssueOf<'ProbeErrored'> | undefined {
+  const errored = events.filter((e) => e.reason === EventReason.Unhealthy && aboutContainer(e, cs.name) && parseProbeError(e.message));
+  const recent = errored.filter((e) => ctx.now - time(e.lastSeen) < RECENT_PROBE_ERROR_S * 1000);
+  // A probe that keeps the container unready explains more than a liveness probe beside it.
+  const blocking = cs.ready ? [] : recent.filter((e) => !/^Liveness/.test(e.message));
+  const last = newest(blocking.length > 0 ? blocking : recent);
+  if (!last) return undefined;
+  const parsed = parseProbeError(last.message)!;
+  const spec = containerSpec(ctx.dep, cs.name);
+  const probeSpec = describeProbe(
+    parsed.probe === ProbeName.Liveness ? spec?.livenessProbe : parsed.probe === ProbeName.Startup ? spec?.startupProbe : spec?.readinessProbe,
+  );
+  const ready = cs.ready === true;
+  return {
+    code: Code.ProbeErrored,
+    key: `${cs.name}|${parsed.probe}|${parsed.executable ?? parsed.error}`,
+    label: `${parsed.probe} probe cannot run (${parsed.executable ? `no ${parsed.executable} in the image` : parsed.error})`,
+    severity: ready || parsed.probe === ProbeName.Liveness ? Severity.Warning : Severity.Error,
+    details: {
+      container: cs.name,
+      probe: parsed.probe,
+      probeSpec: probeSpec ?? null,
+      error: parsed.error,
+      ...(parsed.executable ? { executable: parsed.executable } : {}),
+      ready,
+    },
+    events: errored.filter((e) => parseProbeError(e.message)?.probe === parsed.probe),
     container: cs.name,
   };
 }

@@ -89,8 +89,27 @@ export interface DetailsByCode {
   };
   InitContainerFailing: { container: string; lastTerminationReason: string | null; exitCode: number | null; restarts: number; memoryLimit?: string | null };
   OOMKilled: { container: string; exitCode: number; memoryLimit: string | null; memoryRequest: string | null; restarts: number };
-  CrashLoop: { container: string; lastTerminationReason: string; exitCode: number | null; restarts: number; terminationMessage?: string };
+  CrashLoop: {
+    container: string;
+    lastTerminationReason: string;
+    exitCode: number | null;
+    restarts: number;
+    terminationMessage?: string;
+    /** Running again now (a warning): the exit was within the last ten minutes. */
+    running: boolean;
+  };
   LivenessProbeKilling: { container: string; probe: ProbeName; probeSpec: ProbeSpec | null; restarts: number; statusCode?: number };
+  ProbeErrored: {
+    container: string;
+    probe: ProbeName;
+    probeSpec: ProbeSpec | null;
+    /** The kubelet's error after "resulted in unknown state:". */
+    error: string;
+    /** The executable the runtime could not find, when that is the error. */
+    executable?: string;
+    /** Whether the container is ready (a liveness probe that errors leaves it running, unchecked). */
+    ready: boolean;
+  };
   ReadinessProbeFailing: {
     container: string;
     probe: ProbeName;
@@ -122,6 +141,8 @@ export interface DetailsByCode {
     /** The preStop hooks the pods declare ("sleep 600s", "exec /drain"). */
     hooks: { container: string; hook: string }[];
   };
+  /** Warning events on the new pods that no other finding explains: their reasons, most frequent first. */
+  UnexplainedWarnings: { reasons: string[] };
   Paused: { paused: true };
   ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };
   WaitingMinReadySeconds: { minReadySeconds: number };

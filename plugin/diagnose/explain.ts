@@ -33,20 +33,13 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
       const d = issue.details;
       return `The container ${d.container} waits with reason ${d.reason}, which diagnose does not know${d.message ? `; the kubelet says: ${d.message}` : ''}. It is not counted as progress: read the pod's events and status.`;
     }
-    case 'OOMKilled': {
-      const d = issue.details;
-      return `The container ${d.container} used more memory than its limit${d.memoryLimit ? ` (${d.memoryLimit})` : ''} and was killed (exit code 137), then restarted in a back-off loop. Raise resources.limits.memory, or find what grows the app's memory.`;
-    }
-    case 'CrashLoop': {
-      const d = issue.details;
-      return `The container ${d.container} keeps exiting (last: ${d.lastTerminationReason}, exit code ${d.exitCode ?? '?'}) and the kubelet restarts it with a growing back-off. Its logs of the previous run say why.`;
-    }
-    case 'LivenessProbeKilling': {
-      const d = issue.details;
-      return `The kubelet kills ${d.container} because its ${d.probe} probe fails (${probeText(d.probeSpec)}). The app may be slow to start (add a startupProbe or raise initialDelaySeconds/failureThreshold) or the probe targets the wrong path or port.`;
-    }
+    case 'OOMKilled':
+    case 'CrashLoop':
+    case 'LivenessProbeKilling':
+      return explainRestarts(issue);
     case 'ReadinessProbeFailing':
-      return readiness(issue.details);
+    case 'ProbeErrored':
+      return explainProbe(issue);
     case 'Unschedulable':
       return unschedulable(issue.details, facts);
     case 'VolumeProblem':
@@ -265,3 +258,49 @@ export function explainProgressing(deadlineAway: string | undefined): string {
 
 /** Rolled out. */
 export const EXPLAIN_HEALTHY = 'Every pod runs the current template and is available. Nothing to do.';
+export const EXPLAIN_UNEXPLAINED_WARNINGS =
+  'The kubelet or a controller reported these about the new pods, and diagnose has no rule that explains them: read them, they may name a cause.';
+export const EXPLAIN_HEALTHY_WITH_WARNINGS = 'Every pod runs the current template and is available, but the warnings here need a look.';
+
+/** A probe the kubelet cannot run: its result is thrown away, never counted as a failure. */
+function probeErrored(d: DetailsByCode['ProbeErrored']): string {
+  const cause = d.executable ? `the image has no ${d.executable}` : `the kubelet says: ${d.error}`;
+  const effect =
+    d.probe === 'liveness'
+      ? `so liveness checking is silently off: the container is never restarted, however it hangs`
+      : `so the container never turns ${d.probe === 'startup' ? 'started (and never Ready)' : 'Ready'}: an errored result counts neither as success nor as failure`;
+  return `The ${d.probe} probe of ${d.container} cannot run (${probeText(d.probeSpec)}): ${cause}, ${effect}. Use an httpGet, tcpSocket or grpc probe, or a command the image has.`;
+}
+
+/** A probe that fails, or one the kubelet cannot run. */
+function explainProbe(issue: PodIssueOf<'ReadinessProbeFailing' | 'ProbeErrored'>): string {
+  return issue.code === 'ProbeErrored' ? probeErrored(issue.details) : readiness(issue.details);
+}
+
+/** A container the kubelet keeps restarting: for memory, for its liveness probe, or because it exits. */
+function explainRestarts(issue: PodIssueOf<'OOMKilled' | 'CrashLoop' | 'LivenessProbeKilling'>): string {
+  switch (issue.code) {
+    case 'OOMKilled': {
+      const d = issue.details;
+      return `The container ${d.container} used more memory than its limit${d.memoryLimit ? ` (${d.memoryLimit})` : ''} and was killed (exit code 137), then restarted in a back-off loop. Raise resources.limits.memory, or find what grows the app's memory.`;
+    }
+    case 'LivenessProbeKilling': {
+      const d = issue.details;
+      return `The kubelet kills ${d.container} because its ${d.probe} probe fails (${probeText(d.probeSpec)}). The app may be slow to start (add a startupProbe or raise initialDelaySeconds/failureThreshold) or the probe targets the wrong path or port.`;
+    }
+    case 'CrashLoop':
+      return crashLoop(issue.details);
+  }
+}
+
+function crashLoop(d: DetailsByCode['CrashLoop']): string {
+  const last = `last: ${d.lastTerminationReason}, exit code ${d.exitCode ?? '?'}`;
+  const now = d.running
+    ? `The container ${d.container} runs again, and Kubernetes counts it available, but it exited ${d.restarts} time${d.restarts === 1 ? '' : 's'} (${last}) and the kubelet restarted it.`
+    : `The container ${d.container} keeps exiting (${last}) and the kubelet restarts it with a growing back-off.`;
+  const zero =
+    d.exitCode === 0
+      ? " Exit code 0 is no success here: a Deployment's containers must keep running, so the kubelet restarts one that returns, whatever its code. A one-shot task belongs in a Job; a server that returns from main (configuration missing?) says why in its log."
+      : '';
+  return `${now}${zero} Its logs of the previous run say why.`;
+}

@@ -25,6 +25,7 @@ export const Code = {
   CrashLoop: 'CrashLoop',
   LivenessProbeKilling: 'LivenessProbeKilling',
   ReadinessProbeFailing: 'ReadinessProbeFailing',
+  ProbeErrored: 'ProbeErrored',
   ReadinessGatesPending: 'ReadinessGatesPending',
   UnknownWaitingReason: 'UnknownWaitingReason',
   PreStopHookFailed: 'PreStopHookFailed',
@@ -36,6 +37,8 @@ export const Code = {
   Superseded: 'Superseded',
   Progressing: 'Progressing',
   Healthy: 'Healthy',
+  /** Last: what no rule explains comes after the verdict's own finding. */
+  UnexplainedWarnings: 'UnexplainedWarnings',
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 

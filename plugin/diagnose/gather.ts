@@ -197,12 +197,14 @@ function nodeReady(p: Pod, nodes: Named<wire.Node>[] | undefined): boolean {
   return !node || !!node.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
 }
 
-/** Which log of a container tells why it is not ready: the run that just ended while its state
- * is still `terminated` (the kubelet keeps one dead instance, so the one before may be gone), else
- * the previous run's after a restart, the current one's while it runs; none when it never ran. */
+/** Which log of a container tells why it is not ready or keeps restarting: the run that just
+ * ended while its state is still `terminated` (the kubelet keeps one dead instance, so the one
+ * before may be gone), else the previous run's after a restart, the current one's while it runs
+ * unready; none when it never ran or runs ready without a restart. */
 export function logWanted(cs: wire.ContainerStatus): { previous: boolean } | undefined {
   if (cs.state?.terminated) return { previous: false };
-  if ((cs.restartCount ?? 0) > 0 && !(cs.state?.running && cs.ready)) return { previous: true };
+  // Running again after an exit (ready or not): the run that ended says why it exited.
+  if ((cs.restartCount ?? 0) > 0) return { previous: true };
   if (cs.state?.running && !cs.ready) return { previous: false };
   return undefined;
 }
@@ -265,6 +267,15 @@ const failing = (conds: { type: string; status: string }[] | undefined): boolean
  * each kind; the new ReplicaSet when it is short of pods, for FailedCreate; the Deployment when it
  * has no new ReplicaSet or reports ReplicaFailure), and with --events the rest of the timeline.
  */
+/** The new pods that look fine whose events are read too: all of them for the --events timeline
+ * (up to `timelineMax`); otherwise, when no new pod looks wrong from its status, one of them, for
+ * what only events say of a running pod (a probe the kubelet cannot run, other warnings). */
+function healthyNewPods(chosen: Pod[], newPods: Pod[], owned: (p: Pod) => boolean, timelineMax: number): Pod[] {
+  const fine = newPods.filter((p) => owned(p) && !needsEvents(p));
+  if (timelineMax > 0) return newPods.length <= timelineMax ? fine : [];
+  return chosen.some((p) => newPods.includes(p)) ? [] : fine.slice(0, 1);
+}
+
 function eventTargets(
   r: Rollout,
   pods: { newPods: Pod[]; oldPods: Pod[] },
@@ -278,7 +289,7 @@ function eventTargets(
   const depNeeds = opts.timeline || !newRS || (failing(deployment.status?.conditions) && !rsShort);
   const needing = [...pods.newPods.filter(needsEvents), ...pods.oldPods.filter((p) => p.metadata.deletionTimestamp)].filter(owned);
   const chosen = samplePods(needing, limits.perKind, limits.podEventQueries);
-  if (opts.timeline && pods.newPods.length <= limits.podEventQueries) chosen.push(...pods.newPods.filter((p) => !needsEvents(p) && owned(p)));
+  chosen.push(...healthyNewPods(chosen, pods.newPods, owned, opts.timeline ? limits.podEventQueries : 0));
   const objects = [
     ...(depNeeds ? [deployment.metadata.uid] : []),
     ...(newRS && (rsShort || opts.timeline) ? [newRS.metadata.uid] : []),

@@ -236,6 +236,23 @@ export function parseProbeMessage(message: string): ProbeFailure | undefined {
   return { probe, kind: ProbeFailureKind.Other, output };
 }
 
+/** A probe the kubelet could not run ("... probe errored and resulted in unknown state: <error>"). */
+export interface ProbeError {
+  probe: ProbeName;
+  error: string;
+  /** The executable the runtime could not find or run, when that is the error. */
+  executable?: string;
+}
+
+/** Parses the kubelet's Unhealthy message for a probe that errored rather than failed. */
+export function parseProbeError(message: string): ProbeError | undefined {
+  const m = /^(Readiness|Liveness|Startup) probe errored(?: and resulted in \w+ state)?:?\s*(.*)$/s.exec(message.trim());
+  if (!m) return undefined;
+  const error = m[2]!.trim();
+  const executable = parseStartMessage(error).executable;
+  return { probe: m[1]!.toLowerCase() as ProbeName, error, ...(executable ? { executable } : {}) };
+}
+
 /** How a volume failed a pod. */
 export const VolumeFailureKind = { MultiAttach: 'multi-attach', Mount: 'mount', Attach: 'attach', Timeout: 'timeout' } as const;
 export type VolumeFailureKind = (typeof VolumeFailureKind)[keyof typeof VolumeFailureKind];

@@ -20,6 +20,7 @@ export type PodCode = Extract<
   | 'CrashLoop'
   | 'LivenessProbeKilling'
   | 'ReadinessProbeFailing'
+  | 'ProbeErrored'
   | 'ReadinessGatesPending'
   | 'UnknownWaitingReason'
 >;

@@ -5,7 +5,17 @@ import { EventReason } from '../kube/event-reasons.js';
 import { PULL_REASONS, START_REASONS, STARTING_REASONS, TerminationReason, WaitingReason } from '../kube/container-states.js';
 import type { ContainerStatus } from '../kube/objects.js';
 import { aboutContainer, containerSpec, newest, type RolloutContext } from './context.js';
-import { configIssue, crashIssue, execFormatIssue, imagePullIssue, readinessIssue, startIssue, unknownWaitingIssue } from './container-issues.js';
+import {
+  configIssue,
+  crashIssue,
+  execFormatIssue,
+  imagePullIssue,
+  probeErrorIssue,
+  readinessIssue,
+  startIssue,
+  unknownWaitingIssue,
+} from './container-issues.js';
+import { ContainerCondition, judgeContainer } from '../kube/pod-state.js';
 import type { DetailsByCode } from './details.js';
 import type { EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
@@ -38,15 +48,28 @@ export function podIssues(ctx: RolloutContext, pod: Pod, nodes: Node[] | undefin
   return gates ? [gates] : out;
 }
 
-/** The first thing wrong with an app container, in the order a container meets them. */
+/** The first thing wrong with an app container, from the one judgement of its state. */
 function containerIssue(ctx: RolloutContext, pod: string, cs: ContainerStatus, events: EventRecord[]): PodIssue | undefined {
-  const reason = cs.state?.waiting?.reason;
-  if (reason && PULL_REASONS.has(reason)) return imagePullIssue(ctx, cs, events);
-  if (reason && CONFIG_REASONS.has(reason)) return configIssue(cs, events);
-  const failed = startIssue(ctx, cs, events) ?? execFormatIssue(ctx, pod, cs, events) ?? crashIssue(ctx, cs, events);
-  if (failed) return failed;
-  if (cs.state?.running && !cs.ready) return readinessIssue(ctx, cs, events);
-  return unknownWaitingIssue(cs, events, KNOWN_WAITING);
+  const j = judgeContainer(cs, false, ctx.now);
+  switch (j.condition) {
+    case ContainerCondition.PullFailed:
+      return imagePullIssue(ctx, cs, events);
+    case ContainerCondition.ConfigError:
+      return configIssue(cs, events);
+    case ContainerCondition.StartFailed:
+      return startIssue(ctx, cs, events);
+    case ContainerCondition.Exited:
+    case ContainerCondition.Restarting:
+      return execFormatIssue(ctx, pod, cs, events) ?? crashIssue(ctx, cs, events, j);
+    case ContainerCondition.Unknown:
+      return unknownWaitingIssue(cs, events, KNOWN_WAITING);
+    case ContainerCondition.Running:
+      return (
+        crashIssue(ctx, cs, events, j) ?? (cs.ready ? probeErrorIssue(ctx, cs, events) : (readinessIssue(ctx, cs, events) ?? probeErrorIssue(ctx, cs, events)))
+      );
+    default:
+      return undefined;
+  }
 }
 
 /** The first init container that is not done, and why; the app and later init containers wait for it. */
@@ -62,7 +85,8 @@ function initIssue(ctx: RolloutContext, pod: Pod, events: EventRecord[]): PodIss
   const start = startIssue(ctx, pending, events, true);
   if (start) return start;
   const term = pending.lastState?.terminated ?? pending.state?.terminated;
-  if (reason === WaitingReason.CrashLoopBackOff || (term && (term.exitCode ?? 0) !== 0)) return initFailing(ctx, pending, term, events);
+  const j = judgeContainer(pending, true, ctx.now);
+  if (j.condition === ContainerCondition.Exited || (term && (term.exitCode ?? 0) !== 0)) return initFailing(ctx, pending, term, events);
   // Still running (or waiting to start): later init containers and the app wait for it.
   return unknownWaitingIssue(pending, events, KNOWN_WAITING, true);
 }

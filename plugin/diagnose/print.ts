@@ -86,7 +86,9 @@ export function diagnosisText(d: Diagnosis, o: TextOptions): string {
     d.verdict === Verdict.Problems
       ? p.red(`${problems} problem${problems === 1 ? '' : 's'} found`)
       : d.verdict === Verdict.Healthy
-        ? p.green('healthy')
+        ? problems > 0
+          ? `${p.green('healthy')}, ${p.yellow(`${problems} warning${problems === 1 ? '' : 's'}`)}`
+          : p.green('healthy')
         : p.green('progressing');
   const lines = [
     p.bold(head.join('  ')),

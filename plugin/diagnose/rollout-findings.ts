@@ -10,6 +10,7 @@ import { fromCondition } from './create-failures.js';
 import { dedupe, time } from './events.js';
 import {
   EXPLAIN_HEALTHY,
+  EXPLAIN_HEALTHY_WITH_WARNINGS,
   EXPLAIN_SUPERSEDED,
   explainDeadline,
   explainMinReady,
@@ -183,14 +184,14 @@ export function superseded(ctx: RolloutContext, split: { newRS: ReplicaSet | und
 }
 
 /** Every pod updated and available. */
-export function healthy(ctx: RolloutContext, available: number, desired: number): Finding {
+export function healthy(ctx: RolloutContext, available: number, desired: number, warnings = 0): Finding {
   return finding(
     Code.Healthy,
     {},
     {
       severity: Severity.Info,
       summary: `successfully rolled out: ${available}/${desired} pods available on revision ${revisionOf(ctx.dep) ?? '?'}`,
-      explanation: EXPLAIN_HEALTHY,
+      explanation: warnings > 0 ? EXPLAIN_HEALTHY_WITH_WARNINGS : EXPLAIN_HEALTHY,
       evidence: [],
       pods: [],
       suggestions: [],

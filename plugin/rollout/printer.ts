@@ -77,15 +77,28 @@ export function renderProblems(v: RolloutView, p: Paint = plain): string {
 }
 
 function problemsSummary(v: RolloutView): string {
-  if (!v.podProblems.length || v.rollout_status === RolloutState.Failed) return '';
+  if (!v.podProblems.length || v.rollout_status === RolloutState.Failed || v.rollout_status === RolloutState.Completed) return '';
   const counts = new Map<string, number>();
   for (const pr of v.podProblems) counts.set(pr.reason, (counts.get(pr.reason) ?? 0) + 1);
   return ` (pods: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
 }
 
-/** One line per change for a log or a pipe, worded as kubectl's rollout status lines. */
+/** One line per change for a log or a pipe, worded as kubectl's rollout status lines; a rollout
+ * that completed while its new containers keep restarting gets a warning line for each. */
 export function renderLine(v: RolloutView): string {
-  return `${v.message}${problemsSummary(v)}\n`;
+  return `${v.message}${problemsSummary(v)}\n${restartWarnings(v)}`;
+}
+
+/** "warning: ..." lines for a completed rollout whose new containers restarted within the last ten
+ * minutes: Kubernetes counts them available, yet they keep exiting ('' when none). */
+export function restartWarnings(v: RolloutView): string {
+  if (v.rollout_status !== RolloutState.Completed) return '';
+  return v.podProblems
+    .map(
+      (pr) =>
+        `warning: ${pr.container ? `container ${pr.container} of ` : ''}pod ${pr.pod}: ${pr.message ?? pr.reason}: it keeps exiting; see kubectl paas diagnose deployment/${v.name} -n ${v.namespace}\n`,
+    )
+    .join('');
 }
 
 /** The live progress line on a TTY: a bar of available new replicas, the state and the deadline. */

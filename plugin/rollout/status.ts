@@ -238,7 +238,7 @@ function factsOf(deployment: Deployment, replicaSets: readonly ReplicaSet[], pod
       lastUpdateTime: iso(c.lastUpdateTime),
     })),
     replicaSets: [...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []), ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods))],
-    podProblems: newPods.flatMap(podProblems).sort((a, b) => a.pod.localeCompare(b.pod)),
+    podProblems: newPods.flatMap((p) => podProblems(p, now)).sort((a, b) => a.pod.localeCompare(b.pod)),
   };
 }
 

@@ -99,6 +99,16 @@ const event =
   (reason: string, min = 1) =>
   (s: Captured) =>
     s.events.filter((e) => e.reason === reason).reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+const eventMatching = (reason: string, message: RegExp, min: number) => (s: Captured) =>
+  s.events.filter((e) => e.reason === reason && message.test(e.message ?? '')).reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+/** The Deployment controller counts the new version rolled out (what kubectl rollout status reports). */
+const rolledOut = (s: Captured) => {
+  const st = s.deployment.status ?? {};
+  const want = s.deployment.spec.replicas ?? 1;
+  return (
+    st.observedGeneration >= s.deployment.metadata.generation && st.updatedReplicas === want && (st.replicas ?? 0) === want && st.availableReplicas === want
+  );
+};
 const lastTerminated = (reason: string) => (s: Captured) => newPods(s).some((p) => statuses(p).some((c) => c.lastState?.terminated?.reason === reason));
 const both =
   (...fs: ((s: Captured) => boolean)[]) =>
@@ -188,6 +198,42 @@ export const Scenarios: Record<string, Scenario> = {
       c.livenessProbe = { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 2 };
     },
     ready: both(event('Killing'), restarted),
+  },
+  'exit-zero-loop': {
+    note: 'the new version exits 0 after 2 s (a one-shot job in a Deployment, or a server that returns from main): no port, so no probe; the kubelet restarts it in a back-off all the same',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-exit-after', '2s', '-exit-code', '0'];
+      delete c.ports;
+      delete c.readinessProbe;
+    },
+    ready: both(lastTerminated('Completed'), (s) => newPods(s).every((p) => statuses(p).some((c) => (c.restartCount ?? 0) >= 2 && !c.state?.running))),
+  },
+  'exit-zero-running-again': {
+    note: 'the new version exits 0 after 30 s, no port and no probe: caught running again after its first exit, while Kubernetes counts it available',
+    breaks: (_d, c) => {
+      c.args = ['-port', '8080', '-exit-after', '30s', '-exit-code', '0'];
+      delete c.ports;
+      delete c.readinessProbe;
+    },
+    ready: both(rolledOut, (s) =>
+      newPods(s).some((p) => statuses(p).some((c) => (c.restartCount ?? 0) >= 1 && c.state?.running && c.lastState?.terminated?.reason === 'Completed')),
+    ),
+  },
+  'liveness-probe-errors': {
+    note: 'an exec liveness probe (cat /tmp/healthy) on the distroless image, which has no cat: the probe errors, its result is thrown away, the container is never restarted',
+    breaks: (_d, c) => {
+      c.image = 'paas.local/testapp-distroless:1';
+      c.livenessProbe = { exec: { command: ['cat', '/tmp/healthy'] }, initialDelaySeconds: 1, periodSeconds: 2 };
+    },
+    ready: both(rolledOut, eventMatching('Unhealthy', /^Liveness probe errored/, 3)),
+  },
+  'readiness-probe-errors': {
+    note: 'an exec readiness probe (cat /tmp/ready) on the distroless image, which has no cat: the probe errors and the pod never turns Ready',
+    breaks: (_d, c) => {
+      c.image = 'paas.local/testapp-distroless:1';
+      c.readinessProbe = { exec: { command: ['cat', '/tmp/ready'] }, initialDelaySeconds: 1, periodSeconds: 2 };
+    },
+    ready: eventMatching('Unhealthy', /^Readiness probe errored/, 3),
   },
   'startup-probe-never': {
     note: 'a startup probe that never passes (the app is never ready in time)',
@@ -400,7 +446,10 @@ export async function capture(k: Kubectl, ns: string, name: string, withLogs = t
 async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog[]> {
   const out: ContainerLog[] = [];
   for (const p of pods) {
-    if (p.metadata.deletionTimestamp || p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')) continue;
+    const ready = p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+    const restarted = (p.status?.containerStatuses ?? []).some((c: Obj) => (c.restartCount ?? 0) > 0);
+    // As diagnose reads them: pods not ready, and ready ones whose containers restarted.
+    if (p.metadata.deletionTimestamp || (ready && !restarted)) continue;
     for (const cs of (p.status?.containerStatuses ?? []) as Obj[]) {
       const previous = (cs.restartCount ?? 0) > 0;
       if (!previous && !cs.state?.running) continue;

@@ -521,7 +521,12 @@ describe('diagnose: containers that cannot start, and unknown waiting reasons', 
   it('control: a container still being created is progress', () => {
     const d = withStatus({ restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } });
     expect(d.verdict).toBe(Verdict.Progressing);
-    expect(d.findings.map((f) => f.code)).toEqual([Code.Progressing]);
+    // The fixture's start failures stay in its events: listed as unexplained, the verdict unmoved.
+    expect(d.findings.map((f) => [f.code, f.severity])).toEqual([
+      [Code.Progressing, 'info'],
+      [Code.UnexplainedWarnings, 'info'],
+    ]);
+    expect(d.findings[1]!.details).toEqual({ reasons: ['BackOff'] });
   });
 });
 

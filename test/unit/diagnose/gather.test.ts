@@ -122,10 +122,16 @@ describe('gather', () => {
       .map((c) => c.query.fieldSelector!.split('=')[1])
       .sort();
     expect(uids).toEqual(snapshot.pods.map((p) => p.metadata.uid).sort()); // the three failing pods, not the Deployment or its ReplicaSet
-    // A finished rollout: only the FailedPreStopHook events (a hook that failed as the old pods went).
+    // A finished rollout: the FailedPreStopHook events (a hook that failed as the old pods went),
+    // and one ready new pod's own (web-7d4f8b9c6-x2k4p): what only events say of a running pod.
     const healthy = recordingRest(loadFixture('healthy').snapshot);
     await gather(healthy.rest, 'shop', 'web');
-    expect(healthy.calls.filter((c) => c.path.endsWith('/events')).map((c) => c.query.fieldSelector)).toEqual([HOOK_EVENTS]);
+    expect(
+      healthy.calls
+        .filter((c) => c.path.endsWith('/events'))
+        .map((c) => c.query.fieldSelector)
+        .sort(),
+    ).toEqual([HOOK_EVENTS, 'involvedObject.uid=7c1e0a2b-1111-4aaa-9bbb-000000000001'].sort());
   });
 
   it("reads the ReplicaSet's events when it is short of pods (FailedCreate)", async () => {
@@ -187,7 +193,9 @@ describe('logWanted: which log of a container says why it is not ready', () => {
   it.each([
     { name: 'never ran (waiting, no restart)', cs: { name: 'app', state: { waiting: { reason: 'ContainerCreating' } }, restartCount: 0 }, want: undefined },
     { name: 'running, not ready', cs: { name: 'app', state: { running: {} }, ready: false, restartCount: 0 }, want: { previous: false } },
-    { name: 'running and ready', cs: { name: 'app', state: { running: {} }, ready: true, restartCount: 2 }, want: undefined },
+    { name: 'running and ready, never restarted', cs: { name: 'app', state: { running: {} }, ready: true, restartCount: 0 }, want: undefined },
+    // Running again after exits, ready or not: the run that ended says why it exited.
+    { name: 'running and ready after restarts', cs: { name: 'app', state: { running: {} }, ready: true, restartCount: 2 }, want: { previous: true } },
     { name: 'in back-off after a crash', cs: { name: 'app', state: { waiting: { reason: 'CrashLoopBackOff' } }, restartCount: 3 }, want: { previous: true } },
     // The kubelet keeps one dead instance: the run before the terminated one may be gone.
     { name: 'terminated, behind a back-off', cs: { name: 'app', state: { terminated: { exitCode: 1 } }, restartCount: 3 }, want: { previous: false } },
