@@ -18,6 +18,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSameProcess, processStart } from './proc.js';
 
 /** Names and addresses of the real node; tests read them to reach pods and Services. */
 export const RealNode = {
@@ -72,6 +73,8 @@ export type NodeState = {
   ctr: string;
   binaries: Record<NodeComponent, string>;
   pids: Partial<Record<NodeComponent, number>>;
+  /** Each process's start time (proc.ts): its identity, where the PID alone could be recycled. */
+  starts?: Partial<Record<NodeComponent, number>>;
   /** Host paths of HARDWIRED that did not exist before this node: removed by stopNode. */
   created: string[];
   /** Host sysctls as they were before the kubelet changed them. */
@@ -228,6 +231,8 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
     child.unref(); // stopped by stopNode, by PID; never keeps this process alive
     if (child.pid === undefined) throw new Error(`${name}: could not be started`);
     state.pids[name] = child.pid;
+    const started = processStart(child.pid, readProc);
+    if (started !== undefined) state.starts = { ...state.starts, [name]: started };
     save();
     opts.log(`${name} started (pid ${child.pid})`);
     return child;
@@ -318,7 +323,7 @@ async function importImages(state: NodeState, imagesDir: string): Promise<string
 export function deadNodeProcess(state: NodeState): string | undefined {
   for (const name of NodeComponents) {
     const pid = state.pids[name];
-    if (pid !== undefined && !isAlive(pid, state.binaries[name])) {
+    if (pid !== undefined && !isAlive(state, name)) {
       const log = (() => {
         try {
           return readFileSync(join(state.logs, `${name}.log`), 'utf8')
@@ -391,7 +396,7 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
 export function nodeLeftovers(state: NodeState | undefined): string[] {
   const left: string[] = [];
   if (state) {
-    for (const c of NodeComponents) if (isAlive(state.pids[c], state.binaries[c])) left.push(`process ${c} (pid ${state.pids[c]})`);
+    for (const c of NodeComponents) if (isAlive(state, c)) left.push(`process ${c} (pid ${state.pids[c]})`);
     for (const p of state.created) if (existsSync(p)) left.push(`host path ${p}`);
     for (const [key, value] of Object.entries(state.sysctls)) {
       const now = readFileSync(`/proc/sys/${key}`, 'utf8').trim();
@@ -431,26 +436,30 @@ export async function cleanupLeftovers(log: (line: string) => void = () => {}, o
   }
   const netnsThere = existsSync(join('/run/netns', RealNode.netns));
   if (!owner && !netnsThere) return;
-  if (owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c])) && !opts.stopRunning) {
+  if (owner && NodeComponents.some((c) => isAlive(owner, c)) && !opts.stopRunning) {
     throw new Error(
       `a real node is already running on this machine (state in ${owner.dir}); one machine runs one (its components share host paths). ` +
         `Stop it first: make cluster-down (or PAAS_E2E_KUBECONFIG=<its kubeconfig> to run the e2e suite against it)`,
     );
   }
   log(
-    owner && NodeComponents.some((c) => isAlive(owner.pids[c], owner.binaries[c]))
-      ? `stopping the real node of ${owner.dir}`
-      : 'cleaning up a real node left behind by an earlier run',
+    owner && NodeComponents.some((c) => isAlive(owner, c)) ? `stopping the real node of ${owner.dir}` : 'cleaning up a real node left behind by an earlier run',
   );
   await stopNode(owner, log);
 }
 
-function isAlive(pid: number | undefined, binary: string): boolean {
+const readProc = (path: string): string => readFileSync(path, 'utf8');
+
+/** Whether the node's process `name` still runs: the same process by its start time; for a state
+ * written before start times were kept, a live process whose command line names the binary. */
+function isAlive(state: Pick<NodeState, 'pids' | 'binaries' | 'starts'>, name: NodeComponent): boolean {
+  const pid = state.pids[name];
   if (pid === undefined) return false;
+  const start = state.starts?.[name];
+  if (start !== undefined) return isSameProcess(pid, start, readProc);
   try {
-    // Just after spawn the process may still be nsenter, about to exec the binary (an argument).
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes(binary) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return argv.includes(state.binaries[name]) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -458,7 +467,7 @@ function isAlive(pid: number | undefined, binary: string): boolean {
 
 async function stopPid(state: NodeState, name: NodeComponent): Promise<void> {
   const pid = state.pids[name];
-  if (pid === undefined || !isAlive(pid, state.binaries[name])) return;
+  if (pid === undefined || !isAlive(state, name)) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
       // The relay forks a child per connection: its whole process group goes.
@@ -470,8 +479,8 @@ async function stopPid(state: NodeState, name: NodeComponent): Promise<void> {
   };
   signal('SIGTERM');
   const deadline = Date.now() + 10_000;
-  while (isAlive(pid, state.binaries[name]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid, state.binaries[name])) signal('SIGKILL');
+  while (isAlive(state, name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(state, name)) signal('SIGKILL');
 }
 
 /** SIGKILL for every process in the node's cgroups (the containers and their sandboxes). */
