@@ -36,7 +36,12 @@ const rows: { name: string; code: string; details: Obj; status: number }[] = [
   { name: 'start-failed-not-in-path', code: 'StartFailed', details: { executable: 'web-server' }, status: 1 },
   { name: 'start-failed-exec-format', code: 'StartFailed', details: { startFailure: 'exec-format' }, status: 2 },
   { name: 'scheduling-gated', code: 'SchedulingGated', details: { gates: ['example.com/quota-check'] }, status: 2 },
-  { name: 'readiness-gate-pending', code: 'ReadinessGatesPending', details: {}, status: 2 },
+  {
+    name: 'readiness-gate-pending',
+    code: 'ReadinessGatesPending',
+    details: { gates: [{ conditionType: 'target-health.elbv2.k8s.aws/web', status: 'missing' }] },
+    status: 2,
+  },
   { name: 'evicted', code: 'Evicted', details: { resource: 'ephemeral-storage' }, status: 2 },
   { name: 'service-account-missing', code: 'ServiceAccountMissing', details: { serviceAccount: 'web-deployer' }, status: 1 },
   { name: 'priority-class-missing', code: 'PriorityClassMissing', details: { priorityClass: 'business-critical' }, status: 1 },

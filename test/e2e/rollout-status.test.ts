@@ -196,23 +196,23 @@ describe('rollouts that do not complete', () => {
     expect(theirs.stderr).toContain('exceeded its progress deadline');
   });
 
-  it('an image that does not exist exits 1 long before the 600 s deadline', async () => {
+  it('an image that does not exist exits 1 on the pull failure, without waiting for --timeout or the 600 s deadline', async () => {
     await apply(
       deployment('bad-image', { labels: { group: 'broken' }, image: 'registry.example/shop/web:nope', podLabels: { [ScenarioLabel]: Scenario.ImageNotFound } }),
       ns,
     );
-    const started = Date.now();
     const r = await paas(['bad-image', '-n', ns, '-o', 'json', '--timeout', '90s']);
+    // Failed and exit 1 are the order of events: --timeout ending the wait would be Timeout and
+    // exit 2, and so would the progress deadline.
     expect(r.code).toBe(1);
     const doc = lastJson(r.stdout);
     expect(doc.rollout_status).toBe('Failed');
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(doc.reason);
     expect(doc.message).toContain('registry.example/shop/web:nope');
     expect(doc.deadline).toBeNull();
-    // The controller itself still reports progress: the deadline is far away.
+    // Read after the exit: the controller itself still reports progress, its deadline not passed.
     const d = await getJson('deployment', 'bad-image', ns);
     expect(d.status.conditions.find((c: Obj) => c.type === 'Progressing').reason).not.toBe('ProgressDeadlineExceeded');
-    expect(Date.now() - started).toBeLessThan(600_000);
   });
 
   it('a container the runtime cannot start exits 1 long before the 600 s deadline (real node: runc refuses it)', async () => {

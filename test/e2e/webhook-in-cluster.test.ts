@@ -7,11 +7,11 @@
 // operator rolls the webhook to a new image tag, evicts its pods through the Eviction API,
 // SIGKILLs one container, or takes it all down (default and fail-open overlays), then every
 // failed admission is counted with its message: none for the upgrade and the evictions.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctr, RealNode, type NodeState } from './cluster/node.js';
 import {
@@ -166,19 +166,30 @@ const report = (what: string, s: StreamSummary) =>
   `${what}: ${s.applies} kubectl applies in ${(s.durationMs / 1000).toFixed(1)} s (${s.rate.toFixed(1)}/s), ${s.failed} failed` +
   (s.messages.length ? `: ${s.messages.map((m) => `${m.count}x ${m.message}`).join(' | ')}` : '');
 
+/** The image ID a docker-archive carries: the sha256 of the config blob its manifest.json names. */
+function archiveImageId(tar: string): string {
+  const member = (name: string) => execFileSync('tar', ['-xOf', tar, name], { maxBuffer: 64 * 1024 * 1024 });
+  const [entry] = JSON.parse(member('manifest.json').toString()) as { Config: string }[];
+  if (!entry) throw new Error(`${tar}: manifest.json names no image`);
+  return `sha256:${createHash('sha256').update(member(entry.Config)).digest('hex')}`;
+}
+
 // ---- the suite -----------------------------------------------------------------------------------
 
 describe('paas-webhook installed with kubectl apply -k, on the real node', () => {
   it('runs the image built from the Dockerfile: its Node, its user, production dependencies only', async () => {
     const pods = await webhookPods();
     expect(pods).toHaveLength(2);
-    // The node's containerd holds the image the archive carried, and the pods run exactly it.
-    const listed = await ctr(node, ['images', 'ls', `name==${image.image}`]);
-    const digest = /sha256:[0-9a-f]{64}/.exec(listed.stdout)?.[0];
-    expect(digest, listed.stdout).toBeDefined();
+    // The node's containerd holds the image the archive carried, and the pods run exactly it: the
+    // kubelet names an image imported without a repo digest by its ID, the sha256 of its config,
+    // which the archive's manifest.json points at.
+    const listed = await ctr(node, ['images', 'ls', '-q', `name==${image.image}`]);
+    expect(listed.stdout.split('\n')).toContain(image.image);
+    const id = archiveImageId(image.tar);
     for (const p of pods) {
       const c = (p.status.containerStatuses as Obj[]).find((s) => s.name === 'webhook');
       expect(c?.image).toBe(image.image);
+      expect(c?.imageID).toBe(id);
       expect(p.spec.containers[0].imagePullPolicy).toBe('Never');
     }
     expect(image.nodeVersion).toMatch(/^v24\./);

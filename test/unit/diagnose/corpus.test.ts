@@ -2,30 +2,19 @@
 // (several containers, named ports, exec and tcp probes, init containers) stuck two ways — its
 // first container cannot pull its image, or fails its readiness probe — must be named right,
 // with the image and the probe read from that template, and never crash.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import { Code } from '../../../plugin/diagnose/findings.js';
 import type { Deployment, KubeEvent, Pod, ReplicaSet, Snapshot } from '../../../plugin/diagnose/model.js';
+import { CORPUS_DIR, CORPUS_FILES as files, CORPUS_PRESENT, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
-const present = existsSync(corpusDir);
-const required = process.env.PAAS_REQUIRE_CORPUS === '1';
-const files = present
-  ? readdirSync(corpusDir)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()
-  : [];
-if (!present) console.warn(`diagnose corpus suite skipped: ${corpusDir} is absent (set PAAS_REQUIRE_CORPUS=1 to make that a failure)`);
+warnIfNoCorpus('the diagnose corpus suite');
 
 const NOW = new Date('2026-11-23T06:10:00Z');
 
 function deploymentOf(file: string): Deployment {
-  const docs = parseAllDocuments(readFileSync(resolve(corpusDir, file), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+  const docs = parseAllDocuments(corpusText(file)).map((d) => d.toJS() as Record<string, any>);
   const d = docs.find((x) => x?.kind === 'Deployment')!;
   // As the API server would hold it: apps/v1 refuses a template without the selector's labels
   // and a container without an image, so those two corpus shortcuts are filled in.
@@ -114,13 +103,13 @@ function stuck(dep: Deployment, state: 'pull' | 'unready'): Snapshot {
 }
 
 describe('the corpus is present when CI requires it', () => {
-  it('finds the 35 manifests, or is not required to', () => {
-    if (required) expect(files).toHaveLength(35);
-    else expect(files.length).toBe(present ? 35 : 0);
+  it.skipIf(SKIP_CORPUS)('finds the 35 manifests', () => {
+    expect(CORPUS_PRESENT, `no corpus at ${CORPUS_DIR}`).toBe(true);
+    expect(files).toHaveLength(35);
   });
 });
 
-describe.skipIf(!present)('diagnose on the corpus', () => {
+describe.skipIf(SKIP_CORPUS)('diagnose on the corpus', () => {
   it.each(files)('%s: an image that cannot be pulled is named with its image', (file) => {
     const dep = deploymentOf(file);
     const d = diagnose(stuck(dep, 'pull'), NOW);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeClient, type ClientOptions, type WatchEvent } from '../../../kube-client/client.js';
 import { KubeError, KubeErrorKind } from '../../../kube-client/errors.js';
 import type { ResolvedConfig } from '../../../kube-client/kubeconfig.js';
-import { KUBECTL } from '../kubectl-oracle.js';
+import { kubectlBin, SKIP_KUBECTL } from '../kubectl-oracle.js';
 import { makePki, type Pki } from './pki.js';
 import { silentServer } from './servers.js';
 
@@ -126,12 +126,12 @@ describe('a server that accepts the connection and never answers', () => {
     }
   });
 
-  it.skipIf(!KUBECTL)('kubectl gives up too (the control: the bound is where kubectl has one)', async () => {
+  it.skipIf(SKIP_KUBECTL)('kubectl gives up too (the control: the bound is where kubectl has one)', async () => {
     const s = await silentServer();
     try {
       const code = await new Promise<number>((resolve) => {
         const child = execFile(
-          KUBECTL!,
+          kubectlBin(),
           ['get', '--raw', '/version', `--server=${s.url}`, '--token=t', '--insecure-skip-tls-verify', '--request-timeout=1s'],
           { env: { HOME: dir, PATH: '', KUBECONFIG: join(dir, 'none') } },
           (err) => resolve(err ? 1 : 0),
@@ -243,17 +243,39 @@ describe('watches and streams', () => {
   });
 
   it('streams text (pods/log with follow) until --request-timeout ends it quietly', async () => {
+    // The order of events is the test's, not the clock's: the server writes line 2 once line 1
+    // has arrived, and the --request-timeout timer (an unmistakable length, kept off the clock)
+    // fires once line 2 has arrived.
+    const requestTimeoutMs = 987_654;
+    let fire: (() => void) | undefined;
+    const realSet = globalThis.setTimeout;
+    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      if (ms !== requestTimeoutMs) return realSet(() => fn(...args), ms);
+      fire = () => fn(...args);
+      return realSet(() => undefined, 0);
+    }) as unknown as typeof setTimeout);
+    let sendLine2!: () => void;
+    const line2 = new Promise<void>((r) => (sendLine2 = r));
     const s = await https((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('line 1\n');
-      setTimeout(() => res.write('line 2\n'), 20);
+      void line2.then(() => res.write('line 2\n'));
     });
-    const c = client(s.url, { requestTimeoutMs: 300 });
+    const c = client(s.url, { requestTimeoutMs });
     let text = '';
+    const received = (t: string) => {
+      text += t;
+      if (text === 'line 1\n') sendLine2();
+      if (text === 'line 1\nline 2\n') {
+        if (!fire) throw new Error(`no --request-timeout timer of ${requestTimeoutMs}ms was armed`);
+        fire();
+      }
+    };
     try {
-      await c.stream('/api/v1/namespaces/a/pods/p/log', { follow: 'true' }, (t) => (text += t), new AbortController().signal);
+      await c.stream('/api/v1/namespaces/a/pods/p/log', { follow: 'true' }, received, new AbortController().signal);
       expect(text).toBe('line 1\nline 2\n');
     } finally {
+      set.mockRestore();
       c.close();
       await s.close();
     }

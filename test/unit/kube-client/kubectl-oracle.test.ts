@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../kube-client/load.js';
 import type { ConnectionFlags } from '../../../kube-client/kubeconfig.js';
-import { KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
+import { kubectlBin, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
 import { makePki, type Pair, type Pki } from './pki.js';
 import { apiServer, connectProxy, socksProxy, type ApiServer, type Proxy, type Seen } from './servers.js';
 
@@ -34,7 +34,7 @@ let w: World;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 beforeAll(async () => {
-  if (!KUBECTL) return;
+  if (SKIP_KUBECTL) return;
   const dir = mkdtempSync(join(tmpdir(), 'paas-oracle-'));
   const pki = makePki(dir);
   mkdirSync(join(dir, 'other'));
@@ -422,7 +422,7 @@ function collect(ok: boolean, message: string): Outcome {
 async function byKubectl(c: Case): Promise<Outcome> {
   const env = setUp(c);
   const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    const child = execFile(KUBECTL!, ['get', '--raw', '/version', ...argvOf(c.flags?.() ?? {})], { env, timeout: 20_000 }, (err, _out, stderr) => {
+    const child = execFile(kubectlBin(), ['get', '--raw', '/version', ...argvOf(c.flags?.() ?? {})], { env, timeout: 20_000 }, (err, _out, stderr) => {
       resolve({ code: err ? 1 : 0, stderr: String(stderr) });
     });
     // No terminal: kubectl must not wait for a prompt's answer.
@@ -458,7 +458,7 @@ async function byClient(c: Case): Promise<Outcome> {
 /** What the two outcomes are compared on (gzip: Go asks for it on its own unless compression is disabled). */
 const comparable = (o: Outcome) => ({ ok: o.ok, seen: o.seen, tunnels: o.tunnels, exec: o.exec });
 
-describe.skipIf(!KUBECTL)('the client does what kubectl does with the same kubeconfig and flags', () => {
+describe.skipIf(SKIP_KUBECTL)('the client does what kubectl does with the same kubeconfig and flags', () => {
   it.each(CASES)('$name', async (c) => {
     const k = await byKubectl(c);
     const mine = await byClient(c);

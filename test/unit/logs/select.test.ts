@@ -1,8 +1,7 @@
 // `kubectl paas logs`: which ReplicaSets, pods and container instances make up one rollout,
 // over snapshots captured from a real control plane (test/fixtures/rollout/capture.ts).
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../../plugin/kube/objects.js';
-import { deployIdOf, splitReplicaSets } from '../../../plugin/kube/replica-sets.js';
+import type { Pod, ReplicaSet } from '../../../plugin/kube/objects.js';
 import { formatLine, logStreams, podsOf, rolloutGone, selectReplicaSets, type Selection } from '../../../plugin/logs/select.js';
 import { snapshot } from '../rollout/fixtures.js';
 
@@ -11,14 +10,26 @@ const mid = snapshot('rolling-update', 1);
 /** rollover: revision 3 replaced a stuck revision 2; revision 1 still runs. */
 const rollover = snapshot('rollover', 1);
 
+/** A ReplicaSet of a snapshot by its name (the names below are read off the fixture files). */
+const rsNamed = (s: { replicaSets: ReplicaSet[] }, name: string): ReplicaSet => {
+  const rs = s.replicaSets.find((r) => r.metadata?.name === name);
+  if (!rs) throw new Error(`no ReplicaSet ${name} in the snapshot`);
+  return rs;
+};
+
 const names = (r: ReturnType<typeof selectReplicaSets>): string[] | string => ('error' in r ? r.error : r.replicaSets.map((rs) => rs.metadata!.name!));
 
 describe('selectReplicaSets', () => {
-  const { newRS, oldRSs } = splitReplicaSets(rollover.deployment, rollover.replicaSets);
+  // rollover[1]: roll-7df5895f7 is revision 3 (the template's), roll-7c7c557cd revision 2 (stuck,
+  // scaled to 0), roll-b5fd469f7 revision 1 (3 pods).
   const rows: { name: string; sel: Selection; want: string[] | string }[] = [
-    { name: '--new: the ReplicaSet of the current template', sel: { kind: 'new' }, want: [newRS!.metadata!.name!] },
+    { name: '--new: the ReplicaSet of the current template', sel: { kind: 'new' }, want: ['roll-7df5895f7'] },
     { name: '--old: only old ReplicaSets that still want or have pods', sel: { kind: 'old' }, want: ['roll-b5fd469f7'] },
-    { name: '--deploy-id: the ReplicaSet stamped with it', sel: { kind: 'deployId', id: deployIdOf(oldRSs[0])! }, want: [oldRSs[0]!.metadata!.name!] },
+    {
+      name: '--deploy-id: the ReplicaSet stamped with it, even one scaled to 0',
+      sel: { kind: 'deployId', id: 'roll-registryexampleroll2' },
+      want: ['roll-7c7c557cd'],
+    },
     { name: '--revision: the ReplicaSet holding it', sel: { kind: 'revision', revision: 2 }, want: ['roll-7c7c557cd'] },
     {
       name: '--deploy-id none has: names the Deployment and where to look',
@@ -42,15 +53,13 @@ describe('selectReplicaSets', () => {
 });
 
 describe('pods and log streams', () => {
-  const { newRS, oldRSs } = splitReplicaSets(mid.deployment, mid.replicaSets);
+  // rolling-update[1]: web-5fb7585ddc is revision 2 (the template's), web-5d56585dc5 revision 1.
+  const newRS = rsNamed(mid, 'web-5fb7585ddc');
+  const oldRSs = [rsNamed(mid, 'web-5d56585dc5')];
 
   it('splits the pods by rollout: every pod of the snapshot in exactly one of new and old', () => {
-    const fresh = podsOf([newRS!], mid.pods).map((p) => p.metadata!.name);
-    const old = podsOf(oldRSs, mid.pods).map((p) => p.metadata!.name);
-    expect(fresh.length).toBeGreaterThan(0);
-    expect(old.length).toBeGreaterThan(0);
-    expect([...fresh, ...old].sort()).toEqual(mid.pods.map((p) => p.metadata!.name).sort());
-    expect(fresh.every((n) => n!.startsWith(newRS!.metadata!.name!))).toBe(true);
+    expect(podsOf([newRS], mid.pods).map((p) => p.metadata!.name)).toEqual(['web-5fb7585ddc-p69dj', 'web-5fb7585ddc-v54sw']);
+    expect(podsOf(oldRSs, mid.pods).map((p) => p.metadata!.name)).toEqual(['web-5d56585dc5-prl8k', 'web-5d56585dc5-wcphr']);
   });
 
   const pod = (name: string, statuses: Pod['status']): Pod => ({
@@ -90,8 +99,7 @@ describe('pods and log streams', () => {
 
   it('a rollout is gone once its ReplicaSets want no pod and none is left', () => {
     const done = snapshot('rolling-update', -1);
-    const old = splitReplicaSets(done.deployment, done.replicaSets).oldRSs;
-    expect(rolloutGone(old, done.pods)).toBe(true);
+    expect(rolloutGone([rsNamed(done, 'web-5d56585dc5')], done.pods)).toBe(true);
     expect(rolloutGone(oldRSs, mid.pods)).toBe(false);
   });
 

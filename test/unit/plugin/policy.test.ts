@@ -1,14 +1,17 @@
 // `kubectl paas policy apply|check|show`, run in-process through main() (the same yargs tree the
 // binary uses), plus the built entry point once for stdin, exit codes and the default paas.toml.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { CliError } from '../../../plugin/lib/errors.js';
+import { policyGaps } from '../../fixtures/policy-gaps.js';
+import { CORPUS_FILES, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
+import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
 import { cliRun } from './cli-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -312,15 +315,17 @@ describe('policy show', () => {
   });
 });
 
-const CORPUS = resolve(repoRoot, '../shared/corpus/deployments');
-// test/unit/policy/corpus.test.ts fails when PAAS_REQUIRE_CORPUS=1 and the corpus is absent.
-if (!existsSync(CORPUS)) console.warn(`policy CLI corpus round trip skipped: ${CORPUS} is absent`);
-describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
-  it('apply then check: exit 0, and every Deployment keeps its place', async () => {
-    const files = readdirSync(CORPUS)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort();
-    const all = files.map((f) => readFileSync(join(CORPUS, f), 'utf8').replace(/^---\n/, '')).join('\n---\n');
+warnIfNoCorpus('the policy CLI corpus round trip');
+/** The whole corpus as one stream, each file a document. */
+const corpusStream = () => CORPUS_FILES.map((f) => corpusText(f).replace(/^---\n/, '')).join('\n---\n');
+
+describe.skipIf(SKIP_CORPUS)('the whole corpus through the CLI', () => {
+  it('apply then check: exit 0, and every Deployment keeps its place; the corpus as written fails the same check', async () => {
+    const all = corpusStream();
+    // The control for the zero below: the check finds the violations of the files as written.
+    expect(await run('policy', 'check', '-f', file('corpus-as-written.yaml', all))).toEqual({ code: 1 });
+    expect(out).toMatch(/35 Deployments checked, 115 violations\n$/);
+    out = '';
     expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
     const names = (text: string) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name);
     expect(names(out)).toEqual(names(all));
@@ -335,6 +340,27 @@ describe.skipIf(!existsSync(CORPUS))('the whole corpus through the CLI', () => {
     out = '';
     expect(await run('policy', 'check', '-f', applied)).toEqual({ code: 0 });
     expect(out).toMatch(/35 Deployments checked, 0 violations\n$/);
+  });
+});
+
+warnIfNoKubectl('the policy CLI corpus, read back by kubectl');
+describe.skipIf(SKIP_CORPUS || SKIP_KUBECTL)('the whole corpus through the CLI, read back by the real kubectl', () => {
+  // policy check shares its engine with apply: here each rule is read off apply's output as
+  // kubectl reads it, by test/fixtures/policy-gaps.ts, which knows nothing of the engine.
+  const gaps = (text: string) => {
+    const r = kubectlRead(text);
+    if ('error' in r) throw new Error(r.error);
+    const deployments = r.objects.filter((o) => o.apiVersion === 'apps/v1' && o.kind === 'Deployment');
+    return { count: deployments.length, gaps: deployments.flatMap((d) => policyGaps(d).map((g) => `${(d.metadata as { name: string }).name}: ${g}`)) };
+  };
+
+  it('every apps/v1 Deployment apply writes meets each rule; the files as written break 119 of them', async () => {
+    const all = corpusStream();
+    const before = gaps(all);
+    expect(before.count).toBe(34);
+    expect(before.gaps).toHaveLength(119);
+    expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
+    expect(gaps(out)).toEqual({ count: 34, gaps: [] });
   });
 });
 

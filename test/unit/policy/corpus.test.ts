@@ -4,76 +4,36 @@
 // `policy apply`'s output, YAML and JSON, read by the real kubectl, means what the file meant
 // at every field the policy does not own (test/e2e/yaml-fidelity.test.ts: what the API server
 // stores).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type JsonObject, type JsonValue, type PatchOp } from '../../../core/policy/index.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
-import { KUBECTL, kubectlRead, warnIfNoKubectl } from '../kubectl-oracle.js';
+import { policyGaps, valueAt } from '../../fixtures/policy-gaps.js';
+import { CORPUS_DIR, CORPUS_FILES, CORPUS_PRESENT, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
+import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
 import { leaves, mutate } from './fixtures.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpusDir = resolve(repoRoot, '../shared/corpus/deployments');
-const present = existsSync(corpusDir);
-const required = process.env.PAAS_REQUIRE_CORPUS === '1';
-const files = present
-  ? readdirSync(corpusDir)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()
-  : [];
-const text = (f: string) => readFileSync(resolve(corpusDir, f), 'utf8');
+const files = CORPUS_FILES;
+const text = corpusText;
 /** The file's object as Kubernetes reads it (0644 is 420): the reading the kubectl suite below proves. */
 const load = (f: string) => parseManifests(text(f), f)[0]!.value as JsonObject;
 const byPrefix = (n: string) => load(files.find((f) => f.startsWith(`${n}-`)) as string);
+const get = (doc: JsonValue, pointer: string) => valueAt(doc, pointer) as JsonValue | undefined;
 
-if (!present) console.warn(`corpus suite skipped: ${corpusDir} is absent (set PAAS_REQUIRE_CORPUS=1 to make that a failure)`);
+warnIfNoCorpus('the policy corpus suites');
 
 describe('the corpus is present when CI requires it', () => {
-  it('finds the 35 manifests, or is not required to', () => {
-    if (required) expect(files).toHaveLength(35);
-    else expect(present ? files.length : 0).toBe(present ? 35 : 0);
+  it.skipIf(SKIP_CORPUS)('finds the 35 manifests', () => {
+    expect(CORPUS_PRESENT, `no corpus at ${CORPUS_DIR}`).toBe(true);
+    expect(files).toHaveLength(35);
   });
 });
-
-const get = (doc: JsonValue, pointer: string): JsonValue | undefined => {
-  let cur: JsonValue | undefined = doc;
-  for (const t of pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, JsonValue>)[t];
-  }
-  return cur;
-};
 
 /** Fields the policy owns and may replace: strategy, deadline and grace period. */
 const OWNED = [/^\/spec\/strategy\/(type|rollingUpdate)(\/|$)/, /^\/spec\/progressDeadlineSeconds$/, /^\/spec\/template\/spec\/terminationGracePeriodSeconds$/];
 
-/** The policy, checked independently of the engine; unset fields read as the API defaults. */
-function policyGaps(d: JsonObject): string[] {
-  const gaps: string[] = [];
-  const strategy = get(d, '/spec/strategy') as JsonObject | undefined;
-  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') gaps.push('strategy type');
-  if ((get(d, '/spec/strategy/rollingUpdate/maxSurge') ?? '25%') !== 1) gaps.push('maxSurge');
-  if ((get(d, '/spec/strategy/rollingUpdate/maxUnavailable') ?? '25%') !== 0) gaps.push('maxUnavailable');
-  if ((get(d, '/spec/progressDeadlineSeconds') ?? 600) !== 600) gaps.push('progressDeadlineSeconds');
-  if (((get(d, '/spec/template/spec/terminationGracePeriodSeconds') ?? 30) as number) < 30) gaps.push('grace period');
-  const pod = get(d, '/spec/template/spec') as JsonObject;
-  const regular = (pod.containers ?? []) as JsonObject[];
-  const sidecars = ((pod.initContainers ?? []) as JsonObject[]).filter((c) => c.restartPolicy === 'Always');
-  for (const c of [...regular, ...sidecars]) if (!(c.lifecycle as JsonObject | undefined)?.preStop) gaps.push(`preStop ${JSON.stringify(c.name)}`);
-  for (const c of regular) {
-    const tcp = ((c.ports ?? []) as JsonObject[]).some((p) => (p.protocol ?? 'TCP') === 'TCP');
-    if (tcp && !c.readinessProbe) gaps.push(`readiness ${JSON.stringify(c.name)}`);
-  }
-  return gaps;
-}
-
-describe.skipIf(!present)('corpus: the offline path (policy apply)', () => {
+describe.skipIf(SKIP_CORPUS)('corpus: the offline path (policy apply)', () => {
   it.each(files)('%s: satisfies the policy, keeps every user field, is idempotent', (file) => {
     const original = load(file);
     const r = mutate(original);
@@ -100,7 +60,7 @@ describe.skipIf(!present)('corpus: the offline path (policy apply)', () => {
 
 const isEmptyObject = (v: JsonValue) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 
-describe.skipIf(!present)('corpus: the webhook path (CREATE, then re-apply)', () => {
+describe.skipIf(SKIP_CORPUS)('corpus: the webhook path (CREATE, then re-apply)', () => {
   it.each(files.filter((f) => !f.startsWith('02-')))('%s: stamps one id; re-applying the manifest keeps it', (file) => {
     const original = load(file);
     const created = mutate(original, { stampId: true }).object;
@@ -112,7 +72,7 @@ describe.skipIf(!present)('corpus: the webhook path (CREATE, then re-apply)', ()
   });
 });
 
-describe.skipIf(!present)('corpus: edge cases', () => {
+describe.skipIf(SKIP_CORPUS)('corpus: edge cases', () => {
   const out = (n: string, stampId = false) => {
     const d = byPrefix(n);
     const r = mutate(d, { stampId });
@@ -200,7 +160,7 @@ describe.skipIf(!present)('corpus: edge cases', () => {
 
 warnIfNoKubectl('corpus: policy apply read back by kubectl');
 
-describe.skipIf(!present || !KUBECTL)('corpus: policy apply means what the file meant (read by the real kubectl)', () => {
+describe.skipIf(SKIP_CORPUS || SKIP_KUBECTL)('corpus: policy apply means what the file meant (read by the real kubectl)', () => {
   const read = (t: string) => {
     const r = kubectlRead(t);
     if ('error' in r) throw new Error(r.error);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
-import { toDocument } from '../../../plugin/rollout/printer.js';
 import { rolloutStatus, type RolloutView } from '../../../plugin/rollout/status.js';
 import { streamChange, type StreamFormat } from '../../../plugin/rollout/stream.js';
 import { snapshot } from './fixtures.js';
@@ -20,13 +19,23 @@ const cases: {
   next: () => RolloutView[];
   f: StreamFormat;
   expected: 'nothing' | 'document' | 'separated';
+  /** The document's state (a list's worst) and each Deployment's name and updated replicas. */
+  want?: { rollout_status: string; items: [name: string, updated: number][] };
 }[] = [
-  { name: 'json: the first view is written', printed: () => undefined, next: () => [at('rolling-update', 0)], f: json(true), expected: 'document' },
+  {
+    name: 'json: the first view is written',
+    printed: () => undefined,
+    next: () => [at('rolling-update', 0)],
+    f: json(true),
+    want: { rollout_status: 'InProgress', items: [['web', 1]] },
+    expected: 'document',
+  },
   {
     name: 'json: more updated replicas is a change',
     printed: () => [at('rolling-update', 0)],
     next: () => [at('rolling-update', 1)],
     f: json(true),
+    want: { rollout_status: 'InProgress', items: [['web', 2]] },
     expected: 'document',
   },
   {
@@ -34,9 +43,17 @@ const cases: {
     printed: () => [at('rolling-update', 1)],
     next: () => [at('rolling-update', 2)],
     f: json(true),
+    want: { rollout_status: 'InProgress', items: [['web', 3]] },
     expected: 'document',
   },
-  { name: 'json: Completed is a change', printed: () => [at('rolling-update', 2)], next: () => [at('rolling-update', 3)], f: json(true), expected: 'document' },
+  {
+    name: 'json: Completed is a change',
+    printed: () => [at('rolling-update', 2)],
+    next: () => [at('rolling-update', 3)],
+    f: json(true),
+    want: { rollout_status: 'Completed', items: [['web', 3]] },
+    expected: 'document',
+  },
   {
     name: 'json: the same view again writes nothing',
     printed: () => [at('rolling-update', 1)],
@@ -57,6 +74,13 @@ const cases: {
     printed: () => [at('paused', 0), at('rolling-update', 0)],
     next: () => [at('paused', 0), at('rolling-update', 1)],
     f: json(false),
+    want: {
+      rollout_status: 'Paused',
+      items: [
+        ['paused', 0],
+        ['web', 2],
+      ],
+    },
     expected: 'document',
   },
   {
@@ -64,14 +88,23 @@ const cases: {
     printed: () => [at('paused', 0), at('rolling-update', 0)],
     next: () => [at('rolling-update', 0)],
     f: json(false),
+    want: { rollout_status: 'InProgress', items: [['web', 1]] },
     expected: 'document',
   },
-  { name: 'yaml: the first document has no separator', printed: () => undefined, next: () => [at('rolling-update', 0)], f: yaml(true), expected: 'document' },
+  {
+    name: 'yaml: the first document has no separator',
+    printed: () => undefined,
+    next: () => [at('rolling-update', 0)],
+    f: yaml(true),
+    want: { rollout_status: 'InProgress', items: [['web', 1]] },
+    expected: 'document',
+  },
   {
     name: 'yaml: a later document starts with ---',
     printed: () => [at('rolling-update', 0)],
     next: () => [at('rolling-update', 3)],
     f: yaml(true),
+    want: { rollout_status: 'Completed', items: [['web', 3]] },
     expected: 'separated',
   },
   {
@@ -84,24 +117,30 @@ const cases: {
 ];
 
 describe('streamChange (a watched -o json|yaml: a document per change)', () => {
-  it.each(cases)('$name', ({ printed, next, f, expected }) => {
+  it.each(cases)('$name', ({ printed, next, f, expected, want }) => {
     const views = next();
     const out = streamChange(printed(), views, f);
     if (expected === 'nothing') {
       expect(out).toBeUndefined();
       return;
     }
-    const doc = toDocument(views, f.single);
     expect(out).toBeDefined();
+    let doc: unknown;
     if (f.format === 'json') {
-      // NDJSON: exactly one line, the same document as the final-only output.
+      // NDJSON: exactly one line.
       expect(out!.endsWith('\n')).toBe(true);
       expect(out!.slice(0, -1)).not.toContain('\n');
-      expect(JSON.parse(out!)).toEqual(JSON.parse(JSON.stringify(doc)));
+      doc = JSON.parse(out!);
     } else {
       expect(out!.startsWith('---\n')).toBe(expected === 'separated');
-      expect(parseYaml(out!.replace(/^---\n/, ''))).toEqual(JSON.parse(JSON.stringify(doc)));
+      doc = parseYaml(out!.replace(/^---\n/, ''));
     }
+    // The document -o json prints at the end (the README's shape): one named Deployment's view
+    // whole, or the worst state and every view.
+    const plain = JSON.parse(JSON.stringify(views)) as RolloutView[];
+    expect(doc).toEqual(f.single ? plain[0] : { rollout_status: want!.rollout_status, items: plain });
+    const items = (f.single ? [doc] : (doc as { items: RolloutView[] }).items) as RolloutView[];
+    expect({ rollout_status: (doc as RolloutView).rollout_status, items: items.map((v) => [v.name, v.replicas.updated]) }).toEqual(want);
   });
 
   it('a whole watched rollout reads back as one document per change, ending Completed', () => {

@@ -1,7 +1,10 @@
 // --undo-on-failure's decisions over rollouts captured from a real control plane
 // (test/fixtures/rollout/): whether to roll back, to which revision, with which patch, and what
 // to do when the guarded write meets a Deployment that moved on. That the patch stores what
-// `kubectl rollout undo` stores is held to kubectl itself in test/e2e/rollback.test.ts.
+// `kubectl rollout undo` stores is held to kubectl itself in test/e2e/rollback-history.test.ts
+// ("stores what kubectl rollout undo stores": the template and annotations after our rollback
+// and after kubectl's, on the real control plane), and the API server, webhook included, accepts
+// the patch itself with dryRun=All (its --dry-run test).
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../plugin/kube/objects.js';
 import { rolloutStatus, type StatusOptions } from '../../../plugin/rollout/status.js';

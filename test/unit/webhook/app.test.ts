@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../core/policy/types.js';
 import { buildMetricsServer } from '../../../webhook/server/metrics-server.js';
 import { metricValue, testServer } from './harness.js';
-import { corpusDeployments, corpusPresent, CORPUS, review, stored, threeContainerDeployment } from './reviews.js';
+import { CORPUS_DIR, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
+import { CORPUS_DEPLOYMENTS, corpusObject, review, stored, threeContainerDeployment } from './reviews.js';
 
 type Review = { response: { uid: string; allowed: boolean; patch?: string; patchType?: string; warnings?: string[]; status?: { message: string } } };
 
@@ -193,10 +194,10 @@ describe('captured AdmissionReviews (kube-apiserver v1.37.2)', () => {
   });
 });
 
-describe.skipIf(!corpusPresent)(`the corpus (${CORPUS})`, () => {
-  const corpus = corpusDeployments();
-  it.each(corpus)('$file: CREATE is allowed, the patch applies, and re-applying changes nothing', async ({ object }) => {
-    const obj = stored(object);
+warnIfNoCorpus('the webhook corpus suite');
+describe.skipIf(SKIP_CORPUS)(`the corpus (${CORPUS_DIR})`, () => {
+  it.each(CORPUS_DEPLOYMENTS)('%s: CREATE is allowed, the patch applies, and re-applying changes nothing', async (file) => {
+    const obj = stored(corpusObject(file));
     const created = await mutate(review({ object: obj }));
     expect(created.status).toBe(200);
     expect(created.json.response.allowed).toBe(true);
@@ -207,10 +208,6 @@ describe.skipIf(!corpusPresent)(`the corpus (${CORPUS})`, () => {
     expect(again.json.response.patch).toBeUndefined();
   });
 });
-if (!corpusPresent) {
-  if (process.env.PAAS_REQUIRE_CORPUS === '1') throw new Error(`corpus missing at ${CORPUS} and PAAS_REQUIRE_CORPUS=1`);
-  console.log(`skipped: the corpus suite (no Deployments at ${CORPUS})`);
-}
 
 describe('bad input: HTTP 400 with a clear message, and the server keeps serving', () => {
   const valid = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'valid-after' }));
