@@ -127,7 +127,7 @@ describe('judgeContainer at the edges the kubelet decides', () => {
     { name: 'no state yet', cs: { restartCount: 0 }, condition: C.Starting },
     { name: 'being created', cs: { restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }, condition: C.Starting },
   ])('$name: $condition', ({ cs, init, condition, reason }) => {
-    const j = judgeContainer({ name: 'app', ready: false, ...cs } as ContainerStatus, init ?? false, T);
+    const j = judgeContainer({ name: 'app', ready: false, ...cs }, init ?? false, T);
     expect(j.condition).toBe(condition);
     if (reason) expect(j.reason).toBe(reason);
   });
