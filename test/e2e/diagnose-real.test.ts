@@ -17,8 +17,9 @@ type Obj = Record<string, any>;
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'dist/bin/kubectl-paas.js');
 
-/** Each failure: what diagnose names first, and rollout status's exit code (--timeout 10s). */
-const rows: { name: string; code: string; details: Obj; status: number }[] = [
+/** Each failure: what diagnose names first (and its exit code when not 1: a rolled-out Deployment
+ * with warnings only is healthy), and rollout status's exit code (--timeout 10s). */
+const rows: { name: string; code: string; details: Obj; status: number; diagnose?: number }[] = [
   { name: 'image-not-found', code: 'ImagePullFailed', details: { pullFailure: 'not-found' }, status: 1 },
   { name: 'image-registry-unreachable', code: 'ImagePullFailed', details: { pullFailure: 'unreachable' }, status: 2 },
   { name: 'image-unauthorized', code: 'ImagePullFailed', details: { pullFailure: 'unauthorized' }, status: 1 },
@@ -45,8 +46,12 @@ const rows: { name: string; code: string; details: Obj; status: number }[] = [
   { name: 'evicted', code: 'Evicted', details: { resource: 'ephemeral-storage' }, status: 2 },
   { name: 'service-account-missing', code: 'ServiceAccountMissing', details: { serviceAccount: 'web-deployer' }, status: 1 },
   { name: 'priority-class-missing', code: 'PriorityClassMissing', details: { priorityClass: 'business-critical' }, status: 1 },
-  { name: 'prestop-hook-failed', code: 'PreStopHookFailed', details: { execSleep: true }, status: 0 },
-  { name: 'old-pods-stuck-terminating', code: 'OldPodsNotTerminating', details: { finalizers: ['example.com/drain-connections'] }, status: 0 },
+  { name: 'prestop-hook-failed', code: 'PreStopHookFailed', details: { execSleep: true }, status: 0, diagnose: 0 },
+  { name: 'old-pods-stuck-terminating', code: 'OldPodsNotTerminating', details: { finalizers: ['example.com/drain-connections'] }, status: 0, diagnose: 0 },
+  // A probe the kubelet cannot run: liveness is silently off on a healthy rollout (a warning,
+  // exit 0); a readiness probe that errors keeps the pod unready for good.
+  { name: 'liveness-probe-errors', code: 'ProbeErrored', details: { probe: 'liveness', executable: 'cat', ready: true }, status: 0, diagnose: 0 },
+  { name: 'readiness-probe-errors', code: 'ProbeErrored', details: { probe: 'readiness', executable: 'cat', ready: false }, status: 2 },
 ];
 
 let ns: string;
@@ -94,9 +99,9 @@ function paas(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdou
 const lastJson = (stdout: string): Obj => JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as Obj;
 
 describe('on the real node, each failure named from what the kubelet really says', () => {
-  it.each(rows)('$name: diagnose names $code first; rollout status exits $status', async ({ name, code, details, status }) => {
+  it.each(rows)('$name: diagnose names $code first; rollout status exits $status', async ({ name, code, details, status, diagnose }) => {
     const d = await paas(['diagnose', name, '-n', ns, '-o', 'json']);
-    expect(d.code, d.stderr).toBe(1);
+    expect(d.code, d.stderr).toBe(diagnose ?? 1);
     const doc = JSON.parse(d.stdout) as Obj;
     expect(doc.findings[0].code, doc.findings.map((f: Obj) => `${f.code}: ${f.summary}`).join('\n')).toBe(code);
     expect(doc.findings[0].details).toMatchObject(details);
@@ -126,6 +131,49 @@ describe('on the real node, each failure named from what the kubelet really says
     expect(text.stdout).toMatch(/Logs of app in pod crashloop-[a-z0-9]+-[a-z0-9]+( \(the run before the last restart\))?:/);
     const without = JSON.parse((await paas(['diagnose', 'crashloop', '-n', ns, '-o', 'json', '--no-logs'])).stdout) as Obj;
     expect(without.findings[0].logs).toBeUndefined();
+  });
+});
+
+describe('a container that exits 0 under restartPolicy Always: restarted all the same, never a plain success', () => {
+  // Each breaks its own Deployment and looks at once: the state moves with the kubelet's back-off.
+  it('exit 0 in a loop: diagnose names CrashLoop (exit code 0) first with its log; rollout status never succeeds without a warning', async () => {
+    await breakRollout(k, ns, 'exit-zero-loop', Scenarios['exit-zero-loop']!, 1);
+    const d = await paas(['diagnose', 'exit-zero-loop', '-n', ns, '-o', 'json']);
+    const doc = JSON.parse(d.stdout) as Obj;
+    const f = doc.findings[0] as Obj;
+    expect(f.code, JSON.stringify(doc.findings)).toBe('CrashLoop');
+    expect(f.details).toMatchObject({ exitCode: 0, lastTerminationReason: 'Completed' });
+    expect(f.explanation).toMatch(/Exit code 0 is no success/);
+    // The app's own words, from the run that ended.
+    expect((f.logs as Obj[])[0]!.lines.join('\n')).toMatch(/exiting with code 0 as asked/);
+    // In its back-off (the state the scenario waited for) it is an error; caught running between
+    // two exits, a warning beside a healthy verdict: the exit code follows the verdict.
+    expect(d.code).toBe(f.details.running ? 0 : 1);
+    const s = await paas(['rollout', 'status', 'exit-zero-loop', '-n', ns, '--timeout', '10s']);
+    // Kubernetes counts the pod available while it runs (no probe): a success comes with the warning.
+    if (s.code === 0)
+      expect(s.stdout).toMatch(
+        /^warning: container app of pod exit-zero-loop-\S+: restarted \d+ times?, last terminated: Completed, exit code 0 .*keeps exiting/m,
+      );
+    else expect(s.code, s.stdout + s.stderr).toBe(2);
+  });
+
+  it('running again after its first exit: diagnose says healthy with a CrashLoop warning; rollout status succeeds and warns', async () => {
+    await breakRollout(k, ns, 'exit-zero-running-again', Scenarios['exit-zero-running-again']!, 1);
+    const d = await paas(['diagnose', 'exit-zero-running-again', '-n', ns, '-o', 'json']);
+    const doc = JSON.parse(d.stdout) as Obj;
+    expect(d.code, d.stdout).toBe(0);
+    expect(doc.verdict).toBe('Healthy');
+    const f = (doc.findings as Obj[]).find((x) => x.code === 'CrashLoop')!;
+    expect(f.severity).toBe('warning');
+    expect(f.details).toMatchObject({ exitCode: 0, running: true, restarts: 1 });
+    expect((f.logs as Obj[])[0]).toMatchObject({ container: 'app', previous: true });
+    expect((f.logs as Obj[])[0]!.lines.join('\n')).toMatch(/exiting with code 0 as asked/);
+    const s = await paas(['rollout', 'status', 'exit-zero-running-again', '-n', ns, '--timeout', '10s']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(
+      /successfully rolled out\nwarning: container app of pod exit-zero-running-again-\S+: restarted 1 time, last terminated: Completed, exit code 0 \S+ ago: it keeps exiting/,
+    );
   });
 });
 

@@ -149,6 +149,37 @@ const rows: Row[] = [
     rollout: 'none',
   },
   {
+    name: 'exit-zero-loop',
+    code: Code.CrashLoop,
+    details: { exitCode: 0, lastTerminationReason: 'Completed', running: false },
+    says: /Exit code 0 is no success/,
+    rollout: 'waiting',
+  },
+  {
+    name: 'exit-zero-running-again',
+    code: Code.CrashLoop,
+    details: { exitCode: 0, lastTerminationReason: 'Completed', running: true, restarts: 1 },
+    says: /runs again, and Kubernetes counts it available/,
+    rollout: 'waiting',
+    // Rolled out by Kubernetes' rules: healthy, with the restarts as a warning.
+    verdict: Verdict.Healthy,
+  },
+  {
+    name: 'liveness-probe-errors',
+    code: Code.ProbeErrored,
+    details: { probe: 'liveness', executable: 'cat', ready: true },
+    says: /liveness checking is silently off/,
+    rollout: 'none',
+    verdict: Verdict.Healthy,
+  },
+  {
+    name: 'readiness-probe-errors',
+    code: Code.ProbeErrored,
+    details: { probe: 'readiness', executable: 'cat', ready: false },
+    says: /never turns Ready/,
+    rollout: 'none',
+  },
+  {
     name: 'old-pods-stuck-terminating',
     code: Code.OldPodsNotTerminating,
     details: { finalizers: ['example.com/drain-connections'] },
@@ -216,9 +247,9 @@ describe('diagnose on failures captured from the real node', () => {
 
 describe('rollout status on the same failures: fails fast only where waiting cannot help', () => {
   it.each(rows.filter((r) => r.rollout !== 'none'))('$name: $rollout', ({ name, rollout }) => {
-    const { snapshot } = load(name);
+    const { snapshot, now } = load(name);
     const newRS = splitReplicaSets(snapshot.deployment, snapshot.replicaSets).newRS!;
-    const problems = podsOfReplicaSet(newRS, snapshot.pods).flatMap((p) => podProblems(p));
+    const problems = podsOfReplicaSet(newRS, snapshot.pods).flatMap((p) => podProblems(p, now.getTime()));
     expect(problems.length, JSON.stringify(problems)).toBeGreaterThan(0);
     expect(
       problems.every((p) => p.permanent),

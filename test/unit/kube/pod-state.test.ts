@@ -28,11 +28,15 @@ const captures: { name: string; hold?: string; conditions: string[]; permanent?:
   { name: 'crashloop', conditions: [C.Exited], permanent: false },
   // The evicted pod's container was killed (terminated Error); its replacement runs.
   { name: 'evicted', hold: 'Evicted', conditions: [C.Exited, C.Running] },
+  { name: 'exit-zero-loop', conditions: [C.Exited], permanent: false },
+  { name: 'exit-zero-running-again', conditions: [C.Restarting], permanent: false },
   { name: 'image-never-pull', conditions: [C.PullFailed], permanent: true },
   { name: 'image-not-found', conditions: [C.PullFailed], permanent: true },
   { name: 'image-registry-unreachable', conditions: [C.PullFailed], permanent: false },
   { name: 'image-unauthorized', conditions: [C.PullFailed], permanent: true },
   // Killed by its liveness probe, it exits 0 on SIGTERM (Completed) and runs again: restarting.
+  { name: 'liveness-probe-errors', conditions: [C.Running] },
+  { name: 'readiness-probe-errors', conditions: [C.Running] },
   { name: 'liveness-killing', conditions: [C.Restarting], permanent: false },
   { name: 'node-not-ready', conditions: [C.Running] },
   { name: 'old-pods-long-prestop', conditions: [C.Running] },
