@@ -80,7 +80,7 @@ export interface ConnectOptions {
 
 /** Reads the kubeconfig as kubectl does and connects; a bad flag, kubeconfig or credential is a CliError. */
 export async function connect(flags: KubeFlags, o: ConnectOptions): Promise<Connection> {
-  const [{ connect: open }, { parseRequestTimeout }] = await Promise.all([import('../../kube-client/load.js'), import('../../kube-client/go-duration.js')]);
+  const [{ connect: open }, { parseRequestTimeout }] = await Promise.all([import('../../kube-client/load.js'), import('../../kube-client/duration.js')]);
   let requestTimeoutMs = 0;
   if (flags.requestTimeout !== undefined) {
     try {

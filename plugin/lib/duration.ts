@@ -1,8 +1,8 @@
 // Durations as kubectl's --timeout takes them (Go's time.ParseDuration, read by
-// kube-client/go-duration.ts): "30s", "5m", "1h2m3s", "1.5h", "250ms", and a bare "0". A number
+// kube-client/duration.ts): "30s", "5m", "1h2m3s", "1.5h", "250ms", and a bare "0". A number
 // without a unit is refused, as kubectl refuses it. And the compact form the output prints.
 
-export { parseDuration } from '../../kube-client/go-duration.js';
+export { parseDuration } from '../../kube-client/duration.js';
 
 /** A compact human duration: 0s, 45s, 5m, 9m32s, 1h2m, 1h. */
 export function formatDuration(ms: number): string {

@@ -8,7 +8,7 @@ import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { HttpError, type KubeEdge, type Rest } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
 import { CliError, EXIT } from '../lib/errors.js';
-import { listAndWatch, type Mirror } from '../rollout/watch.js';
+import { listAndWatch, type Mirror } from '../kube/watch.js';
 import { formatLine, logStreams, podsOf, rolloutGone, selectReplicaSets, type Containers, type LogStream, type Selection } from './select.js';
 
 /** The parsed and validated flags of `logs`. */

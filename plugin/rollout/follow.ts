@@ -8,7 +8,7 @@ import { formatDuration } from '../lib/duration.js';
 import type { Screen } from './screen.js';
 import type { StatusOptions } from './status.js';
 import { finished, retrack, timedOut, type Lists, type Tracked } from './tracking.js';
-import type { Mirror, MirrorOptions } from './watch.js';
+import type { Mirror, MirrorOptions } from '../kube/watch.js';
 
 /** The three lists a run keeps, listed once and then watched. */
 export interface Watched {

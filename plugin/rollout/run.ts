@@ -13,7 +13,7 @@ import { Screen } from './screen.js';
 import { exitCodeOf } from './status.js';
 import { trackedNames, viewsOf, type Tracked } from './tracking.js';
 import { isFailure } from './undo.js';
-import { listAndWatch } from './watch.js';
+import { listAndWatch } from '../kube/watch.js';
 
 /** The parsed and validated flags of `rollout status`. */
 export interface RolloutStatusOptions {

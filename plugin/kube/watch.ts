@@ -1,7 +1,7 @@
 // The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch,
 // resuming from the last resourceVersion when the connection drops and re-listing on 410 Gone.
 // It only feeds objects; the rollout decisions stay in status.ts.
-import { HttpError, WatchEventType, type Rest, type WatchEvent } from '../kube/rest.js';
+import { HttpError, WatchEventType, type Rest, type WatchEvent } from './rest.js';
 
 interface Listed<T> {
   metadata?: { resourceVersion?: string };

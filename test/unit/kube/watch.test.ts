@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError, type Rest, type WatchEvent } from '../../../plugin/kube/rest.js';
-import { listAndWatch } from '../../../plugin/rollout/watch.js';
+import { listAndWatch } from '../../../plugin/kube/watch.js';
 
 type Obj = { metadata: { name: string; uid: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: rv } });
