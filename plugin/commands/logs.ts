@@ -92,7 +92,7 @@ function containersOf(argv: LogsArgs): Containers {
 }
 
 async function parse(argv: LogsArgs) {
-  const [{ parseDuration }, { parseOutputFormat, OutputFormat }] = await Promise.all([import('../lib/duration.js'), import('../lib/output.js')]);
+  const [{ parseDuration }, { parseOutputFormat, OutputFormat }] = await Promise.all([import('../../kube-client/duration.js'), import('../lib/output.js')]);
   const name = deploymentName(argv.deployment ?? '');
   if (name === undefined) throw usage(`invalid deployment name "${argv.deployment}"`);
   let output: ReturnType<typeof parseOutputFormat>;

@@ -125,7 +125,7 @@ async function history(argv: HistoryArgs, deps: CliDeps): Promise<number> {
 
 async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
   const [{ parseDuration }, { parseOutputFormat }, { colorEnabled }] = await Promise.all([
-    import('../lib/duration.js'),
+    import('../../kube-client/duration.js'),
     import('../lib/output.js'),
     import('../lib/term.js'),
   ]);
