@@ -1,12 +1,9 @@
-// The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch,
-// resuming from the last resourceVersion when the connection drops and re-listing on 410 Gone.
-// It only feeds objects; the rollout decisions stay in status.ts.
+// The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch
+// (every page of the list, then a watch from its resourceVersion), resuming from the last
+// resourceVersion when the connection drops and re-listing on 410 Gone, as client-go's
+// reflector does. It only feeds objects; rollout status and logs make the decisions.
+import { listAll } from './list.js';
 import { HttpError, WatchEventType, type Rest, type WatchEvent } from './rest.js';
-
-interface Listed<T> {
-  metadata?: { resourceVersion?: string };
-  items?: T[];
-}
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
@@ -89,10 +86,10 @@ class ListCopy<T extends Meta> {
   }
 
   async relist(): Promise<void> {
-    const list = await this.rest.get<Listed<T>>(this.spec.path, this.query);
+    const list = await listAll<T>(this.rest, this.spec.path, this.query);
     this.byKey.clear();
-    for (const o of list.items ?? []) this.byKey.set(keyOf(o), o);
-    this.rv = list.metadata?.resourceVersion ?? '';
+    for (const o of list.items) this.byKey.set(keyOf(o), o);
+    this.rv = list.resourceVersion;
   }
 
   private apply(e: WatchEvent<T>): void {

@@ -4,9 +4,11 @@
 // stream, in pod and container order; with it, lines are written as they come, pods that come
 // are picked up (a restarted container is a new stream), pods that go are dropped, and the run
 // ends once the rollout has no pod left.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { HttpError, type KubeEdge, type Rest } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
+import { limiter } from '../lib/limit.js';
 import { CliError, EXIT } from '../lib/errors.js';
 import { listAndWatch, type Mirror } from '../kube/watch.js';
 import { formatLine, logStreams, podsOf, rolloutGone, selectReplicaSets, type Containers, type LogStream, type Selection } from './select.js';
@@ -68,7 +70,7 @@ function logQuery(c: Ctx, s: LogStream, first: boolean): Record<string, string |
   };
 }
 
-const logPath = (ns: string, pod: string): string => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`;
+const logPath = (ns: string, pod: string): string => apiPath(Resource.pods, { namespace: ns, name: pod, subresource: 'log' });
 
 /** Runs the command; resolves to the exit code (1 when a log could not be read). */
 export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
@@ -80,12 +82,12 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
   const controller = new AbortController();
   try {
     const deployment = await rest
-      .get<Deployment>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(o.name)}`)
+      .get<Deployment>(apiPath(Resource.deployments, { namespace: ns, name: o.name }))
       .catch((err: unknown) => fail(err, `deployment "${o.name}"`));
     const labelSelector = selectorString(deployment.spec?.selector);
     const [replicaSets, pods] = await Promise.all([
-      listAndWatch<ReplicaSet>(rest, { path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`, labelSelector }),
-      listAndWatch<Pod>(rest, { path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, labelSelector }),
+      listAndWatch<ReplicaSet>(rest, { path: apiPath(Resource.replicaSets, { namespace: ns }), labelSelector }),
+      listAndWatch<Pod>(rest, { path: apiPath(Resource.pods, { namespace: ns }), labelSelector }),
     ]).catch((err: unknown) => fail(err, `replicasets and pods of deployment "${o.name}"`));
     const selected = selectReplicaSets(deployment, replicaSets.mirror.items(), o.selection);
     if ('error' in selected) throw new CliError(selected.error, EXIT.usage);
@@ -121,26 +123,6 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
   }
 }
 
-/** A limit of `n` calls of `fn` running at once. */
-function limited(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (active >= n) {
-      await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-      });
-    }
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 /** One whole log as it will be written, and the error that cut it short. */
 async function readOne(c: Ctx, s: LogStream): Promise<{ text: string; error?: string }> {
   let text = '';
@@ -166,7 +148,7 @@ async function readOne(c: Ctx, s: LogStream): Promise<{ text: string; error?: st
 
 /** Reads every log (at most maxRequests at once) and writes each whole, in order. */
 async function readEach(c: Ctx, streams: readonly LogStream[]): Promise<number> {
-  const limit = limited(c.o.maxRequests);
+  const limit = limiter(c.o.maxRequests);
   const reads = streams.map((s) => limit(() => readOne(c, s)));
   let code: number = EXIT.ok;
   for (const read of reads) {

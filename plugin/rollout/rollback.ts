@@ -2,6 +2,7 @@
 // write the rollback undo.ts plans (guarded by the resourceVersion the verdict was reached on),
 // then follow it over the same watches to its own verdict. Exit code: the failure's (1 or 2),
 // EXIT.rollbackFailed (6) when the rollback could not be written or did not complete.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment } from '../kube/objects.js';
 import { deployIdOf } from '../kube/replica-sets.js';
 import { HttpError, PatchType, type Rest } from '../kube/rest.js';
@@ -80,7 +81,7 @@ export async function rollBack(r: RollbackRun): Promise<number> {
 
 /** The guarded PATCH; on a conflict, reconsiders against the Deployment as it is now. */
 async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Written | { skip: Rollback }> {
-  const path = `/apis/apps/v1/namespaces/${encodeURIComponent(r.namespace)}/deployments/${encodeURIComponent(r.failure.name)}`;
+  const path = apiPath(Resource.deployments, { namespace: r.namespace, name: r.failure.name });
   const query = { fieldManager: 'kubectl-paas', ...(r.dryRun ? { dryRun: 'All' } : {}) };
   let current = deployment;
   for (let conflicts = 0; ; conflicts++) {

@@ -3,6 +3,7 @@
 // out. Each change goes watch (watch.ts) → views (tracking.ts, status.ts) → text (screen.ts),
 // in follow.ts; with --undo-on-failure a failure goes on to rollback.ts. Everything it touches
 // comes in through `deps`.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { KubeEdge, Rest } from '../kube/rest.js';
 import { CliError } from '../lib/errors.js';
 import { OutputFormat } from '../lib/output.js';
@@ -129,7 +130,7 @@ async function listAll(
 ): Promise<{ watched: Watched; tracked: Tracked[] }> {
   const single = opts.names.length === 1 && !opts.selector;
   const deployments = await listAndWatch<Deployment>(rest, {
-    path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`,
+    path: apiPath(Resource.deployments, { namespace: ns }),
     ...(single ? { fieldSelector: `metadata.name=${opts.names[0]}` } : {}),
     ...(opts.selector ? { labelSelector: opts.selector } : {}),
   }).catch((err: unknown) => fail(err));
@@ -145,8 +146,8 @@ async function listAll(
   const labelSelector = only ? selectorString(only.spec?.selector) : undefined;
   const what = single ? `deployment "${opts.names[0]}"` : opts.selector ? `deployments matching "${opts.selector}"` : 'deployments';
   const [replicaSets, pods] = await Promise.all([
-    listAndWatch<ReplicaSet>(rest, { path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`, labelSelector }),
-    listAndWatch<Pod>(rest, { path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, labelSelector }),
+    listAndWatch<ReplicaSet>(rest, { path: apiPath(Resource.replicaSets, { namespace: ns }), labelSelector }),
+    listAndWatch<Pod>(rest, { path: apiPath(Resource.pods, { namespace: ns }), labelSelector }),
   ]).catch((err: unknown) => fail(err, `replicasets and pods of ${what}`));
   return { watched: { deployments, replicaSets, pods }, tracked };
 }

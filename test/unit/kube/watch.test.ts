@@ -6,14 +6,14 @@ type Obj = { metadata: { name: string; uid: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: rv } });
 
 /** A scripted gateway: each list/watch call takes the next step; records the query it got. */
-function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[] }) {
+function scripted(steps: { lists: { rv: string; items: Obj[]; continue?: string }[]; watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[] }) {
   const calls: { kind: 'list' | 'watch'; query: Record<string, string | undefined> }[] = [];
   const rest: Rest = {
     async get<T>(_path: string, query: Record<string, string | undefined> = {}) {
       calls.push({ kind: 'list', query });
       const l = steps.lists.shift();
       if (!l) throw new Error('no more lists scripted');
-      return { metadata: { resourceVersion: l.rv }, items: l.items } as T;
+      return { metadata: { resourceVersion: l.rv, ...(l.continue ? { continue: l.continue } : {}) }, items: l.items } as T;
     },
     async watch<T>(_path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
       calls.push({ kind: 'watch', query });
@@ -61,6 +61,33 @@ describe('listAndWatch', () => {
     expect(calls.every((c) => c.kind === 'list' || c.query.allowWatchBookmarks === 'true')).toBe(true);
     expect(lw.mirror.items()).toEqual([obj('a', '12')]);
     expect(changes).toBe(1);
+  });
+
+  it('reads every page of the list, then watches from the resourceVersion of the list', async () => {
+    const { rest, calls } = scripted({
+      lists: [
+        { rv: '10', items: [obj('a', '9')], continue: 'page-2' },
+        { rv: '10', items: [obj('b', '8')] },
+      ],
+      watches: [],
+    });
+    const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
+    expect(lw.mirror.items().map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    const ctrl = new AbortController();
+    void lw.watch({
+      signal: ctrl.signal,
+      onChange: () => {},
+      onError: (e) => {
+        throw e;
+      },
+    });
+    await settle(() => calls.some((c) => c.kind === 'watch'));
+    ctrl.abort();
+    expect(calls.map((c) => [c.kind, c.query.limit, c.query.continue, c.query.resourceVersion, c.query.labelSelector])).toEqual([
+      ['list', '500', undefined, undefined, 'app=web'],
+      ['list', '500', 'page-2', undefined, 'app=web'],
+      ['watch', undefined, undefined, '10', 'app=web'],
+    ]);
   });
 
   it('re-lists on 410 Gone (as an ERROR event or an HTTP answer) and keeps watching from the new list', async () => {
