@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build dist typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist docs typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -77,6 +77,9 @@ NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
 	@rm -rf .cache/node/$* && mv .cache/node/$*.tmp .cache/node/$*
 
 node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
+
+docs: install ## Write the generated pages of docs/ (docs/exit-codes.md, from the error catalogue in core/)
+	tsx plugin/release/docs.ts
 
 typecheck: install ## Type-check sources and tests
 	tsc -p tsconfig.test.json

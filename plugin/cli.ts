@@ -5,12 +5,12 @@
 import yargs from 'yargs';
 import type { CliDeps } from './deps.js';
 import { withConnectionFlags } from './lib/connection-flags.js';
-import { EXIT, CliError } from './lib/errors.js';
+import { usageError } from '../core/errors.js';
 import { skipHelpCache } from './lib/yargs-help.js';
 
 const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
-/** Runs the command line `argv` (the words after `paas`); resolves to the exit code, throws CliError. */
+/** Runs the command line `argv` (the words after `paas`); resolves to the exit code, throws an error of the catalogue (core/errors.ts). */
 export async function main(argv: string[], deps: CliDeps): Promise<number> {
   let code = 0;
   const setCode = (c: number): void => {
@@ -54,7 +54,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .fail((msg, err: Error | undefined) => {
       if (err) throw err;
       // One line on stderr, naming the flag or command yargs refused.
-      throw new CliError(`${msg} (see 'kubectl paas --help')`, EXIT.usage);
+      throw usageError(msg, 'kubectl paas');
     });
   skipHelpCache(cli);
   await cli.parseAsync();

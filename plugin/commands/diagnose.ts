@@ -4,7 +4,8 @@
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { connectionFlags } from '../lib/connection-flags.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { usageError } from '../../core/errors.js';
+import { COMMAND_EXITS, exitCodeHelp } from '../../core/exit-codes.js';
 import { deploymentName } from '../kube/names.js';
 import type { KubeEdge } from '../kube/rest.js';
 import { OutputFormat } from '../lib/output.js';
@@ -12,11 +13,6 @@ import { OutputFormat } from '../lib/output.js';
 /** Log lines read of each failing container by default, and the most --logs takes. */
 const DEFAULT_LOG_LINES = 20;
 const MAX_LOG_LINES = 1000;
-
-export const EXIT_CODES = `Exit codes:
-  0  healthy, or rolling out normally
-  1  problems found (the findings say which)
-  5  deployment not found, bad flag, or the cluster could not be reached`;
 
 interface DiagnoseArgs {
   deployment: string;
@@ -60,13 +56,13 @@ export function builder(y: Argv): Argv {
     .example('kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?')
     .example('kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code')
     .example('kubectl paas diagnose web --events', "The findings, then the rollout's events oldest first")
-    .epilogue(EXIT_CODES);
+    .epilogue(exitCodeHelp(COMMAND_EXITS.diagnose));
 }
 
 /** The command's handler (registered in cli.ts). */
 export async function handler(argv: DiagnoseArgs, setCode: (code: number) => void, deps: CliDeps): Promise<void> {
   const [{ parseOutputFormat }, { colorEnabled }] = await Promise.all([import('../lib/output.js'), import('../lib/term.js')]);
-  const usage = (msg: string) => new CliError(`${msg}\nSee 'kubectl paas diagnose --help'.`, EXIT.usage);
+  const usage = (msg: string) => usageError(msg, 'kubectl paas diagnose');
   let output: DiagnoseOptions['output'];
   try {
     output = parseOutputFormat(argv.output);

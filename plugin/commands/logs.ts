@@ -4,13 +4,9 @@ import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
 import { connectionFlags } from '../lib/connection-flags.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { usageError, type PaasError } from '../../core/errors.js';
+import { COMMAND_EXITS, exitCodeHelp } from '../../core/exit-codes.js';
 import type { Containers, Selection } from '../logs/select.js';
-
-const EXIT_CODES = `Exit codes:
-  0  every log was read (with -f: the rollout has no pod left, or interrupted)
-  1  a log could not be read (named on stderr; the others are still written)
-  5  not found (Deployment, deploy-id, revision), bad flag, or the cluster could not be reached`;
 
 interface LogsArgs {
   deployment?: string;
@@ -55,7 +51,7 @@ export function builder(y: Argv): Argv {
       'kubectl paas logs web --deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 --previous --tail 100',
       'The roll under investigation, before its last crash',
     )
-    .epilogue(EXIT_CODES);
+    .epilogue(exitCodeHelp(COMMAND_EXITS.logs));
 }
 
 /** Runs `logs`; sets the exit code. */
@@ -65,8 +61,8 @@ export async function handler(argv: LogsArgs, setCode: (code: number) => void, d
   setCode(await runLogs(options, { ...kube, out: deps.out, err: deps.err }));
 }
 
-function usage(msg: string): CliError {
-  return new CliError(`${msg} (see 'kubectl paas logs --help')`, EXIT.usage);
+function usage(msg: string): PaasError {
+  return usageError(msg, 'kubectl paas logs');
 }
 
 function selectionOf(argv: LogsArgs): Selection {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../core/config.js';
-import { ConfigError, type ClusterFacts } from '../../core/policy/index.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import type { ClusterFacts } from '../../core/policy/index.js';
+import { ErrorCode, ExitCode, PaasError, usageError } from '../../core/errors.js';
+import { COMMAND_EXITS, exitCodeHelp } from '../../core/exit-codes.js';
 import { OutputFormat, parseOutputFlag } from '../lib/output.js';
 import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';
 import { renderCheck, renderShow } from '../policy/render.js';
@@ -27,8 +28,6 @@ interface ManifestOptions extends CommonOptions {
 
 /** The default config file, used when it exists and --config is not given. */
 const DEFAULT_CONFIG_FILE = 'paas.toml';
-
-const EXIT_HELP = `Exit codes: 0 ok; 1 violations found (check); 2 bad input (YAML, TOML, a field or annotation; nothing printed); 5 usage.`;
 
 /** The `policy` command tree for plugin/cli.ts. */
 export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDeps): Argv {
@@ -68,7 +67,7 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: PolicyDe
     .example('helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy')
     .example('kubectl paas policy show --config paas.toml -o yaml', 'The effective policy')
     .demandCommand(1, 'Name a policy command: apply, check or show')
-    .epilog(EXIT_HELP);
+    .epilog(exitCodeHelp(COMMAND_EXITS.policy));
 }
 
 function commonOptions(argv: Record<string, unknown>): CommonOptions {
@@ -76,7 +75,7 @@ function commonOptions(argv: Record<string, unknown>): CommonOptions {
   try {
     format = parseOutputFlag(argv.output as string | undefined);
   } catch (err) {
-    throw new CliError((err as Error).message, EXIT.usage);
+    throw usageError((err as Error).message, 'kubectl paas policy');
   }
   const opts: CommonOptions = { facts: { nativeSleep: argv.nativeSleep !== false && argv.noNativeSleep !== true }, format };
   if (typeof argv.config === 'string') opts.configPath = argv.config;
@@ -87,20 +86,20 @@ function manifestOptions(argv: Record<string, unknown>): ManifestOptions {
   const raw = argv.filename;
   const files = (Array.isArray(raw) ? raw : [raw]).map(String);
   if (files.length === 0 || files.some((f) => f === '' || f === 'undefined')) {
-    throw new CliError('-f/--filename: name a manifest file, a directory, or - for stdin', EXIT.usage);
+    throw usageError('-f/--filename: name a manifest file, a directory, or - for stdin', 'kubectl paas policy');
   }
-  if (files.filter((f) => f === '-').length > 1) throw new CliError('-f -: stdin can be read once', EXIT.usage);
+  if (files.filter((f) => f === '-').length > 1) throw usageError('-f -: stdin can be read once', 'kubectl paas policy');
   return { ...commonOptions(argv), files };
 }
 
-/** `policy apply`: exit 0, or throws CliError (2) on bad input before writing anything. */
+/** `policy apply`: exit 0, or throws the catalogue's bad input (2) before writing anything. */
 async function runApply(opts: ManifestOptions, deps: PolicyDeps): Promise<number> {
-  if (opts.format === OutputFormat.text) throw new CliError('policy apply prints manifests: use -o yaml (default) or -o json', EXIT.usage);
+  if (opts.format === OutputFormat.text) throw usageError('policy apply prints manifests: use -o yaml (default) or -o json', 'kubectl paas policy apply');
   const { config } = await loadConfig(opts, deps);
   const result = applyPolicy(await readManifests(opts.files, deps), config.deploy, opts.facts);
   for (const w of result.warnings) deps.err.write(`Warning: ${w}\n`);
   deps.out.write(opts.format === OutputFormat.json ? result.json : result.yaml);
-  return EXIT.ok;
+  return ExitCode.ok;
 }
 
 /** `policy check`: exit 1 when any Deployment violates the policy, 0 otherwise. */
@@ -108,7 +107,7 @@ async function runCheck(opts: ManifestOptions, deps: PolicyDeps): Promise<number
   const { config } = await loadConfig(opts, deps);
   const report = checkPolicy(await readManifests(opts.files, deps), opts.files.map(label).join(', '), config.deploy, opts.facts);
   deps.out.write(formatData(report, opts.format) ?? renderCheck(report));
-  return report.violations > 0 ? EXIT.problems : EXIT.ok;
+  return report.violations > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
 /** `policy show`: the effective policy. */
@@ -116,7 +115,7 @@ async function runShow(opts: CommonOptions, deps: PolicyDeps): Promise<number> {
   const { config, source } = await loadConfig(opts, deps);
   const summary = summarizePolicy(config, opts.facts.nativeSleep ? undefined : opts.facts);
   deps.out.write(formatData({ source, ...summary }, opts.format) ?? renderShow(summary, source));
-  return EXIT.ok;
+  return ExitCode.ok;
 }
 
 function formatData(data: unknown, format: OutputFormat | undefined): string | undefined {
@@ -129,12 +128,8 @@ async function loadConfig(opts: CommonOptions, deps: PolicyDeps): Promise<{ conf
   const path = opts.configPath ?? (deps.files.exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (path === undefined) return { config: DEFAULT_CONFIG, source: 'built-in defaults' };
   const text = await read(path, deps, 'config');
-  try {
-    return { config: parseConfig(text, path), source: path };
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.badInputOrTimeout);
-    throw e;
-  }
+  // A ConfigError is the catalogue's bad input (exit 2) as it is.
+  return { config: parseConfig(text, path), source: path };
 }
 
 /** Reads and parses every named file (a directory: its manifests, in name order, not recursive). */
@@ -155,7 +150,7 @@ async function readManifests(files: string[], deps: PolicyDeps): Promise<InputDo
     for (const path of paths) docs.push(...parseManifests(await read(path, deps, 'manifest'), path));
   }
   // As kubectl apply: no objects at all is almost always a mistake upstream (a failed render).
-  if (docs.length === 0) throw new CliError(`${files.map(label).join(', ')}: no objects to read (empty input)`, EXIT.badInputOrTimeout);
+  if (docs.length === 0) throw new PaasError(ErrorCode.BadInput, `${files.map(label).join(', ')}: no objects to read (empty input)`);
   return docs;
 }
 
@@ -167,6 +162,6 @@ async function read(path: string, deps: PolicyDeps, what: string): Promise<strin
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new CliError(`cannot read ${what} file ${path}: ${why}`, EXIT.badInputOrTimeout);
+    throw new PaasError(ErrorCode.BadInput, `cannot read ${what} file ${path}: ${why}`);
   }
 }

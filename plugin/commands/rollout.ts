@@ -5,17 +5,8 @@ import type { Argv } from 'yargs';
 import type { CliDeps } from '../deps.js';
 import { deploymentName } from '../kube/names.js';
 import { connectionFlags } from '../lib/connection-flags.js';
-import { CliError, EXIT } from '../lib/errors.js';
-
-const EXIT_CODES = `Exit codes (with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed):
-  0  Completed: every Deployment rolled out
-  1  Failed: ReplicaFailure, every new pod on a permanent error (bad image, missing config, a container that cannot start), or --revision superseded
-  2  Timeout: progressDeadlineSeconds exceeded, or --timeout ran out
-  3  InProgress: still rolling out (--watch=false)
-  4  Paused: spec.paused is set and the rollout is not complete
-  5  not found, bad flag, or the cluster could not be reached
-  6  --undo-on-failure: the rollback itself failed (refused by the API server, or Failed or Timeout);
-     a rollback that completes, or is not attempted, keeps the failure's code (1 or 2)`;
+import { usageError } from '../../core/errors.js';
+import { COMMAND_EXITS, exitCodeHelp } from '../../core/exit-codes.js';
 
 interface StatusArgs {
   deployments?: string[];
@@ -63,7 +54,7 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
           .example('kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document')
           .example('kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop')
           .example('kubectl paas rollout status web --undo-on-failure --timeout 10m', 'Watch; on failure roll back to the previous revision and watch that')
-          .epilogue(EXIT_CODES),
+          .epilogue(exitCodeHelp(COMMAND_EXITS.rolloutStatus)),
       async (argv) => {
         setCode(await status(argv, deps));
       },
@@ -78,17 +69,13 @@ export function builder(y: Argv, setCode: (code: number) => void, deps: CliDeps)
           .example('kubectl paas rollout history web', 'Each revision: deploy-id, images, age, pods now, outcome, change-cause')
           .example('kubectl paas rollout history web --revision 3', "Revision 3's pod template against the current one")
           .example('kubectl paas rollout history web -o json', 'The documented JSON (see the README)')
-          .epilogue(HISTORY_EXIT_CODES),
+          .epilogue(exitCodeHelp(COMMAND_EXITS.rolloutHistory)),
       async (argv) => {
         setCode(await history(argv, deps));
       },
     )
     .demandCommand(1, 'Name a subcommand: status or history');
 }
-
-const HISTORY_EXIT_CODES = `Exit codes:
-  0  the history (or the revision) was written
-  5  not found (the Deployment, the revision), bad flag, or the cluster could not be reached`;
 
 interface HistoryArgs {
   deployment?: string;
@@ -99,7 +86,7 @@ interface HistoryArgs {
 
 async function history(argv: HistoryArgs, deps: CliDeps): Promise<number> {
   const [{ parseOutputFormat }, { colorEnabled }] = await Promise.all([import('../lib/output.js'), import('../lib/term.js')]);
-  const usage = (msg: string) => new CliError(`${msg} (see 'kubectl paas rollout history --help')`, EXIT.usage);
+  const usage = (msg: string) => usageError(msg, 'kubectl paas rollout history');
   let output: ReturnType<typeof parseOutputFormat>;
   try {
     output = parseOutputFormat(argv.output);
@@ -130,7 +117,7 @@ async function status(argv: StatusArgs, deps: CliDeps): Promise<number> {
     import('../lib/term.js'),
   ]);
   // One line on stderr, as every error of the plugin.
-  const usage = (msg: string) => new CliError(`${msg} (see 'kubectl paas rollout status --help')`, EXIT.usage);
+  const usage = (msg: string) => usageError(msg, 'kubectl paas rollout status');
   let timeoutMs: number;
   let output: ReturnType<typeof parseOutputFormat>;
   try {

@@ -11,7 +11,7 @@ import { apiPath, Resource } from '../../kube-client/paths.js';
 import { listItems } from '../kube/list.js';
 import type { Rest } from '../kube/rest.js';
 import { mapLimit } from '../lib/limit.js';
-import { CliError } from '../lib/errors.js';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH, replicaSetOfPod } from '../kube/replica-sets.js';
 import { selectorString } from '../kube/selector.js';
 import { isNamed, type ContainerLog, type Named, type Pod, type Snapshot } from './model.js';
@@ -42,7 +42,7 @@ export interface GatherOptions {
 /** The objects as the analysis takes them: each with its metadata.name, which every object an API
  * server returns carries; one without is a broken answer, refused here rather than misnamed later. */
 function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T> {
-  if (!isNamed(o)) throw new CliError(`the API server returned a ${kind} without metadata.name`);
+  if (!isNamed(o)) throw new PaasError(ErrorCode.Error, `the API server returned a ${kind} without metadata.name`);
   return o;
 }
 

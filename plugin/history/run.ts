@@ -5,7 +5,7 @@ import { apiPath, Resource } from '../../kube-client/paths.js';
 import { listItems } from '../kube/list.js';
 import type { KubeEdge } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { ErrorCode, ExitCode, PaasError } from '../../core/errors.js';
 import { OutputFormat } from '../lib/output.js';
 import { paint } from '../lib/term.js';
 import { historyOf, revisionDetail } from './history.js';
@@ -56,12 +56,12 @@ export async function runHistory(o: HistoryOptions, deps: HistoryDeps): Promise<
     let text = (): string => renderHistory(history, { paint: p, now: deps.now() });
     if (o.revision !== undefined) {
       const detail = revisionDetail(deployment, replicaSets, history, o.revision, yaml!);
-      if ('error' in detail) throw new CliError(detail.error, EXIT.usage);
+      if ('error' in detail) throw new PaasError(ErrorCode.NotFound, detail.error);
       doc = detail;
       text = () => renderRevision(detail, p);
     }
     deps.out.write(o.output === OutputFormat.json ? `${JSON.stringify(doc, null, 2)}\n` : o.output === OutputFormat.yaml ? yaml!(doc) : text());
-    return EXIT.ok;
+    return ExitCode.ok;
   } finally {
     rest.close();
   }

@@ -24,7 +24,7 @@ export interface Listed<T> {
 export async function listAll<T>(rest: Rest, path: string, query: Query = {}, pageSize = PAGE_SIZE): Promise<Listed<T>> {
   const first = await rest.get<Page<T>>(path, { ...query, limit: String(pageSize) });
   const items: T[] = [...(first.items ?? [])];
-  for (let next = first.metadata?.continue; next; ) {
+  for (let next = first.metadata?.continue; next;) {
     const page = await rest.get<Page<T>>(path, { ...query, limit: String(pageSize), continue: next });
     items.push(...(page.items ?? []));
     next = page.metadata?.continue;

@@ -3,7 +3,7 @@
 // resourceVersion when the connection drops and re-listing on 410 Gone, as client-go's
 // reflector does. It only feeds objects; rollout status and logs make the decisions.
 import { listAll } from './list.js';
-import { HttpError, WatchEventType, type Rest, type WatchEvent } from './rest.js';
+import { HttpError, isStatus, WatchEventType, type Rest, type WatchEvent } from './rest.js';
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
@@ -41,7 +41,7 @@ function keyOf(o: Meta): string {
 }
 
 function gone(err: unknown): boolean {
-  return err instanceof HttpError && err.code === 410;
+  return isStatus(err, 410);
 }
 
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -135,7 +135,7 @@ class ListCopy<T extends Meta> {
           continue;
         }
         failingSince ??= now();
-        if ((err instanceof HttpError && FATAL_STATUS.has(err.code)) || now() - failingSince > giveUpMs) {
+        if ((err instanceof HttpError && FATAL_STATUS.has(err.status)) || now() - failingSince > giveUpMs) {
           opts.onError(err);
           return;
         }

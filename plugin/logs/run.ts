@@ -6,10 +6,10 @@
 // ends once the rollout has no pod left.
 import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
-import { HttpError, type KubeEdge, type Rest } from '../kube/rest.js';
+import { isStatus, type KubeEdge, type Rest } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
 import { limiter } from '../lib/limit.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { ErrorCode, ExitCode, PaasError, usageError } from '../../core/errors.js';
 import { listAndWatch, type Mirror } from '../kube/watch.js';
 import { formatLine, logStreams, podsOf, rolloutGone, selectReplicaSets, type Containers, type LogStream, type Selection } from './select.js';
 
@@ -90,14 +90,14 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
       listAndWatch<Pod>(rest, { path: apiPath(Resource.pods, { namespace: ns }), labelSelector }),
     ]).catch((err: unknown) => fail(err, `replicasets and pods of deployment "${o.name}"`));
     const selected = selectReplicaSets(deployment, replicaSets.mirror.items(), o.selection);
-    if ('error' in selected) throw new CliError(selected.error, EXIT.usage);
+    if ('error' in selected) throw new PaasError(ErrorCode.NotFound, selected.error);
     const c: Ctx = { rest, ns, o, deps, describe: (err, what) => deps.describeError(err, kube, what).message };
     const streams = logStreams(podsOf(selected.replicaSets, pods.mirror.items()), o.containers, o.previous);
     if (!o.follow) return await readEach(c, streams);
     if (streams.length > o.maxRequests) {
-      throw new CliError(
+      throw usageError(
         `you are attempting to follow ${streams.length} log streams, but the most allowed at once is ${o.maxRequests}: use --max-log-requests to raise it`,
-        EXIT.usage,
+        'kubectl paas logs',
       );
     }
     const uids = new Set(selected.replicaSets.map((rs) => rs.metadata?.uid));
@@ -116,7 +116,7 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
     void pods.watch(options);
     const error = await ended;
     if (error !== undefined) fail(error, `watch of the pods of deployment "${o.name}"`);
-    return follower.failed ? EXIT.problems : EXIT.ok;
+    return follower.failed ? ExitCode.problems : ExitCode.ok;
   } finally {
     controller.abort();
     rest.close();
@@ -150,13 +150,13 @@ async function readOne(c: Ctx, s: LogStream): Promise<{ text: string; error?: st
 async function readEach(c: Ctx, streams: readonly LogStream[]): Promise<number> {
   const limit = limiter(c.o.maxRequests);
   const reads = streams.map((s) => limit(() => readOne(c, s)));
-  let code: number = EXIT.ok;
+  let code: number = ExitCode.ok;
   for (const read of reads) {
     const got = await read;
     c.deps.out.write(got.text);
     if (got.error !== undefined) {
       c.deps.err.write(`error: ${got.error}\n`);
-      code = EXIT.problems;
+      code = ExitCode.problems;
     }
   }
   return code;
@@ -237,7 +237,7 @@ class Follower {
     };
     this.c.rest.stream(logPath(this.c.ns, s.pod), logQuery(this.c, s, first), onText, controller.signal).then(ended, (err: unknown) => {
       // A pod deleted before its watch event came is dropped, not an error.
-      if (!(err instanceof HttpError && err.code === 404)) {
+      if (!isStatus(err, 404)) {
         this.failed = true;
         this.c.deps.err.write(`error: ${this.c.describe(err, `log of pod/${s.pod}/${s.container}`)}\n`);
       }

@@ -5,7 +5,7 @@
 // comes in through `deps`.
 import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { KubeEdge, Rest } from '../kube/rest.js';
-import { CliError } from '../lib/errors.js';
+import { ErrorCode, notFoundError, PaasError } from '../../core/errors.js';
 import { OutputFormat } from '../lib/output.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { selectorString } from '../kube/selector.js';
@@ -137,11 +137,12 @@ async function listAll(
   const listed = new Map(deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d]));
   const tracked = trackedNames(opts.names, listed);
   if (!tracked.length) {
-    throw new CliError(
+    throw new PaasError(
+      ErrorCode.NotFound,
       opts.selector ? `no deployments match the selector "${opts.selector}" in namespace "${ns}"` : `no deployments found in namespace "${ns}"`,
     );
   }
-  if (single && !listed.has(opts.names[0]!)) throw new CliError(`deployment "${opts.names[0]}" not found in namespace "${ns}"`);
+  if (single && !listed.has(opts.names[0]!)) throw notFoundError(`deployment "${opts.names[0]}"`, ns);
   const only = tracked.length === 1 ? listed.get(tracked[0]!.name) : undefined;
   const labelSelector = only ? selectorString(only.spec?.selector) : undefined;
   const what = single ? `deployment "${opts.names[0]}"` : opts.selector ? `deployments matching "${opts.selector}"` : 'deployments';

@@ -172,6 +172,6 @@ describe('listAndWatch', () => {
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
     const errors: unknown[] = [];
     await lw.watch({ signal: new AbortController().signal, onChange: () => {}, onError: (e) => errors.push(e) });
-    expect((errors[0] as HttpError).code).toBe(403);
+    expect((errors[0] as HttpError).status).toBe(403);
   });
 });

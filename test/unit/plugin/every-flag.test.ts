@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { GLOBAL_FLAGS, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
-import { CliError, EXIT } from '../../../plugin/lib/errors.js';
+import { ExitCode, PaasError } from '../../../core/errors.js';
 import { makePki } from '../kube-client/pki.js';
 import { cliRun } from './cli-harness.js';
 
@@ -136,9 +136,10 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
 
 // Refusals a command makes on purpose after parsing, with its own words (not the parser's).
 const LOGS_YAML = "logs prints lines: use -o text (default) or -o json (one JSON object a line) (see 'kubectl paas logs --help')";
+const APPLY_TEXT = "policy apply prints manifests: use -o yaml (default) or -o json (see 'kubectl paas policy apply --help')";
 const REFUSED_BY_COMMAND: { command: string; args: string[]; says: string }[] = [
-  { command: 'policy apply', args: ['--output', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
-  { command: 'policy apply', args: ['-o', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
+  { command: 'policy apply', args: ['--output', 'text'], says: APPLY_TEXT },
+  { command: 'policy apply', args: ['-o', 'text'], says: APPLY_TEXT },
   { command: 'logs', args: ['--output', 'yaml'], says: LOGS_YAML },
   { command: 'logs', args: ['-o', 'yaml'], says: LOGS_YAML },
 ];
@@ -150,9 +151,9 @@ async function outcome(argv: string[]): Promise<Outcome> {
   try {
     return { accepted: true, code: await main(argv, cliRun().deps) };
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof PaasError)) throw err;
     // Only the connection to the closed port may fail: every flag was parsed and validated by then.
-    if (err.message.startsWith(`cannot reach the cluster at https://127.0.0.1:${port} (ECONNREFUSED)`)) return { accepted: true, code: err.code };
+    if (err.message.startsWith(`cannot reach the cluster at https://127.0.0.1:${port} (ECONNREFUSED)`)) return { accepted: true, code: err.exit };
     return { accepted: false, message: err.message };
   }
 }
@@ -244,6 +245,6 @@ describe('the walk catches a refused flag', () => {
     const got = await outcome(argv);
     expect(got.accepted).toBe(false);
     expect((got as { message: string }).message).toContain(says);
-    await expect(main(argv, cliRun().deps)).rejects.toMatchObject({ code: EXIT.usage });
+    await expect(main(argv, cliRun().deps)).rejects.toMatchObject({ exit: ExitCode.usage });
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
-import { CliError } from '../../../plugin/lib/errors.js';
+import { PaasError } from '../../../core/errors.js';
 import { cliRun } from './cli-harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -64,13 +64,13 @@ beforeEach(() => {
   err = '';
 });
 
-/** Runs the CLI; returns the exit code main() resolves to, or the CliError's code. */
+/** Runs the CLI; returns the exit code main() resolves to, or the thrown error's (the catalogue's) code. */
 async function run(...argv: string[]): Promise<{ code: number; error?: string }> {
   const r = cliRun();
   try {
     return { code: await main(argv, r.deps) };
   } catch (e) {
-    if (e instanceof CliError) return { code: e.code, error: e.message };
+    if (e instanceof PaasError) return { code: e.exit, error: e.message };
     throw e;
   } finally {
     out += r.out();
