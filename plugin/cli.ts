@@ -30,7 +30,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .command('policy', 'Apply, check or show the zero-downtime rollout policy offline', async (y) =>
       (await import('./commands/policy.js')).builder(y, setCode, deps),
     )
-    .command('rollout', 'Rollout status and history of Deployments', async (y) => (await import('./commands/rollout.js')).builder(y, setCode, deps))
+    .command('rollout', 'Rollout status and history of Deployments', async (y) => (await import('./commands/rollout-status.js')).builder(y, setCode, deps))
     .command(
       'diagnose <deployment>',
       'Name the cause of a stuck rollout, with evidence and next commands',
