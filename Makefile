@@ -45,7 +45,7 @@ build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/ku
 # kubectl_complete-paas: shell completion for `kubectl paas` (kubectl >= 1.26 runs it), a small
 # bundle of its own so the plugin's start-up is untouched.
 COMPLETE_BIN := dist/bin/kubectl_complete-paas.cjs
-$(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts kube-client/*.ts core/yaml/*.ts
+$(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*.ts plugin/commands/table.ts plugin/kube/*.ts plugin/lib/*.ts kube-client/*.ts core/yaml/*.ts
 	@mkdir -p $(BUNDLE_META)
 	esbuild plugin/completion/main.ts --bundle --minify --platform=node --format=cjs --target=node20 \
 	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$(COMPLETE_BIN) \

@@ -1,7 +1,8 @@
 // Every flag that --help lists, run once on every command through the real yargs tree (main()),
 // so that no documented flag can be refused again (`--no-color` once was, by every command:
-// yargs read it as the negation of an undeclared `color`). The flags come from the completion
-// table, which test/unit/completion/spec.test.ts holds equal to each command's --help. Commands
+// yargs read it as the negation of an undeclared `color`). The flags come from the one
+// declaration of commands and flags (plugin/commands/table.ts, as the completion sees it), which
+// test/unit/completion/spec.test.ts holds equal to each command's --help. Commands
 // that need a cluster get a kubeconfig whose server is a closed loopback port: a flag was
 // accepted when the command got as far as connecting (or ran to its exit code).
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
-import { GLOBAL_FLAGS, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
+import { flagsOf, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
 import { ExitCode, PaasError } from '../../../core/errors.js';
 import { makePki } from '../kube-client/pki.js';
 import { cliRun } from './cli-harness.js';
@@ -83,7 +84,7 @@ const COMPANIONS: Record<string, string[]> = {
   'rollout status --dry-run': ['web', '--undo-on-failure'],
 };
 
-// Values of flags whose kind offers none (ValueKind.free); a new free flag needs one here.
+// Values of flags whose kind offers none (ValueKind.free, ValueKind.number); a new one needs one here.
 // $SERVER is the closed port's URL, known only once the port is bound.
 const FREE: Record<string, string> = {
   selector: 'app=web',
@@ -130,6 +131,7 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
     case ValueKind.namespace:
       return ['shop'];
     case ValueKind.free:
+    case ValueKind.number:
       return [FREE[f.name]];
   }
 }
@@ -164,7 +166,7 @@ function runs(): { name: string; command: string; argv: string[] }[] {
   for (const { path, cmd } of leaves(ROOT)) {
     const command = path.join(' ');
     const base = BASE[command] ?? { positionals: [], flags: {} };
-    for (const f of [...GLOBAL_FLAGS, ...cmd.flags]) {
+    for (const f of flagsOf(cmd)) {
       // --help and -h print the help and exit the process; they are run in a child below.
       if (f.name === 'help') continue;
       const rest = Object.entries({ ...base.flags, ...NEEDS[f.name] })
@@ -197,8 +199,8 @@ describe('every flag --help lists is accepted by its command', () => {
 
   it('has a value for every flag that takes one', () => {
     const missing = leaves(ROOT)
-      .flatMap(({ cmd }) => [...GLOBAL_FLAGS, ...cmd.flags])
-      .filter((f) => f.value === ValueKind.free && FREE[f.name] === undefined);
+      .flatMap(({ cmd }) => flagsOf(cmd))
+      .filter((f) => (f.value === ValueKind.free || f.value === ValueKind.number) && FREE[f.name] === undefined);
     expect(missing.map((f) => f.name)).toEqual([]);
   });
 
@@ -236,6 +238,17 @@ describe('the walk catches a refused flag', () => {
       says: 'Unknown arguments: no-watch',
     },
     { name: 'an unknown flag', argv: ['diagnose', 'web', '--frobnicate', '--kubeconfig', '/nonexistent'], says: 'Unknown argument: frobnicate' },
+    // The offline policy commands take none of kubectl's connection flags (they would do nothing).
+    {
+      name: 'a connection flag on policy',
+      argv: ['policy', 'show', '--kubeconfig', '/k'],
+      says: "Unknown argument: kubeconfig (see 'kubectl paas policy show --help')",
+    },
+    {
+      name: '-n on policy check',
+      argv: ['policy', 'check', '-f', files.filename, '-n', 'shop'],
+      says: "Unknown argument: n (see 'kubectl paas policy check --help')",
+    },
     {
       name: 'a bad value, refused by the command',
       argv: ['rollout', 'status', '--timeout', '5', '--kubeconfig', '/nonexistent'],

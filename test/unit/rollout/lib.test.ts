@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutputFlag, parseOutputFormat } from '../../../plugin/lib/output.js';
+import { parseOutputFlag } from '../../../plugin/lib/output.js';
 import { colorEnabled, paint, visibleLength } from '../../../plugin/lib/term.js';
 import type { LabelSelector } from '../../../plugin/kube/objects.js';
 import { selectorString } from '../../../plugin/kube/selector.js';
 
 describe('parseOutputFlag: -o, parsed once for every command', () => {
   it.each([
-    { value: undefined, flag: undefined, format: 'text' },
-    { value: 'text', flag: 'text', format: 'text' },
-    { value: 'json', flag: 'json', format: 'json' },
-    { value: 'yaml', flag: 'yaml', format: 'yaml' },
-    { value: 'wide', flag: 'text', format: 'text' },
-    { value: '', flag: 'text', format: 'text' },
-  ])('reads -o $value as $flag ($format when a command defaults to text)', ({ value, flag, format }) => {
+    { value: undefined, flag: undefined },
+    { value: 'text', flag: 'text' },
+    { value: 'json', flag: 'json' },
+    { value: 'yaml', flag: 'yaml' },
+    { value: 'wide', flag: 'text' },
+    { value: '', flag: 'text' },
+  ])('reads -o $value as $flag', ({ value, flag }) => {
     expect(parseOutputFlag(value)).toBe(flag);
-    expect(parseOutputFormat(value)).toBe(format);
   });
 
   it.each(['xml', 'JSON', 'json,yaml'])('refuses %j, naming the flag and value', (value) => {
