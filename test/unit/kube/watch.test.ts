@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError, type Rest, type WatchEvent } from '../../../plugin/kube/rest.js';
-import { listAndWatch } from '../../../plugin/kube/watch.js';
+import { listAndWatch, type MirrorOptions } from '../../../plugin/kube/watch.js';
 
 type Obj = { metadata: { name: string; uid: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: rv } });
@@ -39,6 +39,20 @@ async function settle(until: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !until(); i++) await new Promise((r) => setTimeout(r, 1));
 }
 
+/** Watches until `until` holds, then stops the watch; a reported error fails the test. */
+async function watchUntil(lw: { watch: (o: MirrorOptions) => Promise<void> }, until: () => boolean): Promise<void> {
+  const ctrl = new AbortController();
+  void lw.watch({
+    signal: ctrl.signal,
+    onChange: () => {},
+    onError: (e) => {
+      throw e;
+    },
+  });
+  await settle(until);
+  ctrl.abort();
+}
+
 describe('listAndWatch', () => {
   it('resumes from the last resourceVersion when the server closes the stream', async () => {
     const { rest, calls } = scripted({
@@ -73,16 +87,7 @@ describe('listAndWatch', () => {
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
     expect(lw.mirror.items().map((o) => o.metadata.name)).toEqual(['a', 'b']);
-    const ctrl = new AbortController();
-    void lw.watch({
-      signal: ctrl.signal,
-      onChange: () => {},
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await settle(() => calls.some((c) => c.kind === 'watch'));
-    ctrl.abort();
+    await watchUntil(lw, () => calls.some((c) => c.kind === 'watch'));
     expect(calls.map((c) => [c.kind, c.query.limit, c.query.continue, c.query.resourceVersion, c.query.labelSelector])).toEqual([
       ['list', '500', undefined, undefined, 'app=web'],
       ['list', '500', 'page-2', undefined, 'app=web'],
@@ -103,16 +108,7 @@ describe('listAndWatch', () => {
       ],
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
-    const ctrl = new AbortController();
-    void lw.watch({
-      signal: ctrl.signal,
-      onChange: () => {},
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await settle(() => calls.filter((c) => c.kind === 'watch').length >= 3);
-    ctrl.abort();
+    await watchUntil(lw, () => calls.filter((c) => c.kind === 'watch').length >= 3);
     expect(calls.map((c) => `${c.kind}:${c.query.resourceVersion ?? ''}`)).toEqual(['list:', 'watch:10', 'list:', 'watch:50', 'list:', 'watch:60']);
     expect(calls.every((c) => c.query.labelSelector === 'app=web')).toBe(true);
     expect(lw.mirror.items().map((o) => o.metadata.name)).toEqual(['c']);
@@ -130,16 +126,7 @@ describe('listAndWatch', () => {
       ],
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
-    const ctrl = new AbortController();
-    void lw.watch({
-      signal: ctrl.signal,
-      onChange: () => {},
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await settle(() => calls.filter((c) => c.kind === 'watch').length >= 2);
-    ctrl.abort();
+    await watchUntil(lw, () => calls.filter((c) => c.kind === 'watch').length >= 2);
     expect(lw.mirror.items()).toEqual([obj('a', '3')]);
   });
 
