@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build dist typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist docs typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -45,7 +45,7 @@ build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/ku
 # kubectl_complete-paas: shell completion for `kubectl paas` (kubectl >= 1.26 runs it), a small
 # bundle of its own so the plugin's start-up is untouched.
 COMPLETE_BIN := dist/bin/kubectl_complete-paas.cjs
-$(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*.ts plugin/kube/*.ts plugin/lib/*.ts kube-client/*.ts core/yaml/*.ts
+$(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*.ts plugin/commands/table.ts plugin/kube/*.ts plugin/lib/*.ts kube-client/*.ts core/yaml/*.ts
 	@mkdir -p $(BUNDLE_META)
 	esbuild plugin/completion/main.ts --bundle --minify --platform=node --format=cjs --target=node20 \
 	  --supported:dynamic-import=false --external:@kubernetes/client-node --log-level=warning --outfile=$(COMPLETE_BIN) \
@@ -77,6 +77,9 @@ NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
 	@rm -rf .cache/node/$* && mv .cache/node/$*.tmp .cache/node/$*
 
 node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
+
+docs: install ## Write the generated pages of docs/ (docs/exit-codes.md, from the error catalogue in core/)
+	tsx plugin/release/docs.ts
 
 typecheck: install ## Type-check sources and tests
 	tsc -p tsconfig.test.json

@@ -29,11 +29,3 @@ export const DEFAULT_BOUNDS: Bounds = {
 
 /** timeoutSeconds asked of every watch: the server ends it then (2 s after its last bookmark), and it resumes. */
 export const WATCH_SERVER_SECONDS = 60;
-
-/** A bound in words: 250ms, 10s, 1m30s. */
-export function words(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
-}

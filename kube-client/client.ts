@@ -7,7 +7,8 @@ import { request as httpRequest, Agent, type ClientRequest, type ClientRequestAr
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_BOUNDS, WATCH_SERVER_SECONDS, words, type Bounds } from './bounds.js';
+import { DEFAULT_BOUNDS, WATCH_SERVER_SECONDS, type Bounds } from './bounds.js';
+import { goDuration } from './duration.js';
 import { networkError, openConnection, proxyAuthorization, proxyMode, ProxyMode, type TlsOptions } from './connect.js';
 import { HttpError, KubeError, KubeErrorKind } from './errors.js';
 import { ExecCredentials, type ExecCluster, type ExecResult } from './exec-credential.js';
@@ -224,7 +225,7 @@ export class KubeClient {
     const { res, end } = opened;
     try {
       if (res.statusCode !== 200) throw new HttpError(res.statusCode ?? 0, await this.readAll(res, path), path);
-      await this.each(res, idleMs, `the stream of ${path} from ${this.url.origin} went silent for ${words(idleMs ?? 0)}`, onChunk);
+      await this.each(res, idleMs, `the stream of ${path} from ${this.url.origin} went silent for ${goDuration(idleMs ?? 0)}`, onChunk);
     } catch (err) {
       if (signal.aborted || (err as { streamEnded?: boolean }).streamEnded) return;
       throw err;
@@ -256,7 +257,12 @@ export class KubeClient {
 
   private async readAll(res: IncomingMessage, path: string): Promise<string> {
     let text = '';
-    await this.each(res, this.bounds.idleMs, `${this.url.origin} stopped sending the answer to ${path} for ${words(this.bounds.idleMs)}`, (c) => (text += c));
+    await this.each(
+      res,
+      this.bounds.idleMs,
+      `${this.url.origin} stopped sending the answer to ${path} for ${goDuration(this.bounds.idleMs)}`,
+      (c) => (text += c),
+    );
     return text;
   }
 
@@ -365,7 +371,7 @@ export class KubeClient {
         ? setTimeout(() => {
             // A watch or log stream that reaches --request-timeout ends as if the server had ended it (kubectl's does).
             if (response && r.kind === 'stream') stop(Object.assign(new Error('--request-timeout'), { streamEnded: true }));
-            else stop(new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} did not answer within ${words(total)} (--request-timeout)`));
+            else stop(new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} did not answer within ${goDuration(total)} (--request-timeout)`));
           }, total)
         : undefined;
     let ended = false;
@@ -382,7 +388,7 @@ export class KubeClient {
     }
     req.once('socket', () => {
       if (total > 0 && firstByte >= total) return;
-      const e = new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} accepted the connection but did not answer within ${words(firstByte)}`);
+      const e = new KubeError(KubeErrorKind.Timeout, `the cluster at ${origin} accepted the connection but did not answer within ${goDuration(firstByte)}`);
       firstTimer = setTimeout(stop, firstByte, e);
     });
     req.once('response', (res) => {

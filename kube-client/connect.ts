@@ -4,7 +4,8 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { KubeError, KubeErrorKind } from './errors.js';
-import { words, type Bounds } from './bounds.js';
+import type { Bounds } from './bounds.js';
+import { goDuration } from './duration.js';
 import type { Proxy } from './proxy.js';
 
 /** TLS towards the API server. */
@@ -76,7 +77,7 @@ function tcp(t: Target, host: string, port: number, what: string, track: (s: Soc
   return bounded(
     socket,
     t.bounds.connectMs,
-    () => timeout(t.server, `no TCP connection to ${what} within ${words(t.bounds.connectMs)}`),
+    () => timeout(t.server, `no TCP connection to ${what} within ${goDuration(t.bounds.connectMs)}`),
     (resolve, reject) => {
       socket.once('connect', () => {
         socket.removeListener('error', reject);
@@ -104,7 +105,7 @@ function tls(t: Target, socket: Socket, peer: { name: string; opts: TlsOptions |
   return bounded(
     secure,
     t.bounds.tlsMs,
-    () => timeout(t.server, `the TLS handshake with ${what} did not finish within ${words(t.bounds.tlsMs)}`),
+    () => timeout(t.server, `the TLS handshake with ${what} did not finish within ${goDuration(t.bounds.tlsMs)}`),
     (resolve, reject) => {
       secure.once('secureConnect', () => {
         secure.removeListener('error', reject);
@@ -156,7 +157,7 @@ async function connectTunnel(t: Target, socket: Socket, proxy: Proxy, host: stri
   const head = await bounded<Buffer>(
     socket,
     t.bounds.tlsMs,
-    () => timeout(t.server, `the proxy ${proxy.host} did not answer CONNECT within ${words(t.bounds.tlsMs)}`),
+    () => timeout(t.server, `the proxy ${proxy.host} did not answer CONNECT within ${goDuration(t.bounds.tlsMs)}`),
     (resolve, reject) => {
       readAnswer(socket, (b) => {
         const end = b.indexOf('\r\n\r\n');
@@ -196,7 +197,7 @@ async function socksTunnel(t: Target, socket: Socket, proxy: Proxy, host: string
     bounded(
       socket,
       t.bounds.tlsMs,
-      () => timeout(t.server, `the SOCKS5 proxy ${proxy.host} did not answer within ${words(t.bounds.tlsMs)}`),
+      () => timeout(t.server, `the SOCKS5 proxy ${proxy.host} did not answer within ${goDuration(t.bounds.tlsMs)}`),
       (resolve: (b: Buffer) => void, reject) => {
         socket.write(send);
         readAnswer(socket, need).then(resolve, reject);

@@ -1,27 +1,8 @@
-// The one catalogue of errors both binaries meet when they talk to Kubernetes, and the one table
-// of exit codes both exit with. The access layer throws KubeError (or HttpError, an API answer);
-// describeKubeError turns any of them into the one line a user reads, once, at the edge.
-
-/**
- * Exit codes of `kubectl paas` and `paas-webhook`, one table for both. A usage error is 5 in both
- * (kubectl paas documented 5 first; the webhook's 2 would collide with rollout status' Timeout).
- */
-export const EXIT = {
-  ok: 0,
-  /** rollout status: Failed; diagnose: problems found; policy check: violations; paas-webhook: the start failed */
-  problems: 1,
-  /** policy: bad input (YAML/TOML/field); rollout status: Timeout */
-  badInputOrTimeout: 2,
-  /** rollout status --watch=false: still InProgress */
-  inProgress: 3,
-  /** rollout status: Paused */
-  paused: 4,
-  /** usage (unknown flag, bad value), not found, forbidden, kubeconfig, credentials, the cluster unreachable or silent */
-  usage: 5,
-  /** rollout status --undo-on-failure: the rollback itself failed (refused, Failed, Timeout) */
-  rollbackFailed: 6,
-} as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+// The errors both binaries meet when they talk to Kubernetes, as entries of the one catalogue
+// (core/errors.ts): the access layer throws KubeError (or HttpError, an API answer), each coded
+// by what went wrong; describeKubeError words any of them as the one line a user reads, once, at
+// the edge, about what was being read.
+import { ErrorCode, PaasError } from '../core/errors.js';
 
 /** What went wrong, as the catalogue words it. */
 export const KubeErrorKind = {
@@ -38,34 +19,51 @@ export const KubeErrorKind = {
 } as const;
 export type KubeErrorKind = (typeof KubeErrorKind)[keyof typeof KubeErrorKind];
 
+/** The catalogue's entry for each kind (an API answer's depends on its status: codeOfStatus). */
+const CODE_OF_KIND: Readonly<Record<KubeErrorKind, ErrorCode>> = {
+  [KubeErrorKind.Config]: ErrorCode.Kubeconfig,
+  [KubeErrorKind.Credentials]: ErrorCode.Kubeconfig,
+  [KubeErrorKind.Unreachable]: ErrorCode.Unreachable,
+  [KubeErrorKind.Timeout]: ErrorCode.Unreachable,
+  [KubeErrorKind.Api]: ErrorCode.Error,
+};
+
+/** The catalogue's entry for an API answer: 404 not found, 401 and 403 forbidden, any other an error. */
+function codeOfStatus(status: number): ErrorCode {
+  if (status === 404) return ErrorCode.NotFound;
+  if (status === 401 || status === 403) return ErrorCode.Forbidden;
+  return ErrorCode.Error;
+}
+
 /** An error of the access layer; `message` is already the one line a user reads. */
-export class KubeError extends Error {
+export class KubeError extends PaasError {
   constructor(
     readonly kind: KubeErrorKind,
     message: string,
     options?: { cause?: unknown },
+    code: ErrorCode = CODE_OF_KIND[kind],
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'KubeError';
   }
 }
 
-/** An API answer other than 2xx: `code` is the HTTP status, `body` the API server's Status JSON text. */
+/** An API answer other than 2xx: `status` is the HTTP status, `body` the API server's Status JSON text. */
 export class HttpError extends KubeError {
   constructor(
-    readonly code: number,
+    readonly status: number,
     readonly body: string,
     readonly path: string,
   ) {
     const m = statusOf(body)?.message;
-    super(KubeErrorKind.Api, `${path}: HTTP ${code}${m ? `: ${m}` : ''}`);
+    super(KubeErrorKind.Api, `${path}: HTTP ${status}${m ? `: ${m}` : ''}`, undefined, codeOfStatus(status));
     this.name = 'HttpError';
   }
 }
 
-/** Whether an error is the API's answer `code` (404 absent, 409 conflict, 410 gone). */
-export function isStatus(err: unknown, code: number): boolean {
-  return err instanceof HttpError && err.code === code;
+/** Whether an error is the API's answer `status` (404 absent, 409 conflict, 410 gone). */
+export function isStatus(err: unknown, status: number): boolean {
+  return err instanceof HttpError && err.status === status;
 }
 
 /** The API server's Status in an error body (JSON text or parsed), if any. */
@@ -87,28 +85,23 @@ export interface ErrorContext {
   namespace: string;
 }
 
-/** One line and its exit code. */
-export interface Described {
-  message: string;
-  exit: ExitCode;
-}
-
 /**
- * The catalogue: an error of the access layer (or anything thrown near it) as one line about
+ * An error of the access layer (or anything thrown near it) as the catalogue's one line about
  * `what` (e.g. `deployment "web"`). API statuses name what was refused; connection and timeout
- * errors already name the server; anything else keeps its own message after `what`.
+ * errors already name the server, as any other error of the catalogue says what it is about;
+ * anything else keeps its own message after `what`, as the catch-all error.
  */
-export function describeKubeError(err: unknown, ctx: ErrorContext, what: string): Described {
-  if (err instanceof HttpError) return { message: apiMessage(err, ctx, what), exit: EXIT.usage };
-  if (err instanceof KubeError) return { message: err.message, exit: EXIT.usage };
-  const e = typeof err === 'object' && err !== null ? (err as { message?: unknown; code?: unknown }) : {};
+export function describeKubeError(err: unknown, ctx: ErrorContext, what: string): PaasError {
+  if (err instanceof HttpError) return new PaasError(err.code, apiMessage(err, ctx, what), { cause: err });
+  if (err instanceof PaasError) return err;
+  const e = typeof err === 'object' && err !== null ? (err as { message?: unknown }) : {};
   const message = typeof e.message === 'string' ? e.message : String(err);
-  return { message: `${what}: ${message}`, exit: EXIT.usage };
+  return new PaasError(ErrorCode.Error, `${what}: ${message}`, { cause: err });
 }
 
 function apiMessage(err: HttpError, ctx: ErrorContext, what: string): string {
   const body = statusOf(err.body);
-  switch (err.code) {
+  switch (err.status) {
     case 404:
       return `${what} not found in namespace "${ctx.namespace}"`;
     case 403:
@@ -116,6 +109,6 @@ function apiMessage(err: HttpError, ctx: ErrorContext, what: string): string {
     case 401:
       return `unauthorized: ${ctx.server} refused the credentials${body?.message && body.message !== 'Unauthorized' ? ` (${body.message})` : ''}`;
     default:
-      return `${what}: the API server answered ${err.code}${body?.message ? `: ${body.message}` : ''}`;
+      return `${what}: the API server answered ${err.status}${body?.message ? `: ${body.message}` : ''}`;
   }
 }

@@ -3,15 +3,15 @@
 // one-line error out. All logic is in cli.ts.
 import { main } from './cli.js';
 import { processDeps } from './deps.js';
-import { CliError, EXIT } from './lib/errors.js';
+import { exitCodeOf } from '../core/errors.js';
 
 main(process.argv.slice(2), processDeps(process)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    const e = err instanceof CliError ? err : null;
-    process.stderr.write(`error: ${e ? e.message : err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = e ? e.code : EXIT.usage;
+    // One line; the exit code is the catalogue's (core/errors.ts), 11 for anything it does not know.
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = exitCodeOf(err);
   },
 );

@@ -3,13 +3,17 @@
 // Every flag has an environment equivalent: PAAS_WEBHOOK_<FLAG> (e.g. PAAS_WEBHOOK_PORT).
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT } from '../kube-client/errors.js';
+import { ErrorCode, ExitCode, PaasError, usageError } from '../core/errors.js';
+import { COMMAND_EXITS, exitCodeHelp } from '../core/exit-codes.js';
 import { OnError } from '../core/config.js';
-import { ServeError, runServe, type ServeOptions } from './server/serve.js';
+import { runServe, type ServeOptions } from './server/serve.js';
+
+/** Where a usage error points for help. */
+const COMMAND = 'paas-webhook serve';
 
 function port(name: string, v: unknown): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ServeError(`--${name}: must be a port number 0-65535, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError(`--${name}: must be a port number 0-65535, got ${JSON.stringify(v)}`, COMMAND);
   return n;
 }
 
@@ -17,7 +21,7 @@ function positive(name: string, v: unknown, allowZero = false): number | undefin
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
-    throw new ServeError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+    throw usageError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`, COMMAND);
   return n;
 }
 
@@ -31,7 +35,9 @@ function serveFlags(y: Argv) {
     .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
     .example('paas-webhook serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key', 'certificates from cert-manager, mounted from a Secret')
     .example('paas-webhook serve --self-signed --secret-namespace paas-system', 'no cert-manager: the webhook manages its own CA')
-    .epilog('Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.');
+    .epilog(
+      `Environment: every flag as PAAS_WEBHOOK_<FLAG>, e.g. PAAS_WEBHOOK_PORT=8443; POD_NAMESPACE and POD_NAME from the downward API.\n\n${exitCodeHelp(COMMAND_EXITS.webhook)}`,
+    );
 }
 
 /** Where and how to serve: ports, certificates, config, logs, the [webhook] settings' overrides. */
@@ -157,10 +163,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err: Error | undefined) => {
       if (err) throw err;
-      throw new ServeError(`${msg}\nSee 'paas-webhook --help'.`, { cause: 'usage' });
+      throw usageError(msg, 'paas-webhook');
     })
     .parseAsync();
-  return EXIT.ok;
+  return ExitCode.ok;
 }
 
 main(hideBin(process.argv), process.env).then(
@@ -168,11 +174,11 @@ main(hideBin(process.argv), process.env).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const usage = err instanceof ServeError && err.cause === 'usage';
-    const known = err instanceof Error && (err.name === 'ServeError' || err.name === 'ConfigError' || err.name === 'TlsLoadError' || err.name === 'KubeError');
+    // An error of the catalogue (core/errors.ts) is one line; anything else is a bug: its stack too.
+    const known = err instanceof PaasError;
     process.stderr.write(`paas-webhook: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    // One exit-code table for both binaries (kube-client/errors.ts): a usage error is 5, a failed start 1.
-    process.exitCode = usage ? EXIT.usage : EXIT.problems;
+    // The one exit-code table of both binaries: the command line is 5, any other failure to start 1.
+    process.exitCode = known && err.code === ErrorCode.Usage ? ExitCode.usage : ExitCode.problems;
   },
 );

@@ -1,7 +1,7 @@
 // The paas.io/deploy-id pod-template label: one UUID per rollout. It changes exactly when the
 // stored pod template changes, so re-applying a manifest, scaling or an HPA never starts one.
 import { deepEqual, isObject } from './json.js';
-import { LABEL } from './overrides.js';
+import { LABEL } from '../names.js';
 import type { JsonObject, JsonValue } from './types.js';
 
 /** What to do with the label. */

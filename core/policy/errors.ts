@@ -1,9 +1,11 @@
 // The two errors the policy engine raises on bad input. Both name the field and the value, so
-// a front door can print them as they are: the CLI exits 2, the webhook denies the request.
+// a front door can print them as they are: both are the catalogue's bad input (the CLI exits 2),
+// the webhook denies the request.
+import { ErrorCode, PaasError } from '../errors.js';
 import { plainText } from './json.js';
 
 /** An invalid paas.toml: unparseable TOML, an unknown key or section, a wrong type or value. */
-export class ConfigError extends Error {
+export class ConfigError extends PaasError {
   constructor(
     /** The file the config came from, e.g. "paas.toml". */
     readonly file: string,
@@ -14,14 +16,14 @@ export class ConfigError extends Error {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super(field ? `${file}: ${field}: ${reason}, got ${value}` : `${file}: ${reason}`, options);
+    super(ErrorCode.BadInput, field ? `${file}: ${field}: ${reason}, got ${value}` : `${file}: ${reason}`, options);
     this.name = 'ConfigError';
   }
 }
 
 /** A Deployment the engine cannot apply the policy to: a missing or mistyped owned field, or an
  * invalid per-Deployment override annotation. */
-export class PolicyInputError extends Error {
+export class PolicyInputError extends PaasError {
   constructor(
     /** Where in the object, e.g. `metadata.annotations["paas.io/surge"]` or `spec.template`. */
     readonly field: string,
@@ -29,7 +31,7 @@ export class PolicyInputError extends Error {
     readonly value: string,
     readonly reason: string,
   ) {
-    super(`${field}: ${reason}, got ${value}`);
+    super(ErrorCode.BadInput, `${field}: ${reason}, got ${value}`);
     this.name = 'PolicyInputError';
   }
 }

@@ -8,4 +8,4 @@ export { mutateDeployment, checkDeployment, SkipReason, type CheckResult, type V
 export { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
 export { applyPatch, parsePointer } from './patch.js';
 export { deepEqual } from './json.js';
-export { LABEL, ANNOTATION, OPT_OUT_VALUE } from './overrides.js';
+export { LABEL, ANNOTATION, OPT_OUT_VALUE } from '../names.js';

@@ -1,30 +1,10 @@
 // Per-Deployment overrides: `paas.io/*` annotations on the Deployment, validated exactly like the
 // matching paas.toml keys. An invalid value is a PolicyInputError naming the annotation.
+import { ANNOTATION, LABEL, OPT_OUT_VALUE } from '../names.js';
 import { PolicyInputError, showValue } from './errors.js';
 import { fieldName, isObject } from './json.js';
 import type { JsonObject, Policy } from './types.js';
 import { checkHeaderList, checkIntOrPercent, checkPort, checkProbePath, checkSeconds, isZeroIntOrPercent, type Checked } from './values.js';
-
-/** Labels the engine reads or writes. */
-export const LABEL = {
-  /** On the pod template: the UUID of the rollout that created the pod. */
-  deployId: 'paas.io/deploy-id',
-  /** On the Deployment: `disabled` opts it out of the policy. */
-  rolloutPolicy: 'paas.io/rollout-policy',
-} as const;
-
-/** The value of LABEL.rolloutPolicy that opts a Deployment out. */
-export const OPT_OUT_VALUE = 'disabled';
-
-/** Annotations on the Deployment that override the policy for it alone. */
-export const ANNOTATION = {
-  surge: 'paas.io/surge',
-  maxUnavailable: 'paas.io/max-unavailable',
-  timeout: 'paas.io/timeout',
-  readinessProbePath: 'paas.io/readiness-probe-path',
-  readinessProbePort: 'paas.io/readiness-probe-port',
-  readinessProbeHeaders: 'paas.io/readiness-probe-headers',
-} as const;
 
 /** Which port to probe, from paas.io/readiness-probe-port: `8080`, `http`, or `app=8080,worker=9090`. */
 export interface ProbePortOverride {

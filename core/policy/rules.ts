@@ -17,7 +17,8 @@ import {
   type PortInfo,
   type Segments,
 } from './k8s.js';
-import { ANNOTATION, annotationField, LABEL, OPT_OUT_VALUE, type EffectivePolicy } from './overrides.js';
+import { ANNOTATION, LABEL, OPT_OUT_VALUE } from '../names.js';
+import { annotationField, type EffectivePolicy } from './overrides.js';
 import { mergeInto } from './patch.js';
 import { ChangeKind, PreStopMode, ProbeKind, type ClusterFacts, type JsonObject, type JsonValue, type PatchOp, type Policy } from './types.js';
 import { isZeroIntOrPercent } from './values.js';

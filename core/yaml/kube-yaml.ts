@@ -12,6 +12,7 @@
 //   - map keys become strings as sigs.k8s.io/yaml words them (yes -> "true", 1e6 -> "1e+06");
 //     a null or uint64 key, and NaN or infinite values (JSON has none) are errors.
 // Pure: text in, values and `yaml` documents out.
+import { ErrorCode, PaasError } from '../errors.js';
 import {
   Document,
   isAlias,
@@ -37,16 +38,16 @@ import { formatFloatKey, plainKind, resolvePlain, resolveTagged, type GoScalar }
 /** A JSON value that may hold an int64 beyond 2^53 exactly (as a bigint). */
 export type KubeValue = null | boolean | number | bigint | string | KubeValue[] | { [k: string]: KubeValue };
 
-/** Bad YAML, or YAML kubectl would refuse; `offset` is into the text that was parsed. */
-export class KubeYamlError extends Error {
-  override name = 'KubeYamlError';
+/** Bad YAML, or YAML kubectl would refuse (the catalogue's bad input); `offset` is into the text that was parsed. */
+export class KubeYamlError extends PaasError {
   constructor(
     message: string,
     readonly offset: number,
     /** For splitStream: the 1-based document the error is in. */
     readonly document?: number,
   ) {
-    super(message);
+    super(ErrorCode.BadInput, message);
+    this.name = 'KubeYamlError';
   }
 }
 

@@ -4,8 +4,8 @@
 // `completionNeeds` says which cluster facts a line needs; the edge fetches them and `complete`
 // turns the line and the facts into the answer.
 import type { KubeFlags } from '../kube/rest.js';
-import { connectionFlags } from '../lib/connection-flags.js';
-import { GLOBAL_FLAGS, PositionalKind, ROOT, ValueKind, type CommandSpec, type FlagSpec } from './spec.js';
+import { CONNECTION_FLAGS, connectionFlags } from '../lib/connection-flags.js';
+import { flagsOf, PositionalKind, ROOT, ValueKind, type CommandSpec, type FlagSpec } from './spec.js';
 
 /** Cobra's ShellCompDirective bits, as kubectl passes them on to the shell. */
 export const Directive = {
@@ -53,17 +53,19 @@ interface Line {
   want: Want;
 }
 
-function flagsOf(cmd: CommandSpec): FlagSpec[] {
-  return [...GLOBAL_FLAGS, ...cmd.flags];
+/** The flags read off the line at `cmd`: its own, and kubectl's connection flags wherever they
+ * stand (`-n shop rollout status` names the namespace before the command that takes it). */
+function flagsOnLine(cmd: CommandSpec): FlagSpec[] {
+  return [...flagsOf(cmd), ...CONNECTION_FLAGS];
 }
 
 // No --no-<name> negation: the CLI turns yargs' off (plugin/cli.ts), so only listed names exist.
 function findLong(cmd: CommandSpec, name: string): FlagSpec | undefined {
-  return flagsOf(cmd).find((x) => x.name === name);
+  return flagsOnLine(cmd).find((x) => x.name === name);
 }
 
 function findShort(cmd: CommandSpec, short: string): FlagSpec | undefined {
-  return flagsOf(cmd).find((x) => x.short === short);
+  return flagsOnLine(cmd).find((x) => x.short === short);
 }
 
 const takesValue = (f: FlagSpec | undefined): f is FlagSpec => f !== undefined && f.value !== ValueKind.none;
@@ -158,8 +160,8 @@ const noFiles = (candidates: string[]): Completion => ({ candidates, directive: 
 function flagCandidates(line: Line, word: string): string[] {
   const out: string[] = [];
   for (const f of flagsOf(line.command)) {
-    // A flag given once is not offered again, except the repeatable -f.
-    if (line.given.has(f.name) && f.name !== 'filename') continue;
+    // A flag given once is not offered again, except a repeatable one (-f, --as-group).
+    if (line.given.has(f.name) && f.repeat !== true) continue;
     out.push(`--${f.name}\t${f.describe}`);
     if (f.short && !word.startsWith('--')) out.push(`-${f.short}\t${f.describe}`);
   }

@@ -6,6 +6,7 @@
 // failure is no candidates with "no file completion", as kubectl's own resource completion does.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { KubeEnv, KubeFlags } from '../kube/rest.js';
 import { complete, completionNeeds, formatCompletion, type CompletionFacts, type CompletionNeed } from './complete.js';
 
@@ -49,9 +50,8 @@ async function fromCluster(need: CompletionNeed, env: KubeEnv, signal: AbortSign
     { once: true },
   );
   try {
-    if (need.fact === 'namespaces') return itemNames(await rest.get('/api/v1/namespaces'));
-    const ns = encodeURIComponent(kube.namespace);
-    return itemNames(await rest.get(`/apis/apps/v1/namespaces/${ns}/deployments`));
+    if (need.fact === 'namespaces') return itemNames(await rest.get(apiPath(Resource.namespaces)));
+    return itemNames(await rest.get(apiPath(Resource.deployments, { namespace: kube.namespace })));
   } finally {
     rest.close();
   }

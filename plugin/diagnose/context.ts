@@ -1,7 +1,7 @@
 // What every detector of diagnose reads besides the object it looks at: the Deployment, the
 // clock, the events of each object, and the facts the suggested commands name. Built once per
 // diagnosis by analyse.ts. Pure.
-import { DEPLOY_ID_LABEL } from '../kube/replica-sets.js';
+import { LABEL } from '../../core/names.js';
 import type { EventRecord } from './events.js';
 import { time } from './events.js';
 import type { Container, ContainerLog, Deployment, ResourceQuota } from './model.js';
@@ -31,7 +31,7 @@ export function nsFlag(ctx: RolloutContext): string {
 
 /** The label query that finds the rollout's new pods: its deploy-id, else the Deployment's selector. */
 export function newPodsSelector(ctx: RolloutContext): string {
-  return ctx.deployId ? `${DEPLOY_ID_LABEL}=${ctx.deployId}` : ctx.selector;
+  return ctx.deployId ? `${LABEL.deployId}=${ctx.deployId}` : ctx.selector;
 }
 
 /** A container of the pod template by name (an init container with `init`). */

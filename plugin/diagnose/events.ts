@@ -56,15 +56,17 @@ export function time(t: Time | null | undefined): number {
 function messageShape(message: string, names: readonly string[]): string {
   let s = message;
   for (const n of names) if (n) s = s.split(n).join('<pod>');
-  return s
-    .replace(/^\(combined from similar events\): /, '')
-    .replace(/pods "[^"]*"/g, 'pods "<pod>"')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
-    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<ip>')
-    .replace(/back-off \d+[smh0-9]* /g, 'back-off ')
-    .replace(/sandbox "[0-9a-f]{12,}"/g, 'sandbox "<id>"')
-    // An exec probe's every run has its own exec id ("failed to start exec <64 hex>").
-    .replace(/exec "[0-9a-f]{32,}"/g, 'exec "<id>"');
+  return (
+    s
+      .replace(/^\(combined from similar events\): /, '')
+      .replace(/pods "[^"]*"/g, 'pods "<pod>"')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
+      .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<ip>')
+      .replace(/back-off \d+[smh0-9]* /g, 'back-off ')
+      .replace(/sandbox "[0-9a-f]{12,}"/g, 'sandbox "<id>"')
+      // An exec probe's every run has its own exec id ("failed to start exec <64 hex>").
+      .replace(/exec "[0-9a-f]{32,}"/g, 'exec "<id>"')
+  );
 }
 
 /** Groups events by (reason, message shape): counts summed, first/last seen widened, objects listed. */

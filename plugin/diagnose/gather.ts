@@ -7,8 +7,11 @@
 // and the rest (ready pods, old ReplicaSets, the Deployment) only for the --events timeline.
 import { ConditionStatus, ConditionType, type KubeEvent, type ObjectMeta, type ResourceQuota } from '../kube/objects.js';
 import type * as wire from '../kube/objects.js';
+import { apiPath, Resource } from '../../kube-client/paths.js';
+import { listItems } from '../kube/list.js';
 import type { Rest } from '../kube/rest.js';
-import { CliError } from '../lib/errors.js';
+import { mapLimit } from '../lib/limit.js';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH, replicaSetOfPod } from '../kube/replica-sets.js';
 import { selectorString } from '../kube/selector.js';
 import { isNamed, type ContainerLog, type Named, type Pod, type Snapshot } from './model.js';
@@ -36,31 +39,14 @@ export interface GatherOptions {
   timeline: boolean;
 }
 
-interface List<T> {
-  items?: T[];
-  metadata?: { continue?: string };
-}
-
-/** Every page of a list (limit/continue), so a large namespace never comes back in one body. */
-async function listAll<T>(rest: Rest, path: string, query: Record<string, string | undefined>, pageSize: number): Promise<T[]> {
-  const out: T[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await rest.get<List<T>>(path, { ...query, limit: String(pageSize), continue: cont });
-    out.push(...(page.items ?? []));
-    cont = page.metadata?.continue || undefined;
-  } while (cont);
-  return out;
-}
-
 /** The objects as the analysis takes them: each with its metadata.name, which every object an API
  * server returns carries; one without is a broken answer, refused here rather than misnamed later. */
 function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T> {
-  if (!isNamed(o)) throw new CliError(`the API server returned a ${kind} without metadata.name`);
+  if (!isNamed(o)) throw new PaasError(ErrorCode.Error, `the API server returned a ${kind} without metadata.name`);
   return o;
 }
 
-/** listAll of a kind whose objects the analysis names. */
+/** Every item of a list of a kind whose objects the analysis names. */
 async function listNamed<T extends { metadata?: ObjectMeta }>(
   rest: Rest,
   path: string,
@@ -68,27 +54,18 @@ async function listNamed<T extends { metadata?: ObjectMeta }>(
   pageSize: number,
   kind: string,
 ): Promise<Named<T>[]> {
-  return (await listAll<T>(rest, path, query, pageSize)).map((o) => named(o, kind));
-}
-
-/** Runs fn over items with at most `n` in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
+  return (await listItems<T>(rest, path, query, pageSize)).map((o) => named(o, kind));
 }
 
 /** The kubelet's FailedPreStopHook events of the namespace: they outlive the pods they are about,
  * and a hook that failed is worth naming after the rollout, when the old pods are gone. */
 function preStopHookEvents(rest: Rest, ns: string, pageSize: number): Promise<KubeEvent[]> {
-  return listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, { fieldSelector: 'involvedObject.kind=Pod,reason=FailedPreStopHook' }, pageSize);
+  return listItems<KubeEvent>(
+    rest,
+    apiPath(Resource.events, { namespace: ns }),
+    { fieldSelector: 'involvedObject.kind=Pod,reason=FailedPreStopHook' },
+    pageSize,
+  );
 }
 
 /** Each event once (the pod-by-pod lists and the FailedPreStopHook list can both hold one). */
@@ -104,7 +81,7 @@ function uniqueEvents(events: KubeEvent[]): KubeEvent[] {
 
 function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: number): Promise<KubeEvent[]> {
   if (!uid) return Promise.resolve([]);
-  return listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, { fieldSelector: `involvedObject.uid=${uid}` }, pageSize);
+  return listItems<KubeEvent>(rest, apiPath(Resource.events, { namespace: ns }), { fieldSelector: `involvedObject.uid=${uid}` }, pageSize);
 }
 
 function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
@@ -132,15 +109,15 @@ export async function gather(
   opts: GatherOptions = { timeline: false },
   limits: GatherLimits = DEFAULT_LIMITS,
 ): Promise<Snapshot> {
-  const deployment = named(await rest.get<wire.Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`), 'Deployment');
+  const deployment = named(await rest.get<wire.Deployment>(apiPath(Resource.deployments, { namespace: ns, name })), 'Deployment');
   const selector = selectorString(deployment.spec?.selector);
   const [rsList, quotas] = await Promise.all([
-    listAll<wire.ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector: selector }, limits.pageSize),
-    listAll<ResourceQuota>(rest, `/api/v1/namespaces/${ns}/resourcequotas`, {}, limits.pageSize),
+    listItems<wire.ReplicaSet>(rest, apiPath(Resource.replicaSets, { namespace: ns }), { labelSelector: selector }, limits.pageSize),
+    listItems<ResourceQuota>(rest, apiPath(Resource.resourceQuotas, { namespace: ns }), {}, limits.pageSize),
   ]);
   const replicaSets = ownedReplicaSets(deployment, rsList).map((r) => named(r, 'ReplicaSet'));
   const rollout = { deployment, replicaSets, newRS: splitReplicaSets(deployment, replicaSets).newRS };
-  const { newPods, oldPods } = await readPods(rest, `/api/v1/namespaces/${ns}/pods`, selector, rollout, limits.pageSize);
+  const { newPods, oldPods } = await readPods(rest, apiPath(Resource.pods, { namespace: ns }), selector, rollout, limits.pageSize);
   const owned = ownedBy(replicaSets);
   const pods = [...newPods, ...oldPods].filter(owned);
   const targets = eventTargets(rollout, { newPods, oldPods }, opts, limits);
@@ -175,12 +152,12 @@ export async function gather(
  * that are not ready (is the node itself down?), each read by name; none when all are ready. */
 async function readNodes(rest: Rest, newPods: Pod[], pageSize: number): Promise<Named<wire.Node>[] | undefined> {
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
-  if (unschedulable) return listNamed<wire.Node>(rest, '/api/v1/nodes', {}, pageSize, 'Node');
+  if (unschedulable) return listNamed<wire.Node>(rest, apiPath(Resource.nodes), {}, pageSize, 'Node');
   const names = [...new Set(newPods.filter((p) => !isReady(p)).map((p) => p.spec?.nodeName))].filter((n): n is string => !!n);
   if (names.length === 0) return undefined;
   const read = await Promise.all(
     names.map((n) =>
-      rest.get<wire.Node>(`/api/v1/nodes/${n}`).then(
+      rest.get<wire.Node>(apiPath(Resource.nodes, { name: n })).then(
         (o) => named(o, 'Node'),
         () => undefined,
       ),
@@ -221,7 +198,8 @@ async function readLogs(rest: Rest, ns: string, pods: Pod[], limits: GatherLimit
   );
   const read = await mapLimit(wanted, limits.concurrency, async (w) => {
     const query = { container: w.container, tailLines: String(limits.logLines), ...(w.previous ? { previous: 'true' } : {}) };
-    const text = await rest.getText(`/api/v1/namespaces/${ns}/pods/${w.pod}/log`, query, AbortSignal.timeout(limits.logTimeoutMs)).catch(() => undefined);
+    const path = apiPath(Resource.pods, { namespace: ns, name: w.pod, subresource: 'log' });
+    const text = await rest.getText(path, query, AbortSignal.timeout(limits.logTimeoutMs)).catch(() => undefined);
     return text === undefined ? undefined : { ...w, lines: text.split('\n').filter((l) => l !== '') };
   });
   return read.filter((l): l is ContainerLog => l !== undefined);

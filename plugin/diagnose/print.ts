@@ -4,7 +4,7 @@ import { Severity, Verdict, type Finding } from './findings.js';
 import type { Diagnosis, TimelineEntry } from './analyse.js';
 import { formatSeconds } from './format.js';
 import { time } from './events.js';
-import { EXIT } from '../lib/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { paint, type Paint } from '../lib/term.js';
 
 /** The apiVersion/kind of the -o json document; bumped only on incompatible changes. */
@@ -12,7 +12,7 @@ export const DIAGNOSIS_API_VERSION = 'paas.io/v1';
 
 /** Exit code of `kubectl paas diagnose` for a verdict: 1 when problems were found, else 0. */
 export function exitCodeOf(verdict: Verdict): number {
-  return verdict === Verdict.Problems ? EXIT.problems : EXIT.ok;
+  return verdict === Verdict.Problems ? ExitCode.problems : ExitCode.ok;
 }
 
 export interface TextOptions {

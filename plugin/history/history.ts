@@ -13,8 +13,8 @@ import {
   type ReplicaSet,
 } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, POD_TEMPLATE_HASH, revisionOf, revisionsOf, splitReplicaSets } from '../kube/replica-sets.js';
+import { rolledBackRecordOf } from '../kube/rolled-back.js';
 import { unifiedDiff } from '../lib/line-diff.js';
-import { ROLLED_BACK_ANNOTATION, type RolledBackRecord } from '../rollout/undo.js';
 import { outcomes, scaleHistory, type Held, type Outcome } from './outcome.js';
 
 /** The change-cause annotation kubectl's `rollout history` shows. */
@@ -52,25 +52,10 @@ const imagesOf = (t: PodTemplate | undefined): string[] => (t?.spec?.containers 
 
 const isReady = (p: Pod): boolean => (p.status?.conditions ?? []).some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
 
-function recordOf(rs: ReplicaSet): RolledBackRecord | undefined {
-  const raw = rs.metadata?.annotations?.[ROLLED_BACK_ANNOTATION];
-  if (!raw) return undefined;
-  try {
-    const r = JSON.parse(raw) as Partial<RolledBackRecord>;
-    return {
-      revision: typeof r.revision === 'number' ? r.revision : null,
-      deployId: typeof r.deployId === 'string' ? r.deployId : null,
-      reason: typeof r.reason === 'string' ? r.reason : '',
-    };
-  } catch {
-    return undefined; // not ours, or edited by hand: no evidence
-  }
-}
-
 function heldOf(rs: ReplicaSet): Held | undefined {
   const revision = revisionOf(rs);
   if (revision === undefined) return undefined;
-  const record = recordOf(rs);
+  const record = rolledBackRecordOf(rs);
   return {
     name: rs.metadata?.name ?? '',
     revision,

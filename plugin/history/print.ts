@@ -1,6 +1,6 @@
 // What `rollout history` writes: a table of the revisions with the evidence under it, or one
 // revision's template diff. Pure: views in, text out.
-import { formatDuration } from '../lib/duration.js';
+import { humanDuration } from '../../kube-client/duration.js';
 import type { Paint } from '../lib/term.js';
 import { Outcome } from './outcome.js';
 import type { History, RevisionDetail } from './history.js';
@@ -22,7 +22,7 @@ function outcomeWord(o: Outcome, p: Paint): string {
 
 function age(created: string | null, now: number): string {
   const ms = created ? Date.parse(created) : NaN;
-  return Number.isNaN(ms) ? '-' : formatDuration(now - ms);
+  return Number.isNaN(ms) ? '-' : humanDuration(Math.max(0, now - ms));
 }
 
 /** The table of revisions, oldest first, then the evidence of each outcome. */

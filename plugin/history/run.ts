@@ -1,9 +1,11 @@
 // `rollout history` at run time, the edge: read the Deployment, its ReplicaSets, their pods and
 // its events once, then write the history (or one revision) as text, JSON or YAML.
 import type { Deployment, KubeEvent, Pod, ReplicaSet } from '../kube/objects.js';
-import type { KubeEdge, Rest } from '../kube/rest.js';
+import { apiPath, Resource } from '../../kube-client/paths.js';
+import { listItems } from '../kube/list.js';
+import type { KubeEdge } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { ErrorCode, ExitCode, PaasError } from '../../core/errors.js';
 import { OutputFormat } from '../lib/output.js';
 import { paint } from '../lib/term.js';
 import { historyOf, revisionDetail } from './history.js';
@@ -24,40 +26,24 @@ export interface HistoryDeps extends KubeEdge {
   now: () => number;
 }
 
-interface Listed<T> {
-  items?: T[];
-}
-
-/** Every item of a list (the API server pages at `limit`; `continue` fetches the rest). */
-async function listAll<T>(rest: Rest, path: string, query: Record<string, string | undefined>): Promise<T[]> {
-  const out: T[] = [];
-  let next: string | undefined;
-  do {
-    const page = await rest.get<Listed<T> & { metadata?: { continue?: string } }>(path, { ...query, limit: '500', continue: next });
-    out.push(...(page.items ?? []));
-    next = page.metadata?.continue || undefined;
-  } while (next);
-  return out;
-}
-
 /** Runs the command; resolves to the exit code. */
 export async function runHistory(o: HistoryOptions, deps: HistoryDeps): Promise<number> {
   const { kube, rest } = await deps.connect();
-  const ns = encodeURIComponent(kube.namespace);
+  const namespace = kube.namespace;
   const fail = (err: unknown, what: string): never => {
     throw deps.describeError(err, kube, what);
   };
   try {
     const deployment = await rest
-      .get<Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(o.name)}`)
+      .get<Deployment>(apiPath(Resource.deployments, { namespace, name: o.name }))
       .catch((err: unknown) => fail(err, `deployment "${o.name}"`));
     const labelSelector = selectorString(deployment.spec?.selector);
     const [replicaSets, pods] = await Promise.all([
-      listAll<ReplicaSet>(rest, `/apis/apps/v1/namespaces/${ns}/replicasets`, { labelSelector }),
-      listAll<Pod>(rest, `/api/v1/namespaces/${ns}/pods`, { labelSelector }),
+      listItems<ReplicaSet>(rest, apiPath(Resource.replicaSets, { namespace }), { labelSelector }),
+      listItems<Pod>(rest, apiPath(Resource.pods, { namespace }), { labelSelector }),
     ]).catch((err: unknown) => fail(err, `replicasets and pods of deployment "${o.name}"`));
     // Events are evidence, not a requirement: without them an outcome is unknown, not an error.
-    const events = await listAll<KubeEvent>(rest, `/api/v1/namespaces/${ns}/events`, {
+    const events = await listItems<KubeEvent>(rest, apiPath(Resource.events, { namespace }), {
       fieldSelector: `involvedObject.uid=${deployment.metadata?.uid ?? ''}`,
     }).catch((err: unknown) => {
       deps.err.write(`warning: ${deps.describeError(err, kube, `events of deployment "${o.name}"`).message}: outcomes from events are unknown\n`);
@@ -70,12 +56,12 @@ export async function runHistory(o: HistoryOptions, deps: HistoryDeps): Promise<
     let text = (): string => renderHistory(history, { paint: p, now: deps.now() });
     if (o.revision !== undefined) {
       const detail = revisionDetail(deployment, replicaSets, history, o.revision, yaml!);
-      if ('error' in detail) throw new CliError(detail.error, EXIT.usage);
+      if ('error' in detail) throw new PaasError(ErrorCode.NotFound, detail.error);
       doc = detail;
       text = () => renderRevision(detail, p);
     }
     deps.out.write(o.output === OutputFormat.json ? `${JSON.stringify(doc, null, 2)}\n` : o.output === OutputFormat.yaml ? yaml!(doc) : text());
-    return EXIT.ok;
+    return ExitCode.ok;
   } finally {
     rest.close();
   }

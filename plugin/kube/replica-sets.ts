@@ -1,11 +1,10 @@
 // Which ReplicaSets and Pods belong to a Deployment, and which ReplicaSet is the new one, decided
 // as the Deployment controller decides it. Pure: shared by `rollout status` and `diagnose`.
+import { LABEL } from '../../core/names.js';
 import { timeMs, type Deployment, type ObjectMeta, type Pod, type PodTemplate, type ReplicaSet } from './objects.js';
 
 /** The label the controller adds to a ReplicaSet's selector and template; ignored when comparing templates. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
-/** The label the webhook stamps on every pod template at roll time. */
-export const DEPLOY_ID_LABEL = 'paas.io/deploy-id';
 /** The revision annotation the controller keeps on Deployments and ReplicaSets. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
@@ -43,7 +42,7 @@ export function revisionsOf(rs: ReplicaSet): number[] {
 
 /** A pod template's paas.io/deploy-id label, if the webhook stamped one. */
 export function deployIdOf(obj: { spec?: { template?: PodTemplate } } | undefined): string | undefined {
-  return obj?.spec?.template?.metadata?.labels?.[DEPLOY_ID_LABEL];
+  return obj?.spec?.template?.metadata?.labels?.[LABEL.deployId];
 }
 
 /** True when the object is on its way out (deletionTimestamp set). */

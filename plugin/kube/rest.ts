@@ -3,10 +3,10 @@
 // into the one line the CLI prints. Raw JSON in and out.
 import type { ConnectionFlags } from '../../kube-client/kubeconfig.js';
 import type { Deadline, Query, WatchEvent } from '../../kube-client/client.js';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 import { describeKubeError } from '../../kube-client/errors.js';
-import { CliError } from '../lib/errors.js';
 
-export { HttpError } from '../../kube-client/errors.js';
+export { HttpError, isStatus } from '../../kube-client/errors.js';
 export { WatchEventType, type WatchEvent, type Deadline } from '../../kube-client/client.js';
 
 /** kubectl's connection flags as the commands pass them on. */
@@ -58,14 +58,13 @@ export interface Connection {
 export interface KubeEdge {
   /** Connects; with a deadline every call ends when it runs out (rollout status --timeout). */
   connect(opts?: { deadline?: Deadline }): Promise<Connection>;
-  /** Translates an API or network error into the one-line message about `what`. */
-  describeError(err: unknown, kube: Kube, what: string): CliError;
+  /** Translates an API or network error into the catalogue's one-line error about `what`. */
+  describeError(err: unknown, kube: Kube, what: string): PaasError;
 }
 
-/** An error of the access layer as the CLI's one line and exit code (the shared catalogue). */
-export function describeError(err: unknown, kube: Kube, what: string): CliError {
-  const d = describeKubeError(err, kube, what);
-  return new CliError(d.message, d.exit);
+/** An error of the access layer as the catalogue's one line and code (kube-client/errors.ts). */
+export function describeError(err: unknown, kube: Kube, what: string): PaasError {
+  return describeKubeError(err, kube, what);
 }
 
 /** What the process gives a connection besides the flags. */
@@ -78,15 +77,16 @@ export interface ConnectOptions {
   deadline?: Deadline;
 }
 
-/** Reads the kubeconfig as kubectl does and connects; a bad flag, kubeconfig or credential is a CliError. */
+/** Reads the kubeconfig as kubectl does and connects; a bad flag, kubeconfig or credential is an error of the catalogue. */
 export async function connect(flags: KubeFlags, o: ConnectOptions): Promise<Connection> {
-  const [{ connect: open }, { parseRequestTimeout }] = await Promise.all([import('../../kube-client/load.js'), import('../../kube-client/go-duration.js')]);
+  const [{ connect: open }, { parseRequestTimeout }] = await Promise.all([import('../../kube-client/load.js'), import('../../kube-client/duration.js')]);
   let requestTimeoutMs = 0;
   if (flags.requestTimeout !== undefined) {
     try {
       requestTimeoutMs = parseRequestTimeout(flags.requestTimeout);
     } catch (err) {
-      throw new CliError((err as Error).message);
+      // The command's front door checks the flag first (plugin/cli.ts), with its --help to point at.
+      throw new PaasError(ErrorCode.Usage, (err as Error).message);
     }
   }
   try {
@@ -100,7 +100,6 @@ export async function connect(flags: KubeFlags, o: ConnectOptions): Promise<Conn
     });
     return { kube: { namespace: client.namespace, server: client.server, context: client.context }, rest: client };
   } catch (err) {
-    const d = describeKubeError(err, { server: flags.server ?? '', namespace: flags.namespace ?? '' }, 'kubeconfig');
-    throw new CliError(d.message, d.exit);
+    throw describeKubeError(err, { server: flags.server ?? '', namespace: flags.namespace ?? '' }, 'kubeconfig');
   }
 }

@@ -1,24 +1,13 @@
 // kubectl's connection flags (genericclioptions' ConfigFlags), the ones every kubectl plugin is
-// expected to take, in one table: plugin/cli.ts declares them to yargs from it, the completion
-// table (plugin/completion/spec.ts) lists them from it, and connectionFlags() reads them back.
-// Their meaning and precedence over the kubeconfig are kube-client/kubeconfig.ts's.
-import type { Argv } from 'yargs';
+// expected to take, in one table: every command that talks to a cluster takes them (the one
+// declaration of commands, plugin/commands/table.ts, gives them to yargs and to the completion
+// table), and connectionFlags() reads them back. Their meaning and precedence over the
+// kubeconfig are kube-client/kubeconfig.ts's.
 import type { ConnectionFlags } from '../../kube-client/kubeconfig.js';
-
-/** How a flag's value completes (a subset of the completion table's ValueKind). */
-export type ConnectionValue = 'none' | 'free' | 'file' | 'context' | 'cluster' | 'user' | 'namespace';
-
-export interface ConnectionFlag {
-  name: string;
-  short?: string;
-  describe: string;
-  value: ConnectionValue;
-  /** Repeatable (kubectl's stringArray): each use adds a value. */
-  repeat?: boolean;
-}
+import type { FlagSpec } from '../commands/table.js';
 
 /** The flags, in kubectl's order. */
-export const CONNECTION_FLAGS: readonly ConnectionFlag[] = [
+export const CONNECTION_FLAGS: readonly FlagSpec[] = [
   { name: 'kubeconfig', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, merged as kubectl merges it, else ~/.kube/config)', value: 'file' },
   { name: 'context', describe: 'The kubeconfig context to use', value: 'context' },
   { name: 'cluster', describe: "The kubeconfig cluster to use (instead of the context's)", value: 'cluster' },
@@ -41,18 +30,6 @@ export const CONNECTION_FLAGS: readonly ConnectionFlag[] = [
     value: 'free',
   },
 ];
-
-/** Declares the flags on a yargs instance (plugin/cli.ts). */
-export function withConnectionFlags(y: Argv): Argv {
-  for (const f of CONNECTION_FLAGS) {
-    y.option(f.name, {
-      type: f.value === 'none' ? 'boolean' : 'string',
-      describe: f.describe,
-      ...(f.short ? { alias: f.short } : {}),
-    });
-  }
-  return y;
-}
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 /** A repeated flag's values (yargs gives one value, or an array when repeated). */

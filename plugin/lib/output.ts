@@ -1,4 +1,4 @@
-// The -o/--output flag, parsed once for every command: text, json or yaml.
+// The -o/--output flag's values: text, json or yaml (each command's front door reads it: plugin/commands/front-door.ts).
 
 export const OutputFormat = { text: 'text', json: 'json', yaml: 'yaml' } as const;
 export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
@@ -13,9 +13,4 @@ export function parseOutputFlag(value: string | undefined): OutputFormat | undef
   if (value === '' || value === OutputFormat.text || value === 'wide') return OutputFormat.text;
   if (value === OutputFormat.json || value === OutputFormat.yaml) return value;
   throw new Error(`invalid value "${value}" for -o/--output: use text, json or yaml`);
-}
-
-/** The format for an -o value, text when absent; throws as parseOutputFlag. */
-export function parseOutputFormat(value: string | undefined): OutputFormat {
-  return parseOutputFlag(value) ?? OutputFormat.text;
 }

@@ -4,11 +4,13 @@
 // stream, in pod and container order; with it, lines are written as they come, pods that come
 // are picked up (a restarted container is a new stream), pods that go are dropped, and the run
 // ends once the rollout has no pod left.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
-import { HttpError, type KubeEdge, type Rest } from '../kube/rest.js';
+import { isStatus, type KubeEdge, type Rest } from '../kube/rest.js';
 import { selectorString } from '../kube/selector.js';
-import { CliError, EXIT } from '../lib/errors.js';
-import { listAndWatch, type Mirror } from '../rollout/watch.js';
+import { limiter } from '../lib/limit.js';
+import { ErrorCode, ExitCode, PaasError, usageError } from '../../core/errors.js';
+import { listAndWatch, type Mirror } from '../kube/watch.js';
 import { formatLine, logStreams, podsOf, rolloutGone, selectReplicaSets, type Containers, type LogStream, type Selection } from './select.js';
 
 /** The parsed and validated flags of `logs`. */
@@ -68,7 +70,7 @@ function logQuery(c: Ctx, s: LogStream, first: boolean): Record<string, string |
   };
 }
 
-const logPath = (ns: string, pod: string): string => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`;
+const logPath = (ns: string, pod: string): string => apiPath(Resource.pods, { namespace: ns, name: pod, subresource: 'log' });
 
 /** Runs the command; resolves to the exit code (1 when a log could not be read). */
 export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
@@ -80,22 +82,22 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
   const controller = new AbortController();
   try {
     const deployment = await rest
-      .get<Deployment>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(o.name)}`)
+      .get<Deployment>(apiPath(Resource.deployments, { namespace: ns, name: o.name }))
       .catch((err: unknown) => fail(err, `deployment "${o.name}"`));
     const labelSelector = selectorString(deployment.spec?.selector);
     const [replicaSets, pods] = await Promise.all([
-      listAndWatch<ReplicaSet>(rest, { path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`, labelSelector }),
-      listAndWatch<Pod>(rest, { path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, labelSelector }),
+      listAndWatch<ReplicaSet>(rest, { path: apiPath(Resource.replicaSets, { namespace: ns }), labelSelector }),
+      listAndWatch<Pod>(rest, { path: apiPath(Resource.pods, { namespace: ns }), labelSelector }),
     ]).catch((err: unknown) => fail(err, `replicasets and pods of deployment "${o.name}"`));
     const selected = selectReplicaSets(deployment, replicaSets.mirror.items(), o.selection);
-    if ('error' in selected) throw new CliError(selected.error, EXIT.usage);
+    if ('error' in selected) throw new PaasError(ErrorCode.NotFound, selected.error);
     const c: Ctx = { rest, ns, o, deps, describe: (err, what) => deps.describeError(err, kube, what).message };
     const streams = logStreams(podsOf(selected.replicaSets, pods.mirror.items()), o.containers, o.previous);
     if (!o.follow) return await readEach(c, streams);
     if (streams.length > o.maxRequests) {
-      throw new CliError(
+      throw usageError(
         `you are attempting to follow ${streams.length} log streams, but the most allowed at once is ${o.maxRequests}: use --max-log-requests to raise it`,
-        EXIT.usage,
+        'kubectl paas logs',
       );
     }
     const uids = new Set(selected.replicaSets.map((rs) => rs.metadata?.uid));
@@ -114,31 +116,11 @@ export async function runLogs(o: LogsOptions, deps: LogsDeps): Promise<number> {
     void pods.watch(options);
     const error = await ended;
     if (error !== undefined) fail(error, `watch of the pods of deployment "${o.name}"`);
-    return follower.failed ? EXIT.problems : EXIT.ok;
+    return follower.failed ? ExitCode.problems : ExitCode.ok;
   } finally {
     controller.abort();
     rest.close();
   }
-}
-
-/** A limit of `n` calls of `fn` running at once. */
-function limited(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (active >= n) {
-      await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-      });
-    }
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }
 
 /** One whole log as it will be written, and the error that cut it short. */
@@ -166,15 +148,15 @@ async function readOne(c: Ctx, s: LogStream): Promise<{ text: string; error?: st
 
 /** Reads every log (at most maxRequests at once) and writes each whole, in order. */
 async function readEach(c: Ctx, streams: readonly LogStream[]): Promise<number> {
-  const limit = limited(c.o.maxRequests);
+  const limit = limiter(c.o.maxRequests);
   const reads = streams.map((s) => limit(() => readOne(c, s)));
-  let code: number = EXIT.ok;
+  let code: number = ExitCode.ok;
   for (const read of reads) {
     const got = await read;
     c.deps.out.write(got.text);
     if (got.error !== undefined) {
       c.deps.err.write(`error: ${got.error}\n`);
-      code = EXIT.problems;
+      code = ExitCode.problems;
     }
   }
   return code;
@@ -255,7 +237,7 @@ class Follower {
     };
     this.c.rest.stream(logPath(this.c.ns, s.pod), logQuery(this.c, s, first), onText, controller.signal).then(ended, (err: unknown) => {
       // A pod deleted before its watch event came is dropped, not an error.
-      if (!(err instanceof HttpError && err.code === 404)) {
+      if (!isStatus(err, 404)) {
         this.failed = true;
         this.c.deps.err.write(`error: ${this.c.describe(err, `log of pod/${s.pod}/${s.container}`)}\n`);
       }

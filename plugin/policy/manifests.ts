@@ -21,7 +21,7 @@ import {
   type Policy,
   type Violation,
 } from '../../core/policy/index.js';
-import { CliError, EXIT } from '../lib/errors.js';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 
 /** One object of the input: a document, or an item of a `kind: List` document. */
 interface Target {
@@ -73,9 +73,9 @@ export interface CheckReport {
   violations: number;
 }
 
-const badInput = (message: string) => new CliError(message, EXIT.badInputOrTimeout);
+const badInput = (message: string) => new PaasError(ErrorCode.BadInput, message);
 
-/** Parses a YAML/JSON stream as kubectl does; throws a CliError (exit 2) naming the source,
+/** Parses a YAML/JSON stream as kubectl does; throws the catalogue's bad input (exit 2) naming the source,
  * document, line and column. Empty documents are left out, so an empty stream gives []. */
 export function parseManifests(text: string, source: string): InputDoc[] {
   const out: InputDoc[] = [];

@@ -4,11 +4,11 @@
 // over the same watches (rollback.ts).
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import type { Deadline } from '../kube/rest.js';
-import { formatDuration } from '../lib/duration.js';
+import { goDuration } from '../../kube-client/duration.js';
 import type { Screen } from './screen.js';
 import type { StatusOptions } from './status.js';
 import { finished, retrack, timedOut, type Lists, type Tracked } from './tracking.js';
-import type { Mirror, MirrorOptions } from './watch.js';
+import type { Mirror, MirrorOptions } from '../kube/watch.js';
 
 /** The three lists a run keeps, listed once and then watched. */
 export interface Watched {
@@ -71,7 +71,7 @@ export async function runPhase(p: Phase, start: readonly Tracked[]): Promise<Tra
     },
   });
   if (ended.error !== undefined) p.fail(ended.error);
-  return ended.timedOut ? timedOut(tracked, formatDuration(p.timeoutMs)) : tracked;
+  return ended.timedOut ? timedOut(tracked, goDuration(p.timeoutMs)) : tracked;
 }
 
 /**
@@ -157,7 +157,7 @@ export class CommandDeadline implements Deadline {
     this.clear();
     this.controller = new AbortController();
     this.armed = timeoutMs > 0;
-    this.what = `--timeout ${formatDuration(timeoutMs)}`;
+    this.what = `--timeout ${goDuration(timeoutMs)}`;
     if (this.armed) {
       const c = this.controller;
       this.timer = setTimeout(() => {

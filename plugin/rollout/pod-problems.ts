@@ -1,9 +1,10 @@
 // What is wrong with a pod, read from its status alone, and whether it can fix itself: the one
 // judgement of plugin/kube/pod-state.ts, worded for `rollout status`. Pure.
+import { WaitingReason } from '../kube/container-states.js';
 import { ContainerCondition, isProblem, judgeContainers, podHold, PodReason, type ContainerJudgement } from '../kube/pod-state.js';
 import type { Pod } from '../kube/objects.js';
 import { timeMs } from '../kube/objects.js';
-import { formatDuration } from '../lib/duration.js';
+import { humanDuration } from '../../kube-client/duration.js';
 
 /** A pod that is not on its way to Ready (or keeps restarting), with the kubelet's or scheduler's reason. */
 export interface PodProblem {
@@ -37,10 +38,10 @@ function messageOf(j: ContainerJudgement, now: number | undefined): string | und
     }
     case ContainerCondition.StartFailed:
       // Behind a back-off the failed start is the last termination: say so with its words.
-      return j.reason === 'CrashLoopBackOff' && j.exit ? `${exitWords(j)}${j.message ? `: ${j.message}` : ''}` : j.message;
+      return j.reason === WaitingReason.CrashLoopBackOff && j.exit ? `${exitWords(j)}${j.message ? `: ${j.message}` : ''}` : j.message;
     case ContainerCondition.Restarting: {
       const ago = now !== undefined ? timeMs(j.exit?.finishedAt) : undefined;
-      return `restarted ${j.restarts} time${j.restarts === 1 ? '' : 's'}, ${exitWords(j)}${ago !== undefined ? ` ${formatDuration(now! - ago)} ago` : ''}`;
+      return `restarted ${j.restarts} time${j.restarts === 1 ? '' : 's'}, ${exitWords(j)}${ago !== undefined ? ` ${humanDuration(now! - ago)} ago` : ''}`;
     }
     default:
       return j.message;

@@ -1,6 +1,6 @@
 // Turns rollout views into text: the detail block, the one-line change log, the live progress
 // bar, the multi-Deployment table, and the JSON/YAML documents. Pure: strings in, strings out.
-import { formatDuration } from '../lib/duration.js';
+import { humanDuration } from '../../kube-client/duration.js';
 import { paint as makePaint, visibleLength, type Paint } from '../lib/term.js';
 import { ReplicaSetRole, RolloutState, worstState, type RolloutView } from './status.js';
 
@@ -38,7 +38,7 @@ function strategyText(v: RolloutView): string {
 
 function deadlineText(v: RolloutView): string {
   if (!v.deadline) return '-';
-  return `${formatDuration(v.deadline.secondsLeft * 1000)} left (progressDeadlineSeconds ${v.deadline.seconds})`;
+  return `${humanDuration(v.deadline.secondsLeft * 1000)} left (progressDeadlineSeconds ${v.deadline.seconds})`;
 }
 
 /** The full report of one Deployment, printed once at the end (or with --watch=false). */
@@ -110,7 +110,7 @@ export function renderProgress(v: RolloutView, opts: RenderOptions = {}): string
   const done = r.desired > 0 ? Math.min(slots, Math.round((Math.min(r.available, r.updated) / r.desired) * slots)) : slots;
   const started = r.desired > 0 ? Math.min(slots - done, Math.round((Math.max(0, r.updated - r.available) / r.desired) * slots)) : 0;
   const bar = `${p.green('█'.repeat(done))}${p.yellow('▒'.repeat(started))}${p.dim('░'.repeat(slots - done - started))}`;
-  const left = v.deadline ? `  ${formatDuration(v.deadline.secondsLeft * 1000)} left` : '';
+  const left = v.deadline ? `  ${humanDuration(v.deadline.secondsLeft * 1000)} left` : '';
   const head = `${v.name} [${bar}] ${Math.min(r.available, r.updated)}/${r.desired} available  ${stateWord(v.rollout_status, p)}${left}`;
   const msg = `  ${v.message}${problemsSummary(v)}`;
   return `${truncate(head, width)}\n${truncate(msg, width)}\n`;
@@ -134,7 +134,7 @@ export function renderTable(views: readonly RolloutView[], opts: RenderOptions =
     `${v.replicas.updated}/${v.replicas.desired}`,
     `${v.replicas.ready}/${v.replicas.desired}`,
     String(v.replicas.available),
-    v.deadline ? formatDuration(v.deadline.secondsLeft * 1000) : '-',
+    v.deadline ? humanDuration(v.deadline.secondsLeft * 1000) : '-',
     shortId(v.id),
     v.rollout_status === RolloutState.Completed ? '' : v.reason,
   ]);

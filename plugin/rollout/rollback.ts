@@ -1,11 +1,12 @@
 // `rollout status --undo-on-failure` at run time, the edge: after a Failed or Timeout verdict,
 // write the rollback undo.ts plans (guarded by the resourceVersion the verdict was reached on),
 // then follow it over the same watches to its own verdict. Exit code: the failure's (1 or 2),
-// EXIT.rollbackFailed (6) when the rollback could not be written or did not complete.
+// ExitCode.rollbackFailed (6) when the rollback could not be written or did not complete.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment } from '../kube/objects.js';
 import { deployIdOf } from '../kube/replica-sets.js';
-import { HttpError, PatchType, type Rest } from '../kube/rest.js';
-import { EXIT } from '../lib/errors.js';
+import { isStatus, PatchType, type Rest } from '../kube/rest.js';
+import { ExitCode } from '../../core/errors.js';
 import { listsOf, runPhase, type Phase } from './follow.js';
 import { rolloutStatus, type RolloutView } from './status.js';
 import type { Tracked } from './tracking.js';
@@ -60,7 +61,7 @@ export async function rollBack(r: RollbackRun): Promise<number> {
     const message = r.describe(err, `rollback of deployment "${name}"`).message;
     r.error(message);
     report(r, { fromRevision: r.failure.revision, toRevision: null, deployId: null, outcome: RollbackOutcome.Failed, reason: 'WriteFailed', message }, '');
-    return EXIT.rollbackFailed;
+    return ExitCode.rollbackFailed;
   }
   if ('skip' in written) {
     report(r, written.skip, `${written.skip.message}\n`);
@@ -80,7 +81,7 @@ export async function rollBack(r: RollbackRun): Promise<number> {
 
 /** The guarded PATCH; on a conflict, reconsiders against the Deployment as it is now. */
 async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Written | { skip: Rollback }> {
-  const path = `/apis/apps/v1/namespaces/${encodeURIComponent(r.namespace)}/deployments/${encodeURIComponent(r.failure.name)}`;
+  const path = apiPath(Resource.deployments, { namespace: r.namespace, name: r.failure.name });
   const query = { fieldManager: 'kubectl-paas', ...(r.dryRun ? { dryRun: 'All' } : {}) };
   let current = deployment;
   for (let conflicts = 0; ; conflicts++) {
@@ -90,7 +91,7 @@ async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Writte
     try {
       return { plan: decision.undo, stored: await r.rest.patch<Deployment>(path, decision.undo.patch, PatchType.json, query) };
     } catch (err) {
-      if (!(err instanceof HttpError && err.code === 409) || conflicts + 1 >= MAX_CONFLICTS) throw err;
+      if (!isStatus(err, 409) || conflicts + 1 >= MAX_CONFLICTS) throw err;
       const now = await r.rest.get<Deployment>(path);
       const next = reconsider(current, now, rolloutStatus(now, lists.replicaSets, lists.pods, r.now(), r.status), decision.undo);
       if ('skip' in next) return next;
@@ -119,8 +120,8 @@ async function follow(r: RollbackRun, plan: UndoPlan, stored: Deployment): Promi
   );
   const view = ended[0]?.view;
   r.write(r.screen.final(ended));
-  if (!view) return EXIT.rollbackFailed;
+  if (!view) return ExitCode.rollbackFailed;
   const rollback = rollbackOf(plan, view, true);
   if (isText(r)) r.write(concluded(name, rollback, view.revision));
-  return rollback.outcome === RollbackOutcome.Failed || rollback.outcome === RollbackOutcome.Timeout ? EXIT.rollbackFailed : r.code;
+  return rollback.outcome === RollbackOutcome.Failed || rollback.outcome === RollbackOutcome.Timeout ? ExitCode.rollbackFailed : r.code;
 }

@@ -3,8 +3,9 @@
 // out. Each change goes watch (watch.ts) → views (tracking.ts, status.ts) → text (screen.ts),
 // in follow.ts; with --undo-on-failure a failure goes on to rollback.ts. Everything it touches
 // comes in through `deps`.
+import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { KubeEdge, Rest } from '../kube/rest.js';
-import { CliError } from '../lib/errors.js';
+import { ErrorCode, notFoundError, PaasError } from '../../core/errors.js';
 import { OutputFormat } from '../lib/output.js';
 import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
 import { selectorString } from '../kube/selector.js';
@@ -13,7 +14,7 @@ import { Screen } from './screen.js';
 import { exitCodeOf } from './status.js';
 import { trackedNames, viewsOf, type Tracked } from './tracking.js';
 import { isFailure } from './undo.js';
-import { listAndWatch } from './watch.js';
+import { listAndWatch } from '../kube/watch.js';
 
 /** The parsed and validated flags of `rollout status`. */
 export interface RolloutStatusOptions {
@@ -129,24 +130,25 @@ async function listAll(
 ): Promise<{ watched: Watched; tracked: Tracked[] }> {
   const single = opts.names.length === 1 && !opts.selector;
   const deployments = await listAndWatch<Deployment>(rest, {
-    path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`,
+    path: apiPath(Resource.deployments, { namespace: ns }),
     ...(single ? { fieldSelector: `metadata.name=${opts.names[0]}` } : {}),
     ...(opts.selector ? { labelSelector: opts.selector } : {}),
   }).catch((err: unknown) => fail(err));
   const listed = new Map(deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d]));
   const tracked = trackedNames(opts.names, listed);
   if (!tracked.length) {
-    throw new CliError(
+    throw new PaasError(
+      ErrorCode.NotFound,
       opts.selector ? `no deployments match the selector "${opts.selector}" in namespace "${ns}"` : `no deployments found in namespace "${ns}"`,
     );
   }
-  if (single && !listed.has(opts.names[0]!)) throw new CliError(`deployment "${opts.names[0]}" not found in namespace "${ns}"`);
+  if (single && !listed.has(opts.names[0]!)) throw notFoundError(`deployment "${opts.names[0]}"`, ns);
   const only = tracked.length === 1 ? listed.get(tracked[0]!.name) : undefined;
   const labelSelector = only ? selectorString(only.spec?.selector) : undefined;
   const what = single ? `deployment "${opts.names[0]}"` : opts.selector ? `deployments matching "${opts.selector}"` : 'deployments';
   const [replicaSets, pods] = await Promise.all([
-    listAndWatch<ReplicaSet>(rest, { path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`, labelSelector }),
-    listAndWatch<Pod>(rest, { path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, labelSelector }),
+    listAndWatch<ReplicaSet>(rest, { path: apiPath(Resource.replicaSets, { namespace: ns }), labelSelector }),
+    listAndWatch<Pod>(rest, { path: apiPath(Resource.pods, { namespace: ns }), labelSelector }),
   ]).catch((err: unknown) => fail(err, `replicasets and pods of ${what}`));
   return { watched: { deployments, replicaSets, pods }, tracked };
 }

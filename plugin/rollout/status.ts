@@ -15,7 +15,7 @@ import {
 } from '../kube/deployment-status.js';
 import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
-import { EXIT } from '../lib/errors.js';
+import { ExitCode as EXIT } from '../../core/errors.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
 import type { Rollback } from './rollback-record.js';
 
@@ -293,14 +293,14 @@ const SEVERITY: RolloutState[] = [RolloutState.Failed, RolloutState.Timeout, Rol
 const EXIT_OF: Record<RolloutState, number> = {
   Completed: EXIT.ok,
   Failed: EXIT.problems,
-  Timeout: EXIT.badInputOrTimeout,
+  Timeout: EXIT.timeout,
   InProgress: EXIT.inProgress,
   Paused: EXIT.paused,
 };
 
 /** The exit code of a run: the worst of its Deployments decides (error, Failed, Timeout, Paused, InProgress, Completed). */
 export function exitCodeOf(states: readonly RolloutState[], hadError: boolean): number {
-  if (hadError) return EXIT.usage;
+  if (hadError) return EXIT.notFound;
   const worst = SEVERITY.find((s) => states.includes(s));
   return worst ? EXIT_OF[worst] : EXIT.ok;
 }

@@ -4,6 +4,7 @@
 // Deployment in one JSON Patch. On top, the patch first sets the resourceVersion the verdict was
 // reached on, so the API server refuses it (409 Conflict) if the Deployment moved on since, and
 // it records the failure in one annotation (ROLLED_BACK_ANNOTATION).
+import { ROLLED_BACK_ANNOTATION } from '../../core/names.js';
 import { timeMs, type Deployment, type PodTemplate, type ReplicaSet } from '../kube/objects.js';
 import {
   deployIdOf,
@@ -16,6 +17,7 @@ import {
 } from '../kube/replica-sets.js';
 import { ConditionType } from '../kube/objects.js';
 import { ProgressingReason } from '../kube/deployment-status.js';
+import type { RolledBackRecord } from '../kube/rolled-back.js';
 import { Reason, RolloutState, type RolloutView } from './status.js';
 import { RollbackOutcome, SkipReason, type Rollback } from './rollback-record.js';
 
@@ -72,20 +74,6 @@ function previousOf(deployment: Deployment, replicaSets: readonly ReplicaSet[]):
 function withoutHash(t: PodTemplate | undefined): PodTemplate {
   const { [POD_TEMPLATE_HASH]: _hash, ...labels } = t?.metadata?.labels ?? {};
   return { ...t, metadata: { ...t?.metadata, labels } };
-}
-
-/**
- * The annotation the undo adds to the Deployment: which revision failed and why. The controller
- * copies the Deployment's annotations onto the ReplicaSet it brings back, so the revision after
- * the failed one keeps the record (`rollout history` reads it).
- */
-export const ROLLED_BACK_ANNOTATION = 'paas.io/rolled-back-from';
-
-/** The record ROLLED_BACK_ANNOTATION holds (JSON). */
-export interface RolledBackRecord {
-  revision: number | null;
-  deployId: string | null;
-  reason: string;
 }
 
 /** The Deployment's annotations after the undo: kubectl's, and the record of the failure. */

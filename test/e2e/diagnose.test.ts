@@ -273,9 +273,9 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(doc.events!.some((e) => e.reason === 'SuccessfulCreate' && String(e.object).startsWith('ReplicaSet/'))).toBe(true);
   });
 
-  it('exits 5 with one clear line for a Deployment that does not exist, or a bad flag', async () => {
+  it('exits 7 (not found) or 5 (usage) with one clear line for a Deployment that does not exist, or a bad flag', async () => {
     const r = await paas(['nope', '-n', ns]);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(7);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(`error: deployment "nope" not found in namespace "${ns}"`);
     const bad = await paas(['healthy', '-n', ns, '-o', 'xml']);

@@ -233,7 +233,7 @@ describe('installed with krew (no network), used through kubectl, uninstalled', 
       const kubectlSaw = [...seen];
       seen.length = 0;
       const byPlugin = await kubectl(['paas', 'rollout', 'status', 'web', '--watch=false'], { env: { ...env(), KUBECONFIG: file } });
-      expect(byPlugin.code, byPlugin.stderr).toBe(5); // not found, usage, connection: the server said 401
+      expect(byPlugin.code, byPlugin.stderr).toBe(8); // forbidden: the server said 401 (docs/exit-codes.md)
       expect(kubectlSaw.length).toBeGreaterThan(0);
       expect(new Set(kubectlSaw.map((l) => l.split(' ').slice(1).join(' ')))).toEqual(new Set([`Bearer ${idToken}`]));
       expect(seen.length, byPlugin.stderr).toBeGreaterThan(0);

@@ -3,8 +3,8 @@
 // `kubectl get deployment web` and once as `kubectl paas rollout status web --watch=false`, and
 // both must get in (kubectl exits 0, the plugin says Completed) or both be refused. The exec
 // plugin records what each was run with; the CONNECT proxy counts the tunnels each opened. A
-// loopback server that accepts connections and never answers ends the plugin with exit 5 and one
-// line naming it: at --request-timeout, or at --timeout.
+// loopback server that accepts connections and never answers ends the plugin with exit 9
+// (unreachable) and one line naming it: at --request-timeout, or at --timeout.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,10 +49,10 @@ function bothIn(r: { kubectl: KubectlResult; paas: KubectlResult }): void {
   expect(JSON.parse(r.paas.stdout)).toMatchObject({ name: 'web', namespace: ns, rollout_status: 'Completed' });
 }
 
-/** Both refused: kubectl exits 1, the plugin 5 with one line. */
-function bothOut(r: { kubectl: KubectlResult; paas: KubectlResult }): void {
+/** Both refused: kubectl exits 1, the plugin with the catalogue's code (docs/exit-codes.md) and one line. */
+function bothOut(r: { kubectl: KubectlResult; paas: KubectlResult }, exit: number): void {
   expect(r.kubectl.code, r.kubectl.stdout).toBe(1);
-  expect(r.paas.code, r.paas.stdout).toBe(5);
+  expect(r.paas.code, r.paas.stdout).toBe(exit);
   expect(r.paas.stderr.trimEnd().split('\n')).toHaveLength(1);
 }
 
@@ -194,14 +194,14 @@ describe('the ways in, each as kubectl takes it', () => {
     const r = await both(['--as', 'nobody'], {
       KUBECONFIG: kubeconfigFile('admin-as-nobody', { 'client-certificate': 'admin.crt', 'client-key': 'admin.key' }),
     });
-    bothOut(r);
+    bothOut(r, 8);
     expect(r.kubectl.stderr).toContain('User "nobody" cannot get resource "deployments"');
     expect(r.paas.stderr).toMatch(/^error: forbidden: deployments\.apps "web" is forbidden: User "nobody" cannot list resource "deployments"/);
   });
 
   it('--as from a user who may not impersonate: forbidden, for both', async () => {
     const r = await both(['--as', 'system:admin'], { KUBECONFIG: kubeconfigFile('reader-as', { token: saToken }) });
-    bothOut(r);
+    bothOut(r, 8);
     expect(r.kubectl.stderr).toContain('cannot impersonate');
     expect(r.paas.stderr).toContain('cannot impersonate');
   });
@@ -211,7 +211,7 @@ describe('the ways in, each as kubectl takes it', () => {
     const second = kubeconfigFile('second', { token: saToken }, { current: 'first' });
     bothIn(await both(['--context', 'second'], { KUBECONFIG: `${first}:${second}` }));
     // The control: the first file's context reads namespace default, where there is no web.
-    bothOut(await both([], { KUBECONFIG: `${first}:${second}` }));
+    bothOut(await both([], { KUBECONFIG: `${first}:${second}` }), 7);
   });
 
   it('--server and --token without any kubeconfig', async () => {
@@ -258,32 +258,32 @@ describe('a server that accepts connections and never answers', () => {
     return { r, ms: Date.now() - started };
   }
 
-  it('--request-timeout 2s: exit 5 when it ends, one line naming the server; kubectl gives up as well', async () => {
+  it('--request-timeout 2s: exit 9 (unreachable) when it ends, one line naming the server; kubectl gives up as well', async () => {
     const silent = await silentServer();
     try {
       const file = kubeconfigFile('silent', { token: 'x' }, { server: silent.url });
       const k = await kubectl(['get', 'deployment', 'web', '--request-timeout', '2s'], { env: { HOME: dir, KUBECONFIG: file } });
       expect(k.code).toBe(1);
       const { r, ms } = await timed(['rollout', 'status', 'web', '--request-timeout', '2s'], file);
-      expect(r.code).toBe(5);
+      expect(r.code).toBe(9);
       // Ended by the request timeout, not by the 10 s TLS bound: each bound says its own name (the
       // TLS one: "the TLS handshake ... did not finish within 10s"), so the words give the order.
       expect(r.stderr).toBe(`error: the cluster at ${silent.url} did not answer within 2s (--request-timeout)\n`);
       // Not before it: a lower bound no load can break.
       expect(ms).toBeGreaterThanOrEqual(2000);
       const d = await timed(['diagnose', 'web', '--request-timeout', '2s'], file);
-      expect([d.r.code, d.r.stderr]).toEqual([5, `error: the cluster at ${silent.url} did not answer within 2s (--request-timeout)\n`]);
+      expect([d.r.code, d.r.stderr]).toEqual([9, `error: the cluster at ${silent.url} did not answer within 2s (--request-timeout)\n`]);
     } finally {
       await silent.close();
     }
   });
 
-  it('--timeout 3s bounds the whole command from the start: exit 5 when it ends, not before, naming the server', async () => {
+  it('--timeout 3s bounds the whole command from the start: exit 9 (unreachable) when it ends, not before, naming the server', async () => {
     const silent = await silentServer();
     try {
       const file = kubeconfigFile('silent-timeout', { token: 'x' }, { server: silent.url });
       const { r, ms } = await timed(['rollout', 'status', 'web', '--timeout', '3s'], file);
-      expect(r.code).toBe(5);
+      expect(r.code).toBe(9);
       expect(r.stderr).toBe(`error: no answer from the cluster at ${silent.url} within --timeout 3s\n`);
       expect(silent.accepted()).toBeGreaterThanOrEqual(1);
       // Ended by --timeout (the words above name it; the 10 s TLS bound names itself), and not

@@ -101,9 +101,9 @@ describe('kubectl paas logs', () => {
     expect(last.stdout).toBe(want.map((l) => `${l}\n`).join(''));
   });
 
-  it('names a revision or deploy-id it does not hold (exit 5)', async () => {
+  it('names a revision or deploy-id it does not hold (exit 7, not found)', async () => {
     const r = await paas(['logs', 'lg', '-n', ns, '--revision', '7']);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(7);
     expect(r.stderr).toBe('error: deployment "lg" has no revision 7 left (kubectl paas rollout history lists them)\n');
   });
 

@@ -276,7 +276,7 @@ describe('rollout history', () => {
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('revision 4 (was 2)');
     const gone = await paas(['rollout', 'history', 'hist', '-n', ns, '--revision', '99']);
-    expect(gone.code).toBe(5);
+    expect(gone.code).toBe(7);
     expect(gone.stderr).toBe('error: deployment "hist" has no revision 99 left (revisions held: 1, 3, 4, 5, 6)\n');
   });
 });

@@ -279,34 +279,34 @@ describe('several Deployments', () => {
     ]);
   });
 
-  it('a missing name among several is an error line, and exit 5', async () => {
+  it('a missing name among several is an error line, and exit 7 (not found)', async () => {
     const r = await paas(['web', 'ghost', '-n', ns, '--watch=false']);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(7);
     expect(r.stderr).toBe(`error: deployment "ghost" not found in namespace "${ns}"\n`);
   });
 });
 
-describe('errors are one clear line on stderr, exit 5', () => {
-  it('not found names the namespace and the name', async () => {
+describe('errors are one clear line on stderr, each with its exit code (docs/exit-codes.md)', () => {
+  it('not found (7) names the namespace and the name', async () => {
     const r = await paas(['nope', '-n', ns]);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(7);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`error: deployment "nope" not found in namespace "${ns}"\n`);
   });
 
-  it('an unreachable cluster names the server', async () => {
+  it('an unreachable cluster (9) names the server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'paas-kc-'));
     const admin = readFileSync(kubeconfig(), 'utf8');
     const dead = admin.replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1');
     writeFileSync(join(dir, 'config'), dead);
     const r = await paas(['web', '-n', ns], { KUBECONFIG: join(dir, 'config') });
     rmSync(dir, { recursive: true, force: true });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(9);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('https://127.0.0.1:1');
   });
 
-  it('forbidden names the verb and the resource', async () => {
+  it('forbidden (8) names the verb and the resource', async () => {
     await kubectlOk(['create', 'serviceaccount', 'nobody', '-n', ns]);
     const token = (await kubectlOk(['create', 'token', 'nobody', '-n', ns])).trim();
     const dir = mkdtempSync(join(tmpdir(), 'paas-kc-'));
@@ -318,7 +318,7 @@ describe('errors are one clear line on stderr, exit 5', () => {
     writeFileSync(join(dir, 'config'), stringify(kc));
     const r = await paas(['web', '-n', ns], { KUBECONFIG: join(dir, 'config') });
     rmSync(dir, { recursive: true, force: true });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(8);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot list resource "deployments"/);
   });
@@ -327,7 +327,7 @@ describe('errors are one clear line on stderr, exit 5', () => {
     { args: ['web', '--timeout', '5'], message: '--timeout' },
     { args: ['web', '-o', 'xml'], message: '-o/--output' },
     { args: ['web', '--revision', '-1'], message: '--revision' },
-  ])('a bad flag ($args) names the flag', async ({ args, message }) => {
+  ])('a bad flag ($args) names the flag (5, usage)', async ({ args, message }) => {
     const r = await paas([...args, '-n', ns]);
     expect(r.code).toBe(5);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../core/policy/index.js';
 import { toPlainJson } from '../../core/yaml/kube-yaml.js';
 import { applyPolicy, parseManifests } from '../../plugin/policy/manifests.js';
-import { CliError } from '../../plugin/lib/errors.js';
+import { PaasError } from '../../core/errors.js';
 import { unownedDifferences } from '../fixtures/owned-paths.js';
 import { applyOrError, manifestFor, Refused, rowName, SCALAR_ROWS, Field, type ScalarRow } from '../fixtures/yaml-scalars.js';
 import { kubectlRead, parseJsonStream } from '../unit/kubectl-oracle.js';
@@ -89,7 +89,7 @@ describe('YAML 1.1 scalars: what the API server stores, from the manifest and fr
     if (r.stored === Refused.byKubectl) {
       // kubectl refuses the YAML before sending it; so does kube-yaml, naming where.
       expect(before.error).toMatch(/^error: error parsing STDIN/);
-      expect(() => parseManifests(input, 'm.yaml')).toThrow(CliError);
+      expect(() => parseManifests(input, 'm.yaml')).toThrow(PaasError);
       expect(() => parseManifests(input, 'm.yaml')).toThrow(/^m\.yaml: document 1, line \d+, column \d+: /);
       return;
     }
@@ -107,7 +107,7 @@ describe('YAML 1.1 scalars: what the API server stores, from the manifest and fr
 
     const applied = applyOrError(input);
     if ('error' in applied) {
-      expect([r.stored, applied.error instanceof CliError]).toEqual([Refused.byServer, true]);
+      expect([r.stored, applied.error instanceof PaasError]).toEqual([Refused.byServer, true]);
       return;
     }
     const out = applied.out;

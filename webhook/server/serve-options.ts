@@ -1,6 +1,7 @@
 // What `paas-webhook serve` is told: its options, already validated by main.ts from the flags and
 // the environment, and the one error type its start-up failures use.
 import type { OnError } from '../../core/config.js';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 
 /** Everything `serve` needs, already validated by main.ts. */
 export interface ServeOptions {
@@ -30,7 +31,11 @@ export interface ServeOptions {
   baselineRoute: boolean;
 }
 
-/** A start-up failure with a message fit for the user (bad flag value, unreadable file). */
-export class ServeError extends Error {
-  override name = 'ServeError';
+/** A start-up failure with a message fit for the user (a missing file, no certificate source):
+ * the catalogue's start failure. */
+export class ServeError extends PaasError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.StartFailed, message, options);
+    this.name = 'ServeError';
+  }
 }

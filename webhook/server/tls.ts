@@ -4,6 +4,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { ErrorCode, PaasError } from '../../core/errors.js';
 
 /** A checked serving pair: PEM texts plus the facts the webhook reports. */
 export interface ServingPair {
@@ -13,9 +14,12 @@ export interface ServingPair {
   fingerprint: string; // SHA-256 of the leaf certificate
 }
 
-/** Error naming the file and the problem (unreadable, not PEM, key does not match). */
-export class TlsLoadError extends Error {
-  override name = 'TlsLoadError';
+/** Error naming the file and the problem (unreadable, not PEM, key does not match): the catalogue's start failure. */
+export class TlsLoadError extends PaasError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.StartFailed, message, options);
+    this.name = 'TlsLoadError';
+  }
 }
 
 /** Checks a PEM pair: the certificate parses and the key matches it. Throws TlsLoadError. */

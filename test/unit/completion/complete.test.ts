@@ -144,10 +144,10 @@ describe('complete', () => {
     },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },
     {
-      name: 'offers policy apply its flags',
+      name: 'offers policy apply its flags, and no connection flag (it reads no cluster)',
       args: ['policy', 'apply'],
       word: '--n',
-      want: ['--namespace', '--no-color', '--native-sleep', '--no-native-sleep'],
+      want: ['--no-color', '--native-sleep', '--no-native-sleep'],
       directive: Directive.noFileComp,
     },
     { name: "offers a subcommand's flags nowhere else", args: ['diagnose'], word: '--w', want: [], directive: Directive.noFileComp },
@@ -165,7 +165,9 @@ describe('complete', () => {
 
   it('describes each command and flag after a tab', () => {
     expect(complete([], 'diag', facts).candidates).toEqual(['diagnose\tName the cause of a stuck rollout, with evidence and next commands']);
-    expect(complete(['diagnose'], '--ev', facts).candidates).toEqual(['--events\tAlso print every event of the rollout as a timeline']);
+    expect(complete(['diagnose'], '--ev', facts).candidates).toEqual([
+      '--events\tAlso print every event of the rollout as a timeline (in -o json: an "events" array)',
+    ]);
   });
 });
 

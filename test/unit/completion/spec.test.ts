@@ -1,10 +1,11 @@
-// The completion table (plugin/completion/spec.ts) against what `kubectl paas <command> --help`
-// lists: the same commands and the same flags (long and short), so the two cannot drift apart.
+// The one declaration of commands and flags (plugin/commands/table.ts), as the completion table
+// sees it (plugin/completion/spec.ts), against what `kubectl paas <command> --help` lists: the
+// same commands and the same flags (long and short), so yargs is given every flag declared.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GLOBAL_FLAGS, ROOT, type CommandSpec } from '../../../plugin/completion/spec.js';
+import { flagsOf, ROOT, type CommandSpec } from '../../../plugin/completion/spec.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -44,7 +45,9 @@ function helpCommands(text: string): string[] {
 }
 
 function tableFlags(cmd: CommandSpec): string[] {
-  return [...GLOBAL_FLAGS, ...cmd.flags].map((f) => (f.short ? `-${f.short}/--${f.name}` : `--${f.name}`)).sort();
+  return flagsOf(cmd)
+    .map((f) => (f.short ? `-${f.short}/--${f.name}` : `--${f.name}`))
+    .sort();
 }
 
 /** Every command of the table with its path below `kubectl paas`. */

@@ -288,7 +288,7 @@ describe('watches and streams', () => {
     });
     const c = client(s.url);
     try {
-      await expect(c.stream('/api/v1/namespaces/a/pods/p/log', {}, () => undefined, new AbortController().signal)).rejects.toMatchObject({ code: 404 });
+      await expect(c.stream('/api/v1/namespaces/a/pods/p/log', {}, () => undefined, new AbortController().signal)).rejects.toMatchObject({ status: 404 });
     } finally {
       c.close();
       await s.close();
@@ -310,7 +310,7 @@ describe('text (a container log, read whole)', () => {
     const c = client(s.url);
     try {
       expect(await c.getText('/api/v1/namespaces/a/pods/p/log', { container: 'app', tailLines: '2', previous: undefined })).toBe('one\ntwo\n');
-      await expect(c.getText('/api/v1/namespaces/a/pods/q/log')).rejects.toMatchObject({ code: 404 });
+      await expect(c.getText('/api/v1/namespaces/a/pods/q/log')).rejects.toMatchObject({ status: 404 });
     } finally {
       c.close();
       await s.close();

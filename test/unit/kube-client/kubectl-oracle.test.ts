@@ -438,7 +438,7 @@ async function byClient(c: Case): Promise<Outcome> {
   let client;
   try {
     const flags = c.flags?.() ?? {};
-    const { parseRequestTimeout } = await import('../../../kube-client/go-duration.js');
+    const { parseRequestTimeout } = await import('../../../kube-client/duration.js');
     client = await connect(flags, env, {
       home: w.dir,
       userAgent: 'test',

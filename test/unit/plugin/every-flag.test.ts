@@ -1,7 +1,8 @@
 // Every flag that --help lists, run once on every command through the real yargs tree (main()),
 // so that no documented flag can be refused again (`--no-color` once was, by every command:
-// yargs read it as the negation of an undeclared `color`). The flags come from the completion
-// table, which test/unit/completion/spec.test.ts holds equal to each command's --help. Commands
+// yargs read it as the negation of an undeclared `color`). The flags come from the one
+// declaration of commands and flags (plugin/commands/table.ts, as the completion sees it), which
+// test/unit/completion/spec.test.ts holds equal to each command's --help. Commands
 // that need a cluster get a kubeconfig whose server is a closed loopback port: a flag was
 // accepted when the command got as far as connecting (or ran to its exit code).
 import { execFile } from 'node:child_process';
@@ -12,8 +13,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
-import { GLOBAL_FLAGS, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
-import { CliError, EXIT } from '../../../plugin/lib/errors.js';
+import { flagsOf, ROOT, ValueKind, type CommandSpec, type FlagSpec } from '../../../plugin/completion/spec.js';
+import { ExitCode, PaasError } from '../../../core/errors.js';
 import { makePki } from '../kube-client/pki.js';
 import { cliRun } from './cli-harness.js';
 
@@ -83,7 +84,7 @@ const COMPANIONS: Record<string, string[]> = {
   'rollout status --dry-run': ['web', '--undo-on-failure'],
 };
 
-// Values of flags whose kind offers none (ValueKind.free); a new free flag needs one here.
+// Values of flags whose kind offers none (ValueKind.free, ValueKind.number); a new one needs one here.
 // $SERVER is the closed port's URL, known only once the port is bound.
 const FREE: Record<string, string> = {
   selector: 'app=web',
@@ -130,15 +131,17 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
     case ValueKind.namespace:
       return ['shop'];
     case ValueKind.free:
+    case ValueKind.number:
       return [FREE[f.name]];
   }
 }
 
 // Refusals a command makes on purpose after parsing, with its own words (not the parser's).
 const LOGS_YAML = "logs prints lines: use -o text (default) or -o json (one JSON object a line) (see 'kubectl paas logs --help')";
+const APPLY_TEXT = "policy apply prints manifests: use -o yaml (default) or -o json (see 'kubectl paas policy apply --help')";
 const REFUSED_BY_COMMAND: { command: string; args: string[]; says: string }[] = [
-  { command: 'policy apply', args: ['--output', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
-  { command: 'policy apply', args: ['-o', 'text'], says: 'policy apply prints manifests: use -o yaml (default) or -o json' },
+  { command: 'policy apply', args: ['--output', 'text'], says: APPLY_TEXT },
+  { command: 'policy apply', args: ['-o', 'text'], says: APPLY_TEXT },
   { command: 'logs', args: ['--output', 'yaml'], says: LOGS_YAML },
   { command: 'logs', args: ['-o', 'yaml'], says: LOGS_YAML },
 ];
@@ -150,9 +153,9 @@ async function outcome(argv: string[]): Promise<Outcome> {
   try {
     return { accepted: true, code: await main(argv, cliRun().deps) };
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof PaasError)) throw err;
     // Only the connection to the closed port may fail: every flag was parsed and validated by then.
-    if (err.message.startsWith(`cannot reach the cluster at https://127.0.0.1:${port} (ECONNREFUSED)`)) return { accepted: true, code: err.code };
+    if (err.message.startsWith(`cannot reach the cluster at https://127.0.0.1:${port} (ECONNREFUSED)`)) return { accepted: true, code: err.exit };
     return { accepted: false, message: err.message };
   }
 }
@@ -163,7 +166,7 @@ function runs(): { name: string; command: string; argv: string[] }[] {
   for (const { path, cmd } of leaves(ROOT)) {
     const command = path.join(' ');
     const base = BASE[command] ?? { positionals: [], flags: {} };
-    for (const f of [...GLOBAL_FLAGS, ...cmd.flags]) {
+    for (const f of flagsOf(cmd)) {
       // --help and -h print the help and exit the process; they are run in a child below.
       if (f.name === 'help') continue;
       const rest = Object.entries({ ...base.flags, ...NEEDS[f.name] })
@@ -196,8 +199,8 @@ describe('every flag --help lists is accepted by its command', () => {
 
   it('has a value for every flag that takes one', () => {
     const missing = leaves(ROOT)
-      .flatMap(({ cmd }) => [...GLOBAL_FLAGS, ...cmd.flags])
-      .filter((f) => f.value === ValueKind.free && FREE[f.name] === undefined);
+      .flatMap(({ cmd }) => flagsOf(cmd))
+      .filter((f) => (f.value === ValueKind.free || f.value === ValueKind.number) && FREE[f.name] === undefined);
     expect(missing.map((f) => f.name)).toEqual([]);
   });
 
@@ -235,6 +238,17 @@ describe('the walk catches a refused flag', () => {
       says: 'Unknown arguments: no-watch',
     },
     { name: 'an unknown flag', argv: ['diagnose', 'web', '--frobnicate', '--kubeconfig', '/nonexistent'], says: 'Unknown argument: frobnicate' },
+    // The offline policy commands take none of kubectl's connection flags (they would do nothing).
+    {
+      name: 'a connection flag on policy',
+      argv: ['policy', 'show', '--kubeconfig', '/k'],
+      says: "Unknown argument: kubeconfig (see 'kubectl paas policy show --help')",
+    },
+    {
+      name: '-n on policy check',
+      argv: ['policy', 'check', '-f', files.filename, '-n', 'shop'],
+      says: "Unknown argument: n (see 'kubectl paas policy check --help')",
+    },
     {
       name: 'a bad value, refused by the command',
       argv: ['rollout', 'status', '--timeout', '5', '--kubeconfig', '/nonexistent'],
@@ -244,6 +258,6 @@ describe('the walk catches a refused flag', () => {
     const got = await outcome(argv);
     expect(got.accepted).toBe(false);
     expect((got as { message: string }).message).toContain(says);
-    await expect(main(argv, cliRun().deps)).rejects.toMatchObject({ code: EXIT.usage });
+    await expect(main(argv, cliRun().deps)).rejects.toMatchObject({ exit: ExitCode.usage });
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
-import { CliError } from '../../../plugin/lib/errors.js';
+import { PaasError } from '../../../core/errors.js';
 import { policyGaps } from '../../fixtures/policy-gaps.js';
 import { CORPUS_FILES, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
 import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
@@ -67,13 +67,13 @@ beforeEach(() => {
   err = '';
 });
 
-/** Runs the CLI; returns the exit code main() resolves to, or the CliError's code. */
+/** Runs the CLI; returns the exit code main() resolves to, or the thrown error's (the catalogue's) code. */
 async function run(...argv: string[]): Promise<{ code: number; error?: string }> {
   const r = cliRun();
   try {
     return { code: await main(argv, r.deps) };
   } catch (e) {
-    if (e instanceof CliError) return { code: e.code, error: e.message };
+    if (e instanceof PaasError) return { code: e.exit, error: e.message };
     throw e;
   } finally {
     out += r.out();

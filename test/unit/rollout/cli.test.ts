@@ -2,14 +2,14 @@
 // before any kubeconfig is read or any connection is made, as one line naming the flag.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
-import { CliError } from '../../../plugin/lib/errors.js';
+import { PaasError } from '../../../core/errors.js';
 import { cliRun } from '../plugin/cli-harness.js';
 
-async function refusal(argv: string[]): Promise<CliError> {
+async function refusal(argv: string[]): Promise<PaasError> {
   try {
     await main(argv, cliRun().deps);
   } catch (err) {
-    if (err instanceof CliError) return err;
+    if (err instanceof PaasError) return err;
     throw err;
   }
   throw new Error(`expected ${argv.join(' ')} to be refused`);
@@ -28,7 +28,7 @@ describe('rollout status flags', () => {
     { name: 'an unknown flag', argv: ['web', '--frobnicate'], says: 'frobnicate' },
   ])('refuses $name with exit 5 and one line', async ({ argv, says }) => {
     const err = await refusal(['rollout', 'status', ...argv, '--kubeconfig', '/nonexistent/kubeconfig']);
-    expect(err.code).toBe(5);
+    expect(err.exit).toBe(5);
     expect(err.message).toContain(says);
     expect(err.message).not.toContain('\n');
   });

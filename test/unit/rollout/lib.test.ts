@@ -1,54 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../../plugin/lib/duration.js';
-import { parseOutputFlag, parseOutputFormat } from '../../../plugin/lib/output.js';
+import { parseOutputFlag } from '../../../plugin/lib/output.js';
 import { colorEnabled, paint, visibleLength } from '../../../plugin/lib/term.js';
 import type { LabelSelector } from '../../../plugin/kube/objects.js';
 import { selectorString } from '../../../plugin/kube/selector.js';
 
-describe('parseDuration (kubectl --timeout)', () => {
-  it.each([
-    { text: '0', ms: 0 },
-    { text: '0s', ms: 0 },
-    { text: '30s', ms: 30_000 },
-    { text: '5m', ms: 300_000 },
-    { text: '1h2m', ms: 3_720_000 },
-    { text: '1h2m3s', ms: 3_723_000 },
-    { text: '1.5h', ms: 5_400_000 },
-    { text: '250ms', ms: 250 },
-    { text: '+10s', ms: 10_000 },
-  ])('reads $text as $ms ms', ({ text, ms }) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each(['5', '', 'abc', '5 m', '-5s', '1d', 's'])('refuses %j, naming the value', (text) => {
-    expect(() => parseDuration(text)).toThrow(`"${text}"`);
-  });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    { ms: 0, text: '0s' },
-    { ms: 45_000, text: '45s' },
-    { ms: 300_000, text: '5m' },
-    { ms: 572_000, text: '9m32s' },
-    { ms: 3_720_000, text: '1h2m' },
-    { ms: 3_600_000, text: '1h' },
-  ])('writes $ms ms as $text', ({ ms, text }) => {
-    expect(formatDuration(ms)).toBe(text);
-  });
-});
-
 describe('parseOutputFlag: -o, parsed once for every command', () => {
   it.each([
-    { value: undefined, flag: undefined, format: 'text' },
-    { value: 'text', flag: 'text', format: 'text' },
-    { value: 'json', flag: 'json', format: 'json' },
-    { value: 'yaml', flag: 'yaml', format: 'yaml' },
-    { value: 'wide', flag: 'text', format: 'text' },
-    { value: '', flag: 'text', format: 'text' },
-  ])('reads -o $value as $flag ($format when a command defaults to text)', ({ value, flag, format }) => {
+    { value: undefined, flag: undefined },
+    { value: 'text', flag: 'text' },
+    { value: 'json', flag: 'json' },
+    { value: 'yaml', flag: 'yaml' },
+    { value: 'wide', flag: 'text' },
+    { value: '', flag: 'text' },
+  ])('reads -o $value as $flag', ({ value, flag }) => {
     expect(parseOutputFlag(value)).toBe(flag);
-    expect(parseOutputFormat(value)).toBe(format);
   });
 
   it.each(['xml', 'JSON', 'json,yaml'])('refuses %j, naming the flag and value', (value) => {

@@ -211,7 +211,7 @@ describe('waitTimedOut and exitCodeOf', () => {
     { states: ['Timeout'], error: false, code: 2 },
     { states: ['InProgress'], error: false, code: 3 },
     { states: ['Paused'], error: false, code: 4 },
-    { states: ['Completed'], error: true, code: 5 },
+    { states: ['Completed'], error: true, code: 7 },
     { states: ['Completed', 'Paused', 'Failed'], error: false, code: 1 },
     { states: ['Completed', 'InProgress', 'Paused'], error: false, code: 4 },
     { states: ['Timeout', 'Paused'], error: false, code: 2 },

@@ -45,13 +45,14 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       code: 1,
       text: 'give --tls-cert and --tls-key (PEM files), or --self-signed',
     },
-    { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 1, text: '--port: must be a port number 0-65535, got' },
+    // A bad flag value is the command line's fault: a usage error, 5, in both binaries.
+    { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 5, text: '--port: must be a port number 0-65535, got' },
     {
       name: 'a port from the environment out of range',
       args: ['serve'],
       env: { PAAS_WEBHOOK_PORT: '70000' },
-      code: 1,
-      text: '--port: must be a port number 0-65535, got 70000',
+      code: 5,
+      text: "--port: must be a port number 0-65535, got 70000 (see 'paas-webhook serve --help')",
     },
     {
       name: 'a --config file that does not exist',
@@ -78,7 +79,12 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       code: 1,
       text: '--self-signed needs the Kubernetes API',
     },
-    { name: 'an unknown flag (a usage error: 5, the one table of both binaries)', args: ['serve', '--prot', '8443'], code: 5, text: 'Unknown argument: prot' },
+    {
+      name: 'an unknown flag (a usage error: 5, the one table of both binaries)',
+      args: ['serve', '--prot', '8443'],
+      code: 5,
+      text: "Unknown argument: prot (see 'paas-webhook --help')",
+    },
   ])('$name', async ({ args, env, code, text }) => {
     const r = await run(args, env);
     expect(r.code).toBe(code);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatFloatKey, resolvePlain, resolveTagged } from '../../../core/yaml/go-scalars.js';
 import { formatJson, kubeYamlDocument, parseKubeYaml, splitStream, toPlainJson } from '../../../core/yaml/kube-yaml.js';
 import { parseManifests } from '../../../plugin/policy/manifests.js';
-import { CliError } from '../../../plugin/lib/errors.js';
+import { PaasError } from '../../../core/errors.js';
 import { unownedDifferences as unowned } from '../../fixtures/owned-paths.js';
 import { applyOrError, manifestFor, rowName, SCALAR_ROWS, Refused } from '../../fixtures/yaml-scalars.js';
 import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
@@ -19,7 +19,7 @@ function ours(text: string): { objects: unknown[] } | { error: string } {
     const docs = parseManifests(text, 'm.yaml');
     return { objects: withoutEmptyLabels(docs.flatMap((d) => d.targets.map((t) => toPlainJson(t.object as never)))) };
   } catch (e) {
-    if (e instanceof CliError) return { error: e.message };
+    if (e instanceof PaasError) return { error: e.message };
     throw e;
   }
 }
@@ -225,7 +225,7 @@ describe.skipIf(SKIP_KUBECTL)('policy apply keeps what it does not own (the real
     const input = manifestFor(r, 'web');
     const applied = applyOrError(input);
     if ('error' in applied) {
-      expect([r.stored, applied.error instanceof CliError]).toEqual([Refused.byServer, true]);
+      expect([r.stored, applied.error instanceof PaasError]).toEqual([Refused.byServer, true]);
       return;
     }
     const out = applied.out;

@@ -1,12 +1,9 @@
-// The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch,
-// resuming from the last resourceVersion when the connection drops and re-listing on 410 Gone.
-// It only feeds objects; the rollout decisions stay in status.ts.
-import { HttpError, WatchEventType, type Rest, type WatchEvent } from '../kube/rest.js';
-
-interface Listed<T> {
-  metadata?: { resourceVersion?: string };
-  items?: T[];
-}
+// The watch layer: keeps an up-to-date copy of a list of objects with a Kubernetes list+watch
+// (every page of the list, then a watch from its resourceVersion), resuming from the last
+// resourceVersion when the connection drops and re-listing on 410 Gone, as client-go's
+// reflector does. It only feeds objects; rollout status and logs make the decisions.
+import { listAll } from './list.js';
+import { HttpError, isStatus, WatchEventType, type Rest, type WatchEvent } from './rest.js';
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
@@ -44,7 +41,7 @@ function keyOf(o: Meta): string {
 }
 
 function gone(err: unknown): boolean {
-  return err instanceof HttpError && err.code === 410;
+  return isStatus(err, 410);
 }
 
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -89,10 +86,10 @@ class ListCopy<T extends Meta> {
   }
 
   async relist(): Promise<void> {
-    const list = await this.rest.get<Listed<T>>(this.spec.path, this.query);
+    const list = await listAll<T>(this.rest, this.spec.path, this.query);
     this.byKey.clear();
-    for (const o of list.items ?? []) this.byKey.set(keyOf(o), o);
-    this.rv = list.metadata?.resourceVersion ?? '';
+    for (const o of list.items) this.byKey.set(keyOf(o), o);
+    this.rv = list.resourceVersion;
   }
 
   private apply(e: WatchEvent<T>): void {
@@ -138,7 +135,7 @@ class ListCopy<T extends Meta> {
           continue;
         }
         failingSince ??= now();
-        if ((err instanceof HttpError && FATAL_STATUS.has(err.code)) || now() - failingSince > giveUpMs) {
+        if ((err instanceof HttpError && FATAL_STATUS.has(err.status)) || now() - failingSince > giveUpMs) {
           opts.onError(err);
           return;
         }

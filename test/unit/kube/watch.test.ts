@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError, type Rest, type WatchEvent } from '../../../plugin/kube/rest.js';
-import { listAndWatch } from '../../../plugin/rollout/watch.js';
+import { listAndWatch, type MirrorOptions } from '../../../plugin/kube/watch.js';
 
 type Obj = { metadata: { name: string; uid: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: rv } });
 
 /** A scripted gateway: each list/watch call takes the next step; records the query it got. */
-function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[] }) {
+function scripted(steps: { lists: { rv: string; items: Obj[]; continue?: string }[]; watches: ((emit: (e: WatchEvent<Obj>) => void) => void | Error)[] }) {
   const calls: { kind: 'list' | 'watch'; query: Record<string, string | undefined> }[] = [];
   const rest: Rest = {
     async get<T>(_path: string, query: Record<string, string | undefined> = {}) {
       calls.push({ kind: 'list', query });
       const l = steps.lists.shift();
       if (!l) throw new Error('no more lists scripted');
-      return { metadata: { resourceVersion: l.rv }, items: l.items } as T;
+      return { metadata: { resourceVersion: l.rv, ...(l.continue ? { continue: l.continue } : {}) }, items: l.items } as T;
     },
     async watch<T>(_path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
       calls.push({ kind: 'watch', query });
@@ -37,6 +37,20 @@ function scripted(steps: { lists: { rv: string; items: Obj[] }[]; watches: ((emi
 /** Lets the watch loop run until `until` holds (or 200 timer turns pass). */
 async function settle(until: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !until(); i++) await new Promise((r) => setTimeout(r, 1));
+}
+
+/** Watches until `until` holds, then stops the watch; a reported error fails the test. */
+async function watchUntil(lw: { watch: (o: MirrorOptions) => Promise<void> }, until: () => boolean): Promise<void> {
+  const ctrl = new AbortController();
+  void lw.watch({
+    signal: ctrl.signal,
+    onChange: () => {},
+    onError: (e) => {
+      throw e;
+    },
+  });
+  await settle(until);
+  ctrl.abort();
 }
 
 describe('listAndWatch', () => {
@@ -63,6 +77,24 @@ describe('listAndWatch', () => {
     expect(changes).toBe(1);
   });
 
+  it('reads every page of the list, then watches from the resourceVersion of the list', async () => {
+    const { rest, calls } = scripted({
+      lists: [
+        { rv: '10', items: [obj('a', '9')], continue: 'page-2' },
+        { rv: '10', items: [obj('b', '8')] },
+      ],
+      watches: [],
+    });
+    const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
+    expect(lw.mirror.items().map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    await watchUntil(lw, () => calls.some((c) => c.kind === 'watch'));
+    expect(calls.map((c) => [c.kind, c.query.limit, c.query.continue, c.query.resourceVersion, c.query.labelSelector])).toEqual([
+      ['list', '500', undefined, undefined, 'app=web'],
+      ['list', '500', 'page-2', undefined, 'app=web'],
+      ['watch', undefined, undefined, '10', 'app=web'],
+    ]);
+  });
+
   it('re-lists on 410 Gone (as an ERROR event or an HTTP answer) and keeps watching from the new list', async () => {
     const { rest, calls } = scripted({
       lists: [
@@ -76,16 +108,7 @@ describe('listAndWatch', () => {
       ],
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x', labelSelector: 'app=web' });
-    const ctrl = new AbortController();
-    void lw.watch({
-      signal: ctrl.signal,
-      onChange: () => {},
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await settle(() => calls.filter((c) => c.kind === 'watch').length >= 3);
-    ctrl.abort();
+    await watchUntil(lw, () => calls.filter((c) => c.kind === 'watch').length >= 3);
     expect(calls.map((c) => `${c.kind}:${c.query.resourceVersion ?? ''}`)).toEqual(['list:', 'watch:10', 'list:', 'watch:50', 'list:', 'watch:60']);
     expect(calls.every((c) => c.query.labelSelector === 'app=web')).toBe(true);
     expect(lw.mirror.items().map((o) => o.metadata.name)).toEqual(['c']);
@@ -103,16 +126,7 @@ describe('listAndWatch', () => {
       ],
     });
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
-    const ctrl = new AbortController();
-    void lw.watch({
-      signal: ctrl.signal,
-      onChange: () => {},
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await settle(() => calls.filter((c) => c.kind === 'watch').length >= 2);
-    ctrl.abort();
+    await watchUntil(lw, () => calls.filter((c) => c.kind === 'watch').length >= 2);
     expect(lw.mirror.items()).toEqual([obj('a', '3')]);
   });
 
@@ -145,6 +159,6 @@ describe('listAndWatch', () => {
     const lw = await listAndWatch<Obj>(rest, { path: '/x' });
     const errors: unknown[] = [];
     await lw.watch({ signal: new AbortController().signal, onChange: () => {}, onError: (e) => errors.push(e) });
-    expect((errors[0] as HttpError).code).toBe(403);
+    expect((errors[0] as HttpError).status).toBe(403);
   });
 });

@@ -1,0 +1,324 @@
+// Every command of `kubectl paas` and every flag, declared once. plugin/cli.ts makes the yargs
+// tree of it (--help's Commands and Options, the parser, the exit-code epilogues), and the shell
+// completion's table (plugin/completion/spec.ts) is made of it too; the tests that walk every
+// flag of --help walk this table. Data only: no yargs, no command code (the completion bundle
+// imports it). Kinds of values are the completion's words (what a value is, so how it completes).
+import type { COMMAND_EXITS } from '../../core/exit-codes.js';
+import { CONNECTION_FLAGS } from '../lib/connection-flags.js';
+import { OutputFormat } from '../lib/output.js';
+
+/** What a flag's value is: how yargs reads it and how shell completion offers it. */
+export const ValueKind = {
+  /** A boolean flag: takes no separate value (--watch, --watch=false). */
+  none: 'none',
+  /** A string with nothing to offer (a duration, a selector, an id). */
+  free: 'free',
+  /** A number (a revision, a count of lines). */
+  number: 'number',
+  /** One of a fixed list (`values`). */
+  choice: 'choice',
+  /** A file path (`extensions` narrows it). */
+  file: 'file',
+  /** A kubeconfig context, cluster or user name; a namespace of the cluster. */
+  context: 'context',
+  cluster: 'cluster',
+  user: 'user',
+  namespace: 'namespace',
+} as const;
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
+
+/** One flag. */
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  describe: string;
+  value: ValueKind;
+  values?: readonly string[];
+  extensions?: readonly string[];
+  default?: string | number | boolean;
+  /** Each use adds a value (kubectl's stringArray); completion offers it again. */
+  repeat?: boolean;
+  required?: boolean;
+}
+
+/** What a command's positional arguments are. */
+export const PositionalKind = { none: 'none', deployment: 'deployment', deployments: 'deployments' } as const;
+export type PositionalKind = (typeof PositionalKind)[keyof typeof PositionalKind];
+
+/** What -o a command prints: its format when -o is absent, and the formats it refuses (with why). */
+export interface OutputSpec {
+  default: OutputFormat;
+  refuse?: Partial<Record<OutputFormat, string>>;
+}
+
+/** One command: a group of subcommands, or a leaf that runs. */
+export interface CommandSpec {
+  name: string;
+  describe: string;
+  /** --help's usage line, when yargs' own is not enough. */
+  usage?: string;
+  positional: PositionalKind;
+  positionalDescribe?: string;
+  /** Its own flags. */
+  flags: readonly FlagSpec[];
+  /** Takes kubectl's connection flags (plugin/lib/connection-flags.ts): every command that talks to a cluster. */
+  connection: boolean;
+  output?: OutputSpec;
+  examples: readonly (readonly [command: string, what: string])[];
+  /** Its exit codes, for the --help epilogue (core/exit-codes.ts). */
+  exits?: keyof typeof COMMAND_EXITS;
+  subcommands: readonly CommandSpec[];
+  /** The refusal when a group is run without a subcommand. */
+  demand?: string;
+}
+
+/** The flags of every command (yargs adds --help). */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'output',
+    short: 'o',
+    describe: 'Output format: text, json or yaml',
+    value: ValueKind.choice,
+    values: [OutputFormat.text, OutputFormat.json, OutputFormat.yaml],
+  },
+  { name: 'no-color', describe: 'No colour (also when stdout is not a TTY or NO_COLOR is set)', value: ValueKind.none },
+];
+
+const leaf = (c: Omit<CommandSpec, 'subcommands' | 'positional' | 'connection'> & Partial<Pick<CommandSpec, 'positional' | 'connection'>>): CommandSpec => ({
+  positional: PositionalKind.none,
+  connection: false,
+  subcommands: [],
+  ...c,
+});
+
+const group = (c: Omit<CommandSpec, 'positional' | 'connection' | 'flags' | 'examples'> & Partial<Pick<CommandSpec, 'examples'>>): CommandSpec => ({
+  positional: PositionalKind.none,
+  connection: false,
+  flags: [],
+  examples: [],
+  ...c,
+});
+
+const DEPLOYMENT = 'The Deployment (name or deployment/name)';
+
+/** `policy`'s flags. */
+const CONFIG: FlagSpec = { name: 'config', describe: 'paas.toml to read (default: ./paas.toml when present)', value: ValueKind.file, extensions: ['toml'] };
+const NATIVE_SLEEP: FlagSpec = {
+  name: 'native-sleep',
+  describe: 'Assume the cluster has the preStop sleep action (Kubernetes >= 1.30); --no-native-sleep uses exec sleep',
+  value: ValueKind.none,
+  default: true,
+};
+// Its own flag: the CLI has no automatic --no-X negation (plugin/cli.ts).
+const NO_NATIVE_SLEEP: FlagSpec = {
+  name: 'no-native-sleep',
+  describe: 'Write exec sleep preStop hooks (clusters before Kubernetes 1.30); wins over --native-sleep',
+  value: ValueKind.none,
+  default: false,
+};
+const FILENAME: FlagSpec = {
+  name: 'filename',
+  short: 'f',
+  describe: 'Manifest file, directory (its .yaml, .yml and .json files) or - for stdin; repeatable',
+  value: ValueKind.file,
+  extensions: ['yaml', 'yml', 'json'],
+  repeat: true,
+  required: true,
+};
+const POLICY_OUTPUT: OutputSpec = { default: OutputFormat.text };
+
+const POLICY = group({
+  name: 'policy',
+  describe: 'Apply, check or show the zero-downtime rollout policy offline',
+  usage: 'kubectl paas policy <apply|check|show> [flags]',
+  examples: [
+    ['kubectl paas policy apply -f app.yaml', 'The manifests with the policy applied, as YAML'],
+    ['helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy'],
+    ['kubectl paas policy show --config paas.toml -o yaml', 'The effective policy'],
+  ],
+  exits: 'policy',
+  demand: 'Name a policy command: apply, check or show',
+  subcommands: [
+    leaf({
+      name: 'apply',
+      describe: 'Print the manifests with the policy applied (YAML in, same order out; -o json)',
+      flags: [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, FILENAME],
+      output: { default: OutputFormat.yaml, refuse: { [OutputFormat.text]: 'policy apply prints manifests: use -o yaml (default) or -o json' } },
+      examples: [],
+      exits: 'policy',
+    }),
+    leaf({
+      name: 'check',
+      describe: 'List every policy violation per Deployment; exit 1 when there is any (for CI)',
+      flags: [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, FILENAME],
+      output: POLICY_OUTPUT,
+      examples: [],
+      exits: 'policy',
+    }),
+    leaf({
+      name: 'show',
+      describe: 'Print the effective policy (built-in defaults, paas.toml)',
+      flags: [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP],
+      output: POLICY_OUTPUT,
+      examples: [],
+      exits: 'policy',
+    }),
+  ],
+});
+
+const ROLLOUT_STATUS = leaf({
+  name: 'status',
+  describe: 'Show the rollout status of Deployments, watching until each is done',
+  positional: PositionalKind.deployments,
+  positionalDescribe: 'Deployment names (default: every Deployment in the namespace)',
+  connection: true,
+  flags: [
+    { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free },
+    { name: 'watch', short: 'w', describe: 'Watch until a terminal state; --watch=false prints once', value: ValueKind.none, default: true },
+    { name: 'timeout', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state', value: ValueKind.free, default: '0s' },
+    { name: 'revision', describe: 'Pin to a revision; another one running is a failure', value: ValueKind.number },
+    { name: 'final-only', describe: 'With -o json|yaml and --watch: print only the final document, not one per change', value: ValueKind.none, default: false },
+    {
+      name: 'undo-on-failure',
+      describe: 'On Failed or Timeout, roll back to the previous revision as kubectl rollout undo does, then watch the rollback (one Deployment)',
+      value: ValueKind.none,
+      default: false,
+    },
+    {
+      name: 'dry-run',
+      describe: 'With --undo-on-failure: send the rollback with dryRun=All (the API server and webhooks check it, nothing is stored)',
+      value: ValueKind.none,
+      default: false,
+    },
+  ],
+  output: { default: OutputFormat.text },
+  examples: [
+    ['kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused'],
+    ['kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)'],
+    ['kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document'],
+    ['kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop'],
+    ['kubectl paas rollout status web --undo-on-failure --timeout 10m', 'Watch; on failure roll back to the previous revision and watch that'],
+  ],
+  exits: 'rolloutStatus',
+});
+
+const ROLLOUT_HISTORY = leaf({
+  name: 'history',
+  describe: 'Every revision still held in ReplicaSets, with its deploy-id and outcome',
+  positional: PositionalKind.deployment,
+  positionalDescribe: DEPLOYMENT,
+  connection: true,
+  flags: [{ name: 'revision', describe: "One revision: its facts and its pod template's diff against the current one", value: ValueKind.number }],
+  output: { default: OutputFormat.text },
+  examples: [
+    ['kubectl paas rollout history web', 'Each revision: deploy-id, images, age, pods now, outcome, change-cause'],
+    ['kubectl paas rollout history web --revision 3', "Revision 3's pod template against the current one"],
+    ['kubectl paas rollout history web -o json', 'The documented JSON (see the README)'],
+  ],
+  exits: 'rolloutHistory',
+});
+
+/** Lines of each failing container's log diagnose reads by default, and the most --logs takes. */
+export const DIAGNOSE_LOG_LINES = { default: 20, max: 1000 } as const;
+
+const DIAGNOSE = leaf({
+  name: 'diagnose',
+  describe: 'Name the cause of a stuck rollout, with evidence and next commands',
+  usage:
+    "kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace's quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.",
+  positional: PositionalKind.deployment,
+  positionalDescribe: 'Deployment name (or deployment/NAME)',
+  connection: true,
+  flags: [
+    { name: 'events', describe: 'Also print every event of the rollout as a timeline (in -o json: an "events" array)', value: ValueKind.none, default: false },
+    {
+      name: 'logs',
+      describe: `Lines of each failing container's log shown as evidence (the run before its last restart when it restarted; 0: none; at most ${DIAGNOSE_LOG_LINES.max})`,
+      value: ValueKind.number,
+      default: DIAGNOSE_LOG_LINES.default,
+    },
+    { name: 'no-logs', describe: 'Read no container logs (as --logs 0)', value: ValueKind.none },
+  ],
+  output: { default: OutputFormat.text },
+  examples: [
+    ['kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?'],
+    ['kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code'],
+    ['kubectl paas diagnose web --events', "The findings, then the rollout's events oldest first"],
+  ],
+  exits: 'diagnose',
+});
+
+const LOGS = leaf({
+  name: 'logs',
+  describe: 'Logs of every container of every pod of one rollout',
+  positional: PositionalKind.deployment,
+  positionalDescribe: DEPLOYMENT,
+  connection: true,
+  flags: [
+    { name: 'deploy-id', describe: 'The rollout with this paas.io/deploy-id', value: ValueKind.free },
+    { name: 'revision', describe: 'The rollout of this revision (kubectl paas rollout history lists them)', value: ValueKind.number },
+    { name: 'new', describe: "The new ReplicaSet's pods: the rollout of the current template (the default)", value: ValueKind.none },
+    { name: 'old', describe: "The old ReplicaSets' pods that still run (the rollout being replaced)", value: ValueKind.none },
+    { name: 'container', short: 'c', describe: 'Only this container of each pod', value: ValueKind.free },
+    {
+      name: 'all-containers',
+      describe: 'Every container of each pod, init containers too; --all-containers=false: the default one',
+      value: ValueKind.none,
+      default: true,
+    },
+    { name: 'previous', short: 'p', describe: "The previous instance's logs (before the last restart)", value: ValueKind.none, default: false },
+    { name: 'since', describe: 'Only lines newer than this (5s, 2m, 3h)', value: ValueKind.free },
+    { name: 'tail', describe: 'Lines of each log to show, from its end; -1: all', value: ValueKind.number, default: -1 },
+    { name: 'follow', short: 'f', describe: 'Stream the logs; pods that come are picked up, pods that go dropped', value: ValueKind.none, default: false },
+    { name: 'prefix', describe: 'Prefix each line with [pod/NAME/CONTAINER]', value: ValueKind.none, default: true },
+    { name: 'max-log-requests', describe: 'Most log streams open at once', value: ValueKind.number, default: 5 },
+  ],
+  output: { default: OutputFormat.text, refuse: { [OutputFormat.yaml]: 'logs prints lines: use -o text (default) or -o json (one JSON object a line)' } },
+  examples: [
+    ['kubectl paas logs web', 'Every container of every pod of the current rollout of "web"'],
+    ['kubectl paas logs web --old -f', 'Follow the pods being replaced until the last one is gone'],
+    ['kubectl paas logs web --deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 --previous --tail 100', 'The roll under investigation, before its last crash'],
+  ],
+  exits: 'logs',
+});
+
+/** `kubectl paas` and everything below it. */
+export const ROOT: CommandSpec = group({
+  name: 'paas',
+  describe: 'Zero-downtime rollouts: the policy, rollout status and diagnosis',
+  usage: 'kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy, rollout status and diagnosis.',
+  demand: 'Name a command: policy, rollout, diagnose or logs',
+  subcommands: [
+    POLICY,
+    group({
+      name: 'rollout',
+      describe: 'Rollout status and history of Deployments',
+      demand: 'Name a subcommand: status or history',
+      subcommands: [ROLLOUT_STATUS, ROLLOUT_HISTORY],
+    }),
+    DIAGNOSE,
+    LOGS,
+  ],
+});
+
+/** The words of the command a line names (e.g. `policy show` of `policy show --server x`), as far
+ * as it names one: a usage error of the parser points at that command's --help. */
+export function commandPath(argv: readonly string[]): string {
+  const path: string[] = [];
+  let c = ROOT;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    if (word.startsWith('-')) {
+      const [name, inline] = word.replace(/^--?/, '').split('=');
+      const flag = [...GLOBAL_FLAGS, ...CONNECTION_FLAGS, ...c.flags].find((f) => f.name === name || f.short === name);
+      if (flag && flag.value !== ValueKind.none && inline === undefined) i++; // its value is the next word
+      continue;
+    }
+    const sub = c.subcommands.find((s) => s.name === word);
+    if (!sub) break;
+    path.push(sub.name);
+    c = sub;
+  }
+  return path.join(' ');
+}
