@@ -5,41 +5,10 @@
 // imports it). Kinds of values are the completion's words (what a value is, so how it completes).
 import type { COMMAND_EXITS } from '../../core/exit-codes.js';
 import { CONNECTION_FLAGS } from '../lib/connection-flags.js';
+import { ValueKind, type FlagSpec } from '../lib/flag-spec.js';
 import { OutputFormat } from '../lib/output.js';
 
-/** What a flag's value is: how yargs reads it and how shell completion offers it. */
-export const ValueKind = {
-  /** A boolean flag: takes no separate value (--watch, --watch=false). */
-  none: 'none',
-  /** A string with nothing to offer (a duration, a selector, an id). */
-  free: 'free',
-  /** A number (a revision, a count of lines). */
-  number: 'number',
-  /** One of a fixed list (`values`). */
-  choice: 'choice',
-  /** A file path (`extensions` narrows it). */
-  file: 'file',
-  /** A kubeconfig context, cluster or user name; a namespace of the cluster. */
-  context: 'context',
-  cluster: 'cluster',
-  user: 'user',
-  namespace: 'namespace',
-} as const;
-export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
-
-/** One flag. */
-export interface FlagSpec {
-  name: string;
-  short?: string;
-  describe: string;
-  value: ValueKind;
-  values?: readonly string[];
-  extensions?: readonly string[];
-  default?: string | number | boolean;
-  /** Each use adds a value (kubectl's stringArray); completion offers it again. */
-  repeat?: boolean;
-  required?: boolean;
-}
+export { ValueKind, type FlagSpec } from '../lib/flag-spec.js';
 
 /** What a command's positional arguments are. */
 export const PositionalKind = { none: 'none', deployment: 'deployment', deployments: 'deployments' } as const;

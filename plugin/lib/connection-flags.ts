@@ -4,7 +4,7 @@
 // table), and connectionFlags() reads them back. Their meaning and precedence over the
 // kubeconfig are kube-client/kubeconfig.ts's.
 import type { ConnectionFlags } from '../../kube-client/kubeconfig.js';
-import type { FlagSpec } from '../commands/table.js';
+import type { FlagSpec } from './flag-spec.js';
 
 /** The flags, in kubectl's order. */
 export const CONNECTION_FLAGS: readonly FlagSpec[] = [
