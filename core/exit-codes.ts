@@ -69,8 +69,8 @@ export const COMMAND_EXITS = {
   diagnose: {
     command: 'kubectl paas diagnose',
     outcomes: [
-      [ExitCode.ok, 'healthy, or rolling out normally'],
-      [ExitCode.problems, 'problems found (the findings say which)'],
+      [ExitCode.ok, 'healthy (rolled out, no error; warnings are listed beside it), or rolling out normally'],
+      [ExitCode.problems, 'problems found: an error, or a warning while the rollout is not done (the findings say which)'],
     ],
     errors: clusterErrors('the Deployment'),
   },
