@@ -1,12 +1,21 @@
-// `make docs`: writes the generated pages of docs/ from their one source. Today one page:
-// docs/exit-codes.md, from the catalogue (core/errors.ts, core/exit-codes.ts).
-// test/unit/docs/exit-codes.test.ts fails when a page differs from what this writes.
+// `make docs`: writes the generated pages of docs/ from their one source: docs/exit-codes.md from
+// the catalogue (core/errors.ts, core/exit-codes.ts), docs/cli/ from the command table
+// (plugin/release/cli-docs.ts). test/unit/docs/ fails when a page differs from what this writes.
 // Usage: tsx plugin/release/docs.ts
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exitCodesPage } from '../../core/exit-codes.js';
+import { cliPages } from './cli-docs.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 writeFileSync(join(ROOT, 'docs/exit-codes.md'), exitCodesPage());
 process.stdout.write('wrote docs/exit-codes.md\n');
+
+const cli = join(ROOT, 'docs/cli');
+mkdirSync(cli, { recursive: true });
+const pages = cliPages();
+// A command that went away takes its page with it.
+for (const f of readdirSync(cli)) if (!pages.has(f)) rmSync(join(cli, f));
+for (const [file, text] of pages) writeFileSync(join(cli, file), text);
+process.stdout.write(`wrote docs/cli/ (${pages.size} pages)\n`);
