@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build dist docs typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist docs admission-policy-overlay typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -55,6 +55,11 @@ $(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*
 # (plugin/release/dist.ts says what goes in). RELEASE_URL: where the archives will be published.
 dist: build ## Release archives of the plugin (linux/darwin, amd64/arm64), SHA256SUMS and the krew manifest dist/paas.yaml
 	tsx plugin/release/dist.ts $(if $(RELEASE_URL),--download-base=$(RELEASE_URL))
+
+# The rollout policy as a MutatingAdmissionPolicy (manifests/overlays/admission-policy), rendered
+# from the default paas.toml; a unit test fails when the committed file differs from the renderer.
+admission-policy-overlay: install ## Regenerate manifests/overlays/admission-policy/mutating-admission-policy.yaml
+	tsx plugin/release/write-admission-policy-overlay.ts
 
 install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
 	npm link --no-audit --no-fund

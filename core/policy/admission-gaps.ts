@@ -24,10 +24,10 @@ export const ADMISSION_POLICY_GAPS: readonly PolicyGap[] = Object.freeze([
   {
     rule: 'A `Warning: paas: …` line for each change, and advice (a ReadWriteOnce PVC a surge pod may wait for, a host port taken on every node).',
     reason: 'A MutatingAdmissionPolicy returns no warnings; only a ValidatingAdmissionPolicy can, and it sees the object after the mutation, not what changed.',
-    instead: 'Changes are silent. `kubectl paas policy check -f <manifests>` lists each change the policy makes, in the same words.',
+    instead: 'Changes are silent. `kubectl paas policy check` on the manifests lists each change the policy makes, in the same words.',
   },
   {
-    rule: 'An invalid paas.io/* annotation, a minReadySeconds not below the progress deadline or a probe port the container does not declare is refused: 400, "paas: deployment NS/NAME: <field>: <reason>, got <value>".',
+    rule: 'An invalid paas.io/* annotation, a minReadySeconds not below the progress deadline or a probe port the container does not declare is refused: 400, "paas: deployment NS/NAME: FIELD: REASON, got VALUE".',
     reason: 'A MutatingAdmissionPolicy has no deny action.',
     instead:
       "The policy's first mutation fails on purpose (failurePolicy Fail), so the write is refused all the same: 403, the same words after the API server's own (\"policy 'paas-rollout-policy' with binding 'paas-rollout-policy' denied request: expression '…' resulted in error: no such key: paas: deployment NS/NAME: …\"). A value with control characters or characters beyond U+FFFF may be quoted or cut differently in the message.",
