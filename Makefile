@@ -83,7 +83,7 @@ NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
 
 node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
 
-docs: install ## Write the generated pages of docs/ (docs/exit-codes.md, from the error catalogue in core/)
+docs: install ## Write the generated pages of docs/ (docs/exit-codes.md from the error catalogue, docs/admission-policy.md from core/policy/admission-gaps.ts)
 	tsx plugin/release/docs.ts
 
 typecheck: install ## Type-check sources and tests

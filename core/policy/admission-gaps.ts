@@ -51,3 +51,22 @@ export const ADMISSION_POLICY_GAPS: readonly PolicyGap[] = Object.freeze([
       "The API server's own metrics: apiserver_mutating_admission_policy_check_total and apiserver_mutating_admission_policy_check_duration_seconds, by policy and binding; refusals are in its audit log.",
   },
 ]);
+
+/** A table cell: a pipe would end the cell. */
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
+
+/** docs/admission-policy.md (`make docs`): the differences, each with its reason. */
+export function admissionPolicyPage(): string {
+  return [
+    '# The policy without a webhook: what a MutatingAdmissionPolicy cannot do',
+    '',
+    '<!-- Written by `make docs` from core/policy/admission-gaps.ts; test/unit/docs/admission-policy.test.ts fails when this page differs. Do not edit by hand. -->',
+    '',
+    'On Kubernetes 1.36 or newer the rollout policy can run inside the API server as a MutatingAdmissionPolicy (`kubectl apply -k manifests/overlays/admission-policy`, rendered by `core/policy/admission-policy.ts`). It applies every rule of the webhook with the same `paas.toml` knobs, `paas.io/*` annotations, opt-out label and namespaces. These are the differences:',
+    '',
+    '| the webhook | why the policy cannot | what the policy does instead |',
+    '|---|---|---|',
+    ...ADMISSION_POLICY_GAPS.map((g) => `| ${cell(g.rule)} | ${cell(g.reason)} | ${cell(g.instead)} |`),
+    '',
+  ].join('\n');
+}

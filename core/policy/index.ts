@@ -18,4 +18,4 @@ export {
   type AdmissionPolicyScope,
   type PolicyConfig,
 } from './admission-policy.js';
-export { ADMISSION_POLICY_GAPS, type PolicyGap } from './admission-gaps.js';
+export { ADMISSION_POLICY_GAPS, admissionPolicyPage, type PolicyGap } from './admission-gaps.js';

@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG } from '../../../core/config.js';
 import {
   ADMISSION_POLICY_GAPS,
   admissionPolicyObjects,
+  admissionPolicyPage,
   DEFAULT_POLICY,
   PolicyFormat,
   renderAdmissionPolicy,
@@ -288,14 +289,19 @@ describe('the rendered text', () => {
 });
 
 describe('what CEL cannot do', () => {
-  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+  const page = admissionPolicyPage();
 
-  it('the README lists each difference, its reason and what the policy does instead', () => {
-    for (const g of ADMISSION_POLICY_GAPS) expect(readme).toContain(`| ${g.rule} | ${g.reason} | ${g.instead} |`);
+  it('the docs page lists each difference in a row: the webhook, why the policy cannot, what it does instead', () => {
+    for (const g of ADMISSION_POLICY_GAPS) expect(page).toContain(`| ${g.rule} | ${g.reason} | ${g.instead} |`);
+    expect(page.match(/^\| /gm)).toHaveLength(ADMISSION_POLICY_GAPS.length + 1);
   });
 
   it('names the deploy-id first, with what logs and history do without one', () => {
     expect(ADMISSION_POLICY_GAPS[0]!.rule).toContain('paas.io/deploy-id');
     expect(ADMISSION_POLICY_GAPS[0]!.instead).toMatch(/rollout history.*logs --deploy-id.*--revision N/s);
+  });
+
+  it('the README points to the page', () => {
+    expect(readFileSync(resolve(ROOT, 'README.md'), 'utf8')).toContain('[docs/admission-policy.md](docs/admission-policy.md)');
   });
 });
