@@ -5,6 +5,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../kube-client/errors.js';
 import { OnError } from '../core/config.js';
+import { VERSION } from '../core/version.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
 
 function port(name: string, v: unknown): number {
@@ -153,7 +154,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err: Error | undefined) => {
       if (err) throw err;

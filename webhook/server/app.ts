@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { ADMISSION_API_VERSION, admit, parseReview, type AdmitDeps, type AdmitOutcome, type AdmissionRequest } from './admission.js';
+import { versionRoute, type BuildInfo } from './build-info.js';
 import { readiness, type Health } from './health.js';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -13,6 +14,8 @@ export interface ServerOptions extends AdmitDeps {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Largest accepted body in bytes (an UPDATE review carries object and oldObject). */
   bodyLimit: number;
+  /** What GET /version answers. */
+  build: BuildInfo;
   /** Adds POST /bench/baseline, a fixed allowed answer for benchmarks; off in production. */
   baselineRoute?: boolean;
 }
@@ -70,6 +73,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const r = readiness(health);
     return reply.code(r.code).send(r.body);
   });
+  versionRoute(app, opts.build);
 
   if (opts.baselineRoute) {
     // Same body parsing as /mutate, no policy: the yardstick for `make bench`.

@@ -8,7 +8,9 @@ import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { PaasConfig, WebhookSettings } from '../../core/config.js';
 import { mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
+import { VERSION } from '../../core/version.js';
 import { buildServer } from './app.js';
+import type { BuildInfo } from './build-info.js';
 import { startCertReloads } from './cert-reload.js';
 import type { CertSync } from './cert-sync.js';
 import { createHealth, type Health } from './health.js';
@@ -33,6 +35,7 @@ async function startHttps(
     config: PaasConfig;
     webhook: WebhookSettings;
     facts: ClusterFacts;
+    build: BuildInfo;
   },
 ): Promise<{ pair: ServingPair; sync?: CertSync; app: FastifyInstance }> {
   const { pair, sync } = await firstServingPair(o, d.kube, d.logger);
@@ -44,6 +47,7 @@ async function startHttps(
     health: d.health,
     tls: { key: pair.key, cert: pair.cert },
     bodyLimit: d.webhook.maxBodyBytes,
+    build: d.build,
     baselineRoute: o.baselineRoute,
     mutate: mutateDeployment,
     policy: d.config.deploy,
@@ -70,17 +74,19 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
   const facts = await clusterFacts(config, kube, logger);
   const metrics = createMetrics();
   collectDefaultMetrics({ register: metrics.registry, prefix: 'paas_webhook_' });
+  const build: BuildInfo = { version: VERSION, nodeVersion: process.version };
+  metrics.buildInfo.set({ version: build.version, node_version: build.nodeVersion }, 1);
   const health = createHealth({ configValid: true });
   if (o.selfSigned && !kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
   if (!o.selfSigned && (!o.tlsCert || !o.tlsKey)) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
   // The metrics port comes up first: /healthz answers (and /readyz says why not ready) while a
   // replica waits for the leader to write the certificate Secret.
-  const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger });
+  const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger, build });
   await metricsApp.listen({ host: o.host, port: o.metricsPort });
 
   let started: Awaited<ReturnType<typeof startHttps>>;
   try {
-    started = await startHttps(o, { kube, logger, metrics, health, config, webhook, facts });
+    started = await startHttps(o, { kube, logger, metrics, health, config, webhook, facts, build });
   } catch (err) {
     // Nothing may keep the process alive after a failed start.
     await metricsApp.close();
@@ -97,6 +103,7 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
       drainSeconds: webhook.drainSeconds,
       certNotAfter: pair.notAfter,
       selfSigned: o.selfSigned,
+      version: build.version,
     },
     'paas-webhook serving',
   );

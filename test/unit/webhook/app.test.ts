@@ -381,8 +381,16 @@ describe('health, readiness and routes', () => {
     await bench.app.close();
   });
 
+  it('answers GET /version on both apps with the release it was built from', async () => {
+    const build = { version: '1.2.3', nodeVersion: 'v24.0.0' };
+    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log, build });
+    expect((await m.inject({ url: '/version' })).json()).toEqual(build);
+    expect((await app.inject({ url: '/version' })).json()).toEqual({ version: '9.9.9-test', nodeVersion: 'v0.0.0-test' });
+    await m.close();
+  });
+
   it('serves /metrics, /healthz and /readyz on the metrics app', async () => {
-    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log });
+    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log, build: { version: '1.2.3', nodeVersion: 'v24.0.0' } });
     await mutate(review({ object: threeContainerDeployment() }));
     const res = await m.inject({ url: '/metrics' });
     expect(res.headers['content-type']).toContain('text/plain');

@@ -31,6 +31,7 @@ export function testServer(over: Partial<ServerOptions> = {}) {
     metrics,
     health,
     bodyLimit: DEFAULT_CONFIG.webhook.maxBodyBytes,
+    build: { version: '9.9.9-test', nodeVersion: 'v0.0.0-test' },
     mutate: mutateDeployment,
     policy: DEFAULT_CONFIG.deploy,
     facts: { nativeSleep: true },
