@@ -4,7 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from '../kube-client/errors.js';
-import { OnError } from '../core/config.js';
+import { FailurePolicy, Mode, NamespaceSelection, OnError } from '../core/config.js';
 import { VERSION } from '../core/version.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
 
@@ -26,7 +26,7 @@ type ServeArgs = Awaited<ReturnType<typeof serveFlags>['argv']>;
 
 /** The flags of `serve`, each also read from PAAS_WEBHOOK_<FLAG> (in --help's order). */
 function serveFlags(y: Argv) {
-  return selfSignedFlags(listenFlags(y))
+  return armFlags(selfSignedFlags(listenFlags(y)))
     .option('sync-seconds', { type: 'number', default: 30, hidden: true })
     .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
     .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
@@ -82,24 +82,51 @@ function selfSignedFlags<T>(y: Argv<T>) {
     .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
     .option('secret-namespace', {
       type: 'string',
-      describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)',
+      describe: "The webhook's own namespace: its Secret, Lease, Service and self-check probe (default: $POD_NAMESPACE, else paas-system)",
     })
     .option('webhook-config-name', {
       type: 'string',
       default: 'paas-webhook',
-      describe: '--self-signed: the MutatingWebhookConfiguration whose caBundle is written',
+      describe: 'The MutatingWebhookConfiguration whose caBundle is written (--self-signed) and which --arm arms',
     })
     .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
     .option('lease-name', {
       type: 'string',
       default: 'paas-webhook-cert-leader',
-      describe: '--self-signed: the Lease electing the replica that writes certificates',
+      describe: 'The Lease electing the replica that writes certificates (--self-signed) and arms (--arm)',
     })
     .option('tls-san', {
       type: 'string',
       array: true,
       default: [] as string[],
       describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)',
+    });
+}
+
+/** The flags of arming and of the [webhook] settings it registers. */
+function armFlags<T>(y: Argv<T>) {
+  return y
+    .option('arm', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "Leader: once a server-side dry run through the configuration's self-check.paas.io entry comes back mutated, register the policy's entries " +
+        '(enforce and warn) in --webhook-config-name, and keep them registered',
+    })
+    .option('mode', {
+      type: 'string',
+      choices: Object.values(Mode),
+      describe: 'For namespaces without a paas.io/mode label: patch, or only warn (default: [webhook] mode, enforce)',
+    })
+    .option('namespaces', {
+      type: 'string',
+      choices: Object.values(NamespaceSelection),
+      describe: 'Every namespace but those opted out, or only those labelled paas.io/mode (default: [webhook] namespaces, opt-out)',
+    })
+    .option('failure-policy', {
+      type: 'string',
+      choices: Object.values(FailurePolicy),
+      describe: "The enforce entry's failurePolicy once armed (default: [webhook] failure_policy, Fail)",
     });
 }
 
@@ -119,6 +146,10 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
     onError: a['on-error'],
     maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
+    mode: a.mode,
+    namespaces: a.namespaces,
+    failurePolicy: a['failure-policy'],
+    arm: a.arm,
     selfSigned: a['self-signed'],
     secretName: a['secret-name'],
     secretNamespace: a['secret-namespace'] ?? env.POD_NAMESPACE ?? 'paas-system',

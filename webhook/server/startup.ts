@@ -35,6 +35,10 @@ export function effectiveSettings(o: ServeOptions, config: PaasConfig): WebhookS
     onError: o.onError ?? config.webhook.onError,
     maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
     drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,
+    mode: o.mode ?? config.webhook.mode,
+    namespaces: o.namespaces ?? config.webhook.namespaces,
+    failurePolicy: o.failurePolicy ?? config.webhook.failurePolicy,
+    excludedNamespaces: config.webhook.excludedNamespaces,
   };
 }
 

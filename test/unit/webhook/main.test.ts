@@ -16,6 +16,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'paas-webhook-main-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'bad.toml'), '[deploy]\nsurge = "lots"\n');
+writeFileSync(join(dir, 'bad-mode.toml'), '[webhook]\nmode = "audit"\n');
 writeFileSync(join(dir, 'cert.pem'), 'not a certificate');
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
@@ -79,6 +80,19 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       text: '--self-signed needs the Kubernetes API',
     },
     { name: 'an unknown flag (a usage error: 5, the one table of both binaries)', args: ['serve', '--prot', '8443'], code: 5, text: 'Unknown argument: prot' },
+    { name: 'a mode that does not exist', args: ['serve', '--mode', 'audit'], code: 5, text: 'Argument: mode, Given: "audit", Choices: "enforce", "warn"' },
+    {
+      name: 'a failure policy in the wrong case',
+      args: ['serve', '--failure-policy', 'ignore'],
+      code: 5,
+      text: 'Argument: failure-policy, Given: "ignore", Choices: "Fail", "Ignore"',
+    },
+    {
+      name: 'a [webhook] mode paas.toml does not know',
+      args: ['serve', '--config', 'bad-mode.toml', ...FREE_PORTS],
+      code: 1,
+      text: 'bad-mode.toml: webhook.mode: expected one of "enforce", "warn", got "audit"',
+    },
   ])('$name', async ({ args, env, code, text }) => {
     const r = await run(args, env);
     expect(r.code).toBe(code);
@@ -103,6 +117,10 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       '--secret-namespace',
       '--webhook-config-name',
       '--service-name',
+      '--arm',
+      '--mode',
+      '--namespaces',
+      '--failure-policy',
       'PAAS_WEBHOOK_',
     ]) {
       expect(r.stdout).toContain(flag);
