@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { PaasConfig, WebhookSettings } from '../../core/config.js';
-import { mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
+import { checkDeployment, mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
 import { VERSION } from '../../core/version.js';
 import { buildServer } from './app.js';
 import type { BuildInfo } from './build-info.js';
@@ -50,6 +50,7 @@ async function startHttps(
     build: d.build,
     baselineRoute: o.baselineRoute,
     mutate: mutateDeployment,
+    check: checkDeployment,
     policy: d.config.deploy,
     facts: d.facts,
     newId: randomUUID,

@@ -32,6 +32,54 @@ function patched(object: JsonObject, r: Review): JsonObject {
 const deployId = (d: JsonObject): unknown =>
   ((((d.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[DEPLOY_ID];
 
+describe('POST /warn with the real engine (warn mode)', () => {
+  const warn = async (body: unknown) => {
+    const res = await app.inject({ method: 'POST', url: '/warn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    return { status: res.statusCode, json: res.json<Review>() };
+  };
+
+  it('answers allowed with "would" warnings and no patch; the shortfall is counted, not applied', async () => {
+    const before = await metricValue(metrics, 'paas_webhook_admissions_total', { operation: 'CREATE', result: 'would-mutate' });
+    const prestopBefore = await metricValue(metrics, 'paas_webhook_shortfalls_total', { change: 'prestop' });
+    const mutationsBefore = await metricValue(metrics, 'paas_webhook_mutations_total', { change: 'prestop' });
+    const r = await warn(review({ object: threeContainerDeployment(), uid: 'uid-warn' }));
+    expect(r.status).toBe(200);
+    expect(r.json.response.uid).toBe('uid-warn');
+    expect(r.json.response.allowed).toBe(true);
+    expect(r.json.response.patch).toBeUndefined();
+    expect(r.json.response.patchType).toBeUndefined();
+    expect(r.json.response.warnings).toEqual(expect.arrayContaining(['paas: would add preStop sleep 5 to container web']));
+    expect(r.json.response.warnings?.every((w) => w.startsWith('paas: would ') || w.startsWith('paas: container '))).toBe(true);
+    expect(await metricValue(metrics, 'paas_webhook_admissions_total', { operation: 'CREATE', result: 'would-mutate' })).toBe(before + 1);
+    expect(await metricValue(metrics, 'paas_webhook_shortfalls_total', { change: 'prestop' })).toBe(prestopBefore + 1);
+    expect(await metricValue(metrics, 'paas_webhook_mutations_total', { change: 'prestop' })).toBe(mutationsBefore);
+  });
+
+  it('says nothing about what /mutate produced, for every Deployment of the corpus, and something about what /mutate changed', async () => {
+    const loud: string[] = [];
+    let warned = 0;
+    for (const { file, object } of corpusDeployments()) {
+      const enforced = await mutate(review({ object }));
+      if (!enforced.json.response.allowed) continue; // invalid for the engine: refused in enforce mode, warned about in warn mode
+      const before = await warn(review({ object }));
+      if (enforced.json.response.patch !== undefined && (before.json.response.warnings ?? []).some((w) => w.startsWith('paas: would '))) warned++;
+      const r = await warn(review({ object: patched(object, enforced.json) }));
+      const would = (r.json.response.warnings ?? []).filter((w) => w.startsWith('paas: would '));
+      if (would.length > 0 || r.json.response.patch !== undefined) loud.push(`${file}: ${would.join('; ')}`);
+    }
+    expect(loud).toEqual([]);
+    if (corpusPresent) expect(warned).toBeGreaterThan(0);
+  });
+
+  it('never refuses: an invalid annotation is admitted with the refusal enforce mode would give', async () => {
+    const d = threeContainerDeployment();
+    (d.metadata as JsonObject).annotations = { 'paas.io/surge': 'lots' };
+    const r = await warn(review({ object: d, namespace: 'shop' }));
+    expect(r.json.response.allowed).toBe(true);
+    expect(r.json.response.warnings?.[0]).toMatch(/^paas: would refuse deployment shop\/web: .*paas\.io\/surge.*lots/);
+  });
+});
+
 describe('POST /mutate with the real engine', () => {
   it('mutates a CREATE: uid echoed, the patch applies, the policy holds, warnings sent', async () => {
     const object = threeContainerDeployment();
