@@ -7,6 +7,7 @@ import { EXIT } from '../kube-client/errors.js';
 import { FailurePolicy, Mode, NamespaceSelection, OnError } from '../core/config.js';
 import { VERSION } from '../core/version.js';
 import { ServeError, runServe, type ServeOptions } from './server/serve.js';
+import { runSelfCheckCommand } from './server/self-check-command.js';
 
 function port(name: string, v: unknown): number {
   const n = Number(v);
@@ -130,6 +131,16 @@ function armFlags<T>(y: Argv<T>) {
     });
 }
 
+/** The flags of `self-check`. */
+function selfCheckFlags(y: Argv) {
+  return y
+    .option('namespace', { type: 'string', describe: "The webhook's namespace, where the probe is dry-run (default: $POD_NAMESPACE, else paas-system)" })
+    .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: 'The MutatingWebhookConfiguration (--expect-armed reads it)' })
+    .option('expect-armed', { type: 'boolean', default: false, describe: "Also require the policy's entries in the configuration (the leader armed it)" })
+    .option('timeout', { type: 'number', default: 60, describe: 'Seconds to keep retrying (every 2 s) before failing' })
+    .option('kubeconfig', { type: 'string', describe: 'Kubeconfig (default: in-cluster ServiceAccount, then $KUBECONFIG)' });
+}
+
 /** The flags, checked, as ServeOptions; POD_NAMESPACE and POD_NAME come from the downward API. */
 function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
   return {
@@ -169,7 +180,9 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await yargs(argv)
     .scriptName('paas-webhook')
-    .usage('paas-webhook serve [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).')
+    .usage(
+      'paas-webhook serve [flags]\npaas-webhook self-check [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).',
+    )
     .env('PAAS_WEBHOOK')
     .command('serve', 'Serve POST /mutate over HTTPS, /healthz and /readyz on both ports, /metrics on the metrics port', serveFlags, async (a) => {
       await runServe(serveOptions(a, env), {
@@ -181,7 +194,25 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         exit: (code) => process.exit(code),
       });
     })
-    .demandCommand(1, 'Name a command: serve')
+    .command(
+      'self-check',
+      'Prove the API server calls this webhook: a server-side dry run of a probe Deployment must come back mutated (helm test runs it)',
+      selfCheckFlags,
+      async (a) => {
+        const lines = await runSelfCheckCommand(
+          {
+            namespace: a.namespace ?? env.POD_NAMESPACE ?? 'paas-system',
+            configuration: a['webhook-config-name'],
+            expectArmed: a['expect-armed'],
+            timeoutSeconds: positive('timeout', a.timeout) ?? 60,
+            ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
+          },
+          env,
+        );
+        for (const l of lines) process.stdout.write(`paas-webhook self-check: ${l}\n`);
+      },
+    )
+    .demandCommand(1, 'Name a command: serve or self-check')
     .strict()
     .help()
     .alias('h', 'help')

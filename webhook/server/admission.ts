@@ -15,6 +15,10 @@ import {
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
+/** The admission paths: enforce (a patch) and warn (warnings only); the MutatingWebhookConfiguration's
+ * entries call one each (arming.ts). */
+export const AdmissionPath = { mutate: '/mutate', warn: '/warn' } as const;
+
 /** The fields of an AdmissionRequest the webhook reads; everything else is carried untouched. */
 export interface AdmissionRequest {
   uid: string;

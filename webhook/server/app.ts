@@ -5,6 +5,7 @@ import {
   ADMISSION_API_VERSION,
   admit,
   admitWarn,
+  AdmissionPath,
   AdmissionResult,
   parseReview,
   type AdmitDeps,
@@ -36,10 +37,6 @@ const FRAMEWORK_BAD_INPUT: Record<string, { reason: string; message: (err: Fasti
   FST_ERR_CTP_EMPTY_JSON_BODY: { reason: 'empty', message: () => 'body is empty; expected an AdmissionReview JSON object' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { reason: 'content-length', message: () => 'Content-Length does not match the body' },
 };
-
-/** The admission paths: enforce (a patch) and warn (warnings only); the MutatingWebhookConfiguration's
- * entries call one each (see arming.ts). */
-export const AdmissionPath = { mutate: '/mutate', warn: '/warn' } as const;
 
 /** Builds the webhook application: POST /mutate and /warn, GET /healthz, /readyz and /version. Does not listen. */
 export function buildServer(opts: ServerOptions): FastifyInstance {

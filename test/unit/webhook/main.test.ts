@@ -80,6 +80,13 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       text: '--self-signed needs the Kubernetes API',
     },
     { name: 'an unknown flag (a usage error: 5, the one table of both binaries)', args: ['serve', '--prot', '8443'], code: 5, text: 'Unknown argument: prot' },
+    { name: 'self-check without any cluster access', args: ['self-check'], code: 1, text: 'self-check needs the Kubernetes API' },
+    {
+      name: '--arm without any cluster access',
+      args: ['serve', '--arm', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem', ...FREE_PORTS],
+      code: 1,
+      text: '--arm needs the Kubernetes API',
+    },
     { name: 'a mode that does not exist', args: ['serve', '--mode', 'audit'], code: 5, text: 'Argument: mode, Given: "audit", Choices: "enforce", "warn"' },
     {
       name: 'a failure policy in the wrong case',
