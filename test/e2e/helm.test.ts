@@ -347,8 +347,8 @@ describe('helm template against kubectl kustomize, object by object', () => {
     const mwc = out.get('MutatingWebhookConfiguration//platform-admission')!;
     expect(mwc.webhooks[0].clientConfig.service.name).toBe('platform-admission');
     expect(out.get('ValidatingAdmissionPolicyBinding//paas-rollout-policy')!.spec.paramRef.name).toBe('platform-admission');
-    const test = out.get('Pod/paas-system/platform-admission-self-check')!;
-    expect(test.metadata.annotations['helm.sh/hook']).toBe('test');
+    const test = out.get('Pod/paas-system/platform-admission-test')!;
+    expect(test.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
     expect(test.spec.serviceAccountName).toBe('platform-admission');
     expect(test.spec.containers[0].args).toEqual(
       expect.arrayContaining(['self-check', '--webhook-config-name=platform-admission', '--namespace=paas-system', '--expect-armed']),
@@ -620,13 +620,16 @@ describe('helm install, upgrade and uninstall on the real node', () => {
   });
 
   it("helm test: its pod, in the webhook's own image, proves a server-side dry run comes back mutated and the configuration armed", async () => {
-    const r = await helm(['test', RELEASE, '-n', RELEASE_NS, '--logs', '--timeout', '180s'], 200_000);
+    const r = await helm(['test', RELEASE, '-n', RELEASE_NS, '--timeout', '180s'], 200_000);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('TEST SUITE:     paas-webhook-test');
     expect(r.stdout).toContain('Phase:          Succeeded');
-    expect(r.stdout).toMatch(
+    // The pod stays (in paas-system, beside its ServiceAccount) until the next helm test.
+    const logs = await kubectlOk(['logs', '-n', W.namespace, 'paas-webhook-test']);
+    expect(logs).toMatch(
       /paas-webhook self-check: a server-side dry run of Deployment paas-system\/paas-webhook-self-check came back mutated \(paas\.io\/deploy-id [0-9a-f-]{36}\)/,
     );
-    expect(r.stdout).toContain(`paas-webhook self-check: armed: ${Entry.enforce} (failurePolicy Fail), ${Entry.warn} (failurePolicy Ignore)`);
+    expect(logs).toContain(`paas-webhook self-check: armed: ${Entry.enforce} (failurePolicy Fail), ${Entry.warn} (failurePolicy Ignore)`);
   });
 
   it('helm upgrade --set config.deploy.surge=2: the pods roll, the webhook now writes maxSurge 2, the same CA stays', async () => {
