@@ -225,7 +225,7 @@ describe('adopting with kubectl apply -k', () => {
     await install(Overlay.optIn, goodImage);
     installed = { overlay: Overlay.optIn, image: goodImage };
     await waitFor(async () => (await enforceModeRequirement())?.operator === 'In', {
-      timeoutMs: 120_000,
+      timeoutMs: 180_000,
       intervalMs: 1000,
       what: 'the leader re-arming for opt-in',
     });
@@ -249,7 +249,7 @@ describe('adopting with kubectl apply -k', () => {
     expect(enforced.code, enforced.stderr).toBe(0);
     expect(enforced.stderr).toContain('Warning: paas: maxSurge 25% -> 1');
     expect((await getJson('deployment', 'opt-in-enforced', enforceNs)).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-  }, 300_000);
+  }, 360_000);
 
   it('every webhook pod gone: the enforced namespace refuses writes (Fail); the warn, unselected, kube-system and paas-system namespaces take them', async () => {
     await everyPodGone();
@@ -348,7 +348,7 @@ describe('adopting with helm install', () => {
   it('config.webhook.mode=warn: unlabelled namespaces get the warnings and keep their object; a namespace labelled enforce is mutated', async () => {
     await helmOk(['upgrade', RELEASE, CHART, '-n', RELEASE_NS, '--reuse-values', '--set', 'config.webhook.mode=warn']);
     await waitFor(async () => (await enforceModeRequirement())?.operator === 'In', {
-      timeoutMs: 120_000,
+      timeoutMs: 180_000,
       intervalMs: 1000,
       what: 'the leader re-arming for warn mode',
     });
@@ -375,7 +375,7 @@ describe('adopting with helm install', () => {
       expect(await (await fetch(`http://${p.status.podIP}:9090/version`)).json()).toMatchObject({ version: VERSION });
     }
     expect(wouldMutate).toBeGreaterThanOrEqual(1);
-  }, 300_000);
+  }, 360_000);
 
   it('every webhook pod gone: the namespace labelled enforce refuses writes (Fail); the warn namespace, kube-system and paas-system take them', async () => {
     await everyPodGone();

@@ -408,7 +408,7 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     // the enforce entry with Ignore (an old pod may have answered the install's dry run).
     await waitFor(
       async () => ((await getJson('mutatingwebhookconfiguration', W.configuration)).webhooks as Obj[]).find((w) => w.name === HOOK)?.failurePolicy === 'Ignore',
-      { timeoutMs: 90_000, what: `the leader re-arming ${HOOK} with failurePolicy Ignore` },
+      { timeoutMs: 120_000, what: `the leader re-arming ${HOOK} with failurePolicy Ignore` },
     );
     await kubectlOk(['scale', `deployment/${W.deployment}`, '-n', W.namespace, '--replicas=0']);
     await waitFor(async () => (await listJson('pods', W.namespace, W.podSelector)).length === 0, { timeoutMs: 90_000, what: 'no webhook pod left' });

@@ -47,9 +47,12 @@ export const ArmState = {
 } as const;
 export type ArmState = (typeof ArmState)[keyof typeof ArmState];
 
-/** Seconds until the next round: quick retries (1, 2, 4, 8, then every 10 s) until armed. */
+/** Seconds until the next round: quick retries (1, 2, 4, 8, then every 10 s) until armed; a
+ * follower looks every 10 s (a replica that has just been elected arms soon); an armed leader
+ * every `steadySeconds`. */
 export function nextRoundSeconds(state: ArmState, failedRounds: number, steadySeconds: number): number {
-  if (state !== ArmState.Waiting) return steadySeconds;
+  if (state === ArmState.Armed) return steadySeconds;
+  if (state === ArmState.Follower) return Math.min(10, steadySeconds);
   return Math.min(2 ** Math.max(0, failedRounds - 1), 10, steadySeconds);
 }
 

@@ -148,9 +148,10 @@ describe('nextRoundSeconds and shouldLog', () => {
     { state: ArmState.Waiting, failed: 4, want: 8 },
     { state: ArmState.Waiting, failed: 9, want: 10 },
     { state: ArmState.Armed, failed: 0, want: 30 },
-    { state: ArmState.Follower, failed: 0, want: 30 },
-  ])('$state after $failed failed rounds: $want s', ({ state, failed, want }) => {
-    expect(nextRoundSeconds(state, failed, 30)).toBe(want);
+    { state: ArmState.Follower, failed: 0, want: 10 },
+    { state: ArmState.Waiting, failed: 3, steady: 1, want: 1 },
+  ])('$state after $failed failed rounds: $want s', ({ state, failed, want, ...o }) => {
+    expect(nextRoundSeconds(state, failed, o.steady ?? 30)).toBe(want);
   });
 
   it.each([
