@@ -11,8 +11,9 @@
 //   writes (Fail), warn and unselected namespaces, kube-system and paas-system take them;
 //   and uninstalling, with the pods already gone, leaves no MutatingWebhookConfiguration of ours:
 //   writes succeed, unmutated.
-// What it costs on this 2-core machine: about 4.5 min for kustomize (two minutes of them the
-// broken install, written to once a second) and 3.5 min for Helm (one minute broken).
+// What it should cost on this 2-core machine (estimated, not yet run): about 5 min for kustomize
+// (two minutes of it the broken install, written to once a second; a re-arm after each rollout
+// within about a minute) and 4 min for Helm (one minute broken).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
