@@ -334,7 +334,7 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
     await small.app.close();
   });
 
-  it('fuzz: thousands of random and truncated bodies get a 400 or a well-formed answer, never a 5xx', async () => {
+  it('fuzz: thousands of random and truncated bodies to /mutate and /warn get a 400 or a well-formed answer, never a 5xx', async () => {
     const validBody = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'fuzz-valid' }));
     const bodies = fc.oneof(
       fc.string({ maxLength: 200 }),
@@ -364,12 +364,15 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
         .map((request) => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request })),
     );
     await fc.assert(
-      fc.asyncProperty(bodies, async (payload) => {
-        const res = await app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload });
+      fc.asyncProperty(bodies, fc.constantFrom('/mutate', '/warn'), async (payload, url) => {
+        const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
         expect([200, 400]).toContain(res.statusCode);
         if (res.statusCode === 200) {
           const sent = (JSON.parse(payload) as { request: { uid: unknown } }).request.uid;
           expect(res.json()).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: sent } });
+          // Warn mode never refuses and never patches, whatever it is sent.
+          if (url === '/warn') expect(res.json().response).not.toHaveProperty('patch');
+          if (url === '/warn') expect(res.json().response.allowed).toBe(true);
         } else {
           expect(typeof res.json().message).toBe('string');
         }
