@@ -9,3 +9,4 @@ export { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
 export { applyPatch, parsePointer } from './patch.js';
 export { deepEqual } from './json.js';
 export { LABEL, ANNOTATION, OPT_OUT_VALUE } from '../names.js';
+export { wouldLine, wouldLines } from './would.js';

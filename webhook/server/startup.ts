@@ -32,6 +32,8 @@ export async function loadConfig(o: ServeOptions): Promise<PaasConfig> {
 /** The [webhook] settings with the flags that override them. */
 export function effectiveSettings(o: ServeOptions, config: PaasConfig): WebhookSettings {
   return {
+    // Every setting as paas.toml says it, unless a flag below overrides it.
+    ...config.webhook,
     onError: o.onError ?? config.webhook.onError,
     maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
     drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,
