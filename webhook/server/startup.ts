@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, parseConfig, type PaasConfig, type WebhookSettings } fr
 import { PreStopMode, type ClusterFacts } from '../../core/policy/index.js';
 import { kubeGateway } from './cert-gateway.js';
 import { CertSync } from './cert-sync.js';
-import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
+import { factsFromVersion, type ServerVersion } from '../../core/cluster-facts.js';
 import { KubeClient, type ClientOptions } from '../../kube-client/client.js';
 import { describeKubeError } from '../../kube-client/errors.js';
 import { kubeconfigPaths, mergeKubeconfigs, resolveConfig } from '../../kube-client/kubeconfig.js';
