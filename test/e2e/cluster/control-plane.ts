@@ -608,6 +608,8 @@ async function makeCertificates(pki: string, ip: string): Promise<void> {
   const sans = [
     'IP:127.0.0.1',
     `IP:${ip}`,
+    // Each real node's kubelet reaches the apiserver through its relay on its own host end.
+    ...NodeSpecs.filter((n) => n.hostIp !== ip).map((n) => `IP:${n.hostIp}`),
     `IP:${RealNode.kubernetesServiceIp}`,
     'DNS:localhost',
     'DNS:kubernetes',
