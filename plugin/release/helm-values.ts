@@ -122,6 +122,25 @@ function resolve(root: SchemaNode, n: SchemaNode): SchemaNode {
 
 const code = (v: unknown): string => `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``;
 
+/** An integer's or number's bounds, leaving out the int32 limits every count has. */
+function range(type: string, n: SchemaNode): string {
+  const low = n.minimum !== undefined && n.minimum > -2147483648 ? n.minimum : undefined;
+  const high = n.maximum !== undefined && n.maximum < 2147483647 ? n.maximum : undefined;
+  if (low !== undefined && high !== undefined) return `${type} ${low}–${high}`;
+  return `${type}${low !== undefined ? ` ≥ ${low}` : ''}${high !== undefined ? ` ≤ ${high}` : ''}`;
+}
+
+/** A type in a few words: its bounds, or what a map or a list holds. */
+function typeWords(root: SchemaNode, n: SchemaNode): string {
+  const type = Array.isArray(n.type) ? n.type.join(' or ') : n.type;
+  if (type === 'integer' || type === 'number') return range(type, n);
+  if (type === 'string' && n.pattern?.endsWith('%$')) return 'a percentage, `"N%"`';
+  const extra = n.additionalProperties;
+  if (type === 'object') return typeof extra === 'object' && resolve(root, extra).type === 'string' ? 'map of strings' : 'object';
+  if (type === 'array') return n.items && resolve(root, n.items).type === 'string' ? 'list of strings' : 'list';
+  return type ?? '';
+}
+
 /** What the schema allows at a node, in a few words. */
 function allowed(root: SchemaNode, node: SchemaNode): string {
   const n = resolve(root, node);
@@ -129,21 +148,7 @@ function allowed(root: SchemaNode, node: SchemaNode): string {
   if (n.enum) return n.enum.map(code).join(', ');
   const alternatives = n.oneOf ?? n.anyOf;
   if (alternatives) return alternatives.map((a) => allowed(root, a)).join(' or ');
-  const type = Array.isArray(n.type) ? n.type.join(' or ') : n.type;
-  if (type === 'integer' || type === 'number') {
-    const low = n.minimum !== undefined && n.minimum > -2147483648 ? n.minimum : undefined;
-    const high = n.maximum !== undefined && n.maximum < 2147483647 ? n.maximum : undefined;
-    if (low !== undefined && high !== undefined) return `${type} ${low}–${high}`;
-    return `${type}${low !== undefined ? ` ≥ ${low}` : ''}${high !== undefined ? ` ≤ ${high}` : ''}`;
-  }
-  if (type === 'string' && n.pattern?.endsWith('%$')) return 'a percentage, `"N%"`';
-  if (type === 'object') {
-    const extra = n.additionalProperties;
-    if (typeof extra === 'object' && resolve(root, extra).type === 'string') return 'map of strings';
-    return 'object';
-  }
-  if (type === 'array') return n.items && resolve(root, n.items).type === 'string' ? 'list of strings' : 'list';
-  return type ?? '';
+  return typeWords(root, n);
 }
 
 /** A default as values.yaml would spell it, on one line. */
@@ -152,12 +157,10 @@ function flow(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return v === '' ? '""' : v;
   if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
-  if (typeof v === 'object') {
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${k}: ${flow(x)}`)
-      .join(', ')}}`;
-  }
-  return String(v as number | boolean);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${k}: ${flow(x)}`)
+    .join(', ')}}`;
 }
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
@@ -179,7 +182,7 @@ export function valuesTable(valuesYaml: string, schema: SchemaNode): string {
     if (!node) continue;
     const v = valueAt(values, k.path);
     const what = [k.above, k.beside].filter(Boolean).join(' ');
-    const isGroup = !k.commentedOut && node?.properties !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v);
+    const isGroup = !k.commentedOut && node.properties !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v);
     if (isGroup) {
       if (what) rows.push(`| \`${k.path.join('.')}\` | | | ${cell(what)} |`);
       continue;

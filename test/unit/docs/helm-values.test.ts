@@ -28,7 +28,9 @@ describe("the Helm chart's values table", () => {
   });
 
   it('says what the schema allows and what the comments say', () => {
-    expect(table).toContain('| `config.deploy.readiness_probe` | `http` | `http`, `tcp`, `off` | added where a container has a port and no probe: http, tcp or off |');
+    expect(table).toContain(
+      '| `config.deploy.readiness_probe` | `http` | `http`, `tcp`, `off` | added where a container has a port and no probe: http, tcp or off |',
+    );
     expect(table).toMatch(/^\| `config\.webhook\.max_body_bytes` \| unset \| integer ≥ 1024 \| .*\(e\.g\. `3145728`\) \|$/m);
     expect(table).toMatch(/^\| `commonAnnotations` \| `\{\}` \| map of strings \| Added to every object's labels \/ annotations\. \|$/m);
     // Inside a map a comment describes only the key below it.
