@@ -14,6 +14,7 @@ import { cliRun } from '../plugin/cli-harness.js';
 import {
   blocksOf,
   canonical,
+  DocNames,
   findSamples,
   loose,
   normalise,
@@ -159,6 +160,20 @@ describe('the normaliser', () => {
     expect(normalise('web-575b7b5585-tqz6g web-575b7b5585-b2c4d')).toBe('web-7d4f8b9c6d-4xk2p web-7d4f8b9c6d-7mq9z');
     expect(normalise('web-575b7b5585-tqz6g web-575b7b5585-tqz6g')).not.toBe(normalise('web-575b7b5585-tqz6g web-575b7b5585-b2c4d'));
     expect(normalise('new web-575b7b5585 old web-57bf87dfdd')).not.toBe(normalise('new web-575b7b5585 old web-575b7b5585'));
+  });
+
+  it('names an object alike in every sample of one run, a deploy-id seen short before whole included', () => {
+    const names = new DocNames({ namespace: 'samples-1a2b3c4d' });
+    const status = names.apply('new web-575b7b5585 deploy-id 0b1e6f2a-5c3d-4e7f-8a9b-0c1d2e3f4a5b, old web-57bf87dfdd deploy-id 9e8d7c6b');
+    const history = names.apply(
+      '2 0b1e6f2a-5c3d-4e7f-8a9b-0c1d2e3f4a5b failed\n3 (was 1) 9e8d7c6b-1a2b-4c3d-8e9f-0a1b2c3d4e5f current, pods web-57bf87dfdd-tqz6g',
+    );
+    expect(status).toBe('new web-7d4f8b9c6d deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10, old web-5f6c9b8d7f deploy-id 8c1e4b7a');
+    expect(history).toBe('2 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10 failed\n3 (was 1) 8c1e4b7a-2d9f-4e6b-b3a5-1f7c9d2e8a46 current, pods web-5f6c9b8d7f-4xk2p');
+    // What a run wrote is what a fresh reading of it and of the run makes the same.
+    expect(normalise(history)).toBe(
+      normalise('2 0b1e6f2a-5c3d-4e7f-8a9b-0c1d2e3f4a5b failed\n3 (was 1) 9e8d7c6b-1a2b-4c3d-8e9f-0a1b2c3d4e5f current, pods web-57bf87dfdd-tqz6g'),
+    );
   });
 
   it('leaves what is not a name, a time or a count alone', () => {

@@ -147,14 +147,16 @@ const IMAGES: readonly [string, string][] = [['paas.local/testapp', 'registry.ex
 
 // The docs' names for what a run makes up, given in order of first appearance. Suffixes are in
 // ascending order, so pods listed in name order stay so.
-const HASHES = ['7d4f8b9c6d', '5f6c9b8d7f', '6b8d5c7f9b', '9c7b6d5f8d', '8d5f7c6b9c', '4f9b8c7d6b'];
-const SUFFIXES = ['4xk2p', '7mq9z', 'b8tlw', 'f2lzn', 'j6vqs', 'n9wxd', 'q5hbr', 't7kcm', 'w2fzg', 'x9lpv'];
+const HASHES = ['7d4f8b9c6d', '5f6c9b8d7f', '6b8d5c7f9b', '9c7b6d5f8d', '8d5f7c6b9c', '4f9b8c7d6b', '6c5d9f8b7c', '7b9c8d6f5d'];
+const SUFFIXES = ['4xk2p', '7mq9z', 'b8tlw', 'f2lzn', 'j6vqs', 'n9wxd', 'q5hbr', 't7kcm', 'w2fzg', 'x9lpv', 'z4brc', 'z8dmt'];
 const IDS = [
   '5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10',
   '8c1e4b7a-2d9f-4e6b-b3a5-1f7c9d2e8a46',
   'c47d9e21-6a3b-4f58-8e0c-5b2a7d1f9c63',
   'e2a85f3c-9d14-4b7e-a6c2-0f8e3d5b1a97',
   '3b96d0e7-1f2c-4a85-9d6e-c8b4a2f7e015',
+  '9a4e7c1d-5b8f-4d2a-8c6e-3f1b7a9d5e20',
+  '1d7b3f9e-8a2c-4e6d-9b5f-7c3a1e8d4b62',
 ];
 
 /** The pod-template hash and generated-name alphabet of Kubernetes (rand.SafeEncodeString). */
@@ -164,40 +166,62 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
 /** A deploy-id cut to its first 8 characters, as tables and reports show it. */
 const SHORT_ID = /(deploy-id\s+)([0-9a-f]{8})(?![0-9a-f-])/g;
 
-/** A map from what a run made up to the docs' name, the next one allocated on first sight. */
-function allocator(names: readonly string[], what: string): (s: string) => string {
-  const seen = new Map<string, string>();
-  return (s) => {
-    let to = seen.get(s);
-    if (to === undefined) {
-      to = names[seen.size];
-      if (to === undefined) throw new Error(`more than ${names.length} ${what} in one sample: add names to test/unit/docs/samples.ts`);
-      seen.set(s, to);
-    }
+/** A map from what a run made up to the docs' name, the next one given on first sight. */
+class Allocator {
+  private readonly seen = new Map<string, string>();
+  constructor(
+    private readonly names: readonly string[],
+    private readonly what: string,
+  ) {}
+  get(s: string): string | undefined {
+    return this.seen.get(s);
+  }
+  name(s: string, to = this.seen.get(s) ?? this.next()): string {
+    this.seen.set(s, to);
     return to;
-  };
+  }
+  private next(): string {
+    const used = new Set(this.seen.values());
+    const to = this.names.find((n) => !used.has(n));
+    if (to === undefined) throw new Error(`more than ${this.names.length} ${this.what} in the samples: add names to test/unit/docs/samples.ts`);
+    return to;
+  }
 }
 
 /**
- * The run's names replaced by the docs': its namespace by `shop`, the test image by a registry's
- * name, ReplicaSet hashes, pod suffixes and deploy-ids by fixed ones in order of first appearance.
- * Applied to a block already written, it changes nothing.
+ * The docs' names for one run's: its namespace becomes `shop`, the test image a registry's name,
+ * ReplicaSet hashes, pod suffixes and deploy-ids fixed ones in order of first appearance. One
+ * instance across the samples of a run names the same object alike in all of them; a deploy-id
+ * seen cut short first and whole later (or the other way) keeps one name.
  */
+export class DocNames {
+  private readonly hashes = new Allocator(HASHES, 'ReplicaSets');
+  private readonly suffixes = new Allocator(SUFFIXES, 'pods');
+  private readonly ids = new Allocator(IDS, 'deploy-ids');
+
+  constructor(private readonly run: RunNames = {}) {}
+
+  apply(text: string): string {
+    let out = text;
+    const ns = this.run.namespace;
+    if (ns) out = out.replace(new RegExp(`\\b${ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), DOCS_NAMESPACE);
+    for (const [from, to] of IMAGES) out = out.split(from).join(to);
+    out = out.replace(
+      POD_NAME,
+      (_m, prefix: string, h: string, s: string | undefined) => `${prefix}${this.hashes.name(h)}${s ? `-${this.suffixes.name(s)}` : ''}`,
+    );
+    out = out.replace(UUID, (u) => {
+      const to = this.ids.name(u, this.ids.get(u) ?? this.ids.get(u.slice(0, 8)));
+      this.ids.name(u.slice(0, 8), to);
+      return to;
+    });
+    return out.replace(SHORT_ID, (_m, lead: string, short: string) => `${lead}${this.ids.name(short).slice(0, 8)}`);
+  }
+}
+
+/** `text` with the docs' names (a fresh DocNames: names in order of first appearance in it). */
 export function canonical(text: string, run: RunNames = {}): string {
-  let out = text;
-  if (run.namespace) out = out.replace(new RegExp(`\\b${run.namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), DOCS_NAMESPACE);
-  for (const [from, to] of IMAGES) out = out.split(from).join(to);
-  const hash = allocator(HASHES, 'ReplicaSets');
-  const suffix = allocator(SUFFIXES, 'pods');
-  out = out.replace(POD_NAME, (_m, prefix: string, h: string, s: string | undefined) => `${prefix}${hash(h)}${s ? `-${suffix(s)}` : ''}`);
-  const id = allocator(IDS, 'deploy-ids');
-  const byPrefix = new Map<string, string>();
-  out = out.replace(UUID, (u) => {
-    byPrefix.set(u.slice(0, 8), id(u));
-    return id(u);
-  });
-  // A short id is the start of a full one seen above, or one of its own.
-  return out.replace(SHORT_ID, (_m, lead: string, short: string) => `${lead}${(byPrefix.get(short) ?? id(short)).slice(0, 8)}`);
+  return new DocNames(run).apply(text);
 }
 
 /** Times, ages, durations and counts out, runs of spaces one, and the evidence of a finding in
