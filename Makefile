@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build dist docs typecheck lint format test bench test-unit test-e2e bench demo demo-build cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist docs admission-policy-overlay typecheck lint format test bench test-unit test-e2e bench demo demo-build cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -56,6 +56,11 @@ $(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*
 dist: build ## Release archives of the plugin (linux/darwin, amd64/arm64), SHA256SUMS and the krew manifest dist/paas.yaml
 	tsx plugin/release/dist.ts $(if $(RELEASE_URL),--download-base=$(RELEASE_URL))
 
+# The rollout policy as a MutatingAdmissionPolicy (manifests/overlays/admission-policy), rendered
+# from the default paas.toml; a unit test fails when the committed file differs from the renderer.
+admission-policy-overlay: install ## Regenerate manifests/overlays/admission-policy/mutating-admission-policy.yaml
+	tsx plugin/release/write-admission-policy-overlay.ts
+
 install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
 	npm link --no-audit --no-fund
 	@command -v kubectl-paas >/dev/null && command -v kubectl_complete-paas >/dev/null \
@@ -78,7 +83,7 @@ NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
 
 node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
 
-docs: install ## Write the generated pages of docs/ (docs/exit-codes.md, from the error catalogue in core/)
+docs: install ## Write the generated pages of docs/ (exit codes, admission-policy gaps, docs/cli/) and the Helm chart README's values table
 	tsx plugin/release/docs.ts
 
 typecheck: install ## Type-check sources and tests

@@ -9,3 +9,13 @@ export { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS } from './rules.js';
 export { applyPatch, parsePointer } from './patch.js';
 export { deepEqual } from './json.js';
 export { LABEL, ANNOTATION, OPT_OUT_VALUE } from '../names.js';
+export {
+  admissionPolicyObjects,
+  renderAdmissionPolicy,
+  ADMISSION_POLICY_API_VERSION,
+  DEFAULT_ADMISSION_POLICY_SCOPE,
+  PolicyFormat,
+  type AdmissionPolicyScope,
+  type PolicyConfig,
+} from './admission-policy.js';
+export { ADMISSION_POLICY_GAPS, admissionPolicyPage, type PolicyGap } from './admission-gaps.js';

@@ -143,13 +143,18 @@ export function deadlineRule(ctx: RuleContext): void {
   mergeInto(ctx.ops, ctx.spec, '/spec', { progressDeadlineSeconds: want });
 }
 
+/** Whether the added preStop hook is the native sleep action (else exec of `sleep`). */
+export function usesNativeSleep(policy: Pick<Policy, 'prestopMode'>, facts: ClusterFacts): boolean {
+  return policy.prestopMode === PreStopMode.sleep || (policy.prestopMode === PreStopMode.auto && facts.nativeSleep);
+}
+
 /**
  * A preStop sleep on every container and native sidecar that has no preStop hook (a user's hook
  * is never replaced). Returns the longest sleep any preStop hook will do, for the grace period.
  */
 export function preStopRule(ctx: RuleContext): number {
-  const { prestopSleep, prestopMode } = ctx.eff.policy;
-  const native = prestopMode === PreStopMode.sleep || (prestopMode === PreStopMode.auto && ctx.facts.nativeSleep);
+  const { prestopSleep } = ctx.eff.policy;
+  const native = usesNativeSleep(ctx.eff.policy, ctx.facts);
   let longest = 0;
   for (const c of ctx.containers) {
     const lifecycle = optObject(c.container, 'lifecycle', c.at);

@@ -1,12 +1,13 @@
 // `make docs`: writes the generated pages of docs/ from their one source: docs/exit-codes.md from
-// the catalogue (core/errors.ts, core/exit-codes.ts), docs/cli/ from the command table
-// (plugin/release/cli-docs.ts), and the values table of the Helm chart's README from values.yaml
-// and values.schema.json (plugin/release/helm-values.ts). test/unit/docs/ fails when a page
-// differs from what this writes.
+// the catalogue (core/errors.ts, core/exit-codes.ts), docs/admission-policy.md from
+// core/policy/admission-gaps.ts, docs/cli/ from the command table (plugin/release/cli-docs.ts),
+// and the values table of the Helm chart's README from values.yaml and values.schema.json
+// (plugin/release/helm-values.ts). test/unit/docs/ fails when a page differs from what this writes.
 // Usage: tsx plugin/release/docs.ts
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exitCodesPage } from '../../core/exit-codes.js';
+import { admissionPolicyPage } from '../../core/policy/index.js';
 import { cliPages } from './cli-docs.js';
 import { valuesTable, withValuesTable, type SchemaNode } from './helm-values.js';
 
@@ -14,6 +15,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 writeFileSync(join(ROOT, 'docs/exit-codes.md'), exitCodesPage());
 process.stdout.write('wrote docs/exit-codes.md\n');
+writeFileSync(join(ROOT, 'docs/admission-policy.md'), admissionPolicyPage());
+process.stdout.write('wrote docs/admission-policy.md\n');
 
 const cli = join(ROOT, 'docs/cli');
 mkdirSync(cli, { recursive: true });

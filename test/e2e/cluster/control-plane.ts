@@ -18,6 +18,7 @@ import {
   missingNodeParts,
   nodeBinDirs,
   nodeReady,
+  NodeSpecs,
   prepareNodeNetwork,
   RealNode,
   startNode,
@@ -50,6 +51,8 @@ export type ClusterState = {
   pids: Partial<Record<Component, number>>;
   /** The real node, when this control plane runs one. */
   node?: NodeState;
+  /** The second real node, beside the first (spread, drains). */
+  node2?: NodeState;
   logs: string;
   startedAt: string;
 };
@@ -64,6 +67,8 @@ export type StartOptions = {
   nodes?: number;
   /** Also start the real node (default true); benchmarks that need only the API turn it off. */
   realNode?: boolean;
+  /** How many real nodes (1 or 2; default 2, or PAAS_E2E_REAL_NODES). */
+  realNodes?: number;
   /** The repository root (to find the node's binaries and images); default: three levels up. */
   root?: string;
   log?: (line: string) => void;
@@ -255,7 +260,8 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
 
   const withNode = opts.realNode !== false;
   try {
-    if (withNode) await prepareNodeNetwork(say);
+    const specs = withNode ? NodeSpecs.slice(0, realNodeCount(opts)) : [];
+    if (withNode) await prepareNodeNetwork(say, specs);
     await makeCertificates(pki, ip);
     writeFileSync(state.kubeconfig, kubeconfigYaml(state.server, pki));
 
@@ -304,43 +310,20 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     const nodes = opts.nodes ?? 3;
     await waitFor('kwok', `${nodes} nodes becoming Ready and untainted`, () => nodesReady(kubectl, nodes), 90_000);
     if (withNode) {
-      state.node = await startNode({
-        dirs: nodeBinDirs(opts.root ?? repoRoot, binDir),
-        runDir,
-        logs: state.logs,
-        pki,
-        apiserverPort: apiserver,
-        detached: opts.detached ?? false,
-        log: say,
-        save: (node) => {
-          state.node = node;
-          saveState();
-        },
-      });
-      await waitFor(
-        'kube-apiserver',
-        `the real node ${RealNode.name} becoming Ready (kubelet log: ${join(state.logs, 'kubelet.log')})`,
-        async () => {
-          const dead = state.node && deadNodeProcess(state.node);
-          if (dead) throw new ClusterStartError(`the real node failed to start: ${dead}`, runDir);
-          const r = await kubectlRun(binDir, state.kubeconfig, ['get', 'node', RealNode.name, '-o', 'json', '--ignore-not-found']);
-          if (!r.trim()) return 'not registered';
-          if (!nodeReady(JSON.parse(r))) return 'registered, not Ready';
-          // Its heartbeat too: the kubelet creates its Lease a moment after the node turns Ready.
-          const lease = await kubectlRun(binDir, state.kubeconfig, [
-            'get',
-            'lease',
-            RealNode.name,
-            '-n',
-            'kube-node-lease',
-            '-o',
-            'name',
-            '--ignore-not-found',
-          ]);
-          return lease.trim() ? true : 'Ready, no Lease yet';
-        },
-        120_000,
-      );
+      const nodeOpts = { dirs: nodeBinDirs(opts.root ?? repoRoot, binDir), runDir, logs: state.logs, pki, apiserverPort: apiserver, detached: opts.detached ?? false, log: say };
+      // One after the other: each imports the test images into its containerd (2 cores).
+      for (const spec of specs) {
+        const key = spec.primary ? 'node' : 'node2';
+        state[key] = await startNode({
+          ...nodeOpts,
+          spec,
+          save: (node) => {
+            state[key] = node;
+            saveState();
+          },
+        });
+      }
+      await waitFor('kube-apiserver', `the real nodes ${specs.map((n) => n.name).join(', ')} becoming Ready`, () => realNodesReady(state, binDir), 120_000);
     }
     await waitFor(
       'kube-controller-manager',
@@ -352,7 +335,8 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     return state;
   } catch (err) {
     await stopCluster(state);
-    if (withNode && !state.node) await cleanupLeftovers(say).catch(() => {}); // a half-made namespace; never another run's node
+    // A half-made namespace; never another run's node.
+    if (withNode && !state.node) for (const spec of NodeSpecs) await cleanupLeftovers(say, {}, spec).catch(() => {});
     if (err instanceof ClusterStartError) throw err;
     throw new ClusterStartError(`control plane failed to start: ${(err as Error).message}\nlogs of this run are kept in ${state.logs}`, runDir);
   }
@@ -362,7 +346,9 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
  * Stops every process of a control plane by its own PID (SIGTERM, then SIGKILL after 10 s),
  * newest first. A PID that now belongs to another program is left alone.
  */
-export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids' | 'node'>): Promise<void> {
+export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids' | 'node' | 'node2'>): Promise<void> {
+  // The second first: the first owns the shared host paths and unmounts them.
+  if (state.node2) await stopNode(state.node2);
   if (state.node) await stopNode(state.node);
   for (const name of [...Components].reverse()) {
     const pid = state.pids[name];
@@ -385,10 +371,10 @@ export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids' | 
 }
 
 /** Kills the processes at once, synchronously (for process 'exit' handlers). */
-export function killNow(state: Pick<ClusterState, 'binDir' | 'pids' | 'node'>): void {
-  // The real node's processes too; its namespace and mounts are cleaned by the next start.
-  for (const [name, pid] of Object.entries(state.node?.pids ?? {})) {
-    const binary = state.node?.binaries[name as keyof NodeState['binaries']];
+export function killNow(state: Pick<ClusterState, 'binDir' | 'pids' | 'node' | 'node2'>): void {
+  // The real nodes' processes too; their namespaces and mounts are cleaned by the next start.
+  for (const node of [state.node, state.node2]) for (const [name, pid] of Object.entries(node?.pids ?? {})) {
+    const binary = node?.binaries[name as keyof NodeState['binaries']];
     if (pid !== undefined && binary && isOurProcess(pid, binary)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -652,4 +638,28 @@ current-context: paas-e2e
 
 function sleep(ms: number): Promise<void> {
   return new Promise((ok) => setTimeout(ok, ms));
+}
+
+/** How many real nodes a start runs: the option, else PAAS_E2E_REAL_NODES, else both. */
+function realNodeCount(opts: StartOptions): number {
+  const n = opts.realNodes ?? Number(process.env.PAAS_E2E_REAL_NODES ?? NodeSpecs.length);
+  if (!Number.isInteger(n) || n < 1 || n > NodeSpecs.length) throw new Error(`real nodes: ${n} (1 or ${NodeSpecs.length})`);
+  return n;
+}
+
+/** Each real node Ready, with its heartbeat Lease (the kubelet creates it a moment after Ready);
+ * a node process that died ends the wait with its log. */
+async function realNodesReady(state: ClusterState, binDir: string): Promise<true | string> {
+  for (const node of [state.node, state.node2]) {
+    if (!node) continue;
+    const name = node.spec?.name ?? RealNode.name;
+    const dead = deadNodeProcess(node);
+    if (dead) throw new ClusterStartError(`the real node ${name} failed to start: ${dead}`, state.runDir);
+    const r = await kubectlRun(binDir, state.kubeconfig, ['get', 'node', name, '-o', 'json', '--ignore-not-found']);
+    if (!r.trim()) return `${name} not registered`;
+    if (!nodeReady(JSON.parse(r))) return `${name} registered, not Ready`;
+    const lease = await kubectlRun(binDir, state.kubeconfig, ['get', 'lease', name, '-n', 'kube-node-lease', '-o', 'name', '--ignore-not-found']);
+    if (!lease.trim()) return `${name} Ready, no Lease yet`;
+  }
+  return true;
 }

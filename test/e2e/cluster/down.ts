@@ -3,21 +3,21 @@
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { readState, stopCluster } from './control-plane.js';
-import { cleanupLeftovers, nodeLeftovers } from './node.js';
+import { cleanupLeftovers, nodeLeftovers, NodeSpecs } from './node.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const runDir = resolve(process.argv[2] ?? join(root, '.cache/cluster'));
 
 const state = readState(runDir);
 if (!state) {
-  // A real node left by a run that died is still cleaned up (its marker is in /run/paas-node).
-  await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true });
+  // Real nodes left by a run that died are still cleaned up (their markers are in /run/paas-node*).
+  for (const spec of [...NodeSpecs].reverse()) await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true }, spec);
   process.stdout.write(`cluster-down: no cluster state in ${runDir}; nothing else to stop\n`);
   process.exit(0);
 }
 await stopCluster(state);
-await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true });
-const left = nodeLeftovers(state.node);
+for (const spec of [...NodeSpecs].reverse()) await cleanupLeftovers((l) => process.stdout.write(`cluster-down: ${l}\n`), { stopRunning: true }, spec);
+const left = [...nodeLeftovers(state.node, NodeSpecs[0]), ...nodeLeftovers(state.node2, NodeSpecs[1])];
 if (left.length > 0) {
   process.stderr.write(`cluster-down: left behind: ${left.join('; ')}\n`);
   process.exit(1);

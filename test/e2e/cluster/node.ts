@@ -48,25 +48,82 @@ export const RealNode = {
   label: { key: 'paas.io/node', value: 'real' },
 } as const;
 
+/** One real node's own names, addresses and places; the rest (Services, registry, taint) the
+ * nodes share. Each node runs in a network namespace of its own, its pods in a cgroup root of its
+ * own, its state under a machine directory of its own. */
+export interface NodeSpec {
+  name: string;
+  netns: string;
+  hostInterface: string;
+  hostIp: string;
+  nodeIp: string;
+  podCidr: string;
+  podGateway: string;
+  cgroupRoot: string;
+  /** Where the node's marker, sockets and containerd state live (tmpfs: gone after a reboot). */
+  machineDir: string;
+  /** Its end of the link between the two nodes' namespaces. */
+  linkIp: string;
+  /** The first node owns what the nodes share on the host: the hard-wired paths, the sysctls. */
+  primary: boolean;
+}
+
+/** The link between the nodes' namespaces: pod-to-pod traffic across nodes, as a switch would
+ * carry it, without the host forwarding anything (its ip_forward stays as it is). */
+const NODE_LINK = { first: 'paaslink0', second: 'paaslink1' } as const;
+
+/** The two real nodes. The first is `RealNode` (tests pin pods to it by name); the second stands
+ * beside it for what needs two (spread, drains). Everything stays in 198.18.0.0/15. */
+export const NodeSpecs: readonly [NodeSpec, NodeSpec] = [
+  {
+    name: RealNode.name,
+    netns: RealNode.netns,
+    hostInterface: RealNode.hostInterface,
+    hostIp: RealNode.hostIp,
+    nodeIp: RealNode.nodeIp,
+    podCidr: RealNode.podCidr,
+    podGateway: '198.18.16.1',
+    cgroupRoot: 'paas-node',
+    machineDir: '/run/paas-node',
+    linkIp: '198.18.0.9',
+    primary: true,
+  },
+  {
+    name: 'paas-node-2',
+    netns: 'paas-node-2',
+    hostInterface: 'paas1',
+    hostIp: '198.18.0.5',
+    nodeIp: '198.18.0.6',
+    podCidr: '198.18.17.0/24',
+    podGateway: '198.18.17.1',
+    cgroupRoot: 'paas-node-2',
+    machineDir: '/run/paas-node-2',
+    linkIp: '198.18.0.10',
+    primary: false,
+  },
+];
+
+/** Every real node's pods: kube-proxy's clusterCIDR (traffic from inside it is not masqueraded). */
+const CLUSTER_POD_CIDR = '198.18.16.0/20';
+
 /** containerd's registry hosts: every registry (_default) is the loopback one, but one. */
 const RegistryHosts: Record<string, string> = {
   _default: `http://${RealNode.registry}`,
   [RealNode.unreachableRegistry]: 'http://127.0.0.1:1',
 };
 
-/** Where the machine-wide marker of the running real node lives (tmpfs: gone after a reboot). */
-const MACHINE_DIR = '/run/paas-node';
-const OWNER_FILE = join(MACHINE_DIR, 'owner.json');
+const ownerFile = (spec: NodeSpec): string => join(spec.machineDir, 'owner.json');
 /** Host paths the components hard-wire; removed at the end when this node created them. */
 const HARDWIRED = ['/run/containerd', '/var/lib/cni', '/var/lib/kubelet', '/var/log/containers', '/var/log/pods'];
 /** Sysctls the kubelet sets on the host (global, not per namespace): saved and put back. */
 const KUBELET_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
-const CGROUP_ROOT = 'paas-node';
 export const NodeComponents = ['apiserver-relay', 'registry', 'containerd', 'kubelet', 'kube-proxy'] as const;
 export type NodeComponent = (typeof NodeComponents)[number];
 
 /** What a running real node records (inside the cluster's state.json, and in /run/paas-node). */
 export type NodeState = {
+  /** Which node (NodeSpecs); absent in a state written before there were two (the first). */
+  spec?: NodeSpec;
   dir: string;
   logs: string;
   socket: string;
@@ -136,43 +193,69 @@ async function must(cmd: string, args: string[], timeoutMs?: number): Promise<st
   return r.stdout;
 }
 /** Runs a command inside the node's network namespace (and nowhere else: no mount namespace). */
-export function inNodeArgs(cmd: string, args: string[]): [string, string[]] {
-  return ['nsenter', [`--net=/run/netns/${RealNode.netns}`, '--', cmd, ...args]];
+export function inNodeArgs(cmd: string, args: string[], spec: NodeSpec = NodeSpecs[0]): [string, string[]] {
+  return ['nsenter', [`--net=/run/netns/${spec.netns}`, '--', cmd, ...args]];
 }
 
+const specOf = (state: Pick<NodeState, 'spec'> | undefined): NodeSpec => state?.spec ?? NodeSpecs[0];
+
 /**
- * Makes the node's network namespace and its veth pair, and routes the whole contained range
- * into it. Runs before the apiserver starts (its certificate and advertise address name the
- * host end). Cleans up whatever a crashed run left first.
+ * Makes each node's network namespace and its veth pair to the host, the link between the two
+ * namespaces, and the routes: from the host, the whole contained range into the first node and
+ * the second node's pod range into the second; between the nodes, each one's pods through the
+ * link. Runs before the apiserver starts (its certificate and advertise address name the host
+ * end). Cleans up whatever a crashed run left first.
  */
-export async function prepareNodeNetwork(log: (line: string) => void = () => {}): Promise<void> {
-  await cleanupLeftovers(log);
-  mkdirSync(MACHINE_DIR, { recursive: true });
-  const n = RealNode;
+export async function prepareNodeNetwork(log: (line: string) => void = () => {}, specs: readonly NodeSpec[] = NodeSpecs): Promise<void> {
+  for (const spec of specs) await cleanupLeftovers(log, {}, spec);
+  for (const spec of specs) await nodeNamespace(spec);
+  const [first, second] = specs;
+  if (first && second) await linkNodes(first, second);
+  // From the host, everything in the contained range goes into the first namespace: Service IPs
+  // and pod IPs (the apiserver calling a webhook Service), and kwok's fake IPs (unreachable
+  // there); the second node's pods, its more specific range, into the second.
+  if (first) await must('ip', ['route', 'add', RealNode.containedRange, 'via', first.nodeIp, 'dev', first.hostInterface]);
+  if (second) await must('ip', ['route', 'add', second.podCidr, 'via', second.nodeIp, 'dev', second.hostInterface]);
+  for (const spec of specs) log(`network namespace ${spec.netns} ready (${spec.hostIp} <-> ${spec.nodeIp})`);
+}
+
+/** One node's namespace, its veth pair to the host, and what its kube-proxy needs in it. */
+async function nodeNamespace(n: NodeSpec): Promise<void> {
+  mkdirSync(n.machineDir, { recursive: true });
   await must('ip', ['netns', 'add', n.netns]);
-  await must('ip', ['link', 'add', n.hostInterface, 'type', 'veth', 'peer', 'name', n.nodeInterface, 'netns', n.netns]);
+  await must('ip', ['link', 'add', n.hostInterface, 'type', 'veth', 'peer', 'name', RealNode.nodeInterface, 'netns', n.netns]);
   await must('ip', ['addr', 'add', `${n.hostIp}/30`, 'dev', n.hostInterface]);
   await must('ip', ['link', 'set', n.hostInterface, 'up']);
   const inNs = (...args: string[]) => must('ip', ['-n', n.netns, ...args]);
   await inNs('link', 'set', 'lo', 'up');
-  await inNs('addr', 'add', `${n.nodeIp}/30`, 'dev', n.nodeInterface);
-  await inNs('link', 'set', n.nodeInterface, 'up');
+  await inNs('addr', 'add', `${n.nodeIp}/30`, 'dev', RealNode.nodeInterface);
+  await inNs('link', 'set', RealNode.nodeInterface, 'up');
   // Locally sent traffic to a ClusterIP needs a route before kube-proxy's DNAT rewrites it; an
   // on-link route leads nowhere when no rule matches (no default route: nothing leaves).
-  await inNs('route', 'add', n.serviceCidr, 'dev', n.nodeInterface);
+  await inNs('route', 'add', RealNode.serviceCidr, 'dev', RealNode.nodeInterface);
   // Per-namespace sysctls: forwarding between the veth and the pod bridge, bridged pod traffic
   // through kube-proxy's rules (a pod reaching a Service whose endpoint is on the same bridge).
   for (const [key, value] of [
     ['net.ipv4.ip_forward', '1'],
     ['net.bridge.bridge-nf-call-iptables', '1'],
   ] as const) {
-    const [cmd, args] = inNodeArgs('sysctl', ['-qw', `${key}=${value}`]);
+    const [cmd, args] = inNodeArgs('sysctl', ['-qw', `${key}=${value}`], n);
     await must(cmd, args);
   }
-  // From the host, everything in the contained range goes into the namespace: Service IPs and
-  // pod IPs (the apiserver calling a webhook Service), and kwok's fake IPs (unreachable there).
-  await must('ip', ['route', 'add', n.containedRange, 'via', n.nodeIp, 'dev', n.hostInterface]);
-  log(`network namespace ${n.netns} ready (${n.hostIp} <-> ${n.nodeIp})`);
+}
+
+/** A veth pair between the two namespaces (a /30 of their own) and each one's route to the
+ * other's pods across it. */
+async function linkNodes(a: NodeSpec, b: NodeSpec): Promise<void> {
+  await must('ip', ['-n', a.netns, 'link', 'add', NODE_LINK.first, 'type', 'veth', 'peer', 'name', NODE_LINK.second, 'netns', b.netns]);
+  for (const [n, dev, peer] of [
+    [a, NODE_LINK.first, b],
+    [b, NODE_LINK.second, a],
+  ] as const) {
+    await must('ip', ['-n', n.netns, 'addr', 'add', `${n.linkIp}/30`, 'dev', dev]);
+    await must('ip', ['-n', n.netns, 'link', 'set', dev, 'up']);
+    await must('ip', ['-n', n.netns, 'route', 'add', peer.podCidr, 'via', peer.linkIp, 'dev', dev]);
+  }
 }
 
 export type StartNodeOptions = {
@@ -186,17 +269,22 @@ export type StartNodeOptions = {
   log: (line: string) => void;
   /** Called with the state as soon as a process is started, so a crash mid-start can be cleaned. */
   save: (state: NodeState) => void;
+  /** Which node (default: the first). */
+  spec?: NodeSpec;
 };
 
 /** Starts the relay, containerd (and imports the test images), the kubelet and kube-proxy. */
 export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
-  const n = RealNode;
-  const dir = join(opts.runDir, 'node');
+  const n = opts.spec ?? NodeSpecs[0];
+  const dir = join(opts.runDir, n.primary ? 'node' : n.name);
   for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/networks', 'cni/cache', 'pod-logs', 'certs.d']) mkdirSync(join(dir, d), { recursive: true });
+  const logs = n.primary ? opts.logs : join(opts.logs, n.name);
+  mkdirSync(logs, { recursive: true });
   const state: NodeState = {
+    spec: n,
     dir,
-    logs: opts.logs,
-    socket: join(MACHINE_DIR, 'containerd.sock'),
+    logs,
+    socket: join(n.machineDir, 'containerd.sock'),
     ctr: join(opts.dirs.containerd, 'ctr'),
     binaries: {
       'apiserver-relay': resolveOnPath('socat'),
@@ -206,20 +294,21 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
       'kube-proxy': join(opts.dirs.k8s, 'kube-proxy'),
     },
     pids: {},
-    created: HARDWIRED.filter((p) => !existsSync(p)),
-    sysctls: Object.fromEntries(KUBELET_SYSCTLS.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()])),
+    // The first node owns what both share on the host: the hard-wired paths and the sysctls.
+    created: n.primary ? HARDWIRED.filter((p) => !existsSync(p)) : [],
+    sysctls: n.primary ? Object.fromEntries(KUBELET_SYSCTLS.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()])) : {},
     netnsBefore: existsSync('/run/netns') ? readdirSync('/run/netns').filter((e) => e !== n.netns) : [],
     images: [],
   };
   const save = () => {
-    writeFileSync(OWNER_FILE, JSON.stringify(state, null, 2) + '\n');
+    writeFileSync(ownerFile(n), JSON.stringify(state, null, 2) + '\n');
     opts.save(state);
   };
   save();
 
   const start = (name: NodeComponent, args: string[], inNode: boolean) => {
-    const logFd = openSync(join(opts.logs, `${name}.log`), 'a');
-    const [cmd, argv] = inNode ? inNodeArgs(state.binaries[name], args) : [state.binaries[name], args];
+    const logFd = openSync(join(logs, `${name}.log`), 'a');
+    const [cmd, argv] = inNode ? inNodeArgs(state.binaries[name], args, n) : [state.binaries[name], args];
     const child: ChildProcess = spawn(cmd, argv, {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir },
@@ -234,36 +323,36 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
     const started = processStart(child.pid, readProc);
     if (started !== undefined) state.starts = { ...state.starts, [name]: started };
     save();
-    opts.log(`${name} started (pid ${child.pid})`);
+    opts.log(`${n.primary ? '' : `${n.name}: `}${name} started (pid ${child.pid})`);
     return child;
   };
 
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, nodeKubeconfig(`https://${n.hostIp}:${opts.apiserverPort}`, opts.pki));
-  writeFileSync(join(dir, 'containerd.toml'), containerdConfig(state, opts.dirs));
-  writeFileSync(join(dir, 'cni/net.d/10-paas.conflist'), cniConfig(dir));
+  writeFileSync(join(dir, 'containerd.toml'), containerdConfig(state, opts.dirs, n));
+  writeFileSync(join(dir, 'cni/net.d/10-paas.conflist'), cniConfig(dir, n));
   for (const [host, server] of Object.entries(RegistryHosts)) {
     mkdirSync(join(dir, 'certs.d', host), { recursive: true });
     writeFileSync(join(dir, 'certs.d', host, 'hosts.toml'), `server = "${server}"\n`);
   }
   writeFileSync(join(dir, 'resolv.conf'), '# no DNS inside the real node: nothing may leave it\n');
-  writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(state, opts.pki));
-  writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(kubeconfig));
+  writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(state, opts.pki, n));
+  writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(kubeconfig, n));
   // The kubelet's cgroupRoot must exist in every hierarchy (cgroup v1: one per controller).
   for (const controller of readdirSync('/sys/fs/cgroup')) {
-    if (existsSync(join('/sys/fs/cgroup', controller, 'cgroup.procs'))) mkdirSync(join('/sys/fs/cgroup', controller, CGROUP_ROOT), { recursive: true });
+    if (existsSync(join('/sys/fs/cgroup', controller, 'cgroup.procs'))) mkdirSync(join('/sys/fs/cgroup', controller, n.cgroupRoot), { recursive: true });
   }
 
   start('apiserver-relay', [`TCP-LISTEN:${opts.apiserverPort},bind=${n.hostIp},reuseaddr,fork`, `TCP:127.0.0.1:${opts.apiserverPort}`], false);
   start('registry', ['registry', '-listen', RealNode.registry], true);
   const containerd = start('containerd', ['--config', join(dir, 'containerd.toml')], true);
   await until('containerd answering on its socket', 60_000, async () => {
-    if (containerd.exitCode !== null) throw new Error(`containerd exited (${containerd.exitCode}); see ${join(opts.logs, 'containerd.log')}`);
+    if (containerd.exitCode !== null) throw new Error(`containerd exited (${containerd.exitCode}); see ${join(logs, 'containerd.log')}`);
     return (await ctr(state, ['version'])).code === 0;
   });
   state.images = await importImages(state, opts.dirs.images);
   save();
-  opts.log(`images imported: ${state.images.join(', ')}`);
+  opts.log(`${n.primary ? '' : `${n.name}: `}images imported: ${state.images.join(', ')}`);
 
   start(
     'kubelet',
@@ -274,7 +363,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeState> {
       `--cert-dir=${join(dir, 'kubelet/pki')}`,
       `--hostname-override=${n.name}`,
       `--node-ip=${n.nodeIp}`,
-      `--node-labels=${n.label.key}=${n.label.value},kubernetes.io/os=linux`,
+      `--node-labels=${RealNode.label.key}=${RealNode.label.value},kubernetes.io/os=linux`,
       '--v=2',
     ],
     true,
@@ -352,27 +441,29 @@ export function nodeReady(node: { status?: { conditions?: { type: string; status
  * processes (by the PIDs in its cgroups) and the shims, mounts, network namespaces, cgroups,
  * the host paths it created, and the host sysctls the kubelet changed. Safe to call twice.
  */
-export async function stopNode(state: NodeState | undefined, log: (line: string) => void = () => {}): Promise<void> {
+export async function stopNode(state: NodeState | undefined, log: (line: string) => void = () => {}, spec: NodeSpec = specOf(state)): Promise<void> {
   if (state) {
     await stopPid(state, 'kubelet');
     await stopPid(state, 'kube-proxy');
-    killCgroupProcesses();
+    killCgroupProcesses(spec);
     killShims(state.socket);
     // The rest, newest first (whatever NodeComponents holds, so none is forgotten).
     for (const name of [...NodeComponents].reverse()) await stopPid(state, name);
   }
-  killCgroupProcesses();
+  killCgroupProcesses(spec);
+  // The shared host paths' mounts go with the first node, which owns them.
+  const shared = spec.primary ? ['/run/containerd', '/var/lib/kubelet', '/run/netns'] : [];
   await unmountUnder(
-    [state?.dir, MACHINE_DIR, '/run/containerd', '/var/lib/kubelet', '/run/netns'].filter((p): p is string => !!p),
+    [state?.dir, spec.machineDir, ...shared, join('/run/netns', spec.netns)].filter((p): p is string => !!p),
     state?.netnsBefore ?? [],
   );
   for (const entry of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
-    if ((entry.startsWith('cni-') || entry === RealNode.netns) && !(state?.netnsBefore ?? []).includes(entry)) {
+    if (((spec.primary && entry.startsWith('cni-')) || entry === spec.netns) && !(state?.netnsBefore ?? []).includes(entry)) {
       await sh('ip', ['netns', 'delete', entry]);
     }
   }
-  await sh('ip', ['link', 'delete', RealNode.hostInterface]);
-  removeCgroups();
+  await sh('ip', ['link', 'delete', spec.hostInterface]);
+  removeCgroups(spec);
   if (state) {
     for (const [key, value] of Object.entries(state.sysctls)) {
       try {
@@ -385,15 +476,15 @@ export async function stopNode(state: NodeState | undefined, log: (line: string)
     rmSync(join(state.dir, 'containerd'), { recursive: true, force: true });
     rmSync(join(state.dir, 'kubelet'), { recursive: true, force: true });
   }
-  rmSync(MACHINE_DIR, { recursive: true, force: true });
-  log('real node stopped and cleaned up');
+  rmSync(spec.machineDir, { recursive: true, force: true });
+  log(`real node ${spec.name} stopped and cleaned up`);
 }
 
 /**
  * What a stopped node left behind, if anything: its processes, network namespaces, mounts,
  * cgroups, the host interface, the host paths it created, sysctls not put back. Empty when clean.
  */
-export function nodeLeftovers(state: NodeState | undefined): string[] {
+export function nodeLeftovers(state: NodeState | undefined, spec: NodeSpec = specOf(state)): string[] {
   const left: string[] = [];
   if (state) {
     for (const c of NodeComponents) if (isAlive(state, c)) left.push(`process ${c} (pid ${state.pids[c]})`);
@@ -404,22 +495,22 @@ export function nodeLeftovers(state: NodeState | undefined): string[] {
     }
   }
   const netns = existsSync('/run/netns')
-    ? readdirSync('/run/netns').filter((e) => (e === RealNode.netns || e.startsWith('cni-')) && !(state?.netnsBefore ?? []).includes(e))
+    ? readdirSync('/run/netns').filter((e) => (e === spec.netns || (spec.primary && e.startsWith('cni-'))) && !(state?.netnsBefore ?? []).includes(e))
     : [];
   left.push(...netns.map((e) => `network namespace ${e}`));
   left.push(
-    ...cgroupDirs()
+    ...cgroupDirs(spec)
       .map((d) => `cgroup ${d}`)
       .slice(0, 5),
   );
-  if (existsSync(`/sys/class/net/${RealNode.hostInterface}`)) left.push(`interface ${RealNode.hostInterface}`);
-  const roots = [state?.dir, MACHINE_DIR].filter((p): p is string => !!p);
+  if (existsSync(`/sys/class/net/${spec.hostInterface}`)) left.push(`interface ${spec.hostInterface}`);
+  const roots = [state?.dir, spec.machineDir].filter((p): p is string => !!p);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
     .filter((m): m is string => !!m && roots.some((r) => m === r || m.startsWith(`${r}/`)));
   left.push(...mounts.map((m) => `mount ${m}`));
-  for (const p of nodeShims()) left.push(`process containerd-shim-runc-v2 (pid ${p})`);
+  for (const p of shimPids(join(spec.machineDir, 'containerd.sock'))) left.push(`process containerd-shim-runc-v2 (pid ${p})`);
   return left;
 }
 
@@ -427,14 +518,14 @@ export function nodeLeftovers(state: NodeState | undefined): string[] {
  * Cleans up after a run that died without stopping its node (the marker in /run/paas-node).
  * A node whose processes still run is refused unless `stopRunning` (make cluster-down).
  */
-export async function cleanupLeftovers(log: (line: string) => void = () => {}, opts: { stopRunning?: boolean } = {}): Promise<void> {
+export async function cleanupLeftovers(log: (line: string) => void = () => {}, opts: { stopRunning?: boolean } = {}, spec: NodeSpec = NodeSpecs[0]): Promise<void> {
   let owner: NodeState | undefined;
   try {
-    owner = JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as NodeState;
+    owner = JSON.parse(readFileSync(ownerFile(spec), 'utf8')) as NodeState;
   } catch {
     owner = undefined;
   }
-  const netnsThere = existsSync(join('/run/netns', RealNode.netns));
+  const netnsThere = existsSync(join('/run/netns', spec.netns));
   if (!owner && !netnsThere) return;
   if (owner && NodeComponents.some((c) => isAlive(owner, c)) && !opts.stopRunning) {
     throw new Error(
@@ -445,7 +536,7 @@ export async function cleanupLeftovers(log: (line: string) => void = () => {}, o
   log(
     owner && NodeComponents.some((c) => isAlive(owner, c)) ? `stopping the real node of ${owner.dir}` : 'cleaning up a real node left behind by an earlier run',
   );
-  await stopNode(owner, log);
+  await stopNode(owner, log, spec);
 }
 
 const readProc = (path: string): string => readFileSync(path, 'utf8');
@@ -484,8 +575,8 @@ async function stopPid(state: NodeState, name: NodeComponent): Promise<void> {
 }
 
 /** SIGKILL for every process in the node's cgroups (the containers and their sandboxes). */
-function killCgroupProcesses(): void {
-  for (const pid of cgroupPids()) {
+function killCgroupProcesses(spec: NodeSpec): void {
+  for (const pid of cgroupPids(spec)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -494,11 +585,11 @@ function killCgroupProcesses(): void {
   }
 }
 
-function cgroupDirs(): string[] {
+function cgroupDirs(spec: NodeSpec): string[] {
   const out: string[] = [];
   if (!existsSync('/sys/fs/cgroup')) return out;
   for (const controller of readdirSync('/sys/fs/cgroup')) {
-    const top = join('/sys/fs/cgroup', controller, CGROUP_ROOT);
+    const top = join('/sys/fs/cgroup', controller, spec.cgroupRoot);
     if (!existsSync(top)) continue;
     const walk = (d: string) => {
       out.push(d);
@@ -509,9 +600,9 @@ function cgroupDirs(): string[] {
   return out;
 }
 
-function cgroupPids(): number[] {
+function cgroupPids(spec: NodeSpec): number[] {
   const pids = new Set<number>();
-  for (const d of cgroupDirs()) {
+  for (const d of cgroupDirs(spec)) {
     try {
       for (const l of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (l.trim()) pids.add(Number(l));
     } catch {
@@ -522,8 +613,8 @@ function cgroupPids(): number[] {
 }
 
 /** Removes the node's cgroups, deepest first (a cgroup is removed with rmdir once empty). */
-function removeCgroups(): void {
-  const dirs = cgroupDirs().sort((a, b) => b.length - a.length);
+function removeCgroups(spec: NodeSpec): void {
+  const dirs = cgroupDirs(spec).sort((a, b) => b.length - a.length);
   for (let attempt = 0; attempt < 20 && dirs.some((d) => existsSync(d)); attempt++) {
     for (const d of dirs) {
       try {
@@ -549,7 +640,6 @@ function shimPids(socket: string): number[] {
   }
   return pids;
 }
-const nodeShims = () => shimPids(join(MACHINE_DIR, 'containerd.sock'));
 
 function killShims(socket: string): void {
   for (const pid of shimPids(socket)) {
@@ -595,10 +685,10 @@ current-context: node
 `;
 }
 
-function containerdConfig(state: NodeState, dirs: NodeBinDirs): string {
+function containerdConfig(state: NodeState, dirs: NodeBinDirs, n: NodeSpec): string {
   return `version = 3
 root = ${JSON.stringify(join(state.dir, 'containerd'))}
-state = ${JSON.stringify(join(MACHINE_DIR, 'containerd-state'))}
+state = ${JSON.stringify(join(n.machineDir, 'containerd-state'))}
 
 [grpc]
   address = ${JSON.stringify(state.socket)}
@@ -631,7 +721,7 @@ state = ${JSON.stringify(join(MACHINE_DIR, 'containerd-state'))}
 `;
 }
 
-function cniConfig(dir: string): string {
+function cniConfig(dir: string, n: NodeSpec): string {
   return JSON.stringify(
     {
       cniVersion: '1.0.0',
@@ -646,7 +736,7 @@ function cniConfig(dir: string): string {
           ipam: {
             type: 'host-local',
             dataDir: join(dir, 'cni/networks'),
-            ranges: [[{ subnet: RealNode.podCidr, gateway: '198.18.16.1' }]],
+            ranges: [[{ subnet: n.podCidr, gateway: n.podGateway }]],
             routes: [{ dst: '0.0.0.0/0' }],
           },
         },
@@ -658,15 +748,15 @@ function cniConfig(dir: string): string {
   );
 }
 
-function kubeletConfig(state: NodeState, pki: string): string {
+function kubeletConfig(state: NodeState, pki: string, n: NodeSpec): string {
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # This machine's cgroup hierarchy is v1 and it runs no systemd.
 failCgroupV1: false
 cgroupDriver: cgroupfs
-cgroupRoot: /${CGROUP_ROOT}
+cgroupRoot: /${n.cgroupRoot}
 containerRuntimeEndpoint: unix://${state.socket}
-address: ${RealNode.nodeIp}
+address: ${n.nodeIp}
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
@@ -697,13 +787,13 @@ shutdownGracePeriod: 0s
 `;
 }
 
-function kubeProxyConfig(kubeconfig: string): string {
+function kubeProxyConfig(kubeconfig: string, n: NodeSpec): string {
   return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: ${kubeconfig}}
-hostnameOverride: ${RealNode.name}
+hostnameOverride: ${n.name}
 mode: iptables
-clusterCIDR: ${RealNode.podCidr}
+clusterCIDR: ${CLUSTER_POD_CIDR}
 bindAddress: 0.0.0.0
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_K8S_VERSION, killNow, missingBinaries, startCluster, stopCluster } from '../cluster/control-plane.js';
-import { nodeLeftovers } from '../cluster/node.js';
+import { nodeLeftovers, NodeSpecs } from '../cluster/node.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -53,9 +53,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   return async () => {
     await stopCluster(cluster);
-    // The real node must leave nothing behind: the next run (and CI's) starts from a clean machine.
-    const left = nodeLeftovers(cluster.node);
-    if (left.length > 0) throw new Error(`e2e cluster: the real node left behind: ${left.join('; ')}`);
+    // The real nodes must leave nothing behind: the next run (and CI's) starts from a clean machine.
+    const left = [...nodeLeftovers(cluster.node, NodeSpecs[0]), ...nodeLeftovers(cluster.node2, NodeSpecs[1])];
+    if (left.length > 0) throw new Error(`e2e cluster: the real nodes left behind: ${left.join('; ')}`);
     process.off('exit', onExit);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);

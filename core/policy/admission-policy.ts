@@ -1,0 +1,122 @@
+// The rollout policy without a webhook: a MutatingAdmissionPolicy and its binding
+// (admissionregistration.k8s.io/v1, GA in Kubernetes 1.36) that the API server runs itself, in
+// CEL (admission-cel.ts), rendered from paas.toml's [deploy] section and the cluster facts the
+// webhook would use. Same knobs, same paas.io/* annotations and opt-out label, same namespace
+// selection as the webhook; what CEL cannot do is listed in admission-gaps.ts.
+// Pure: values in, objects and text out. `kubectl paas policy` and the overlay script print them.
+import { formatJson, kubeYamlDocument, type KubeValue } from '../yaml/kube-yaml.js';
+import {
+  deployIdMutation,
+  graceMutation,
+  matchConditions,
+  policyVariables,
+  preStopMutation,
+  readinessMutation,
+  refusalMutation,
+  strategyMutation,
+  type CelInput,
+  type MutationExpression,
+} from './admission-cel.js';
+import { LABEL, OPT_OUT_VALUE } from '../names.js';
+import type { ClusterFacts, JsonObject, Policy } from './types.js';
+
+/** The API group and version of the policy and its binding. */
+export const ADMISSION_POLICY_API_VERSION = 'admissionregistration.k8s.io/v1';
+
+/** Where the rendered policy applies, and the names it goes by. */
+export interface AdmissionPolicyScope {
+  /** The policy's and the binding's name. */
+  name: string;
+  /** The namespace the webhook runs in when it is installed: never mutated, as the webhook's. */
+  ownNamespace: string;
+  /** Namespaces never mutated (the Helm chart's excludedNamespaces). */
+  excludedNamespaces: readonly string[];
+  /** When set, only namespaces carrying these labels (the binding's matchResources): a trial
+   * in a few namespaces, or a test's own. */
+  namespaceLabels?: Readonly<Record<string, string>>;
+}
+
+/** The webhook's selection: every namespace but the control plane's and paas-system. */
+export const DEFAULT_ADMISSION_POLICY_SCOPE: Readonly<AdmissionPolicyScope> = Object.freeze({
+  name: 'paas-rollout-policy',
+  ownNamespace: 'paas-system',
+  excludedNamespaces: Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']),
+});
+
+/** How renderAdmissionPolicy writes the objects. */
+export const PolicyFormat = { yaml: 'yaml', json: 'json' } as const;
+export type PolicyFormat = (typeof PolicyFormat)[keyof typeof PolicyFormat];
+
+/** The paas.toml sections the policy reads: [deploy] only ([webhook] has no meaning without one). */
+export type PolicyConfig = { deploy: Policy };
+
+/** The mutations in the order the API server runs them; each sees the previous one's output. */
+function mutations(input: CelInput): JsonObject[] {
+  const all: (MutationExpression | undefined)[] = [
+    refusalMutation(),
+    strategyMutation(),
+    preStopMutation(input),
+    graceMutation(),
+    readinessMutation(input),
+    deployIdMutation(),
+  ];
+  return all
+    .filter((m): m is MutationExpression => m !== undefined)
+    .map((m): JsonObject => {
+      // The union's member is named after the patch type: jsonPatch or applyConfiguration.
+      const member = m.patchType === 'JSONPatch' ? 'jsonPatch' : 'applyConfiguration';
+      return { patchType: m.patchType, [member]: { expression: m.expression } };
+    });
+}
+
+/** The webhook's rules, namespaceSelector and objectSelector (manifests/base/mutating-webhook.yaml). */
+function matchConstraints(scope: AdmissionPolicyScope): JsonObject {
+  const optOut = () => ({ key: LABEL.rolloutPolicy, operator: 'NotIn', values: [OPT_OUT_VALUE] });
+  const excluded = [...scope.excludedNamespaces.filter((n) => n !== scope.ownNamespace), scope.ownNamespace];
+  return {
+    matchPolicy: 'Equivalent',
+    // `deployments` only: never deployments/scale or deployments/status.
+    resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
+    namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }, optOut()] },
+    objectSelector: { matchExpressions: [optOut()] },
+  };
+}
+
+/**
+ * The MutatingAdmissionPolicy and its MutatingAdmissionPolicyBinding for a validated paas.toml
+ * and the cluster's facts (nativeSleep decides the preStop hook when prestop_mode is "auto";
+ * every cluster that serves the v1 API has the native sleep action).
+ */
+export function admissionPolicyObjects(config: PolicyConfig, facts: ClusterFacts, scope: AdmissionPolicyScope = DEFAULT_ADMISSION_POLICY_SCOPE): JsonObject[] {
+  const input: CelInput = { policy: config.deploy, facts };
+  const policy: JsonObject = {
+    apiVersion: ADMISSION_POLICY_API_VERSION,
+    kind: 'MutatingAdmissionPolicy',
+    metadata: { name: scope.name },
+    spec: {
+      // Fail: a refusal (an invalid paas.io/* annotation) is an evaluation that fails on purpose.
+      failurePolicy: 'Fail',
+      // Another admission plugin may add a container after this policy: run again to cover it.
+      reinvocationPolicy: 'IfNeeded',
+      matchConstraints: matchConstraints(scope),
+      matchConditions: matchConditions().map((c) => ({ ...c })),
+      variables: policyVariables(input).map((x) => ({ ...x })),
+      mutations: mutations(input),
+    },
+  };
+  const labels = scope.namespaceLabels;
+  const binding: JsonObject = {
+    apiVersion: ADMISSION_POLICY_API_VERSION,
+    kind: 'MutatingAdmissionPolicyBinding',
+    metadata: { name: scope.name },
+    spec: { policyName: scope.name, ...(labels ? { matchResources: { namespaceSelector: { matchLabels: { ...labels } } } } : {}) },
+  };
+  return [policy, binding];
+}
+
+/** The objects as YAML documents (kubectl apply -f) or as one JSON List. */
+export function renderAdmissionPolicy(objects: readonly JsonObject[], format: PolicyFormat): string {
+  if (format === PolicyFormat.json) return `${formatJson({ apiVersion: 'v1', kind: 'List', items: objects as KubeValue[] })}\n`;
+  // Expressions as literal blocks, never folded: the text is the CEL the API server reads.
+  return objects.map((o) => kubeYamlDocument(o).toString({ lineWidth: 0, blockQuote: 'literal' })).join('---\n');
+}
