@@ -310,7 +310,15 @@ async function startOnce(opts: StartOptions): Promise<ClusterState> {
     const nodes = opts.nodes ?? 3;
     await waitFor('kwok', `${nodes} nodes becoming Ready and untainted`, () => nodesReady(kubectl, nodes), 90_000);
     if (withNode) {
-      const nodeOpts = { dirs: nodeBinDirs(opts.root ?? repoRoot, binDir), runDir, logs: state.logs, pki, apiserverPort: apiserver, detached: opts.detached ?? false, log: say };
+      const nodeOpts = {
+        dirs: nodeBinDirs(opts.root ?? repoRoot, binDir),
+        runDir,
+        logs: state.logs,
+        pki,
+        apiserverPort: apiserver,
+        detached: opts.detached ?? false,
+        log: say,
+      };
       // One after the other: each imports the test images into its containerd (2 cores).
       for (const spec of specs) {
         const key = spec.primary ? 'node' : 'node2';
@@ -373,16 +381,17 @@ export async function stopCluster(state: Pick<ClusterState, 'binDir' | 'pids' | 
 /** Kills the processes at once, synchronously (for process 'exit' handlers). */
 export function killNow(state: Pick<ClusterState, 'binDir' | 'pids' | 'node' | 'node2'>): void {
   // The real nodes' processes too; their namespaces and mounts are cleaned by the next start.
-  for (const node of [state.node, state.node2]) for (const [name, pid] of Object.entries(node?.pids ?? {})) {
-    const binary = node?.binaries[name as keyof NodeState['binaries']];
-    if (pid !== undefined && binary && isOurProcess(pid, binary)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+  for (const node of [state.node, state.node2])
+    for (const [name, pid] of Object.entries(node?.pids ?? {})) {
+      const binary = node?.binaries[name as keyof NodeState['binaries']];
+      if (pid !== undefined && binary && isOurProcess(pid, binary)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
     }
-  }
   for (const name of Components) {
     const pid = state.pids[name];
     if (pid !== undefined && isOurProcess(pid, join(state.binDir, name))) {

@@ -518,7 +518,11 @@ export function nodeLeftovers(state: NodeState | undefined, spec: NodeSpec = spe
  * Cleans up after a run that died without stopping its node (the marker in /run/paas-node).
  * A node whose processes still run is refused unless `stopRunning` (make cluster-down).
  */
-export async function cleanupLeftovers(log: (line: string) => void = () => {}, opts: { stopRunning?: boolean } = {}, spec: NodeSpec = NodeSpecs[0]): Promise<void> {
+export async function cleanupLeftovers(
+  log: (line: string) => void = () => {},
+  opts: { stopRunning?: boolean } = {},
+  spec: NodeSpec = NodeSpecs[0],
+): Promise<void> {
   let owner: NodeState | undefined;
   try {
     owner = JSON.parse(readFileSync(ownerFile(spec), 'utf8')) as NodeState;
