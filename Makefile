@@ -29,7 +29,13 @@ PLUGIN_BUNDLE := dist/bin/kubectl-paas.cjs
 # esbuild's record of what went into each bundle: `make dist` ships the licenses of those packages.
 BUNDLE_META := .cache/esbuild
 
-build: install ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/kubectl-paas.js)
+# One source of the version: package.json's "version", copied into core/version.ts (which both
+# binaries import) whenever package.json changes; test/unit/version.test.ts holds them together.
+core/version.ts: package.json
+	node -e 'const fs = require("fs"), v = require("./package.json").version, t = fs.readFileSync("$@", "utf8"), n = t.replace(/export const VERSION = .*;/, `export const VERSION = \x27$${v}\x27;`); if (n !== t) fs.writeFileSync("$@", n);'
+	@touch $@
+
+build: install core/version.ts ## Compile TypeScript to dist/ and bundle the plugin (dist/bin/kubectl-paas.js)
 	tsc -p tsconfig.json
 	@mkdir -p $(BUNDLE_META)
 	esbuild plugin/main.ts --bundle --minify --sourcemap --platform=node --format=cjs --target=node20 \

@@ -2,6 +2,7 @@
 // the webhook's own [webhook] settings, parsed and validated once. `paas-webhook serve` and
 // `kubectl paas policy` read the same file the same way: unknown sections and keys are errors.
 import {
+  type Checked,
   checkOneOf,
   checkSeconds,
   checkSections,
@@ -18,11 +19,28 @@ import {
 export const OnError = { deny: 'deny', allow: 'allow' } as const;
 export type OnError = (typeof OnError)[keyof typeof OnError];
 
+/** What the webhook does in a namespace without a `paas.io/mode` label: patch, or only warn. */
+export const Mode = { enforce: 'enforce', warn: 'warn' } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** Which namespaces take part: all but those opted out, or only those labelled `paas.io/mode`. */
+export const NamespaceSelection = { optOut: 'opt-out', optIn: 'opt-in' } as const;
+export type NamespaceSelection = (typeof NamespaceSelection)[keyof typeof NamespaceSelection];
+
+/** The enforce entry's failurePolicy once armed: refuse writes while the webhook is down, or admit them. */
+export const FailurePolicy = { Fail: 'Fail', Ignore: 'Ignore' } as const;
+export type FailurePolicy = (typeof FailurePolicy)[keyof typeof FailurePolicy];
+
 /** The `[webhook]` section of paas.toml. */
 export interface WebhookSettings {
   onError: OnError; // default "deny"
   maxBodyBytes: number; // default 3 MiB
   drainSeconds: number; // default 5
+  mode: Mode; // default "enforce"
+  namespaces: NamespaceSelection; // default "opt-out"
+  failurePolicy: FailurePolicy; // default "Fail"
+  /** Never sent to the webhook (nor checked by the fail-open policy); its own namespace is always added. */
+  excludedNamespaces: readonly string[]; // default kube-system, kube-public, kube-node-lease
 }
 
 /** The whole of paas.toml, validated. */
@@ -38,13 +56,33 @@ export const DEFAULT_CONFIG: Readonly<PaasConfig> = Object.freeze({
     onError: OnError.deny,
     maxBodyBytes: 3 * 1024 * 1024,
     drainSeconds: 5,
+    mode: Mode.enforce,
+    namespaces: NamespaceSelection.optOut,
+    failurePolicy: FailurePolicy.Fail,
+    excludedNamespaces: Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']),
   }),
 });
+
+/** A namespace name as Kubernetes validates it (an RFC 1123 label). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A list of namespace names, none twice. */
+function checkNamespaces(v: unknown): Checked<readonly string[]> {
+  const expected = 'expected a list of namespace names (lowercase RFC 1123 labels), none twice';
+  if (!Array.isArray(v) || !v.every((n): n is string => typeof n === 'string' && NAMESPACE_NAME.test(n)) || new Set(v).size !== v.length) {
+    return { ok: false, reason: expected };
+  }
+  return { ok: true, value: Object.freeze([...v]) };
+}
 
 const WEBHOOK_KEYS: SectionKeys<WebhookSettings> = {
   onError: ['on_error', (v) => checkOneOf(v, Object.values(OnError))],
   maxBodyBytes: ['max_body_bytes', (v) => checkSeconds(v, 1024, false)],
   drainSeconds: ['drain_seconds', (v) => checkSeconds(v, 0, false)],
+  mode: ['mode', (v) => checkOneOf(v, Object.values(Mode))],
+  namespaces: ['namespaces', (v) => checkOneOf(v, Object.values(NamespaceSelection))],
+  failurePolicy: ['failure_policy', (v) => checkOneOf(v, Object.values(FailurePolicy))],
+  excludedNamespaces: ['excluded_namespaces', checkNamespaces],
 };
 
 /** The TOML key of each [webhook] setting, for `policy show`. */

@@ -5,8 +5,10 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ErrorCode, ExitCode, PaasError, usageError } from '../core/errors.js';
 import { COMMAND_EXITS, exitCodeHelp } from '../core/exit-codes.js';
-import { OnError } from '../core/config.js';
+import { FailurePolicy, Mode, NamespaceSelection, OnError } from '../core/config.js';
+import { VERSION } from '../core/version.js';
 import { runServe, type ServeOptions } from './server/serve.js';
+import { runSelfCheckCommand } from './server/self-check-command.js';
 
 /** Where a usage error points for help. */
 const COMMAND = 'paas-webhook serve';
@@ -29,7 +31,7 @@ type ServeArgs = Awaited<ReturnType<typeof serveFlags>['argv']>;
 
 /** The flags of `serve`, each also read from PAAS_WEBHOOK_<FLAG> (in --help's order). */
 function serveFlags(y: Argv) {
-  return selfSignedFlags(listenFlags(y))
+  return armFlags(selfSignedFlags(listenFlags(y)))
     .option('sync-seconds', { type: 'number', default: 30, hidden: true })
     .option('identity', { type: 'string', hidden: true, describe: 'Lease holder identity (default: $POD_NAME, else hostname)' })
     .option('bench-baseline-route', { type: 'boolean', default: false, hidden: true })
@@ -87,18 +89,18 @@ function selfSignedFlags<T>(y: Argv<T>) {
     .option('secret-name', { type: 'string', default: 'paas-webhook-tls', describe: '--self-signed: the Secret holding the CA and serving pair' })
     .option('secret-namespace', {
       type: 'string',
-      describe: '--self-signed: namespace of the Secret, Lease and Service (default: $POD_NAMESPACE, else paas-system)',
+      describe: "The webhook's own namespace: its Secret, Lease, Service and self-check probe (default: $POD_NAMESPACE, else paas-system)",
     })
     .option('webhook-config-name', {
       type: 'string',
       default: 'paas-webhook',
-      describe: '--self-signed: the MutatingWebhookConfiguration whose caBundle is written',
+      describe: 'The MutatingWebhookConfiguration whose caBundle is written (--self-signed) and which --arm arms',
     })
     .option('service-name', { type: 'string', default: 'paas-webhook', describe: '--self-signed: the Service; its DNS names go into the certificate' })
     .option('lease-name', {
       type: 'string',
       default: 'paas-webhook-cert-leader',
-      describe: '--self-signed: the Lease electing the replica that writes certificates',
+      describe: 'The Lease electing the replica that writes certificates (--self-signed) and arms (--arm)',
     })
     .option('tls-san', {
       type: 'string',
@@ -106,6 +108,43 @@ function selfSignedFlags<T>(y: Argv<T>) {
       default: [] as string[],
       describe: '--self-signed: extra DNS name or IP in the certificate (repeat or comma-separate)',
     });
+}
+
+/** The flags of arming and of the [webhook] settings it registers. */
+function armFlags<T>(y: Argv<T>) {
+  return y
+    .option('arm', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "Leader: once a server-side dry run through the configuration's self-check.paas.io entry comes back mutated, register the policy's entries " +
+        '(enforce and warn) in --webhook-config-name, and keep them registered',
+    })
+    .option('mode', {
+      type: 'string',
+      choices: Object.values(Mode),
+      describe: 'For namespaces without a paas.io/mode label: patch, or only warn (default: [webhook] mode, enforce)',
+    })
+    .option('namespaces', {
+      type: 'string',
+      choices: Object.values(NamespaceSelection),
+      describe: 'Every namespace but those opted out, or only those labelled paas.io/mode (default: [webhook] namespaces, opt-out)',
+    })
+    .option('failure-policy', {
+      type: 'string',
+      choices: Object.values(FailurePolicy),
+      describe: "The enforce entry's failurePolicy once armed (default: [webhook] failure_policy, Fail)",
+    });
+}
+
+/** The flags of `self-check`. */
+function selfCheckFlags(y: Argv) {
+  return y
+    .option('namespace', { type: 'string', describe: "The webhook's namespace, where the probe is dry-run (default: $POD_NAMESPACE, else paas-system)" })
+    .option('webhook-config-name', { type: 'string', default: 'paas-webhook', describe: 'The MutatingWebhookConfiguration (--expect-armed reads it)' })
+    .option('expect-armed', { type: 'boolean', default: false, describe: "Also require the policy's entries in the configuration (the leader armed it)" })
+    .option('timeout', { type: 'number', default: 60, describe: 'Seconds to keep retrying (every 2 s) before failing' })
+    .option('kubeconfig', { type: 'string', describe: 'Kubeconfig (default: in-cluster ServiceAccount, then $KUBECONFIG)' });
 }
 
 /** The flags, checked, as ServeOptions; POD_NAMESPACE and POD_NAME come from the downward API. */
@@ -124,6 +163,10 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
     onError: a['on-error'],
     maxBodyBytes: positive('max-body-bytes', a['max-body-bytes']),
+    mode: a.mode,
+    namespaces: a.namespaces,
+    failurePolicy: a['failure-policy'],
+    arm: a.arm,
     selfSigned: a['self-signed'],
     secretName: a['secret-name'],
     secretNamespace: a['secret-namespace'] ?? env.POD_NAMESPACE ?? 'paas-system',
@@ -143,7 +186,9 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await yargs(argv)
     .scriptName('paas-webhook')
-    .usage('paas-webhook serve [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).')
+    .usage(
+      'paas-webhook serve [flags]\npaas-webhook self-check [flags]\n\nThe zero-downtime rollout policy as a mutating admission webhook (AdmissionReview v1, JSON Patch).',
+    )
     .env('PAAS_WEBHOOK')
     .command('serve', 'Serve POST /mutate over HTTPS, /healthz and /readyz on both ports, /metrics on the metrics port', serveFlags, async (a) => {
       await runServe(serveOptions(a, env), {
@@ -155,11 +200,29 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         exit: (code) => process.exit(code),
       });
     })
-    .demandCommand(1, 'Name a command: serve')
+    .command(
+      'self-check',
+      'Prove the API server calls this webhook: a server-side dry run of a probe Deployment must come back mutated (helm test runs it)',
+      selfCheckFlags,
+      async (a) => {
+        const lines = await runSelfCheckCommand(
+          {
+            namespace: a.namespace ?? env.POD_NAMESPACE ?? 'paas-system',
+            configuration: a['webhook-config-name'],
+            expectArmed: a['expect-armed'],
+            timeoutSeconds: positive('timeout', a.timeout) ?? 60,
+            ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
+          },
+          env,
+        );
+        for (const l of lines) process.stdout.write(`paas-webhook self-check: ${l}\n`);
+      },
+    )
+    .demandCommand(1, 'Name a command: serve or self-check')
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err: Error | undefined) => {
       if (err) throw err;

@@ -17,8 +17,9 @@ import {
   type CelInput,
   type MutationExpression,
 } from './admission-cel.js';
-import { LABEL, OPT_OUT_VALUE } from '../names.js';
-import type { ClusterFacts, JsonObject, Policy } from './types.js';
+import type { ClusterFacts, JsonObject, JsonValue, Policy } from './types.js';
+import { Mode, NamespaceSelection } from '../config.js';
+import { DEPLOYMENT_MATCH, namespaceSelectors } from './scope.js';
 
 /** The API group and version of the policy and its binding. */
 export const ADMISSION_POLICY_API_VERSION = 'admissionregistration.k8s.io/v1';
@@ -69,16 +70,21 @@ function mutations(input: CelInput): JsonObject[] {
     });
 }
 
-/** The webhook's rules, namespaceSelector and objectSelector (manifests/base/mutating-webhook.yaml). */
+/** The webhook's enforce entry's rules, namespaceSelector and objectSelector (core/policy/scope.ts),
+ * for the default selection: every namespace but the excluded ones and the webhook's own, except
+ * those opted out or labelled paas.io/mode=warn (a policy cannot warn: it leaves them alone). */
 function matchConstraints(scope: AdmissionPolicyScope): JsonObject {
-  const optOut = () => ({ key: LABEL.rolloutPolicy, operator: 'NotIn', values: [OPT_OUT_VALUE] });
-  const excluded = [...scope.excludedNamespaces.filter((n) => n !== scope.ownNamespace), scope.ownNamespace];
+  const selectors = namespaceSelectors({
+    mode: Mode.enforce,
+    namespaces: NamespaceSelection.optOut,
+    excludedNamespaces: [...scope.excludedNamespaces],
+    ownNamespace: scope.ownNamespace,
+  });
   return {
-    matchPolicy: 'Equivalent',
-    // `deployments` only: never deployments/scale or deployments/status.
-    resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
-    namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }, optOut()] },
-    objectSelector: { matchExpressions: [optOut()] },
+    matchPolicy: DEPLOYMENT_MATCH.matchPolicy,
+    resourceRules: structuredClone(DEPLOYMENT_MATCH.rules),
+    namespaceSelector: { matchExpressions: selectors.enforce as unknown as JsonValue },
+    objectSelector: structuredClone(DEPLOYMENT_MATCH.objectSelector),
   };
 }
 

@@ -19,3 +19,4 @@ export {
   type PolicyConfig,
 } from './admission-policy.js';
 export { ADMISSION_POLICY_GAPS, admissionPolicyPage, type PolicyGap } from './admission-gaps.js';
+export { wouldLine, wouldLines } from './would.js';

@@ -19,7 +19,7 @@ import {
 /** The effective configuration under paas.toml's own key names, and what it does. */
 export interface PolicySummary {
   deploy: Record<string, string | number | Record<string, string>>;
-  webhook: Record<string, string | number>;
+  webhook: Record<string, string | number | readonly string[]>;
   /** One line per rule, in the order the engine applies them. */
   rules: { rule: string; effect: string }[];
 }
@@ -33,7 +33,7 @@ export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): Polic
     // The headers as paas.toml writes them: a table of names to values.
     deploy[TOML_KEY[key]] = typeof v === 'object' ? Object.fromEntries(v.map((h) => [h.name, h.value])) : v;
   }
-  const webhook: Record<string, string | number> = {};
+  const webhook: PolicySummary['webhook'] = {};
   for (const key of Object.keys(WEBHOOK_TOML_KEY) as (keyof PaasConfig['webhook'])[]) webhook[WEBHOOK_TOML_KEY[key]] = config.webhook[key];
   return {
     deploy,

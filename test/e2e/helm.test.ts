@@ -5,8 +5,10 @@
 //     after taking away only what Helm adds (its labels, the config checksum that rolls the pods);
 //   - the paas.toml it writes, read by the webhook's own parser, and its ValidatingAdmissionPolicy
 //     kept in step with the same values, judged by the API server;
-//   - `helm install`, `helm upgrade` (a [deploy] value changed: the webhook's answers change, the
-//     certificates stay) and `helm uninstall` on the real node, admissions checked after each.
+//   - `helm install` (it arms itself; `helm test` passes), `helm upgrade` (a [deploy] value changed:
+//     the webhook's answers change, the certificates and the armed entries stay, whatever Helm's
+//     server-side apply owns) and `helm uninstall` on the real node, admissions checked after each.
+// The install of an image that does not exist (nothing refused) is adopt-helm.test.ts.
 // Helm keeps its cache, config and data in a temporary directory; it reaches only the e2e API server.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_CONFIG, parseConfig } from '../../core/config.js';
+import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../core/config.js';
+import { Entry, policyEntries } from '../../webhook/server/arming.js';
 import { buildWebhookImage, loadWebhookImage, nodeOf, waitServing, WebhookNames as W } from './cluster/webhook-install.js';
 import { getJson, kubeconfig, kubectl, kubectlOk, newNamespace, waitFor, type KubectlResult } from './lib/cluster.js';
 
@@ -55,7 +58,8 @@ async function helmOk(args: string[], timeoutMs?: number): Promise<string> {
   if (r.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;
 }
-const template = (set: string[] = []) => helmOk(['template', RELEASE, CHART, ...set.flatMap((s) => ['--set', s])]);
+/** `helm template` without the test hook (kustomize has no `helm test` pod). */
+const template = (set: string[] = []) => helmOk(['template', RELEASE, CHART, '--skip-tests', ...set.flatMap((s) => ['--set', s])]);
 
 /** Sorted keys all the way down, so that two objects compare by content alone. */
 const canon = (v: unknown): unknown =>
@@ -89,6 +93,37 @@ function withoutHelm(o: Obj): Obj {
     expect(pod.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
     delete pod.annotations['checksum/config'];
     if (Object.keys(pod.annotations).length === 0) delete pod.annotations;
+  }
+  return c;
+}
+
+/** The settings the webhook runs with: paas.toml, then the PAAS_WEBHOOK_* environment over [webhook]
+ * (kustomize's overlays set mode, namespaces and failure policy that way; Helm writes paas.toml). */
+function effectiveConfig(docs: Map<string, Obj>): PaasConfig {
+  const cm = [...docs.values()].find((o) => o.kind === 'ConfigMap')!;
+  const config = parseConfig(cm.data['paas.toml'], 'paas.toml');
+  const env = Object.fromEntries(
+    ([...docs.values()].find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as Obj[]).map((e) => [e.name, e.value]),
+  );
+  return {
+    ...config,
+    webhook: {
+      ...config.webhook,
+      ...(env.PAAS_WEBHOOK_MODE ? { mode: env.PAAS_WEBHOOK_MODE } : {}),
+      ...(env.PAAS_WEBHOOK_NAMESPACES ? { namespaces: env.PAAS_WEBHOOK_NAMESPACES } : {}),
+      ...(env.PAAS_WEBHOOK_FAILURE_POLICY ? { failurePolicy: env.PAAS_WEBHOOK_FAILURE_POLICY } : {}),
+    },
+  };
+}
+
+/** The objects without the settings effectiveConfig reads (compared apart): the ConfigMap's
+ * paas.toml and the Deployment's PAAS_WEBHOOK_* variables. */
+function withoutSettings(o: Obj): Obj {
+  const c = structuredClone(o);
+  if (c.kind === 'ConfigMap') delete c.data;
+  if (c.kind === 'Deployment') {
+    const container = c.spec.template.spec.containers[0];
+    container.env = (container.env as Obj[]).filter((e) => !String(e.name).startsWith('PAAS_WEBHOOK_'));
   }
   return c;
 }
@@ -133,6 +168,10 @@ describe('helm lint and values.schema.json', () => {
     { name: 'the defaults', set: [] },
     { name: 'fail open', set: ['failurePolicy=Ignore', 'validatingAdmissionPolicy.enabled=true'] },
     { name: 'cert-manager', set: ['certificates.mode=cert-manager'] },
+    {
+      name: 'warn, opt-in, a ServiceMonitor and another name',
+      set: ['config.webhook.mode=warn', 'config.webhook.namespaces=opt-in', 'serviceMonitor.enabled=true', 'fullnameOverride=admission'],
+    },
   ])('helm lint passes with $name', async ({ set }) => {
     const r = await helm(['lint', CHART, ...set.flatMap((s) => ['--set', s])]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -157,6 +196,13 @@ describe('helm lint and values.schema.json', () => {
     { set: 'excludedNamespaces[0]=Kube-System', says: "at '/excludedNamespaces/0'" },
     { set: 'podDisruptionBudget.minAvailable=half', says: "at '/podDisruptionBudget/minAvailable'" },
     { set: 'config.deploy.surge=0', says: 'config.deploy.max_unavailable: surge and max_unavailable cannot both be 0' },
+    { set: 'config.webhook.mode=audit', says: "at '/config/webhook/mode': value must be one of 'enforce', 'warn'" },
+    { set: 'config.webhook.namespaces=all', says: "at '/config/webhook/namespaces'" },
+    { set: 'ports.https=443', says: "at '/ports/https'" },
+    { set: 'service.port=0', says: "at '/service/port'" },
+    { set: 'fullnameOverride=Platform', says: "at '/fullnameOverride'" },
+    { set: 'serviceMonitor.interval=often', says: "at '/serviceMonitor/interval'" },
+    { set: 'topologySpreadConstraints[0].maxSkew=1', says: "at '/topologySpreadConstraints/0'" },
   ])('refuses --set $set, naming the key', async ({ set, says }) => {
     const r = await helm(['template', RELEASE, CHART, '--set', set]);
     expect(r.code).not.toBe(0);
@@ -178,13 +224,20 @@ describe('helm template against kubectl kustomize, object by object', () => {
       set: ['failurePolicy=Ignore', 'validatingAdmissionPolicy.enabled=true'],
     },
     { name: 'cert-manager = manifests/overlays/cert-manager', dir: 'manifests/overlays/cert-manager', set: ['certificates.mode=cert-manager'] },
+    { name: 'warn mode = manifests/overlays/warn', dir: 'manifests/overlays/warn', set: ['config.webhook.mode=warn'] },
+    { name: 'opt-in = manifests/overlays/opt-in', dir: 'manifests/overlays/opt-in', set: ['config.webhook.namespaces=opt-in'] },
   ])('$name', async ({ dir, set }) => {
     const fromKustomize = objects(await kubectlOk(['kustomize', join(ROOT, dir)]));
     const fromHelm = objects(await template(set));
     expect([...fromHelm.keys()].sort()).toEqual([...fromKustomize.keys()].sort());
+    // The same settings, whether from paas.toml (Helm) or from the overlay's environment (kustomize);
+    // where the overlay sets none, paas.toml itself is compared, byte for byte.
+    expect(effectiveConfig(fromHelm)).toEqual(effectiveConfig(fromKustomize));
+    const bySettings = JSON.stringify([...fromKustomize.values()]).includes('PAAS_WEBHOOK_');
+    const settingsApart = (o: Obj) => (bySettings ? withoutSettings(o) : o);
     for (const [key, h] of fromHelm) {
-      const o = withoutHelm(h);
-      let k = fromKustomize.get(key)!;
+      const o = settingsApart(withoutHelm(h));
+      let k = settingsApart(fromKustomize.get(key)!);
       if (OVERLAY_KINDS.includes(o.kind)) {
         expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'kubectl-paas' });
         delete o.metadata.labels;
@@ -241,15 +294,109 @@ describe('helm template against kubectl kustomize, object by object', () => {
     });
   });
 
-  it('excludes the namespaces asked, and always its own, in the webhook and the policy alike', async () => {
+  it('excludes the namespaces asked, and always its own, in the entries the webhook arms and the policy alike', async () => {
     const out = objects(await template(['excludedNamespaces={kube-system,legacy}', 'namespace.name=admission', 'validatingAdmissionPolicy.enabled=true']));
     const mwc = out.get('MutatingWebhookConfiguration//paas-webhook')!;
     const vap = out.get('ValidatingAdmissionPolicy//paas-rollout-policy')!;
     const want = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'legacy', 'admission'] };
-    expect(mwc.webhooks[0].namespaceSelector.matchExpressions[0]).toEqual(want);
+    const config = parseConfig(out.get('ConfigMap/admission/paas-webhook-config')!.data['paas.toml'], 'paas.toml');
+    expect(config.webhook.excludedNamespaces).toEqual(['kube-system', 'legacy']);
+    // What the leader will arm, from that paas.toml and the chart's self-check entry.
+    const [enforce, warn] = policyEntries({ ...config.webhook, ownNamespace: 'admission' }, mwc.webhooks[0]) as Obj[];
+    expect(enforce!.namespaceSelector.matchExpressions[0]).toEqual(want);
+    expect(warn!.namespaceSelector.matchExpressions[0]).toEqual(want);
     expect(vap.spec.matchConstraints.namespaceSelector.matchExpressions[0]).toEqual(want);
-    expect(mwc.webhooks[0].clientConfig.service.namespace).toBe('admission');
+    // The installed configuration matches the self-check probe in its own namespace, nothing else.
+    expect(mwc.webhooks).toHaveLength(1);
+    expect(mwc.webhooks[0]).toMatchObject({
+      name: Entry.selfCheck,
+      clientConfig: { service: { namespace: 'admission', name: 'paas-webhook', port: 443, path: '/mutate' } },
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['admission'] }] },
+      objectSelector: { matchExpressions: [{ key: 'paas.io/self-check', operator: 'In', values: ['probe'] }] },
+    });
     expect([...out.values()].filter((o) => o.metadata.namespace !== undefined).every((o) => o.metadata.namespace === 'admission')).toBe(true);
+  });
+
+  it('fullnameOverride names every object, and every reference follows: flags, RBAC resourceNames, Service, paramRef, test pod', async () => {
+    const out = objects(
+      await helmOk(['template', 'any-release', CHART, '--set', 'fullnameOverride=platform-admission', '--set', 'validatingAdmissionPolicy.enabled=true']),
+    );
+    const names = [...out.keys()];
+    for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'MutatingWebhookConfiguration', 'PodDisruptionBudget']) {
+      expect(
+        names.filter((n) => n.startsWith(`${kind}/`)).map((n) => n.split('/')[2]),
+        kind,
+      ).toEqual(['platform-admission']);
+    }
+    // Only the PriorityClass keeps its name: it is a value of its own (priorityClass.name).
+    expect(names.filter((n) => n.includes('/paas-webhook'))).toEqual(['PriorityClass//paas-webhook-critical']);
+    const d = [...out.values()].find((o) => o.kind === 'Deployment')!;
+    const args = d.spec.template.spec.containers[0].args as string[];
+    for (const flag of ['--secret-name', '--webhook-config-name', '--service-name', '--lease-name']) {
+      const value = args.find((a) => a.startsWith(`${flag}=`))!.split('=')[1]!;
+      expect(
+        names.some((n) => n.endsWith(`/${value}`)),
+        `${flag}=${value} names an object`,
+      ).toBe(true);
+    }
+    for (const role of [...out.values()].filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')) {
+      for (const r of role.rules as Obj[])
+        for (const n of (r.resourceNames as string[] | undefined) ?? [])
+          expect(
+            names.some((k) => k.endsWith(`/${n}`)),
+            n,
+          ).toBe(true);
+    }
+    const mwc = out.get('MutatingWebhookConfiguration//platform-admission')!;
+    expect(mwc.webhooks[0].clientConfig.service.name).toBe('platform-admission');
+    expect(out.get('ValidatingAdmissionPolicyBinding//paas-rollout-policy')!.spec.paramRef.name).toBe('platform-admission');
+    const test = out.get('Pod/paas-system/platform-admission-test')!;
+    expect(test.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
+    expect(test.spec.serviceAccountName).toBe('platform-admission');
+    expect(test.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['self-check', '--webhook-config-name=platform-admission', '--namespace=paas-system', '--expect-armed']),
+    );
+    expect(test.spec.containers[0].image).toBe(d.spec.template.spec.containers[0].image);
+  });
+
+  it('ports, security contexts, spread and the ServiceMonitor as values', async () => {
+    const out = objects(
+      await template([
+        'ports.https=9443',
+        'ports.metrics=9091',
+        'service.port=8443',
+        'service.metricsPort=9100',
+        'podSecurityContext.runAsUser=2000',
+        'securityContext.readOnlyRootFilesystem=false',
+        'topologySpreadConstraints[0].maxSkew=2',
+        'topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone',
+        'topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
+        'serviceMonitor.enabled=true',
+        'serviceMonitor.labels.release=prometheus',
+      ]),
+    );
+    const pod = out.get('Deployment/paas-system/paas-webhook')!.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.args).toEqual(expect.arrayContaining(['--port=9443', '--metrics-port=9091']));
+    expect(c.ports).toEqual([
+      { name: 'https', containerPort: 9443, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9091, protocol: 'TCP' },
+    ]);
+    expect(pod.securityContext.runAsUser).toBe(2000);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(pod.topologySpreadConstraints).toEqual([{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }]);
+    expect(out.get('Service/paas-system/paas-webhook')!.spec.ports.map((p: Obj) => [p.name, p.port, p.targetPort])).toEqual([
+      ['https', 8443, 'https'],
+      ['metrics', 9100, 'metrics'],
+    ]);
+    // The API server calls the Service's port: the armed entries copy it from the self-check entry.
+    expect(out.get('MutatingWebhookConfiguration//paas-webhook')!.webhooks[0].clientConfig.service.port).toBe(8443);
+    const sm = out.get('ServiceMonitor/paas-system/paas-webhook')!;
+    expect(sm.metadata.labels.release).toBe('prometheus');
+    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', scheme: 'http', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(sm.spec.selector.matchLabels).toEqual(out.get('Service/paas-system/paas-webhook')!.spec.selector);
+    // Off by default.
+    expect([...objects(await template()).keys()].filter((k) => k.startsWith('ServiceMonitor/'))).toEqual([]);
   });
 
   it.each([
@@ -269,6 +416,10 @@ describe('helm template against kubectl kustomize, object by object', () => {
         'config.webhook.on_error=allow',
         'config.webhook.drain_seconds=3',
         'config.webhook.max_body_bytes=1048576',
+        'config.webhook.mode=warn',
+        'config.webhook.namespaces=opt-in',
+        'failurePolicy=Ignore',
+        'excludedNamespaces={kube-system,legacy}',
       ],
       want: {
         deploy: {
@@ -282,7 +433,15 @@ describe('helm template against kubectl kustomize, object by object', () => {
           prestopMode: 'exec',
           terminationGracePeriod: 45,
         },
-        webhook: { onError: 'allow', drainSeconds: 3, maxBodyBytes: 1_048_576 },
+        webhook: {
+          onError: 'allow',
+          drainSeconds: 3,
+          maxBodyBytes: 1_048_576,
+          mode: 'warn',
+          namespaces: 'opt-in',
+          failurePolicy: 'Ignore',
+          excludedNamespaces: ['kube-system', 'legacy'],
+        },
       },
     },
   ])('writes a paas.toml the webhook reads as the values given: $name', async ({ set, want }) => {
@@ -291,31 +450,60 @@ describe('helm template against kubectl kustomize, object by object', () => {
   });
 });
 
-describe('the ValidatingAdmissionPolicy in step with config.deploy, judged by the API server', () => {
+describe('the ValidatingAdmissionPolicy in step with config.deploy and the armed configuration, judged by the API server', () => {
   const set = ['validatingAdmissionPolicy.enabled=true', 'config.deploy.surge=2', 'config.deploy.timeout=900', 'config.deploy.prestop_sleep=10'];
   let policy = '';
-  let ns: string;
+  let ns: string; // selected by the armed enforce entry
+  let warnNs: string; // labelled paas.io/mode=warn: the enforce entry does not select it
+  let configuration: Obj; // the chart's MutatingWebhookConfiguration, as installed (disarmed)
+  let settings: PaasConfig['webhook'];
+
+  /**
+   * The configuration as the leader arms it (policyEntries, the armer's own function) with fail-open's
+   * Ignore: no webhook runs here, so every call fails and is ignored, as when the webhook is down.
+   * Both entries are scoped to this file's namespaces (the CEL in the policy evaluates that In too).
+   */
+  function armed(): Obj {
+    const mwc = structuredClone(configuration);
+    const entries = policyEntries({ ...settings, failurePolicy: 'Ignore', ownNamespace: 'paas-system' }, mwc.webhooks[0]) as Obj[];
+    for (const e of entries) e.namespaceSelector.matchExpressions.push({ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, warnNs] });
+    mwc.webhooks.push(...entries);
+    return mwc;
+  }
+  const refusedIn = (namespace: string) => async () => {
+    const r = await admitted(namespace);
+    return r.code !== 0 ? r : undefined;
+  };
+  const admittedIn = (namespace: string) => async () => {
+    const r = await admitted(namespace);
+    return r.code === 0 ? r : undefined;
+  };
 
   beforeAll(async () => {
     ns = await newNamespace('helm-vap');
+    warnNs = await newNamespace('helm-vap-warn', { 'paas.io/mode': 'warn' });
+    const out = objects(await template(set));
+    configuration = out.get('MutatingWebhookConfiguration//paas-webhook')!;
+    settings = parseConfig(out.get('ConfigMap/paas-system/paas-webhook-config')!.data['paas.toml'], 'paas.toml').webhook;
     policy = await helmOk(['template', RELEASE, CHART, ...set.flatMap((s) => ['--set', s]), '--show-only', 'templates/validating-admission-policy.yaml']);
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(armed()) });
     await kubectlOk(['apply', '-f', '-'], { input: policy });
   }, 60_000);
 
   afterAll(async () => {
     if (policy) await kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: policy });
+    await kubectl(['delete', 'mutatingwebhookconfiguration', 'paas-webhook', '--ignore-not-found']);
   }, 60_000);
 
   it("refuses a plain Deployment naming the values, and admits it as kubectl paas policy apply renders it with the chart's paas.toml", async () => {
     // Policies take effect a moment after they are created: wait for the first refusal.
-    const refused = await waitFor(
-      async () => {
-        const r = await admitted(ns);
-        return r.code !== 0 ? r : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy to refuse a plain Deployment' },
-    );
+    const refused = await waitFor(refusedIn(ns), { timeoutMs: 30_000, what: 'the ValidatingAdmissionPolicy to refuse a plain Deployment' });
     expect(refused.stderr).toContain('paas: spec.strategy.rollingUpdate.maxSurge must be 2, not 25%');
+    // The same Deployment, the same moment, in a namespace in warn mode: admitted, unmutated.
+    const inWarn = await admitted(warnNs);
+    expect(inWarn.stderr).not.toContain('ValidatingAdmissionPolicy');
+    expect(inWarn.code).toBe(0);
+    expect(inWarn.stored?.spec.strategy.rollingUpdate.maxSurge).toBe('25%');
 
     const toml = objects(await template(set)).get('ConfigMap/paas-system/paas-webhook-config')!.data['paas.toml'] as string;
     writeFileSync(join(tmp, 'paas.toml'), toml);
@@ -341,6 +529,19 @@ describe('the ValidatingAdmissionPolicy in step with config.deploy, judged by th
     const again = await admitted(ns, d);
     expect(again.stderr).toContain('containers without a preStop hook (a 10 s sleep lets endpoints drain): app');
   });
+
+  it('refuses nothing while the configuration is disarmed (an install that never served), and enforces again once armed', async () => {
+    await waitFor(refusedIn(ns), { timeoutMs: 30_000, what: 'the policy in force (the control)' });
+    // As installed: the self-check entry only, no enforce entry.
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(configuration) });
+    const mwc = await getJson('mutatingwebhookconfiguration', 'paas-webhook');
+    expect((mwc.webhooks as Obj[]).map((w) => w.name)).toEqual([Entry.selfCheck]);
+    const ok = await waitFor(admittedIn(ns), { timeoutMs: 30_000, what: 'a plain Deployment admitted with the configuration disarmed' });
+    expect(ok.stored?.spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(armed()) });
+    const again = await waitFor(refusedIn(ns), { timeoutMs: 30_000, what: 'the policy enforcing again once armed' });
+    expect(again.stderr).toContain("ValidatingAdmissionPolicy 'paas-rollout-policy'");
+  });
 });
 
 describe('helm install, upgrade and uninstall on the real node', () => {
@@ -349,12 +550,16 @@ describe('helm install, upgrade and uninstall on the real node', () => {
   let ca = '';
 
   const kubectlJson = async (args: string[]) => JSON.parse(await kubectlOk([...args, '-o', 'json'])) as Obj;
-  /** The CA in the Secret the webhook filled, and the caBundle it wrote into its configuration. */
+  /** The CA in the Secret the webhook filled, and the caBundle it wrote into every entry of its configuration. */
   async function certificates(): Promise<{ secretCa: string; caBundle: string }> {
     const secret = await getJson('secret', W.secret, W.namespace);
     const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
-    return { secretCa: secret.data?.['ca.crt'] ?? '', caBundle: mwc.webhooks[0].clientConfig.caBundle ?? '' };
+    const bundles = new Set((mwc.webhooks as Obj[]).map((w) => w.clientConfig.caBundle ?? ''));
+    expect(bundles.size).toBe(1);
+    return { secretCa: secret.data?.['ca.crt'] ?? '', caBundle: [...bundles][0]! };
   }
+  /** The configuration's entries as `name failurePolicy`. */
+  const entries = async () => ((await getJson('mutatingwebhookconfiguration', W.configuration)).webhooks as Obj[]).map((w) => `${w.name} ${w.failurePolicy}`);
 
   beforeAll(async () => {
     // Built by `make test` beforehand (make webhook-image); here it is only checked and reused.
@@ -408,11 +613,26 @@ describe('helm install, upgrade and uninstall on the real node', () => {
     expect(list.map((l) => [l.name, l.status, l.revision])).toEqual([[RELEASE, 'deployed', '1']]);
     const certs = await certificates();
     expect(certs.caBundle).not.toBe('');
+    // Armed by the leader (the dry run above needed it): the policy's entries beside the chart's one.
+    expect(await entries()).toEqual([`${Entry.selfCheck} Fail`, `${Entry.enforce} Fail`, `${Entry.warn} Ignore`]);
     // The webhook filled the Secret and kept Helm's ownership label on it (Helm's next apply needs it).
     const secret = await getJson('secret', W.secret, W.namespace);
     expect(secret.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
     expect(Buffer.from(certs.secretCa, 'base64').toString()).toBe(Buffer.from(certs.caBundle, 'base64').toString());
     ca = certs.caBundle;
+  });
+
+  it("helm test: its pod, in the webhook's own image, proves a server-side dry run comes back mutated and the configuration armed", async () => {
+    const r = await helm(['test', RELEASE, '-n', RELEASE_NS, '--timeout', '180s'], 200_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('TEST SUITE:     paas-webhook-test');
+    expect(r.stdout).toContain('Phase:          Succeeded');
+    // The pod stays (in paas-system, beside its ServiceAccount) until the next helm test.
+    const logs = await kubectlOk(['logs', '-n', W.namespace, 'paas-webhook-test']);
+    expect(logs).toMatch(
+      /paas-webhook self-check: a server-side dry run of Deployment paas-system\/paas-webhook-self-check came back mutated \(paas\.io\/deploy-id [0-9a-f-]{36}\)/,
+    );
+    expect(logs).toContain(`paas-webhook self-check: armed: ${Entry.enforce} (failurePolicy Fail), ${Entry.warn} (failurePolicy Ignore)`);
   });
 
   it('helm upgrade --set config.deploy.surge=2: the pods roll, the webhook now writes maxSurge 2, the same CA stays', async () => {
@@ -438,6 +658,13 @@ describe('helm install, upgrade and uninstall on the real node', () => {
     const certs = await certificates();
     expect(certs.caBundle).toBe(ca);
     expect(Buffer.from(certs.secretCa, 'base64').toString()).toBe(Buffer.from(ca, 'base64').toString());
+    // Helm's apply (server-side for a release Helm 4 installed) left the armed entries alone: it
+    // owns the self-check entry only, the webhook owns its own.
+    expect(await entries()).toEqual([`${Entry.selfCheck} Fail`, `${Entry.enforce} Fail`, `${Entry.warn} Ignore`]);
+    const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
+    const helmFields = JSON.stringify((mwc.metadata.managedFields as Obj[]).filter((m) => m.manager === 'helm').map((m) => m.fieldsV1));
+    expect(helmFields).toContain(`"k:{\\"name\\":\\"${Entry.selfCheck}\\"}"`);
+    expect(helmFields).not.toContain(Entry.enforce);
     const cm = await getJson('configmap', 'paas-webhook-config', W.namespace);
     expect(parseConfig(cm.data['paas.toml'], 'paas.toml').deploy).toMatchObject({ surge: 2, timeout: 900 });
   });

@@ -1,6 +1,6 @@
 // Installing paas-webhook from manifests/ on a real control plane: the API server accepts the
-// base and both overlays, the ServiceAccount can do exactly what the webhook needs (proven with
-// its own token), the exclusions keep kube-system and paas-system writable while the webhook is
+// base and its overlays, the ServiceAccount can do exactly what the webhook needs (proven with
+// its own token: arming included), the exclusions keep kube-system and paas-system writable while the webhook is
 // down, the fail-open overlay's ValidatingAdmissionPolicy refuses what the webhook would have
 // fixed (and never what it did fix), two webhook processes sharing one certificate Secret
 // rotate it without failing an admission, and in cert-manager mode the webhook needs no API
@@ -9,7 +9,10 @@
 // Here the webhook runs as a local process (dist/webhook/main.js), so a test can hold its token,
 // its files and its Lease in hand, and the MutatingWebhookConfiguration is pointed at it with
 // clientConfig.url (the pods this file applies land on kwok's nodes, which run nothing). The
-// image itself, installed the same way and called through its Service on the real node, is
+// manifests ship the configuration disarmed (the self-check entry only); this file registers the
+// policy's entries as the leader arms them (policyEntries, the armer's own function, from the
+// manifests' paas.toml and environment), pointed at the local processes. The image itself,
+// installed the same way and called through its Service on the real node, is
 // webhook-in-cluster.test.ts. Every webhook and policy this file registers also requires the label
 // SCOPE on the namespace, which only this file's namespaces carry (and kube-system/paas-system
 // while the exclusions are tested), and is deleted in afterAll.
@@ -26,6 +29,7 @@ import { generate } from 'selfsigned';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { parseConfig } from '../../core/config.js';
 import { checkDeployment, mutateDeployment } from '../../core/policy/index.js';
+import { Entry, policyEntries, type ArmSettings } from '../../webhook/server/arming.js';
 import { SKIP_CORPUS } from '../unit/corpus.js';
 import { kubectlRead } from '../unit/kubectl-oracle.js';
 import { freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
@@ -89,17 +93,33 @@ function one(docs: Obj[], kind: string, name?: string): Obj {
 const kinds = (docs: Obj[]): string[] => docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
 const toYaml = (docs: Obj[]): string => docs.map((d) => stringify(d)).join('---\n');
 
+/** The settings the webhook of these manifests runs with: paas.toml, then the overlay's
+ * PAAS_WEBHOOK_* environment (fail-open sets the failure policy that way). */
+function settingsOf(docs: Obj[]): ArmSettings {
+  const config = parseConfig(one(docs, 'ConfigMap').data['paas.toml'] as string, 'paas.toml');
+  const env = Object.fromEntries((one(docs, 'Deployment').spec.template.spec.containers[0].env as Obj[]).map((e) => [e.name, e.value]));
+  return {
+    ...config.webhook,
+    ...(env.PAAS_WEBHOOK_MODE ? { mode: env.PAAS_WEBHOOK_MODE } : {}),
+    ...(env.PAAS_WEBHOOK_NAMESPACES ? { namespaces: env.PAAS_WEBHOOK_NAMESPACES } : {}),
+    ...(env.PAAS_WEBHOOK_FAILURE_POLICY ? { failurePolicy: env.PAAS_WEBHOOK_FAILURE_POLICY } : {}),
+    ownNamespace: SYSTEM_NS,
+  };
+}
+
 /**
- * The rendered manifests as this test applies them: every webhook calls `urls` (one webhook per
- * url, so each local process sees every admission) and, like the ValidatingAdmissionPolicy
- * binding, also requires SCOPE on the namespace. Everything else is applied exactly as rendered.
+ * The rendered manifests as this test applies them, armed: the configuration holds the enforce
+ * entry the leader would add for these manifests, once per url (so each local process sees every
+ * admission), calling `urls` and, like the ValidatingAdmissionPolicy binding, also requiring SCOPE
+ * on the namespace. Everything else is applied exactly as rendered.
  */
 function forTest(docs: Obj[], urls: readonly string[]): Obj[] {
+  const settings = settingsOf(docs);
   return structuredClone(docs).map((d) => {
     if (d.kind === 'MutatingWebhookConfiguration') {
-      const [template] = d.webhooks as Obj[];
+      const [enforce] = policyEntries(settings, (d.webhooks as Obj[])[0]!) as Obj[];
       d.webhooks = urls.map((url, i) => {
-        const w = structuredClone(template) as Obj;
+        const w = structuredClone(enforce) as Obj;
         if (i > 0) w.name = HOOK.replace('.', `-${i}.`);
         w.clientConfig = { url };
         w.namespaceSelector.matchExpressions.push({ key: SCOPE, operator: 'In', values: ['true'] });
@@ -177,8 +197,9 @@ interface Webhook {
 }
 
 /** Starts `paas-webhook serve --self-signed` with the ServiceAccount's kubeconfig. */
-function startWebhook(identity: string, config: string, paasToml: string): Promise<Webhook> {
+function startWebhook(identity: string, config: string, paasToml: string, extra: string[] = []): Promise<Webhook> {
   return startServe(config, paasToml, [
+    ...extra,
     '--self-signed',
     '--secret-name',
     'paas-webhook-tls',
@@ -338,7 +359,7 @@ describe('manifests/: install in a cluster, safely', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('renders the base and both overlays with the objects an install needs', async () => {
+  it('renders the base and its overlays with the objects an install needs', async () => {
     expect(kinds(base)).toEqual([
       'ClusterRole/paas-webhook-ca-bundle',
       'ClusterRole/paas-webhook-version',
@@ -352,27 +373,39 @@ describe('manifests/: install in a cluster, safely', () => {
       'PodDisruptionBudget/paas-webhook',
       'PriorityClass/paas-webhook-critical',
       'Role/paas-webhook-certificates',
+      'Role/paas-webhook-leader',
       'RoleBinding/paas-webhook-certificates',
+      'RoleBinding/paas-webhook-leader',
       'Secret/paas-webhook-tls',
       'Service/paas-webhook',
       'ServiceAccount/paas-webhook',
     ]);
+    // Installed disarmed: one entry, matching the self-check probe in paas-system and nothing else.
     const mwc = one(base, 'MutatingWebhookConfiguration');
     expect(mwc.webhooks).toHaveLength(1);
-    const hook = mwc.webhooks[0] as Obj;
-    expect(hook).toMatchObject({
-      name: HOOK,
+    const probe = mwc.webhooks[0] as Obj;
+    expect(probe).toMatchObject({
+      name: Entry.selfCheck,
       sideEffects: 'None',
       admissionReviewVersions: ['v1'],
+      clientConfig: { service: { namespace: SYSTEM_NS, name: 'paas-webhook', path: '/mutate', port: 443 } },
+      rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE'] }],
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [SYSTEM_NS] }] },
+      objectSelector: { matchExpressions: [{ key: 'paas.io/self-check', operator: 'In', values: ['probe'] }] },
+    });
+    expect(probe.timeoutSeconds).toBeLessThanOrEqual(5);
+    expect(probe.clientConfig.caBundle).toBeUndefined(); // written in the cluster, never by an apply
+    expect(one(base, 'Deployment').spec.template.spec.containers[0].args).toContain('--arm');
+    // What the leader will arm for these manifests: fail closed, every namespace but the excluded.
+    const [hook] = policyEntries(settingsOf(base), probe) as Obj[];
+    expect(hook).toMatchObject({
+      name: HOOK,
       failurePolicy: 'Fail',
       reinvocationPolicy: 'IfNeeded',
-      clientConfig: { service: { namespace: SYSTEM_NS, name: 'paas-webhook', path: '/mutate', port: 443 } },
       rules: [{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'] }],
       objectSelector: { matchExpressions: [{ key: 'paas.io/rollout-policy', operator: 'NotIn', values: ['disabled'] }] },
     });
-    expect(hook.timeoutSeconds).toBeLessThanOrEqual(5);
-    expect(hook.clientConfig.caBundle).toBeUndefined(); // written in the cluster, never by an apply
-    expect(hook.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: EXCLUDED });
+    expect(hook!.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: EXCLUDED });
 
     // The Secret and the Lease exist empty, so the webhook needs no `create` on either.
     expect(one(base, 'Secret').data).toBeUndefined();
@@ -406,24 +439,31 @@ describe('manifests/: install in a cluster, safely', () => {
     const result = mutateDeployment({ object: dep, policy: config.deploy, facts: { nativeSleep: true }, newId: () => 'unused', stampId: false });
     expect(result.patch).toEqual([]);
 
-    // cert-manager: certificates from cert-manager, and no access to Secrets, Leases or the
-    // webhook configuration at all.
+    // cert-manager: certificates from cert-manager, and no access to Secrets at all; the Lease and
+    // the configuration stay, for arming.
     const cmKinds = kinds(certManager);
     expect(cmKinds).toEqual(
       expect.arrayContaining(['Certificate/paas-webhook', 'Certificate/paas-webhook-ca', 'Issuer/paas-webhook-ca', 'Issuer/paas-webhook-selfsigned']),
     );
-    for (const gone of ['Secret/paas-webhook-tls', 'Lease/paas-webhook-cert-leader', 'Role/paas-webhook-certificates', 'ClusterRole/paas-webhook-ca-bundle']) {
-      expect(cmKinds).not.toContain(gone);
-    }
+    for (const gone of ['Secret/paas-webhook-tls', 'Role/paas-webhook-certificates']) expect(cmKinds).not.toContain(gone);
+    for (const kept of ['Lease/paas-webhook-cert-leader', 'Role/paas-webhook-leader', 'ClusterRole/paas-webhook-ca-bundle']) expect(cmKinds).toContain(kept);
     expect(one(certManager, 'MutatingWebhookConfiguration').metadata.annotations['cert-manager.io/inject-ca-from']).toBe(`${SYSTEM_NS}/paas-webhook`);
     const cmArgs = one(certManager, 'Deployment').spec.template.spec.containers[0].args as string[];
     expect(cmArgs).toContain('--tls-cert=/etc/paas/tls/tls.crt');
+    expect(cmArgs).toContain('--arm');
     expect(cmArgs).not.toContain('--self-signed');
     expect(one(certManager, 'Certificate', 'paas-webhook').spec.secretName).toBe('paas-webhook-tls');
 
-    // fail-open: Ignore, plus the policy that keeps enforcing.
-    expect(one(failOpen, 'MutatingWebhookConfiguration').webhooks[0].failurePolicy).toBe('Ignore');
-    expect(one(failOpen, 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(['Deny']);
+    // fail-open: armed with Ignore, plus the policy that keeps enforcing, following the armed entry.
+    expect(settingsOf(failOpen).failurePolicy).toBe('Ignore');
+    expect(one(failOpen, 'ValidatingAdmissionPolicyBinding').spec).toMatchObject({
+      validationActions: ['Deny'],
+      paramRef: { name: 'paas-webhook', parameterNotFoundAction: 'Allow' },
+    });
+    expect(one(failOpen, 'ValidatingAdmissionPolicy').spec.paramKind).toEqual({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+    });
   });
 
   it('the API server accepts the base and both overlays (server-side dry run)', async () => {
@@ -471,6 +511,8 @@ describe('manifests/: install in a cluster, safely', () => {
       ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
       ['get', 'mutatingwebhookconfiguration/paas-webhook'],
       ['patch', 'mutatingwebhookconfiguration/paas-webhook'],
+      // The self-check's server-side dry run, in its own namespace only.
+      ['create', 'deployments.apps', '-n', SYSTEM_NS],
       ['get', '/version'],
     ];
     const forbidden: string[][] = [
@@ -488,6 +530,9 @@ describe('manifests/: install in a cluster, safely', () => {
       ['patch', 'validatingwebhookconfigurations'],
       ['list', 'deployments', '--all-namespaces'],
       ['create', 'deployments', '-n', ns],
+      ['create', 'deployments', '-n', 'kube-system'],
+      ['update', 'deployments', '-n', SYSTEM_NS],
+      ['delete', 'deployments', '-n', SYSTEM_NS],
       ['get', 'pods', '-n', SYSTEM_NS],
       ['create', 'clusterrolebindings'],
       ['get', '/metrics'],
@@ -555,6 +600,83 @@ describe('manifests/: install in a cluster, safely', () => {
       expect((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks[0].clientConfig.caBundle).toBe(caBundle);
     }
     await stopWebhook(w);
+  });
+
+  it('arming with its own token: disarmed while its self-check cannot reach it (nothing refused), then armed as its paas.toml asks, kept by re-applies, put back after a replace', async () => {
+    // opt-in, so that what this process arms only ever sees this file's labelled namespaces.
+    const armToml = join(tmp, 'arm.toml');
+    writeFileSync(armToml, readFileSync(paasToml, 'utf8').replace('namespaces = "opt-out"', 'namespaces = "opt-in"'));
+    const enforced = await newNamespace('paas-manifests-enforce', { [SCOPE]: 'true', 'paas.io/mode': 'enforce' });
+    const warned = await newNamespace('paas-manifests-warn', { [SCOPE]: 'true', 'paas.io/mode': 'warn' });
+    const w = await startWebhook('e2e-arm', saConfig, armToml, ['--arm']);
+    await waitReady(w, 'webhook (arming)');
+    // As installed (disarmed), its self-check entry pointed at nothing first: the webhook never
+    // reached, as with an image that cannot be pulled.
+    const installed = structuredClone(one(base, 'MutatingWebhookConfiguration'));
+    installed.webhooks[0].clientConfig = { url: closed.url };
+    await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook', '--ignore-not-found']);
+    await k(['apply', '-f', '-'], { input: stringify(installed) });
+    await waitFor(() => w.log.some((l) => l.includes('arming: self-check failed') && l.includes('connection refused')), {
+      timeoutMs: 30_000,
+      what: "a failed self-check in the leader's log",
+    });
+    const names = async () => ((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks as Obj[]).map((h) => h.name as string);
+    expect(await names()).toEqual([Entry.selfCheck]);
+    const plain = plainDeployment('before-armed', enforced);
+    const before = await k(['apply', '-f', '-'], { input: stringify(plain) });
+    expect(before.stderr).not.toContain('paas');
+    expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+    // Now the self-check entry reaches the process: the leader arms.
+    installed.webhooks[0].clientConfig = { url: `https://127.0.0.1:${w.port}/mutate` };
+    await k(['apply', '-f', '-'], { input: stringify(installed) });
+    const armed = [Entry.selfCheck, Entry.enforce, Entry.warn];
+    await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 60_000, what: 'the leader arming the configuration' });
+    const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+    const [probe, enforce, warn] = mwc.webhooks as Obj[];
+    expect(enforce).toMatchObject({
+      failurePolicy: 'Fail',
+      clientConfig: { url: `https://127.0.0.1:${w.port}/mutate`, caBundle: probe!.clientConfig.caBundle },
+    });
+    expect(warn).toMatchObject({ failurePolicy: 'Ignore', clientConfig: { url: `https://127.0.0.1:${w.port}/warn` } });
+    expect(enforce!.namespaceSelector.matchExpressions).toContainEqual({ key: 'paas.io/mode', operator: 'In', values: ['enforce'] });
+    const line = w.log.find((l) => l.includes('arming: policy entries registered'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!).selfCheck).toMatch(/came back mutated/);
+    expect(plain.metadata.namespace).toBe(enforced);
+
+    // enforce: the same Deployment, written again, is mutated. warn: kubectl prints what would
+    // change; the stored object is the one sent.
+    await k(['apply', '-f', '-'], { input: stringify({ ...plain, metadata: { ...plain.metadata, annotations: { again: 'yes' } } }) });
+    expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    const warnApply = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('warned', warned)) });
+    expect(warnApply.stderr).toContain('Warning: paas: would change maxSurge 25% -> 1');
+    expect(warnApply.stderr).toContain('Warning: paas: would add preStop sleep 5 to container web');
+    const stored = await getJson(['get', 'deployment', 'warned', '-n', warned]);
+    expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
+    expect(stored.spec.template.spec.containers[0].lifecycle).toBeUndefined();
+    expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toBeUndefined();
+    // opt-in: a namespace without paas.io/mode is left alone (the control: the same Deployment was mutated above).
+    const untouched = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('untouched', ns)) });
+    expect(untouched.stderr).not.toContain('paas:');
+    expect((await getJson(['get', 'deployment', 'untouched', '-n', ns])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+
+    // Re-applying the installed configuration, client-side or server-side, leaves the armed entries in place.
+    for (const mode of [[], ['--server-side', '--field-manager=e2e-gitops', '--force-conflicts']]) {
+      await k(['apply', ...mode, '-f', '-'], { input: stringify(installed) });
+      expect(await names()).toEqual(armed);
+    }
+    // Its rounds since (one a second) found the entries as they want them: registered once, no
+    // second self-check (what it wrote compares equal to what the API server stored).
+    expect(w.log.filter((l) => l.includes('arming: policy entries registered'))).toHaveLength(1);
+    // A replace drops them; the leader puts them back.
+    const current = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+    current.webhooks = (current.webhooks as Obj[]).slice(0, 1);
+    delete current.metadata.managedFields;
+    await k(['replace', '-f', '-'], { input: JSON.stringify(current) });
+    await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 30_000, what: 'the leader re-arming after a replace' });
+    expect(w.log.join('\n')).not.toMatch(/forbidden/i);
+    await stopWebhook(w);
+    await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook']);
   });
 
   it('webhook down, failurePolicy Fail: kube-system and paas-system still take Deployments; other namespaces are refused with a clear message', async () => {
@@ -851,18 +973,11 @@ describe('manifests/: install in a cluster, safely', () => {
     await stopWebhook(byId[followerId]);
   });
 
-  it('cert-manager overlay: the webhook serves the mounted pair and reloads it, with no API access but /version', async () => {
+  it('cert-manager overlay: the webhook serves the mounted pair and reloads it, with no access to Secrets', async () => {
     // Switch the install to the overlay: remove what it drops, then apply it. No cert-manager
     // runs in e2e, so the test does its two jobs: write the Secret, inject the caBundle.
     const dropped = kinds(base).filter((o) => !kinds(certManager).includes(o));
-    expect(dropped.sort()).toEqual([
-      'ClusterRole/paas-webhook-ca-bundle',
-      'ClusterRoleBinding/paas-webhook-ca-bundle',
-      'Lease/paas-webhook-cert-leader',
-      'Role/paas-webhook-certificates',
-      'RoleBinding/paas-webhook-certificates',
-      'Secret/paas-webhook-tls',
-    ]);
+    expect(dropped.sort()).toEqual(['Role/paas-webhook-certificates', 'RoleBinding/paas-webhook-certificates', 'Secret/paas-webhook-tls']);
     for (const o of dropped) await k(['delete', o.toLowerCase(), '-n', SYSTEM_NS, '--ignore-not-found']);
     await k(['apply', '-f', '-'], { input: toYaml(forTest(certManager, [closed.url])) });
     const issued = await issueLikeCertManager();
@@ -878,12 +993,19 @@ describe('manifests/: install in a cluster, safely', () => {
     const can = async (...args: string[]) => (await kAs(saConfig, ['auth', 'can-i', ...args])).stdout.trim();
     for (const a of [
       ['get', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
-      ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
-      ['get', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['update', 'secret/paas-webhook-tls', '-n', SYSTEM_NS],
     ]) {
       expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: no`);
     }
-    expect(await can('get', '/version')).toBe('yes');
+    // Arming still needs the Lease, the self-check's dry run and the configuration.
+    for (const a of [
+      ['update', 'lease.coordination.k8s.io/paas-webhook-cert-leader', '-n', SYSTEM_NS],
+      ['create', 'deployments.apps', '-n', SYSTEM_NS],
+      ['patch', 'mutatingwebhookconfiguration/paas-webhook'],
+      ['get', '/version'],
+    ]) {
+      expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: yes`);
+    }
 
     // The kubelet would mount the Secret at /etc/paas/tls; here the files are written by hand.
     const args = one(certManager, 'Deployment').spec.template.spec.containers[0].args as string[];

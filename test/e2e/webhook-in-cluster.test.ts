@@ -231,8 +231,17 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
     expect(cert.subjectAltName).toContain(`DNS:${W.service}.${W.namespace}.svc`);
     for (const p of pods) expect(await servedFingerprint(p.status.podIP)).toBe(cert.fingerprint256);
     const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
-    expect(mwc.webhooks[0].clientConfig.caBundle).toBe(secret.data['ca.crt']);
-    expect(mwc.webhooks[0].clientConfig.service).toMatchObject({ name: W.service, namespace: W.namespace, port: 443 });
+    // Armed by the leader: the policy's entries beside the installed self-check entry, every one
+    // with the Service and the caBundle the self-check proved.
+    expect((mwc.webhooks as Obj[]).map((w) => `${w.name} ${w.failurePolicy}`)).toEqual([
+      'self-check.paas.io Fail',
+      `${HOOK} Fail`,
+      'rollout-policy-warn.paas.io Ignore',
+    ]);
+    for (const w of mwc.webhooks as Obj[]) {
+      expect(w.clientConfig.caBundle).toBe(secret.data['ca.crt']);
+      expect(w.clientConfig.service).toMatchObject({ name: W.service, namespace: W.namespace, port: 443 });
+    }
     const lease = await getJson('lease', 'paas-webhook-cert-leader', W.namespace);
     expect(pods.map((p) => p.metadata.name)).toContain(lease.spec.holderIdentity);
     expect((await readyEndpoints()).sort()).toEqual(pods.map((p) => p.status.podIP).sort());
@@ -406,8 +415,12 @@ describe('paas-webhook installed with kubectl apply -k, on the real node', () =>
   it('the whole webhook down, fail-open overlay: admitted unless it breaks the policy, then refused by the ValidatingAdmissionPolicy', async () => {
     overlay = Overlay.failOpen;
     await install();
-    const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
-    expect(mwc.webhooks[0].failurePolicy).toBe('Ignore');
+    // The overlay changed the webhook's environment: the pods rolled, and the new leader re-arms
+    // the enforce entry with Ignore (an old pod may have answered the install's dry run).
+    await waitFor(
+      async () => ((await getJson('mutatingwebhookconfiguration', W.configuration)).webhooks as Obj[]).find((w) => w.name === HOOK)?.failurePolicy === 'Ignore',
+      { timeoutMs: 120_000, what: `the leader re-arming ${HOOK} with failurePolicy Ignore` },
+    );
     await kubectlOk(['scale', `deployment/${W.deployment}`, '-n', W.namespace, '--replicas=0']);
     await waitFor(async () => (await listJson('pods', W.namespace, W.podSelector)).length === 0, { timeoutMs: 90_000, what: 'no webhook pod left' });
     const plain = {

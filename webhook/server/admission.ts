@@ -1,9 +1,23 @@
 // AdmissionReview v1 in, AdmissionReview v1 out: the webhook's decisions as pure functions.
 // No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
 import { OnError } from '../../core/config.js';
-import type { ChangeKind, ClusterFacts, JsonObject, JsonValue, MutateInput, MutateResult, Policy } from '../../core/policy/index.js';
+import {
+  wouldLines,
+  type ChangeKind,
+  type CheckResult,
+  type ClusterFacts,
+  type JsonObject,
+  type JsonValue,
+  type MutateInput,
+  type MutateResult,
+  type Policy,
+} from '../../core/policy/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+/** The admission paths: enforce (a patch) and warn (warnings only); the MutatingWebhookConfiguration's
+ * entries call one each (arming.ts). */
+export const AdmissionPath = { mutate: '/mutate', warn: '/warn' } as const;
 
 /** The fields of an AdmissionRequest the webhook reads; everything else is carried untouched. */
 export interface AdmissionRequest {
@@ -42,6 +56,8 @@ export const AdmissionResult = {
   Rejected: 'rejected', // invalid paas.io/* annotations: denied with the engine's message
   ErrorDenied: 'error-denied', // the engine threw; on_error = deny
   ErrorAllowed: 'error-allowed', // the engine threw; on_error = allow
+  WouldMutate: 'would-mutate', // warn mode: a Deployment that falls short of the policy, left as it is
+  WouldReject: 'would-reject', // warn mode: invalid paas.io/* annotations, admitted with a warning
 } as const;
 export type AdmissionResult = (typeof AdmissionResult)[keyof typeof AdmissionResult];
 
@@ -145,6 +161,8 @@ const optionalText = (v: JsonValue | undefined): string | undefined => (typeof v
 /** What the admission decision needs besides the request; all plain values and pure functions. */
 export interface AdmitDeps {
   mutate: (input: MutateInput) => MutateResult;
+  /** Warn mode: what the policy would change, without changing it. */
+  check: (object: JsonObject, policy: Policy, facts: ClusterFacts) => CheckResult;
   policy: Policy;
   facts: ClusterFacts;
   newId: () => string;
@@ -190,8 +208,9 @@ function answer(uid: string, fields: Omit<AdmissionResponse, 'uid'>): AdmissionR
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response: { uid, ...fields } };
 }
 
-/** Decides one admission: allow untouched, allow with a JSON Patch and warnings, or deny. */
-export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome {
+/** The answer for a request the policy does not look at (another kind, a subresource, a Deployment
+ * being deleted), or the Deployment to look at. */
+function leftAlone(request: AdmissionRequest): AdmitOutcome | JsonObject {
   const { uid } = request;
   const ignored = outOfScope(request);
   if (ignored !== undefined) return { review: answer(uid, { allowed: true }), result: AdmissionResult.Ignored, changes: [], note: ignored };
@@ -199,6 +218,16 @@ export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome 
   if (isTerminating(object)) {
     return { review: answer(uid, { allowed: true }), result: AdmissionResult.Skipped, changes: [], note: 'terminating' };
   }
+  return object;
+}
+
+const isOutcome = (v: AdmitOutcome | JsonObject): v is AdmitOutcome => 'review' in v && 'result' in v && Array.isArray(v.changes);
+
+/** Decides one admission: allow untouched, allow with a JSON Patch and warnings, or deny. */
+export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome {
+  const { uid } = request;
+  const object = leftAlone(request);
+  if (isOutcome(object)) return object;
   let result: MutateResult;
   try {
     result = deps.mutate({
@@ -222,6 +251,53 @@ export function admit(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome 
     review: answer(uid, { allowed: true, patchType: 'JSONPatch', patch, ...warnings }),
     result: AdmissionResult.Mutated,
     changes: result.changes,
+  };
+}
+
+/**
+ * Warn mode (POST /warn): the same scope and engine, but never a patch and never a refusal. What
+ * the policy would change comes back as warnings ("paas: would add preStop sleep 5 to container
+ * app"), which kubectl prints; the stored object is the one sent.
+ */
+export function admitWarn(request: AdmissionRequest, deps: AdmitDeps): AdmitOutcome {
+  const { uid } = request;
+  const object = leftAlone(request);
+  if (isOutcome(object)) return object;
+  let result: CheckResult;
+  try {
+    result = deps.check(object, deps.policy, deps.facts);
+  } catch (err) {
+    return warnFailed(request, deps, err);
+  }
+  if (result.skipped !== undefined) return { review: answer(uid, { allowed: true }), result: AdmissionResult.Skipped, changes: [], note: result.skipped };
+  const lines = [...wouldLines(result.violations), ...result.notes];
+  const warnings = lines.length > 0 ? { warnings: lines } : {};
+  const changes = [...new Set(result.violations.map((v) => v.kind))];
+  return {
+    review: answer(uid, { allowed: true, ...warnings }),
+    result: changes.length > 0 ? AdmissionResult.WouldMutate : AdmissionResult.Unchanged,
+    changes,
+  };
+}
+
+/** Warn mode never refuses: a user error is said as the refusal enforce mode would give, an
+ * engine failure as such. */
+function warnFailed(request: AdmissionRequest, deps: AdmitDeps, err: unknown): AdmitOutcome {
+  const ref = objectRef(request);
+  const message = err instanceof Error ? err.message : String(err);
+  if (deps.isInputError(err)) {
+    return {
+      review: answer(request.uid, { allowed: true, warnings: [`paas: would refuse deployment ${ref}: ${message}`] }),
+      result: AdmissionResult.WouldReject,
+      changes: [],
+      note: message,
+    };
+  }
+  return {
+    review: answer(request.uid, { allowed: true, warnings: [`paas: rollout policy NOT checked for deployment ${ref}: internal error (warn mode)`] }),
+    result: AdmissionResult.ErrorAllowed,
+    changes: [],
+    error: err,
   };
 }
 

@@ -1,7 +1,18 @@
 // The webhook's HTTP(S) application: built here, listened on by the caller (main.ts, tests, bench).
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { ADMISSION_API_VERSION, admit, parseReview, type AdmitDeps, type AdmitOutcome, type AdmissionRequest } from './admission.js';
+import {
+  ADMISSION_API_VERSION,
+  admit,
+  admitWarn,
+  AdmissionPath,
+  AdmissionResult,
+  parseReview,
+  type AdmitDeps,
+  type AdmitOutcome,
+  type AdmissionRequest,
+} from './admission.js';
+import { versionRoute, type BuildInfo } from './build-info.js';
 import { readiness, type Health } from './health.js';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -13,6 +24,8 @@ export interface ServerOptions extends AdmitDeps {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Largest accepted body in bytes (an UPDATE review carries object and oldObject). */
   bodyLimit: number;
+  /** What GET /version answers. */
+  build: BuildInfo;
   /** Adds POST /bench/baseline, a fixed allowed answer for benchmarks; off in production. */
   baselineRoute?: boolean;
 }
@@ -25,7 +38,7 @@ const FRAMEWORK_BAD_INPUT: Record<string, { reason: string; message: (err: Fasti
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { reason: 'content-length', message: () => 'Content-Length does not match the body' },
 };
 
-/** Builds the webhook application: POST /mutate, GET /healthz, GET /readyz. Does not listen. */
+/** Builds the webhook application: POST /mutate and /warn, GET /healthz, /readyz and /version. Does not listen. */
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const { logger, metrics, health } = opts;
   const app = Fastify({
@@ -50,26 +63,32 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return badRequest({ log: request.log, metrics, reply, url: request.url }, reason, message);
   });
 
-  app.post('/mutate', (request, reply) => {
-    const started = performance.now();
-    // Only at trace level: the whole review, object included (secrets in env values, for one).
-    request.log.trace({ review: request.body }, 'admission review body');
-    const parsed = parseReview(request.body);
-    if (!parsed.ok) return badRequest({ log: request.log, metrics, reply, url: request.url }, parsed.reason, parsed.message);
-    const outcome = admit(parsed.request, opts);
-    const seconds = (performance.now() - started) / 1000;
-    record(metrics, parsed.request, outcome, seconds);
-    logAdmission(request.log, parsed.request, outcome, seconds);
-    // While draining, ask the API server to reconnect (to a replica that is not going away).
-    if (health.draining) reply.header('connection', 'close');
-    return reply.send(outcome.review);
-  });
+  for (const [path, decide] of [
+    [AdmissionPath.mutate, admit],
+    [AdmissionPath.warn, admitWarn],
+  ] as const) {
+    app.post(path, (request, reply) => {
+      const started = performance.now();
+      // Only at trace level: the whole review, object included (secrets in env values, for one).
+      request.log.trace({ review: request.body }, 'admission review body');
+      const parsed = parseReview(request.body);
+      if (!parsed.ok) return badRequest({ log: request.log, metrics, reply, url: request.url }, parsed.reason, parsed.message);
+      const outcome = decide(parsed.request, opts);
+      const seconds = (performance.now() - started) / 1000;
+      record(metrics, parsed.request, outcome, seconds);
+      logAdmission(request.log, parsed.request, outcome, seconds);
+      // While draining, ask the API server to reconnect (to a replica that is not going away).
+      if (health.draining) reply.header('connection', 'close');
+      return reply.send(outcome.review);
+    });
+  }
 
   app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_request, reply) => {
     const r = readiness(health);
     return reply.code(r.code).send(r.body);
   });
+  versionRoute(app, opts.build);
 
   if (opts.baselineRoute) {
     // Same body parsing as /mutate, no policy: the yardstick for `make bench`.
@@ -100,7 +119,9 @@ function badRequest({ log, metrics, reply, url }: Answer, reason: string, messag
 function record(metrics: WebhookMetrics, request: AdmissionRequest, outcome: AdmitOutcome, seconds: number): void {
   metrics.admissions.inc({ operation: request.operation, result: outcome.result });
   metrics.duration.observe({ operation: request.operation }, seconds);
-  for (const change of outcome.changes) metrics.mutations.inc({ change });
+  // Warn mode changes nothing: what it would have changed is counted apart.
+  const counter = outcome.result === AdmissionResult.WouldMutate ? metrics.shortfalls : metrics.mutations;
+  for (const change of outcome.changes) counter.inc({ change });
   if (outcome.error !== undefined) metrics.errors.inc({ type: 'policy' });
 }
 

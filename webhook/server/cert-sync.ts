@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CaBundleResult, isStatus, type CertGateway } from './cert-gateway.js';
 import { applyPlan } from './cert-mint.js';
-import { leaseDecision, LeaseAction, RELEASED, shouldRelease } from './lease.js';
+import { LeaseElector, ReleaseOutcome } from './leader.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts, type CertLifetimes } from './self-signed.js';
 import { checkPair, type ServingPair } from './tls.js';
 
@@ -19,17 +19,31 @@ export interface CertSyncOptions {
   now?: () => number;
 }
 
-/** How `release()` ended: the Lease written released, not ours to release, or not written. */
-export const ReleaseOutcome = { Released: 'released', NotHeld: 'not-held', Failed: 'failed' } as const;
-export type ReleaseOutcome = (typeof ReleaseOutcome)[keyof typeof ReleaseOutcome];
+export { ReleaseOutcome };
 
 /** One replica's view of self-signed mode; `sync()` is one round of lead, plan, write, load. */
 export class CertSync {
   private last?: string;
   private stopped = false;
   private running?: Promise<unknown>;
-  leader = false;
-  constructor(private readonly o: CertSyncOptions) {}
+  /** The election this loop runs every round; arming (arming-loop.ts) follows its verdict. */
+  readonly elector: LeaseElector;
+  constructor(private readonly o: CertSyncOptions) {
+    this.elector = new LeaseElector({
+      leases: o.gateway,
+      identity: o.identity,
+      logger: o.logger,
+      prefix: 'self-signed',
+      role: 'manages the certificates',
+      ...(o.leaseSeconds !== undefined ? { leaseSeconds: o.leaseSeconds } : {}),
+      ...(o.now ? { now: o.now } : {}),
+    });
+  }
+
+  /** Whether this replica held the Lease at its last round. */
+  get leader(): boolean {
+    return this.elector.leader;
+  }
 
   /** One round: returns the serving pair to use when it changed since the last round. After
    * `release()` it does nothing, so a late timer tick cannot take the Lease back. */
@@ -49,29 +63,14 @@ export class CertSync {
   async release(): Promise<ReleaseOutcome> {
     this.stopped = true;
     await this.running; // a round in flight could renew the Lease after we release it
-    const identity = this.o.identity;
-    try {
-      const lease = await this.o.gateway.readLease();
-      if (!shouldRelease(lease, identity)) {
-        this.o.logger.info({ identity, holder: lease?.holder ?? null }, 'self-signed: not holding the Lease; nothing to release');
-        return ReleaseOutcome.NotHeld;
-      }
-      await this.o.gateway.writeLease(RELEASED.holder, RELEASED.durationSeconds, new Date((this.o.now ?? Date.now)()), lease?.resourceVersion);
-      this.leader = false;
-      this.o.logger.info({ identity }, 'self-signed: Lease released; another replica can take over at once');
-      return ReleaseOutcome.Released;
-    } catch (err) {
-      const conflict = isStatus(err, 409);
-      this.o.logger.warn({ identity, err: (err as Error).message, conflict }, 'self-signed: Lease not released; another replica takes over when it expires');
-      return ReleaseOutcome.Failed;
-    }
+    return this.elector.release();
   }
 
   private async round(): Promise<ServingPair | undefined> {
     const now = (this.o.now ?? Date.now)();
-    this.leader = await this.lead(now);
+    const leader = await this.elector.lead(now);
     let secret = await this.o.gateway.readSecret();
-    if (this.leader) secret = await this.maintain(secret, now);
+    if (leader) secret = await this.maintain(secret, now);
     const cert = secret?.data[SecretKeys.Cert];
     const key = secret?.data[SecretKeys.Key];
     if (!cert || !key) return undefined;
@@ -79,21 +78,6 @@ export class CertSync {
     if (pair.fingerprint === this.last) return undefined;
     this.last = pair.fingerprint;
     return pair;
-  }
-
-  private async lead(now: number): Promise<boolean> {
-    const seconds = this.o.leaseSeconds ?? 60;
-    const lease = await this.o.gateway.readLease();
-    const action = leaseDecision(lease, this.o.identity, now, seconds);
-    if (action === LeaseAction.Follow) return false;
-    try {
-      await this.o.gateway.writeLease(this.o.identity, seconds, new Date(now), lease?.resourceVersion);
-    } catch (err) {
-      if (isStatus(err, 409)) return false; // another replica won this round
-      throw err;
-    }
-    if (!this.leader) this.o.logger.info({ lease: action, identity: this.o.identity }, 'self-signed: this replica now manages the certificates');
-    return true;
   }
 
   private async maintain(secret: Awaited<ReturnType<CertGateway['readSecret']>>, now: number): Promise<typeof secret> {

@@ -11,15 +11,29 @@ export interface WebhookMetrics {
   badRequests: Counter<'reason'>;
   certNotAfter: Gauge<never>;
   certReloads: Counter<'result'>;
+  /** 1, labelled with the running release: `kubectl paas version` and dashboards read it. */
+  buildInfo: Gauge<'version' | 'node_version'>;
+  /** Warn mode: changes the policy would have made, by kind. */
+  shortfalls: Counter<'change'>;
+  /** 1 while this replica, as the leader, last saw its policy entries registered (armed). */
+  armed: Gauge<never>;
+  /** Self-checks (server-side dry runs of the probe Deployment), by result. */
+  selfChecks: Counter<'result'>;
 }
 
 /** Registers the webhook's metrics on `registry` (a fresh one by default). */
 export function createMetrics(registry: Registry = new Registry()): WebhookMetrics {
+  return { registry, ...admissionMetrics(registry), ...operationMetrics(registry) };
+}
+
+/** What the admissions did. */
+function admissionMetrics(registry: Registry) {
   return {
-    registry,
     admissions: new Counter({
       name: 'paas_webhook_admissions_total',
-      help: 'Admission reviews answered, by operation and result (mutated, unchanged, skipped, ignored, rejected, error-denied, error-allowed).',
+      help:
+        'Admission reviews answered, by operation and result (mutated, unchanged, skipped, ignored, rejected, error-denied, error-allowed; ' +
+        'warn mode: would-mutate, would-reject).',
       labelNames: ['operation', 'result'],
       registers: [registry],
     }),
@@ -36,6 +50,18 @@ export function createMetrics(registry: Registry = new Registry()): WebhookMetri
       labelNames: ['change'],
       registers: [registry],
     }),
+    shortfalls: new Counter({
+      name: 'paas_webhook_shortfalls_total',
+      help: 'Warn mode: changes the policy would have made to Deployments that fall short of it, by kind of change.',
+      labelNames: ['change'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** How the process itself fares: errors, certificates, the release, arming. */
+function operationMetrics(registry: Registry) {
+  return {
     errors: new Counter({
       name: 'paas_webhook_errors_total',
       help: 'Errors: policy (the engine threw), bad-request (an unusable body), tls-reload, cert-sync.',
@@ -56,6 +82,23 @@ export function createMetrics(registry: Registry = new Registry()): WebhookMetri
     certReloads: new Counter({
       name: 'paas_webhook_certificate_reloads_total',
       help: 'Serving certificate reloads, by result (ok, error).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    buildInfo: new Gauge({
+      name: 'paas_webhook_build_info',
+      help: 'Always 1; the labels say which release of paas-webhook runs, on which Node.js.',
+      labelNames: ['version', 'node_version'],
+      registers: [registry],
+    }),
+    armed: new Gauge({
+      name: 'paas_webhook_armed',
+      help: 'Leader only: 1 when its last look found the policy entries registered in the MutatingWebhookConfiguration, else 0.',
+      registers: [registry],
+    }),
+    selfChecks: new Counter({
+      name: 'paas_webhook_self_checks_total',
+      help: 'Self-checks before arming (a server-side dry run of the probe Deployment), by result (passed, failed).',
       labelNames: ['result'],
       registers: [registry],
     }),

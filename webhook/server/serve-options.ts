@@ -1,6 +1,6 @@
 // What `paas-webhook serve` is told: its options, already validated by main.ts from the flags and
 // the environment, and the one error type its start-up failures use.
-import type { OnError } from '../../core/config.js';
+import type { FailurePolicy, Mode, NamespaceSelection, OnError } from '../../core/config.js';
 import { ErrorCode, PaasError } from '../../core/errors.js';
 
 /** Everything `serve` needs, already validated by main.ts. */
@@ -18,6 +18,12 @@ export interface ServeOptions {
   drainSeconds?: number;
   onError?: OnError;
   maxBodyBytes?: number;
+  /** Overrides of [webhook] mode, namespaces and failure_policy (the kustomize overlays set these). */
+  mode?: Mode;
+  namespaces?: NamespaceSelection;
+  failurePolicy?: FailurePolicy;
+  /** Register the policy's entries once the self-check passes (needs the API and a configuration to write). */
+  arm: boolean;
   certPollSeconds: number;
   selfSigned: boolean;
   secretName: string;

@@ -7,17 +7,22 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { PaasConfig, WebhookSettings } from '../../core/config.js';
-import { mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
+import { checkDeployment, mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
+import { VERSION } from '../../core/version.js';
 import { buildServer } from './app.js';
+import type { BuildInfo } from './build-info.js';
+import { Armer, kubeArmGateway, startArming } from './arming-loop.js';
+import { kubeGateway } from './cert-gateway.js';
 import { startCertReloads } from './cert-reload.js';
 import type { CertSync } from './cert-sync.js';
+import { LeaseElector } from './leader.js';
 import { createHealth, type Health } from './health.js';
 import type { KubeClient } from '../../kube-client/client.js';
 import { buildMetricsServer } from './metrics-server.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { ServeError, type ServeOptions } from './serve-options.js';
 import { untilStopped, type ProcessSignals } from './shutdown.js';
-import { clusterFacts, effectiveSettings, firstServingPair, kubeOf, loadConfig } from './startup.js';
+import { clusterFacts, effectiveSettings, firstServingPair, identityOf, kubeOf, loadConfig } from './startup.js';
 import type { ServingPair } from './tls.js';
 
 export { ServeError, type ServeOptions } from './serve-options.js';
@@ -33,6 +38,7 @@ async function startHttps(
     config: PaasConfig;
     webhook: WebhookSettings;
     facts: ClusterFacts;
+    build: BuildInfo;
   },
 ): Promise<{ pair: ServingPair; sync?: CertSync; app: FastifyInstance }> {
   const { pair, sync } = await firstServingPair(o, d.kube, d.logger);
@@ -44,8 +50,10 @@ async function startHttps(
     health: d.health,
     tls: { key: pair.key, cert: pair.cert },
     bodyLimit: d.webhook.maxBodyBytes,
+    build: d.build,
     baselineRoute: o.baselineRoute,
     mutate: mutateDeployment,
+    check: checkDeployment,
     policy: d.config.deploy,
     facts: d.facts,
     newId: randomUUID,
@@ -54,6 +62,65 @@ async function startHttps(
   });
   await app.listen({ host: o.host, port: o.port });
   return { pair, ...(sync ? { sync } : {}), app };
+}
+
+/** Refuses option sets that cannot work, before anything listens. */
+function checkOptions(o: ServeOptions, kube: KubeClient | undefined): void {
+  if (o.selfSigned && !kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+  if (o.arm && !kube) throw new ServeError('--arm needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+  if (!o.selfSigned && (!o.tlsCert || !o.tlsKey)) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
+}
+
+/**
+ * --arm: the arming loop, led by the certificate loop's election in self-signed mode, else by an
+ * election of its own over the same Lease. Returns how to stop it and the Lease to release.
+ */
+function startArmingFor(
+  o: ServeOptions,
+  d: { kube: KubeClient | undefined; sync: CertSync | undefined; webhook: WebhookSettings; logger: FastifyBaseLogger; metrics: WebhookMetrics },
+): { stop: () => void; lease?: { release(): Promise<unknown> } } {
+  if (!o.arm || !d.kube) return { stop: () => undefined, ...(d.sync ? { lease: d.sync } : {}) };
+  const { sync } = d;
+  const elector = sync
+    ? undefined
+    : new LeaseElector({
+        leases: kubeGateway(d.kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
+        identity: identityOf(o),
+        logger: d.logger,
+        prefix: 'arming',
+        role: 'arms the configuration',
+      });
+  const armer = new Armer({
+    gateway: kubeArmGateway(d.kube, { configuration: o.webhookConfigName, namespace: o.secretNamespace }),
+    settings: { ...d.webhook, ownNamespace: o.secretNamespace },
+    isLeader: sync ? () => Promise.resolve(sync.leader) : () => elector!.lead(),
+    logger: d.logger,
+    metrics: d.metrics,
+  });
+  const stop = startArming(armer, { steadySeconds: o.syncSeconds, logger: d.logger, metrics: d.metrics });
+  return { stop, lease: sync ?? elector! };
+}
+
+/** The start-up line: where it listens and with which settings. */
+function logServing(logger: FastifyBaseLogger, o: ServeOptions, d: { webhook: WebhookSettings; pair: ServingPair; build: BuildInfo }): void {
+  const { webhook, pair, build } = d;
+  logger.info(
+    {
+      port: o.port,
+      metricsPort: o.metricsPort,
+      onError: webhook.onError,
+      maxBodyBytes: webhook.maxBodyBytes,
+      drainSeconds: webhook.drainSeconds,
+      certNotAfter: pair.notAfter,
+      selfSigned: o.selfSigned,
+      arm: o.arm,
+      mode: webhook.mode,
+      namespaces: webhook.namespaces,
+      failurePolicy: webhook.failurePolicy,
+      version: build.version,
+    },
+    'paas-webhook serving',
+  );
 }
 
 /** What serve takes from its process: the environment (in-cluster API, $KUBECONFIG) and signals. */
@@ -70,17 +137,18 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
   const facts = await clusterFacts(config, kube, logger);
   const metrics = createMetrics();
   collectDefaultMetrics({ register: metrics.registry, prefix: 'paas_webhook_' });
+  const build: BuildInfo = { version: VERSION, nodeVersion: process.version };
+  metrics.buildInfo.set({ version: build.version, node_version: build.nodeVersion }, 1);
   const health = createHealth({ configValid: true });
-  if (o.selfSigned && !kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
-  if (!o.selfSigned && (!o.tlsCert || !o.tlsKey)) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
+  checkOptions(o, kube);
   // The metrics port comes up first: /healthz answers (and /readyz says why not ready) while a
   // replica waits for the leader to write the certificate Secret.
-  const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger });
+  const metricsApp = buildMetricsServer({ registry: metrics.registry, health, logger, build });
   await metricsApp.listen({ host: o.host, port: o.metricsPort });
 
   let started: Awaited<ReturnType<typeof startHttps>>;
   try {
-    started = await startHttps(o, { kube, logger, metrics, health, config, webhook, facts });
+    started = await startHttps(o, { kube, logger, metrics, health, config, webhook, facts, build });
   } catch (err) {
     // Nothing may keep the process alive after a failed start.
     await metricsApp.close();
@@ -88,18 +156,7 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
     throw err;
   }
   const { pair, sync, app } = started;
-  logger.info(
-    {
-      port: o.port,
-      metricsPort: o.metricsPort,
-      onError: webhook.onError,
-      maxBodyBytes: webhook.maxBodyBytes,
-      drainSeconds: webhook.drainSeconds,
-      certNotAfter: pair.notAfter,
-      selfSigned: o.selfSigned,
-    },
-    'paas-webhook serving',
-  );
+  logServing(logger, o, { webhook, pair, build });
   const stopReloads = startCertReloads({
     app,
     metrics,
@@ -109,11 +166,15 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
     syncSeconds: o.syncSeconds,
     ...(o.tlsCert && o.tlsKey ? { files: { cert: o.tlsCert, key: o.tlsKey, pollSeconds: o.certPollSeconds } } : {}),
   });
+  const arming = startArmingFor(o, { kube, sync, webhook, logger, metrics });
   await untilStopped(deps, {
     health,
     drainSeconds: webhook.drainSeconds,
-    ...(sync ? { sync } : {}),
-    stopReloads,
+    ...(arming.lease ? { lease: arming.lease } : {}),
+    stopReloads: () => {
+      arming.stop();
+      stopReloads();
+    },
     close: async () => {
       kube?.close();
       await app.close();

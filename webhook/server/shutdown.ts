@@ -3,7 +3,6 @@
 // signal exits at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { CertSync } from './cert-sync.js';
 import { drain } from './drain.js';
 import type { Health } from './health.js';
 
@@ -16,8 +15,9 @@ export interface ProcessSignals {
 export interface ShutdownOptions {
   health: Health;
   drainSeconds: number;
-  sync?: CertSync;
-  /** Stops the certificate reloads (first, so no round runs while the Lease is released). */
+  /** The Lease this replica may hold (the certificate loop's, or arming's election): released at once. */
+  lease?: { release(): Promise<unknown> };
+  /** Stops the certificate reloads and arming (first, so no round runs while the Lease is released). */
   stopReloads: () => void;
   /** Closes the API connection and both listeners, after in-flight requests. */
   close: () => Promise<void>;
@@ -39,7 +39,7 @@ export function untilStopped(signals: ProcessSignals, o: ShutdownOptions): Promi
       }
       draining = true;
       // Give up the Lease now, beside the drain: the other replica can rotate at once.
-      const released = o.sync ? releaseWithin(o.sync, LEASE_RELEASE_TIMEOUT_MS, o.logger) : Promise.resolve();
+      const released = o.lease ? releaseWithin(o.lease, LEASE_RELEASE_TIMEOUT_MS, o.logger) : Promise.resolve();
       drain({
         health: o.health,
         seconds: o.drainSeconds,
@@ -60,10 +60,10 @@ export function untilStopped(signals: ProcessSignals, o: ShutdownOptions): Promi
   });
 }
 
-/** `sync.release()` bounded by `ms`; never throws, never holds the shutdown longer. */
-async function releaseWithin(sync: CertSync, ms: number, logger: FastifyBaseLogger): Promise<void> {
+/** `lease.release()` bounded by `ms`; never throws, never holds the shutdown longer. */
+async function releaseWithin(lease: { release(): Promise<unknown> }, ms: number, logger: FastifyBaseLogger): Promise<void> {
   const timeout = new AbortController();
-  const outcome = await Promise.race([sync.release(), sleep(ms, 'timeout' as const, { signal: timeout.signal, ref: false }).catch(() => 'timeout' as const)]);
+  const outcome = await Promise.race([lease.release(), sleep(ms, 'timeout' as const, { signal: timeout.signal, ref: false }).catch(() => 'timeout' as const)]);
   timeout.abort();
   if (outcome === 'timeout') logger.warn({ timeoutMs: ms }, 'self-signed: Lease release timed out; another replica takes over when it expires');
 }

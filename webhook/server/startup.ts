@@ -35,6 +35,10 @@ export function effectiveSettings(o: ServeOptions, config: PaasConfig): WebhookS
     onError: o.onError ?? config.webhook.onError,
     maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
     drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,
+    mode: o.mode ?? config.webhook.mode,
+    namespaces: o.namespaces ?? config.webhook.namespaces,
+    failurePolicy: o.failurePolicy ?? config.webhook.failurePolicy,
+    excludedNamespaces: config.webhook.excludedNamespaces,
   };
 }
 
@@ -47,7 +51,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * reading as kubectl paas's (kube-client/): its current context, certificates, tokens, token
  * files, exec plugins, proxies. Throws ServeError with the catalogue's line.
  */
-export async function kubeOf(o: ServeOptions, env: Readonly<Record<string, string | undefined>>): Promise<KubeClient | undefined> {
+export async function kubeOf(o: Pick<ServeOptions, 'kubeconfig'>, env: Readonly<Record<string, string | undefined>>): Promise<KubeClient | undefined> {
   const options: ClientOptions = { env, userAgent: 'paas-webhook', requestTimeoutMs: REQUEST_TIMEOUT_MS };
   const fromFiles = async (paths: string[], explicit: boolean) =>
     new KubeClient(resolveConfig(mergeKubeconfigs(await readKubeconfigs(paths, explicit)), {}), options);
@@ -80,6 +84,11 @@ async function readVersion(kube: KubeClient | undefined, log: FastifyBaseLogger)
   }
 }
 
+/** This replica's Lease holder identity: --identity, $POD_NAME (main.ts), else the host name and a random suffix. */
+export function identityOf(o: ServeOptions): string {
+  return o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+}
+
 /** The first serving pair: from the files, or (self-signed) from the Secret the leader writes. */
 export async function firstServingPair(
   o: ServeOptions,
@@ -90,7 +99,7 @@ export async function firstServingPair(
   const sync = new CertSync({
     gateway: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
     sans: servingSans(o.serviceName, o.secretNamespace, o.tlsSans),
-    identity: o.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+    identity: identityOf(o),
     logger,
   });
   return { pair: await syncedPair(sync, logger), sync };

@@ -9,12 +9,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { readState } from './control-plane.js';
 import { ctr, type NodeState } from './node.js';
+import type { JsonObject } from '../../../core/policy/index.js';
+import { armedLine } from '../../../webhook/server/self-check-command.js';
+import { judgeProbe, probeDeployment } from '../../../webhook/server/self-check.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = join(ROOT, '.cache/webhook-image');
 
-/** The overlays of test/e2e/overlays/: the shipped default and fail-open, with the local image. */
-export const Overlay = { default: 'default', failOpen: 'fail-open' } as const;
+/** The overlays of test/e2e/overlays/: the shipped default, fail-open, warn and opt-in, with the local image. */
+export const Overlay = { default: 'default', failOpen: 'fail-open', warn: 'warn', optIn: 'opt-in' } as const;
 export type Overlay = (typeof Overlay)[keyof typeof Overlay];
 
 /** What webhook-image.sh records of the image it built. */
@@ -124,9 +127,29 @@ function splitRef(ref: string): [string, string] {
 }
 
 /**
+ * `kubectl apply -k` of the overlay with `image` (built and loaded or not: an image the node does
+ * not hold is an install whose pods never start), once a paas-system left Terminating by an
+ * earlier uninstall is gone. Returns kubectl's output; waits for nothing else.
+ */
+export async function applyWebhook(o: InstallOptions & { image: string }, deadline = Date.now() + 180_000): Promise<string> {
+  const k = (args: string[]) => sh(o.kubectl, args, { timeoutMs: 60_000, env: { ...process.env, KUBECONFIG: o.kubeconfig } });
+  // A paas-system left Terminating by an uninstall (or another test file) cannot take new objects.
+  await until(deadline, 'paas-system to finish terminating', async () => {
+    const ns = await k(['get', 'namespace', WebhookNames.namespace, '-o', 'jsonpath={.status.phase}', '--ignore-not-found']);
+    return ns.code === 0 && ns.stdout.trim() !== 'Terminating';
+  });
+  const dir = kustomizationDir(o.overlay ?? Overlay.default, o.image);
+  const applied = await k(['apply', '-k', dir]);
+  if (applied.code !== 0) throw new Error(`kubectl apply -k ${dir} failed: ${applied.stderr.trim()}`);
+  o.log?.(`kubectl apply -k ${relative(ROOT, dir)} (${o.image})`);
+  return applied.stdout;
+}
+
+/**
  * Builds (if needed) and loads the image, applies the overlay with kubectl apply -k, and waits
- * until the webhook serves: the Deployment rolled out, the caBundle written, and the API server
- * calling it through its Service (a server-side dry run in `default` comes back mutated).
+ * until the webhook serves: the Deployment rolled out, the caBundle written, the leader armed the
+ * configuration, and the API server calling it through its Service (a server-side dry run in
+ * `default` comes back mutated).
  */
 export async function installWebhook(o: InstallOptions): Promise<{ image: string; applied: string }> {
   const log = o.log ?? (() => {});
@@ -140,15 +163,7 @@ export async function installWebhook(o: InstallOptions): Promise<{ image: string
   }
   const k = (args: string[], input?: string, timeoutMs = 60_000) =>
     sh(o.kubectl, args, { input, timeoutMs, env: { ...process.env, KUBECONFIG: o.kubeconfig } });
-  // A paas-system left Terminating by an uninstall (or another test file) cannot take new objects.
-  await until(deadline, 'paas-system to finish terminating', async () => {
-    const ns = await k(['get', 'namespace', WebhookNames.namespace, '-o', 'jsonpath={.status.phase}', '--ignore-not-found']);
-    return ns.code === 0 && ns.stdout.trim() !== 'Terminating';
-  });
-  const dir = kustomizationDir(o.overlay ?? Overlay.default, image);
-  const applied = await k(['apply', '-k', dir]);
-  if (applied.code !== 0) throw new Error(`kubectl apply -k ${dir} failed: ${applied.stderr.trim()}`);
-  log(`kubectl apply -k ${relative(ROOT, dir)} (${image})`);
+  const applied = { stdout: await applyWebhook({ ...o, image }, deadline) };
   const left = () => Math.max(1, Math.round((deadline - Date.now()) / 1000));
   const rolled = await k(
     ['rollout', 'status', `deployment/${WebhookNames.deployment}`, '-n', WebhookNames.namespace, `--timeout=${left()}s`],
@@ -161,23 +176,22 @@ export async function installWebhook(o: InstallOptions): Promise<{ image: string
   return { image, applied: applied.stdout };
 }
 
-/** Until the API server, through the Service, gets a mutated answer for a plain Deployment. */
+/**
+ * Until the webhook serves and is armed, whatever the overlay's mode: a server-side dry run of the
+ * self-check probe (paas-system, through the Service, as the leader's own self-check) comes back
+ * mutated, and the configuration holds the policy's entries.
+ */
 export async function waitServing(k: (args: string[], input?: string) => Promise<Exec>, deadline: number): Promise<void> {
-  const probe = JSON.stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'paas-webhook-probe', namespace: 'default' },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: 'probe' } },
-      template: { metadata: { labels: { app: 'probe' } }, spec: { containers: [{ name: 'c', image: 'probe' }] } },
-    },
-  });
-  await until(deadline, 'the API server to call the webhook through its Service (a mutated server-side dry run)', async () => {
+  const probe = JSON.stringify(probeDeployment(WebhookNames.namespace));
+  await until(deadline, 'the API server to call the webhook through its Service (a mutated server-side dry run of the self-check probe)', async () => {
     const r = await k(['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe);
     if (r.code !== 0) throw new Error(r.stderr.trim());
-    const d = JSON.parse(r.stdout) as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
-    return d.spec?.template?.metadata?.labels?.['paas.io/deploy-id'] !== undefined;
+    return judgeProbe(JSON.parse(r.stdout), WebhookNames.namespace).ok;
+  });
+  await until(deadline, 'the leader to arm the MutatingWebhookConfiguration', async () => {
+    const r = await k(['get', 'mutatingwebhookconfiguration', WebhookNames.configuration, '-o', 'json']);
+    if (r.code !== 0) throw new Error(r.stderr.trim());
+    return armedLine(JSON.parse(r.stdout) as JsonObject) !== undefined;
   });
 }
 

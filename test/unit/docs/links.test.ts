@@ -51,14 +51,6 @@ function anchors(md: string): Set<string> {
   return out;
 }
 
-/**
- * Pages another branch brings, which the docs link to already: a link to one resolves while it is
- * absent. Once it exists its entry here fails the test, so the merge that brings it removes it.
- * docs/adoption.md: a safe first install (warn mode, opt-in namespaces), with the disarmed install
- * of branch issue-adopt.
- */
-const PENDING_PAGES: readonly string[] = ['docs/adoption.md'];
-
 function read(file: string): string {
   return readFileSync(join(REPO, file), 'utf8');
 }
@@ -73,7 +65,6 @@ function brokenLinks(file: string): string[] {
     const [path, anchor] = target.split('#') as [string, string | undefined];
     const to = path === '' ? file : relative(REPO, resolve(join(REPO, dirname(file)), path));
     if (!existsSync(join(REPO, to))) {
-      if (PENDING_PAGES.includes(to)) continue;
       out.push(`${target} (no ${to})`);
       continue;
     }
@@ -159,10 +150,6 @@ describe('what the docs name exists', () => {
 
   it.each(files)('%s: every repository path in backquotes is in the tree', (file) => {
     expect(missingPaths(file)).toEqual([]);
-  });
-
-  it.each(PENDING_PAGES)('%s is still to come (remove it from PENDING_PAGES once it is in the tree)', (page) => {
-    expect(existsSync(join(REPO, page)), `${page} exists now: remove it from PENDING_PAGES in test/unit/docs/links.test.ts`).toBe(false);
   });
 
   // Controls: the checks see what they are for.

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Entry, policyEntries } from '../../../webhook/server/arming.js';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../../core/config.js';
 import {
@@ -37,8 +38,16 @@ const expressions = (policy: Obj, type: string): string[] =>
 const mutation = (policy: Obj, marker: string): string | undefined =>
   (policy.spec.mutations as Obj[]).map((m) => (m.jsonPatch ?? m.applyConfiguration).expression as string).find((e) => e.includes(marker));
 
-/** The webhook as manifests/ installs it: the oracle for what the policy must match. */
-const webhook = parseAllDocuments(readFileSync(resolve(ROOT, 'manifests/base/mutating-webhook.yaml'), 'utf8'))[0]!.toJS().webhooks[0] as Obj;
+/** The webhook's enforce entry as its elected replica arms it, from the configuration manifests/
+ * installs (its self-check entry) and the shipped [webhook] settings: the oracle for what the
+ * policy must match. */
+const webhook = (() => {
+  const config = parseAllDocuments(readFileSync(resolve(ROOT, 'manifests/base/mutating-webhook.yaml'), 'utf8'))[0]!.toJS() as Obj;
+  const selfCheck = (config.webhooks as Obj[]).find((w) => w.name === Entry.selfCheck)!;
+  const entries = policyEntries({ ...DEFAULT_CONFIG.webhook, ownNamespace: 'paas-system' }, selfCheck);
+  if (typeof entries === 'string') throw new Error(entries);
+  return entries.find((e) => e.name === Entry.enforce) as Obj;
+})();
 
 describe('the policy for the default paas.toml', () => {
   const { policy, binding } = render();
@@ -242,12 +251,12 @@ describe('each knob of [deploy] lands in the CEL', () => {
 });
 
 describe('where the policy applies', () => {
-  it('never in the namespace the webhook would run in, listed once, after the excluded ones', () => {
+  it("never in the namespace the webhook would run in, listed once (the webhook entry's order: core/policy/scope.ts)", () => {
     const { policy } = render({}, NATIVE, { name: 'p', ownNamespace: 'platform', excludedNamespaces: ['kube-system', 'platform', 'infra'] });
     expect(policy.spec.matchConstraints.namespaceSelector.matchExpressions[0]).toEqual({
       key: 'kubernetes.io/metadata.name',
       operator: 'NotIn',
-      values: ['kube-system', 'infra', 'platform'],
+      values: ['kube-system', 'platform', 'infra'],
     });
   });
 

@@ -16,7 +16,15 @@ describe('parseConfig', () => {
         terminationGracePeriod: 30,
         readinessProbeHeaders: [],
       },
-      webhook: { onError: 'deny', maxBodyBytes: 3145728, drainSeconds: 5 },
+      webhook: {
+        onError: 'deny',
+        maxBodyBytes: 3145728,
+        drainSeconds: 5,
+        mode: 'enforce',
+        namespaces: 'opt-out',
+        failurePolicy: 'Fail',
+        excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+      },
     });
   });
 
@@ -54,6 +62,17 @@ describe('parseConfig', () => {
       toml: '[webhook]\non_error = "allow"\nmax_body_bytes = 1048576\ndrain_seconds = 0',
       want: { webhook: { onError: 'allow', maxBodyBytes: 1048576, drainSeconds: 0 } },
     },
+    {
+      name: 'warn mode, opt-in namespaces, fail open',
+      toml: '[webhook]\nmode = "warn"\nnamespaces = "opt-in"\nfailure_policy = "Ignore"',
+      want: { webhook: { mode: 'warn', namespaces: 'opt-in', failurePolicy: 'Ignore' } },
+    },
+    {
+      name: 'excluded namespaces of your own',
+      toml: '[webhook]\nexcluded_namespaces = ["kube-system", "legacy-1"]',
+      want: { webhook: { excludedNamespaces: ['kube-system', 'legacy-1'] } },
+    },
+    { name: 'no excluded namespace but its own', toml: '[webhook]\nexcluded_namespaces = []', want: { webhook: { excludedNamespaces: [] } } },
   ])('accepts $name', ({ toml, want }) => {
     const got = parseConfig(toml, 'paas.toml');
     expect(got).toEqual({
@@ -107,6 +126,29 @@ describe('parseConfig', () => {
     { name: 'an unknown on_error', toml: '[webhook]\non_error = "ignore"', field: 'webhook.on_error', value: '"ignore"' },
     { name: 'a tiny max_body_bytes', toml: '[webhook]\nmax_body_bytes = 10', field: 'webhook.max_body_bytes', value: '10' },
     { name: 'an unknown webhook key', toml: '[webhook]\nport = 8443', field: 'webhook.port', value: '8443' },
+    { name: 'an unknown mode', toml: '[webhook]\nmode = "audit"', field: 'webhook.mode', value: '"audit"' },
+    { name: 'a mode spelt in capitals', toml: '[webhook]\nmode = "Warn"', field: 'webhook.mode', value: '"Warn"' },
+    { name: 'an unknown namespace selection', toml: '[webhook]\nnamespaces = "all"', field: 'webhook.namespaces', value: '"all"' },
+    // The API's spelling, as in the MutatingWebhookConfiguration: "fail" is a typo, not a synonym.
+    { name: 'a failure policy in lower case', toml: '[webhook]\nfailure_policy = "fail"', field: 'webhook.failure_policy', value: '"fail"' },
+    {
+      name: 'an excluded namespace that is no namespace name',
+      toml: '[webhook]\nexcluded_namespaces = ["Kube-System"]',
+      field: 'webhook.excluded_namespaces',
+      value: '["Kube-System"]',
+    },
+    {
+      name: 'an excluded namespace twice',
+      toml: '[webhook]\nexcluded_namespaces = ["legacy", "legacy"]',
+      field: 'webhook.excluded_namespaces',
+      value: '["legacy","legacy"]',
+    },
+    {
+      name: 'excluded namespaces as a string',
+      toml: '[webhook]\nexcluded_namespaces = "kube-system"',
+      field: 'webhook.excluded_namespaces',
+      value: '"kube-system"',
+    },
   ])('rejects $name, naming file, field and value', ({ toml, field, value }) => {
     let err: unknown;
     try {

@@ -20,7 +20,15 @@ describe('summarizePolicy', () => {
       termination_grace_period: 30,
       readiness_probe_headers: {},
     });
-    expect(s.webhook).toEqual({ on_error: 'deny', max_body_bytes: 3145728, drain_seconds: 5 });
+    expect(s.webhook).toEqual({
+      on_error: 'deny',
+      max_body_bytes: 3145728,
+      drain_seconds: 5,
+      mode: 'enforce',
+      namespaces: 'opt-out',
+      failure_policy: 'Fail',
+      excluded_namespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+    });
   });
 
   it.each([

@@ -2,8 +2,8 @@
 // and failures become AdmissionResponses. The engine is replaced by small functions here so that
 // each row controls exactly what it returns; app.test.ts runs the real engine.
 import { describe, expect, it } from 'vitest';
-import { admit, AdmissionResult, BadReviewReason, parseReview, type AdmitDeps } from '../../../webhook/server/admission.js';
-import { DEFAULT_POLICY, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../core/policy/index.js';
+import { admit, admitWarn, AdmissionResult, BadReviewReason, parseReview, type AdmitDeps } from '../../../webhook/server/admission.js';
+import { DEFAULT_POLICY, type CheckResult, type JsonObject, type MutateInput, type MutateResult, type Policy } from '../../../core/policy/index.js';
 import { review } from './reviews.js';
 
 const deployment: JsonObject = {
@@ -24,6 +24,9 @@ function deps(mutate: (i: MutateInput) => MutateResult, over: Partial<AdmitDeps>
     mutate: (i) => {
       calls.push(i);
       return mutate(i);
+    },
+    check: () => {
+      throw new Error('enforce mode must not call check');
     },
     policy,
     facts: { nativeSleep: true },
@@ -262,5 +265,76 @@ describe('admit', () => {
     expect(out.review.response.allowed).toBe(true);
     expect(out.review.response.patch).toBeUndefined();
     expect(out.review.response.warnings?.[0]).toContain('NOT applied to deployment shop/web');
+  });
+});
+
+describe('admitWarn (warn mode: never a patch, never a refusal)', () => {
+  const enforceOnly = () => {
+    throw new Error('warn mode must not call mutate');
+  };
+  const violation = (kind: 'strategy' | 'prestop', message: string) => ({ kind, field: 'f', actual: 'a', expected: 'e', message });
+  const shortfall: CheckResult = {
+    violations: [violation('strategy', 'paas: maxUnavailable 25% -> 0'), violation('prestop', 'paas: preStop sleep 5 added to container app')],
+    notes: ['paas: container worker has no TCP port: no readiness probe added (annotate paas.io/readiness-probe-port)'],
+  };
+  const warnDeps = (check: AdmitDeps['check'], over: Partial<AdmitDeps> = {}) => deps(enforceOnly, { check, ...over });
+
+  it.each([
+    {
+      name: 'a Deployment that falls short: allowed, no patch, the would-lines then the notes',
+      check: () => shortfall,
+      result: AdmissionResult.WouldMutate,
+      changes: ['strategy', 'prestop'],
+      warnings: [
+        'paas: would change maxUnavailable 25% -> 0',
+        'paas: would add preStop sleep 5 to container app',
+        'paas: container worker has no TCP port: no readiness probe added (annotate paas.io/readiness-probe-port)',
+      ],
+    },
+    { name: 'a compliant Deployment: allowed, nothing said', check: () => ({ violations: [], notes: [] }), result: AdmissionResult.Unchanged, changes: [] },
+    {
+      name: 'an opted-out Deployment: skipped',
+      check: () => ({ violations: [], notes: [], skipped: 'opted out by label paas.io/rollout-policy=disabled' }),
+      result: AdmissionResult.Skipped,
+      changes: [],
+    },
+    {
+      name: 'an invalid annotation: allowed, saying what enforce mode would refuse',
+      check: () => {
+        throw new InputError('metadata.annotations["paas.io/surge"]: expected an integer >= 0 or a percentage like "25%", got "lots"');
+      },
+      result: AdmissionResult.WouldReject,
+      changes: [],
+      warnings: [
+        'paas: would refuse deployment shop/web: metadata.annotations["paas.io/surge"]: expected an integer >= 0 or a percentage like "25%", got "lots"',
+      ],
+    },
+    {
+      name: 'an engine failure, even with on_error deny: allowed with a warning',
+      check: () => {
+        throw new Error('bug');
+      },
+      result: AdmissionResult.ErrorAllowed,
+      changes: [],
+      warnings: ['paas: rollout policy NOT checked for deployment shop/web: internal error (warn mode)'],
+    },
+  ])('$name', ({ check, result, changes, warnings }) => {
+    const out = admitWarn(parsed(review({ object: deployment, namespace: 'shop', uid: 'w-1' })), warnDeps(check));
+    expect(out.result).toBe(result);
+    expect(out.changes).toEqual(changes);
+    expect(out.review.response).toEqual({ uid: 'w-1', allowed: true, ...(warnings ? { warnings } : {}) });
+  });
+
+  it('ignores what enforce mode ignores, without calling the engine', () => {
+    let called = 0;
+    const d = warnDeps(() => {
+      called++;
+      return shortfall;
+    });
+    const scale = admitWarn(parsed(review({ operation: 'UPDATE', object: deployment, oldObject: deployment, subResource: 'scale' })), d);
+    const terminating = { ...deployment, metadata: { name: 'web', deletionTimestamp: '2026-11-23T06:00:00Z' } };
+    const gone = admitWarn(parsed(review({ operation: 'UPDATE', object: terminating, oldObject: terminating })), d);
+    expect([scale.result, gone.result]).toEqual([AdmissionResult.Ignored, AdmissionResult.Skipped]);
+    expect(called).toBe(0);
   });
 });

@@ -33,6 +33,55 @@ function patched(object: JsonObject, r: Review): JsonObject {
 const deployId = (d: JsonObject): unknown =>
   ((((d.spec as JsonObject).template as JsonObject).metadata as JsonObject | undefined)?.labels as JsonObject | undefined)?.[DEPLOY_ID];
 
+describe('POST /warn with the real engine (warn mode)', () => {
+  const warn = async (body: unknown) => {
+    const res = await app.inject({ method: 'POST', url: '/warn', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    return { status: res.statusCode, json: res.json<Review>() };
+  };
+
+  it('answers allowed with "would" warnings and no patch; the shortfall is counted, not applied', async () => {
+    const before = await metricValue(metrics, 'paas_webhook_admissions_total', { operation: 'CREATE', result: 'would-mutate' });
+    const prestopBefore = await metricValue(metrics, 'paas_webhook_shortfalls_total', { change: 'prestop' });
+    const mutationsBefore = await metricValue(metrics, 'paas_webhook_mutations_total', { change: 'prestop' });
+    const r = await warn(review({ object: threeContainerDeployment(), uid: 'uid-warn' }));
+    expect(r.status).toBe(200);
+    expect(r.json.response.uid).toBe('uid-warn');
+    expect(r.json.response.allowed).toBe(true);
+    expect(r.json.response.patch).toBeUndefined();
+    expect(r.json.response.patchType).toBeUndefined();
+    expect(r.json.response.warnings).toEqual(expect.arrayContaining(['paas: would add preStop sleep 5 to container web']));
+    expect(r.json.response.warnings?.every((w) => w.startsWith('paas: would ') || w.startsWith('paas: container '))).toBe(true);
+    expect(await metricValue(metrics, 'paas_webhook_admissions_total', { operation: 'CREATE', result: 'would-mutate' })).toBe(before + 1);
+    expect(await metricValue(metrics, 'paas_webhook_shortfalls_total', { change: 'prestop' })).toBe(prestopBefore + 1);
+    expect(await metricValue(metrics, 'paas_webhook_mutations_total', { change: 'prestop' })).toBe(mutationsBefore);
+  });
+
+  it.skipIf(SKIP_CORPUS)('says nothing about what /mutate produced, for every Deployment of the corpus, and something about what /mutate changed', async () => {
+    const loud: string[] = [];
+    let warned = 0;
+    for (const file of CORPUS_DEPLOYMENTS) {
+      const object = corpusObject(file);
+      const enforced = await mutate(review({ object }));
+      if (!enforced.json.response.allowed) continue; // invalid for the engine: refused in enforce mode, warned about in warn mode
+      const before = await warn(review({ object }));
+      if (enforced.json.response.patch !== undefined && (before.json.response.warnings ?? []).some((w) => w.startsWith('paas: would '))) warned++;
+      const r = await warn(review({ object: patched(object, enforced.json) }));
+      const would = (r.json.response.warnings ?? []).filter((w) => w.startsWith('paas: would '));
+      if (would.length > 0 || r.json.response.patch !== undefined) loud.push(`${file}: ${would.join('; ')}`);
+    }
+    expect(loud).toEqual([]);
+    expect(warned).toBeGreaterThan(0);
+  });
+
+  it('never refuses: an invalid annotation is admitted with the refusal enforce mode would give', async () => {
+    const d = threeContainerDeployment();
+    (d.metadata as JsonObject).annotations = { 'paas.io/surge': 'lots' };
+    const r = await warn(review({ object: d, namespace: 'shop' }));
+    expect(r.json.response.allowed).toBe(true);
+    expect(r.json.response.warnings?.[0]).toMatch(/^paas: would refuse deployment shop\/web: .*paas\.io\/surge.*lots/);
+  });
+});
+
 describe('POST /mutate with the real engine', () => {
   it('mutates a CREATE: uid echoed, the patch applies, the policy holds, warnings sent', async () => {
     const object = threeContainerDeployment();
@@ -283,7 +332,7 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
     await small.app.close();
   });
 
-  it('fuzz: thousands of random and truncated bodies get a 400 or a well-formed answer, never a 5xx', async () => {
+  it('fuzz: thousands of random and truncated bodies to /mutate and /warn get a 400 or a well-formed answer, never a 5xx', async () => {
     const validBody = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'fuzz-valid' }));
     const bodies = fc.oneof(
       fc.string({ maxLength: 200 }),
@@ -313,12 +362,15 @@ describe('bad input: HTTP 400 with a clear message, and the server keeps serving
         .map((request) => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request })),
     );
     await fc.assert(
-      fc.asyncProperty(bodies, async (payload) => {
-        const res = await app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload });
+      fc.asyncProperty(bodies, fc.constantFrom('/mutate', '/warn'), async (payload, url) => {
+        const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
         expect([200, 400]).toContain(res.statusCode);
         if (res.statusCode === 200) {
           const sent = (JSON.parse(payload) as { request: { uid: unknown } }).request.uid;
           expect(res.json()).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: sent } });
+          // Warn mode never refuses and never patches, whatever it is sent.
+          if (url === '/warn') expect(res.json().response).not.toHaveProperty('patch');
+          if (url === '/warn') expect(res.json().response.allowed).toBe(true);
         } else {
           expect(typeof res.json().message).toBe('string');
         }
@@ -378,8 +430,16 @@ describe('health, readiness and routes', () => {
     await bench.app.close();
   });
 
+  it('answers GET /version on both apps with the release it was built from', async () => {
+    const build = { version: '1.2.3', nodeVersion: 'v24.0.0' };
+    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log, build });
+    expect((await m.inject({ url: '/version' })).json()).toEqual(build);
+    expect((await app.inject({ url: '/version' })).json()).toEqual({ version: '9.9.9-test', nodeVersion: 'v0.0.0-test' });
+    await m.close();
+  });
+
   it('serves /metrics, /healthz and /readyz on the metrics app', async () => {
-    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log });
+    const m = buildMetricsServer({ registry: metrics.registry, health, logger: app.log, build: { version: '1.2.3', nodeVersion: 'v24.0.0' } });
     await mutate(review({ object: threeContainerDeployment() }));
     const res = await m.inject({ url: '/metrics' });
     expect(res.headers['content-type']).toContain('text/plain');

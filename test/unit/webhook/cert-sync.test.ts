@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CertGateway } from '../../../webhook/server/cert-gateway.js';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { CertSync } from '../../../webhook/server/cert-sync.js';
+import { LeaseElector } from '../../../webhook/server/leader.js';
 import { HttpError } from '../../../kube-client/errors.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem } from '../../../webhook/server/self-signed.js';
 import { captureLogger } from './harness.js';
@@ -190,5 +191,22 @@ describe('CertSync', () => {
       };
       expect(await make('pod-a', down).release()).toBe('failed');
     });
+  });
+
+  it('arming without self-signed certificates elects over the same Lease; after release it never takes it back', async () => {
+    const { gw, state } = memoryGateway();
+    const { logger, lines } = captureLogger();
+    const now = Date.now();
+    const make = (identity: string) => new LeaseElector({ leases: gw, identity, logger, prefix: 'arming', role: 'arms the configuration', now: () => now });
+    const a = make('pod-a');
+    const b = make('pod-b');
+    expect([await a.lead(), await b.lead()]).toEqual([true, false]);
+    expect(lines.some((l) => l.msg === 'arming: this replica now arms the configuration' && l.identity === 'pod-a')).toBe(true);
+    expect(await a.release()).toBe('released');
+    const writes = state.leaseWrites;
+    expect(await a.lead()).toBe(false);
+    expect(state.leaseWrites).toBe(writes);
+    expect(await b.lead()).toBe(true);
+    expect(state.lease?.holder).toBe('pod-b');
   });
 });

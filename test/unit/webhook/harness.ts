@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_CONFIG } from '../../../core/config.js';
-import { mutateDeployment, PolicyInputError } from '../../../core/policy/index.js';
+import { checkDeployment, mutateDeployment, PolicyInputError } from '../../../core/policy/index.js';
 import { buildServer, type ServerOptions } from '../../../webhook/server/app.js';
 import { createHealth } from '../../../webhook/server/health.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';
@@ -31,7 +31,9 @@ export function testServer(over: Partial<ServerOptions> = {}) {
     metrics,
     health,
     bodyLimit: DEFAULT_CONFIG.webhook.maxBodyBytes,
+    build: { version: '9.9.9-test', nodeVersion: 'v0.0.0-test' },
     mutate: mutateDeployment,
+    check: checkDeployment,
     policy: DEFAULT_CONFIG.deploy,
     facts: { nativeSleep: true },
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,

@@ -85,6 +85,14 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       code: 5,
       text: "Unknown argument: prot (see 'paas-webhook --help')",
     },
+    { name: 'self-check without any cluster access', args: ['self-check'], code: 1, text: 'self-check needs the Kubernetes API' },
+    {
+      name: '--arm without any cluster access',
+      args: ['serve', '--arm', '--tls-cert', 'cert.pem', '--tls-key', 'cert.pem', ...FREE_PORTS],
+      code: 1,
+      text: '--arm needs the Kubernetes API',
+    },
+    { name: 'a mode that does not exist', args: ['serve', '--mode', 'audit'], code: 5, text: 'Argument: mode, Given: "audit", Choices: "enforce", "warn"' },
   ])('$name', async ({ args, env, code, text }) => {
     const r = await run(args, env);
     expect(r.code).toBe(code);
@@ -109,6 +117,10 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       '--secret-namespace',
       '--webhook-config-name',
       '--service-name',
+      '--arm',
+      '--mode',
+      '--namespaces',
+      '--failure-policy',
       'PAAS_WEBHOOK_',
     ]) {
       expect(r.stdout).toContain(flag);

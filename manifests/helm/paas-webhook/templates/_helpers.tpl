@@ -1,3 +1,26 @@
+{{/* The app.kubernetes.io/name label of the webhook's pods and Service: nameOverride, else the chart's name. */}}
+{{- define "paas.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+The objects' base name: fullnameOverride; else the release name when it holds the name (the
+README's `helm install paas-webhook ...` gives "paas-webhook", as kustomize names them); else
+<release>-<name>.
+*/}}
+{{- define "paas.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "paas.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The namespace of every namespaced object. */}}
 {{- define "paas.namespace" -}}
 {{- .Values.namespace.name | default .Release.Namespace -}}
@@ -46,6 +69,12 @@ annotations:
 {{/* The same value as the API server's string() of an IntOrString gives it in CEL. */}}
 {{- define "paas.celIntOrString" -}}
 {{- if kindIs "string" . }}{{ . }}{{ else }}{{ . | int64 }}{{ end -}}
+{{- end -}}
+
+{{/* The namespaces of paas.toml's excluded_namespaces, as a TOML array: the webhook adds its own. */}}
+{{- define "paas.tomlExcluded" -}}
+{{- $ns := include "paas.namespace" . -}}
+[{{ range $i, $n := without .Values.excludedNamespaces $ns }}{{ if $i }}, {{ end }}{{ $n | quote }}{{ end }}]
 {{- end -}}
 
 {{/* The namespaces neither the webhook nor the policy sees, the webhook's own last. */}}
