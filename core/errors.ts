@@ -18,7 +18,8 @@
 export const ExitCode = {
   ok: 0,
   /** The command's answer is no: rollout status Failed, diagnose found problems, policy check
-   * found violations, logs could not read a log, paas-webhook could not start. */
+   * found violations, audit found Deployments that fall short, logs could not read a log,
+   * paas-webhook could not start. */
   problems: 1,
   /** rollout status: Timeout (the progress deadline or --timeout). */
   timeout: 2,

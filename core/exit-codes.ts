@@ -74,6 +74,24 @@ export const COMMAND_EXITS = {
     ],
     errors: clusterErrors('the Deployment'),
   },
+  audit: {
+    command: 'kubectl paas audit',
+    note: 'opted-out Deployments never count: the webhook does not see them',
+    outcomes: [
+      [ExitCode.ok, 'every Deployment the webhook sees meets the policy (or none was found)'],
+      [
+        ExitCode.problems,
+        "some fall short: a Deployment the webhook sees (or whose namespace's labels could not be read) would be changed, or is invalid (the report names each)",
+      ],
+    ],
+    errors: [[ErrorCode.BadInput, "the paas.toml judged by (--config, or the installed webhook's ConfigMap), named"], ...clusterErrors('a named Deployment')],
+  },
+  version: {
+    command: 'kubectl paas version',
+    outcomes: [[ExitCode.ok, "the versions were written (the webhook's: its version, or that it is not installed)"]],
+    // A webhook that is not installed is an answer (said), not a 404.
+    errors: [[ErrorCode.Usage], [ErrorCode.Forbidden], [ErrorCode.Unreachable], [ErrorCode.Kubeconfig], [ErrorCode.Error]],
+  },
   policy: {
     command: 'kubectl paas policy apply|check|show',
     outcomes: [
@@ -114,17 +132,18 @@ export function exitCodeHelp(c: CommandExits): string {
 }
 
 /** Why the numbers are what they are (the page's last section; core/errors.ts says it shorter). */
-const WHY = `kubectl, and kubectl plugins by convention, exit 1 for every error. Here 1 already means
-"the command's answer is no": \`rollout status\` mirrors \`kubectl rollout status\`' states
-(0 Completed, 1 Failed, 2 Timeout, 3 InProgress, 4 Paused), \`diagnose\` found problems, \`policy
-check\` found violations. An error exiting 1 would read as that verdict: a CI step that rolls
-back on exit 1 would roll back because the cluster was unreachable. So errors have codes of
-their own, above the verdicts: 5 stays the usage error it always was in \`policy\` and in
-\`paas-webhook\`; 7 (not found), 8 (forbidden), 9 (unreachable) and 10 (kubeconfig), which
-exit 5 used to cover in the cluster commands alike, let a script tell "create it first" from
-"ask for the permission", "retry later" and "fix the kubeconfig"; 11 is any other error. 0–4
-and 6 keep their meaning. \`paas-webhook\` is a server: its supervisor only needs to know that
-the start failed (1), or that the command line is wrong (5, as in the plugin).`;
+const WHY = `kubectl, and kubectl plugins by convention, exit 1 for every error. Here 1 already means "the
+command's answer is no": \`rollout status\` mirrors \`kubectl rollout status\`' states (0
+Completed, 1 Failed, 2 Timeout, 3 InProgress, 4 Paused), \`diagnose\` found problems, \`policy
+check\` found violations, \`audit\` found Deployments that fall short. An error exiting 1 would
+read as that verdict: a CI step that rolls back on exit 1 would roll back because the cluster
+was unreachable. So errors have codes of their own, above the verdicts: 5 stays the usage error
+it always was in \`policy\` and in \`paas-webhook\`; 7 (not found), 8 (forbidden), 9
+(unreachable) and 10 (kubeconfig), which exit 5 used to cover in the cluster commands alike,
+let a script tell "create it first" from "ask for the permission", "retry later" and "fix the
+kubeconfig"; 11 is any other error. 0–4 and 6 keep their meaning. \`paas-webhook\` is a server:
+its supervisor only needs to know that the start failed (1), or that the command line is wrong
+(5, as in the plugin).`;
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 

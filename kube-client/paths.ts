@@ -22,6 +22,8 @@ export const Resource = {
   events: core('events'),
   resourceQuotas: core('resourcequotas'),
   secrets: core('secrets'),
+  configMaps: core('configmaps'),
+  services: core('services'),
   deployments: grouped('apps', 'deployments'),
   replicaSets: grouped('apps', 'replicasets'),
   leases: grouped('coordination.k8s.io', 'leases'),
@@ -34,18 +36,27 @@ export interface PathOf {
   name?: string;
   /** e.g. `log` of a pod, `status` of a Deployment. */
   subresource?: string;
+  /** After the subresource, the path a `proxy` subresource forwards (`version` of
+   * `services/http:paas-webhook:metrics/proxy/version`), each of its segments encoded. */
+  suffix?: string;
 }
+
+/** One segment, percent-encoded as a path segment: `:` is kept, as client-go keeps it (RFC 3986
+ * allows it in a segment, and a service proxy's name is `scheme:name:port`). */
+const segment = (s: string): string => encodeURIComponent(s).replace(/%3A/gi, ':');
 
 /** The path of a collection, one object or its subresource, e.g. `/api/v1/namespaces/shop/pods/web-1/log`. */
 export function apiPath(r: ResourceType, at: PathOf = {}): string {
   if (at.namespace !== undefined && !r.namespaced) throw new Error(`${r.plural} are not namespaced`);
   if (at.subresource !== undefined && at.name === undefined) throw new Error(`a subresource of ${r.plural} needs an object's name`);
+  if (at.suffix !== undefined && at.subresource === undefined) throw new Error(`a path after ${r.plural} needs a subresource`);
   const segments = [
     ...(r.group ? ['apis', r.group, r.version] : ['api', r.version]),
-    ...(at.namespace !== undefined ? ['namespaces', encodeURIComponent(at.namespace)] : []),
+    ...(at.namespace !== undefined ? ['namespaces', segment(at.namespace)] : []),
     r.plural,
-    ...(at.name !== undefined ? [encodeURIComponent(at.name)] : []),
-    ...(at.subresource !== undefined ? [encodeURIComponent(at.subresource)] : []),
+    ...(at.name !== undefined ? [segment(at.name)] : []),
+    ...(at.subresource !== undefined ? [segment(at.subresource)] : []),
+    ...(at.suffix !== undefined ? at.suffix.split('/').map(segment) : []),
   ];
   return `/${segments.join('/')}`;
 }

@@ -24,6 +24,8 @@ const RUNS: Readonly<Record<string, () => Promise<Run>>> = {
   'rollout history': async () => (await import('./commands/rollout-history.js')).run,
   diagnose: async () => (await import('./commands/diagnose.js')).run,
   logs: async () => (await import('./commands/logs.js')).run,
+  audit: async () => (await import('./commands/audit.js')).run,
+  version: async () => (await import('./commands/version.js')).run,
 };
 
 /** Declares one flag of the table to yargs. */

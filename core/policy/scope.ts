@@ -8,7 +8,7 @@ import type { JsonObject } from './types.js';
 /** The labels the entries select on. */
 export const SelectorLabel = {
   /** On a namespace: `warn` or `enforce` picks that mode there (and, with opt-in, takes part). */
-  mode: 'paas.io/mode',
+  mode: LABEL.mode,
   /** On a namespace or a Deployment: `disabled` opts out of both modes. */
   rolloutPolicy: LABEL.rolloutPolicy,
   /** On the self-check's probe Deployment only. */
@@ -56,3 +56,13 @@ export const DEPLOYMENT_MATCH = {
   // A Deployment being deleted is only losing finalizers: never block the garbage collector.
   matchConditions: [{ name: 'not-being-deleted', expression: '!has(object.metadata.deletionTimestamp)' }],
 } as const satisfies JsonObject;
+
+/** The first requirement the labels do not meet (undefined: they meet them all), as the API
+ * server reads a label selector: `In` wants the label with one of the values, `NotIn` wants it
+ * absent or another value. */
+export function unmet(reqs: readonly Requirement[], labels: Readonly<Record<string, string>>): Requirement | undefined {
+  return reqs.find((r) => {
+    const v = labels[r.key];
+    return r.operator === 'In' ? v === undefined || !r.values.includes(v) : v !== undefined && r.values.includes(v);
+  });
+}

@@ -251,12 +251,57 @@ const LOGS = leaf({
   exits: 'logs',
 });
 
+// `audit`, not `policy audit`: it is a verb on live objects, read through kubectl's connection
+// flags like `diagnose` and `logs` (and kubectl's own verbs: get, describe, diff), while `policy`
+// is the offline group that takes no connection flags (its manifests come from files). The word
+// is the one such tools use for "judge what already runs against a policy" (Gatekeeper's audit,
+// `polaris audit`); `policy check` stays the same judgement of manifests before they are applied.
+const AUDIT = leaf({
+  name: 'audit',
+  describe: 'Which running Deployments meet the policy, and what the webhook would change in each (reads only)',
+  usage:
+    "kubectl paas audit [deployments..] [-n namespace | -A] [-l selector] [--config paas.toml] [-o text|json|yaml]\n\nRun the policy in memory on the Deployments already running (nothing is written): whether each meets it, the changes the webhook would make (its warn mode's lines), whether the webhook sees it at all (opted out by label, an excluded or not opted-in namespace) and in which mode, and whether the webhook admitted its current pod template (paas.io/deploy-id on it). The paas.toml judged by: --config, else the installed webhook's (ConfigMap paas-system/paas-webhook-config), else the built-in defaults; the report says which.",
+  positional: PositionalKind.deployments,
+  positionalDescribe: 'Deployment names (default: every Deployment in the namespace, or in all with -A)',
+  connection: true,
+  flags: [
+    { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free },
+    { name: 'all-namespaces', short: 'A', describe: 'Every namespace (the namespace of -n and the context is ignored)', value: ValueKind.none, default: false },
+    {
+      name: 'config',
+      describe: "paas.toml to judge by (default: the installed webhook's, ConfigMap paas-system/paas-webhook-config, else the built-in defaults)",
+      value: ValueKind.file,
+      extensions: ['toml'],
+    },
+  ],
+  output: { default: OutputFormat.text },
+  examples: [
+    ['kubectl paas audit -A', 'Every Deployment of the cluster: meets the policy or falls short, and what would change'],
+    ['kubectl paas audit -n shop -o json | jq \'.deployments[] | select(.verdict == "FallsShort") | .name\'', 'The Deployments of "shop" that fall short'],
+    ['kubectl paas audit web --config paas.toml', 'Judge deployment "web" by a paas.toml before installing it'],
+  ],
+  exits: 'audit',
+});
+
+const VERSION = leaf({
+  name: 'version',
+  describe: "The plugin's version, and the installed webhook's when it can be reached",
+  connection: true,
+  flags: [{ name: 'client', describe: "Only the plugin's version: no cluster is asked (as kubectl version --client)", value: ValueKind.none, default: false }],
+  output: { default: OutputFormat.text },
+  examples: [
+    ['kubectl paas version', 'Client Version and Webhook Version'],
+    ['kubectl paas version --client -o json', "The plugin's version as JSON, without a cluster"],
+  ],
+  exits: 'version',
+});
+
 /** `kubectl paas` and everything below it. */
 export const ROOT: CommandSpec = group({
   name: 'paas',
-  describe: 'Zero-downtime rollouts: the policy, rollout status and diagnosis',
-  usage: 'kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy, rollout status and diagnosis.',
-  demand: 'Name a command: policy, rollout, diagnose or logs',
+  describe: 'Zero-downtime rollouts: the policy and its audit, rollout status and diagnosis',
+  usage: 'kubectl paas <command> [flags]\n\nZero-downtime rollouts: the policy and its audit, rollout status and diagnosis.',
+  demand: 'Name a command: policy, rollout, diagnose, logs, audit or version',
   subcommands: [
     POLICY,
     group({
@@ -267,6 +312,8 @@ export const ROOT: CommandSpec = group({
     }),
     DIAGNOSE,
     LOGS,
+    AUDIT,
+    VERSION,
   ],
 });
 

@@ -206,7 +206,9 @@ describe('a distroless image (no shell, no sleep binary)', () => {
       name,
       url: serviceUrl(svc),
       trigger: () => kubectlOk(['set', 'env', `deployment/${name}`, 'VERSION=v2', '-n', namespace]).then(() => {}),
-      rate: 100,
+      // New connections at 200/s: without a drain, kube-proxy drops the old pod's endpoint up to
+      // its one-second sync period after the app closed its listener; enough requests fall there.
+      rate: 200,
       loads: ['new'],
       timeoutMs: 120_000,
     });

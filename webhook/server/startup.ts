@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, parseConfig, type PaasConfig, type WebhookSettings } fr
 import { PreStopMode, type ClusterFacts } from '../../core/policy/index.js';
 import { kubeGateway } from './cert-gateway.js';
 import { CertSync } from './cert-sync.js';
-import { factsFromVersion, type ServerVersion } from './cluster-facts.js';
+import { factsFromVersion, type ServerVersion } from '../../core/cluster-facts.js';
 import { KubeClient, type ClientOptions } from '../../kube-client/client.js';
 import { describeKubeError } from '../../kube-client/errors.js';
 import { kubeconfigPaths, mergeKubeconfigs, resolveConfig } from '../../kube-client/kubeconfig.js';
@@ -32,6 +32,8 @@ export async function loadConfig(o: ServeOptions): Promise<PaasConfig> {
 /** The [webhook] settings with the flags that override them. */
 export function effectiveSettings(o: ServeOptions, config: PaasConfig): WebhookSettings {
   return {
+    // Every setting as paas.toml says it, unless a flag below overrides it.
+    ...config.webhook,
     onError: o.onError ?? config.webhook.onError,
     maxBodyBytes: o.maxBodyBytes ?? config.webhook.maxBodyBytes,
     drainSeconds: o.drainSeconds ?? config.webhook.drainSeconds,

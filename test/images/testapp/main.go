@@ -397,17 +397,26 @@ func registry(args []string) int {
 // minutes; a reused port meets the conntrack entry of its earlier connection, still in TIME_WAIT
 // (120 s) and still NATed to the pod that served it, which may be gone: a failure no real client
 // population causes. Taking ports in order, a port comes back only after 40,000 connections.
+// Each process starts at a random place in the range: a load run right after another in the same
+// namespace (rollouts in a row) would otherwise walk the ports the previous run's sockets still
+// hold in TIME_WAIT, and bind fails (EADDRINUSE) on every one of a whole stretch.
 const (
 	firstSourcePort = 20000
 	lastSourcePort  = 60999
+	// How many ports a dial may try before it gives up: a stretch of ports in TIME_WAIT is skipped.
+	sourcePortTries = 2000
 )
 
 var nextSourcePort atomic.Int64
 
+func init() {
+	nextSourcePort.Store(time.Now().UnixNano() % int64(lastSourcePort-firstSourcePort+1))
+}
+
 func sequentialPorts(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var lastErr error
-		for try := 0; try < 20; try++ {
+		for try := 0; try < sourcePortTries; try++ {
 			port := firstSourcePort + int(nextSourcePort.Add(1)%int64(lastSourcePort-firstSourcePort+1))
 			d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{Port: port}}
 			c, err := d.DialContext(ctx, network, addr)

@@ -35,7 +35,13 @@ const names = (candidates: string[]) => candidates.map((c) => c.split('\t')[0]);
 
 describe('complete', () => {
   it.each([
-    { name: 'offers the commands on an empty line', args: [], word: '', want: ['policy', 'rollout', 'diagnose', 'logs'], directive: Directive.noFileComp },
+    {
+      name: 'offers the commands on an empty line',
+      args: [],
+      word: '',
+      want: ['policy', 'rollout', 'diagnose', 'logs', 'audit', 'version'],
+      directive: Directive.noFileComp,
+    },
     { name: 'narrows the commands to the prefix', args: [], word: 'ro', want: ['rollout'], directive: Directive.noFileComp },
     { name: 'offers the policy verbs', args: ['policy'], word: '', want: ['apply', 'check', 'show'], directive: Directive.noFileComp },
     { name: 'offers rollout status and history', args: ['rollout'], word: '', want: ['status', 'history'], directive: Directive.noFileComp },
@@ -61,6 +67,21 @@ describe('complete', () => {
         '--prefix',
         '--max-log-requests',
       ],
+      directive: Directive.noFileComp,
+    },
+    {
+      name: "offers audit's own flags after kubectl's",
+      args: ['audit'],
+      word: '--',
+      want: [...CONNECTION, '--output', '--no-color', '--help', '--selector', '--all-namespaces', '--config'],
+      directive: Directive.noFileComp,
+    },
+    { name: 'offers the Deployments to audit', args: ['audit'], word: 'w', want: ['web', 'worker'], directive: Directive.noFileComp },
+    {
+      name: "offers version's --client",
+      args: ['version'],
+      word: '--cl',
+      want: ['--cluster', '--client-certificate', '--client-key', '--client'],
       directive: Directive.noFileComp,
     },
     {

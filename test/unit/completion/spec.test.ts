@@ -70,6 +70,8 @@ describe('the completion table matches --help', () => {
       'rollout history',
       'diagnose',
       'logs',
+      'audit',
+      'version',
     ]);
   });
 

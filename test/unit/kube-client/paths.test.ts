@@ -36,6 +36,22 @@ describe('apiPath', () => {
       want: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/paas-webhook',
     },
     {
+      name: 'ConfigMaps',
+      path: apiPath(Resource.configMaps, { namespace: 'paas-system', name: 'paas-webhook-config' }),
+      want: '/api/v1/namespaces/paas-system/configmaps/paas-webhook-config',
+    },
+    // `kubectl get --raw /api/v1/namespaces/paas-system/services/http:paas-webhook:metrics/proxy/version -v=6`
+    {
+      name: "a path through a service's proxy (the colons kept, as kubectl sends them)",
+      path: apiPath(Resource.services, { namespace: 'paas-system', name: 'http:paas-webhook:metrics', subresource: 'proxy', suffix: 'version' }),
+      want: '/api/v1/namespaces/paas-system/services/http:paas-webhook:metrics/proxy/version',
+    },
+    {
+      name: 'a proxied path of several segments, each encoded',
+      path: apiPath(Resource.services, { namespace: 'shop', name: 'web', subresource: 'proxy', suffix: 'a b/c?d' }),
+      want: '/api/v1/namespaces/shop/services/web/proxy/a%20b/c%3Fd',
+    },
+    {
       name: 'a name that would add a segment or a query, encoded',
       path: apiPath(Resource.deployments, { namespace: 'a/b', name: 'web?watch=1#x' }),
       want: '/apis/apps/v1/namespaces/a%2Fb/deployments/web%3Fwatch%3D1%23x',
@@ -47,6 +63,11 @@ describe('apiPath', () => {
   it.each([
     { name: 'a namespace for a cluster-scoped resource', call: () => apiPath(Resource.nodes, { namespace: 'shop' }), says: 'nodes are not namespaced' },
     { name: 'a subresource without an object', call: () => apiPath(Resource.pods, { namespace: 'shop', subresource: 'log' }), says: "needs an object's name" },
+    {
+      name: 'a proxied path without a subresource',
+      call: () => apiPath(Resource.services, { namespace: 'shop', name: 'web', suffix: 'version' }),
+      says: 'needs a subresource',
+    },
   ])('refuses $name', ({ call, says }) => {
     expect(call).toThrow(says);
   });

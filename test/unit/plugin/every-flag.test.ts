@@ -76,6 +76,8 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
   'rollout history': { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
   diagnose: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
   logs: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
+  audit: { positionals: [], flags: { kubeconfig: files.kubeconfig } },
+  version: { positionals: [], flags: { kubeconfig: files.kubeconfig } },
 };
 
 // Flags that only go with others (the command says so otherwise): what each needs on the line.

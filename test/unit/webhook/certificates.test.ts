@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../webhook/server/cert-mint.js';
-import { factsFromVersion } from '../../../webhook/server/cluster-facts.js';
+import { factsFromVersion } from '../../../core/cluster-facts.js';
 import { leaseDecision, LeaseAction, RELEASED, shouldRelease } from '../../../webhook/server/lease.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, servingSans, splitPem, storeFacts, type StoreFacts } from '../../../webhook/server/self-signed.js';
 

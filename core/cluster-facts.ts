@@ -1,8 +1,8 @@
-// What the webhook learns about the cluster at start: the API server's version decides whether
+// What the policy learns about the cluster: the API server's version decides whether
 // the native lifecycle.preStop.sleep can be used when the policy's prestop_mode is `auto`.
-import type { ClusterFacts } from '../../core/policy/types.js';
+import type { ClusterFacts } from './policy/types.js';
 
-/** The parts of GET /version the webhook reads. */
+/** The parts of GET /version the webhook and `kubectl paas audit` read. */
 export interface ServerVersion {
   major?: string;
   minor?: string;
