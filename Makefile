@@ -8,7 +8,7 @@ K8S_VERSION ?= v1.37.2
 export K8S_VERSION
 CLUSTER_BIN := .cache/bin/k8s-$(K8S_VERSION)
 
-.PHONY: help install build dist docs admission-policy-overlay typecheck lint format test bench test-unit test-e2e bench demo cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
+.PHONY: help install build dist docs admission-policy-overlay typecheck lint format test bench test-unit test-e2e bench demo demo-build cluster-bin tools cluster-up cluster-down cluster-install webhook-image install-plugin clean node-versions
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -20,7 +20,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: node_modules/.package-lock.json ## npm ci (only when package-lock.json changed)
 
 # kubectl-paas ships as one esbuild bundle: resolving and compiling ~100 ESM files cost more
-# start-up time than kubectl's whole `rollout status` (see the README's performance figures).
+# start-up time than kubectl's whole `rollout status` (docs/performance.md).
 # The bin (dist/bin/kubectl-paas.js, plugin/bundle/launcher.cjs) runs the CommonJS bundle
 # (kubectl-paas.cjs) from a V8 code cache; import() becomes require() so the bundle needs no ES
 # module loader (Node >= 20.19 requires @kubernetes/client-node, an ES module, as well).
@@ -71,7 +71,7 @@ install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm
 	npm link --no-audit --no-fund
 	@command -v kubectl-paas >/dev/null && command -v kubectl_complete-paas >/dev/null \
 	  && echo "kubectl-paas -> $$(command -v kubectl-paas); try: kubectl paas rollout status --help (Tab completes with kubectl's completion loaded)" \
-	  || { echo "npm's bin folder ($$(npm prefix -g)/bin) is not on PATH; add it, or: npm i -g ." >&2; exit 1; }
+	  || { echo "npm's bin folder ($$(npm prefix -g)/bin) is not on PATH: add it (kubectl finds plugins on PATH)" >&2; exit 1; }
 
 # The product must run on every Node.js in package.json's engines: 20 is the machine's, 22 and 24
 # are the official binaries the npm registry ships as node-<os>-<arch> packages (exact versions;
@@ -89,7 +89,7 @@ NODE_PLATFORM = $(shell node -p 'process.platform + "-" + process.arch')
 
 node-versions: $(foreach v,$(NODE_TEST_VERSIONS),.cache/node/$(v)/bin/node) ## Fetch Node 22 and 24 (NODE_TEST_VERSIONS) into .cache/node/ for test/e2e/node-versions.test.ts
 
-docs: install ## Write the generated pages of docs/ (docs/exit-codes.md from the error catalogue, docs/admission-policy.md from core/policy/admission-gaps.ts)
+docs: install ## Write the generated pages of docs/ (exit codes, admission-policy gaps, docs/cli/) and the Helm chart README's values table
 	tsx plugin/release/docs.ts
 
 typecheck: install ## Type-check sources and tests
@@ -102,7 +102,9 @@ lint: install ## ESLint (typescript-eslint, type-aware) and the formatter's chec
 format: install ## Rewrite every file the formatter owns (prettier --write)
 	prettier --write .
 
-cluster-bin: tools ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
+# What the demo and the benches need; krew and Helm (`tools`) only serve the e2e suite's install
+# tests, so `make test` and `make test-e2e` ask for them and `make demo` does not.
+cluster-bin: ## Build (or reuse) the control plane (etcd, apiserver, controller-manager, scheduler, kubectl, kwok) and the real node (kubelet, kube-proxy, containerd, CNI, runc and friends from apt, test images)
 	bash test/e2e/cluster/build.sh
 	bash test/e2e/cluster/build-node.sh
 
@@ -127,7 +129,7 @@ cluster-install: install webhook-image ## Load the image into the node of `make 
 cluster-down: install ## Stop the control plane of `make cluster-up` (every process by its PID)
 	tsx test/e2e/cluster/down.ts .cache/cluster
 
-test: build dist typecheck lint cluster-bin node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
+test: build dist typecheck lint cluster-bin tools node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
 	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
@@ -136,14 +138,18 @@ test: build dist typecheck lint cluster-bin node-versions webhook-image ## Every
 test-unit: install ## Unit tests only
 	vitest run --project unit
 
-test-e2e: build dist cluster-bin node-versions webhook-image ## e2e tests only (real control plane)
+test-e2e: build dist cluster-bin tools node-versions webhook-image ## e2e tests only (real control plane)
 	vitest run --project e2e
 
 clean: ## Remove build output (keeps the control-plane binaries in .cache/bin)
 	rm -rf dist
 
-demo: build cluster-bin webhook-image ## The main job: a local control plane, the webhook, a rollout watched and a broken one diagnosed
+# demo.sh first says what a cold build costs, then runs `make demo-build` (what it uses: the
+# build, the control plane and node, the webhook's image; not krew and Helm), then the demo.
+demo: ## The main job: a local control plane, the webhook, a rollout watched and a broken one diagnosed
 	bash test/demo/demo.sh
 
-bench: build cluster-bin webhook-image ## Benchmarks (ratios against a baseline in the same run); figures go to the README
+demo-build: build cluster-bin webhook-image ## What `make demo` builds before it starts (no krew, no Helm)
+
+bench: build cluster-bin webhook-image ## Benchmarks (ratios against a baseline in the same run); figures go to docs/performance.md
 	@set -e; for f in test/bench/*.bench.ts; do echo "== $$f"; tsx $$f; done

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kubectl-paas (bin): runs the bundle next to it (kubectl-paas.cjs, built by `make build`) from a
-// V8 code cache. Compiling the ~350 KB bundle and the functions a command touches costs ~30 ms of
+// V8 code cache. Compiling the ~450 KB bundle and the functions a command touches costs ~30 ms of
 // every start, more than the rest of `rollout status` on a completed Deployment; with the cache
 // V8 deserialises the code instead. The cache is per user ($XDG_CACHE_HOME or ~/.cache, then
 // kubectl-paas/), keyed by the V8 version and the bundle's size and mtime; V8 itself rejects a

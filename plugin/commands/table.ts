@@ -182,7 +182,7 @@ const ROLLOUT_HISTORY = leaf({
   examples: [
     ['kubectl paas rollout history web', 'Each revision: deploy-id, images, age, pods now, outcome, change-cause'],
     ['kubectl paas rollout history web --revision 3', "Revision 3's pod template against the current one"],
-    ['kubectl paas rollout history web -o json', 'The documented JSON (see the README)'],
+    ['kubectl paas rollout history web -o json', 'The documented JSON (docs/json-output.md)'],
   ],
   exits: 'rolloutHistory',
 });
@@ -194,7 +194,7 @@ const DIAGNOSE = leaf({
   name: 'diagnose',
   describe: 'Name the cause of a stuck rollout, with evidence and next commands',
   usage:
-    "kubectl paas diagnose <deployment> [--events] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace's quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.",
+    "kubectl paas diagnose <deployment> [--events] [--logs N | --no-logs] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace's quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.",
   positional: PositionalKind.deployment,
   positionalDescribe: 'Deployment name (or deployment/NAME)',
   connection: true,

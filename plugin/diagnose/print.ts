@@ -123,7 +123,7 @@ export function diagnosisJson(d: Diagnosis, withEvents: boolean): string {
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 
-/** JSON Schema (2020-12) of the -o json document; the README documents the same. */
+/** JSON Schema (2020-12) of the -o json document; docs/json-output.md documents the same. */
 export const DIAGNOSIS_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'kubectl paas diagnose -o json',

@@ -6,7 +6,7 @@
 //     check: `BASE_DIST=/path/to/other/dist tsx test/bench/client-startup.bench.ts`);
 //   - the two ways to write the layer: kube-client/ (this repository's, compiled to dist/) and
 //     @kubernetes/client-node (KubeConfig + AppsV1Api), each reading the Deployment once.
-// Prints medians and the fastest tenth of each; figures go to the README (The access layer).
+// Prints medians and the fastest tenth of each; figures go to docs/design.md (our own Kubernetes layer).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -128,7 +128,7 @@ if [ ! -f "$tar" ]; then
   rm -f "$tar.tmp"
   bah push --signature-policy "$policy" --quiet "$IMAGE" "docker-archive:$tar.tmp:$IMAGE" >/dev/null
   mv "$tar.tmp" "$tar"
-  # What the README records: its size (the archive holds the layers uncompressed), Node, user.
+  # What docs/development.md records: its size (the archive holds the layers uncompressed), Node, user.
   c=$(bah from --signature-policy "$policy" --pull-never "$IMAGE")
   node_v=$(bah run --isolation oci --network none "$c" -- node -p process.version)
   bah rm "$c" >/dev/null

@@ -135,7 +135,7 @@ describe('streamChange (a watched -o json|yaml: a document per change)', () => {
       expect(out!.startsWith('---\n')).toBe(expected === 'separated');
       doc = parseYaml(out!.replace(/^---\n/, ''));
     }
-    // The document -o json prints at the end (the README's shape): one named Deployment's view
+    // The document -o json prints at the end (docs/json-output.md's shape): one named Deployment's view
     // whole, or the worst state and every view.
     const plain = JSON.parse(JSON.stringify(views)) as RolloutView[];
     expect(doc).toEqual(f.single ? plain[0] : { rollout_status: want!.rollout_status, items: plain });
