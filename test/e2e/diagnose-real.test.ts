@@ -9,9 +9,8 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealNode } from './cluster/node.js';
 import { binDir, getJson, kubeconfig, newNamespace, waitFor } from './lib/cluster.js';
-import { breakRollout, kubectlWith, kubeletPid, Scenarios, type Kubectl } from './lib/failures.js';
+import { breakRollout, kubectlWith, kubeletPid, Scenarios, spareNode, type Kubectl } from './lib/failures.js';
 
 type Obj = Record<string, any>;
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -194,19 +193,20 @@ describe('old pods held by a long preStop hook', () => {
 describe('a node that stops answering mid-rollout', () => {
   it('diagnose names NodeNotReady for the new pod bound to it; rollout status keeps waiting', async () => {
     try {
-      // The kubelet stays frozen (no cleanup) while both commands look at the node.
+      // The kubelet stays frozen (no cleanup) while both commands look at the node: the second
+      // real node's, so the first goes on serving the other files' pods.
       await breakRollout(k, ns, 'node-not-ready', { ...Scenarios['node-not-ready']!, cleanup: undefined }, 1);
       const d = await paas(['diagnose', 'node-not-ready', '-n', ns, '-o', 'json']);
       expect(d.code, d.stderr).toBe(1);
       const doc = JSON.parse(d.stdout) as Obj;
       expect(doc.findings[0].code).toBe('NodeNotReady');
-      expect(doc.findings[0].details).toMatchObject({ node: RealNode.name, ready: 'Unknown' });
+      expect(doc.findings[0].details).toMatchObject({ node: spareNode().name, ready: 'Unknown' });
       const s = await paas(['rollout', 'status', 'node-not-ready', '-n', ns, '--timeout', '5s', '-o', 'json']);
       expect(s.code).toBe(2);
     } finally {
-      process.kill(kubeletPid(), 'SIGCONT');
+      process.kill(kubeletPid(spareNode()), 'SIGCONT');
       // The files after this one need the node Ready again.
-      await waitFor(async () => (await getJson('node', RealNode.name)).status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True'), {
+      await waitFor(async () => (await getJson('node', spareNode().name)).status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True'), {
         what: 'the real node to be Ready again',
         timeoutMs: 120_000,
       });

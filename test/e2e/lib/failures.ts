@@ -3,8 +3,9 @@
 // test/fixtures/diagnose/capture-real.ts (which saves what the API server returns as fixtures)
 // and test/e2e/diagnose-real.test.ts (which runs kubectl paas diagnose and rollout status on them).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { RealNode } from '../cluster/node.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeSpecs, RealNode, type NodeSpec } from '../cluster/node.js';
 
 type Obj = Record<string, any>;
 
@@ -66,11 +67,24 @@ export interface Scenario {
 }
 
 /** The running kubelet's PID, from the real node's marker. */
-export function kubeletPid(): number {
-  const owner = JSON.parse(readFileSync('/run/paas-node/owner.json', 'utf8')) as { pids: { kubelet?: number } };
-  if (!owner.pids.kubelet) throw new Error('no kubelet PID in /run/paas-node/owner.json');
+export function kubeletPid(spec: NodeSpec = NodeSpecs[0]): number {
+  const file = join(spec.machineDir, 'owner.json');
+  const owner = JSON.parse(readFileSync(file, 'utf8')) as { pids: { kubelet?: number } };
+  if (!owner.pids.kubelet) throw new Error(`no kubelet PID in ${file}`);
   return owner.pids.kubelet;
 }
+
+/** The node a scenario may freeze: the second real node when it runs (the other files' pods on
+ * the first go on undisturbed), else the first. */
+export function spareNode(): NodeSpec {
+  const second = NodeSpecs[1];
+  return existsSync(join(second.machineDir, 'owner.json')) ? second : NodeSpecs[0];
+}
+
+/** Puts the scenario's pods on the node that will be frozen. */
+const onSpareNode = (d: Obj): void => {
+  d.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': spareNode().name };
+};
 
 export interface Captured {
   deployment: Obj;
@@ -322,7 +336,9 @@ export const Scenarios: Record<string, Scenario> = {
   },
   'node-not-ready': {
     note: 'the node stops answering mid-rollout (its kubelet frozen with SIGSTOP): the new pod is bound to a node that is not Ready',
-    breaks: (_d, c) => {
+    working: onSpareNode,
+    breaks: (d, c) => {
+      onSpareNode(d);
       c.args = ['-port', '8080', '-ready-after', '20s'];
     },
     after: async (ns, k) => {
@@ -334,13 +350,13 @@ export const Scenarios: Record<string, Scenario> = {
         if (Date.now() > until) throw new Error('node-not-ready: the new pod never started');
         await new Promise((r) => setTimeout(r, 500));
       }
-      process.kill(kubeletPid(), 'SIGSTOP');
+      process.kill(kubeletPid(spareNode()), 'SIGSTOP');
     },
     cleanup: async () => {
-      process.kill(kubeletPid(), 'SIGCONT');
+      process.kill(kubeletPid(spareNode()), 'SIGCONT');
     },
     exclusive: true,
-    ready: (s) => s.nodes.some((n) => n.metadata.name === RealNode.name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
+    ready: (s) => s.nodes.some((n) => n.metadata.name === spareNode().name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
   },
   'old-pods-long-prestop': {
     note: 'the old pods sleep 600 s in their preStop hook (grace period 660 s): still stopping well after the rollout',
