@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import OwnersLast from './test/e2e/setup/sequencer.js';
 
 // Two projects: `unit` (pure logic and in-process servers, fast) and `e2e` (a real
-// kube-apiserver, kube-controller-manager, kube-scheduler and kwok, brought up once by
-// test/e2e/setup/global.ts). `make test` runs both.
+// kube-apiserver, kube-controller-manager, kube-scheduler, kwok and two real nodes, brought up
+// once by test/e2e/setup/global.ts). `make test` runs both.
 export default defineConfig({
   test: {
     projects: [
@@ -20,9 +21,15 @@ export default defineConfig({
           globalSetup: ['test/e2e/setup/global.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          // One control plane on two cores: files run one at a time, each in its own namespace.
-          fileParallelism: false,
-          maxWorkers: 1,
+          // One cluster, two files at a time, each in namespaces of its own; a file that owns the
+          // whole cluster for its run (it installs the webhook in paas-system, or drains a node)
+          // runs alone (test/e2e/lib/locks.ts), after the others (setup/sequencer.ts).
+          setupFiles: ['test/e2e/setup/share-cluster.ts'],
+          sequence: { sequencer: OwnersLast },
+          pool: 'forks',
+          isolate: true,
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],

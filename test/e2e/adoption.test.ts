@@ -23,6 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyWebhook, buildWebhookImage, loadWebhookImage, nodeOf, Overlay, uninstallWebhook, WebhookNames as W } from './cluster/webhook-install.js';
 import { startApplyStream, type StreamSummary } from './lib/apply-stream.js';
 import { binDir, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor, type KubectlResult } from './lib/cluster.js';
+import { ownClusterForThisFile } from './lib/locks.js';
+
+// The webhook installed in paas-system covers every namespace: no other file runs beside this one
+// (lib/locks.ts).
+ownClusterForThisFile();
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 

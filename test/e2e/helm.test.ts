@@ -20,6 +20,11 @@ import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../core/config.
 import { Entry, policyEntries } from '../../webhook/server/arming.js';
 import { buildWebhookImage, loadWebhookImage, nodeOf, waitServing, WebhookNames as W } from './cluster/webhook-install.js';
 import { getJson, kubeconfig, kubectl, kubectlOk, newNamespace, waitFor, type KubectlResult } from './lib/cluster.js';
+import { ownClusterForThisFile } from './lib/locks.js';
+
+// The webhook installed in paas-system covers every namespace: no other file runs beside this one
+// (lib/locks.ts).
+ownClusterForThisFile();
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 

@@ -34,6 +34,11 @@ import { SKIP_CORPUS } from '../unit/corpus.js';
 import { kubectlRead } from '../unit/kubectl-oracle.js';
 import { freePort, kubeClient, kubeconfig, kubectl, newNamespace, waitFor } from './lib/cluster.js';
 import { serveArgs } from '../unit/webhook/serve-args.js';
+import { ownClusterForThisFile } from './lib/locks.js';
+
+// The webhook installed in paas-system covers every namespace: no other file runs beside this one
+// (lib/locks.ts).
+ownClusterForThisFile();
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 

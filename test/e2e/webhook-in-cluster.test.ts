@@ -27,6 +27,11 @@ import {
 } from './cluster/webhook-install.js';
 import { startApplyStream, type ApplyStream, type StreamSummary } from './lib/apply-stream.js';
 import { binDir, getJson, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
+import { ownClusterForThisFile } from './lib/locks.js';
+
+// The webhook installed in paas-system covers every namespace: no other file runs beside this one
+// (lib/locks.ts).
+ownClusterForThisFile();
 
 type Obj = Record<string, any>; // raw Kubernetes objects, read field by field
 

@@ -356,7 +356,8 @@ export const Scenarios: Record<string, Scenario> = {
       process.kill(kubeletPid(spareNode()), 'SIGCONT');
     },
     exclusive: true,
-    ready: (s) => s.nodes.some((n) => n.metadata.name === spareNode().name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
+    ready: (s) =>
+      s.nodes.some((n) => n.metadata.name === spareNode().name && n.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status !== 'True')),
   },
   'old-pods-long-prestop': {
     note: 'the old pods sleep 600 s in their preStop hook (grace period 660 s): still stopping well after the rollout',
