@@ -666,7 +666,8 @@ describe('helm install, upgrade and uninstall on the real node', () => {
     // Helm's apply (server-side for a release Helm 4 installed) left the armed entries alone: it
     // owns the self-check entry only, the webhook owns its own.
     expect(await entries()).toEqual([`${Entry.selfCheck} Fail`, `${Entry.enforce} Fail`, `${Entry.warn} Ignore`]);
-    const mwc = await getJson('mutatingwebhookconfiguration', W.configuration);
+    // kubectl get leaves managedFields out unless asked.
+    const mwc = JSON.parse(await kubectlOk(['get', 'mutatingwebhookconfiguration', W.configuration, '-o', 'json', '--show-managed-fields'])) as Obj;
     const helmFields = JSON.stringify((mwc.metadata.managedFields as Obj[]).filter((m) => m.manager === 'helm').map((m) => m.fieldsV1));
     expect(helmFields).toContain(`"k:{\\"name\\":\\"${Entry.selfCheck}\\"}"`);
     expect(helmFields).not.toContain(Entry.enforce);

@@ -614,73 +614,77 @@ describe('manifests/: install in a cluster, safely', () => {
     const enforced = await newNamespace('paas-manifests-enforce', { [SCOPE]: 'true', 'paas.io/mode': 'enforce' });
     const warned = await newNamespace('paas-manifests-warn', { [SCOPE]: 'true', 'paas.io/mode': 'warn' });
     const w = await startWebhook('e2e-arm', saConfig, armToml, ['--arm']);
-    await waitReady(w, 'webhook (arming)');
-    // As installed (disarmed), its self-check entry pointed at nothing first: the webhook never
-    // reached, as with an image that cannot be pulled.
-    const installed = structuredClone(one(base, 'MutatingWebhookConfiguration'));
-    installed.webhooks[0].clientConfig = { url: closed.url };
-    await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook', '--ignore-not-found']);
-    await k(['apply', '-f', '-'], { input: stringify(installed) });
-    await waitFor(() => w.log.some((l) => l.includes('arming: self-check failed') && l.includes('connection refused')), {
-      timeoutMs: 30_000,
-      what: "a failed self-check in the leader's log",
-    });
-    const names = async () => ((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks as Obj[]).map((h) => h.name as string);
-    expect(await names()).toEqual([Entry.selfCheck]);
-    const plain = plainDeployment('before-armed', enforced);
-    const before = await k(['apply', '-f', '-'], { input: stringify(plain) });
-    expect(before.stderr).not.toContain('paas');
-    expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
-    // Now the self-check entry reaches the process: the leader arms.
-    installed.webhooks[0].clientConfig = { url: `https://127.0.0.1:${w.port}/mutate` };
-    await k(['apply', '-f', '-'], { input: stringify(installed) });
-    const armed = [Entry.selfCheck, Entry.enforce, Entry.warn];
-    await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 60_000, what: 'the leader arming the configuration' });
-    const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
-    const [probe, enforce, warn] = mwc.webhooks as Obj[];
-    expect(enforce).toMatchObject({
-      failurePolicy: 'Fail',
-      clientConfig: { url: `https://127.0.0.1:${w.port}/mutate`, caBundle: probe!.clientConfig.caBundle },
-    });
-    expect(warn).toMatchObject({ failurePolicy: 'Ignore', clientConfig: { url: `https://127.0.0.1:${w.port}/warn` } });
-    expect(enforce!.namespaceSelector.matchExpressions).toContainEqual({ key: 'paas.io/mode', operator: 'In', values: ['enforce'] });
-    const line = w.log.find((l) => l.includes('arming: policy entries registered'));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!).selfCheck).toMatch(/came back mutated/);
-    expect(plain.metadata.namespace).toBe(enforced);
+    // Stopped whatever happens: a leader left running would hold the Lease the next tests elect on.
+    try {
+      await waitReady(w, 'webhook (arming)');
+      // As installed (disarmed), its self-check entry pointed at nothing first: the webhook never
+      // reached, as with an image that cannot be pulled.
+      const installed = structuredClone(one(base, 'MutatingWebhookConfiguration'));
+      installed.webhooks[0].clientConfig = { url: closed.url };
+      await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook', '--ignore-not-found']);
+      await k(['apply', '-f', '-'], { input: stringify(installed) });
+      await waitFor(() => w.log.some((l) => l.includes('arming: self-check failed') && l.includes('connection refused')), {
+        timeoutMs: 30_000,
+        what: "a failed self-check in the leader's log",
+      });
+      const names = async () => ((await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook'])).webhooks as Obj[]).map((h) => h.name as string);
+      expect(await names()).toEqual([Entry.selfCheck]);
+      const plain = plainDeployment('before-armed', enforced);
+      const before = await k(['apply', '-f', '-'], { input: stringify(plain) });
+      expect(before.stderr).not.toContain('paas');
+      expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+      // Now the self-check entry reaches the process: the leader arms.
+      installed.webhooks[0].clientConfig = { url: `https://127.0.0.1:${w.port}/mutate` };
+      await k(['apply', '-f', '-'], { input: stringify(installed) });
+      const armed = [Entry.selfCheck, Entry.enforce, Entry.warn];
+      await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 60_000, what: 'the leader arming the configuration' });
+      const mwc = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+      const [probe, enforce, warn] = mwc.webhooks as Obj[];
+      expect(enforce).toMatchObject({
+        failurePolicy: 'Fail',
+        clientConfig: { url: `https://127.0.0.1:${w.port}/mutate`, caBundle: probe!.clientConfig.caBundle },
+      });
+      expect(warn).toMatchObject({ failurePolicy: 'Ignore', clientConfig: { url: `https://127.0.0.1:${w.port}/warn` } });
+      expect(enforce!.namespaceSelector.matchExpressions).toContainEqual({ key: 'paas.io/mode', operator: 'In', values: ['enforce'] });
+      const line = w.log.find((l) => l.includes('arming: policy entries registered'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line!).selfCheck).toMatch(/came back mutated/);
+      expect(plain.metadata.namespace).toBe(enforced);
 
-    // enforce: the same Deployment, written again, is mutated. warn: kubectl prints what would
-    // change; the stored object is the one sent.
-    await k(['apply', '-f', '-'], { input: stringify({ ...plain, metadata: { ...plain.metadata, annotations: { again: 'yes' } } }) });
-    expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-    const warnApply = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('warned', warned)) });
-    expect(warnApply.stderr).toContain('Warning: paas: would change maxSurge 25% -> 1');
-    expect(warnApply.stderr).toContain('Warning: paas: would add preStop sleep 5 to container web');
-    const stored = await getJson(['get', 'deployment', 'warned', '-n', warned]);
-    expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
-    expect(stored.spec.template.spec.containers[0].lifecycle).toBeUndefined();
-    expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toBeUndefined();
-    // opt-in: a namespace without paas.io/mode is left alone (the control: the same Deployment was mutated above).
-    const untouched = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('untouched', ns)) });
-    expect(untouched.stderr).not.toContain('paas:');
-    expect((await getJson(['get', 'deployment', 'untouched', '-n', ns])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+      // enforce: the same Deployment, written again, is mutated. warn: kubectl prints what would
+      // change; the stored object is the one sent.
+      await k(['apply', '-f', '-'], { input: stringify({ ...plain, metadata: { ...plain.metadata, annotations: { again: 'once-more' } } }) });
+      expect((await getJson(['get', 'deployment', 'before-armed', '-n', enforced])).spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      const warnApply = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('warned', warned)) });
+      expect(warnApply.stderr).toContain('Warning: paas: would change maxSurge 25% -> 1');
+      expect(warnApply.stderr).toContain('Warning: paas: would add preStop sleep 5 to container web');
+      const stored = await getJson(['get', 'deployment', 'warned', '-n', warned]);
+      expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
+      expect(stored.spec.template.spec.containers[0].lifecycle).toBeUndefined();
+      expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toBeUndefined();
+      // opt-in: a namespace without paas.io/mode is left alone (the control: the same Deployment was mutated above).
+      const untouched = await k(['apply', '-f', '-'], { input: stringify(plainDeployment('untouched', ns)) });
+      expect(untouched.stderr).not.toContain('paas:');
+      expect((await getJson(['get', 'deployment', 'untouched', '-n', ns])).spec.strategy.rollingUpdate.maxSurge).toBe('25%');
 
-    // Re-applying the installed configuration, client-side or server-side, leaves the armed entries in place.
-    for (const mode of [[], ['--server-side', '--field-manager=e2e-gitops', '--force-conflicts']]) {
-      await k(['apply', ...mode, '-f', '-'], { input: stringify(installed) });
-      expect(await names()).toEqual(armed);
+      // Re-applying the installed configuration, client-side or server-side, leaves the armed entries in place.
+      for (const mode of [[], ['--server-side', '--field-manager=e2e-gitops', '--force-conflicts']]) {
+        await k(['apply', ...mode, '-f', '-'], { input: stringify(installed) });
+        expect(await names()).toEqual(armed);
+      }
+      // Its rounds since (one a second) found the entries as they want them: registered once, no
+      // second self-check (what it wrote compares equal to what the API server stored).
+      expect(w.log.filter((l) => l.includes('arming: policy entries registered'))).toHaveLength(1);
+      // A replace drops them; the leader puts them back.
+      const current = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
+      current.webhooks = (current.webhooks as Obj[]).slice(0, 1);
+      delete current.metadata.managedFields;
+      await k(['replace', '-f', '-'], { input: JSON.stringify(current) });
+      await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 30_000, what: 'the leader re-arming after a replace' });
+      expect(w.log.join('\n')).not.toMatch(/forbidden/i);
+    } finally {
+      await stopWebhook(w);
     }
-    // Its rounds since (one a second) found the entries as they want them: registered once, no
-    // second self-check (what it wrote compares equal to what the API server stored).
-    expect(w.log.filter((l) => l.includes('arming: policy entries registered'))).toHaveLength(1);
-    // A replace drops them; the leader puts them back.
-    const current = await getJson(['get', 'mutatingwebhookconfiguration', 'paas-webhook']);
-    current.webhooks = (current.webhooks as Obj[]).slice(0, 1);
-    delete current.metadata.managedFields;
-    await k(['replace', '-f', '-'], { input: JSON.stringify(current) });
-    await waitFor(async () => (await names()).join() === armed.join(), { timeoutMs: 30_000, what: 'the leader re-arming after a replace' });
-    expect(w.log.join('\n')).not.toMatch(/forbidden/i);
-    await stopWebhook(w);
     await k(['delete', 'mutatingwebhookconfiguration', 'paas-webhook']);
   });
 
