@@ -25,6 +25,10 @@ export const ANNOTATION = {
   readinessProbePath: 'paas.io/readiness-probe-path',
   readinessProbePort: 'paas.io/readiness-probe-port',
   readinessProbeHeaders: 'paas.io/readiness-probe-headers',
+  /** `off`, or the node label to spread the pods across (paas.toml's topology_spread). */
+  topologySpread: 'paas.io/topology-spread',
+  /** `off`: the webhook keeps no PodDisruptionBudget for this Deployment (paas.toml's disruption_budget). */
+  disruptionBudget: 'paas.io/disruption-budget',
 } as const;
 
 /**

@@ -4,14 +4,16 @@
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, showValue } from './errors.js';
 import { isObject } from './json.js';
-import { PreStopMode, ProbeKind, type Policy } from './types.js';
+import { BudgetMode, PreStopMode, ProbeKind, type Policy } from './types.js';
 import {
   checkHeaderTable,
   checkIntOrPercent,
   checkOneOf,
   checkProbePath,
   checkSeconds,
+  checkTopologySpread,
   isZeroIntOrPercent,
+  BUDGET_MODES,
   PRESTOP_MODES,
   PROBE_KINDS,
   type Checked,
@@ -28,6 +30,8 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze<Policy>({
   prestopMode: PreStopMode.auto,
   terminationGracePeriod: 30,
   readinessProbeHeaders: [],
+  topologySpread: 'kubernetes.io/hostname',
+  disruptionBudget: BudgetMode.auto,
 });
 
 /** A key's validator: the value as TOML gives it in, the checked value or the reason out. */
@@ -46,6 +50,8 @@ const DEPLOY_KEYS: SectionKeys<Policy> = {
   prestopMode: ['prestop_mode', (v) => checkOneOf(v, PRESTOP_MODES)],
   terminationGracePeriod: ['termination_grace_period', (v) => checkSeconds(v, 0, false)],
   readinessProbeHeaders: ['readiness_probe_headers', checkHeaderTable],
+  topologySpread: ['topology_spread', checkTopologySpread],
+  disruptionBudget: ['disruption_budget', (v) => checkOneOf(v, BUDGET_MODES)],
 };
 
 /** The TOML keys of a section's fields, for messages and `policy show`. */

@@ -9,7 +9,7 @@ import { optObject, podContainers, reqObject } from './k8s.js';
 import { LABEL, OPT_OUT_VALUE } from '../names.js';
 import { effectivePolicy, isOptedOut } from './overrides.js';
 import { applyPatch, mergeInto } from './patch.js';
-import { deadlineRule, graceRule, preStopRule, readinessRule, schedulingNotes, strategyRule, type Finding, type RuleContext } from './rules.js';
+import { deadlineRule, graceRule, preStopRule, readinessRule, schedulingNotes, spreadRule, strategyRule, type Finding, type RuleContext } from './rules.js';
 import { ChangeKind, type ClusterFacts, type JsonObject, type MutateInput, type MutateResult, type PatchOp, type Policy } from './types.js';
 
 /** Why the engine leaves an object alone (MutateResult.skipped, CheckResult.skipped). */
@@ -79,6 +79,7 @@ function plan(object: JsonObject, base: Policy, facts: ClusterFacts): Plan | { s
   const longestSleep = preStopRule(ctx);
   graceRule(ctx, longestSleep);
   readinessRule(ctx);
+  spreadRule(ctx);
   schedulingNotes(ctx);
   return { object, template, ops: ctx.ops, findings: ctx.findings, notes: ctx.notes };
 }

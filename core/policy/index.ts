@@ -20,3 +20,26 @@ export {
 } from './admission-policy.js';
 export { ADMISSION_POLICY_GAPS, admissionPolicyPage, type PolicyGap } from './admission-gaps.js';
 export { wouldLine, wouldLines } from './would.js';
+export {
+  BUDGET_MANAGED_BY,
+  BUDGET_SUFFIX,
+  MIN_BUDGET_REPLICAS,
+  NoBudget,
+  SINGLE_REPLICA_NOTE,
+  budgetBody,
+  budgetDecision,
+  budgetName,
+  budgetSpec,
+  budgetWanted,
+  budgetWouldLine,
+  drainNotes,
+  enforcedIn,
+  ownerOfBudget,
+  planBudgets,
+  replicasOf,
+  selectorMatches,
+  userBudgetsOf,
+  type BudgetAction,
+  type BudgetWant,
+  type NamespaceView,
+} from './budget.js';

@@ -4,7 +4,18 @@ import { ANNOTATION, LABEL, OPT_OUT_VALUE } from '../names.js';
 import { PolicyInputError, showValue } from './errors.js';
 import { fieldName, isObject } from './json.js';
 import type { JsonObject, Policy } from './types.js';
-import { checkHeaderList, checkIntOrPercent, checkPort, checkProbePath, checkSeconds, isZeroIntOrPercent, type Checked } from './values.js';
+import {
+  BUDGET_MODES,
+  checkHeaderList,
+  checkIntOrPercent,
+  checkOneOf,
+  checkPort,
+  checkProbePath,
+  checkSeconds,
+  checkTopologySpread,
+  isZeroIntOrPercent,
+  type Checked,
+} from './values.js';
 
 /** Which port to probe, from paas.io/readiness-probe-port: `8080`, `http`, or `app=8080,worker=9090`. */
 export interface ProbePortOverride {
@@ -31,16 +42,7 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
   if (!annotations) return { policy: base, probePort: NO_PORTS, overridden: [] };
   const a = annotations;
   const has = (k: string) => Object.hasOwn(a, k);
-  if (
-    !has(ANNOTATION.surge) &&
-    !has(ANNOTATION.maxUnavailable) &&
-    !has(ANNOTATION.timeout) &&
-    !has(ANNOTATION.readinessProbePath) &&
-    !has(ANNOTATION.readinessProbePort) &&
-    !has(ANNOTATION.readinessProbeHeaders)
-  ) {
-    return { policy: base, probePort: NO_PORTS, overridden: [] };
-  }
+  if (!Object.values(ANNOTATION).some(has)) return { policy: base, probePort: NO_PORTS, overridden: [] };
   const policy: Policy = { ...base };
   const overridden: string[] = [];
   const take = <T>(key: string, check: (v: unknown) => Checked<T>, set: (v: T) => void) => {
@@ -71,6 +73,12 @@ export function effectivePolicy(annotations: JsonObject | undefined, base: Polic
     ANNOTATION.readinessProbeHeaders,
     (v) => checkHeaderList(v as string),
     (v) => (policy.readinessProbeHeaders = v),
+  );
+  take(ANNOTATION.topologySpread, checkTopologySpread, (v) => (policy.topologySpread = v));
+  take(
+    ANNOTATION.disruptionBudget,
+    (v) => checkOneOf(v, BUDGET_MODES),
+    (v) => (policy.disruptionBudget = v),
   );
   let probePort = NO_PORTS;
   take(

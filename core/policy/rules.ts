@@ -20,7 +20,7 @@ import {
 import { ANNOTATION, LABEL, OPT_OUT_VALUE } from '../names.js';
 import { annotationField, type EffectivePolicy } from './overrides.js';
 import { mergeInto } from './patch.js';
-import { ChangeKind, PreStopMode, ProbeKind, type ClusterFacts, type JsonObject, type JsonValue, type PatchOp, type Policy } from './types.js';
+import { ChangeKind, PreStopMode, ProbeKind, SPREAD_OFF, type ClusterFacts, type JsonObject, type JsonValue, type PatchOp, type Policy } from './types.js';
 import { isZeroIntOrPercent } from './values.js';
 
 /** One place where the object differs from the policy, and the change that fixes it. */
@@ -304,6 +304,52 @@ function isHttps(container: JsonObject, port: number | string, ports: PortInfo[]
     if (get.port === port || (info && (get.port === info.name || get.port === info.containerPort))) return true;
   }
   return false;
+}
+
+/** The label the ReplicaSet controller puts on its pods, one value per pod template. */
+export const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+/** The label keys a label selector reads. */
+function selectorKeys(selector: JsonObject): string[] {
+  const labels = isObject(selector.matchLabels) ? Object.keys(selector.matchLabels) : [];
+  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  return [...labels, ...exprs.flatMap((e) => (isObject(e) && typeof e.key === 'string' ? [e.key] : []))];
+}
+
+/**
+ * The topology spread constraint the policy adds: at most one pod more in any domain of `key`
+ * than in another, a preference (ScheduleAnyway: a one-node cluster still schedules), counted
+ * over the Deployment's pods (its selector) of the same ReplicaSet (matchLabelKeys: a rollout's
+ * new pods spread among themselves). The API server refuses matchLabelKeys over a key the
+ * selector reads, so none then.
+ */
+export function spreadConstraint(key: string, selector: JsonObject): JsonObject {
+  return {
+    maxSkew: 1,
+    topologyKey: key,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: structuredClone(selector),
+    ...(selectorKeys(selector).includes(POD_TEMPLATE_HASH) ? {} : { matchLabelKeys: [POD_TEMPLATE_HASH] }),
+  };
+}
+
+/** A topology spread constraint where the pod template has none of its own (one of the user's,
+ * whatever its key, is never changed), so that a node drain never takes every replica at once. */
+export function spreadRule(ctx: RuleContext): void {
+  const key = ctx.eff.policy.topologySpread;
+  if (key === SPREAD_OFF) return;
+  if (optArray(ctx.podSpec, 'topologySpreadConstraints', ctx.podSpecAt).length > 0) return;
+  const selector = optObject(ctx.spec, 'selector', ['spec']);
+  // No selector (or an empty one) is a Deployment the API server refuses: nothing to count pods by.
+  if (!selector || selectorKeys(selector).length === 0) return;
+  mergeInto(ctx.ops, ctx.podSpec, pointer(ctx.podSpecAt), { topologySpreadConstraints: [spreadConstraint(key, selector)] });
+  find(ctx, {
+    kind: ChangeKind.topologySpread,
+    at: [...ctx.podSpecAt, 'topologySpreadConstraints'],
+    actual: 'unset',
+    expected: `${key} maxSkew 1 ScheduleAnyway`,
+    message: `topology spread across ${key} (maxSkew 1, ScheduleAnyway) added to pod template`,
+  });
 }
 
 /** Advice where maxUnavailable 0 can stall a rollout: the surge pod needs a node the old pods

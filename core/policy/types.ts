@@ -12,6 +12,14 @@ export type ProbeKind = (typeof ProbeKind)[keyof typeof ProbeKind];
 export const PreStopMode = { auto: 'auto', sleep: 'sleep', exec: 'exec' } as const;
 export type PreStopMode = (typeof PreStopMode)[keyof typeof PreStopMode];
 
+/** Whether the webhook keeps a PodDisruptionBudget for each Deployment of 2 or more replicas
+ * (`disruption_budget`): `auto` does, `off` does not. */
+export const BudgetMode = { auto: 'auto', off: 'off' } as const;
+export type BudgetMode = (typeof BudgetMode)[keyof typeof BudgetMode];
+
+/** The value of `topology_spread` that adds no topology spread constraint. */
+export const SPREAD_OFF = 'off';
+
 /** The `[deploy]` section of paas.toml, after validation (see config.ts). */
 export interface Policy {
   surge: IntOrPercent; // rollingUpdate.maxSurge, default 1
@@ -25,6 +33,11 @@ export interface Policy {
   /** Headers the added HTTP readiness probe sends, in order (X-Forwarded-Proto: https for an app
    * that redirects plain HTTP to HTTPS); default none. */
   readinessProbeHeaders: readonly ProbeHeader[];
+  /** The node label a topology spread constraint spreads the pods across, where the pod template
+   * has none of its own, or SPREAD_OFF; default kubernetes.io/hostname. */
+  topologySpread: string;
+  /** A PodDisruptionBudget per Deployment of 2+ replicas, kept by the webhook; default auto. */
+  disruptionBudget: BudgetMode;
 }
 
 /** One header of an HTTP probe, as httpGet.httpHeaders holds it. */
@@ -51,6 +64,7 @@ export const ChangeKind = {
   prestop: 'prestop',
   gracePeriod: 'grace-period',
   readinessProbe: 'readiness-probe',
+  topologySpread: 'topology-spread',
   deployId: 'deploy-id',
 } as const;
 export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];

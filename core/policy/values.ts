@@ -1,6 +1,6 @@
 // Validation of the policy's knobs, shared by paas.toml (config.ts) and the per-Deployment
 // annotations (overrides.ts), so both accept exactly the same values.
-import { PreStopMode, ProbeKind, type IntOrPercent, type ProbeHeader } from './types.js';
+import { BudgetMode, PreStopMode, ProbeKind, SPREAD_OFF, type IntOrPercent, type ProbeHeader } from './types.js';
 
 /** A validated value, or the reason it is invalid ("expected ..."). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -49,6 +49,29 @@ export function checkProbePath(v: unknown): Checked<string> {
 export const PROBE_KINDS: readonly ProbeKind[] = Object.values(ProbeKind);
 /** The values of prestop_mode. */
 export const PRESTOP_MODES: readonly PreStopMode[] = Object.values(PreStopMode);
+
+/** The values of disruption_budget. */
+export const BUDGET_MODES: readonly BudgetMode[] = Object.values(BudgetMode);
+
+/** A label key as Kubernetes validates one (a qualified name): an optional DNS subdomain prefix
+ * and a slash, then a name of at most 63 characters. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Whether `key` is a label key the API server takes (topologyKey is one). */
+export function isLabelKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+  return LABEL_NAME.test(name);
+}
+
+/** topology_spread: "off", or the node label key to spread the pods across. */
+export function checkTopologySpread(v: unknown): Checked<string> {
+  if (typeof v === 'string' && (v === SPREAD_OFF || isLabelKey(v))) return ok(v);
+  return bad(`expected "off" or a node label key such as "kubernetes.io/hostname" or "topology.kubernetes.io/zone"`);
+}
 
 /** One of a closed set of strings. */
 export function checkOneOf<T extends string>(v: unknown, allowed: readonly T[]): Checked<T> {

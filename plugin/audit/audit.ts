@@ -6,7 +6,16 @@
 import type { PaasConfig } from '../../core/config.js';
 import { ExitCode } from '../../core/errors.js';
 import { LABEL } from '../../core/names.js';
-import { checkDeployment, PolicyInputError, wouldLine, type ChangeKind, type ClusterFacts, type JsonObject, type Violation } from '../../core/policy/index.js';
+import {
+  checkDeployment,
+  drainNotes,
+  PolicyInputError,
+  wouldLine,
+  type ChangeKind,
+  type ClusterFacts,
+  type JsonObject,
+  type Violation,
+} from '../../core/policy/index.js';
 import { OptOut, scopeOf, ScopeMode, type NamespaceLabels } from './scope.js';
 
 /** What the audit says of one Deployment. */
@@ -50,7 +59,8 @@ export interface AuditRow {
   /** What the policy would change, in the engine's order; for an opted-out Deployment, what it
    * would change were it in scope. */
   changes: Change[];
-  /** The engine's advice that changes nothing (no port to probe, a surge pod that may not fit). */
+  /** The engine's advice that changes nothing (no port to probe, a surge pod that may not fit), and
+   * what a node drain does to it (one replica survives none; warn mode: the budget it would get). */
   notes: string[];
   /** Invalid: the engine's message (the field, the value and why). */
   error?: string;
@@ -123,9 +133,10 @@ export function auditDeployment(object: JsonObject, namespaceLabels: NamespaceLa
     notes: [],
   };
   try {
-    const check = checkDeployment(judged(object, meta), p.config.deploy, p.facts);
+    const judgedObject = judged(object, meta);
+    const check = checkDeployment(judgedObject, p.config.deploy, p.facts);
     row.changes = check.violations.map(changeOf);
-    row.notes = check.notes;
+    row.notes = [...check.notes, ...drainNotes(judgedObject, p.config.deploy, scope.mode === ScopeMode.warn)];
   } catch (err) {
     if (!(err instanceof PolicyInputError)) throw err;
     row.error = err.message;

@@ -99,15 +99,16 @@ function detailHead(r: AuditRow): string {
   if (r.verdict === Verdict.OptedOut) return `${who} is opted out (${r.reason ?? r.optOut ?? ''}); in the webhook's scope, the policy would:`;
   const mode = r.mode === ScopeMode.unknown ? `mode unknown: ${r.reason ?? ''}` : r.mode;
   if (r.verdict === Verdict.Invalid) return `${who} is invalid (${mode}): ${r.error ?? ''}`;
+  if (r.verdict === Verdict.Meets) return `${who} meets the policy (${mode}):`;
   return `${who} falls short (${mode}):`;
 }
 
-/** The changes (and notes) of each Deployment that would take any; never those of an excluded
- * namespace (kube-system's are not the policy's business). */
+/** The changes and notes of each Deployment that has any; never those of an excluded namespace
+ * (kube-system's are not the policy's business). */
 function details(rows: readonly AuditRow[], p: Paint): string[] {
   const lines: string[] = [];
   for (const r of rows) {
-    if (r.optOut === OptOut.excludedNamespace || (r.changes.length === 0 && !r.error)) continue;
+    if (r.optOut === OptOut.excludedNamespace || (r.changes.length === 0 && r.notes.length === 0 && !r.error)) continue;
     lines.push(p.bold(detailHead(r)));
     for (const c of r.changes) lines.push(`  ${c.message}`);
     for (const n of r.notes) lines.push(p.dim(`  note: ${n}`));

@@ -4,13 +4,16 @@
 import { WEBHOOK_TOML_KEY, type PaasConfig } from '../../core/config.js';
 import {
   ANNOTATION,
+  BudgetMode,
   graceSeconds,
+  MIN_BUDGET_REPLICAS,
   LABEL,
   OPT_OUT_VALUE,
   PreStopMode,
   PROBE_TIMING,
   ProbeKind,
   SHUTDOWN_SECONDS,
+  SPREAD_OFF,
   TOML_KEY,
   type ClusterFacts,
   type Policy,
@@ -44,6 +47,8 @@ export function summarizePolicy(config: PaasConfig, facts?: ClusterFacts): Polic
       { rule: 'readinessProbe', effect: probeText(p) },
       { rule: 'preStop', effect: `${preStopText(p, facts)} on containers and native sidecars without a preStop hook` },
       { rule: 'terminationGracePeriodSeconds', effect: `at least ${graceSeconds(p)} (and longest preStop sleep + ${SHUTDOWN_SECONDS}); never lowered` },
+      { rule: 'topologySpreadConstraints', effect: spreadText(p) },
+      { rule: 'PodDisruptionBudget', effect: budgetText(p) },
       { rule: `label ${LABEL.deployId}`, effect: 'a UUID per rollout on the pod template (webhook only)' },
       { rule: 'opt out', effect: `label ${LABEL.rolloutPolicy}=${OPT_OUT_VALUE} on the Deployment` },
       { rule: 'overrides', effect: `annotations ${Object.values(ANNOTATION).join(', ')}` },
@@ -59,6 +64,16 @@ function probeText(p: Policy): string {
     `${how} on the first TCP port (one named "http" first), initialDelay ${PROBE_TIMING.initialDelaySeconds}s, ` +
     `period ${PROBE_TIMING.periodSeconds}s, ${PROBE_TIMING.failureThreshold} failures; only containers with none that declare a port`
   );
+}
+
+function spreadText(p: Policy): string {
+  if (p.topologySpread === SPREAD_OFF) return 'none added (topology_spread = "off")';
+  return `across ${p.topologySpread}, maxSkew 1, ScheduleAnyway, over the Deployment's selector and pod-template-hash; only where the pod template has none`;
+}
+
+function budgetText(p: Policy): string {
+  if (p.disruptionBudget === BudgetMode.off) return 'none kept (disruption_budget = "off")';
+  return `maxUnavailable 1, unhealthyPodEvictionPolicy AlwaysAllow, for ${MIN_BUDGET_REPLICAS} or more replicas, kept by the webhook (none where one of yours selects the pods)`;
 }
 
 function preStopText(p: Policy, facts: ClusterFacts | undefined): string {

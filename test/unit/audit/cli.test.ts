@@ -54,13 +54,16 @@ describe('kubectl paas audit', () => {
     expect(r.code).toBe(1);
     expect(r.out.split('\n').slice(0, 6)).toEqual([
       'NAMESPACE     NAME       POLICY        WEBHOOK                    ADMITTED   CHANGES',
-      'kube-system   coredns    opted out     off (excluded-namespace)   no         4',
-      'legacy        old        opted out     off (namespace-label)      no         4',
+      'kube-system   coredns    opted out     off (excluded-namespace)   no         5',
+      'legacy        old        opted out     off (namespace-label)      no         5',
       'shop          api        meets         enforce                    yes        0',
-      'shop          checkout   falls short   enforce                    yes        1',
-      'shop          web        falls short   enforce                    no         4',
+      'shop          checkout   falls short   enforce                    yes        2',
+      'shop          web        falls short   enforce                    no         5',
     ]);
-    expect(r.out).toContain('shop/checkout falls short (enforce):\n  paas: would add preStop sleep 5 to container app\n');
+    expect(r.out).toContain(
+      'shop/checkout falls short (enforce):\n  paas: would add preStop sleep 5 to container app\n' +
+        '  paas: would add topology spread across kubernetes.io/hostname (maxSkew 1, ScheduleAnyway) to pod template\n',
+    );
     expect(r.out).toContain(
       '\n5 Deployments: 1 meets the policy, 2 fall short, 0 invalid, 2 opted out; 2 admitted by the webhook (deploy-id on the pod template); policy from ConfigMap paas-system/paas-webhook-config (paas.toml)\n',
     );

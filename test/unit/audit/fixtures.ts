@@ -57,6 +57,15 @@ export function compliant(name: string, namespace: string, deployId?: string): J
         metadata: { labels: { app: name, ...(deployId ? { 'paas.io/deploy-id': deployId } : {}) } },
         spec: {
           terminationGracePeriodSeconds: 30,
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: { app: name } },
+              matchLabelKeys: ['pod-template-hash'],
+            },
+          ],
           containers: [
             {
               name: 'app',

@@ -180,8 +180,8 @@ describe('several files', () => {
     const extra = file('api.yaml', DEPLOYMENT.replace('name: web\nspec', 'name: api\nspec'));
     const r = await run('policy', 'check', '-f', sub, '-f', extra);
     expect(r.code).toBe(1);
-    expect(out).toContain(`deployment/web (${join(sub, 'b-web.yaml')}, document 1): 4 violations`);
-    expect(out).toContain(`deployment/api (${extra}, document 1): 4 violations`);
+    expect(out).toContain(`deployment/web (${join(sub, 'b-web.yaml')}, document 1): 5 violations`);
+    expect(out).toContain(`deployment/api (${extra}, document 1): 5 violations`);
     out = '';
     await run('policy', 'apply', '-f', sub, '-f', extra, '-o', 'json');
     expect(JSON.parse(out).items.map((i: { kind: string }) => i.kind)).toEqual(['Service', 'Deployment', 'Deployment']);
@@ -192,10 +192,10 @@ describe('policy check', () => {
   it('lists the violations of each Deployment and exits 1', async () => {
     const r = await run('policy', 'check', '-f', file('c.yaml', stream));
     expect(r.code).toBe(1);
-    expect(out).toContain('deployment/web (document 2): 4 violations\n');
+    expect(out).toContain('deployment/web (document 2): 5 violations\n');
     expect(out).toContain('  spec.strategy.rollingUpdate.maxUnavailable: 25%, policy wants 0\n');
     expect(out).toContain('  spec.template.spec.containers[0].readinessProbe: unset, policy wants GET / on port 8080\n');
-    expect(out).toMatch(/c\.yaml: 1 Deployment checked, 4 violations\n$/);
+    expect(out).toMatch(/c\.yaml: 1 Deployment checked, 5 violations\n$/);
   });
 
   it('exits 0 on the output of policy apply', async () => {
@@ -209,7 +209,7 @@ describe('policy check', () => {
   it('reports JSON with -o json', async () => {
     await run('policy', 'check', '-f', file('j.yaml', stream), '-o', 'json');
     const report = JSON.parse(out);
-    expect(report.violations).toBe(4);
+    expect(report.violations).toBe(5);
     expect(report.deployments[0]).toMatchObject({ document: 2, name: 'web' });
     expect(report.deployments[0].violations.map((v: { field: string }) => v.field)).toContain('spec.strategy.rollingUpdate.maxSurge');
   });
@@ -324,7 +324,7 @@ describe.skipIf(SKIP_CORPUS)('the whole corpus through the CLI', () => {
     const all = corpusStream();
     // The control for the zero below: the check finds the violations of the files as written.
     expect(await run('policy', 'check', '-f', file('corpus-as-written.yaml', all))).toEqual({ code: 1 });
-    expect(out).toMatch(/35 Deployments checked, 115 violations\n$/);
+    expect(out).toMatch(/35 Deployments checked, 147 violations\n$/);
     out = '';
     expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
     const names = (text: string) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name);
@@ -354,11 +354,11 @@ describe.skipIf(SKIP_CORPUS || SKIP_KUBECTL)('the whole corpus through the CLI, 
     return { count: deployments.length, gaps: deployments.flatMap((d) => policyGaps(d).map((g) => `${(d.metadata as { name: string }).name}: ${g}`)) };
   };
 
-  it('every apps/v1 Deployment apply writes meets each rule; the files as written break 119 of them', async () => {
+  it('every apps/v1 Deployment apply writes meets each rule; the files as written break 151 of them', async () => {
     const all = corpusStream();
     const before = gaps(all);
     expect(before.count).toBe(34);
-    expect(before.gaps).toHaveLength(119);
+    expect(before.gaps).toHaveLength(151);
     expect(await run('policy', 'apply', '-f', file('corpus.yaml', all))).toEqual({ code: 0 });
     expect(gaps(out)).toEqual({ count: 34, gaps: [] });
   });
@@ -379,7 +379,7 @@ describe('the kubectl-paas executable', () => {
   it('reads - from stdin and exits 1 on violations', async () => {
     const r = await exe(['policy', 'check', '-f', '-'], stream);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('<stdin>: 1 Deployment checked, 4 violations');
+    expect(r.stdout).toContain('<stdin>: 1 Deployment checked, 5 violations');
   });
 
   it('prints error: and exits 2 on bad input, with nothing on stdout', async () => {

@@ -15,6 +15,8 @@ describe('parseConfig', () => {
         prestopMode: 'auto',
         terminationGracePeriod: 30,
         readinessProbeHeaders: [],
+        topologySpread: 'kubernetes.io/hostname',
+        disruptionBudget: 'auto',
       },
       webhook: {
         onError: 'deny',
@@ -57,6 +59,14 @@ describe('parseConfig', () => {
       },
     },
     { name: 'no probe headers', toml: '[deploy]\nreadiness_probe_headers = {}', want: { deploy: { readinessProbeHeaders: [] } } },
+    { name: 'no topology spread', toml: '[deploy]\ntopology_spread = "off"', want: { deploy: { topologySpread: 'off' } } },
+    {
+      name: 'spread across zones',
+      toml: '[deploy]\ntopology_spread = "topology.kubernetes.io/zone"',
+      want: { deploy: { topologySpread: 'topology.kubernetes.io/zone' } },
+    },
+    { name: 'spread across a label without a prefix', toml: '[deploy]\ntopology_spread = "rack"', want: { deploy: { topologySpread: 'rack' } } },
+    { name: 'no disruption budgets', toml: '[deploy]\ndisruption_budget = "off"', want: { deploy: { disruptionBudget: 'off' } } },
     {
       name: 'webhook settings',
       toml: '[webhook]\non_error = "allow"\nmax_body_bytes = 1048576\ndrain_seconds = 0',
@@ -96,6 +106,27 @@ describe('parseConfig', () => {
     { name: 'an unknown prestop mode', toml: '[deploy]\nprestop_mode = "always"', field: 'deploy.prestop_mode', value: '"always"' },
     { name: 'a negative grace period', toml: '[deploy]\ntermination_grace_period = -5', field: 'deploy.termination_grace_period', value: '-5' },
     { name: 'an unknown deploy key', toml: '[deploy]\nmax_surge = 1', field: 'deploy.max_surge', value: '1' },
+    {
+      name: 'a spread key with a space',
+      toml: '[deploy]\ntopology_spread = "kubernetes.io/host name"',
+      field: 'deploy.topology_spread',
+      value: '"kubernetes.io/host name"',
+    },
+    {
+      name: 'a spread key with an upper-case prefix',
+      toml: '[deploy]\ntopology_spread = "Kubernetes.io/hostname"',
+      field: 'deploy.topology_spread',
+      value: '"Kubernetes.io/hostname"',
+    },
+    {
+      name: 'a spread key ending in a slash',
+      toml: '[deploy]\ntopology_spread = "kubernetes.io/"',
+      field: 'deploy.topology_spread',
+      value: '"kubernetes.io/"',
+    },
+    { name: 'spread as a boolean', toml: '[deploy]\ntopology_spread = false', field: 'deploy.topology_spread', value: 'false' },
+    { name: 'a disruption budget as a boolean', toml: '[deploy]\ndisruption_budget = true', field: 'deploy.disruption_budget', value: 'true' },
+    { name: 'an unknown disruption budget', toml: '[deploy]\ndisruption_budget = "on"', field: 'deploy.disruption_budget', value: '"on"' },
     {
       name: 'probe headers as a string',
       toml: '[deploy]\nreadiness_probe_headers = "X-Forwarded-Proto: https"',

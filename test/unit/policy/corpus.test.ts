@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type JsonObject, type JsonValue, type PatchOp } from '../../../core/policy/index.js';
 import { applyPolicy, parseManifests } from '../../../plugin/policy/manifests.js';
 import { unownedDifferences } from '../../fixtures/owned-paths.js';
-import { policyGaps, valueAt } from '../../fixtures/policy-gaps.js';
+import { addedSpread, policyGaps, valueAt } from '../../fixtures/policy-gaps.js';
 import { CORPUS_DIR, CORPUS_FILES, CORPUS_PRESENT, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
 import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
 import { leaves, mutate } from './fixtures.js';
@@ -45,6 +45,12 @@ describe.skipIf(SKIP_CORPUS)('corpus: the offline path (policy apply)', () => {
       return;
     }
     expect(policyGaps(out)).toEqual([]);
+    const own = get(original, '/spec/template/spec/topologySpreadConstraints') as JsonValue[] | undefined;
+    const spread = get(out, '/spec/template/spec/topologySpreadConstraints');
+    const selector = get(original, '/spec/selector') as Record<string, unknown> | undefined;
+    if (own && own.length > 0) expect(spread).toEqual(own);
+    else if (!selector) expect(spread).toBeUndefined();
+    else expect(spread).toEqual([addedSpread(selector)]);
     for (const [pointer, value] of leaves(original)) {
       if (OWNED.some((re) => re.test(pointer))) continue;
       const kept = get(out, pointer);
@@ -142,8 +148,8 @@ describe.skipIf(SKIP_CORPUS)('corpus: edge cases', () => {
     expect(out('29').r.warnings.some((w) => w.includes('node port'))).toBe(false);
   });
 
-  it('30: already 1/0 with a readiness probe: only preStop (and the id) change', () => {
-    expect(out('30', true).r.changes).toEqual(['prestop', 'deploy-id']);
+  it('30: already 1/0 with a readiness probe: only preStop, the spread (and the id) change', () => {
+    expect(out('30', true).r.changes).toEqual(['prestop', 'topology-spread', 'deploy-id']);
   });
 
   it('33: replicas 0 stays 0', () => {

@@ -308,6 +308,105 @@ describe('readiness probe', () => {
   });
 });
 
+describe('topology spread', () => {
+  const SPREAD_PATH = '/spec/template/spec/topologySpreadConstraints';
+  const spreadOf = (o: JsonObject) => at(o, 'spec.template.spec.topologySpreadConstraints');
+
+  it('adds one across kubernetes.io/hostname where the template has none: one add, one warning', () => {
+    const r = mutate(deployment());
+    expect(r.patch.filter((op) => op.path.startsWith(SPREAD_PATH))).toEqual([
+      {
+        op: 'add',
+        path: SPREAD_PATH,
+        value: [
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { app: 'web' } },
+            matchLabelKeys: ['pod-template-hash'],
+          },
+        ],
+      },
+    ]);
+    expect(r.warnings).toContain('paas: topology spread across kubernetes.io/hostname (maxSkew 1, ScheduleAnyway) added to pod template');
+    expect(r.changes).toContain('topology-spread');
+  });
+
+  it.each([
+    {
+      name: 'one of its own across zones, DoNotSchedule',
+      own: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }],
+    },
+    {
+      name: 'one of its own across hostnames with a selector of its own',
+      own: [{ maxSkew: 3, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { tier: 'fe' } } }],
+    },
+  ])('never touches $name', ({ own }) => {
+    const r = mutate(deployment({ podSpec: { topologySpreadConstraints: own } }));
+    expect(r.patch.some((op) => op.path.startsWith(SPREAD_PATH))).toBe(false);
+    expect(spreadOf(r.object)).toEqual(own);
+  });
+
+  it('replaces an empty list (the API server stores none)', () => {
+    const r = mutate(deployment({ podSpec: { topologySpreadConstraints: [] } }));
+    expect(r.patch.filter((op) => op.path.startsWith(SPREAD_PATH)).map((op) => op.op)).toEqual(['replace']);
+  });
+
+  it.each([
+    {
+      name: 'matchExpressions, copied as they are',
+      selector: {
+        matchLabels: { app: 'web' },
+        matchExpressions: [
+          { key: 'tier', operator: 'In', values: ['fe', 'be'] },
+          { key: 'canary', operator: 'DoesNotExist' },
+        ],
+      },
+      keys: ['pod-template-hash'],
+    },
+    {
+      name: 'a selector that reads pod-template-hash: no matchLabelKeys (the API server refuses the overlap)',
+      selector: { matchLabels: { app: 'web', 'pod-template-hash': 'abc' } },
+      keys: undefined,
+    },
+  ])('labelSelector is the Deployment selector: $name', ({ selector, keys }) => {
+    const [c] = spreadOf(patched(deployment({ spec: { selector } }))) as JsonObject[];
+    expect(c!.labelSelector).toEqual(selector);
+    expect(c!.matchLabelKeys).toEqual(keys);
+  });
+
+  it.each([
+    { name: 'no selector (a kustomize base)', spec: { selector: undefined } },
+    { name: 'an empty selector', spec: { selector: {} } },
+  ])('adds none with $name: the API server refuses such a Deployment, and there is nothing to count pods by', ({ spec }) => {
+    const d = deployment({ spec });
+    if (spec.selector === undefined) delete (d.spec as JsonObject).selector;
+    expect(spreadOf(patched(d))).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'topology_spread = "off"', pol: { topologySpread: 'off' }, ann: undefined, want: undefined },
+    { name: 'the annotation "off"', pol: {}, ann: { 'paas.io/topology-spread': 'off' }, want: undefined },
+    { name: 'topology_spread across zones', pol: { topologySpread: 'topology.kubernetes.io/zone' }, ann: undefined, want: 'topology.kubernetes.io/zone' },
+    {
+      name: 'the annotation across racks, over the config',
+      pol: { topologySpread: 'off' },
+      ann: { 'paas.io/topology-spread': 'example.com/rack' },
+      want: 'example.com/rack',
+    },
+  ])('follows $name', ({ pol, ann, want }) => {
+    const spread = spreadOf(patched(deployment({ metadata: ann ? { annotations: ann } : {} }), { policy: policy(pol) })) as JsonObject[] | undefined;
+    expect(spread?.[0]?.topologyKey).toBe(want);
+  });
+
+  it('an UPDATE that leaves the template alone keeps the deploy-id: the stored spread is what the policy adds again', () => {
+    const created = mutate(deployment(), { stampId: true }).object;
+    const again = mutate(deployment({ spec: { replicas: 5 } }), { stampId: true, old: created });
+    expect(again.warnings).toContain('paas: deploy-id id-1 kept: pod template unchanged');
+  });
+});
+
 describe('per-Deployment annotations', () => {
   it.each([
     { name: 'surge', ann: { 'paas.io/surge': '2' }, path: 'spec.strategy.rollingUpdate.maxSurge', want: 2 },
@@ -406,6 +505,19 @@ describe('per-Deployment annotations', () => {
       ann: { 'paas.io/readiness-probe-port': 'app=admin' },
       field: 'metadata.annotations["paas.io/readiness-probe-port"]',
       value: '"admin"',
+    },
+    {
+      name: 'a spread key with a space',
+      ann: { 'paas.io/topology-spread': 'kubernetes.io/host name' },
+      field: 'metadata.annotations["paas.io/topology-spread"]',
+      value: '"kubernetes.io/host name"',
+    },
+    { name: 'a spread of "none"', ann: { 'paas.io/topology-spread': 'no!' }, field: 'metadata.annotations["paas.io/topology-spread"]', value: '"no!"' },
+    {
+      name: 'a disruption budget of "false"',
+      ann: { 'paas.io/disruption-budget': 'false' },
+      field: 'metadata.annotations["paas.io/disruption-budget"]',
+      value: '"false"',
     },
   ])('rejects $name with a PolicyInputError naming field and value', ({ ann, field, value }) => {
     const d = deployment({ metadata: { annotations: ann } });
@@ -540,6 +652,7 @@ describe('checkDeployment', () => {
       { field: 'spec.template.spec.containers[0].lifecycle.preStop', actual: 'unset', expected: 'sleep 5' },
       { field: 'spec.template.spec.terminationGracePeriodSeconds', actual: '5', expected: '30' },
       { field: 'spec.template.spec.containers[0].readinessProbe', actual: 'unset', expected: 'GET / on port 8080' },
+      { field: 'spec.template.spec.topologySpreadConstraints', actual: 'unset', expected: 'kubernetes.io/hostname maxSkew 1 ScheduleAnyway' },
     ]);
   });
 

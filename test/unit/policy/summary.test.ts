@@ -19,6 +19,8 @@ describe('summarizePolicy', () => {
       prestop_mode: 'auto',
       termination_grace_period: 30,
       readiness_probe_headers: {},
+      topology_spread: 'kubernetes.io/hostname',
+      disruption_budget: 'auto',
     });
     expect(s.webhook).toEqual({
       on_error: 'deny',
@@ -53,5 +55,27 @@ describe('summarizePolicy', () => {
   it('states the grace period the engine will enforce', () => {
     expect(rule('[deploy]\nprestop_sleep = 20', 'terminationGracePeriodSeconds')).toMatch(/^at least 45 /);
     expect(rule('[deploy]\ntermination_grace_period = 90', 'terminationGracePeriodSeconds')).toMatch(/^at least 90 /);
+  });
+
+  it.each([
+    {
+      toml: '',
+      want: "across kubernetes.io/hostname, maxSkew 1, ScheduleAnyway, over the Deployment's selector and pod-template-hash; only where the pod template has none",
+    },
+    { toml: '[deploy]\ntopology_spread = "topology.kubernetes.io/zone"', want: /^across topology\.kubernetes\.io\/zone, / },
+    { toml: '[deploy]\ntopology_spread = "off"', want: 'none added (topology_spread = "off")' },
+  ])('describes the topology spread for $toml', ({ toml, want }) => {
+    if (typeof want === 'string') expect(rule(toml, 'topologySpreadConstraints')).toBe(want);
+    else expect(rule(toml, 'topologySpreadConstraints')).toMatch(want);
+  });
+
+  it.each([
+    {
+      toml: '',
+      want: 'maxUnavailable 1, unhealthyPodEvictionPolicy AlwaysAllow, for 2 or more replicas, kept by the webhook (none where one of yours selects the pods)',
+    },
+    { toml: '[deploy]\ndisruption_budget = "off"', want: 'none kept (disruption_budget = "off")' },
+  ])('describes the disruption budget for $toml', ({ toml, want }) => {
+    expect(rule(toml, 'PodDisruptionBudget')).toBe(want);
   });
 });

@@ -15,6 +15,7 @@ describe('wouldLines over the engine', () => {
         'paas: would change maxUnavailable 25% -> 0',
         'paas: would add preStop sleep 5 to container app',
         'paas: would add readinessProbe GET / on port 8080 to container app',
+        'paas: would add topology spread across kubernetes.io/hostname (maxSkew 1, ScheduleAnyway) to pod template',
       ],
     },
     {
@@ -30,13 +31,17 @@ describe('wouldLines over the engine', () => {
         'paas: would change progressDeadlineSeconds 120 -> 600',
         'paas: would add preStop exec "sleep 5" (image needs a sleep binary) to container api',
         'paas: would change terminationGracePeriodSeconds 10 -> 30',
+        'paas: would add topology spread across kubernetes.io/hostname (maxSkew 1, ScheduleAnyway) to pod template',
       ],
     },
     {
       name: 'a native sidecar gets its preStop too',
       object: deployment({
         spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, progressDeadlineSeconds: 600 },
-        podSpec: { initContainers: [{ name: 'proxy', image: 'envoy:1', restartPolicy: 'Always' }] },
+        podSpec: {
+          initContainers: [{ name: 'proxy', image: 'envoy:1', restartPolicy: 'Always' }],
+          topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }],
+        },
         containers: [{ name: 'app', image: 'app:1', readinessProbe: { httpGet: { path: '/', port: 80 } }, lifecycle: { preStop: { sleep: { seconds: 5 } } } }],
       }),
       facts: { nativeSleep: true },
