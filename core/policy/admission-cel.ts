@@ -8,8 +8,8 @@
 import { escapeToken } from './json.js';
 import { ANNOTATION, LABEL, OPT_OUT_VALUE } from '../names.js';
 import { annotationField } from './overrides.js';
-import { graceSeconds, PROBE_TIMING, SHUTDOWN_SECONDS, usesNativeSleep } from './rules.js';
-import { ProbeKind, type ClusterFacts, type IntOrPercent, type Policy, type ProbeHeader } from './types.js';
+import { graceSeconds, POD_TEMPLATE_HASH, PROBE_TIMING, SHUTDOWN_SECONDS, usesNativeSleep } from './rules.js';
+import { BudgetMode, ProbeKind, SPREAD_OFF, type ClusterFacts, type IntOrPercent, type Policy, type ProbeHeader } from './types.js';
 
 /** A named CEL expression: a policy variable or a match condition. */
 export interface NamedExpression {
@@ -45,6 +45,13 @@ const DEPLOY_ID_PATH = `/spec/template/metadata/labels/${escapeToken(LABEL.deplo
 const CONTAINER = 'Object.spec.template.spec.containers';
 const PROBE = `${CONTAINER}.readinessProbe`;
 const HEADER = `${PROBE}.httpGet.httpHeaders`;
+const SPREAD = 'Object.spec.template.spec.topologySpreadConstraints';
+const SPREAD_SELECTOR = `${SPREAD}.labelSelector`;
+const SPREAD_EXPRESSION = `${SPREAD_SELECTOR}.matchExpressions`;
+
+/** values.ts' isLabelKey: an optional DNS subdomain prefix of at most 253 characters and a slash,
+ * then a name of at most 63. */
+const LABEL_KEY = String.raw`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`;
 
 /** What the rendered CEL bakes in: the [deploy] policy and how an added preStop hook is written. */
 export interface CelInput {
@@ -81,12 +88,26 @@ function reasonVariables(): NamedExpression[] {
   const maxUnavailable = ann(ANNOTATION.maxUnavailable);
   const timeout = ann(ANNOTATION.timeout);
   const path = ann(ANNOTATION.readinessProbePath);
+  const spread = ann(ANNOTATION.topologySpread);
+  const budget = ann(ANNOTATION.disruptionBudget);
   return [
     { name: 'surgeReason', expression: `!(${present(ANNOTATION.surge)}) ? "" : ${intOrPercentReason(surge)}` },
     { name: 'maxUnavailableReason', expression: `!(${present(ANNOTATION.maxUnavailable)}) ? "" : ${intOrPercentReason(maxUnavailable, 100)}` },
     {
       name: 'timeoutReason',
       expression: `!(${present(ANNOTATION.timeout)}) || (${timeout}.matches("^[0-9]{1,10}$") && int(${timeout}) >= 1 && int(${timeout}) <= ${INT32_MAX}) ? "" : "expected a whole number of seconds >= 1"`,
+    },
+    {
+      name: 'spreadReason',
+      expression: `!(${present(ANNOTATION.topologySpread)}) || ${spread} == ${lit(SPREAD_OFF)} || (${spread}.matches(${lit(LABEL_KEY)}) && ${spread}.indexOf("/") <= 253) ? "" : ${lit('expected "off" or a node label key such as "kubernetes.io/hostname" or "topology.kubernetes.io/zone"')}`,
+    },
+    {
+      name: 'budgetReason',
+      expression: `!(${present(ANNOTATION.disruptionBudget)}) || ${budget} == ${lit(BudgetMode.auto)} || ${budget} == ${lit(BudgetMode.off)} ? "" : ${lit(
+        `expected one of ${Object.values(BudgetMode)
+          .map((m) => JSON.stringify(m))
+          .join(', ')}`,
+      )}`,
     },
     {
       name: 'probePathReason',
@@ -167,6 +188,10 @@ function effectiveVariables(policy: Policy): NamedExpression[] {
       name: 'probeHeaders',
       expression: `${valid(ANNOTATION.readinessProbeHeaders, 'headerReason')}\n  ? ${v('headerPairs')}.map(p, [p[0], ${jsTrim('p[1]')}])\n  : [${policy.readinessProbeHeaders.map(header).join(', ')}]`,
     },
+    {
+      name: 'spreadKey',
+      expression: `${valid(ANNOTATION.topologySpread, 'spreadReason')} ? string(${ann(ANNOTATION.topologySpread)}) : ${lit(policy.topologySpread)}`,
+    },
     { name: 'probePairs', expression: `${v('portReason')} == "" ? ${v('portPairs')} : []` },
     { name: 'portless', expression: `${v('portReason')} == "" && size(${v('portBare')}) == 1 ? ${v('portBare')}[0] : ""` },
   ];
@@ -232,6 +257,8 @@ function problemsVariable(policy: Policy): NamedExpression[] {
     message(ANNOTATION.timeout, 'timeoutReason'),
     message(ANNOTATION.readinessProbePath, 'probePathReason'),
     message(ANNOTATION.readinessProbeHeaders, 'headerReason'),
+    message(ANNOTATION.topologySpread, 'spreadReason'),
+    message(ANNOTATION.disruptionBudget, 'budgetReason'),
     message(ANNOTATION.readinessProbePort, 'portReason'),
     `${zero(v('surge'))} && ${zero(v('maxUnavailable'))} ? (${present(ANNOTATION.maxUnavailable)} ? ${bothZero(ANNOTATION.maxUnavailable)} : ${bothZero(ANNOTATION.surge)}) : ""`,
     `has(object.spec.minReadySeconds) && object.spec.minReadySeconds >= ${v('timeout')} ? "spec.minReadySeconds: must be less than the policy's progressDeadlineSeconds " + string(${v('timeout')}) + ${lit(` (set annotation ${ANNOTATION.timeout}), got `)} + string(object.spec.minReadySeconds) : ""`,
@@ -287,6 +314,19 @@ function graceVariables(policy: Policy): NamedExpression[] {
   ];
 }
 
+/** The label keys the Deployment's selector reads (spreadConstraint in rules.ts counts them). */
+function spreadVariables(): NamedExpression[] {
+  return [
+    {
+      name: 'selectorKeys',
+      expression: [
+        '(has(object.spec.selector) && has(object.spec.selector.matchLabels) ? object.spec.selector.matchLabels.map(k, k) : [])',
+        '+ (has(object.spec.selector) && has(object.spec.selector.matchExpressions) ? object.spec.selector.matchExpressions.map(e, e.key) : [])',
+      ].join('\n'),
+    },
+  ];
+}
+
 /** The deploy-id labels of the incoming and stored templates, and whether the template changed. */
 function deployIdVariables(): NamedExpression[] {
   const id = lit(LABEL.deployId);
@@ -325,6 +365,7 @@ export function policyVariables(input: CelInput): NamedExpression[] {
     ...(policy.readinessProbe === ProbeKind.http ? schemeVariables() : []),
     ...problemsVariable(policy),
     ...graceVariables(policy),
+    ...spreadVariables(),
     ...deployIdVariables(),
   ];
 }
@@ -419,6 +460,37 @@ export function readinessMutation(input: CelInput): MutationExpression | undefin
       `  JSONPatch{op: "add", path: "/spec/template/spec/containers/" + string(i) + "/readinessProbe",`,
       `    value: ${PROBE}{${handler},`,
       `      ${timing}}})`,
+    ].join('\n'),
+  };
+}
+
+/**
+ * A topology spread constraint where the pod template has none (spreadRule in rules.ts): across
+ * the effective key, maxSkew 1, ScheduleAnyway, a copy of the Deployment's selector (each
+ * requirement rebuilt as the field's type; values only where the selector has them), and
+ * matchLabelKeys pod-template-hash unless the selector reads that key. JSON Patch: the list is
+ * atomic, added whole (an empty list of the user's is replaced, as the engine does).
+ */
+export function spreadMutation(): MutationExpression {
+  const sel = 'object.spec.selector';
+  const exprs = `${sel}.matchExpressions.map(e, has(e.values) ? ${SPREAD_EXPRESSION}{key: e.key, operator: e.operator, values: e.values} : ${SPREAD_EXPRESSION}{key: e.key, operator: e.operator})`;
+  const selector = [
+    `has(${sel}.matchLabels) && has(${sel}.matchExpressions) ? ${SPREAD_SELECTOR}{matchLabels: ${sel}.matchLabels, matchExpressions: ${exprs}}`,
+    `      : has(${sel}.matchLabels) ? ${SPREAD_SELECTOR}{matchLabels: ${sel}.matchLabels}`,
+    `      : ${SPREAD_SELECTOR}{matchExpressions: ${exprs}}`,
+  ].join('\n');
+  const common = `maxSkew: 1, topologyKey: ${v('spreadKey')}, whenUnsatisfiable: "ScheduleAnyway",\n    labelSelector: ${selector}`;
+  const hash = lit(POD_TEMPLATE_HASH);
+  return {
+    patchType: 'JSONPatch',
+    expression: [
+      `${v('spreadKey')} == ${lit(SPREAD_OFF)} || size(${v('selectorKeys')}) == 0`,
+      `  || (has(${v('pod')}.topologySpreadConstraints) && size(${v('pod')}.topologySpreadConstraints) > 0) ? []`,
+      `: [JSONPatch{op: "add", path: "/spec/template/spec/topologySpreadConstraints", value: [`,
+      `  ${v('selectorKeys')}.exists(k, k == ${hash})`,
+      `  ? ${SPREAD}{${common}}`,
+      `  : ${SPREAD}{${common},\n    matchLabelKeys: [${hash}]}`,
+      ']}]',
     ].join('\n'),
   };
 }

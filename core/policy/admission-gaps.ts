@@ -45,6 +45,12 @@ export const ADMISSION_POLICY_GAPS: readonly PolicyGap[] = Object.freeze([
       'N counts when it is a decimal number of at most 10^15 (5, 2.5, .5, 1e3, spaces around allowed); any other spelling counts as no sleep, as the exec of any other command does.',
   },
   {
+    rule: 'A PodDisruptionBudget (maxUnavailable 1) kept beside each Deployment of 2 or more replicas, by the elected replica (never as a side effect of admission).',
+    reason: 'An admission policy changes the object under review and nothing else: it cannot create, update or delete another object.',
+    instead:
+      "No budget is made: a node drain may evict several pods of a Deployment at once (the topology spread keeps them on different nodes, which helps only as far as there are nodes). Write a PodDisruptionBudget of your own (maxUnavailable 1, unhealthyPodEvictionPolicy AlwaysAllow, the Deployment's selector), or run paas-webhook.",
+  },
+  {
     rule: "paas-webhook's metrics (paas_webhook_admissions_total by result, durations) and a log line per admission.",
     reason: 'No process of ours runs: the API server evaluates the policy.',
     instead:

@@ -13,6 +13,7 @@ import {
   preStopMutation,
   readinessMutation,
   refusalMutation,
+  spreadMutation,
   strategyMutation,
   type CelInput,
   type MutationExpression,
@@ -59,6 +60,7 @@ function mutations(input: CelInput): JsonObject[] {
     preStopMutation(input),
     graceMutation(),
     readinessMutation(input),
+    spreadMutation(),
     deployIdMutation(),
   ];
   return all

@@ -47,6 +47,7 @@ const VARIANTS = {
     prestopSleep: 20,
     prestopMode: 'exec',
     terminationGracePeriod: 60,
+    topologySpread: 'topology.kubernetes.io/zone',
   },
   headers: {
     ...DEFAULT_POLICY,
@@ -55,7 +56,7 @@ const VARIANTS = {
     readinessProbePath: '/healthz',
     readinessProbeHeaders: [{ name: 'X-Forwarded-Proto', value: 'https' }],
   },
-  off: { ...DEFAULT_POLICY, readinessProbe: 'off', prestopSleep: 0, terminationGracePeriod: 10 },
+  off: { ...DEFAULT_POLICY, readinessProbe: 'off', prestopSleep: 0, terminationGracePeriod: 10, topologySpread: 'off', disruptionBudget: 'off' },
 } satisfies Record<string, Policy>;
 type Variant = keyof typeof VARIANTS;
 

@@ -81,7 +81,7 @@ describe('the policy for the default paas.toml', () => {
     ]);
   });
 
-  it("mutates in the engine's order: refusals, strategy and deadline, preStop, grace period, readiness probe, deploy-id", () => {
+  it("mutates in the engine's order: refusals, strategy and deadline, preStop, grace period, readiness probe, topology spread, deploy-id", () => {
     expect((policy.spec.mutations as Obj[]).map((m) => [m.patchType, Object.keys(m).sort()])).toEqual([
       ['JSONPatch', ['jsonPatch', 'patchType']],
       ['ApplyConfiguration', ['applyConfiguration', 'patchType']],
@@ -89,7 +89,9 @@ describe('the policy for the default paas.toml', () => {
       ['ApplyConfiguration', ['applyConfiguration', 'patchType']],
       ['JSONPatch', ['jsonPatch', 'patchType']],
       ['JSONPatch', ['jsonPatch', 'patchType']],
+      ['JSONPatch', ['jsonPatch', 'patchType']],
     ]);
+    expect(mutation(policy, 'topologySpreadConstraints"')).toBe((policy.spec.mutations as Obj[])[5]!.jsonPatch.expression);
     expect(expressions(policy, 'ApplyConfiguration')).toEqual([
       [
         'Object{spec: Object.spec{',
@@ -102,8 +104,8 @@ describe('the policy for the default paas.toml', () => {
     expect(expressions(policy, 'JSONPatch')[0]).toBe('variables.problems.map(m, {"": JSONPatch{op: "test", path: "/kind", value: "Deployment"}}[m])');
   });
 
-  it('writes the atomic lists (exec.command, httpGet.httpHeaders) only with JSON Patch: an apply configuration may not set them', () => {
-    for (const e of expressions(policy, 'ApplyConfiguration')) expect(e).not.toMatch(/command:|httpHeaders:|\[/);
+  it('writes the atomic lists (exec.command, httpGet.httpHeaders, topologySpreadConstraints) only with JSON Patch: an apply configuration may not set them', () => {
+    for (const e of expressions(policy, 'ApplyConfiguration')) expect(e).not.toMatch(/command:|httpHeaders:|topologySpreadConstraints|\[/);
     expect(mutation(policy, 'httpHeaders:')).toContain('JSONPatch{op: "add", path: "/spec/template/spec/containers/" + string(i) + "/readinessProbe"');
     expect(render({ prestopMode: 'exec' }).policy.spec.mutations[2].patchType).toBe('JSONPatch');
   });
@@ -143,6 +145,15 @@ describe('each knob of [deploy] lands in the CEL', () => {
     { name: 'timeout', deploy: { timeout: 300 }, variable: 'timeout', tail: ' : 300' },
     { name: 'readiness_probe_path', deploy: { readinessProbePath: '/healthz' }, variable: 'probePath', tail: ' : "/healthz"' },
     { name: 'no readiness_probe_headers (default)', deploy: {}, variable: 'probeHeaders', tail: '\n  : []' },
+    { name: 'topology_spread (default)', deploy: {}, variable: 'spreadKey', tail: ' : "kubernetes.io/hostname"' },
+    {
+      name: 'topology_spread across zones',
+      deploy: { topologySpread: 'topology.kubernetes.io/zone' },
+      variable: 'spreadKey',
+      tail: ' : "topology.kubernetes.io/zone"',
+    },
+    // The annotation can turn it on again: the mutation stays, and reads "off" from the variable.
+    { name: 'topology_spread off', deploy: { topologySpread: 'off' }, variable: 'spreadKey', tail: ' : "off"' },
     {
       name: 'readiness_probe_headers',
       deploy: { readinessProbeHeaders: [{ name: 'X-Forwarded-Proto', value: 'https' }] },
@@ -214,7 +225,7 @@ describe('each knob of [deploy] lands in the CEL', () => {
   it('prestop_sleep 0: no preStop mutation at all', () => {
     const { policy } = render({ prestopSleep: 0 });
     expect(mutation(policy, '/lifecycle')).toBeUndefined();
-    expect(policy.spec.mutations).toHaveLength(5);
+    expect(policy.spec.mutations).toHaveLength(6);
   });
 
   it.each([
@@ -247,6 +258,57 @@ describe('each knob of [deploy] lands in the CEL', () => {
     // The container-name check of paas.io/readiness-probe-port stays: the engine runs it first.
     expect(variable(policy, 'problems')).toContain('no regular container has that name');
     expect(variable(policy, 'problems')).not.toContain('undeclaredPorts');
+  });
+});
+
+describe('the topology spread (spreadRule in rules.ts)', () => {
+  const { policy } = render();
+  const spread = mutation(policy, '/spec/template/spec/topologySpreadConstraints"')!;
+
+  it('adds the whole list, only where the template has none and the selector reads a key, and never when the key is "off"', () => {
+    expect(spread.split('\n').slice(0, 3)).toEqual([
+      'variables.spreadKey == "off" || size(variables.selectorKeys) == 0',
+      '  || (has(variables.pod.topologySpreadConstraints) && size(variables.pod.topologySpreadConstraints) > 0) ? []',
+      ': [JSONPatch{op: "add", path: "/spec/template/spec/topologySpreadConstraints", value: [',
+    ]);
+    expect(variable(policy, 'selectorKeys')).toBe(
+      '(has(object.spec.selector) && has(object.spec.selector.matchLabels) ? object.spec.selector.matchLabels.map(k, k) : [])\n' +
+        '+ (has(object.spec.selector) && has(object.spec.selector.matchExpressions) ? object.spec.selector.matchExpressions.map(e, e.key) : [])',
+    );
+  });
+
+  it('maxSkew 1, ScheduleAnyway, the key in force; matchLabelKeys pod-template-hash unless the selector reads that key', () => {
+    const head = 'Object.spec.template.spec.topologySpreadConstraints{maxSkew: 1, topologyKey: variables.spreadKey, whenUnsatisfiable: "ScheduleAnyway",';
+    expect(spread.split(head)).toHaveLength(3);
+    expect(spread).toContain('  variables.selectorKeys.exists(k, k == "pod-template-hash")\n  ? Object.spec');
+    expect(spread.match(/matchLabelKeys: \["pod-template-hash"\]/g)).toHaveLength(1);
+  });
+
+  it("copies the selector's requirements as the field's own type, values only where there are some", () => {
+    const requirement =
+      'object.spec.selector.matchExpressions.map(e, has(e.values) ? Object.spec.template.spec.topologySpreadConstraints.labelSelector.matchExpressions{key: e.key, operator: e.operator, values: e.values} : Object.spec.template.spec.topologySpreadConstraints.labelSelector.matchExpressions{key: e.key, operator: e.operator})';
+    expect(spread.split(requirement)).toHaveLength(5);
+    expect(spread).toContain(
+      'has(object.spec.selector.matchLabels) ? Object.spec.template.spec.topologySpreadConstraints.labelSelector{matchLabels: object.spec.selector.matchLabels}',
+    );
+  });
+
+  it.each([
+    {
+      variable: 'spreadReason',
+      want: '"expected \\"off\\" or a node label key such as \\"kubernetes.io/hostname\\" or \\"topology.kubernetes.io/zone\\""',
+    },
+    { variable: 'budgetReason', want: '"expected one of \\"auto\\", \\"off\\""' },
+  ])("$variable refuses with the engine's words", ({ variable: name, want }) => {
+    expect(variable(policy, name)!.endsWith(` ? "" : ${want}`)).toBe(true);
+  });
+
+  it("refuses an invalid annotation in the engine's order: after the headers, before the port", () => {
+    const problems = variable(policy, 'problems')!;
+    const at = (reason: string) => problems.indexOf(`variables.${reason} == ""`);
+    expect(at('headerReason')).toBeLessThan(at('spreadReason'));
+    expect(at('spreadReason')).toBeLessThan(at('budgetReason'));
+    expect(at('budgetReason')).toBeLessThan(at('portReason'));
   });
 });
 

@@ -184,9 +184,9 @@ describe('budgetDecision: what the cluster adds to it', () => {
   });
 });
 
-describe('enforcedIn: the enforce entry’s own namespace selector', () => {
+describe("enforcedIn: the enforce entry's own namespace selector", () => {
   const settings = { ...DEFAULT_CONFIG.webhook, ownNamespace: 'paas-system' };
-  it.each([
+  it.each<{ name: string; ns: string; labels: Record<string, string>; s: typeof settings | (typeof settings & { namespaces: 'opt-in' }); want: boolean }>([
     { name: 'a plain namespace', ns: 'shop', labels: {}, s: settings, want: true },
     { name: 'kube-system', ns: 'kube-system', labels: {}, s: settings, want: false },
     { name: "the webhook's own", ns: 'paas-system', labels: {}, s: settings, want: false },
