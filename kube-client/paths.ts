@@ -27,6 +27,7 @@ export const Resource = {
   deployments: grouped('apps', 'deployments'),
   replicaSets: grouped('apps', 'replicasets'),
   leases: grouped('coordination.k8s.io', 'leases'),
+  podDisruptionBudgets: grouped('policy', 'poddisruptionbudgets'),
   mutatingWebhookConfigurations: grouped('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', false),
 } as const satisfies Record<string, ResourceType>;
 

@@ -120,6 +120,13 @@ function armFlags<T>(y: Argv<T>) {
         "Leader: once a server-side dry run through the configuration's self-check.paas.io entry comes back mutated, register the policy's entries " +
         '(enforce and warn) in --webhook-config-name, and keep them registered',
     })
+    .option('disruption-budgets', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Leader: keep a PodDisruptionBudget (maxUnavailable 1) beside each Deployment of 2 or more replicas where the enforce entry applies ' +
+        '(paas.toml [deploy] disruption_budget and the annotation paas.io/disruption-budget turn it off)',
+    })
     .option('mode', {
       type: 'string',
       choices: Object.values(Mode),
@@ -167,6 +174,7 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     namespaces: a.namespaces,
     failurePolicy: a['failure-policy'],
     arm: a.arm,
+    disruptionBudgets: a['disruption-budgets'],
     selfSigned: a['self-signed'],
     secretName: a['secret-name'],
     secretNamespace: a['secret-namespace'] ?? env.POD_NAMESPACE ?? 'paas-system',

@@ -94,3 +94,23 @@ export class LeaseElector {
     }
   }
 }
+
+/**
+ * One election round shared by the loops that ask whether this replica leads (arming, disruption
+ * budgets): a round at most every `everyMs`, the last answer in between, so that two loops do
+ * not write the Lease twice as often. A round that failed is not remembered.
+ */
+export function sharedRounds(round: () => Promise<boolean>, everyMs: number, now: () => number = Date.now): () => Promise<boolean> {
+  let last: { at: number; answer: Promise<boolean> } | undefined;
+  return () => {
+    const t = now();
+    if (last && t - last.at < everyMs) return last.answer;
+    const answer = round();
+    const mine = { at: t, answer };
+    last = mine;
+    answer.catch(() => {
+      if (last === mine) last = undefined;
+    });
+    return answer;
+  };
+}

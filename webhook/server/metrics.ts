@@ -19,6 +19,10 @@ export interface WebhookMetrics {
   armed: Gauge<never>;
   /** Self-checks (server-side dry runs of the probe Deployment), by result. */
   selfChecks: Counter<'result'>;
+  /** PodDisruptionBudgets the leader wrote, by action (created, updated, deleted). */
+  budgets: Counter<'action'>;
+  /** Leader only: the PodDisruptionBudgets of ours it last saw. */
+  budgetsKept: Gauge<never>;
 }
 
 /** Registers the webhook's metrics on `registry` (a fresh one by default). */
@@ -64,7 +68,7 @@ function operationMetrics(registry: Registry) {
   return {
     errors: new Counter({
       name: 'paas_webhook_errors_total',
-      help: 'Errors: policy (the engine threw), bad-request (an unusable body), tls-reload, cert-sync.',
+      help: 'Errors: policy (the engine threw), bad-request (an unusable body), tls-reload, cert-sync, arming, disruption-budget.',
       labelNames: ['type'],
       registers: [registry],
     }),
@@ -100,6 +104,17 @@ function operationMetrics(registry: Registry) {
       name: 'paas_webhook_self_checks_total',
       help: 'Self-checks before arming (a server-side dry run of the probe Deployment), by result (passed, failed).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    budgets: new Counter({
+      name: 'paas_webhook_disruption_budgets_total',
+      help: 'PodDisruptionBudgets the leader wrote beside Deployments, by action (created, updated, deleted).',
+      labelNames: ['action'],
+      registers: [registry],
+    }),
+    budgetsKept: new Gauge({
+      name: 'paas_webhook_disruption_budgets',
+      help: 'Leader only: the PodDisruptionBudgets of its own (labelled and owned by a Deployment) it last saw; 0 on the others.',
       registers: [registry],
     }),
   };

@@ -24,6 +24,8 @@ export interface ServeOptions {
   failurePolicy?: FailurePolicy;
   /** Register the policy's entries once the self-check passes (needs the API and a configuration to write). */
   arm: boolean;
+  /** The leader keeps a PodDisruptionBudget beside each Deployment under the policy (budgets.ts). */
+  disruptionBudgets: boolean;
   certPollSeconds: number;
   selfSigned: boolean;
   secretName: string;

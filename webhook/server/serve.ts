@@ -15,7 +15,9 @@ import { Armer, kubeArmGateway, startArming } from './arming-loop.js';
 import { kubeGateway } from './cert-gateway.js';
 import { startCertReloads } from './cert-reload.js';
 import type { CertSync } from './cert-sync.js';
-import { LeaseElector } from './leader.js';
+import { LeaseElector, sharedRounds } from './leader.js';
+import { BudgetKeeper, startBudgets } from './budgets.js';
+import { kubeBudgetGateway } from './budget-gateway.js';
 import { createHealth, type Health } from './health.js';
 import type { KubeClient } from '../../kube-client/client.js';
 import { buildMetricsServer } from './metrics-server.js';
@@ -68,37 +70,65 @@ async function startHttps(
 function checkOptions(o: ServeOptions, kube: KubeClient | undefined): void {
   if (o.selfSigned && !kube) throw new ServeError('--self-signed needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
   if (o.arm && !kube) throw new ServeError('--arm needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
+  if (o.disruptionBudgets && !kube)
+    throw new ServeError('--disruption-budgets needs the Kubernetes API: run in a cluster (ServiceAccount) or pass --kubeconfig');
   if (!o.selfSigned && (!o.tlsCert || !o.tlsKey)) throw new ServeError('give --tls-cert and --tls-key (PEM files), or --self-signed');
 }
 
+/** How often the loops that share one election round may run it (arming, disruption budgets). */
+const ELECTION_ROUND_MS = 5000;
+
 /**
- * --arm: the arming loop, led by the certificate loop's election in self-signed mode, else by an
- * election of its own over the same Lease. Returns how to stop it and the Lease to release.
+ * The loops only the elected replica runs: --arm (arming-loop.ts) and --disruption-budgets
+ * (budgets.ts), led by the certificate loop's election in self-signed mode, else by an election of
+ * their own over the same Lease, one round shared by both. Returns how to stop them and the Lease
+ * to release.
  */
-function startArmingFor(
+function startLeaderLoops(
   o: ServeOptions,
-  d: { kube: KubeClient | undefined; sync: CertSync | undefined; webhook: WebhookSettings; logger: FastifyBaseLogger; metrics: WebhookMetrics },
+  d: {
+    kube: KubeClient | undefined;
+    sync: CertSync | undefined;
+    webhook: WebhookSettings;
+    policy: PaasConfig['deploy'];
+    logger: FastifyBaseLogger;
+    metrics: WebhookMetrics;
+  },
 ): { stop: () => void; lease?: { release(): Promise<unknown> } } {
-  if (!o.arm || !d.kube) return { stop: () => undefined, ...(d.sync ? { lease: d.sync } : {}) };
-  const { sync } = d;
+  const { sync, kube } = d;
+  if ((!o.arm && !o.disruptionBudgets) || !kube) return { stop: () => undefined, ...(sync ? { lease: sync } : {}) };
   const elector = sync
     ? undefined
     : new LeaseElector({
-        leases: kubeGateway(d.kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
+        leases: kubeGateway(kube, { namespace: o.secretNamespace, secretName: o.secretName, webhookConfigName: o.webhookConfigName, leaseName: o.leaseName }),
         identity: identityOf(o),
         logger: d.logger,
-        prefix: 'arming',
-        role: 'arms the configuration',
+        prefix: o.arm ? 'arming' : 'disruption budgets',
+        role: o.arm ? 'arms the configuration' : 'keeps the disruption budgets',
       });
-  const armer = new Armer({
-    gateway: kubeArmGateway(d.kube, { configuration: o.webhookConfigName, namespace: o.secretNamespace }),
-    settings: { ...d.webhook, ownNamespace: o.secretNamespace },
-    isLeader: sync ? () => Promise.resolve(sync.leader) : () => elector!.lead(),
-    logger: d.logger,
-    metrics: d.metrics,
-  });
-  const stop = startArming(armer, { steadySeconds: o.syncSeconds, logger: d.logger, metrics: d.metrics });
-  return { stop, lease: sync ?? elector! };
+  const isLeader = sync ? () => Promise.resolve(sync.leader) : sharedRounds(() => elector!.lead(), ELECTION_ROUND_MS);
+  const settings = { ...d.webhook, ownNamespace: o.secretNamespace };
+  const stops: (() => void)[] = [];
+  if (o.arm) {
+    const armer = new Armer({
+      gateway: kubeArmGateway(kube, { configuration: o.webhookConfigName, namespace: o.secretNamespace }),
+      settings,
+      isLeader,
+      logger: d.logger,
+      metrics: d.metrics,
+    });
+    stops.push(startArming(armer, { steadySeconds: o.syncSeconds, logger: d.logger, metrics: d.metrics }));
+  }
+  if (o.disruptionBudgets) {
+    const keeper = new BudgetKeeper({ gateway: kubeBudgetGateway(kube), policy: d.policy, settings, isLeader, logger: d.logger, metrics: d.metrics });
+    stops.push(startBudgets(keeper, { tickSeconds: Math.min(10, o.syncSeconds), resyncSeconds: 300 }));
+  }
+  return {
+    stop: () => {
+      for (const stop of stops) stop();
+    },
+    lease: sync ?? elector!,
+  };
 }
 
 /** The start-up line: where it listens and with which settings. */
@@ -114,6 +144,7 @@ function logServing(logger: FastifyBaseLogger, o: ServeOptions, d: { webhook: We
       certNotAfter: pair.notAfter,
       selfSigned: o.selfSigned,
       arm: o.arm,
+      disruptionBudgets: o.disruptionBudgets,
       mode: webhook.mode,
       namespaces: webhook.namespaces,
       failurePolicy: webhook.failurePolicy,
@@ -166,7 +197,7 @@ export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> 
     syncSeconds: o.syncSeconds,
     ...(o.tlsCert && o.tlsKey ? { files: { cert: o.tlsCert, key: o.tlsKey, pollSeconds: o.certPollSeconds } } : {}),
   });
-  const arming = startArmingFor(o, { kube, sync, webhook, logger, metrics });
+  const arming = startLeaderLoops(o, { kube, sync, webhook, policy: config.deploy, logger, metrics });
   await untilStopped(deps, {
     health,
     drainSeconds: webhook.drainSeconds,

@@ -13,6 +13,11 @@ describe('apiPath', () => {
       want: '/api/v1/namespaces/shop/pods/web-1/log',
     },
     { name: 'a cluster-scoped collection', path: apiPath(Resource.nodes), want: '/api/v1/nodes' },
+    {
+      name: 'a grouped collection of every namespace',
+      path: apiPath(Resource.podDisruptionBudgets),
+      want: '/apis/policy/v1/poddisruptionbudgets',
+    },
     { name: 'a cluster-scoped object', path: apiPath(Resource.nodes, { name: 'node-a' }), want: '/api/v1/nodes/node-a' },
     { name: 'the namespaces', path: apiPath(Resource.namespaces), want: '/api/v1/namespaces' },
     { name: 'every namespace', path: apiPath(Resource.pods), want: '/api/v1/pods' },

@@ -118,6 +118,7 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       '--webhook-config-name',
       '--service-name',
       '--arm',
+      '--disruption-budgets',
       '--mode',
       '--namespaces',
       '--failure-policy',
