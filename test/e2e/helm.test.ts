@@ -191,6 +191,8 @@ describe('helm lint and values.schema.json', () => {
     { set: 'config.deploy.timeout=0', says: "at '/config/deploy/timeout'" },
     { set: 'config.deploy.readiness_probe=grpc', says: "at '/config/deploy/readiness_probe': value must be one of 'http', 'tcp', 'off'" },
     { set: 'config.deploy.readiness_probe_path=healthz', says: "at '/config/deploy/readiness_probe_path'" },
+    { set: 'config.deploy.topology_spread=Kubernetes.io/hostname', says: "at '/config/deploy/topology_spread'" },
+    { set: 'config.deploy.disruption_budget=on', says: "at '/config/deploy/disruption_budget': value must be one of 'auto', 'off'" },
     { set: 'config.webhook.on_error=retry', says: "at '/config/webhook/on_error'" },
     { set: 'config.webhook.max_body_bytes=10', says: "at '/config/webhook/max_body_bytes'" },
     { set: 'replicas=0', says: "at '/replicas'" },
@@ -627,6 +629,53 @@ describe('helm install, upgrade and uninstall on the real node', () => {
     ca = certs.caBundle;
   });
 
+  it('the installed webhook keeps a PodDisruptionBudget with its own ServiceAccount, and its RBAC allows that and no more', async () => {
+    const sa = `system:serviceaccount:${W.namespace}:${W.deployment}`;
+    const can = async (...args: string[]) => (await kubectl(['auth', 'can-i', '--as', sa, ...args])).stdout.trim();
+    for (const a of [
+      ['list', 'deployments.apps', '--all-namespaces'],
+      ['watch', 'namespaces'],
+      ['list', 'poddisruptionbudgets.policy', '--all-namespaces'],
+      ['create', 'poddisruptionbudgets.policy', '-n', ns],
+      ['patch', 'poddisruptionbudgets.policy', '-n', ns],
+      ['delete', 'poddisruptionbudgets.policy', '-n', ns],
+    ])
+      expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: yes`);
+    for (const a of [
+      ['get', 'deployments.apps', '-n', ns],
+      ['update', 'poddisruptionbudgets.policy', '-n', ns],
+      ['create', 'pods/eviction', '-n', ns],
+      ['list', 'pods', '--all-namespaces'],
+    ])
+      expect(`${a.join(' ')}: ${await can(...a)}`).toBe(`${a.join(' ')}: no`);
+    // The real thing: the webhook's pods run as that ServiceAccount and nothing else.
+    const guarded = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'guarded', namespace: ns, labels: { app: 'guarded' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'guarded' } },
+        template: { metadata: { labels: { app: 'guarded' } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
+      },
+    };
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(guarded) });
+    const budget = await waitFor(
+      async () => {
+        const r = await kubectl(['get', 'pdb', 'guarded-paas', '-n', ns, '-o', 'json']);
+        return r.code === 0 ? (JSON.parse(r.stdout) as Obj) : undefined;
+      },
+      { timeoutMs: 90_000, what: 'the budget the installed webhook keeps beside deployment guarded' },
+    );
+    expect(budget.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'guarded' } } });
+    await kubectlOk(['delete', 'deployment', 'guarded', '-n', ns, '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
+    // The garbage collector takes it with its owner.
+    await waitFor(async () => (await kubectl(['get', 'pdb', 'guarded-paas', '-n', ns])).code !== 0, {
+      timeoutMs: 60_000,
+      what: 'the budget of guarded gone with its Deployment',
+    });
+  });
+
   it("helm test: its pod, in the webhook's own image, proves a server-side dry run comes back mutated and the configuration armed", async () => {
     const r = await helm(['test', RELEASE, '-n', RELEASE_NS, '--timeout', '180s'], 200_000);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -684,8 +733,10 @@ describe('helm install, upgrade and uninstall on the real node', () => {
       ['mutatingwebhookconfiguration', 'paas-webhook'],
       ['clusterrole', 'paas-webhook-ca-bundle'],
       ['clusterrole', 'paas-webhook-version'],
+      ['clusterrole', 'paas-webhook-disruption-budgets'],
       ['clusterrolebinding', 'paas-webhook-ca-bundle'],
       ['clusterrolebinding', 'paas-webhook-version'],
+      ['clusterrolebinding', 'paas-webhook-disruption-budgets'],
       ['priorityclass', 'paas-webhook-critical'],
     ]) {
       const g = await kubectl(['get', kind!, name!, '--ignore-not-found', '-o', 'name']);

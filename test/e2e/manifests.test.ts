@@ -367,8 +367,10 @@ describe('manifests/: install in a cluster, safely', () => {
   it('renders the base and its overlays with the objects an install needs', async () => {
     expect(kinds(base)).toEqual([
       'ClusterRole/paas-webhook-ca-bundle',
+      'ClusterRole/paas-webhook-disruption-budgets',
       'ClusterRole/paas-webhook-version',
       'ClusterRoleBinding/paas-webhook-ca-bundle',
+      'ClusterRoleBinding/paas-webhook-disruption-budgets',
       'ClusterRoleBinding/paas-webhook-version',
       'ConfigMap/paas-webhook-config',
       'Deployment/paas-webhook',
@@ -401,6 +403,7 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(probe.timeoutSeconds).toBeLessThanOrEqual(5);
     expect(probe.clientConfig.caBundle).toBeUndefined(); // written in the cluster, never by an apply
     expect(one(base, 'Deployment').spec.template.spec.containers[0].args).toContain('--arm');
+    expect(one(base, 'Deployment').spec.template.spec.containers[0].args).toContain('--disruption-budgets');
     // What the leader will arm for these manifests: fail closed, every namespace but the excluded.
     const [hook] = policyEntries(settingsOf(base), probe) as Obj[];
     expect(hook).toMatchObject({
@@ -519,6 +522,16 @@ describe('manifests/: install in a cluster, safely', () => {
       // The self-check's server-side dry run, in its own namespace only.
       ['create', 'deployments.apps', '-n', SYSTEM_NS],
       ['get', '/version'],
+      // The disruption budgets it keeps (--disruption-budgets): what it watches, what it writes.
+      ['list', 'deployments.apps', '--all-namespaces'],
+      ['watch', 'deployments.apps', '--all-namespaces'],
+      ['list', 'namespaces'],
+      ['watch', 'namespaces'],
+      ['list', 'poddisruptionbudgets.policy', '--all-namespaces'],
+      ['watch', 'poddisruptionbudgets.policy', '--all-namespaces'],
+      ['create', 'poddisruptionbudgets.policy', '-n', ns],
+      ['patch', 'poddisruptionbudgets.policy', '-n', ns],
+      ['delete', 'poddisruptionbudgets.policy', '-n', ns],
     ];
     const forbidden: string[][] = [
       ['create', 'secrets', '-n', SYSTEM_NS],
@@ -533,7 +546,15 @@ describe('manifests/: install in a cluster, safely', () => {
       ['delete', 'mutatingwebhookconfiguration/paas-webhook'],
       ['create', 'mutatingwebhookconfigurations'],
       ['patch', 'validatingwebhookconfigurations'],
-      ['list', 'deployments', '--all-namespaces'],
+      ['get', 'deployments.apps', '-n', ns],
+      ['patch', 'deployments.apps', '-n', ns],
+      ['get', 'namespace/kube-system'],
+      ['patch', 'namespace/kube-system'],
+      ['get', 'poddisruptionbudgets.policy', '-n', ns],
+      ['update', 'poddisruptionbudgets.policy', '-n', ns],
+      ['deletecollection', 'poddisruptionbudgets.policy', '-n', ns],
+      ['create', 'pods/eviction', '-n', ns],
+      ['list', 'pods', '--all-namespaces'],
       ['create', 'deployments', '-n', ns],
       ['create', 'deployments', '-n', 'kube-system'],
       ['update', 'deployments', '-n', SYSTEM_NS],
@@ -554,7 +575,7 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(create.stderr).toContain('cannot create resource "secrets"');
 
     // Now the webhook itself, with that token and nothing else.
-    const w = await startWebhook('e2e-a', saConfig, paasToml);
+    const w = await startWebhook('e2e-a', saConfig, paasToml, ['--disruption-budgets']);
     await waitReady(w, 'webhook a');
     const data = await secretData();
     expect(Object.keys(data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
@@ -594,6 +615,28 @@ describe('manifests/: install in a cluster, safely', () => {
     expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(stored.spec.template.metadata.labels['paas.io/deploy-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(stored.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
+
+    // The elected replica keeps a budget beside a Deployment of 2 replicas, with its own token;
+    // scaled to 1, the budget goes (one replica gets none: it would block every drain).
+    await k(['apply', '-f', '-'], { input: stringify({ ...plainDeployment('guarded', ns), spec: { ...plainDeployment('guarded', ns).spec, replicas: 2 } }) });
+    const budget = await waitFor(
+      async () => {
+        const r = await k(['get', 'pdb', 'guarded-paas', '-n', ns, '-o', 'json'], { allowFail: true });
+        return r.code === 0 ? (JSON.parse(r.stdout) as Obj) : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the budget the webhook keeps beside deployment guarded' },
+    );
+    expect(budget.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'guarded' } } });
+    expect(budget.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'paas-webhook' });
+    const guarded = await getJson(['get', 'deployment', 'guarded', '-n', ns]);
+    expect(budget.metadata.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'guarded', uid: guarded.metadata.uid, controller: true },
+    ]);
+    await k(['scale', 'deployment', 'guarded', '-n', ns, '--replicas=1']);
+    await waitFor(async () => (await k(['get', 'pdb', 'guarded-paas', '-n', ns], { allowFail: true })).code !== 0, {
+      timeoutMs: 60_000,
+      what: 'the budget of guarded removed once it has one replica',
+    });
     expect(w.log.join('\n')).not.toMatch(/forbidden/i);
 
     // Upgrading is re-applying: it must not erase what the webhook wrote in the cluster, whether
