@@ -2,6 +2,8 @@
 // No HTTP, clock or logger here; the route in app.ts feeds parsed bodies in and writes the answer.
 import { OnError } from '../../core/config.js';
 import {
+  budgetWanted,
+  budgetWouldLine,
   wouldLines,
   type ChangeKind,
   type CheckResult,
@@ -270,7 +272,10 @@ export function admitWarn(request: AdmissionRequest, deps: AdmitDeps): AdmitOutc
     return warnFailed(request, deps, err);
   }
   if (result.skipped !== undefined) return { review: answer(uid, { allowed: true }), result: AdmissionResult.Skipped, changes: [], note: result.skipped };
-  const lines = [...wouldLines(result.violations), ...result.notes];
+  // What enforce mode keeps beside the Deployment (never made here: admission makes no object).
+  const name = isObject(object.metadata) && typeof object.metadata.name === 'string' ? object.metadata.name : undefined;
+  const budget = name !== undefined && budgetWanted(object, deps.policy).want ? [budgetWouldLine(name)] : [];
+  const lines = [...wouldLines(result.violations), ...result.notes, ...budget];
   const warnings = lines.length > 0 ? { warnings: lines } : {};
   const changes = [...new Set(result.violations.map((v) => v.kind))];
   return {

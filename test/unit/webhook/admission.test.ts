@@ -325,6 +325,28 @@ describe('admitWarn (warn mode: never a patch, never a refusal)', () => {
     expect(out.review.response).toEqual({ uid: 'w-1', allowed: true, ...(warnings ? { warnings } : {}) });
   });
 
+  it.each([
+    {
+      name: '2 replicas: the budget enforce mode would keep, after the changes',
+      replicas: 2,
+      last: 'paas: would keep PodDisruptionBudget web-paas (maxUnavailable 1) unless one of yours selects its pods',
+    },
+    {
+      name: '1 replica: no budget (it would block every drain)',
+      replicas: 1,
+      last: 'paas: container worker has no TCP port: no readiness probe added (annotate paas.io/readiness-probe-port)',
+    },
+  ])('$name', ({ replicas, last }) => {
+    const scaled = { ...deployment, spec: { ...(deployment.spec as JsonObject), replicas, selector: { matchLabels: { app: 'web' } } } };
+    const out = admitWarn(
+      parsed(review({ object: scaled, namespace: 'shop', uid: 'w-2' })),
+      warnDeps(() => shortfall),
+    );
+    expect(out.review.response.warnings?.at(-1)).toBe(last);
+    expect(out.review.response.patch).toBeUndefined();
+    expect(out.changes).toEqual(['strategy', 'prestop']);
+  });
+
   it('ignores what enforce mode ignores, without calling the engine', () => {
     let called = 0;
     const d = warnDeps(() => {
