@@ -17,6 +17,7 @@ import type { Pod, Snapshot } from './model.js';
 import type { PodIssue } from './pod-issue.js';
 import { podIssues } from './pod-issues.js';
 import { preStopHookFailed } from './hook-findings.js';
+import { drainBlocked, singleReplica } from './drain-findings.js';
 import { deadlineExceeded, healthy, paused, progressing, stillStopping, stuckTerminating, superseded, waitingMinReady } from './rollout-findings.js';
 import { podSignature } from './sampling.js';
 
@@ -71,9 +72,11 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
   const rolledOut = isRolledOut(s.deployment);
   const live = rollout.newPods.filter((p) => !p.metadata.deletionTimestamp);
   const issues = newPodIssues(ctx, s, live);
+  const blocked = drainBlocked(ctx, s);
   const findings: Finding[] = [
     ...createFailureFindings(ctx, rollout.newRS),
     ...groupPodIssues(ctx, issues, Math.max(live.filter(inPlay).length, rollout.newRS?.spec?.replicas ?? 0)),
+    ...blocked,
     ...present(
       preStopHookFailed(ctx, records, s.replicaSets),
       stuckTerminating(ctx, s.pods),
@@ -82,6 +85,7 @@ export function diagnose(s: Snapshot, now: Date): Diagnosis {
       paused(ctx, rolledOut),
       deadlineExceeded(ctx),
       superseded(ctx, rollout, rollout.oldPods),
+      singleReplica(ctx, s, blocked),
       unexplainedWarnings(ctx, records, live, new Set(issues.flatMap((i) => i.issue.events))),
     ),
   ];
@@ -144,6 +148,7 @@ function contextOf(s: Snapshot, records: EventRecord[], newPods: Pod[], now: num
     ...(deployId ? { deployId } : {}),
     selector: selectorString(dep.spec?.selector) ?? '',
     quotas: s.quotas,
+    pods: s.pods,
     logOf: (pod, container) => s.logs?.find((l) => l.pod === pod && l.container === container),
   };
 }

@@ -54,6 +54,8 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       ];
     case 'Unschedulable':
       return ['kubectl describe nodes', undo];
+    case 'TopologySpreadUnsatisfiable':
+      return [`kubectl get nodes -L ${issue.details.constraint.topologyKey}`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`];
     case 'VolumeProblem':
       return [`kubectl get pvc ${nsFlag(ctx)}`];
     case 'SandboxFailed':

@@ -4,7 +4,7 @@
 import { LABEL } from '../../core/names.js';
 import type { EventRecord } from './events.js';
 import { time } from './events.js';
-import type { Container, ContainerLog, Deployment, ResourceQuota } from './model.js';
+import type { Container, ContainerLog, Deployment, Pod, ResourceQuota } from './model.js';
 
 /** The rollout under diagnosis, as the detectors see it. */
 export interface RolloutContext {
@@ -20,6 +20,8 @@ export interface RolloutContext {
   /** The Deployment's selector as a label query ('' when it has none). */
   selector: string;
   quotas: ResourceQuota[];
+  /** Every pod of the Deployment read (new and old): what a topology spread counts. */
+  pods: Pod[];
   /** The log read of one container of one pod, if any (gather.ts reads failing containers'). */
   logOf: (pod: string, container: string) => ContainerLog | undefined;
 }

@@ -33,6 +33,29 @@ export interface Exceeds {
   largestAllocatable: string;
 }
 
+/** One domain of a topology spread constraint: a value of its topologyKey, the nodes carrying
+ * it, and the Deployment's pods the scheduler counts there. */
+export interface SpreadDomain {
+  domain: string;
+  nodes: string[];
+  pods: number;
+  /** Some node of the domain takes new pods (not cordoned, no taint the pod does not tolerate). */
+  schedulable: boolean;
+}
+
+/** A topology spread constraint as the pod template writes it, the API's defaults spelled out. */
+export interface SpreadConstraintFacts {
+  topologyKey: string;
+  maxSkew: number;
+  whenUnsatisfiable: string;
+  /** Its labelSelector as a label query (null: none, which counts no pod). */
+  labelSelector: string | null;
+  matchLabelKeys: string[];
+  minDomains: number | null;
+  nodeAffinityPolicy: string;
+  nodeTaintsPolicy: string;
+}
+
 /** The details of every finding code. */
 export interface DetailsByCode {
   AdmissionDenied: { by: AdmissionBy; name?: string; binding?: string; reason: string; replicaSet: string | null };
@@ -59,6 +82,20 @@ export interface DetailsByCode {
     podRequests: Record<string, string>;
     nodes?: NodeFacts[];
     exceedsEveryNode?: Exceeds[];
+  };
+  TopologySpreadUnsatisfiable: {
+    schedulerMessage: string;
+    nodesAvailable?: number;
+    nodesTotal?: number;
+    reasons?: SchedulingReason[];
+    /** The DoNotSchedule constraint that cannot be met. */
+    constraint: SpreadConstraintFacts;
+    /** Each domain, most pods first ([] when the nodes were not read). */
+    domains: SpreadDomain[];
+    /** Pods in the fullest domain minus the emptiest (null when the nodes were not read). */
+    skew: number | null;
+    /** The least skew one more pod would make in a domain where it may run (null: no such domain). */
+    skewIfPlaced: number | null;
   };
   NodeNotReady: {
     node: string;
@@ -147,6 +184,23 @@ export interface DetailsByCode {
   ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };
   WaitingMinReadySeconds: { minReadySeconds: number };
   Superseded: { replicaSets: string[]; newReplicaSet: string | null };
+  DrainBlocked: {
+    /** The cordoned nodes holding pods the budget protects. */
+    nodes: string[];
+    budget: string;
+    /** The budget is paas-webhook's own (labelled and owned by the Deployment). */
+    ours: boolean;
+    disruptionsAllowed: number;
+    currentHealthy: number | null;
+    desiredHealthy: number | null;
+    expectedPods: number | null;
+    minAvailable: number | string | null;
+    maxUnavailable: number | string | null;
+    unhealthyPodEvictionPolicy: string | null;
+    /** The Deployment's pods on those nodes: the ones the drain cannot evict. */
+    protectedPods: string[];
+  };
+  SingleReplica: { node: string; pod: string };
   Progressing: { estimatedSecondsLeft?: number; deadlineSecondsLeft?: number };
   Healthy: Record<string, never>;
 }

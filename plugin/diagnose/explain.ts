@@ -42,6 +42,8 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
       return explainProbe(issue);
     case 'Unschedulable':
       return unschedulable(issue.details, facts);
+    case 'TopologySpreadUnsatisfiable':
+      return spreadUnsatisfiable(issue.details);
     case 'VolumeProblem':
       return volume(issue.details);
     case 'SandboxFailed': {
@@ -161,6 +163,20 @@ function unschedulable(d: DetailsByCode['Unschedulable'], facts: ExplainFacts): 
   return `The scheduler finds no node for the new pods. ${parts.join(' ')}`;
 }
 
+function spreadUnsatisfiable(d: DetailsByCode['TopologySpreadUnsatisfiable']): string {
+  const c = d.constraint;
+  const ask = `The pod template asks for at most ${c.maxSkew} more of its pods in one ${c.topologyKey} domain than in another, and for a pod to stay Pending rather than break that (whenUnsatisfiable: DoNotSchedule).`;
+  const emptiest = d.domains.at(-1);
+  let why: string;
+  if (d.domains.length === 0) why = ' The nodes were not read, so the skew is not known here.';
+  else if (d.skewIfPlaced === null) why = ' No domain has a node that takes a new pod (cordoned, or tainted against it).';
+  else if (emptiest && !emptiest.schedulable) {
+    const policy = c.nodeTaintsPolicy === 'Honor' ? '' : ' (nodeTaintsPolicy Ignore, the default: a cordoned or tainted node still counts as a domain)';
+    why = ` The emptiest domain, ${emptiest.domain} (${emptiest.pods} pods), takes no new pod, yet it counts${policy}; anywhere the pod may go the skew would be ${d.skewIfPlaced}. That is what a node drain does to a Deployment spread this way: its pods cannot move to the other nodes.`;
+  } else why = ` Anywhere the pod may go the skew would be ${d.skewIfPlaced}.`;
+  return `${ask}${why} Use whenUnsatisfiable: ScheduleAnyway (a preference, as paas-webhook's own spread does), nodeTaintsPolicy: Honor (cordoned and tainted nodes stop counting), or a larger maxSkew; or uncordon the node.`;
+}
+
 function volume(d: DetailsByCode['VolumeProblem']): string {
   if (d.failure === VolumeFailureKind.MultiAttach) {
     return `The volume ${d.volume ?? ''} is ReadWriteOnce and still attached for the old pod${d.usedBy?.length ? ` (${d.usedBy.join(', ')})` : ''}; a surge pod on another node cannot attach it. A rolling update with surge needs a volume that can attach twice (ReadWriteMany), or use strategy Recreate for this Deployment.`;
@@ -254,6 +270,26 @@ export const EXPLAIN_SUPERSEDED =
 /** Nothing wrong yet; the deadline's distance in words when one runs. */
 export function explainProgressing(deadlineAway: string | undefined): string {
   return `Nothing is wrong so far.${deadlineAway !== undefined ? ` The progress deadline is ${deadlineAway} away.` : ''}`;
+}
+
+/** A drain a disruption budget holds: what the budget computed, and what would let it go. */
+export function explainDrainBlocked(d: DetailsByCode['DrainBlocked'], deployment: string): string {
+  const asks = d.minAvailable !== null ? `minAvailable ${d.minAvailable}` : d.maxUnavailable !== null ? `maxUnavailable ${d.maxUnavailable}` : 'no figure';
+  const healthy = `${d.currentHealthy ?? '?'} of its ${d.expectedPods ?? '?'} pods are healthy and it requires ${d.desiredHealthy ?? '?'} (${asks})`;
+  const head = `kubectl drain evicts pods through the Eviction API, and the API server refuses each eviction (429 Too Many Requests) while PodDisruptionBudget ${d.budget} allows no disruption: ${healthy}. So ${d.protectedPods.length} pod(s) of ${deployment} stay on ${d.nodes.join(', ')}, and the drain retries until one may go.`;
+  let why: string;
+  if (d.desiredHealthy !== null && d.expectedPods !== null && d.desiredHealthy >= d.expectedPods) {
+    why =
+      ' It never will: the budget lets no pod of it go at all (a single replica, or minAvailable equal to the replicas). Run more replicas, or let one pod go at a time (maxUnavailable: 1).';
+  } else if (d.currentHealthy !== null && d.expectedPods !== null && d.currentHealthy < d.expectedPods) {
+    why = ` Some of its pods are not Ready: once they are, one may go.${d.unhealthyPodEvictionPolicy === 'AlwaysAllow' ? '' : ' With unhealthyPodEvictionPolicy: AlwaysAllow a pod that is not Ready could be evicted at once instead of holding the drain.'}`;
+  } else why = ' Another of its pods is down or being replaced: the drain goes on once it is Ready again.';
+  return `${head}${why}${d.ours ? " The budget is paas-webhook's, kept beside the Deployment (maxUnavailable 1)." : ''}`;
+}
+
+/** The only replica on a node being drained. */
+export function explainSingleReplica(d: DetailsByCode['SingleReplica']): string {
+  return `The Deployment runs one replica, ${d.pod}, on node ${d.node}, which is cordoned (a drain, or kubectl cordon). One replica cannot survive a node drain: the eviction takes the only pod, and its Service has no ready endpoint until the replacement is ready on another node. Run 2 or more replicas: paas-webhook then spreads them across nodes and keeps a PodDisruptionBudget (maxUnavailable 1). A budget for one replica would not help: it would block the drain for ever.`;
 }
 
 /** Rolled out. */

@@ -13,6 +13,7 @@ export const Code = {
   PodCreateFailed: 'PodCreateFailed',
   SchedulingGated: 'SchedulingGated',
   Unschedulable: 'Unschedulable',
+  TopologySpreadUnsatisfiable: 'TopologySpreadUnsatisfiable',
   NodeNotReady: 'NodeNotReady',
   Evicted: 'Evicted',
   VolumeProblem: 'VolumeProblem',
@@ -35,6 +36,8 @@ export const Code = {
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   WaitingMinReadySeconds: 'WaitingMinReadySeconds',
   Superseded: 'Superseded',
+  DrainBlocked: 'DrainBlocked',
+  SingleReplica: 'SingleReplica',
   Progressing: 'Progressing',
   Healthy: 'Healthy',
   /** Last: what no rule explains comes after the verdict's own finding. */
@@ -56,7 +59,7 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 /** One deduplicated event or condition backing a finding. */
 export interface Evidence {
-  /** "Pod", "ReplicaSet", "Deployment" or "Node". */
+  /** "Pod", "ReplicaSet", "Deployment", "Node" or "PodDisruptionBudget". */
   kind: string;
   /** The objects it was seen on (several pods when deduplicated). */
   objects: string[];

@@ -12,6 +12,8 @@ import { listItems } from '../kube/list.js';
 import type { Rest } from '../kube/rest.js';
 import { mapLimit } from '../lib/limit.js';
 import { ErrorCode, PaasError } from '../../core/errors.js';
+import { selectorMatches, type JsonValue } from '../../core/policy/index.js';
+import { HttpError } from '../kube/rest.js';
 import { controllerOf, splitReplicaSets, ownedReplicaSets, POD_TEMPLATE_HASH, replicaSetOfPod } from '../kube/replica-sets.js';
 import { selectorString } from '../kube/selector.js';
 import { isNamed, type ContainerLog, type Named, type Pod, type Snapshot } from './model.js';
@@ -99,7 +101,8 @@ function needsEvents(p: Pod): boolean {
 
 /**
  * Reads the snapshot of one Deployment: the Deployment, its ReplicaSets, their pods, the events of
- * all of them, the namespace's ResourceQuotas, and the nodes only when a pod failed to schedule.
+ * all of them, the namespace's ResourceQuotas and PodDisruptionBudgets, the nodes only when a pod
+ * failed to schedule, and the cordoned ones only when a drain could be at stake (readDrain).
  * API errors propagate (HttpError with the status) for the caller to describe.
  */
 export async function gather(
@@ -128,7 +131,7 @@ export async function gather(
       ? preStopHookEvents(rest, ns, limits.pageSize).then((es) => es.filter((e) => replicaSetOfPod(e.involvedObject.name ?? '', replicaSets)))
       : Promise.resolve([]),
   ]);
-  const nodes = await readNodes(rest, newPods, limits.pageSize);
+  const [nodes, drain] = await Promise.all([readNodes(rest, newPods, limits.pageSize), readDrain(rest, ns, deployment, pods, limits.pageSize)]);
   const logs = await readLogs(
     rest,
     ns,
@@ -143,6 +146,7 @@ export async function gather(
     events: uniqueEvents([...lists.flat(), ...hookEvents]),
     quotas,
     ...(nodes ? { nodes } : {}),
+    ...drain,
     ...(logs.length > 0 ? { logs } : {}),
     ...(sampled.length < targets.needing.length ? { sampled: { pods: sampled.map((p) => p.metadata.name), of: targets.needing.length } } : {}),
   };
@@ -164,6 +168,47 @@ async function readNodes(rest: Rest, newPods: Pod[], pageSize: number): Promise<
     ),
   );
   return read.filter((n): n is Named<wire.Node> => n !== undefined);
+}
+
+/** A read the API server refused or could not serve (a namespaced user may not list nodes): the
+ * finding it was for is left out, the diagnosis goes on. */
+async function orNothing<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof HttpError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * What a node drain needs: the namespace's PodDisruptionBudgets (one namespaced list), and, only
+ * when one that selects the Deployment's pods allows no disruption or the Deployment has a single
+ * replica, the cordoned nodes (one list, `spec.unschedulable=true`) that run its pods.
+ */
+async function readDrain(
+  rest: Rest,
+  ns: string,
+  deployment: Named<wire.Deployment>,
+  pods: Pod[],
+  pageSize: number,
+): Promise<Pick<Snapshot, 'cordoned' | 'budgets'>> {
+  const bound = new Set(
+    pods
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.spec?.nodeName)
+      .filter((n): n is string => !!n),
+  );
+  if (bound.size === 0) return {};
+  const budgets = await orNothing(listItems<wire.PodDisruptionBudget>(rest, apiPath(Resource.podDisruptionBudgets, { namespace: ns }), {}, pageSize));
+  const holding = (budgets ?? []).some(
+    (b) =>
+      b.status?.disruptionsAllowed === 0 && pods.some((p) => selectorMatches(b.spec?.selector as unknown as JsonValue | undefined, p.metadata.labels ?? {})),
+  );
+  if (!holding && (deployment.spec?.replicas ?? 1) !== 1) return budgets ? { budgets } : {};
+  const cordoned = await orNothing(listNamed<wire.Node>(rest, apiPath(Resource.nodes), { fieldSelector: 'spec.unschedulable=true' }, pageSize, 'Node'));
+  const mine = (cordoned ?? []).filter((n) => bound.has(n.metadata.name));
+  return { ...(budgets ? { budgets } : {}), ...(mine.length > 0 ? { cordoned: mine } : {}) };
 }
 
 const isReady = (p: Pod): boolean => !!p.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);

@@ -4,7 +4,7 @@
 // Events and quotas stay as sent: diagnose never needs their names.
 import type * as wire from '../kube/objects.js';
 
-export type { Condition, Container, KubeEvent, LabelSelector, Probe, ResourceQuota } from '../kube/objects.js';
+export type { Condition, Container, KubeEvent, LabelSelector, PodDisruptionBudget, Probe, ResourceQuota, TopologySpreadConstraint } from '../kube/objects.js';
 
 /** A wire object whose metadata and metadata.name are known to be present. */
 export type Named<T extends { metadata?: wire.ObjectMeta }> = T & { metadata: wire.ObjectMeta & { name: string } };
@@ -40,6 +40,12 @@ export interface Snapshot {
   quotas: wire.ResourceQuota[];
   /** Only gathered when a pod failed to schedule; absent otherwise. */
   nodes?: Node[];
+  /** The cordoned nodes (spec.unschedulable: a drain, or kubectl cordon) that run pods of the
+   * Deployment; absent when none does, or when nodes may not be listed. */
+  cordoned?: Node[];
+  /** The namespace's PodDisruptionBudgets, read only when a pod of the Deployment is on a
+   * cordoned node; absent otherwise. */
+  budgets?: wire.PodDisruptionBudget[];
   /** The end of the log of containers of new pods that are not ready and have run (the previous
    * run's when the container restarted); absent when no log was read. */
   logs?: ContainerLog[];

@@ -9,17 +9,28 @@ import { Code, Severity } from './findings.js';
 import { parseQuantity, parseSchedulingMessage } from './messages.js';
 import type { Deployment, Node, Pod } from './model.js';
 import type { PodIssueOf } from './pod-issue.js';
+import { spreadIssue } from './spread.js';
 
 /** The scheduler's reason on PodScheduled=False for a pod no node fits. */
 const UNSCHEDULABLE = 'Unschedulable';
 
-/** A pod the scheduler marked Unschedulable, with its reasons and, when read, the nodes. */
-export function unschedulableIssue(ctx: RolloutContext, pod: Pod, events: EventRecord[], nodes: Node[] | undefined): PodIssueOf<'Unschedulable'> | undefined {
+/** A pod the scheduler marked Unschedulable, with its reasons and, when read, the nodes; one a
+ * DoNotSchedule topology spread holds back is that finding instead (spread.ts). */
+export function unschedulableIssue(
+  ctx: RolloutContext,
+  pod: Pod,
+  events: EventRecord[],
+  nodes: Node[] | undefined,
+): PodIssueOf<'Unschedulable' | 'TopologySpreadUnsatisfiable'> | undefined {
   const cond = pod.status?.conditions?.find((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False);
   if (!cond || (cond.reason && cond.reason !== UNSCHEDULABLE)) return undefined;
   const failed = events.filter((e) => e.reason === EventReason.FailedScheduling);
   const message = newest(failed)?.message ?? cond.message ?? '';
   const parsed = parseSchedulingMessage(message);
+  if (parsed?.reasons.some((r) => r.kind === 'topology-spread')) {
+    const spread = spreadIssue(ctx, pod, { message, parsed, events: failed }, nodes);
+    if (spread) return spread;
+  }
   const requests = podRequests(ctx.dep);
   const details: DetailsByCode['Unschedulable'] = {
     schedulerMessage: message,

@@ -92,6 +92,20 @@ export interface LifecycleHandler {
   sleep?: { seconds: number };
 }
 
+/** One entry of a pod's spec.topologySpreadConstraints. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: string;
+  labelSelector?: LabelSelector;
+  matchLabelKeys?: string[];
+  minDomains?: number;
+  /** Honor (default): only nodes the pod's nodeSelector/affinity admits count; Ignore: all. */
+  nodeAffinityPolicy?: string;
+  /** Ignore (default): tainted nodes (a cordoned one too) count; Honor: only those the pod tolerates. */
+  nodeTaintsPolicy?: string;
+}
+
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
@@ -103,6 +117,7 @@ export interface PodSpec {
   schedulingGates?: { name: string }[];
   /** Extra conditions that must be True before the pod counts Ready (load balancer controllers). */
   readinessGates?: { conditionType: string }[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   [k: string]: unknown;
 }
 
@@ -205,6 +220,13 @@ export interface Node {
   metadata?: ObjectMeta;
   spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
   status?: { allocatable?: Record<string, string>; capacity?: Record<string, string>; conditions?: Condition[] };
+}
+
+/** A policy/v1 PodDisruptionBudget: what it asks, and what the disruption controller computed. */
+export interface PodDisruptionBudget {
+  metadata?: ObjectMeta;
+  spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelector; unhealthyPodEvictionPolicy?: string };
+  status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number; conditions?: Condition[] };
 }
 
 /** Milliseconds since the epoch of a wire or typed timestamp; undefined when absent or unparsable. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, gather, logWanted } from '../../../plugin/diagnose/gather.js';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
-import type { Rest } from '../../../plugin/kube/rest.js';
+import { HttpError, type Rest } from '../../../plugin/kube/rest.js';
 import type { Snapshot } from '../../../plugin/diagnose/model.js';
 import { loadFixture } from './fixtures.js';
 
@@ -33,7 +33,13 @@ function recordingRest(s: Snapshot, pageSize = 500): { rest: Rest; calls: { path
       if (/\/deployments\/[^/]+$/.test(path)) return s.deployment as T;
       if (path.endsWith('/replicasets')) return page(s.replicaSets, query) as T;
       if (path.endsWith('/resourcequotas')) return page(s.quotas, query) as T;
+      if (path === '/api/v1/nodes' && query.fieldSelector === 'spec.unschedulable=true')
+        return page(
+          [...(s.cordoned ?? []), ...(s.nodes ?? [])].filter((n) => n.spec?.unschedulable),
+          query,
+        ) as T;
       if (path === '/api/v1/nodes') return page(s.nodes ?? [], query) as T;
+      if (path.endsWith('/poddisruptionbudgets')) return page(s.budgets ?? [], query) as T;
       if (path.endsWith('/pods'))
         return page(
           s.pods.filter((p) => podMatches(p.metadata.labels ?? {}, query.labelSelector ?? '')),
@@ -178,6 +184,43 @@ describe('gather', () => {
     const { rest } = recordingRest({ ...snapshot, events });
     const got = await gather(rest, 'shop', 'web');
     expect(got.events.filter((e) => e.reason === 'FailedPreStopHook').map((e) => e.involvedObject.name)).toEqual([`${old.metadata.name}-abcde`]);
+  });
+
+  it.each([
+    {
+      name: 'a budget holding pods of the Deployment (0 disruptions): the cordoned nodes are read, with one field-selected list',
+      fixture: 'drain-blocked',
+      nodeLists: [{ fieldSelector: 'spec.unschedulable=true', limit: '500' }],
+      cordoned: ['paas-node-2'],
+    },
+    {
+      name: 'one replica, no budget: the cordoned nodes are read',
+      fixture: 'drain-single-replica',
+      nodeLists: [{ fieldSelector: 'spec.unschedulable=true', limit: '500' }],
+      cordoned: ['paas-node-2'],
+    },
+    { name: 'three replicas, no budget: only the budgets are read, no node', fixture: 'image-not-found', nodeLists: [], cordoned: undefined },
+  ])('drains: $name', async ({ fixture, nodeLists, cordoned }) => {
+    const { snapshot } = loadFixture(fixture);
+    const { rest, calls } = recordingRest(snapshot);
+    const got = await gather(rest, 'shop', 'web');
+    expect(calls.filter((c) => c.path === '/apis/policy/v1/namespaces/shop/poddisruptionbudgets').map((c) => c.query)).toEqual([{ limit: '500' }]);
+    expect(calls.filter((c) => c.path === '/api/v1/nodes').map((c) => c.query)).toEqual(nodeLists);
+    expect(got.cordoned?.map((n) => n.metadata.name)).toEqual(cordoned);
+  });
+
+  it('drains: budgets and nodes it may not read (a namespaced user) leave those findings out, and the rest is read', async () => {
+    const { snapshot } = loadFixture('drain-blocked');
+    const { rest } = recordingRest(snapshot);
+    const forbidden: Rest = {
+      ...rest,
+      get: <T>(path: string, query?: Query) =>
+        path.includes('poddisruptionbudgets') || path === '/api/v1/nodes'
+          ? Promise.reject(new HttpError(403, '{"message":"forbidden"}', path))
+          : rest.get<T>(path, query),
+    };
+    const got = await gather(forbidden, 'shop', 'web');
+    expect([got.budgets, got.cordoned, got.pods.length]).toEqual([undefined, undefined, 2]);
   });
 
   it('refuses a pod the API server sent without metadata.name, naming what is missing', async () => {
