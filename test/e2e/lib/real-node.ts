@@ -34,6 +34,15 @@ export function onRealNode(): { nodeSelector: Obj; tolerations: Obj[] } {
   };
 }
 
+/** Pod-spec fields that put a pod on either real node (both carry RealNode.label and its taint),
+ * leaving the scheduler to choose which: what the drain suites need. */
+export function onRealNodes(): { nodeSelector: Obj; tolerations: Obj[] } {
+  return {
+    nodeSelector: { [RealNode.label.key]: RealNode.label.value },
+    tolerations: [{ key: RealNode.taint.key, operator: 'Equal', value: RealNode.taint.value, effect: RealNode.taint.effect }],
+  };
+}
+
 export type AppOptions = {
   replicas?: number;
   image?: string;
@@ -324,6 +333,93 @@ export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnde
     const summaries = [];
     for (const [i, run] of runs.entries()) summaries.push({ kind: r.loads[i]!, summary: await run.stop() });
     return { loads: summaries, durationMs, endpoints: sampler?.stop() };
+  } finally {
+    for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    sampler?.stop();
+  }
+}
+
+/** What a `kubectl drain` said, and how long it took. */
+export type DrainRun = { code: number; stdout: string; stderr: string; durationMs: number };
+
+/** One node drain under load: the loads, the drain, and the app put back together elsewhere. */
+export type DrainUnderLoad = {
+  kc: KubeConfig;
+  namespace: string;
+  url: string;
+  /** Drains the node (`kubectl drain <node> ...`), bounded by its own --timeout and the caller's. */
+  drain: () => Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Started together with the drain, once the loads answer (a rollout's trigger). */
+  alongside?: () => Promise<void>;
+  /** Whether the app runs in full again away from the node (asked after the drain returns). */
+  recovered: () => Promise<boolean>;
+  /** The control: stop waiting for `recovered` as soon as every load has seen a failure. */
+  untilEveryLoadFails?: boolean;
+  rate: number;
+  loads: readonly ('new' | 'keepalive')[];
+  timeoutMs: number;
+  serviceForEndpoints?: string;
+  onProgress?: (line: string) => void;
+};
+
+export type DrainUnderLoadResult = {
+  loads: { kind: 'new' | 'keepalive'; summary: LoadSummary }[];
+  drain: DrainRun;
+  /** From the drain's start until `recovered` (undefined: it never was, within the bound). */
+  recoveredMs: number | undefined;
+  endpoints?: ReturnType<EndpointSampler['stop']>;
+};
+
+/**
+ * Runs the loads, waits until each has been answered for a second, starts the drain (and
+ * `alongside`), waits for the drain to return and the app to recover (or, for the control, for
+ * every load to see a failure), lets the loads run one more second, and stops them. Every wait is
+ * bounded by timeoutMs; the loads stop by themselves after it too.
+ */
+export async function drainUnderLoad(d: DrainUnderLoad): Promise<DrainUnderLoadResult> {
+  const sampler = d.serviceForEndpoints ? await sampleReadyEndpoints(d.kc, d.namespace, d.serviceForEndpoints) : undefined;
+  const ok = d.loads.map(() => 0);
+  const failed = d.loads.map(() => 0);
+  const ticks = d.loads.map(() => 0);
+  const runs = d.loads.map((kind, i) =>
+    startLoad({
+      url: d.url,
+      rate: d.rate,
+      keepAlive: kind === 'keepalive',
+      maxSeconds: Math.ceil(d.timeoutMs / 1000) + 30,
+      onProgress: (line) => {
+        const m = /ok=(\d+) failed=(\d+)/.exec(line);
+        if (m) {
+          ok[i] = Number(m[1]);
+          failed[i] = Number(m[2]);
+          ticks[i] = (ticks[i] ?? 0) + 1;
+        }
+        d.onProgress?.(`${kind}: ${line}`);
+      },
+    }),
+  );
+  try {
+    await until(() => ok.every((n) => n >= d.rate), 30_000, 'every load answered for a second before the drain');
+    const started = Date.now();
+    const [drained] = await Promise.all([d.drain(), d.alongside?.()]);
+    const drain: DrainRun = { ...drained, durationMs: Date.now() - started };
+    let recoveredMs: number | undefined;
+    await until(
+      async () => {
+        if (await d.recovered()) {
+          recoveredMs = Date.now() - started;
+          return true;
+        }
+        return d.untilEveryLoadFails === true && failed.every((n) => n > 0);
+      },
+      Math.max(d.timeoutMs - (Date.now() - started), 10_000),
+      `${d.namespace}: the app to run in full away from the drained node${d.untilEveryLoadFails ? ', or every load to fail' : ''}`,
+    );
+    const seen = [...ticks];
+    await until(() => ticks.every((t, i) => t > (seen[i] ?? 0)), 10_000, 'one more second of load');
+    const summaries = [];
+    for (const [i, run] of runs.entries()) summaries.push({ kind: d.loads[i]!, summary: await run.stop() });
+    return { loads: summaries, drain, recoveredMs, endpoints: sampler?.stop() };
   } finally {
     for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
     sampler?.stop();

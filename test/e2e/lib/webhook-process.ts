@@ -30,6 +30,8 @@ export type WebhookOptions = {
   /** A paas.toml for --config (default: the built-in policy). */
   configToml?: string;
   name: string;
+  /** More flags for `serve` (--disruption-budgets, its Lease's namespace and name...). */
+  args?: string[];
 };
 
 /** Starts the webhook and registers it; resolves once the apiserver would reach a ready server. */
@@ -49,7 +51,19 @@ export async function startWebhook(opts: WebhookOptions): Promise<WebhookProcess
   const [port, metricsPort] = (await freePorts(2)) as [number, number];
   const child: ChildProcess = spawn(
     process.execPath,
-    [MAIN, ...serveArgs({ port, metricsPort, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), kubeconfig: opts.kubeconfig, config, logLevel: 'warn' })],
+    [
+      MAIN,
+      ...serveArgs({
+        mode: opts.args ?? [],
+        port,
+        metricsPort,
+        cert: join(dir, 'tls.crt'),
+        key: join(dir, 'tls.key'),
+        kubeconfig: opts.kubeconfig,
+        config,
+        logLevel: 'warn',
+      }),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';
