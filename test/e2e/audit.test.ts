@@ -78,10 +78,10 @@ function app(name: string, over: { labels?: Obj; spec?: Obj; podSpec?: Obj } = {
 /**
  * The enforce path's warning for a warn-mode line, rewritten here by hand (not by the product's
  * wording function): "paas: would change X" is "paas: X"; "paas: would add X to container c" is
- * "paas: X added to container c".
+ * "paas: X added to container c" (and "to pod template", the topology spread).
  */
 function asEnforced(line: string): string {
-  const add = /^paas: would add (.*) to ((?:container|sidecar) [a-z0-9-]+)$/.exec(line);
+  const add = /^paas: would add (.*) to ((?:container|sidecar) [a-z0-9-]+|pod template)$/.exec(line);
   if (add) return `paas: ${add[1]} added to ${add[2]}`;
   const change = /^paas: would change (.*)$/.exec(line);
   if (change) return `paas: ${change[1]}`;
