@@ -67,6 +67,7 @@ const VALUES: ReadonlyMap<string, string> = new Map([
   [JSON.stringify([MARK.excluded, MARK.own]), '{{ append (without .Values.excludedNamespaces $ns) $ns | toJson }}'],
 ]);
 
+/** A pattern for `text` as it is, everywhere it occurs. */
 function literal(text: string): RegExp {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
 }
@@ -129,11 +130,11 @@ function merge(values: readonly JsonValue[], at: string): Part {
 
 /** Every item of the lists once, in an order each list keeps, with the renderings that have it. */
 function mergeLists(lists: readonly JsonValue[][]): { value: JsonValue; in: ReadonlySet<number> }[] {
-  const items = new Map<string, { value: JsonValue; in: Set<number>; rank: number; after: Set<string> }>();
+  const items = new Map<string, { value: JsonValue; in: Set<number>; rank: [number, number]; after: Set<string> }>();
   for (const [r, list] of lists.entries()) {
     for (const [i, value] of list.entries()) {
       const key = canonical(value);
-      const item = items.get(key) ?? { value, in: new Set<number>(), rank: r * 1000 + i, after: new Set<string>() };
+      const item = items.get(key) ?? { value, in: new Set<number>(), rank: [r, i] as [number, number], after: new Set<string>() };
       items.set(key, item);
       item.in.add(r);
       if (i > 0) item.after.add(canonical(list[i - 1]!));
@@ -145,7 +146,8 @@ function mergeLists(lists: readonly JsonValue[][]): { value: JsonValue; in: Read
   while (placed.size < items.size) {
     const ready = [...items].filter(([k, x]) => !placed.has(k) && [...x.after].every((p) => placed.has(p)));
     if (ready.length === 0) throw new Error('the renderings order their list items differently');
-    const [key, next] = ready.reduce((a, b) => (b[1].rank < a[1].rank ? b : a));
+    const earlier = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const [key, next] = ready.reduce((a, b) => (earlier(b[1].rank, a[1].rank) ? b : a));
     placed.add(key);
     out.push({ value: next.value, in: next.in });
   }
