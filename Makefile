@@ -62,9 +62,10 @@ $(COMPLETE_BIN) $(BUNDLE_META)/kubectl_complete-paas.json &: plugin/completion/*
 dist: build ## Release archives of the plugin (linux/darwin, amd64/arm64), SHA256SUMS and the krew manifest dist/paas.yaml
 	tsx plugin/release/dist.ts $(if $(RELEASE_URL),--download-base=$(RELEASE_URL))
 
-# The rollout policy as a MutatingAdmissionPolicy (manifests/overlays/admission-policy), rendered
-# from the default paas.toml; a unit test fails when the committed file differs from the renderer.
-admission-policy-overlay: install ## Regenerate manifests/overlays/admission-policy/mutating-admission-policy.yaml
+# The rollout policy as a MutatingAdmissionPolicy: manifests/overlays/admission-policy, rendered
+# from the default paas.toml, and the Helm chart's template for `mode: admission-policy`, generated
+# from the same renderer; unit tests fail when a committed file differs from what this writes.
+admission-policy-overlay: install ## Regenerate the MutatingAdmissionPolicy of manifests/overlays/admission-policy and of the Helm chart
 	tsx plugin/release/write-admission-policy-overlay.ts
 
 install-plugin: build ## Put kubectl-paas and kubectl_complete-paas on PATH (npm link): `kubectl paas ...` and its tab completion
@@ -131,7 +132,7 @@ cluster-down: install ## Stop the control plane of `make cluster-up` (every proc
 
 test: build dist typecheck lint cluster-bin tools node-versions webhook-image ## Everything CI runs: type-check, lint, unit tests, then e2e on a real control plane
 	@mkdir -p .cache/reports
-	PAAS_REQUIRE_KUBECTL=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
+	PAAS_REQUIRE_KUBECTL=1 PAAS_REQUIRE_HELM=1 vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/reports/unit.json
 	vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.cache/reports/e2e.json
 	@node test/report.mjs .cache/reports/unit.json .cache/reports/e2e.json
 

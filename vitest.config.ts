@@ -6,6 +6,9 @@ import OwnersLast from './test/e2e/setup/sequencer.js';
 // once by test/e2e/setup/global.ts). `make test` runs both.
 export default defineConfig({
   test: {
+    // Vitest reads the order of files from the root only: e2e files that own the cluster last
+    // (unit files own nothing: their order is vitest's own).
+    sequence: { sequencer: OwnersLast },
     projects: [
       {
         test: {
@@ -25,7 +28,6 @@ export default defineConfig({
           // whole cluster for its run (it installs the webhook in paas-system, or drains a node)
           // runs alone (test/e2e/lib/locks.ts), after the others (setup/sequencer.ts).
           setupFiles: ['test/e2e/setup/share-cluster.ts'],
-          sequence: { sequencer: OwnersLast },
           pool: 'forks',
           isolate: true,
           fileParallelism: true,

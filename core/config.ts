@@ -64,7 +64,8 @@ export const DEFAULT_CONFIG: Readonly<PaasConfig> = Object.freeze({
 });
 
 /** A namespace name as Kubernetes validates it (an RFC 1123 label). */
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A namespace name: a lowercase RFC 1123 label. */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A list of namespace names, none twice. */
 function checkNamespaces(v: unknown): Checked<readonly string[]> {

@@ -20,6 +20,7 @@ const RUNS: Readonly<Record<string, () => Promise<Run>>> = {
   'policy apply': async () => (await import('./commands/policy.js')).apply,
   'policy check': async () => (await import('./commands/policy.js')).check,
   'policy show': async () => (await import('./commands/policy.js')).show,
+  'policy render': async () => (await import('./commands/policy.js')).render,
   'rollout status': async () => (await import('./commands/rollout-status.js')).run,
   'rollout history': async () => (await import('./commands/rollout-history.js')).run,
   diagnose: async () => (await import('./commands/diagnose.js')).run,

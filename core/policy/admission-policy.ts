@@ -36,6 +36,12 @@ export interface AdmissionPolicyScope {
   /** When set, only namespaces carrying these labels (the binding's matchResources): a trial
    * in a few namespaces, or a test's own. */
   namespaceLabels?: Readonly<Record<string, string>>;
+  /** paas.toml [webhook] mode (default enforce): with warn, only namespaces labelled
+   * paas.io/mode=enforce, where the webhook would enforce. */
+  mode?: Mode;
+  /** paas.toml [webhook] namespaces (default opt-out): with opt-in, only namespaces labelled
+   * paas.io/mode=enforce. */
+  namespaces?: NamespaceSelection;
 }
 
 /** The webhook's selection: every namespace but the control plane's and paas-system. */
@@ -72,13 +78,14 @@ function mutations(input: CelInput): JsonObject[] {
     });
 }
 
-/** The webhook's enforce entry's rules, namespaceSelector and objectSelector (core/policy/scope.ts),
- * for the default selection: every namespace but the excluded ones and the webhook's own, except
- * those opted out or labelled paas.io/mode=warn (a policy cannot warn: it leaves them alone). */
+/** The webhook's enforce entry's rules, namespaceSelector and objectSelector (core/policy/scope.ts)
+ * for the scope's selection: by default every namespace but the excluded ones and the webhook's
+ * own, except those opted out or labelled paas.io/mode=warn. A policy cannot warn: where the
+ * webhook would only warn, it leaves the namespace alone. */
 function matchConstraints(scope: AdmissionPolicyScope): JsonObject {
   const selectors = namespaceSelectors({
-    mode: Mode.enforce,
-    namespaces: NamespaceSelection.optOut,
+    mode: scope.mode ?? Mode.enforce,
+    namespaces: scope.namespaces ?? NamespaceSelection.optOut,
     excludedNamespaces: [...scope.excludedNamespaces],
     ownNamespace: scope.ownNamespace,
   });

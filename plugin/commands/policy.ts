@@ -1,18 +1,27 @@
-// `kubectl paas policy apply|check|show`: the rollout policy offline, for manifests in a file or
-// on stdin. Each verb goes parse (argv → options, the flags declared in commands/table.ts) →
-// validate → run (pure, in plugin/policy/) and writes only once everything succeeded, so bad
-// input never leaves partial output. No cluster: these commands take no connection flags.
+// `kubectl paas policy apply|check|show|render`: the rollout policy offline, for manifests in a
+// file or on stdin, or rendered as objects the API server runs itself. Each verb goes parse (argv
+// → options, the flags declared in commands/table.ts) → validate → run (pure, in plugin/policy/
+// and core/policy/) and writes only once everything succeeded, so bad input never leaves partial
+// output. No cluster: these commands take no connection flags.
 import { join } from 'node:path';
 import type { CliDeps } from '../deps.js';
-import { DEFAULT_CONFIG, parseConfig, type PaasConfig } from '../../core/config.js';
+import { DEFAULT_CONFIG, NAMESPACE_NAME, parseConfig, type PaasConfig } from '../../core/config.js';
 import { ErrorCode, ExitCode, PaasError } from '../../core/errors.js';
-import type { ClusterFacts } from '../../core/policy/index.js';
+import {
+  ADMISSION_POLICY_GAPS,
+  admissionPolicyObjects,
+  PolicyFormat,
+  renderAdmissionPolicy,
+  type AdmissionPolicyScope,
+  type ClusterFacts,
+} from '../../core/policy/index.js';
 import { OutputFormat } from '../lib/output.js';
 import { applyPolicy, checkPolicy, parseManifests, type InputDoc } from '../policy/manifests.js';
 import { renderCheck, renderShow } from '../policy/render.js';
 import { summarizePolicy } from '../policy/summary.js';
 import { stringify } from 'yaml';
 import type { FrontDoor, Run } from './front-door.js';
+import { RenderAs } from './table.js';
 
 /** Where the command reads and writes. */
 type PolicyDeps = Pick<CliDeps, 'out' | 'err' | 'readStdin' | 'files'>;
@@ -70,6 +79,56 @@ export const show: Run = async (argv, door, deps) => {
   const { config, source } = await loadConfig(opts, deps);
   const summary = summarizePolicy(config, opts.facts.nativeSleep ? undefined : opts.facts);
   deps.out.write(formatData({ source, ...summary }, opts.format) ?? renderShow(summary, source));
+  return ExitCode.ok;
+};
+
+/** A Kubernetes object name (RFC 1123 subdomain), as the policy's and the binding's must be. */
+const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A flag given at most once: its value (yargs makes an array of a repeated one). */
+function once(argv: Readonly<Record<string, unknown>>, name: string, door: FrontDoor): string {
+  const v = argv[name];
+  if (Array.isArray(v)) throw door.usage(`--${name}: give it once`);
+  return String(v);
+}
+
+interface RenderOptions extends CommonOptions {
+  scope: Pick<AdmissionPolicyScope, 'name' | 'ownNamespace'>;
+  /** --exclude-namespace, added to paas.toml's [webhook] excluded_namespaces. */
+  exclude: string[];
+}
+
+function renderOptions(argv: Readonly<Record<string, unknown>>, door: FrontDoor): RenderOptions {
+  const as = once(argv, 'as', door);
+  if (!(Object.values(RenderAs) as string[]).includes(as)) throw door.usage(`invalid value "${as}" for --as: use ${Object.values(RenderAs).join(', ')}`);
+  const name = once(argv, 'name', door);
+  if (!OBJECT_NAME.test(name)) throw door.usage(`invalid value "${name}" for --name: expected a lowercase RFC 1123 subdomain (paas-rollout-policy)`);
+  const ownNamespace = once(argv, 'webhook-namespace', door);
+  const raw = argv['exclude-namespace'];
+  const exclude = raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+  for (const [flag, ns] of [['webhook-namespace', ownNamespace], ...exclude.map((n) => ['exclude-namespace', n])] as const) {
+    if (!NAMESPACE_NAME.test(ns)) throw door.usage(`invalid value "${ns}" for --${flag}: expected a namespace name (a lowercase RFC 1123 label)`);
+  }
+  return { ...commonOptions(argv, door), scope: { name, ownNamespace }, exclude };
+}
+
+/** `policy render --as mutating-admission-policy`: the policy and where it applies (paas.toml's
+ * [deploy] and [webhook], the flags), as objects to apply; each difference from the webhook noted
+ * on stderr. Exit 0, or the catalogue's bad input (2) for a bad paas.toml. */
+export const render: Run = async (argv, door, deps) => {
+  const opts = renderOptions(argv, door);
+  const { config } = await loadConfig(opts, deps);
+  const scope: AdmissionPolicyScope = {
+    ...opts.scope,
+    excludedNamespaces: [...new Set([...config.webhook.excludedNamespaces, ...opts.exclude])],
+    mode: config.webhook.mode,
+    namespaces: config.webhook.namespaces,
+  };
+  const objects = admissionPolicyObjects(config, opts.facts, scope);
+  const text = renderAdmissionPolicy(objects, opts.format === OutputFormat.json ? PolicyFormat.json : PolicyFormat.yaml);
+  deps.err.write('Note: what this policy does not do as paas-webhook does (docs/admission-policy.md):\n');
+  for (const g of ADMISSION_POLICY_GAPS) deps.err.write(`Note: - ${g.note}\n`);
+  deps.out.write(text);
   return ExitCode.ok;
 };
 

@@ -95,24 +95,63 @@ const FILENAME: FlagSpec = {
   required: true,
 };
 const POLICY_OUTPUT: OutputSpec = { default: OutputFormat.text };
+const MANIFEST_OUTPUT = (verb: string): OutputSpec => ({
+  default: OutputFormat.yaml,
+  refuse: { [OutputFormat.text]: `policy ${verb} prints manifests: use -o yaml (default) or -o json` },
+});
+
+/** What `policy render --as` writes the policy as. */
+export const RenderAs = { mutatingAdmissionPolicy: 'mutating-admission-policy' } as const;
+export type RenderAs = (typeof RenderAs)[keyof typeof RenderAs];
+
+/** `policy render --as`. Not kubectl's impersonation flag: the policy commands take no connection flags. */
+const RENDER_AS: FlagSpec = {
+  name: 'as',
+  describe: 'What to render: mutating-admission-policy (a MutatingAdmissionPolicy and its binding, admissionregistration.k8s.io/v1, Kubernetes >= 1.36)',
+  value: ValueKind.choice,
+  values: Object.values(RenderAs),
+  required: true,
+};
+/** Where the rendered policy applies, besides paas.toml's [webhook]. The defaults are
+ * core/policy/admission-policy.ts' (a unit test holds them equal); the namespaces complete from
+ * nothing (a lookup would read --as as kubectl's impersonation). */
+const RENDER_SCOPE: readonly FlagSpec[] = [
+  { name: 'name', describe: "The policy's and its binding's name", value: ValueKind.free, default: 'paas-rollout-policy' },
+  {
+    name: 'webhook-namespace',
+    describe: 'The namespace paas-webhook is (or would be) installed in: never mutated, as the webhook never mutates its own',
+    value: ValueKind.free,
+    default: 'paas-system',
+  },
+  {
+    name: 'exclude-namespace',
+    describe: "A namespace never mutated, besides paas.toml's [webhook] excluded_namespaces; repeatable",
+    value: ValueKind.free,
+    repeat: true,
+  },
+];
 
 const POLICY = group({
   name: 'policy',
-  describe: 'Apply, check or show the zero-downtime rollout policy offline',
-  usage: 'kubectl paas policy <apply|check|show> [flags]',
+  describe: 'Apply, check, show or render the zero-downtime rollout policy offline',
+  usage: 'kubectl paas policy <apply|check|show|render> [flags]',
   examples: [
     ['kubectl paas policy apply -f app.yaml', 'The manifests with the policy applied, as YAML'],
     ['helm template . | kubectl paas policy check -f -', 'Fail a CI job (exit 1) when a Deployment breaks the policy'],
     ['kubectl paas policy show --config paas.toml -o yaml', 'The effective policy'],
+    [
+      'kubectl paas policy render --as mutating-admission-policy --config paas.toml | kubectl apply -f -',
+      'The policy without a webhook: run by the API server itself (Kubernetes >= 1.36)',
+    ],
   ],
   exits: 'policy',
-  demand: 'Name a policy command: apply, check or show',
+  demand: 'Name a policy command: apply, check, show or render',
   subcommands: [
     leaf({
       name: 'apply',
       describe: 'Print the manifests with the policy applied (YAML in, same order out; -o json)',
       flags: [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, FILENAME],
-      output: { default: OutputFormat.yaml, refuse: { [OutputFormat.text]: 'policy apply prints manifests: use -o yaml (default) or -o json' } },
+      output: MANIFEST_OUTPUT('apply'),
       examples: [],
       exits: 'policy',
     }),
@@ -129,6 +168,15 @@ const POLICY = group({
       describe: 'Print the effective policy (built-in defaults, paas.toml)',
       flags: [CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP],
       output: POLICY_OUTPUT,
+      examples: [],
+      exits: 'policy',
+    }),
+    leaf({
+      name: 'render',
+      describe:
+        'Print the policy as objects the API server runs without the webhook: a MutatingAdmissionPolicy and its binding (-o yaml or json); what they cannot do as the webhook does is noted on stderr',
+      flags: [RENDER_AS, CONFIG, NATIVE_SLEEP, NO_NATIVE_SLEEP, ...RENDER_SCOPE],
+      output: MANIFEST_OUTPUT('render'),
       examples: [],
       exits: 'policy',
     }),

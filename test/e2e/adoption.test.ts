@@ -147,10 +147,13 @@ async function enforcedWithinBound(ns: string, fixedAt: number): Promise<void> {
   console.log(`image fixed: enforcement began ${((Date.now() - fixedAt) / 1000).toFixed(1)} s later (bound ${ENFORCE_BOUND_MS / 1000} s)`);
   expect(stored.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   expect(await entries()).toEqual(ARMED);
-  // The replicas of the missing image linger until the new ones are ready: their containers never
-  // started, so they have no log to read. The rollout done, every pod is of the good image.
-  await kubectlOk(['rollout', 'status', `deployment/${W.deployment}`, '-n', W.namespace, '--timeout=120s'], { timeoutMs: 130_000 });
-  const logs = await kubectlOk(['logs', '-n', W.namespace, '-l', W.podSelector, '--tail=-1']);
+  // The logs of the pods that run: those of the missing image never started a container (they
+  // may linger a moment after the rollout), so they have no log to read.
+  const running = (await listJson('pods', W.namespace, W.podSelector)).filter((p) =>
+    (p.status?.containerStatuses ?? []).some((c: Obj) => c.state?.running !== undefined),
+  );
+  expect(running.length).toBeGreaterThan(0);
+  const logs = (await Promise.all(running.map((p) => kubectlOk(['logs', '-n', W.namespace, p.metadata.name as string, '--tail=-1'])))).join('\n');
   const armedLine = logs.split('\n').find((l) => l.includes('arming: policy entries registered'));
   expect(armedLine, logs.slice(-2000)).toBeDefined();
   expect(JSON.parse(armedLine!).selfCheck).toMatch(/came back mutated/);

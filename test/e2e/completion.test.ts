@@ -72,7 +72,7 @@ describe('kubectl __complete paas', () => {
   it('lists the commands on an empty word', async () => {
     const r = await completion(['']);
     expect(r.code).toBe(0);
-    expect(r.names).toEqual(['policy', 'rollout', 'diagnose', 'logs']);
+    expect(r.names).toEqual(['policy', 'rollout', 'diagnose', 'logs', 'audit', 'version']);
     expect(r.directive).toBe(4);
   });
 

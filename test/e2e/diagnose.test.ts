@@ -2,6 +2,7 @@
 // kubectl-paas on PATH. Each cause is produced for real: the scheduler (a pod asking for more
 // CPU than any 4-CPU node has), a ResourceQuota, a ValidatingAdmissionPolicy, the Deployment
 // controller (progress deadline, pause), and kwok's kubelet scenarios.
+import { NodeSpecs } from './cluster/node.js';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,9 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { apply, binDir, kubeconfig, kubectl, kubectlOk, MissingConfigMap, newNamespace, Scenario, ScenarioLabel, waitFor } from './lib/cluster.js';
+
+/** The real kubelet nodes of the e2e cluster (both, unless PAAS_E2E_REAL_NODES says 1). */
+const REAL_NODES = Number(process.env.PAAS_E2E_REAL_NODES ?? NodeSpecs.length);
 
 type Obj = Record<string, any>;
 interface Doc {
@@ -230,9 +234,9 @@ describe('kubectl paas diagnose (real control plane)', () => {
     const { code, doc } = await rootCause(ns, 'too-big', 'Unschedulable');
     expect(code).toBe(1);
     const d = doc.findings[0]!.details;
-    // The scheduler's own count: three kwok nodes too small, and the real node, whose taint the pod does not tolerate.
+    // The scheduler's own count: three kwok nodes too small, and the real nodes, whose taint the pod does not tolerate.
     expect(d.reasons).toEqual([
-      { count: 1, reason: 'node(s) had untolerated taint(s)', kind: 'taint' },
+      { count: REAL_NODES, reason: 'node(s) had untolerated taint(s)', kind: 'taint' },
       { count: 3, reason: 'Insufficient cpu', kind: 'insufficient-cpu' },
     ]);
     expect(d.exceedsEveryNode).toEqual([{ resource: 'cpu', requested: '8', largestAllocatable: '4' }]);

@@ -186,7 +186,7 @@ describe('installed with krew (no network), used through kubectl, uninstalled', 
         .trim()
         .split('\n')
         .map((l) => l.split('\t')[0]),
-    ).toEqual(['policy', 'rollout', 'diagnose', 'logs', ':4']);
+    ).toEqual(['policy', 'rollout', 'diagnose', 'logs', 'audit', 'version', ':4']);
   });
 
   it('an auth-provider kubeconfig loads the bundled client-node: the same bearer token kubectl sends', async () => {

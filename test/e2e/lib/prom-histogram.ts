@@ -1,5 +1,6 @@
 // Prometheus histograms from a /metrics text (the API server's), and quantiles of them the way
-// Prometheus' histogram_quantile computes them: the admission latency bench reads its figures here.
+// Prometheus' histogram_quantile computes them: the admission latency bench reads the API server's
+// view of its calls to the webhook here, beside its own finer client-side figures.
 
 /** Upper bound (`le`) -> cumulative count. */
 export type Histogram = Map<number, number>;

@@ -1,5 +1,5 @@
-// The pure parts of the admission latency bench: reading the API server's histograms, their
-// quantiles as Prometheus computes them, and the kubectl stream's counts and quantiles.
+// The API server's histograms as the admission latency bench reads them (their quantiles as
+// Prometheus computes them), and the kubectl stream of the in-cluster e2e suites: counts and quantiles.
 import { describe, expect, it } from 'vitest';
 import { failureMessage, quantile, summarise, type ApplyRecord } from '../../e2e/lib/apply-stream.js';
 import { histogram, histogramDelta, histogramQuantile } from '../../e2e/lib/prom-histogram.js';

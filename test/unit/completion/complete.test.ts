@@ -43,7 +43,14 @@ describe('complete', () => {
       directive: Directive.noFileComp,
     },
     { name: 'narrows the commands to the prefix', args: [], word: 'ro', want: ['rollout'], directive: Directive.noFileComp },
-    { name: 'offers the policy verbs', args: ['policy'], word: '', want: ['apply', 'check', 'show'], directive: Directive.noFileComp },
+    { name: 'offers the policy verbs', args: ['policy'], word: '', want: ['apply', 'check', 'show', 'render'], directive: Directive.noFileComp },
+    {
+      name: 'offers what policy render renders as (its --as, not kubectl impersonation)',
+      args: ['policy', 'render', '--as'],
+      word: '',
+      want: ['mutating-admission-policy'],
+      directive: Directive.noFileComp,
+    },
     { name: 'offers rollout status and history', args: ['rollout'], word: '', want: ['status', 'history'], directive: Directive.noFileComp },
     {
       name: 'offers the rollout selectors of logs',

@@ -65,6 +65,7 @@ describe('the completion table matches --help', () => {
       'policy apply',
       'policy check',
       'policy show',
+      'policy render',
       'rollout',
       'rollout status',
       'rollout history',

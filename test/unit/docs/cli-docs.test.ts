@@ -30,6 +30,7 @@ describe('docs/cli/', () => {
     ['policy apply', 'policy-apply.md'],
     ['policy check', 'policy-check.md'],
     ['policy show', 'policy-show.md'],
+    ['policy render', 'policy-render.md'],
   ])('kubectl paas %s: every flag of --help is on its page', async (command, file) => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'plugin/main.ts', ...command.split(' '), '--help'], {
       cwd: resolve(import.meta.dirname, '../../..'),

@@ -163,8 +163,9 @@ const IDS = [
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
 const POD_NAME = new RegExp(`\\b((?:web|api)-)(${SAFE}{6,10})(?:-(${SAFE}{5}))?\\b`, 'g');
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
-/** A deploy-id cut to its first 8 characters, as tables and reports show it. */
-const SHORT_ID = /(deploy-id\s+)([0-9a-f]{8})(?![0-9a-f-])/g;
+/** A deploy-id cut to its first 8 characters, as reports show it after its name, and as the
+ * rollout table's DEPLOY-ID column shows it (a word of 8 hex digits on its own). */
+const SHORT_ID = /(deploy-id\s+|(?<![\w-]))([0-9a-f]{8})(?![\w-])/g;
 
 /** A map from what a run made up to the docs' name, the next one given on first sight. */
 class Allocator {

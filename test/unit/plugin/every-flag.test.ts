@@ -72,6 +72,7 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
   'policy apply': { positionals: [], flags: { filename: files.filename } },
   'policy check': { positionals: [], flags: { filename: files.filename } },
   'policy show': { positionals: [], flags: {} },
+  'policy render': { positionals: [], flags: { as: 'mutating-admission-policy' } },
   'rollout status': { positionals: [], flags: { kubeconfig: files.kubeconfig } },
   'rollout history': { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
   diagnose: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
@@ -105,6 +106,9 @@ const FREE: Record<string, string> = {
   since: '5m',
   tail: '100',
   'max-log-requests': '10',
+  name: 'shop-rollouts',
+  'webhook-namespace': 'platform',
+  'exclude-namespace': 'batch',
 };
 
 // Flags that need another to make sense, as kubectl's: a client certificate needs its key, and
@@ -141,9 +145,12 @@ function valuesOf(f: FlagSpec): (string | undefined)[] {
 // Refusals a command makes on purpose after parsing, with its own words (not the parser's).
 const LOGS_YAML = "logs prints lines: use -o text (default) or -o json (one JSON object a line) (see 'kubectl paas logs --help')";
 const APPLY_TEXT = "policy apply prints manifests: use -o yaml (default) or -o json (see 'kubectl paas policy apply --help')";
+const RENDER_TEXT = "policy render prints manifests: use -o yaml (default) or -o json (see 'kubectl paas policy render --help')";
 const REFUSED_BY_COMMAND: { command: string; args: string[]; says: string }[] = [
   { command: 'policy apply', args: ['--output', 'text'], says: APPLY_TEXT },
   { command: 'policy apply', args: ['-o', 'text'], says: APPLY_TEXT },
+  { command: 'policy render', args: ['--output', 'text'], says: RENDER_TEXT },
+  { command: 'policy render', args: ['-o', 'text'], says: RENDER_TEXT },
   { command: 'logs', args: ['--output', 'yaml'], says: LOGS_YAML },
   { command: 'logs', args: ['-o', 'yaml'], says: LOGS_YAML },
 ];
@@ -250,6 +257,12 @@ describe('the walk catches a refused flag', () => {
       name: '-n on policy check',
       argv: ['policy', 'check', '-f', files.filename, '-n', 'shop'],
       says: "Unknown argument: n (see 'kubectl paas policy check --help')",
+    },
+    // policy render's --as is its own choice, not kubectl's impersonation (no connection flags there).
+    {
+      name: 'a value of policy render --as it does not know',
+      argv: ['policy', 'render', '--as', 'someone'],
+      says: 'invalid value "someone" for --as: use mutating-admission-policy (see \'kubectl paas policy render --help\')',
     },
     {
       name: 'a bad value, refused by the command',

@@ -1,7 +1,7 @@
 // `kubectl paas policy apply|check|show`, run in-process through main() (the same yargs tree the
 // binary uses), plus the built entry point once for stdin, exit codes and the default paas.toml.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +9,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../plugin/cli.js';
 import { PaasError } from '../../../core/errors.js';
+import { ADMISSION_POLICY_GAPS, DEFAULT_ADMISSION_POLICY_SCOPE } from '../../../core/policy/index.js';
+import { ROOT } from '../../../plugin/commands/table.js';
 import { policyGaps } from '../../fixtures/policy-gaps.js';
 import { CORPUS_FILES, corpusText, SKIP_CORPUS, warnIfNoCorpus } from '../corpus.js';
 import { kubectlRead, SKIP_KUBECTL, warnIfNoKubectl } from '../kubectl-oracle.js';
@@ -312,6 +314,125 @@ describe('policy show', () => {
     out = '';
     await run('policy', 'show', '--config', conf, '-o', 'json');
     expect(JSON.parse(out).deploy.timeout).toBe(900);
+  });
+});
+
+describe('policy render --as mutating-admission-policy', () => {
+  const render = (...args: string[]) => run('policy', 'render', '--as', 'mutating-admission-policy', ...args);
+  const docs = () => parseAllDocuments(out).map((d) => d.toJS());
+  const namespaceRules = (policy: any) => policy.spec.matchConstraints.namespaceSelector.matchExpressions;
+
+  it('with no paas.toml: the objects of manifests/overlays/admission-policy (the default paas.toml), YAML', async () => {
+    expect(await render('--config', file('render-empty.toml', ''))).toEqual({ code: 0 });
+    const overlay = parseAllDocuments(readFileSync(join(repoRoot, 'manifests/overlays/admission-policy/mutating-admission-policy.yaml'), 'utf8')).map((d) =>
+      d.toJS(),
+    );
+    expect(docs()).toEqual(overlay);
+    expect(docs().map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'MutatingAdmissionPolicy/paas-rollout-policy',
+      'MutatingAdmissionPolicyBinding/paas-rollout-policy',
+    ]);
+  });
+
+  it('notes on stderr each thing the policy does not do as the webhook does, one line each', async () => {
+    await render();
+    const lines = err.trimEnd().split('\n');
+    expect(lines[0]).toBe('Note: what this policy does not do as paas-webhook does (docs/admission-policy.md):');
+    expect(lines.slice(1)).toEqual(ADMISSION_POLICY_GAPS.map((g) => `Note: - ${g.note}`));
+    expect(lines[1]).toMatch(/^Note: - no new paas\.io\/deploy-id per rollout/);
+  });
+
+  it("writes paas.toml's [deploy] knobs into the CEL, and exec hooks with --no-native-sleep", async () => {
+    const conf = file('render.toml', '[deploy]\nsurge = "50%"\ntimeout = 300\nprestop_sleep = 12\n');
+    await render('--config', conf, '--no-native-sleep');
+    const [policy] = docs();
+    const variable = (n: string) => policy.spec.variables.find((v: any) => v.name === n).expression as string;
+    expect(variable('surge')).toMatch(/ : dyn\("50%"\)$/);
+    expect(variable('timeout')).toMatch(/ : 300$/);
+    expect(variable('graceCandidates')).toContain(': 30), 37] +');
+    expect(policy.spec.mutations[2].jsonPatch.expression).toContain('exec{command: ["sleep", "12"]}');
+  });
+
+  it("applies where paas.toml's [webhook] and the flags say: excluded namespaces, the webhook's own, opt-in", async () => {
+    const conf = file('render-scope.toml', '[webhook]\nnamespaces = "opt-in"\nexcluded_namespaces = ["kube-system", "infra"]\n');
+    await render(
+      '--config',
+      conf,
+      '--webhook-namespace',
+      'platform',
+      '--exclude-namespace',
+      'batch',
+      '--exclude-namespace',
+      'infra',
+      '--name',
+      'shop-rollouts',
+    );
+    const [policy, binding] = docs();
+    expect(namespaceRules(policy)).toEqual([
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'infra', 'batch', 'platform'] },
+      { key: 'paas.io/rollout-policy', operator: 'NotIn', values: ['disabled'] },
+      { key: 'paas.io/mode', operator: 'In', values: ['enforce'] },
+    ]);
+    expect(policy.metadata).toEqual({ name: 'shop-rollouts' });
+    expect(binding).toEqual({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingAdmissionPolicyBinding',
+      metadata: { name: 'shop-rollouts' },
+      spec: { policyName: 'shop-rollouts' },
+    });
+  });
+
+  it('defaults to paas-rollout-policy, paas-system and the opt-out selection', async () => {
+    await render('-o', 'json');
+    const list = JSON.parse(out);
+    expect(list.kind).toBe('List');
+    expect(list.items.map((i: any) => i.metadata.name)).toEqual(['paas-rollout-policy', 'paas-rollout-policy']);
+    expect(namespaceRules(list.items[0])).toEqual([
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'paas-system'] },
+      { key: 'paas.io/rollout-policy', operator: 'NotIn', values: ['disabled'] },
+      { key: 'paas.io/mode', operator: 'NotIn', values: ['warn'] },
+    ]);
+  });
+
+  it("the table's defaults are the renderer's", () => {
+    const flags = new Map(
+      ROOT.subcommands
+        .find((c) => c.name === 'policy')!
+        .subcommands.find((c) => c.name === 'render')!
+        .flags.map((f) => [f.name, f.default]),
+    );
+    expect([flags.get('name'), flags.get('webhook-namespace')]).toEqual([DEFAULT_ADMISSION_POLICY_SCOPE.name, DEFAULT_ADMISSION_POLICY_SCOPE.ownNamespace]);
+  });
+
+  const AS = ['--as', 'mutating-admission-policy'];
+  it.each([
+    {
+      name: 'a bad paas.toml: exit 2, the file, key and value named',
+      args: [...AS, '--config', 'BAD'],
+      code: 2,
+      says: 'deploy.timeout: expected a whole number of seconds >= 1, got 0',
+    },
+    {
+      name: 'an unknown --as: refused with the choices',
+      args: ['--as', 'kyverno-policy'],
+      code: 5,
+      says: 'invalid value "kyverno-policy" for --as: use mutating-admission-policy',
+    },
+    { name: '--as twice', args: [...AS, ...AS], code: 5, says: '--as: give it once' },
+    { name: 'a name the API server would refuse', args: [...AS, '--name', 'Rollout_Policy'], code: 5, says: 'invalid value "Rollout_Policy" for --name' },
+    { name: 'a namespace that cannot be one', args: [...AS, '--exclude-namespace', 'a.b'], code: 5, says: 'invalid value "a.b" for --exclude-namespace' },
+    { name: '-o text (it prints manifests)', args: [...AS, '-o', 'text'], code: 5, says: 'policy render prints manifests: use -o yaml (default) or -o json' },
+  ])('$name', async ({ args, code, says }) => {
+    const bad = file('render-bad.toml', '[deploy]\ntimeout = 0\n');
+    const r = await run('policy', 'render', ...args.map((a) => (a === 'BAD' ? bad : a)));
+    expect(r.code).toBe(code);
+    expect(r.error).toContain(says);
+    expect(out).toBe('');
+  });
+
+  it('refuses a missing --as (the parser, exit 5)', async () => {
+    const r = await run('policy', 'render');
+    expect(r).toEqual({ code: 5, error: "Missing required argument: as (see 'kubectl paas policy render --help')" });
   });
 });
 

@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Entry, policyEntries } from '../../../webhook/server/arming.js';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_CONFIG } from '../../../core/config.js';
+import { DEFAULT_CONFIG, Mode, NamespaceSelection, type WebhookSettings } from '../../../core/config.js';
 import {
   ADMISSION_POLICY_GAPS,
   admissionPolicyObjects,
+  DEFAULT_ADMISSION_POLICY_SCOPE,
   admissionPolicyPage,
   DEFAULT_POLICY,
   PolicyFormat,
@@ -39,15 +40,16 @@ const mutation = (policy: Obj, marker: string): string | undefined =>
   (policy.spec.mutations as Obj[]).map((m) => (m.jsonPatch ?? m.applyConfiguration).expression as string).find((e) => e.includes(marker));
 
 /** The webhook's enforce entry as its elected replica arms it, from the configuration manifests/
- * installs (its self-check entry) and the shipped [webhook] settings: the oracle for what the
- * policy must match. */
-const webhook = (() => {
+ * installs (its self-check entry) and [webhook] settings (the shipped ones by default): the oracle
+ * for what the policy must match. */
+function armedEnforceEntry(settings: Partial<WebhookSettings> = {}): Obj {
   const config = parseAllDocuments(readFileSync(resolve(ROOT, 'manifests/base/mutating-webhook.yaml'), 'utf8'))[0]!.toJS() as Obj;
   const selfCheck = (config.webhooks as Obj[]).find((w) => w.name === Entry.selfCheck)!;
-  const entries = policyEntries({ ...DEFAULT_CONFIG.webhook, ownNamespace: 'paas-system' }, selfCheck);
+  const entries = policyEntries({ ...DEFAULT_CONFIG.webhook, ...settings, ownNamespace: 'paas-system' }, selfCheck);
   if (typeof entries === 'string') throw new Error(entries);
   return entries.find((e) => e.name === Entry.enforce) as Obj;
-})();
+}
+const webhook = armedEnforceEntry();
 
 describe('the policy for the default paas.toml', () => {
   const { policy, binding } = render();
@@ -322,6 +324,22 @@ describe('where the policy applies', () => {
     });
   });
 
+  it.each([
+    { name: 'mode warn: only namespaces labelled paas.io/mode=enforce', mode: Mode.warn, namespaces: NamespaceSelection.optOut },
+    { name: 'opt-in: only namespaces labelled paas.io/mode=enforce', mode: Mode.enforce, namespaces: NamespaceSelection.optIn },
+    { name: 'warn and opt-in', mode: Mode.warn, namespaces: NamespaceSelection.optIn },
+    { name: 'enforce and opt-out (the default, said)', mode: Mode.enforce, namespaces: NamespaceSelection.optOut },
+  ])("[webhook] $name: where the webhook's armed enforce entry applies", ({ mode, namespaces }) => {
+    const excludedNamespaces = ['kube-system', 'infra'];
+    const { policy } = render({}, NATIVE, { name: 'p', ownNamespace: 'paas-system', excludedNamespaces, mode, namespaces });
+    expect(policy.spec.matchConstraints.namespaceSelector).toEqual(armedEnforceEntry({ mode, namespaces, excludedNamespaces }).namespaceSelector);
+  });
+
+  it('mode warn in literal terms: the paas.io/mode requirement becomes In [enforce]', () => {
+    const { policy } = render({}, NATIVE, { ...DEFAULT_ADMISSION_POLICY_SCOPE, mode: Mode.warn });
+    expect(policy.spec.matchConstraints.namespaceSelector.matchExpressions[2]).toEqual({ key: 'paas.io/mode', operator: 'In', values: ['enforce'] });
+  });
+
   it('a scope narrowed to labelled namespaces goes in the binding, on top of the policy', () => {
     const { policy, binding } = render({}, NATIVE, { name: 'trial', ownNamespace: 'paas-system', excludedNamespaces: [], namespaceLabels: { 'team': 'shop' } });
     expect(policy.metadata.name).toBe('trial');
@@ -370,6 +388,19 @@ describe('what CEL cannot do', () => {
   it('names the deploy-id first, with what logs and history do without one', () => {
     expect(ADMISSION_POLICY_GAPS[0]!.rule).toContain('paas.io/deploy-id');
     expect(ADMISSION_POLICY_GAPS[0]!.instead).toMatch(/rollout history.*logs --deploy-id.*--revision N/s);
+  });
+
+  it('names warn mode, with where the policy applies instead', () => {
+    const warn = ADMISSION_POLICY_GAPS.find((g) => g.rule.startsWith('Warn mode'));
+    expect(warn?.instead).toContain('only namespaces labelled paas.io/mode=enforce are mutated');
+  });
+
+  it('has a one-line note for each difference (policy render prints them on stderr)', () => {
+    for (const g of ADMISSION_POLICY_GAPS) {
+      expect(g.note).not.toMatch(/\n/);
+      expect(g.note.length, g.note).toBeLessThanOrEqual(140);
+    }
+    expect(new Set(ADMISSION_POLICY_GAPS.map((g) => g.note)).size).toBe(ADMISSION_POLICY_GAPS.length);
   });
 
   it('the README points to the page', () => {

@@ -71,6 +71,19 @@ annotations:
 {{- if kindIs "string" . }}{{ . }}{{ else }}{{ . | int64 }}{{ end -}}
 {{- end -}}
 
+{{/* An int-or-percent of config.deploy as the MutatingAdmissionPolicy's CEL literal (core/policy/admission-cel.ts): dyn(1), dyn("25%"). */}}
+{{- define "paas.celDyn" -}}
+{{- if kindIs "string" . }}dyn({{ toRawJson . }}){{ else }}dyn({{ . | int64 }}){{ end -}}
+{{- end -}}
+
+{{/* readiness_probe_headers as the MutatingAdmissionPolicy's CEL list of [name, value] pairs, by
+name as paas.toml lists them (templates/config.yaml); JSON's quoting is CEL's. */}}
+{{- define "paas.celHeaders" -}}
+{{- $pairs := list -}}
+{{- range $name, $value := . }}{{ $pairs = append $pairs (printf "[%s, %s]" (toRawJson $name) (toRawJson $value)) }}{{ end -}}
+{{- join ", " $pairs -}}
+{{- end -}}
+
 {{/* The namespaces of paas.toml's excluded_namespaces, as a TOML array: the webhook adds its own. */}}
 {{- define "paas.tomlExcluded" -}}
 {{- $ns := include "paas.namespace" . -}}
@@ -84,9 +97,16 @@ annotations:
 [{{ join ", " (append $list $ns) }}]
 {{- end -}}
 
-{{/* What values.schema.json cannot express: the pair paas.toml itself refuses. */}}
+{{/* What values.schema.json cannot express: the pair paas.toml itself refuses, and a companion
+of the webhook asked for without one. */}}
 {{- define "paas.validate" -}}
 {{- $d := .Values.config.deploy -}}
+{{- if and (eq .Values.mode "admission-policy") (semverCompare "<1.36.0-0" .Capabilities.KubeVersion.Version) -}}
+{{- fail (printf "mode admission-policy: a MutatingAdmissionPolicy (admissionregistration.k8s.io/v1) needs Kubernetes >= 1.36, not %s (helm template: --kube-version)" .Capabilities.KubeVersion.Version) -}}
+{{- end -}}
+{{- if and (eq .Values.mode "admission-policy") .Values.validatingAdmissionPolicy.enabled -}}
+{{- fail "validatingAdmissionPolicy.enabled: it refuses what the webhook would have fixed while the webhook is down; with mode admission-policy there is no webhook (the API server applies the policy itself): set it false" -}}
+{{- end -}}
 {{- if and (has (include "paas.celIntOrString" $d.surge) (list "0" "0%")) (has (include "paas.celIntOrString" $d.max_unavailable) (list "0" "0%")) -}}
 {{- fail "config.deploy.max_unavailable: surge and max_unavailable cannot both be 0 (no rollout could make progress)" -}}
 {{- end -}}
