@@ -147,6 +147,65 @@ export interface ReplicaSet {
   };
 }
 
+/** A StatefulSet's or DaemonSet's update strategy as the API server defaults it. */
+export interface SetUpdateStrategy {
+  type?: string;
+  rollingUpdate?: { partition?: number; maxUnavailable?: number | string; maxSurge?: number | string };
+}
+
+export interface StatefulSet {
+  metadata?: ObjectMeta;
+  spec?: {
+    replicas?: number;
+    minReadySeconds?: number;
+    podManagementPolicy?: string;
+    selector?: LabelSelector;
+    serviceName?: string;
+    template?: PodTemplate;
+    updateStrategy?: SetUpdateStrategy;
+    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: { storageClassName?: string | null; accessModes?: string[] } }[];
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    conditions?: Condition[];
+  };
+}
+
+export interface DaemonSet {
+  metadata?: ObjectMeta;
+  spec?: { minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplate; updateStrategy?: SetUpdateStrategy };
+  status?: {
+    observedGeneration?: number;
+    desiredNumberScheduled?: number;
+    currentNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    numberMisscheduled?: number;
+    conditions?: Condition[];
+  };
+}
+
+/** A snapshot of a StatefulSet's or DaemonSet's pod template (apps/v1 ControllerRevision). */
+export interface ControllerRevision {
+  metadata?: ObjectMeta;
+  revision?: number;
+}
+
+export interface PersistentVolumeClaim {
+  metadata?: ObjectMeta;
+  spec?: { storageClassName?: string | null; accessModes?: string[]; volumeName?: string; resources?: { requests?: Record<string, string> } };
+  status?: { phase?: string; conditions?: Condition[] };
+}
+
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: Time };
