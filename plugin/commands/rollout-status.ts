@@ -36,7 +36,8 @@ export function statusOptions(a: StatusArgs, door: FrontDoor): RolloutStatusOpti
   if (a.undoOnFailure && !oneDeployment) throw door.usage('--undo-on-failure rolls back one Deployment: name exactly one');
   if (a.dryRun && !a.undoOnFailure) throw door.usage('--dry-run goes with --undo-on-failure');
   // kubectl's viewers of StatefulSets and DaemonSets take no revision ("DaemonSets does not have history yet").
-  if (a.revision && targets.some((t) => t.kind !== WorkloadKind.Deployment)) throw door.usage('--revision pins a Deployment: name no statefulset or daemonset with it');
+  if (a.revision && targets.some((t) => t.kind !== WorkloadKind.Deployment))
+    throw door.usage('--revision pins a Deployment: name no statefulset or daemonset with it');
   return {
     targets,
     ...(a.selector ? { selector: a.selector } : {}),

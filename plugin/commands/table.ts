@@ -160,7 +160,11 @@ const ROLLOUT_STATUS = leaf({
     ALL_NAMESPACES,
     { name: 'watch', short: 'w', describe: 'Watch until a terminal state; --watch=false prints once', value: ValueKind.none, default: true },
     { name: 'timeout', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state', value: ValueKind.free, default: '0s' },
-    { name: 'revision', describe: "Pin Deployments to a revision; another one running is a failure (StatefulSets and DaemonSets take none, as kubectl's)", value: ValueKind.number },
+    {
+      name: 'revision',
+      describe: "Pin Deployments to a revision; another one running is a failure (StatefulSets and DaemonSets take none, as kubectl's)",
+      value: ValueKind.number,
+    },
     { name: 'final-only', describe: 'With -o json|yaml and --watch: print only the final document, not one per change', value: ValueKind.none, default: false },
     {
       name: 'undo-on-failure',

@@ -144,7 +144,8 @@ function factFor(line: Line): keyof CompletionFacts | undefined {
   if (w.kind !== 'positional') return undefined;
   const p = line.command.positional;
   // Workloads complete as Deployment names, the bare form (TYPE/NAME of other kinds is typed out).
-  if (p === PositionalKind.deployments || p === PositionalKind.workloads || (p === PositionalKind.deployment && line.positionals.length === 0)) return 'deployments';
+  if (p === PositionalKind.deployments || p === PositionalKind.workloads || (p === PositionalKind.deployment && line.positionals.length === 0))
+    return 'deployments';
   return undefined;
 }
 

@@ -103,7 +103,15 @@ export interface PodSpec {
   schedulingGates?: { name: string }[];
   /** Extra conditions that must be True before the pod counts Ready (load balancer controllers). */
   readinessGates?: { conditionType: string }[];
+  /** A DaemonSet's pod is pinned to its node here (matchFields metadata.name In [node]). */
+  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } };
   [k: string]: unknown;
+}
+
+/** A term of a required node affinity. */
+export interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  matchFields?: { key: string; operator: string; values?: string[] }[];
 }
 
 export interface PodTemplate {

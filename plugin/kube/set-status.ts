@@ -48,17 +48,7 @@ export function statefulSetProgress(sts: StatefulSet): SetProgress {
     return { done: false, step: SetStep.WaitingForReady, message: `Waiting for ${replicas - ready} pods to be ready...` };
   }
   const rolling = spec.updateStrategy.rollingUpdate;
-  if (rolling) {
-    const partition = rolling.partition;
-    if (replicas !== undefined && partition !== undefined && updated < replicas - partition) {
-      return {
-        done: false,
-        step: SetStep.UpdatingPartition,
-        message: `Waiting for partitioned roll out to finish: ${updated} out of ${replicas - partition} new pods have been updated...`,
-      };
-    }
-    return { done: true, message: `partitioned roll out complete: ${updated} new pods have been updated...` };
-  }
+  if (rolling) return partitioned(replicas, rolling.partition, updated);
   if (st.updateRevision !== st.currentRevision) {
     return {
       done: false,
@@ -67,6 +57,19 @@ export function statefulSetProgress(sts: StatefulSet): SetProgress {
     };
   }
   return { done: true, message: `statefulset rolling update complete ${st.currentReplicas ?? 0} pods at revision ${st.currentRevision ?? ''}...` };
+}
+
+/** kubectl's step for a StatefulSet with a rollingUpdate block (the API server always writes one,
+ * partition 0 by default): the pods at or above the partition updated. */
+function partitioned(replicas: number | undefined, partition: number | undefined, updated: number): SetProgress {
+  if (replicas !== undefined && partition !== undefined && updated < replicas - partition) {
+    return {
+      done: false,
+      step: SetStep.UpdatingPartition,
+      message: `Waiting for partitioned roll out to finish: ${updated} out of ${replicas - partition} new pods have been updated...`,
+    };
+  }
+  return { done: true, message: `partitioned roll out complete: ${updated} new pods have been updated...` };
 }
 
 /** kubectl's DaemonSetStatusViewer: observed, every scheduled pod updated, then available. */

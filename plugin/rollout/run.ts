@@ -176,7 +176,8 @@ async function listKind<T extends { metadata?: { name?: string } }>(
       ...(opts.selector ? { labelSelector: opts.selector } : {}),
     });
   } catch (err) {
-    if (opts.targets.length || kind === WorkloadKind.Deployment || !(err instanceof HttpError) || (err.status !== 403 && err.status !== 401)) return report.fail(err);
+    if (opts.targets.length || kind === WorkloadKind.Deployment || !(err instanceof HttpError) || (err.status !== 403 && err.status !== 401))
+      return report.fail(err);
     report.warn(`cannot list ${PLURAL[kind]} (forbidden): following the others only`);
     return undefined;
   }
@@ -208,7 +209,11 @@ function ownSelector(tracked: readonly Tracked[], lists: Lists): string | undefi
   const t = tracked[0]!;
   const key = workloadKey(t.kind, t.namespace, t.name);
   const o: { spec?: { selector?: LabelSelector } } | undefined =
-    t.kind === WorkloadKind.Deployment ? lists.deployments.get(key) : t.kind === WorkloadKind.StatefulSet ? lists.statefulSets.get(key) : lists.daemonSets.get(key);
+    t.kind === WorkloadKind.Deployment
+      ? lists.deployments.get(key)
+      : t.kind === WorkloadKind.StatefulSet
+        ? lists.statefulSets.get(key)
+        : lists.daemonSets.get(key);
   return selectorString(o?.spec?.selector);
 }
 

@@ -57,7 +57,12 @@ function verdictOf(progress: Exclude<SetProgress, { refused: string }>, stuck: V
 }
 
 /** The rollout view of a StatefulSet or DaemonSet, or kubectl's refusal of its strategy (OnDelete). */
-export function setRolloutStatus(set: SetObject, revisions: readonly ControllerRevision[], pods: readonly Pod[], now: number): RolloutView | { refused: string } {
+export function setRolloutStatus(
+  set: SetObject,
+  revisions: readonly ControllerRevision[],
+  pods: readonly Pod[],
+  now: number,
+): RolloutView | { refused: string } {
   const meta = set.object.metadata ?? {};
   const name = meta.name ?? '';
   const { progress, counts, current, strategy } = readSet(set, revisions);

@@ -6,7 +6,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { ControllerRevision, DaemonSet, Deployment, ObjectMeta, Pod, ReplicaSet, StatefulSet } from '../kube/objects.js';
 import { controllerOf } from '../kube/replica-sets.js';
 import { MESSAGE_WORD, WorkloadKind, workloadKey, type WorkloadRef } from '../kube/workloads.js';
-import { setRolloutStatus } from './set-view.js';
+import { setRolloutStatus, type SetObject } from './set-view.js';
 import { isTerminal, rolloutStatus, RolloutState, waitTimedOut, type RolloutView, type StatusOptions } from './status.js';
 
 /** One workload followed: its last view, or the error that ended its following. */
@@ -80,12 +80,21 @@ function viewer(lists: Lists, now: number, opts: StatusOptions): (t: Tracked) =>
       const pods = d.metadata?.uid ? rss.flatMap((rs) => (rs.metadata?.uid ? (podsBy.get(rs.metadata.uid) ?? []) : [])) : lists.pods;
       return rolloutStatus(d, rss, pods, now, opts);
     }
-    const object = t.kind === WorkloadKind.StatefulSet ? lists.statefulSets.get(key) : lists.daemonSets.get(key);
-    if (!object) return undefined;
-    const uid = object.metadata?.uid;
-    const set = t.kind === WorkloadKind.StatefulSet ? { kind: t.kind, object: object as StatefulSet } : { kind: t.kind, object: object as DaemonSet };
+    const set = setOf(t.kind, key, lists);
+    if (!set) return undefined;
+    const uid = set.object.metadata?.uid;
     return setRolloutStatus(set, own(uid, revBy, lists.revisions), own(uid, podsBy, lists.pods), now);
   };
+}
+
+/** The StatefulSet or DaemonSet of a key, with its kind. */
+function setOf(kind: WorkloadKind, key: string, lists: Lists): SetObject | undefined {
+  if (kind === WorkloadKind.StatefulSet) {
+    const object = lists.statefulSets.get(key);
+    return object && { kind, object };
+  }
+  const object = lists.daemonSets.get(key);
+  return object && kind === WorkloadKind.DaemonSet ? { kind, object } : undefined;
 }
 
 /** `deployment "web"`, `statefulset "db"`: a workload in kubectl's words. */

@@ -95,7 +95,11 @@ const cases: {
 ];
 
 describe('streamChange over several workloads: one document per workload that changed, each naming its workload', () => {
-  const lines = (out: string | undefined) => (out ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RolloutView);
+  const lines = (out: string | undefined) =>
+    (out ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RolloutView);
   const ids = (vs: RolloutView[]) => vs.map((v) => [v.kind, v.namespace, v.name, v.replicas.updated]);
 
   it.each([
