@@ -45,7 +45,8 @@ export interface SummaryRow {
   code: Code;
   severity: Severity;
   summary: string;
-  /** Pods the findings that are not info name (distinct); none named: the desired pods not available. */
+  /** Pods the findings that are not info name (distinct); none named (pods refused creation, a
+   * rollout on its way): the desired pods not updated yet or not available, whichever are more. */
   pods: number;
 }
 
@@ -54,7 +55,8 @@ const VERDICT_RANK: Record<Verdict, number> = { Problems: 0, Progressing: 1, Hea
 /** The pods a diagnosis' problems affect. */
 function podsAffected(d: Diagnosis): number {
   const named = new Set(d.findings.filter((f) => f.severity !== Severity.Info).flatMap((f) => f.pods));
-  return named.size > 0 ? named.size : Math.max(0, d.replicas.desired - d.replicas.available);
+  const r = d.replicas;
+  return named.size > 0 ? named.size : Math.max(0, r.desired - r.updated, r.desired - r.available);
 }
 
 /** The rollouts that are not healthy, most severe first: verdict, the root cause's severity and
@@ -119,10 +121,15 @@ export interface FleetTextOptions {
   namespaces: boolean;
 }
 
-/** "12 rollouts: 9 healthy, 1 progressing, 2 with problems". */
+/** "12 rollouts: 9 healthy, 1 progressing, 2 with problems" (the counts that are not 0); "No rollouts found." */
 function countsLine(f: Fleet): string {
   const c = fleetCounts(f);
-  const parts = [`${c.healthy} healthy`, ...(c.progressing ? [`${c.progressing} progressing`] : []), ...(c.problems ? [`${c.problems} with problems`] : [])];
+  if (c.workloads === 0) return 'No rollouts found (no Deployment, StatefulSet or DaemonSet).';
+  const parts = [
+    ...(c.healthy ? [`${c.healthy} healthy`] : []),
+    ...(c.progressing ? [`${c.progressing} progressing`] : []),
+    ...(c.problems ? [`${c.problems} with problems`] : []),
+  ];
   return `${c.workloads} rollout${c.workloads === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
