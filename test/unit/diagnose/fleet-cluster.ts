@@ -1,7 +1,8 @@
-// A cluster for `diagnose` over many workloads, in-process: the fixtures' snapshots (Deployments,
+// A cluster for `diagnose` and `rollout status` over many workloads, in-process: the fixtures' snapshots (Deployments,
 // StatefulSets, DaemonSets) each put in a namespace of its own, answered by path as the API
 // server answers (lists paged by limit and continue, label and field selectors, 404 for what is
 // not there, a status where one is set), every call recorded; and the CLI's dependencies pointed at it.
+import { createHash } from 'node:crypto';
 import type { CliDeps } from '../../../plugin/deps.js';
 import type { DaemonSetSnapshot, Snapshot, StatefulSetSnapshot } from '../../../plugin/diagnose/model.js';
 import { describeError, HttpError, type Kube, type Rest } from '../../../plugin/kube/rest.js';
@@ -24,9 +25,15 @@ export interface Held {
 
 type AnySnapshot = Snapshot | StatefulSetSnapshot | DaemonSetSnapshot;
 
-/** A copy of a snapshot in namespace `ns`: every namespaced object's namespace rewritten, the rest as captured. */
+/** A copy of a snapshot in namespace `ns`: every namespaced object's namespace rewritten, and every
+ * uid (objects' and their references') made the namespace's own, as a cluster's uids are unique;
+ * the rest as captured. */
 export function inNamespace<S extends AnySnapshot>(ns: string, s: S): S {
-  const copy = structuredClone(s) as unknown as Record<string, unknown>;
+  const text = JSON.stringify(s).replace(/"uid":"([0-9a-f-]{24})([0-9a-f]{12})"/g, (_m, head: string, tail: string) => {
+    const own = createHash('sha256').update(`${ns}/${head}${tail}`).digest('hex').slice(0, 12);
+    return `"uid":"${head}${own}"`;
+  });
+  const copy = JSON.parse(text) as Record<string, unknown>;
   const re = (o: Obj): void => {
     o.metadata = { ...o.metadata, namespace: ns };
     if (o.involvedObject) (o.involvedObject as { namespace?: string }).namespace = ns;
@@ -128,7 +135,8 @@ export function heldRest(held: Held): { rest: Rest; calls: { path: string; query
       return answer(held, path, query) as T;
     },
     getText: (path) => Promise.reject(status(400, path, 'no logs here')),
-    watch: () => Promise.reject(new Error('diagnose never watches')),
+    // A watch that stays open and quiet until the command stops it (rollout status at its verdict).
+    watch: (_path, _query, _onEvent, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
     stream: () => Promise.reject(new Error('diagnose reads no stream')),
     patch: () => Promise.reject(new Error('diagnose never writes')),
     close: () => undefined,
