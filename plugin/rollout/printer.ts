@@ -57,7 +57,7 @@ export function renderDetail(v: RolloutView, opts: RenderOptions = {}): string {
     `  images:    ${v.images.join(', ') || '-'}`,
     `  strategy:  ${strategyText(v)}`,
     `  deadline:  ${deadlineText(v)}`,
-    `  replicas:  ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.unavailable} unavailable, ${r.oldPending} old pending termination`,
+    `  replicas:  ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.unavailable} unavailable, ${r.oldPending} ${v.kind === WorkloadKind.Deployment ? 'old pending termination' : 'of an earlier revision'}`,
   ];
   if (v.replicaSets.length) {
     lines.push('  replica sets:');

@@ -88,3 +88,22 @@ describe('setRolloutStatus', () => {
     expect(`error: ${(view as { refused: string }).refused}`).toBe(viewer);
   });
 });
+
+describe('renderDetail of a StatefulSet or DaemonSet', () => {
+  it('names the kind, the strategy with its defaults, and the pods of an earlier revision', async () => {
+    const { renderDetail } = await import('../../../plugin/rollout/printer.js');
+    const { view } = viewOf('sts-crashloop-ordinal');
+    expect(
+      renderDetail(view as RolloutView)
+        .split('\n')
+        .slice(0, 6),
+    ).toEqual([
+      'statefulset data/db  InProgress (deploying)  revision 2  deploy-id -',
+      '  Waiting for 1 pods to be ready...',
+      '  images:    registry.example/db:2',
+      '  strategy:  RollingUpdate partition=0 maxUnavailable=1',
+      '  deadline:  -',
+      '  replicas:  3 desired, 1 updated, 2 ready, 2 available, 1 unavailable, 2 of an earlier revision',
+    ]);
+  });
+});
