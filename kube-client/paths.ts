@@ -24,8 +24,12 @@ export const Resource = {
   secrets: core('secrets'),
   configMaps: core('configmaps'),
   services: core('services'),
+  persistentVolumeClaims: core('persistentvolumeclaims'),
   deployments: grouped('apps', 'deployments'),
   replicaSets: grouped('apps', 'replicasets'),
+  statefulSets: grouped('apps', 'statefulsets'),
+  daemonSets: grouped('apps', 'daemonsets'),
+  controllerRevisions: grouped('apps', 'controllerrevisions'),
   leases: grouped('coordination.k8s.io', 'leases'),
   mutatingWebhookConfigurations: grouped('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', false),
 } as const satisfies Record<string, ResourceType>;

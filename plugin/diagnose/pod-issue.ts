@@ -8,6 +8,7 @@ export type PodCode = Extract<
   Code,
   | 'SchedulingGated'
   | 'Unschedulable'
+  | 'DaemonPodUnschedulable'
   | 'NodeNotReady'
   | 'Evicted'
   | 'VolumeProblem'
