@@ -77,7 +77,7 @@ build_module "$cni_out" github.com/containernetworking/plugins "$CNI_VERSION" ""
 # The test images, rebuilt whenever their sources change (the tarballs are keyed by a hash of
 # test/images/ and busybox).
 src="$root/test/images"
-hash=$( (cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum; sha256sum /bin/busybox) | sha256sum | cut -c1-12)
+hash=$( (cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 | sort -z | xargs -0 sha256sum; sha256sum /bin/busybox) | sha256sum | cut -c1-12)
 img="$root/.cache/images/$hash"
 if [ ! -f "$img/.done" ]; then
   log "building the test images ($hash)"
