@@ -53,7 +53,10 @@ describe('the test app (Go)', () => {
     const test = await go(['test', '-v', '-timeout', '120s', './testapp'], 240_000);
     expect(test.code, test.out).toBe(0);
     const passed = new Set([...test.out.matchAll(/^\s*--- PASS: (\w+)/gm)].map((m) => m[1]));
-    expect(EXPECTED.filter((t) => !passed.has(t)), test.out).toEqual([]);
+    expect(
+      EXPECTED.filter((t) => !passed.has(t)),
+      test.out,
+    ).toEqual([]);
     expect(test.out).not.toMatch(/^\s*--- FAIL/m);
   }, 300_000);
 });
