@@ -14,12 +14,22 @@ export default tseslint.config(
   js.configs.recommended,
   { languageOptions: { parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname } } },
   {
-    // Plain JavaScript (the bin's launcher, the bundle's stand-in, this file, the test report) is
-    // outside the TypeScript project: no type-aware rules, Node's globals.
+    // Plain JavaScript (the bin's launcher, the bundle's stand-in, this file, the test report, the
+    // example server of docs/sigterm.md) is outside the TypeScript project: no type-aware rules,
+    // Node's globals.
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
   {

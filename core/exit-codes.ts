@@ -36,12 +36,12 @@ const clusterErrors = (notFound: string): readonly ErrorLine[] => [
 export const COMMAND_EXITS = {
   rolloutStatus: {
     command: 'kubectl paas rollout status',
-    note: 'with several Deployments the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed',
+    note: 'with several workloads the worst decides, in this order: error, Failed, Timeout, Paused, InProgress, Completed',
     outcomes: [
-      [ExitCode.ok, 'Completed: every Deployment rolled out'],
+      [ExitCode.ok, 'Completed: every workload rolled out'],
       [
         ExitCode.problems,
-        'Failed: ReplicaFailure, every new pod on a permanent error (bad image, missing config, a container that cannot start), or --revision superseded',
+        'Failed: ReplicaFailure, every new pod (of a StatefulSet or DaemonSet: of its current revision) on a permanent error (bad image, missing config, a container that cannot start), or --revision superseded',
       ],
       [ExitCode.timeout, 'Timeout: progressDeadlineSeconds exceeded, or --timeout ran out'],
       [ExitCode.inProgress, 'InProgress: still rolling out (--watch=false)'],
@@ -51,7 +51,13 @@ export const COMMAND_EXITS = {
         "--undo-on-failure: the rollback itself failed (refused by the API server, or Failed or Timeout); a rollback that completes, or is not attempted, keeps the failure's code (1 or 2)",
       ],
     ],
-    errors: clusterErrors('a named Deployment (also one deleted while watched), or none matches'),
+    errors: [
+      ...clusterErrors('a named workload (also one deleted while watched), or none matches').filter(([code]) => code !== ErrorCode.Error),
+      [
+        ErrorCode.Error,
+        'a StatefulSet or DaemonSet whose updateStrategy is not RollingUpdate (OnDelete: kubectl refuses it too), or any other failure (named)',
+      ],
+    ],
   },
   rolloutHistory: {
     command: 'kubectl paas rollout history',
@@ -68,11 +74,12 @@ export const COMMAND_EXITS = {
   },
   diagnose: {
     command: 'kubectl paas diagnose',
+    note: 'with several workloads the worst verdict decides',
     outcomes: [
       [ExitCode.ok, 'healthy (rolled out, no error; warnings are listed beside it), or rolling out normally'],
       [ExitCode.problems, 'problems found: an error, or a warning while the rollout is not done (the findings say which)'],
     ],
-    errors: clusterErrors('the Deployment'),
+    errors: clusterErrors('a named workload'),
   },
   audit: {
     command: 'kubectl paas audit',

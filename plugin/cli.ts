@@ -43,6 +43,7 @@ function option(y: Argv, f: FlagSpec): Argv {
 /** yargs' command string: the name and the positional. */
 function commandOf(c: CommandSpec): string {
   if (c.positional === PositionalKind.deployments) return `${c.name} [deployments..]`;
+  if (c.positional === PositionalKind.workloads) return `${c.name} [workloads..]`;
   if (c.positional === PositionalKind.deployment) return `${c.name} <deployment>`;
   return c.name;
 }
@@ -65,6 +66,7 @@ async function runLeaf(path: string, spec: CommandSpec, argv: Readonly<Record<st
 function build(y: Argv, c: CommandSpec, path: readonly string[], ctx: Context): Argv {
   if (c.usage) y.usage(c.usage);
   if (c.positional === PositionalKind.deployments) y.positional('deployments', { type: 'string', array: true, describe: c.positionalDescribe });
+  if (c.positional === PositionalKind.workloads) y.positional('workloads', { type: 'string', array: true, describe: c.positionalDescribe });
   if (c.positional === PositionalKind.deployment) y.positional('deployment', { type: 'string', describe: c.positionalDescribe });
   for (const f of [...(c.connection ? CONNECTION_FLAGS : []), ...c.flags]) option(y, f);
   for (const [command, what] of c.examples) y.example(command, what);

@@ -1,30 +1,23 @@
-// `kubectl paas rollout status [deployments..]`: parse → validate → run. The flags (declared in
+// `kubectl paas rollout status [TYPE/NAME..]`: parse → validate → run. The flags (declared in
 // commands/table.ts) become RolloutStatusOptions here, a bad value a usage error naming the flag;
 // plugin/rollout/run.ts does the rest.
 import { parseDuration } from '../../kube-client/duration.js';
-import { deploymentName } from '../kube/names.js';
+import { WorkloadKind } from '../kube/workloads.js';
 import type { RolloutStatusOptions } from '../rollout/run.js';
 import type { FrontDoor, Run } from './front-door.js';
+import { workloadsOf } from './workload-args.js';
 
 /** The flags as yargs gives them. */
 interface StatusArgs {
-  deployments?: unknown[];
+  workloads?: unknown[];
   selector?: string;
+  allNamespaces?: boolean;
   watch: boolean;
   timeout: string;
   revision?: number;
   finalOnly: boolean;
   undoOnFailure: boolean;
   dryRun: boolean;
-}
-
-/** The Deployment names given, each checked. */
-function namesOf(a: StatusArgs, door: FrontDoor): string[] {
-  return (a.deployments ?? []).map(String).map((arg) => {
-    const n = deploymentName(arg);
-    if (n === undefined) throw door.usage(`invalid deployment name "${arg}"`);
-    return n;
-  });
 }
 
 /** The options the flags ask for; throws the usage error naming the first that cannot be. */
@@ -38,13 +31,17 @@ export function statusOptions(a: StatusArgs, door: FrontDoor): RolloutStatusOpti
   if (a.revision !== undefined && (!Number.isInteger(a.revision) || a.revision < 0)) {
     throw door.usage(`invalid value "${a.revision}" for --revision: use a whole number of 0 or more`);
   }
-  const names = namesOf(a, door);
-  if (names.length && a.selector) throw door.usage('name Deployments or give -l/--selector, not both');
-  if (a.undoOnFailure && (names.length !== 1 || a.selector)) throw door.usage('--undo-on-failure rolls back one Deployment: name exactly one');
+  const targets = workloadsOf(a, door);
+  const oneDeployment = targets.length === 1 && targets[0]!.kind === WorkloadKind.Deployment && !a.selector && a.allNamespaces !== true;
+  if (a.undoOnFailure && !oneDeployment) throw door.usage('--undo-on-failure rolls back one Deployment: name exactly one');
   if (a.dryRun && !a.undoOnFailure) throw door.usage('--dry-run goes with --undo-on-failure');
+  // kubectl's viewers of StatefulSets and DaemonSets take no revision ("DaemonSets does not have history yet").
+  if (a.revision && targets.some((t) => t.kind !== WorkloadKind.Deployment))
+    throw door.usage('--revision pins a Deployment: name no statefulset or daemonset with it');
   return {
-    names,
+    targets,
     ...(a.selector ? { selector: a.selector } : {}),
+    allNamespaces: a.allNamespaces === true,
     watch: a.watch,
     timeoutMs,
     ...(a.revision ? { revision: a.revision } : {}),

@@ -10,8 +10,9 @@ import { OutputFormat } from '../lib/output.js';
 
 export { ValueKind, type FlagSpec } from '../lib/flag-spec.js';
 
-/** What a command's positional arguments are. */
-export const PositionalKind = { none: 'none', deployment: 'deployment', deployments: 'deployments' } as const;
+/** What a command's positional arguments are: none, one Deployment, Deployments, or workloads
+ * as kubectl's rollout status takes them (`web`, `deployment/web`, `sts/db`, `ds/agent`). */
+export const PositionalKind = { none: 'none', deployment: 'deployment', deployments: 'deployments', workloads: 'workloads' } as const;
 export type PositionalKind = (typeof PositionalKind)[keyof typeof PositionalKind];
 
 /** What -o a command prints: its format when -o is absent, and the formats it refuses (with why). */
@@ -69,6 +70,19 @@ const group = (c: Omit<CommandSpec, 'positional' | 'connection' | 'flags' | 'exa
 });
 
 const DEPLOYMENT = 'The Deployment (name or deployment/name)';
+const WORKLOADS =
+  'Workloads: a Deployment by name (web, deployment/web), a StatefulSet (statefulset/db, sts/db) or a DaemonSet (daemonset/agent, ds/agent); default: every one in the namespace, or in all with -A';
+
+/** -l of the commands that select several. */
+const SELECTOR: FlagSpec = { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free };
+/** -A of the commands that select several. */
+const ALL_NAMESPACES: FlagSpec = {
+  name: 'all-namespaces',
+  short: 'A',
+  describe: 'Every namespace (the namespace of -n and the context is ignored)',
+  value: ValueKind.none,
+  default: false,
+};
 
 /** `policy`'s flags. */
 const CONFIG: FlagSpec = { name: 'config', describe: 'paas.toml to read (default: ./paas.toml when present)', value: ValueKind.file, extensions: ['toml'] };
@@ -185,15 +199,20 @@ const POLICY = group({
 
 const ROLLOUT_STATUS = leaf({
   name: 'status',
-  describe: 'Show the rollout status of Deployments, watching until each is done',
-  positional: PositionalKind.deployments,
-  positionalDescribe: 'Deployment names (default: every Deployment in the namespace)',
+  describe: 'Show the rollout status of Deployments, StatefulSets and DaemonSets, watching them at once until each is done',
+  positional: PositionalKind.workloads,
+  positionalDescribe: WORKLOADS,
   connection: true,
   flags: [
-    { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free },
+    SELECTOR,
+    ALL_NAMESPACES,
     { name: 'watch', short: 'w', describe: 'Watch until a terminal state; --watch=false prints once', value: ValueKind.none, default: true },
     { name: 'timeout', describe: 'How long to wait (30s, 5m, 1h2m); 0 waits until a terminal state', value: ValueKind.free, default: '0s' },
-    { name: 'revision', describe: 'Pin to a revision; another one running is a failure', value: ValueKind.number },
+    {
+      name: 'revision',
+      describe: "Pin Deployments to a revision; another one running is a failure (StatefulSets and DaemonSets take none, as kubectl's)",
+      value: ValueKind.number,
+    },
     { name: 'final-only', describe: 'With -o json|yaml and --watch: print only the final document, not one per change', value: ValueKind.none, default: false },
     {
       name: 'undo-on-failure',
@@ -213,7 +232,9 @@ const ROLLOUT_STATUS = leaf({
     ['kubectl paas rollout status web', 'Watch deployment "web" until it completes, fails, times out or is paused'],
     ['kubectl paas rollout status web -o json --timeout 5m', 'Watch at most 5 minutes, one JSON document per line per change (NDJSON)'],
     ['kubectl paas rollout status web -o json --final-only', 'Wait, then print only the final status as one JSON document'],
-    ['kubectl paas rollout status -l team=shop --watch=false', 'One look at every Deployment labelled team=shop'],
+    ['kubectl paas rollout status -l team=shop --watch=false', 'One look at every workload labelled team=shop'],
+    ['kubectl paas rollout status sts/db ds/agent deploy/web', 'Follow a StatefulSet, a DaemonSet and a Deployment at once; the worst decides the exit code'],
+    ['kubectl paas rollout status -A -o json', 'Every rollout of the cluster, one JSON line per workload per change'],
     ['kubectl paas rollout status web --undo-on-failure --timeout 10m', 'Watch; on failure roll back to the previous revision and watch that'],
   ],
   exits: 'rolloutStatus',
@@ -240,13 +261,21 @@ export const DIAGNOSE_LOG_LINES = { default: 20, max: 1000 } as const;
 
 const DIAGNOSE = leaf({
   name: 'diagnose',
-  describe: 'Name the cause of a stuck rollout, with evidence and next commands',
+  describe: 'Name the cause of stuck rollouts, with evidence and next commands: one workload, several, or all',
   usage:
-    "kubectl paas diagnose <deployment> [--events] [--logs N | --no-logs] [-o text|json|yaml] [-n namespace]\n\nName the cause of a stuck rollout: walks the Deployment, its ReplicaSets, their pods, their events, the namespace's quotas (and the nodes when scheduling failed), and prints the most likely root cause first, with the evidence and the next commands to run.",
-  positional: PositionalKind.deployment,
-  positionalDescribe: 'Deployment name (or deployment/NAME)',
+    "kubectl paas diagnose [workloads..] [-n namespace | -A] [-l selector] [--summary] [--events] [--logs N | --no-logs] [-o text|json|yaml]\n\nName the cause of a stuck rollout: walks the workload (a Deployment and its ReplicaSets, a StatefulSet or a DaemonSet), its pods, their events, the namespace's quotas (and the nodes when scheduling failed, a StatefulSet's volume claims when they hold a pod back), and prints the most likely root cause first, with the evidence and the next commands to run. Several workloads, -l, -A or none named (every one of the namespace): a summary first, one line per rollout that is not healthy, most severe first; then the diagnosis of each.",
+  positional: PositionalKind.workloads,
+  positionalDescribe: WORKLOADS,
   connection: true,
   flags: [
+    SELECTOR,
+    ALL_NAMESPACES,
+    {
+      name: 'summary',
+      describe: 'With several workloads: only the summary (one line per rollout that is not healthy), not each diagnosis',
+      value: ValueKind.none,
+      default: false,
+    },
     { name: 'events', describe: 'Also print every event of the rollout as a timeline (in -o json: an "events" array)', value: ValueKind.none, default: false },
     {
       name: 'logs',
@@ -261,6 +290,8 @@ const DIAGNOSE = leaf({
     ['kubectl paas diagnose web -n shop', 'Why is the rollout of deployment "web" stuck?'],
     ['kubectl paas diagnose web -o json | jq .findings[0].code', 'The root cause as a stable code'],
     ['kubectl paas diagnose web --events', "The findings, then the rollout's events oldest first"],
+    ['kubectl paas diagnose -A --summary', 'Which rollouts of the cluster are stuck, and why: one line each'],
+    ['kubectl paas diagnose sts/db -n data', 'Why does statefulset "db" not roll out?'],
   ],
   exits: 'diagnose',
 });
@@ -313,8 +344,8 @@ const AUDIT = leaf({
   positionalDescribe: 'Deployment names (default: every Deployment in the namespace, or in all with -A)',
   connection: true,
   flags: [
-    { name: 'selector', short: 'l', describe: 'Label selector (e.g. app=web,tier!=db)', value: ValueKind.free },
-    { name: 'all-namespaces', short: 'A', describe: 'Every namespace (the namespace of -n and the context is ignored)', value: ValueKind.none, default: false },
+    SELECTOR,
+    ALL_NAMESPACES,
     {
       name: 'config',
       describe: "paas.toml to judge by (default: the installed webhook's, ConfigMap paas-system/paas-webhook-config, else the built-in defaults)",
@@ -354,7 +385,7 @@ export const ROOT: CommandSpec = group({
     POLICY,
     group({
       name: 'rollout',
-      describe: 'Rollout status and history of Deployments',
+      describe: 'Rollout status (Deployments, StatefulSets, DaemonSets) and history (Deployments)',
       demand: 'Name a subcommand: status or history',
       subcommands: [ROLLOUT_STATUS, ROLLOUT_HISTORY],
     }),

@@ -143,7 +143,9 @@ function factFor(line: Line): keyof CompletionFacts | undefined {
   if (w.kind === 'value') return NAMES_OF[w.flag.value];
   if (w.kind !== 'positional') return undefined;
   const p = line.command.positional;
-  if (p === PositionalKind.deployments || (p === PositionalKind.deployment && line.positionals.length === 0)) return 'deployments';
+  // Workloads complete as Deployment names, the bare form (TYPE/NAME of other kinds is typed out).
+  if (p === PositionalKind.deployments || p === PositionalKind.workloads || (p === PositionalKind.deployment && line.positionals.length === 0))
+    return 'deployments';
   return undefined;
 }
 

@@ -1,20 +1,30 @@
 // The next commands a diagnosis suggests, ready to paste: kubectl lines naming the rollout's
 // namespace, its new pods (by deploy-id) and the objects a finding's details name. Pure.
+import { RESOURCE_WORD, resourceArg, WorkloadKind } from '../kube/workloads.js';
 import { newPodsSelector, nsFlag, type RolloutContext } from './context.js';
 import type { DetailsByCode } from './details.js';
 import { AdmissionBy, ConfigMissing } from './messages.js';
-import type { PodIssue } from './pod-issue.js';
+import type { PodIssue, PodIssueOf } from './pod-issue.js';
 
 /** The new pods' logs, every container (`previous`: of the run before the last restart): this
- * plugin's `logs`, by the rollout's deploy-id when it has one. */
+ * plugin's `logs` of a Deployment, by the rollout's deploy-id when it has one; kubectl's by the
+ * current revision's labels for a StatefulSet or DaemonSet. */
 function logsCommand(ctx: RolloutContext, previous = false): string {
+  if (ctx.kind !== WorkloadKind.Deployment) {
+    return `kubectl logs ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --all-containers --prefix${previous ? ' --previous' : ''} --tail=100`;
+  }
   const rollout = ctx.deployId ? `--deploy-id ${ctx.deployId}` : '--new';
-  return `kubectl paas logs ${ctx.dep.metadata.name} ${nsFlag(ctx)} ${rollout}${previous ? ' --previous' : ''} --tail=100`;
+  return `kubectl paas logs ${ctx.workload.metadata.name} ${nsFlag(ctx)} ${rollout}${previous ? ' --previous' : ''} --tail=100`;
+}
+
+/** The workload as kubectl's commands take it: `deployment/web`, `statefulset/db`. */
+export function workloadArg(ctx: RolloutContext): string {
+  return resourceArg(ctx.kind, ctx.workload.metadata.name);
 }
 
 /** Back to the previous revision. */
 export function undoCommand(ctx: RolloutContext): string {
-  return `kubectl rollout undo deployment/${ctx.dep.metadata.name} ${nsFlag(ctx)}`;
+  return `kubectl rollout undo ${workloadArg(ctx)} ${nsFlag(ctx)}`;
 }
 
 export function describePod(ctx: RolloutContext, pod: string): string {
@@ -25,9 +35,10 @@ export function describeReplicaSet(ctx: RolloutContext, name: string): string {
   return `kubectl describe replicaset ${name} ${nsFlag(ctx)}`;
 }
 
-/** Follow the rollout with this plugin. */
+/** Follow the rollout with this plugin (a Deployment by its bare name, as always). */
 export function statusCommand(ctx: RolloutContext): string {
-  return `kubectl paas rollout status ${ctx.dep.metadata.name} ${nsFlag(ctx)}`;
+  const what = ctx.kind === WorkloadKind.Deployment ? ctx.workload.metadata.name : workloadArg(ctx);
+  return `kubectl paas rollout status ${what} ${nsFlag(ctx)}`;
 }
 
 /** What to run for a problem of the new pods, after `kubectl describe pod` of the first one. */
@@ -50,10 +61,11 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       return [logsCommand(ctx), undo];
     case 'ProbeErrored':
       return [
-        `kubectl get deployment ${ctx.dep.metadata.name} ${nsFlag(ctx)} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${issue.details.container}")].${issue.details.probe}Probe}'`,
+        `kubectl get ${RESOURCE_WORD[ctx.kind]} ${ctx.workload.metadata.name} ${nsFlag(ctx)} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${issue.details.container}")].${issue.details.probe}Probe}'`,
       ];
     case 'Unschedulable':
-      return ['kubectl describe nodes', undo];
+    case 'DaemonPodUnschedulable':
+      return schedulingCommands(issue, undo);
     case 'TopologySpreadUnsatisfiable':
       return [`kubectl get nodes -L ${issue.details.constraint.topologyKey}`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`];
     case 'VolumeProblem':
@@ -69,6 +81,12 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
     case 'ReadinessGatesPending':
       return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].status.conditions}'`];
   }
+}
+
+/** A pod no node takes: the nodes (a DaemonSet's pod: its own node), and back. */
+function schedulingCommands(issue: PodIssueOf<'Unschedulable' | 'DaemonPodUnschedulable'>, undo: string): string[] {
+  if (issue.code === 'Unschedulable') return ['kubectl describe nodes', undo];
+  return issue.details.targetNodes.length ? [`kubectl describe node ${issue.details.targetNodes[0]}`] : ['kubectl describe nodes'];
 }
 
 function configCommands(ctx: RolloutContext, d: DetailsByCode['ConfigError']): string[] {

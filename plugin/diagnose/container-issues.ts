@@ -57,7 +57,7 @@ export function imagePullIssue(ctx: RolloutContext, cs: ContainerStatus, events:
   const failure = newest(pullEvents.filter((e) => /Failed to pull image|couldn't parse|invalid reference/i.test(e.message)));
   const source = failure?.message ?? waiting?.message ?? '';
   const parsed = pullFailureOf(waiting?.reason, source);
-  const image = parsed.image ?? cs.image ?? containerSpec(ctx.dep, cs.name)?.image;
+  const image = parsed.image ?? cs.image ?? containerSpec(ctx.workload, cs.name)?.image;
   return {
     code: Code.ImagePullFailed,
     key: `${parsed.kind}|${image}`,
@@ -147,7 +147,7 @@ function startDetails(
   start: { reason: string; message: string; exitCode?: number; parsed: StartError },
   init: boolean,
 ): DetailsByCode['StartFailed'] {
-  const spec = containerSpec(ctx.dep, cs.name, init);
+  const spec = containerSpec(ctx.workload, cs.name, init);
   return {
     container: cs.name,
     image: spec?.image ?? cs.image ?? null,
@@ -277,7 +277,7 @@ function crashLoopIssue(cs: ContainerStatus, term: Terminated | undefined, ev: R
 }
 
 function oomIssue(ctx: RolloutContext, cs: ContainerStatus, exit: number | undefined, ev: RestartEvidence, severity: Severity): PodIssueOf<'OOMKilled'> {
-  const spec = containerSpec(ctx.dep, cs.name);
+  const spec = containerSpec(ctx.workload, cs.name);
   const limit = spec?.resources?.limits?.memory;
   const exitCode = exit ?? 137;
   return {
@@ -320,7 +320,7 @@ function livenessIssue(ctx: RolloutContext, cs: ContainerStatus, crashing: boole
 
 /** The probe that kills the container: the startup probe when its failures say so, else liveness (or startup). */
 function killingProbe(ctx: RolloutContext, container: string, parsed: ProbeFailure | undefined): ProbeSpec | undefined {
-  const spec = containerSpec(ctx.dep, container);
+  const spec = containerSpec(ctx.workload, container);
   return describeProbe(parsed?.probe === ProbeName.Startup ? spec?.startupProbe : (spec?.livenessProbe ?? spec?.startupProbe));
 }
 
@@ -346,7 +346,7 @@ export function readinessIssue(ctx: RolloutContext, cs: ContainerStatus, events:
   const last = newest(mine);
   if (!last) return undefined;
   const parsed = parseProbeMessage(last.message);
-  const spec = containerSpec(ctx.dep, cs.name);
+  const spec = containerSpec(ctx.workload, cs.name);
   const probeSpec = describeProbe(parsed?.probe === ProbeName.Startup ? spec?.startupProbe : spec?.readinessProbe);
   const { redirect, failure, what } = readinessFailure(parsed, probeSpec);
   const probe = parsed?.probe ?? ProbeName.Readiness;
@@ -384,7 +384,7 @@ export function probeErrorIssue(ctx: RolloutContext, cs: ContainerStatus, events
   const last = newest(blocking.length > 0 ? blocking : recent);
   if (!last) return undefined;
   const parsed = parseProbeError(last.message)!;
-  const spec = containerSpec(ctx.dep, cs.name);
+  const spec = containerSpec(ctx.workload, cs.name);
   const probeSpec = describeProbe(
     parsed.probe === ProbeName.Liveness ? spec?.livenessProbe : parsed.probe === ProbeName.Startup ? spec?.startupProbe : spec?.readinessProbe,
   );

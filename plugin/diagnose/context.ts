@@ -1,26 +1,33 @@
-// What every detector of diagnose reads besides the object it looks at: the Deployment, the
-// clock, the events of each object, and the facts the suggested commands name. Built once per
-// diagnosis by analyse.ts. Pure.
+// What every detector of diagnose reads besides the object it looks at: the workload (a
+// Deployment, StatefulSet or DaemonSet), the clock, the events of each object, and the facts the
+// suggested commands name. Built once per diagnosis by analyse.ts or analyse-sets.ts. Pure.
 import { LABEL } from '../../core/names.js';
+import { CONTROLLER_REVISION_HASH } from '../kube/revisions.js';
+import type { WorkloadKind } from '../kube/workloads.js';
 import type { EventRecord } from './events.js';
 import { time } from './events.js';
-import type { Container, ContainerLog, Deployment, Pod, ResourceQuota } from './model.js';
+import type { Container, ContainerLog, Pod, ResourceQuota, WorkloadObject } from './model.js';
 
 /** The rollout under diagnosis, as the detectors see it. */
 export interface RolloutContext {
   ns: string;
-  dep: Deployment;
+  kind: WorkloadKind;
+  /** The workload: its name, pod template and selector. */
+  workload: WorkloadObject;
   /** The instant of the diagnosis, ms since the epoch. */
   now: number;
   /** The events of one object: by kind and name, narrowed to its uid when both sides carry one. */
   eventsOf: (kind: string, name: string, uid?: string) => EventRecord[];
-  /** The new ReplicaSet's pods, whose names evidence masks when grouping alike messages. */
+  /** The new ReplicaSet's pods (a StatefulSet's or DaemonSet's: all its pods), whose names
+   * evidence masks when grouping alike messages. */
   newPodNames: string[];
   deployId?: string;
+  /** A StatefulSet's or DaemonSet's current revision: the controller-revision-hash of its up-to-date pods. */
+  revisionHash?: string;
   /** The Deployment's selector as a label query ('' when it has none). */
   selector: string;
   quotas: ResourceQuota[];
-  /** Every pod of the Deployment read (new and old): what a topology spread counts. */
+  /** Every pod of the workload read (new and old): what a topology spread counts. */
   pods: Pod[];
   /** The log read of one container of one pod, if any (gather.ts reads failing containers'). */
   logOf: (pod: string, container: string) => ContainerLog | undefined;
@@ -31,14 +38,17 @@ export function nsFlag(ctx: RolloutContext): string {
   return `-n ${ctx.ns}`;
 }
 
-/** The label query that finds the rollout's new pods: its deploy-id, else the Deployment's selector. */
+/** The label query that finds the rollout's new pods: its deploy-id, else (a StatefulSet's or
+ * DaemonSet's) its selector and current revision hash, else the workload's selector. */
 export function newPodsSelector(ctx: RolloutContext): string {
-  return ctx.deployId ? `${LABEL.deployId}=${ctx.deployId}` : ctx.selector;
+  if (ctx.deployId) return `${LABEL.deployId}=${ctx.deployId}`;
+  if (ctx.revisionHash) return [ctx.selector, `${CONTROLLER_REVISION_HASH}=${ctx.revisionHash}`].filter(Boolean).join(',');
+  return ctx.selector;
 }
 
 /** A container of the pod template by name (an init container with `init`). */
-export function containerSpec(dep: Deployment, name: string | undefined, init = false): Container | undefined {
-  const spec = dep.spec?.template?.spec;
+export function containerSpec(workload: WorkloadObject, name: string | undefined, init = false): Container | undefined {
+  const spec = workload.spec?.template?.spec;
   return (init ? spec?.initContainers : spec?.containers)?.find((c) => c.name === name);
 }
 

@@ -1,8 +1,11 @@
 // Detection at the ReplicaSet: the new ReplicaSet cannot create its pods (a quota, admission, any
 // other refusal), read from its FailedCreate events and the ReplicaFailure conditions. Refusals
-// older than the new ReplicaSet, or since cleared, are not findings. Pure.
+// older than the new ReplicaSet, or since cleared, are not findings. A StatefulSet's or
+// DaemonSet's controller reports the same refusals as FailedCreate events on the set itself
+// (`create Pod db-1 in StatefulSet db failed error: …`): the same words, the same findings. Pure.
 import { EventReason } from '../kube/event-reasons.js';
-import { admissionCommands, describeReplicaSet } from './commands.js';
+import { admissionCommands, describeReplicaSet, workloadArg } from './commands.js';
+import { WorkloadKind } from '../kube/workloads.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import type { DetailsByCode } from './details.js';
 import { dedupe, time, type EventRecord } from './events.js';
@@ -30,26 +33,57 @@ interface Group {
 const replicaFailure = (conditions: Condition[] | undefined): Condition | undefined =>
   conditions?.find((c) => c.type === ConditionType.ReplicaFailure && c.status === ConditionStatus.True);
 
-/** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
-export function createFailureFindings(ctx: RolloutContext, newRS: ReplicaSet | undefined): Finding[] {
-  const want = newRS?.spec?.replicas ?? 0;
-  const have = newRS?.status?.replicas ?? 0;
-  const failures = [replicaFailure(newRS?.status?.conditions), replicaFailure(ctx.dep.status?.conditions)];
-  if (have >= want && failures.every((c) => c === undefined)) return [];
+/** Where the refusals were read: the ReplicaSet that makes the pods (none for a StatefulSet or a
+ * DaemonSet, which make their own), how many pods are missing, and what stands as evidence when no
+ * event says it. */
+interface Refused {
+  newRS: ReplicaSet | undefined;
+  missing: number;
+  fallback: Evidence[];
+}
+
+/** Groups the refusals by kind of refusal, one finding each. */
+function refusalFindings(ctx: RolloutContext, messages: { message: string; ev?: EventRecord }[], r: Refused): Finding[] {
   const groups = new Map<string, Group>();
-  for (const { message, ev } of refusals(ctx, newRS, failures)) {
-    const { key, group } = classify(ctx, message, newRS?.metadata.name);
+  for (const { message, ev } of messages) {
+    const { key, group } = classify(ctx, message, r.newRS?.metadata.name);
     const g = groups.get(key) ?? group;
     if (ev) g.events.push(ev);
     groups.set(key, g);
   }
-  return [...groups.values()].map((g) => toFinding(ctx, g, { newRS, missing: Math.max(want - have, 1) }));
+  return [...groups.values()].map((g) => toFinding(ctx, g, r));
+}
+
+/** Findings for new pods the new ReplicaSet could not create; none while it has all of them. */
+export function createFailureFindings(ctx: RolloutContext, dep: Deployment, newRS: ReplicaSet | undefined): Finding[] {
+  const want = newRS?.spec?.replicas ?? 0;
+  const have = newRS?.status?.replicas ?? 0;
+  const failures = [replicaFailure(newRS?.status?.conditions), replicaFailure(dep.status?.conditions)];
+  if (have >= want && failures.every((c) => c === undefined)) return [];
+  return refusalFindings(ctx, refusals(ctx, dep, newRS, failures), { newRS, missing: Math.max(want - have, 1), fallback: conditionEvidence(dep, newRS) });
+}
+
+/** Findings for pods a StatefulSet or DaemonSet could not create (`missing` of them): its own
+ * FailedCreate events seen since it last made a pod (`since`, ms: one seen before was overcome);
+ * none while it has all its pods. */
+export function setCreateFailureFindings(ctx: RolloutContext, missing: number, since: number): Finding[] {
+  if (missing <= 0) return [];
+  const w = ctx.workload;
+  const messages = ctx
+    .eventsOf(ctx.kind, w.metadata.name, w.metadata.uid)
+    .filter((e) => e.reason === EventReason.FailedCreate && time(e.lastSeen) >= since)
+    .map((ev) => ({ message: ev.message, ev }));
+  return refusalFindings(ctx, messages, { newRS: undefined, missing, fallback: [] });
 }
 
 /** The refusals since the new ReplicaSet appeared: its FailedCreate events (and the Deployment's),
  * then the ReplicaFailure conditions' messages no event carries. */
-function refusals(ctx: RolloutContext, newRS: ReplicaSet | undefined, failures: (Condition | undefined)[]): { message: string; ev?: EventRecord }[] {
-  const dep = ctx.dep;
+function refusals(
+  ctx: RolloutContext,
+  dep: Deployment,
+  newRS: ReplicaSet | undefined,
+  failures: (Condition | undefined)[],
+): { message: string; ev?: EventRecord }[] {
   const since = time(newRS?.metadata.creationTimestamp);
   const events = [
     ...(newRS ? ctx.eventsOf('ReplicaSet', newRS.metadata.name, newRS.metadata.uid) : []),
@@ -60,15 +94,20 @@ function refusals(ctx: RolloutContext, newRS: ReplicaSet | undefined, failures: 
   return messages;
 }
 
-function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | undefined; missing: number }): Finding {
+function toFinding(ctx: RolloutContext, g: Group, rs: Refused): Finding {
   const rsName = rs.newRS?.metadata.name;
+  const describe = rsName
+    ? [describeReplicaSet(ctx, rsName)]
+    : ctx.kind === WorkloadKind.Deployment
+      ? []
+      : [`kubectl describe ${workloadArg(ctx)} ${nsFlag(ctx)}`];
   const body = {
     severity: Severity.Error,
     summary: `${rs.missing} new pod(s) not created: ${g.label}`,
     explanation: explainCreateFailure(g.refusal),
-    evidence: g.events.length > 0 ? dedupe(g.events, []) : conditionEvidence(ctx.dep, rs.newRS),
+    evidence: g.events.length > 0 ? dedupe(g.events, []) : rs.fallback,
     pods: [],
-    suggestions: [...g.suggestions, ...(rsName ? [describeReplicaSet(ctx, rsName)] : [])].filter((s, i, a) => a.indexOf(s) === i),
+    suggestions: [...g.suggestions, ...describe].filter((s, i, a) => a.indexOf(s) === i),
   };
   switch (g.refusal.code) {
     case 'QuotaExceeded':
@@ -84,8 +123,15 @@ function toFinding(ctx: RolloutContext, g: Group, rs: { newRS: ReplicaSet | unde
   }
 }
 
+/** What creates the pods: a Deployment's ReplicaSet, or the StatefulSet or DaemonSet itself. */
+const maker = (ctx: RolloutContext): string => (ctx.kind === WorkloadKind.Deployment ? 'ReplicaSet' : ctx.kind);
+
+/** A StatefulSet controller's words around the API server's (`create Pod db-1 in StatefulSet db failed error: …`). */
+const SET_PREFIX = /^create (?:Pod|Claim) \S+ (?:for Pod \S+ )?in StatefulSet \S+ failed error: /;
+
 /** The kind of one refusal message, the key its group shares, and its words. */
-function classify(ctx: RolloutContext, message: string, rsName: string | undefined): { key: string; group: Group } {
+function classify(ctx: RolloutContext, raw: string, rsName: string | undefined): { key: string; group: Group } {
+  const message = raw.replace(SET_PREFIX, '');
   const replicaSet = rsName ?? null;
   const quota = parseQuotaMessage(message);
   if (quota) return quotaGroup(ctx, quota, replicaSet);
@@ -104,7 +150,7 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
       key: `a|${adm.by}|${adm.name ?? ''}`,
       group: {
         refusal: { code: Code.AdmissionDenied, details },
-        label: `ReplicaSet cannot create pods: denied by ${admissionWho(details)}: ${adm.reason}`,
+        label: `${maker(ctx)} cannot create pods: denied by ${admissionWho(details)}: ${adm.reason}`,
         suggestions: admissionCommands(ctx, details),
         events: [],
       },
@@ -114,7 +160,7 @@ function classify(ctx: RolloutContext, message: string, rsName: string | undefin
     key: `o|${message.replace(/pods "[^"]*"/g, 'pods')}`,
     group: {
       refusal: { code: Code.PodCreateFailed, details: { message, replicaSet } },
-      label: `ReplicaSet cannot create pods: ${message.replace(/^Error creating: /, '')}`,
+      label: `${maker(ctx)} cannot create pods: ${message.replace(/^Error creating: /, '')}`,
       suggestions: rsName ? [describeReplicaSet(ctx, rsName)] : [],
       events: [],
     },
@@ -137,8 +183,8 @@ function quotaGroup(ctx: RolloutContext, quota: NonNullable<ReturnType<typeof pa
   };
   const label =
     quota.kind === QuotaRefusal.Exceeded
-      ? `ReplicaSet cannot create pods: exceeded quota ${quota.quota} (${figures})`
-      : `ReplicaSet cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
+      ? `${maker(ctx)} cannot create pods: exceeded quota ${quota.quota} (${figures})`
+      : `${maker(ctx)} cannot create pods: quota ${quota.quota} requires ${quota.missing}`;
   return {
     key: `q|${quota.quota}|${quota.kind}|${res.join(',')}`,
     group: {
@@ -152,7 +198,7 @@ function quotaGroup(ctx: RolloutContext, quota: NonNullable<ReturnType<typeof pa
 
 /** A refusal for a ServiceAccount or PriorityClass the pod template names and nobody created. */
 function missingReference(ctx: RolloutContext, m: MissingReference, message: string, replicaSet: string | null): { key: string; group: Group } {
-  const label = `ReplicaSet cannot create pods: ${m.kind === 'serviceaccount' ? `ServiceAccount "${m.name}"` : `PriorityClass "${m.name}"`} does not exist`;
+  const label = `${maker(ctx)} cannot create pods: ${m.kind === 'serviceaccount' ? `ServiceAccount "${m.name}"` : `PriorityClass "${m.name}"`} does not exist`;
   const refusal: Refusal =
     m.kind === 'serviceaccount'
       ? { code: Code.ServiceAccountMissing, details: { serviceAccount: m.name, replicaSet, message } }

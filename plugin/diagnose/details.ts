@@ -97,6 +97,30 @@ export interface DetailsByCode {
     /** The least skew one more pod would make in a domain where it may run (null: no such domain). */
     skewIfPlaced: number | null;
   };
+  VolumeClaimPending: {
+    /** Each claim that does not bind, with the pod that waits for it and the newest event's words. */
+    claims: {
+      name: string;
+      template: string | null;
+      pod: string | null;
+      phase: string;
+      storageClass: string | null;
+      reason: string | null;
+      message: string | null;
+    }[];
+  };
+  DaemonPodUnschedulable: {
+    /** The nodes the pods are pinned to (the DaemonSet controller's node affinity), where they do not fit. */
+    targetNodes: string[];
+    schedulerMessage: string;
+    nodesAvailable?: number;
+    nodesTotal?: number;
+    /** The scheduler's reasons about those nodes (the other nodes' "didn't match node affinity" left out). */
+    reasons?: SchedulingReason[];
+    podRequests: Record<string, string>;
+    /** The target nodes' capacity and taints, when read. */
+    nodes?: NodeFacts[];
+  };
   NodeNotReady: {
     node: string;
     /** The node's Ready condition: False (the kubelet says so), Unknown (it stopped answering), or missing. */
@@ -159,6 +183,16 @@ export interface DetailsByCode {
   };
   ReadinessGatesPending: { gates: { conditionType: string; status: string; reason?: string; message?: string }[] };
   UnknownWaitingReason: { container: string; reason: string; message: string | null; initContainer?: true };
+  OrdinalNotReady: {
+    /** The pod the StatefulSet waits on, and its ordinal. */
+    pod: string;
+    ordinal: number;
+    podManagementPolicy: string;
+    /** What holds it, when a finding names it (the code of that finding), else null. */
+    cause: string | null;
+    /** The ordinals that wait behind it: not created yet, or not updated yet. */
+    waiting: number[];
+  };
   PreStopHookFailed: {
     pods: string[];
     /** Each container's preStop hook as the pods' template wrote it ("exec sleep 5", "sleep 5s"). */
@@ -181,6 +215,7 @@ export interface DetailsByCode {
   /** Warning events on the new pods that no other finding explains: their reasons, most frequent first. */
   UnexplainedWarnings: { reasons: string[] };
   Paused: { paused: true };
+  UpdateOnDelete: { pods: string[]; updateRevision: string | null };
   ProgressDeadlineExceeded: { progressDeadlineSeconds: number; since: string | null };
   WaitingMinReadySeconds: { minReadySeconds: number };
   Superseded: { replicaSets: string[]; newReplicaSet: string | null };
@@ -201,6 +236,7 @@ export interface DetailsByCode {
     protectedPods: string[];
   };
   SingleReplica: { node: string; pod: string };
-  Progressing: { estimatedSecondsLeft?: number; deadlineSecondsLeft?: number };
+  /** `waitingOn`: a StatefulSet's pod it waits to become Ready (OrderedReady, or the one updating). */
+  Progressing: { estimatedSecondsLeft?: number; deadlineSecondsLeft?: number; waitingOn?: string };
   Healthy: Record<string, never>;
 }

@@ -65,7 +65,7 @@ export function drainBlocked(ctx: RolloutContext, s: Snapshot): Finding[] {
       finding(Code.DrainBlocked, details, {
         severity: Severity.Warning,
         summary: `drain of ${nodes.join(', ')} blocked: PodDisruptionBudget ${name} allows 0 disruptions (${st.currentHealthy ?? '?'}/${st.expectedPods ?? '?'} healthy, ${st.desiredHealthy ?? '?'} required), ${pods.length} pod(s) held`,
-        explanation: explainDrainBlocked(details, ctx.dep.metadata.name),
+        explanation: explainDrainBlocked(details, ctx.workload.metadata.name),
         evidence: [nodeEvidence(nodes), ...budgetEvidence(b, name)],
         pods,
         suggestions: [`kubectl get pdb ${name} ${nsFlag(ctx)} -o yaml`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`],
@@ -76,7 +76,7 @@ export function drainBlocked(ctx: RolloutContext, s: Snapshot): Finding[] {
 
 /** One replica, on a cordoned node: the drain takes it, and nothing serves until it is replaced. */
 export function singleReplica(ctx: RolloutContext, s: Snapshot, blocked: readonly Finding[]): Finding | undefined {
-  if ((ctx.dep.spec?.replicas ?? 1) !== 1) return undefined;
+  if ((s.deployment.spec?.replicas ?? 1) !== 1) return undefined;
   const [pod] = podsOnCordoned(s);
   // A budget that holds it already says more (the drain waits instead).
   if (!pod || blocked.some((f) => f.pods.includes(pod.metadata.name))) return undefined;
@@ -87,6 +87,6 @@ export function singleReplica(ctx: RolloutContext, s: Snapshot, blocked: readonl
     explanation: explainSingleReplica(details),
     evidence: [nodeEvidence([details.node])],
     pods: [details.pod],
-    suggestions: [`kubectl scale deployment/${ctx.dep.metadata.name} ${nsFlag(ctx)} --replicas=2`],
+    suggestions: [`kubectl scale deployment/${ctx.workload.metadata.name} ${nsFlag(ctx)} --replicas=2`],
   });
 }

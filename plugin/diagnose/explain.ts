@@ -6,10 +6,11 @@ import type { DetailsByCode, ProbeSpec } from './details.js';
 import { AdmissionBy, ProbeFailureKind, QuotaRefusal, StartFailure, VolumeFailureKind } from './messages.js';
 import type { PodIssue, PodIssueOf } from './pod-issue.js';
 
-/** What the prose needs to know besides the details: the namespace and the rollout's surge. */
+/** What the prose needs to know besides the details: the namespace and a Deployment's surge
+ * (a StatefulSet or DaemonSet replaces its pods without one). */
 export interface ExplainFacts {
   ns: string;
-  maxSurge: number | string;
+  maxSurge?: number | string;
 }
 
 /** A probe in words: "GET /ready on port 8080, every 10s, timeout 1s, 3 failures". */
@@ -44,6 +45,8 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
       return unschedulable(issue.details, facts);
     case 'TopologySpreadUnsatisfiable':
       return spreadUnsatisfiable(issue.details);
+    case 'DaemonPodUnschedulable':
+      return daemonPodUnschedulable(issue.details);
     case 'VolumeProblem':
       return volume(issue.details);
     case 'SandboxFailed': {
@@ -156,10 +159,11 @@ function unschedulable(d: DetailsByCode['Unschedulable'], facts: ExplainFacts): 
   if (!never && reasons.some((r) => r.kind.startsWith('insufficient-'))) parts.push("No node has enough free capacity for the pod's requests.");
   if (reasons.some((r) => r.kind === 'taint')) parts.push('Some nodes carry taints the pod does not tolerate.');
   if (reasons.some((r) => r.kind === 'affinity' || r.kind === 'anti-affinity')) parts.push("The pod's node selector or (anti-)affinity rules exclude nodes.");
-  if (!never)
+  if (!never && facts.maxSurge !== undefined)
     parts.push(
       `With maxSurge ${facts.maxSurge} the rollout needs room for one more pod on top of the running ones before any old pod goes: free capacity or add a node.`,
     );
+  else if (!never) parts.push('Free capacity or add a node.');
   return `The scheduler finds no node for the new pods. ${parts.join(' ')}`;
 }
 
@@ -175,6 +179,35 @@ function spreadUnsatisfiable(d: DetailsByCode['TopologySpreadUnsatisfiable']): s
     why = ` The emptiest domain, ${emptiest.domain} (${emptiest.pods} pods), takes no new pod, yet it counts${policy}; anywhere the pod may go the skew would be ${d.skewIfPlaced}. That is what a node drain does to a Deployment spread this way: its pods cannot move to the other nodes.`;
   } else why = ` Anywhere the pod may go the skew would be ${d.skewIfPlaced}.`;
   return `${ask}${why} Use whenUnsatisfiable: ScheduleAnyway (a preference, as paas-webhook's own spread does), nodeTaintsPolicy: Honor (cordoned and tainted nodes stop counting), or a larger maxSkew; or uncordon the node.`;
+}
+
+function daemonPodUnschedulable(d: DetailsByCode['DaemonPodUnschedulable']): string {
+  const where = d.targetNodes.length ? `node${d.targetNodes.length === 1 ? '' : 's'} ${d.targetNodes.join(', ')}` : 'its node';
+  const why = d.reasons?.length ? d.reasons.map((r) => r.reason).join(', ') : d.schedulerMessage;
+  return `A DaemonSet runs one pod on each node it selects, and its controller pins each pod to its node: the scheduler may not place it anywhere else. On ${where} it does not fit (${why}). Make room there (move or shrink other pods), lower the DaemonSet's requests, or give it a priorityClassName that may preempt others (cluster agents use system-node-critical); to keep it off such nodes, narrow its nodeSelector or affinity.`;
+}
+
+/** A StatefulSet's claims that do not bind. */
+export function explainClaimPending(d: DetailsByCode['VolumeClaimPending']): string {
+  const c = d.claims[0];
+  const words = c?.message ? `: ${c.message}` : '';
+  const cls = c?.storageClass ? `StorageClass ${c.storageClass}` : 'no StorageClass (and no default one)';
+  return `The claim ${c?.name ?? ''}${c?.template ? ` (volumeClaimTemplate ${c.template})` : ''} is ${c?.phase ?? 'Pending'}, with ${cls}${words}. Its pod is not scheduled until the claim binds, and each ordinal gets a claim of its own from the template, so the next pods meet the same. Fix the StorageClass or its provisioner (or create a PersistentVolume that matches); the claim binds by itself then. A claim made with the wrong class keeps it: delete the claim (and its pod) for the StatefulSet to make it again from the template.`;
+}
+
+/** A StatefulSet waiting on one ordinal. */
+export function explainOrdinal(d: DetailsByCode['OrdinalNotReady'], name: string): string {
+  const order =
+    d.podManagementPolicy === 'Parallel'
+      ? 'updates its pods one at a time (from the highest ordinal) and waits for each updated pod to be Running and Ready before the next'
+      : 'creates, updates and deletes its pods one at a time in ordinal order (podManagementPolicy OrderedReady), and waits for each to be Running and Ready before the next';
+  const behind = d.waiting.length ? ` Ordinals ${d.waiting.join(', ')} wait behind it.` : '';
+  return `StatefulSet ${name} ${order}: it waits on ${d.pod} (ordinal ${d.ordinal}), which is not Ready${d.cause ? ` (${d.cause})` : ''}.${behind} Once the template is fixed, a pod stuck this way is not replaced by itself: delete it (kubectl delete pod ${d.pod}) for the controller to recreate it from the fixed template (Kubernetes' "forced rollback" of StatefulSets).`;
+}
+
+/** A StatefulSet or DaemonSet whose pods are replaced only when deleted. */
+export function explainOnDelete(d: DetailsByCode['UpdateOnDelete']): string {
+  return `updateStrategy OnDelete: the controller replaces a pod with the current template only once that pod is deleted. ${d.pods.length} pod(s) still run the previous one and will until someone deletes them (kubectl rollout status refuses OnDelete for this reason: no rollout to follow).`;
 }
 
 function volume(d: DetailsByCode['VolumeProblem']): string {

@@ -12,8 +12,12 @@ export const Code = {
   PriorityClassMissing: 'PriorityClassMissing',
   PodCreateFailed: 'PodCreateFailed',
   SchedulingGated: 'SchedulingGated',
+  /** A StatefulSet's claim (of a volumeClaimTemplate) that does not bind: its pod waits for it. */
+  VolumeClaimPending: 'VolumeClaimPending',
   Unschedulable: 'Unschedulable',
   TopologySpreadUnsatisfiable: 'TopologySpreadUnsatisfiable',
+  /** A DaemonSet's pod, pinned to its node, does not fit there. */
+  DaemonPodUnschedulable: 'DaemonPodUnschedulable',
   NodeNotReady: 'NodeNotReady',
   Evicted: 'Evicted',
   VolumeProblem: 'VolumeProblem',
@@ -29,10 +33,14 @@ export const Code = {
   ProbeErrored: 'ProbeErrored',
   ReadinessGatesPending: 'ReadinessGatesPending',
   UnknownWaitingReason: 'UnknownWaitingReason',
+  /** A StatefulSet waits on one ordinal that is not Ready: the pods after it wait too. */
+  OrdinalNotReady: 'OrdinalNotReady',
   PreStopHookFailed: 'PreStopHookFailed',
   OldPodsNotTerminating: 'OldPodsNotTerminating',
   OldPodsStillStopping: 'OldPodsStillStopping',
   Paused: 'Paused',
+  /** A StatefulSet or DaemonSet with updateStrategy OnDelete: pods of the previous template stay until deleted. */
+  UpdateOnDelete: 'UpdateOnDelete',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   WaitingMinReadySeconds: 'WaitingMinReadySeconds',
   Superseded: 'Superseded',
@@ -59,7 +67,7 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 /** One deduplicated event or condition backing a finding. */
 export interface Evidence {
-  /** "Pod", "ReplicaSet", "Deployment", "Node" or "PodDisruptionBudget". */
+  /** "Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "PersistentVolumeClaim", "Node" or "PodDisruptionBudget". */
   kind: string;
   /** The objects it was seen on (several pods when deduplicated). */
   objects: string[];
@@ -111,6 +119,16 @@ export type Finding = FindingOf<Code>;
 export function finding<C extends Code>(code: C, details: DetailsByCode[C], body: FindingBody): FindingOf<C> {
   const { severity, summary, explanation, evidence, logs, pods, suggestions } = body;
   return { code, severity, summary, explanation, details, evidence, ...(logs && logs.length > 0 ? { logs } : {}), pods, suggestions };
+}
+
+/** The causal precedence of two codes (negative: `a` explains `b`). */
+export function compareCodes(a: Code, b: Code): number {
+  return PRECEDENCE.indexOf(a) - PRECEDENCE.indexOf(b);
+}
+
+/** The rank of a severity, the most severe 0. */
+export function severityRank(s: Severity): number {
+  return SEVERITY_RANK[s];
 }
 
 /** Most likely root cause first: severity, then the causal precedence, then the most pods. */

@@ -43,13 +43,13 @@ export interface GatherOptions {
 
 /** The objects as the analysis takes them: each with its metadata.name, which every object an API
  * server returns carries; one without is a broken answer, refused here rather than misnamed later. */
-function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T> {
+export function named<T extends { metadata?: ObjectMeta }>(o: T, kind: string): Named<T> {
   if (!isNamed(o)) throw new PaasError(ErrorCode.Error, `the API server returned a ${kind} without metadata.name`);
   return o;
 }
 
 /** Every item of a list of a kind whose objects the analysis names. */
-async function listNamed<T extends { metadata?: ObjectMeta }>(
+export async function listNamed<T extends { metadata?: ObjectMeta }>(
   rest: Rest,
   path: string,
   query: Record<string, string | undefined>,
@@ -71,7 +71,7 @@ function preStopHookEvents(rest: Rest, ns: string, pageSize: number): Promise<Ku
 }
 
 /** Each event once (the pod-by-pod lists and the FailedPreStopHook list can both hold one). */
-function uniqueEvents(events: KubeEvent[]): KubeEvent[] {
+export function uniqueEvents(events: KubeEvent[]): KubeEvent[] {
   const seen = new Set<string>();
   return events.filter((e) => {
     const k = e.metadata?.uid ?? `${e.metadata?.namespace ?? ''}/${e.metadata?.name ?? ''}`;
@@ -81,7 +81,8 @@ function uniqueEvents(events: KubeEvent[]): KubeEvent[] {
   });
 }
 
-function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: number): Promise<KubeEvent[]> {
+/** Every event of one object, by its uid (none without one). */
+export function eventsOf(rest: Rest, ns: string, uid: string | undefined, pageSize: number): Promise<KubeEvent[]> {
   if (!uid) return Promise.resolve([]);
   return listItems<KubeEvent>(rest, apiPath(Resource.events, { namespace: ns }), { fieldSelector: `involvedObject.uid=${uid}` }, pageSize);
 }
@@ -92,7 +93,7 @@ function controlledByAny(p: Pod, uids: ReadonlySet<string>): boolean {
 }
 
 /** A pod worth reading events of: not Ready, restarting, or on its way out. */
-function needsEvents(p: Pod): boolean {
+export function needsEvents(p: Pod): boolean {
   if (p.metadata.deletionTimestamp) return true;
   const ready = p.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
   const restarts = (p.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) > 0);
@@ -113,6 +114,17 @@ export async function gather(
   limits: GatherLimits = DEFAULT_LIMITS,
 ): Promise<Snapshot> {
   const deployment = named(await rest.get<wire.Deployment>(apiPath(Resource.deployments, { namespace: ns, name })), 'Deployment');
+  return gatherDeployment(rest, deployment, opts, limits, ns);
+}
+
+/** The snapshot of a Deployment already read (listed, by `diagnose` over several): the reads after its GET. */
+export async function gatherDeployment(
+  rest: Rest,
+  deployment: Named<wire.Deployment>,
+  opts: GatherOptions = { timeline: false },
+  limits: GatherLimits = DEFAULT_LIMITS,
+  ns = deployment.metadata.namespace ?? '',
+): Promise<Snapshot> {
   const selector = selectorString(deployment.spec?.selector);
   const [rsList, quotas] = await Promise.all([
     listItems<wire.ReplicaSet>(rest, apiPath(Resource.replicaSets, { namespace: ns }), { labelSelector: selector }, limits.pageSize),
@@ -154,7 +166,7 @@ export async function gather(
 
 /** Every node when a new pod failed to schedule (what fits where); else the nodes of the new pods
  * that are not ready (is the node itself down?), each read by name; none when all are ready. */
-async function readNodes(rest: Rest, newPods: Pod[], pageSize: number): Promise<Named<wire.Node>[] | undefined> {
+export async function readNodes(rest: Rest, newPods: Pod[], pageSize: number): Promise<Named<wire.Node>[] | undefined> {
   const unschedulable = newPods.some((p) => p.status?.conditions?.some((c) => c.type === ConditionType.PodScheduled && c.status === ConditionStatus.False));
   if (unschedulable) return listNamed<wire.Node>(rest, apiPath(Resource.nodes), {}, pageSize, 'Node');
   const names = [...new Set(newPods.filter((p) => !isReady(p)).map((p) => p.spec?.nodeName))].filter((n): n is string => !!n);
@@ -214,7 +226,7 @@ async function readDrain(
 const isReady = (p: Pod): boolean => !!p.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
 
 /** The pod's node answers (its Ready condition is True), so the API server can fetch its logs. */
-function nodeReady(p: Pod, nodes: Named<wire.Node>[] | undefined): boolean {
+export function nodeReady(p: Pod, nodes: Named<wire.Node>[] | undefined): boolean {
   const node = nodes?.find((n) => n.metadata.name === p.spec?.nodeName);
   return !node || !!node.status?.conditions?.some((c) => c.type === ConditionType.Ready && c.status === ConditionStatus.True);
 }
@@ -233,7 +245,7 @@ export function logWanted(cs: wire.ContainerStatus): { previous: boolean } | und
 
 /** The last lines of each container of the chosen pods whose log can say something, each read
  * bounded in time (a log the kubelet cannot serve is left out, not waited for). */
-async function readLogs(rest: Rest, ns: string, pods: Pod[], limits: GatherLimits): Promise<ContainerLog[]> {
+export async function readLogs(rest: Rest, ns: string, pods: Pod[], limits: GatherLimits): Promise<ContainerLog[]> {
   if (limits.logLines <= 0) return [];
   const wanted = pods.flatMap((p) =>
     (p.status?.containerStatuses ?? []).flatMap((cs) => {

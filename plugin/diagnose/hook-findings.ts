@@ -28,7 +28,7 @@ export function preStopHookFailed(ctx: RolloutContext, events: EventRecord[], re
   if (failed.length === 0) return undefined;
   const pods = [...new Set(failed.map((e) => e.name))].sort();
   const templates = [...new Set(pods.map((p) => replicaSetOfPod(p, replicaSets)).filter((rs): rs is ReplicaSet => rs !== undefined))];
-  const containers = (templates.length > 0 ? templates.map((rs) => rs.spec?.template?.spec) : [ctx.dep.spec?.template?.spec]).flatMap(
+  const containers = (templates.length > 0 ? templates.map((rs) => rs.spec?.template?.spec) : [ctx.workload.spec?.template?.spec]).flatMap(
     (s) => s?.containers ?? [],
   );
   const hooks = preStopHooks(containers);

@@ -18,6 +18,17 @@ export type Deployment = Named<wire.Deployment>;
 export type ReplicaSet = Named<wire.ReplicaSet>;
 export type Pod = Named<wire.Pod>;
 export type Node = Named<wire.Node>;
+export type StatefulSet = Named<wire.StatefulSet>;
+export type DaemonSet = Named<wire.DaemonSet>;
+export type ControllerRevision = Named<wire.ControllerRevision>;
+export type PersistentVolumeClaim = Named<wire.PersistentVolumeClaim>;
+
+/** What every detector may read of the workload under diagnosis, whatever its kind: its name and
+ * namespace, its pod template, its selector and minReadySeconds. */
+export type WorkloadObject = Named<{
+  metadata?: wire.ObjectMeta;
+  spec?: { template?: wire.PodTemplate; selector?: wire.LabelSelector; minReadySeconds?: number };
+}>;
 
 /** The last lines of one container's log, as the kubelet serves them through the API server. */
 export interface ContainerLog {
@@ -26,6 +37,39 @@ export interface ContainerLog {
   /** The run before the last restart (kubectl logs --previous). */
   previous: boolean;
   lines: string[];
+}
+
+/** What diagnose reads of any workload's pods, gathered once at the edge. */
+interface PodReads {
+  /** Events of the workload, and of its pods that need a look (a few of each kind). */
+  events: wire.KubeEvent[];
+  quotas: wire.ResourceQuota[];
+  /** Only gathered when a pod failed to schedule, or a pod's node may be down; absent otherwise. */
+  nodes?: Node[];
+  /** The end of the log of failing containers (see Snapshot). */
+  logs?: ContainerLog[];
+  /** Set when events were read for only some of the pods that need a look. */
+  sampled?: { pods: string[]; of: number };
+}
+
+/** Everything diagnose knows about one StatefulSet, gathered once at the edge. */
+export interface StatefulSetSnapshot extends PodReads {
+  statefulSet: StatefulSet;
+  /** Its ControllerRevisions (the number of its update revision). */
+  revisions: ControllerRevision[];
+  /** Every pod it controls, of every revision. */
+  pods: Pod[];
+  /** The claims of its pods that wait (not Running), from its volumeClaimTemplates, as read. */
+  claims: PersistentVolumeClaim[];
+}
+
+/** Everything diagnose knows about one DaemonSet, gathered once at the edge. */
+export interface DaemonSetSnapshot extends PodReads {
+  daemonSet: DaemonSet;
+  /** Its ControllerRevisions: the newest is its current template. */
+  revisions: ControllerRevision[];
+  /** Every pod it controls, of every revision. */
+  pods: Pod[];
 }
 
 /** Everything diagnose knows about one Deployment, gathered once at the edge. */

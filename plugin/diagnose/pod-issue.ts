@@ -9,6 +9,7 @@ export type PodCode = Extract<
   | 'SchedulingGated'
   | 'Unschedulable'
   | 'TopologySpreadUnsatisfiable'
+  | 'DaemonPodUnschedulable'
   | 'NodeNotReady'
   | 'Evicted'
   | 'VolumeProblem'

@@ -23,7 +23,8 @@ import { parseVolumeMessage, VolumeFailureKind, type VolumeFailure } from './mes
 import type { Node, Pod } from './model.js';
 import type { PodIssue, PodIssueOf } from './pod-issue.js';
 import { evictedIssue, nodeNotReadyIssue, readinessGatesIssue, schedulingGatedIssue } from './pod-state-issues.js';
-import { unschedulableIssue } from './scheduling.js';
+import { daemonPodIssue, unschedulableIssue } from './scheduling.js';
+import { WorkloadKind } from '../kube/workloads.js';
 
 const CONFIG_REASONS: ReadonlySet<string> = new Set([WaitingReason.CreateContainerConfigError]);
 /** Every waiting reason diagnose judges; any other is reported as such, never taken for progress. */
@@ -34,6 +35,8 @@ export function podIssues(ctx: RolloutContext, pod: Pod, nodes: Node[] | undefin
   const events = ctx.eventsOf('Pod', pod.metadata.name, pod.metadata.uid);
   // What the pod's own state says comes first: no container of it can say more.
   const podLevel = evictedIssue(pod, events) ?? schedulingGatedIssue(pod) ?? unschedulableIssue(ctx, pod, events, nodes) ?? nodeNotReadyIssue(pod, nodes);
+  // A DaemonSet's pod goes to one node only: why that node does not fit is the whole story.
+  if (podLevel?.code === Code.Unschedulable && ctx.kind === WorkloadKind.DaemonSet) return [daemonPodIssue(podLevel, pod, nodes)];
   if (podLevel) return [podLevel];
   const init = initIssue(ctx, pod, events);
   if (init) return [init];
@@ -107,7 +110,8 @@ function initFailing(ctx: RolloutContext, cs: ContainerStatus, term: Terminated 
 }
 
 function initFailingDetails(ctx: RolloutContext, cs: ContainerStatus, term: Terminated | undefined): DetailsByCode['InitContainerFailing'] {
-  const oom = term?.reason === TerminationReason.OOMKilled ? { memoryLimit: containerSpec(ctx.dep, cs.name, true)?.resources?.limits?.memory ?? null } : {};
+  const oom =
+    term?.reason === TerminationReason.OOMKilled ? { memoryLimit: containerSpec(ctx.workload, cs.name, true)?.resources?.limits?.memory ?? null } : {};
   return { container: cs.name, lastTerminationReason: term?.reason ?? null, exitCode: term?.exitCode ?? null, restarts: cs.restartCount ?? 0, ...oom };
 }
 

@@ -1,7 +1,7 @@
 // Printers for a Diagnosis: human text (colour only when asked), the --events timeline, and the
 // -o json document whose shape DIAGNOSIS_SCHEMA documents. Pure: strings in, strings out.
 import { Severity, Verdict, type Finding } from './findings.js';
-import type { Diagnosis, TimelineEntry } from './analyse.js';
+import type { Diagnosis, TimelineEntry } from './diagnosis.js';
 import { formatSeconds } from './format.js';
 import { time } from './events.js';
 import { ExitCode } from '../../core/errors.js';
@@ -72,14 +72,29 @@ export function timelineText(entries: readonly TimelineEntry[], now: Date, color
   return [fmt(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']), ...rows.map((r) => fmt(r, r[1] === 'Warning'))].join('\n') + '\n';
 }
 
+/** The header's words: the workload, its revision, and what its kind names its current template by. */
+function heading(d: Diagnosis): string[] {
+  if ('deployment' in d) {
+    const dep = d.deployment;
+    const head = [`Deployment ${dep.namespace}/${dep.name}`];
+    if (dep.revision !== undefined) head.push(`revision ${dep.revision}`);
+    if (dep.newReplicaSet) head.push(`new ReplicaSet ${dep.newReplicaSet}`);
+    if (dep.deployId) head.push(`deploy-id ${dep.deployId}`);
+    return head;
+  }
+  const set = 'statefulSet' in d ? d.statefulSet : d.daemonSet;
+  const head = [`${'statefulSet' in d ? 'StatefulSet' : 'DaemonSet'} ${set.namespace}/${set.name}`];
+  if (set.revision !== undefined) head.push(`revision ${set.revision}`);
+  if (set.updateRevision) head.push(`update revision ${set.updateRevision}`);
+  if (set.updateStrategy !== 'RollingUpdate') head.push(`updateStrategy ${set.updateStrategy}`);
+  if ('statefulSet' in d && d.statefulSet.partition) head.push(`partition ${d.statefulSet.partition}`);
+  return head;
+}
+
 /** The human report: header, verdict, findings (root cause first), then optionally the timeline. */
 export function diagnosisText(d: Diagnosis, o: TextOptions): string {
   const p = paint(o.color);
-  const dep = d.deployment;
-  const head = [`Deployment ${dep.namespace}/${dep.name}`];
-  if (dep.revision !== undefined) head.push(`revision ${dep.revision}`);
-  if (dep.newReplicaSet) head.push(`new ReplicaSet ${dep.newReplicaSet}`);
-  if (dep.deployId) head.push(`deploy-id ${dep.deployId}`);
+  const head = heading(d);
   const r = d.replicas;
   const problems = d.findings.filter((f) => f.severity !== Severity.Info).length;
   const verdict =
@@ -103,12 +118,19 @@ export function diagnosisText(d: Diagnosis, o: TextOptions): string {
   return out;
 }
 
-/** The -o json document (see DIAGNOSIS_SCHEMA). The timeline is included with --events. */
-export function diagnosisJson(d: Diagnosis, withEvents: boolean): string {
-  const doc = {
+/** The workload's facts under its kind's key: `deployment`, `statefulSet` or `daemonSet`. */
+function subjectEntry(d: Diagnosis): Record<string, unknown> {
+  if ('deployment' in d) return { deployment: d.deployment };
+  if ('statefulSet' in d) return { statefulSet: d.statefulSet };
+  return { daemonSet: d.daemonSet };
+}
+
+/** The -o json document as an object (see DIAGNOSIS_SCHEMA). The timeline is included with --events. */
+export function diagnosisDocument(d: Diagnosis, withEvents: boolean): Record<string, unknown> {
+  return {
     apiVersion: DIAGNOSIS_API_VERSION,
     kind: 'Diagnosis',
-    deployment: d.deployment,
+    ...subjectEntry(d),
     verdict: d.verdict,
     exitCode: exitCodeOf(d.verdict),
     replicas: d.replicas,
@@ -117,22 +139,51 @@ export function diagnosisJson(d: Diagnosis, withEvents: boolean): string {
     ...(withEvents ? { events: d.timeline } : {}),
     notes: d.notes,
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The -o json document (see DIAGNOSIS_SCHEMA). The timeline is included with --events. */
+export function diagnosisJson(d: Diagnosis, withEvents: boolean): string {
+  return `${JSON.stringify(diagnosisDocument(d, withEvents), null, 2)}\n`;
 }
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 
-/** JSON Schema (2020-12) of the -o json document; docs/json-output.md documents the same. */
+/** The facts every set's key carries. */
+const SET_FACTS = {
+  namespace: str,
+  name: str,
+  generation: int,
+  observedGeneration: int,
+  revision: int,
+  updateRevision: str,
+  updateStrategy: str,
+} as const;
+
+/** JSON Schema (2020-12) of the -o json document of one workload; docs/json-output.md documents
+ * the same. Exactly one of `deployment`, `statefulSet`, `daemonSet` names the workload. */
 export const DIAGNOSIS_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'kubectl paas diagnose -o json',
   type: 'object',
-  required: ['apiVersion', 'kind', 'deployment', 'verdict', 'exitCode', 'replicas', 'findings', 'notes'],
+  required: ['apiVersion', 'kind', 'verdict', 'exitCode', 'replicas', 'findings', 'notes'],
+  oneOf: [{ required: ['deployment'] }, { required: ['statefulSet'] }, { required: ['daemonSet'] }],
   additionalProperties: false,
   properties: {
     apiVersion: { const: DIAGNOSIS_API_VERSION },
     kind: { const: 'Diagnosis' },
+    statefulSet: {
+      type: 'object',
+      required: ['namespace', 'name', 'updateStrategy', 'podManagementPolicy'],
+      additionalProperties: false,
+      properties: { ...SET_FACTS, currentRevision: str, partition: int, podManagementPolicy: str },
+    },
+    daemonSet: {
+      type: 'object',
+      required: ['namespace', 'name', 'updateStrategy'],
+      additionalProperties: false,
+      properties: SET_FACTS,
+    },
     deployment: {
       type: 'object',
       required: ['namespace', 'name', 'paused'],

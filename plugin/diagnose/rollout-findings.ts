@@ -4,7 +4,7 @@
 import { EventReason, EventType } from '../kube/event-reasons.js';
 import { conditionOf, generationObserved, progressDeadline, ProgressingReason } from '../kube/deployment-status.js';
 import { deployIdOf, revisionOf } from '../kube/replica-sets.js';
-import { describePod, statusCommand, undoCommand } from './commands.js';
+import { describePod, statusCommand, undoCommand, workloadArg } from './commands.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import { fromCondition } from './create-failures.js';
 import { dedupe, time } from './events.js';
@@ -22,7 +22,7 @@ import {
 import { preStopHooks } from './hook-findings.js';
 import { Code, finding, Severity, type Finding } from './findings.js';
 import { formatSeconds } from './format.js';
-import type { Pod, ReplicaSet } from './model.js';
+import type { Deployment, Pod, ReplicaSet } from './model.js';
 import { ConditionStatus, ConditionType, timeText } from '../kube/objects.js';
 
 /** How long after its deletionTimestamp (already "now + grace period") a pod counts as stuck. */
@@ -95,7 +95,7 @@ const readySince = (p: Pod): number | undefined => {
 
 /** New pods Ready for less than minReadySeconds: not available yet, and nothing wrong. */
 export function waitingMinReady(ctx: RolloutContext, live: Pod[]): Finding | undefined {
-  const minReady = ctx.dep.spec?.minReadySeconds ?? 0;
+  const minReady = ctx.workload.spec?.minReadySeconds ?? 0;
   if (minReady <= 0) return undefined;
   const waiting = live.filter((p) => {
     const since = readySince(p);
@@ -118,8 +118,7 @@ export function waitingMinReady(ctx: RolloutContext, live: Pod[]): Finding | und
 }
 
 /** spec.paused: a state once nothing is left to roll out, a stall mid-rollout. */
-export function paused(ctx: RolloutContext, rolledOut: boolean): Finding | undefined {
-  const dep = ctx.dep;
+export function paused(ctx: RolloutContext, dep: Deployment, rolledOut: boolean): Finding | undefined {
   if (!dep.spec?.paused) return undefined;
   const cond = conditionOf(dep, ConditionType.Progressing);
   return finding(
@@ -137,8 +136,7 @@ export function paused(ctx: RolloutContext, rolledOut: boolean): Finding | undef
 }
 
 /** Progressing=False ProgressDeadlineExceeded: the controller gave up waiting. */
-export function deadlineExceeded(ctx: RolloutContext): Finding | undefined {
-  const dep = ctx.dep;
+export function deadlineExceeded(ctx: RolloutContext, dep: Deployment): Finding | undefined {
   const progressing = conditionOf(dep, ConditionType.Progressing);
   if (progressing?.status !== ConditionStatus.False || progressing.reason !== ProgressingReason.ProgressDeadlineExceeded) return undefined;
   const pds = dep.spec?.progressDeadlineSeconds ?? 600;
@@ -178,19 +176,20 @@ export function superseded(ctx: RolloutContext, split: { newRS: ReplicaSet | und
         .filter((p) => replaced.some((rs) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid)))
         .map((p) => p.metadata.name)
         .sort(),
-      suggestions: [`kubectl rollout history deployment/${ctx.dep.metadata.name} ${nsFlag(ctx)}`],
+      suggestions: [`kubectl rollout history ${workloadArg(ctx)} ${nsFlag(ctx)}`],
     },
   );
 }
 
-/** Every pod updated and available. */
-export function healthy(ctx: RolloutContext, available: number, desired: number, warnings = 0): Finding {
+/** Every pod updated and available (`revision`: the workload's revision number, when known). */
+export function healthy(ctx: RolloutContext, counts: { available: number; desired: number; revision: number | undefined }, warnings = 0): Finding {
+  const { available, desired } = counts;
   return finding(
     Code.Healthy,
     {},
     {
       severity: Severity.Info,
-      summary: `successfully rolled out: ${available}/${desired} pods available on revision ${revisionOf(ctx.dep) ?? '?'}`,
+      summary: `successfully rolled out: ${available}/${desired} pods available on revision ${counts.revision ?? '?'}`,
       explanation: warnings > 0 ? EXPLAIN_HEALTHY_WITH_WARNINGS : EXPLAIN_HEALTHY,
       evidence: [],
       pods: [],
@@ -202,10 +201,10 @@ export function healthy(ctx: RolloutContext, available: number, desired: number,
 /** Nothing wrong and not finished: how far, how fast, and how far the deadline is. */
 export function progressing(
   ctx: RolloutContext,
+  dep: Deployment,
   newRS: ReplicaSet | undefined,
   replicas: { desired: number; old: number },
 ): { finding: Finding; estimatedSecondsLeft?: number } {
-  const dep = ctx.dep;
   const estimatedSecondsLeft = estimate(replicas.desired, newRS, ctx.now);
   const deadline = progressDeadline(dep, ctx.now)?.secondsLeft;
   const waitingFor = !generationObserved(dep)

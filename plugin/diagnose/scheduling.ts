@@ -7,7 +7,7 @@ import type { DetailsByCode, Exceeds, NodeFacts } from './details.js';
 import type { EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
 import { parseQuantity, parseSchedulingMessage } from './messages.js';
-import type { Deployment, Node, Pod } from './model.js';
+import type { Node, Pod, WorkloadObject } from './model.js';
 import type { PodIssueOf } from './pod-issue.js';
 import { spreadIssue } from './spread.js';
 
@@ -31,7 +31,7 @@ export function unschedulableIssue(
     const spread = spreadIssue(ctx, pod, { message, parsed, events: failed }, nodes);
     if (spread) return spread;
   }
-  const requests = podRequests(ctx.dep);
+  const requests = podRequests(ctx.workload);
   const details: DetailsByCode['Unschedulable'] = {
     schedulerMessage: message,
     ...(parsed ? { nodesAvailable: parsed.available, nodesTotal: parsed.total, reasons: parsed.reasons } : {}),
@@ -51,9 +51,48 @@ export function unschedulableIssue(
   return { code: Code.Unschedulable, key: kinds, label, severity: Severity.Error, details, events: failed };
 }
 
+/** The node a DaemonSet's pod is pinned to: its controller's required node affinity,
+ * `matchFields: [{key: metadata.name, operator: In, values: [node]}]`. */
+export function pinnedNode(pod: Pod): string | undefined {
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (const t of terms) {
+    const f = t.matchFields?.find((m) => m.key === 'metadata.name' && m.operator === 'In' && m.values?.length === 1);
+    if (f) return f.values![0];
+  }
+  return undefined;
+}
+
+/** A DaemonSet's pod the scheduler cannot place: it may only go to the node it is pinned to, so the
+ * other nodes' "didn't match node affinity" is no reason; what is left is why that node does not fit. */
+export function daemonPodIssue(issue: PodIssueOf<'Unschedulable'>, pod: Pod, nodes: Node[] | undefined): PodIssueOf<'DaemonPodUnschedulable'> {
+  const d = issue.details;
+  const target = pinnedNode(pod) ?? pod.spec?.nodeName;
+  const reasons = d.reasons?.filter((r) => r.kind !== 'affinity');
+  const words = reasons?.length ? reasons.map((r) => `${r.count} ${r.reason}`).join(', ') : d.schedulerMessage || 'unschedulable';
+  const facts = nodes ? nodeFacts(nodes.filter((n) => n.metadata.name === target)) : undefined;
+  return {
+    code: Code.DaemonPodUnschedulable,
+    key: (reasons ?? [])
+      .map((r) => r.kind)
+      .sort()
+      .join('+'),
+    label: `Pending: does not fit on its node${target ? ` ${target}` : ''} (${words})`,
+    severity: Severity.Error,
+    details: {
+      targetNodes: target ? [target] : [],
+      schedulerMessage: d.schedulerMessage,
+      ...(d.nodesAvailable !== undefined ? { nodesAvailable: d.nodesAvailable, nodesTotal: d.nodesTotal } : {}),
+      ...(reasons ? { reasons } : {}),
+      podRequests: d.podRequests,
+      ...(facts?.length ? { nodes: facts } : {}),
+    },
+    events: issue.events,
+  };
+}
+
 /** Sum of the pod template's container requests (cpu, memory), init containers' max counted as the scheduler does. */
-function podRequests(dep: Deployment): Record<string, string> {
-  const spec = dep.spec?.template?.spec;
+function podRequests(workload: WorkloadObject): Record<string, string> {
+  const spec = workload.spec?.template?.spec;
   const sums: Record<string, number> = {};
   for (const c of spec?.containers ?? []) {
     for (const [r, n] of quantities(c.resources?.requests)) sums[r] = (sums[r] ?? 0) + n;

@@ -103,7 +103,7 @@ export function spreadIssue(
   sched: { message: string; parsed: SchedulingFailure | undefined; events: EventRecord[] },
   nodes: Node[] | undefined,
 ): PodIssueOf<'TopologySpreadUnsatisfiable'> | undefined {
-  const raws = (pod.spec?.topologySpreadConstraints ?? ctx.dep.spec?.template?.spec?.topologySpreadConstraints ?? []).filter(
+  const raws = (pod.spec?.topologySpreadConstraints ?? ctx.workload.spec?.template?.spec?.topologySpreadConstraints ?? []).filter(
     (c) => c.whenUnsatisfiable === DO_NOT_SCHEDULE,
   );
   if (raws.length === 0) return undefined;

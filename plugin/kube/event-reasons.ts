@@ -21,9 +21,15 @@ export const EventReason = {
   FailedPreStopHook: 'FailedPreStopHook',
   /** kube-scheduler. */
   FailedScheduling: 'FailedScheduling',
-  /** The ReplicaSet and Deployment controllers. */
+  /** The ReplicaSet and Deployment controllers (and the StatefulSet and DaemonSet controllers: FailedCreate). */
   FailedCreate: 'FailedCreate',
   ReplicaSetCreateError: 'ReplicaSetCreateError',
+  /** The PersistentVolume controller and provisioners, about a claim: it waits for its pod's node
+   * (Normal), for an external provisioner (Normal), or cannot be provisioned or bound (Warning). */
+  WaitForFirstConsumer: 'WaitForFirstConsumer',
+  ExternalProvisioning: 'ExternalProvisioning',
+  ProvisioningFailed: 'ProvisioningFailed',
+  FailedBinding: 'FailedBinding',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

@@ -118,7 +118,15 @@ export interface PodSpec {
   /** Extra conditions that must be True before the pod counts Ready (load balancer controllers). */
   readinessGates?: { conditionType: string }[];
   topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** A DaemonSet's pod is pinned to its node here (matchFields metadata.name In [node]). */
+  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } };
   [k: string]: unknown;
+}
+
+/** A term of a required node affinity. */
+export interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  matchFields?: { key: string; operator: string; values?: string[] }[];
 }
 
 export interface PodTemplate {
@@ -160,6 +168,65 @@ export interface ReplicaSet {
     terminatingReplicas?: number;
     conditions?: Condition[];
   };
+}
+
+/** A StatefulSet's or DaemonSet's update strategy as the API server defaults it. */
+export interface SetUpdateStrategy {
+  type?: string;
+  rollingUpdate?: { partition?: number; maxUnavailable?: number | string; maxSurge?: number | string };
+}
+
+export interface StatefulSet {
+  metadata?: ObjectMeta;
+  spec?: {
+    replicas?: number;
+    minReadySeconds?: number;
+    podManagementPolicy?: string;
+    selector?: LabelSelector;
+    serviceName?: string;
+    template?: PodTemplate;
+    updateStrategy?: SetUpdateStrategy;
+    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: { storageClassName?: string | null; accessModes?: string[] } }[];
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    conditions?: Condition[];
+  };
+}
+
+export interface DaemonSet {
+  metadata?: ObjectMeta;
+  spec?: { minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplate; updateStrategy?: SetUpdateStrategy };
+  status?: {
+    observedGeneration?: number;
+    desiredNumberScheduled?: number;
+    currentNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    numberMisscheduled?: number;
+    conditions?: Condition[];
+  };
+}
+
+/** A snapshot of a StatefulSet's or DaemonSet's pod template (apps/v1 ControllerRevision). */
+export interface ControllerRevision {
+  metadata?: ObjectMeta;
+  revision?: number;
+}
+
+export interface PersistentVolumeClaim {
+  metadata?: ObjectMeta;
+  spec?: { storageClassName?: string | null; accessModes?: string[]; volumeName?: string; resources?: { requests?: Record<string, string> } };
+  status?: { phase?: string; conditions?: Condition[] };
 }
 
 export interface ContainerState {

@@ -13,7 +13,8 @@ export function controllerOf(meta: ObjectMeta | undefined) {
   return meta?.ownerReferences?.find((r) => r.controller === true);
 }
 
-function controlledBy(meta: ObjectMeta | undefined, owner: ObjectMeta | undefined, kind: string): boolean {
+/** Whether `owner`, of `kind`, controls the object (its controller owner reference). */
+export function controlledBy(meta: ObjectMeta | undefined, owner: ObjectMeta | undefined, kind: string): boolean {
   const ref = controllerOf(meta);
   if (!ref || ref.kind !== kind) return false;
   // The uid decides; a name match only stands in for objects built without one (hand-made).

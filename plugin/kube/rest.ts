@@ -103,3 +103,18 @@ export async function connect(flags: KubeFlags, o: ConnectOptions): Promise<Conn
     throw describeKubeError(err, { server: flags.server ?? '', namespace: flags.namespace ?? '' }, 'kubeconfig');
   }
 }
+
+/** The calls of `rest` with its reads through `limit` (plugin/lib/limit.ts): one bound on the
+ * requests in flight, however many readers share it (`diagnose` over many workloads). */
+export function limitedRest(rest: Rest, limit: <T>(fn: () => Promise<T>) => Promise<T>): Rest {
+  return {
+    get: (path, query) => limit(() => rest.get(path, query)),
+    getText: (path, query, signal) => limit(() => rest.getText(path, query, signal)),
+    watch: (path, query, onEvent, signal) => rest.watch(path, query, onEvent, signal),
+    stream: (path, query, onChunk, signal, opts) => rest.stream(path, query, onChunk, signal, opts),
+    patch: (path, body, type, query) => rest.patch(path, body, type, query),
+    close: () => {
+      rest.close();
+    },
+  };
+}

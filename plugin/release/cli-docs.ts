@@ -30,6 +30,7 @@ const POSITIONAL: Record<PositionalKind, string> = {
   [PositionalKind.none]: '',
   [PositionalKind.deployment]: ' DEPLOYMENT',
   [PositionalKind.deployments]: ' [DEPLOYMENT ...]',
+  [PositionalKind.workloads]: ' [WORKLOAD ...]',
 };
 
 function usageOf(p: Placed): string {

@@ -2,33 +2,54 @@
 // followed Deployments until each reaches a verdict (or --timeout runs out), drawn on the screen
 // at every change. The rollout is one phase; with --undo-on-failure the rollback is a second,
 // over the same watches (rollback.ts).
-import type { Deployment, Pod, ReplicaSet } from '../kube/objects.js';
+import type { ControllerRevision, DaemonSet, Deployment, Pod, ReplicaSet, StatefulSet } from '../kube/objects.js';
+import { WorkloadKind } from '../kube/workloads.js';
 import type { Deadline } from '../kube/rest.js';
 import { goDuration } from '../../kube-client/duration.js';
 import type { Screen } from './screen.js';
 import type { StatusOptions } from './status.js';
-import { finished, retrack, timedOut, type Lists, type Tracked } from './tracking.js';
+import { finished, keyOf, retrack, timedOut, type Lists, type Tracked } from './tracking.js';
 import type { Mirror, MirrorOptions } from '../kube/watch.js';
 
-/** The three lists a run keeps, listed once and then watched. */
-export interface Watched {
-  deployments: { mirror: Mirror<Deployment>; watch: (o: MirrorOptions) => Promise<void> };
-  replicaSets: { mirror: Mirror<ReplicaSet>; watch: (o: MirrorOptions) => Promise<void> };
-  pods: { mirror: Mirror<Pod>; watch: (o: MirrorOptions) => Promise<void> };
+/** One list a run keeps: its live copy, and the watch that keeps it. */
+export interface WatchedList<T> {
+  mirror: Mirror<T>;
+  watch: (o: MirrorOptions) => Promise<void>;
 }
+
+/** The lists a run keeps, listed once and then watched: the kinds followed, and what they own (a
+ * list the followed kinds do not need is not read). */
+export interface Watched {
+  deployments?: WatchedList<Deployment>;
+  statefulSets?: WatchedList<StatefulSet>;
+  daemonSets?: WatchedList<DaemonSet>;
+  replicaSets?: WatchedList<ReplicaSet>;
+  revisions?: WatchedList<ControllerRevision>;
+  pods: WatchedList<Pod>;
+}
+
+const byKey = <T extends { metadata?: { namespace?: string; name?: string } }>(kind: WorkloadKind, l: WatchedList<T> | undefined): Map<string, T> =>
+  new Map((l?.mirror.items() ?? []).map((o) => [keyOf(kind, o), o]));
 
 /** What the watches hold now. */
 export const listsOf = (w: Watched): Lists => ({
-  deployments: new Map(w.deployments.mirror.items().map((d) => [d.metadata?.name ?? '', d])),
-  replicaSets: w.replicaSets.mirror.items(),
+  deployments: byKey(WorkloadKind.Deployment, w.deployments),
+  statefulSets: byKey(WorkloadKind.StatefulSet, w.statefulSets),
+  daemonSets: byKey(WorkloadKind.DaemonSet, w.daemonSets),
+  replicaSets: w.replicaSets?.mirror.items() ?? [],
+  revisions: w.revisions?.mirror.items() ?? [],
   pods: w.pods.mirror.items(),
 });
+
+/** Every list kept, to watch. */
+function listsKept(w: Watched): WatchedList<unknown>[] {
+  return [w.deployments, w.statefulSets, w.daemonSets, w.replicaSets, w.revisions, w.pods].filter((l): l is WatchedList<never> => l !== undefined);
+}
 
 /** What a phase runs against. */
 export interface Phase {
   watched: Watched;
   screen: Screen;
-  namespace: string;
   watch: boolean;
   /** --timeout of this phase in ms (0: until a verdict), for its words; `deadline` enforces it. */
   timeoutMs: number;
@@ -36,7 +57,7 @@ export interface Phase {
   deadline: CommandDeadline;
   now: () => number;
   write: (text: string) => void;
-  /** Error lines (a followed Deployment went missing). */
+  /** Error lines (a followed workload went missing, or cannot be followed). */
   error: (line: string) => void;
   /** A watch failed for good: throws the one-line error. */
   fail: (err: unknown) => never;
@@ -51,7 +72,7 @@ export async function runPhase(p: Phase, start: readonly Tracked[]): Promise<Tra
   const recompute = (): void => {
     const lists = listsOf(p.watched);
     if (p.ready && !p.ready(lists)) return;
-    const next = retrack(tracked, lists, { now: p.now(), namespace: p.namespace }, p.status);
+    const next = retrack(tracked, lists, p.now(), p.status);
     for (const e of next.errors) p.error(e);
     tracked = next.tracked;
   };
@@ -75,7 +96,7 @@ export async function runPhase(p: Phase, start: readonly Tracked[]): Promise<Tra
 }
 
 /**
- * Watches the three lists until `onChange` says the run is finished, --timeout runs out, or a
+ * Watches the lists until `onChange` says the run is finished, --timeout runs out, or a
  * watch fails for good. A burst of events (a scale-up touches a ReplicaSet, pods and the
  * Deployment at once) is coalesced into one onChange on the next turn.
  */
@@ -127,7 +148,7 @@ function follow(
       },
       now: o.now,
     };
-    for (const m of [watched.deployments, watched.replicaSets, watched.pods]) void m.watch(options);
+    for (const m of listsKept(watched)) void m.watch(options);
   });
 }
 

@@ -2,6 +2,7 @@
 // bar, the multi-Deployment table, and the JSON/YAML documents. Pure: strings in, strings out.
 import { humanDuration } from '../../kube-client/duration.js';
 import { paint as makePaint, visibleLength, type Paint } from '../lib/term.js';
+import { RESOURCE_WORD, resourceArg, WorkloadKind } from '../kube/workloads.js';
 import { ReplicaSetRole, RolloutState, worstState, type RolloutView } from './status.js';
 
 /** Rendering choices made at the edge. */
@@ -31,9 +32,14 @@ function shortId(id: string | null): string {
   return id ? id.slice(0, 8) : '-';
 }
 
+// The API server's defaults, for what a spec leaves out: a Deployment surges 25% and may have 25%
+// unavailable; a StatefulSet updates one pod at a time from partition 0; a DaemonSet one node at a time.
 function strategyText(v: RolloutView): string {
-  if (v.strategy.type !== 'RollingUpdate') return v.strategy.type;
-  return `RollingUpdate maxSurge=${v.strategy.maxSurge ?? '25%'} maxUnavailable=${v.strategy.maxUnavailable ?? '25%'}`;
+  const s = v.strategy;
+  if (s.type !== 'RollingUpdate') return s.type;
+  if (v.kind === WorkloadKind.StatefulSet) return `RollingUpdate partition=${s.partition ?? 0} maxUnavailable=${s.maxUnavailable ?? 1}`;
+  if (v.kind === WorkloadKind.DaemonSet) return `RollingUpdate maxSurge=${s.maxSurge ?? 0} maxUnavailable=${s.maxUnavailable ?? 1}`;
+  return `RollingUpdate maxSurge=${s.maxSurge ?? '25%'} maxUnavailable=${s.maxUnavailable ?? '25%'}`;
 }
 
 function deadlineText(v: RolloutView): string {
@@ -41,17 +47,17 @@ function deadlineText(v: RolloutView): string {
   return `${humanDuration(v.deadline.secondsLeft * 1000)} left (progressDeadlineSeconds ${v.deadline.seconds})`;
 }
 
-/** The full report of one Deployment, printed once at the end (or with --watch=false). */
+/** The full report of one workload, printed once at the end (or with --watch=false). */
 export function renderDetail(v: RolloutView, opts: RenderOptions = {}): string {
   const p = opts.paint ?? plain;
   const r = v.replicas;
   const lines = [
-    `${p.bold(`deployment ${v.namespace}/${v.name}`)}  ${stateWord(v.rollout_status, p)} (${v.status})  revision ${v.revision ?? '-'}  deploy-id ${v.id ?? '-'}`,
+    `${p.bold(`${RESOURCE_WORD[v.kind]} ${v.namespace}/${v.name}`)}  ${stateWord(v.rollout_status, p)} (${v.status})  revision ${v.revision ?? '-'}  deploy-id ${v.id ?? '-'}`,
     `  ${v.message}`,
     `  images:    ${v.images.join(', ') || '-'}`,
     `  strategy:  ${strategyText(v)}`,
     `  deadline:  ${deadlineText(v)}`,
-    `  replicas:  ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.unavailable} unavailable, ${r.oldPending} old pending termination`,
+    `  replicas:  ${r.desired} desired, ${r.updated} updated, ${r.ready} ready, ${r.available} available, ${r.unavailable} unavailable, ${r.oldPending} ${v.kind === WorkloadKind.Deployment ? 'old pending termination' : 'of an earlier revision'}`,
   ];
   if (v.replicaSets.length) {
     lines.push('  replica sets:');
@@ -96,7 +102,7 @@ export function restartWarnings(v: RolloutView): string {
   return v.podProblems
     .map(
       (pr) =>
-        `warning: ${pr.container ? `container ${pr.container} of ` : ''}pod ${pr.pod}: ${pr.message ?? pr.reason}: it keeps exiting; see kubectl paas diagnose deployment/${v.name} -n ${v.namespace}\n`,
+        `warning: ${pr.container ? `container ${pr.container} of ` : ''}pod ${pr.pod}: ${pr.message ?? pr.reason}: it keeps exiting; see kubectl paas diagnose ${resourceArg(v.kind, v.name)} -n ${v.namespace}\n`,
     )
     .join('');
 }
@@ -122,12 +128,22 @@ function truncate(s: string, width: number): string {
   return s.includes('\x1b[') ? s : `${s.slice(0, width - 1)}…`;
 }
 
-/** Several Deployments as a table, kubectl get's style; the reason names why a row is not done. */
-export function renderTable(views: readonly RolloutView[], opts: RenderOptions = {}): string {
+/** What the table shows besides the rows: NAMESPACE with -A, and the kind beside each name once
+ * not every row is a Deployment (kubectl get's `statefulset.apps/db`, shorter). */
+export interface TableOptions extends RenderOptions {
+  namespaces?: boolean;
+}
+
+/** Several workloads as a table, kubectl get's style; the reason names why a row is not done. */
+export function renderTable(views: readonly RolloutView[], opts: TableOptions = {}): string {
   const p = opts.paint ?? plain;
-  const header = ['NAME', 'STATE', 'STATUS', 'REVISION', 'UP-TO-DATE', 'READY', 'AVAILABLE', 'DEADLINE', 'DEPLOY-ID', 'REASON'];
+  const kinds = views.some((v) => v.kind !== WorkloadKind.Deployment);
+  const ns = opts.namespaces === true;
+  const header = [...(ns ? ['NAMESPACE'] : []), 'NAME', 'STATE', 'STATUS', 'REVISION', 'UP-TO-DATE', 'READY', 'AVAILABLE', 'DEADLINE', 'DEPLOY-ID', 'REASON'];
+  const state = header.indexOf('STATE');
   const rows = views.map((v) => [
-    v.name,
+    ...(ns ? [v.namespace] : []),
+    kinds ? resourceArg(v.kind, v.name) : v.name,
     v.rollout_status,
     v.status,
     String(v.revision ?? '-'),
@@ -143,14 +159,14 @@ export function renderTable(views: readonly RolloutView[], opts: RenderOptions =
     cells
       .map((c, i) => {
         const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]!);
-        return style && i === 1 ? padded.replace(c, stateWord(c as RolloutState, p)) : padded;
+        return style && i === state ? padded.replace(c, stateWord(c as RolloutState, p)) : padded;
       })
       .join('   ')
       .trimEnd();
   return `${[fmt(header), ...rows.map((r) => fmt(r, true))].join('\n')}\n`;
 }
 
-/** The JSON document: one view for one named Deployment, else a list with the worst state. */
+/** The JSON document: one view for one named workload, else a list with the worst state. */
 export function toDocument(views: readonly RolloutView[], single: boolean): unknown {
   if (single && views.length === 1) return views[0];
   return {

@@ -5,6 +5,7 @@
 import { apiPath, Resource } from '../../kube-client/paths.js';
 import type { Deployment } from '../kube/objects.js';
 import { deployIdOf } from '../kube/replica-sets.js';
+import { WorkloadKind, workloadKey } from '../kube/workloads.js';
 import { isStatus, PatchType, type Rest } from '../kube/rest.js';
 import { ExitCode } from '../../core/errors.js';
 import { listsOf, runPhase, type Phase } from './follow.js';
@@ -50,7 +51,7 @@ function report(r: RollbackRun, rollback: Rollback, line: string): void {
 /** Rolls back the failed rollout, then follows the rollback; resolves to the exit code. */
 export async function rollBack(r: RollbackRun): Promise<number> {
   const name = r.failure.name;
-  const deployment = listsOf(r.watched).deployments.get(name);
+  const deployment = listsOf(r.watched).deployments.get(workloadKey(WorkloadKind.Deployment, r.failure.namespace, name));
   if (!deployment) return r.code;
   // The rollback's own bound, from now: the write and its follow are not cut by the one that ran out.
   r.deadline.arm(rollbackTimeoutMs(r.timeoutMs, deployment));
@@ -81,7 +82,7 @@ export async function rollBack(r: RollbackRun): Promise<number> {
 
 /** The guarded PATCH; on a conflict, reconsiders against the Deployment as it is now. */
 async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Written | { skip: Rollback }> {
-  const path = apiPath(Resource.deployments, { namespace: r.namespace, name: r.failure.name });
+  const path = apiPath(Resource.deployments, { namespace: r.failure.namespace, name: r.failure.name });
   const query = { fieldManager: 'kubectl-paas', ...(r.dryRun ? { dryRun: 'All' } : {}) };
   let current = deployment;
   for (let conflicts = 0; ; conflicts++) {
@@ -103,18 +104,21 @@ async function writeUndo(r: RollbackRun, deployment: Deployment): Promise<Writte
 /** Follows the rollback to its verdict over the same watches. */
 async function follow(r: RollbackRun, plan: UndoPlan, stored: Deployment): Promise<number> {
   const name = r.failure.name;
+  const key = workloadKey(WorkloadKind.Deployment, r.failure.namespace, name);
   const generation = stored.metadata?.generation ?? 0;
   const status = plan.staleDeadlineMs !== undefined ? { staleDeadlineMs: plan.staleDeadlineMs } : {};
   r.screen.rollingBack((v) => ({ ...r.failure, rollback: rollbackOf(plan, v, true) }));
   const lists = listsOf(r.watched);
   // Until the watch brings the write back, the Deployment is the one the API server answered.
-  const start: Tracked[] = [{ name, view: rolloutStatus(stored, lists.replicaSets, lists.pods, r.now(), status) }];
+  const start: Tracked[] = [
+    { kind: WorkloadKind.Deployment, namespace: r.failure.namespace, name, view: rolloutStatus(stored, lists.replicaSets, lists.pods, r.now(), status) },
+  ];
   const ended = await runPhase(
     {
       ...r,
       timeoutMs: rollbackTimeoutMs(r.timeoutMs, stored),
       status,
-      ready: (l) => (l.deployments.get(name)?.metadata?.generation ?? 0) >= generation,
+      ready: (l) => (l.deployments.get(key)?.metadata?.generation ?? 0) >= generation,
     },
     start,
   );

@@ -1,5 +1,5 @@
 // What `rollout status` writes, decided from the flags and the terminal once, then fed the
-// followed Deployments on every change and at the end. Four ways to show a rollout: a line per
+// followed workloads on every change and at the end. Four ways to show a rollout: a line per
 // change (a pipe or a log), a redrawn progress bar or table (a TTY), a document per change
 // (-o json|yaml while watching, as kubectl get -w), or nothing until the final report. The text
 // comes from printer.ts and stream.ts; this module only remembers what it already wrote.
@@ -9,6 +9,7 @@ import { renderDetail, renderJson, renderLine, renderProblems, renderProgress, r
 import { RolloutState, type RolloutView } from './status.js';
 import { streamChange, type StreamFormat } from './stream.js';
 import { viewsOf, type Tracked } from './tracking.js';
+import { workloadKey } from '../kube/workloads.js';
 
 /** How the output was asked for, and where it goes. */
 export interface ScreenOptions {
@@ -19,13 +20,27 @@ export interface ScreenOptions {
   color: boolean;
   isTTY: boolean;
   columns?: number;
-  /** One named Deployment: its document is the view itself, not a list. */
+  /** One named workload: its document is the view itself, not a list. */
   single: boolean;
+  /** Followed across namespaces (-A): each line and row names its namespace. */
+  namespaces?: boolean;
   /** The YAML writer, passed in so YAML loads only when asked for. */
   yaml?: (doc: unknown) => string;
 }
 
 const CLEAR = (lines: number): string => `\x1b[${lines}A\x1b[0J`;
+
+/** Rows of the live table on a TTY before the rolled-out ones are folded into one line. */
+export const LIVE_ROWS = 20;
+
+const keyOfView = (v: RolloutView): string => workloadKey(v.kind, v.namespace, v.name);
+
+/** The live table's rows: every view while they fit, else those not rolled out and a count of the rest. */
+export function liveRows(views: readonly RolloutView[]): { rows: RolloutView[]; folded: number } {
+  if (views.length <= LIVE_ROWS) return { rows: [...views], folded: 0 };
+  const rows = views.filter((v) => v.rollout_status !== RolloutState.Completed);
+  return { rows, folded: views.length - rows.length };
+}
 
 /** The text for each change and for the end, remembering what it wrote (lines, documents, the screen). */
 export class Screen {
@@ -89,10 +104,10 @@ export class Screen {
       const v = vs[0]!;
       if (!logged) return renderDetail(v, { paint: this.p });
       const line = renderLine(v);
-      return (line !== this.lastLine.get(v.name) ? line : '') + (v.rollout_status !== RolloutState.Completed ? renderProblems(v) : '');
+      return (line !== this.lastLine.get(keyOfView(v)) ? line : '') + (v.rollout_status !== RolloutState.Completed ? renderProblems(v) : '');
     }
     if (!vs.length) return '';
-    return (logged ? this.lines(tracked) : '') + renderTable(vs, { paint: this.p });
+    return (logged ? this.lines(tracked) : '') + renderTable(vs, { paint: this.p, namespaces: this.o.namespaces === true });
   }
 
   private emit(tracked: readonly Tracked[]): string {
@@ -105,21 +120,29 @@ export class Screen {
 
   private redraw(tracked: readonly Tracked[]): string {
     const only = tracked.length === 1 ? tracked[0]!.view : undefined;
-    const text = only ? renderProgress(only, { paint: this.p, width: this.o.columns }) : renderTable(viewsOf(tracked), { paint: this.p });
+    const text = only ? renderProgress(only, { paint: this.p, width: this.o.columns }) : this.liveTable(viewsOf(tracked));
     const erase = this.drawnLines ? CLEAR(this.drawnLines) : '';
     this.drawnLines = text.split('\n').length - 1;
     return erase + text;
   }
 
-  /** kubectl's style: a line per Deployment whenever its line changes. */
+  /** One row a workload while watching; past LIVE_ROWS, the rolled-out ones are one line. */
+  private liveTable(views: readonly RolloutView[]): string {
+    const { rows, folded } = liveRows(views);
+    const table = rows.length ? renderTable(rows, { paint: this.p, namespaces: this.o.namespaces === true }) : '';
+    return folded ? `${table}${this.p.dim(`… and ${folded} rolled out`)}\n` : table;
+  }
+
+  /** kubectl's style: a line per workload whenever its line changes (across namespaces, after its namespace). */
   private lines(tracked: readonly Tracked[]): string {
     let out = '';
     for (const t of tracked) {
       if (!t.view) continue;
+      const key = keyOfView(t.view);
       const line = renderLine(t.view);
-      if (line === this.lastLine.get(t.name)) continue;
-      out += line;
-      this.lastLine.set(t.name, line);
+      if (line === this.lastLine.get(key)) continue;
+      out += this.o.namespaces ? `${t.view.namespace}: ${line}` : line;
+      this.lastLine.set(key, line);
     }
     return out;
   }

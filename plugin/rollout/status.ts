@@ -16,6 +16,7 @@ import {
 import { ConditionStatus, ConditionType, timeMs, type Condition, type Deployment, type Pod, type ReplicaSet } from '../kube/objects.js';
 import { deployIdOf, isTerminating, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
 import { ExitCode as EXIT } from '../../core/errors.js';
+import { MESSAGE_WORD, WorkloadKind } from '../kube/workloads.js';
 import { podProblems, type PodProblem } from './pod-problems.js';
 import type { Rollback } from './rollback-record.js';
 
@@ -76,8 +77,10 @@ export interface ReplicaSetView {
   terminating: number;
 }
 
-/** The stable view model of one Deployment's rollout; `-o json` prints it as is. */
+/** The stable view model of one workload's rollout (a Deployment's, a StatefulSet's or a
+ * DaemonSet's); `-o json` prints it as is. */
 export interface RolloutView {
+  kind: WorkloadKind;
   name: string;
   namespace: string;
   /** The new ReplicaSet's paas.io/deploy-id (else the template's); null when unstamped. */
@@ -92,13 +95,15 @@ export interface RolloutView {
   paused: boolean;
   generation: { desired: number | null; observed: number | null };
   images: string[];
-  strategy: { type: string; maxSurge: string | number | null; maxUnavailable: string | number | null };
+  /** As written (`null`: defaulted); `partition` only for a StatefulSet's RollingUpdate. */
+  strategy: { type: string; maxSurge: string | number | null; maxUnavailable: string | number | null; partition?: number | null };
   replicas: ReplicaCounts;
   /** The progress deadline while the rollout is under it; null once complete, paused or unset. */
   deadline: ProgressDeadline | null;
   conditions: { type: string; status: string; reason: string | null; message: string | null; lastUpdateTime: string | null }[];
   replicaSets: ReplicaSetView[];
-  /** Problems of the new ReplicaSet's pods (waiting reasons, unschedulable). */
+  /** Problems of the new pods (the new ReplicaSet's, or the current revision's of a StatefulSet or
+   * DaemonSet): waiting reasons, unschedulable. */
   podProblems: PodProblem[];
   /** With --undo-on-failure once the rollout failed: the rollback (the view stays the failure's). */
   rollback?: Rollback;
@@ -126,7 +131,8 @@ function iso(t: Condition['lastUpdateTime']): string | null {
   return ms === undefined ? null : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function imagesOf(t: { spec?: { containers?: { image?: string }[] } } | undefined): string[] {
+/** The images of a pod template's containers. */
+export function imagesOf(t: { spec?: { containers?: { image?: string }[] } } | undefined): string[] {
   return (t?.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
 }
 
@@ -147,14 +153,15 @@ function rsView(rs: ReplicaSet, role: ReplicaSetRole, pods: readonly Pod[]): Rep
   };
 }
 
-interface Verdict {
+/** A view's verdict: its state, reason and message. */
+export interface Verdict {
   state: RolloutState;
   reason: string;
   message: string;
 }
 
 /** The facts of a view, before its verdict. */
-type Facts = Omit<RolloutView, 'name' | 'namespace' | 'id' | 'status' | 'rollout_status' | 'reason' | 'message'>;
+type Facts = Omit<RolloutView, 'kind' | 'name' | 'namespace' | 'id' | 'status' | 'rollout_status' | 'reason' | 'message'>;
 
 // kubectl's DeploymentStatusViewer, step by step, with the additions in between.
 function verdict(d: Deployment, who: { name: string; namespace: string }, facts: Facts, opts: StatusOptions): Verdict {
@@ -175,6 +182,21 @@ function verdict(d: Deployment, who: { name: string; namespace: string }, facts:
   return cannotSucceed(d, name, facts) ?? waiting(who, facts);
 }
 
+/** Every new pod (none terminating) stuck on a permanent error: the rollout cannot succeed.
+ * `live`: the new pods that are not terminating; `what`: `deployment "web"`. */
+export function allNewPodsStuck(what: string, live: number, problems: readonly PodProblem[]): Verdict | undefined {
+  const permanent = problems.filter((p) => p.permanent);
+  const stuckPods = new Set(permanent.map((p) => p.pod));
+  if (live === 0 || stuckPods.size < live) return undefined;
+  const first = permanent[0]!;
+  const who = stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`;
+  return {
+    state: RolloutState.Failed,
+    reason: first.reason,
+    message: `${what} failed: ${who} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
+  };
+}
+
 /** The additions to kubectl: a ReplicaSet that cannot create pods, or every new pod stuck on a
  * permanent error, fails at once instead of waiting for the deadline. */
 function cannotSucceed(d: Deployment, name: string, facts: Facts): Verdict | undefined {
@@ -184,17 +206,7 @@ function cannotSucceed(d: Deployment, name: string, facts: Facts): Verdict | und
     return { state: RolloutState.Failed, reason, message: `deployment "${name}" cannot create pods: ${failure.message ?? reason}` };
   }
   const newRS = facts.replicaSets.find((r) => r.role === ReplicaSetRole.new);
-  const live = newRS ? newRS.pods - newRS.terminating : 0;
-  const permanent = facts.podProblems.filter((p) => p.permanent);
-  const stuckPods = new Set(permanent.map((p) => p.pod));
-  if (live === 0 || stuckPods.size < live) return undefined;
-  const first = permanent[0]!;
-  const who = stuckPods.size === 1 ? 'the new pod is' : `all ${stuckPods.size} new pods are`;
-  return {
-    state: RolloutState.Failed,
-    reason: first.reason,
-    message: `deployment "${name}" failed: ${who} stuck on ${first.reason}${first.message ? `: ${first.message}` : ''}`,
-  };
+  return allNewPodsStuck(`deployment "${name}"`, newRS ? newRS.pods - newRS.terminating : 0, facts.podProblems);
 }
 
 /** kubectl's remaining steps: rolled out, or the replicas it waits for (paused: waiting for a human). */
@@ -209,6 +221,22 @@ function waiting({ name, namespace }: { name: string; namespace: string }, facts
     };
   }
   return { state: RolloutState.InProgress, reason: wait.step, message: `Waiting for deployment "${name}" rollout to finish: ${wait.message}` };
+}
+
+/** A workload's status conditions as the view shows them. */
+export function conditionViews(conditions: readonly Condition[] | undefined): RolloutView['conditions'] {
+  return (conditions ?? []).map((c) => ({
+    type: c.type,
+    status: c.status,
+    reason: c.reason ?? null,
+    message: c.message ?? null,
+    lastUpdateTime: iso(c.lastUpdateTime),
+  }));
+}
+
+/** The platform's status word of a state. */
+export function platformStatus(state: RolloutState): PlatformStatus {
+  return STATUS_OF[state];
 }
 
 /** The facts of the view: as the API server says them, and the ReplicaSets and pods. */
@@ -230,13 +258,7 @@ function factsOf(deployment: Deployment, replicaSets: readonly ReplicaSet[], pod
     },
     replicas: replicaCounts(deployment),
     deadline: spec.paused ? null : progressDeadline(deployment, now),
-    conditions: (st.conditions ?? []).map((c) => ({
-      type: c.type,
-      status: c.status,
-      reason: c.reason ?? null,
-      message: c.message ?? null,
-      lastUpdateTime: iso(c.lastUpdateTime),
-    })),
+    conditions: conditionViews(st.conditions),
     replicaSets: [...(newRS ? [rsView(newRS, ReplicaSetRole.new, pods)] : []), ...oldRSs.map((rs) => rsView(rs, ReplicaSetRole.old, pods))],
     podProblems: newPods.flatMap((p) => podProblems(p, now)).sort((a, b) => a.pod.localeCompare(b.pod)),
   };
@@ -258,6 +280,7 @@ export function rolloutStatus(
   const v = verdict(deployment, { name, namespace }, facts, opts);
   // Key order is the documented JSON order: identity and verdict first, then the facts.
   return {
+    kind: WorkloadKind.Deployment,
     name,
     namespace,
     id,
@@ -279,7 +302,7 @@ export function waitTimedOut(view: RolloutView, waited: string): RolloutView {
     status: PlatformStatus.timeout,
     rollout_status: RolloutState.Timeout,
     reason: Reason.WaitTimeout,
-    message: `timed out after ${waited} waiting for deployment "${view.name}": ${view.message}`,
+    message: `timed out after ${waited} waiting for ${MESSAGE_WORD[view.kind]} "${view.name}": ${view.message}`,
   };
 }
 
@@ -298,9 +321,11 @@ const EXIT_OF: Record<RolloutState, number> = {
   Paused: EXIT.paused,
 };
 
-/** The exit code of a run: the worst of its Deployments decides (error, Failed, Timeout, Paused, InProgress, Completed). */
-export function exitCodeOf(states: readonly RolloutState[], hadError: boolean): number {
-  if (hadError) return EXIT.notFound;
+/** The exit code of a run: the worst of its workloads decides (error, Failed, Timeout, Paused,
+ * InProgress, Completed); `error`: the exit code of an error met on the way (one went missing,
+ * or cannot be followed), which outranks every state. */
+export function exitCodeOf(states: readonly RolloutState[], error: number | undefined): number {
+  if (error !== undefined) return error;
   const worst = SEVERITY.find((s) => states.includes(s));
   return worst ? EXIT_OF[worst] : EXIT.ok;
 }

@@ -254,9 +254,19 @@ describe('rollouts that do not complete', () => {
 
 describe('several Deployments', () => {
   it('-l selects them and the worst decides the exit code', async () => {
+    // Several, watched: one NDJSON line per workload (each its own view); --final-only: the one list.
     const mixed = await paas(['-l', 'group=mixed', '-n', ns, '-o', 'json', '--timeout', '60s']);
     expect(mixed.code).toBe(4);
-    const doc = JSON.parse(mixed.stdout);
+    const lines = mixed.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Obj);
+    expect(lines.map((v) => [v.kind, v.name, v.rollout_status])).toEqual([
+      ['Deployment', 'held', 'Paused'],
+      ['Deployment', 'web', 'Completed'],
+    ]);
+    const final = await paas(['-l', 'group=mixed', '-n', ns, '-o', 'json', '--timeout', '60s', '--final-only']);
+    const doc = JSON.parse(final.stdout);
     expect(doc.rollout_status).toBe('Paused');
     expect(doc.items.map((v: Obj) => [v.name, v.rollout_status])).toEqual([
       ['held', 'Paused'],

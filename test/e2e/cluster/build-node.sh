@@ -5,6 +5,7 @@
 #   bridge, host-local, loopback, portmap      (github.com/containernetworking/plugins) .cache/bin/cni-<v>/
 #   runc, iptables, conntrack, socat, busybox  (Debian: apt-get, only when missing)
 #   the test images (pause, testapp, testapp-distroless), built from test/images/ into .cache/images/
+#   (testapp:1 also holds /sigterm-example, the Go server of docs/sigterm.md, built as written)
 set -euo pipefail
 
 CONTAINERD_VERSION=${CONTAINERD_VERSION:-v2.4.2}
@@ -75,20 +76,24 @@ build_module "$cni_out" github.com/containernetworking/plugins "$CNI_VERSION" ""
   github.com/containernetworking/plugins/plugins/meta/portmap
 
 # The test images, rebuilt whenever their sources change (the tarballs are keyed by a hash of
-# test/images/ and busybox).
+# test/images/ without its tests, the Go example of docs/sigterm.md, and busybox).
 src="$root/test/images"
-hash=$( (cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum; sha256sum /bin/busybox) | sha256sum | cut -c1-12)
+example="$root/docs/examples/sigterm/main.go"
+hash=$( (cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 | sort -z | xargs -0 sha256sum; sha256sum "$example" /bin/busybox) | sha256sum | cut -c1-12)
 img="$root/.cache/images/$hash"
 if [ ! -f "$img/.done" ]; then
   log "building the test images ($hash)"
   rm -rf "$img.tmp" && mkdir -p "$img.tmp/bin"
   (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$img.tmp/bin/" ./testapp ./pause ./imgpack)
   (cd "$src" && GOARCH=arm64 go build -trimpath -ldflags "-s -w" -o "$img.tmp/bin/testapp-arm64" ./testapp)
+  (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$img.tmp/bin/sigterm-example" "$example")
   pack() { "$img.tmp/bin/imgpack" "$@" >/dev/null; }
   pack -o "$img.tmp/pause.tar" -tag paas.local/pause:1 -entrypoint /pause -add /pause="$img.tmp/bin/pause"
-  # testapp: the app, with busybox's sh and sleep (preStop exec hooks work).
+  # testapp: the app, with busybox's sh and sleep (preStop exec hooks work), and the Go example
+  # server of docs/sigterm.md (test/e2e/sigterm-examples.test.ts runs it as `/sigterm-example`).
   pack -o "$img.tmp/testapp.tar" -tag paas.local/testapp:1 -entrypoint "/testapp serve" -dir /tmp \
-    -add /testapp="$img.tmp/bin/testapp" -add /bin/busybox=/bin/busybox -link /bin/sh=busybox -link /bin/sleep=busybox
+    -add /testapp="$img.tmp/bin/testapp" -add /sigterm-example="$img.tmp/bin/sigterm-example" \
+    -add /bin/busybox=/bin/busybox -link /bin/sh=busybox -link /bin/sleep=busybox
   # The same app as a second tag, so a rollout can change the image.
   pack -o "$img.tmp/testapp-2.tar" -tag paas.local/testapp:2 -entrypoint "/testapp serve" -dir /tmp -env VERSION=v2 \
     -add /testapp="$img.tmp/bin/testapp" -add /bin/busybox=/bin/busybox -link /bin/sh=busybox -link /bin/sleep=busybox

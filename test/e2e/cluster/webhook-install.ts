@@ -66,6 +66,11 @@ export function nodeOf(kubeconfig: string): NodeState {
 
 /** Imports the image archive into the node's containerd (k8s.io namespace) unless it is there. */
 export async function loadWebhookImage(node: NodeState, image: WebhookImage, log: (line: string) => void = () => {}): Promise<void> {
+  await loadImage(node, image, log);
+}
+
+/** Imports an image archive built on this machine into the node's containerd unless it is there. */
+export async function loadImage(node: NodeState, image: { image: string; tar: string }, log: (line: string) => void = () => {}): Promise<void> {
   if (await hasImage(node, image.image)) return;
   const r = await ctr(node, ['images', 'import', image.tar], 300_000);
   if (r.code !== 0) throw new Error(`ctr images import ${image.tar} failed: ${r.stderr.trim()}`);

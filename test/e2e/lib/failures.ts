@@ -109,12 +109,31 @@ const statuses = (p: Obj): Obj[] => [...(p.status?.initContainerStatuses ?? []),
 const waiting = (reason: string) => (s: Captured) =>
   newPods(s).length > 0 && newPods(s).every((p) => statuses(p).some((c) => c.state?.waiting?.reason === reason));
 const restarted = (s: Captured) => newPods(s).some((p) => statuses(p).some((c) => (c.restartCount ?? 0) >= 1));
+/** The scenario's own events (its Deployment's ReplicaSets and pods), not the namespace's: the
+ * scenarios of one file run side by side in one namespace. */
+const ownEvents = (s: Captured) => s.events.filter((e) => e.involvedObject?.name?.startsWith(`${s.deployment.metadata.name}-`));
 const event =
   (reason: string, min = 1) =>
   (s: Captured) =>
-    s.events.filter((e) => e.reason === reason).reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+    ownEvents(s)
+      .filter((e) => e.reason === reason)
+      .reduce((n, e) => n + (e.count ?? 1), 0) >= min;
 const eventMatching = (reason: string, message: RegExp, min: number) => (s: Captured) =>
-  s.events.filter((e) => e.reason === reason && message.test(e.message ?? '')).reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+  ownEvents(s)
+    .filter((e) => e.reason === reason && message.test(e.message ?? ''))
+    .reduce((n, e) => n + (e.count ?? 1), 0) >= min;
+/** A start the runtime refused, seen in either of the kubelet's two words for it: RunContainerError
+ * right after the attempt, CrashLoopBackOff (its last termination StartError) while it backs off,
+ * which is most of the time once the back-off has grown. */
+const startFailed = (s: Captured) =>
+  newPods(s).length > 0 &&
+  newPods(s).every((p) =>
+    statuses(p).some(
+      (c) =>
+        c.state?.waiting?.reason === 'RunContainerError' ||
+        (c.state?.waiting?.reason === 'CrashLoopBackOff' && c.lastState?.terminated?.reason === 'StartError'),
+    ),
+  );
 /** The Deployment controller counts the new version rolled out (what kubectl rollout status reports). */
 const rolledOut = (s: Captured) => {
   const st = s.deployment.status ?? {};
@@ -262,14 +281,14 @@ export const Scenarios: Record<string, Scenario> = {
     breaks: (_d, c) => {
       c.command = ['/nope'];
     },
-    ready: both(waiting('RunContainerError'), event('Failed', 2)),
+    ready: both(startFailed, event('Failed', 2)),
   },
   'start-failed-not-in-path': {
     note: 'a command name that PATH does not find',
     breaks: (_d, c) => {
       c.command = ['web-server'];
     },
-    ready: both(waiting('RunContainerError'), event('Failed', 2)),
+    ready: both(startFailed, event('Failed', 2)),
   },
   'start-failed-exec-format': {
     note: 'an image whose binary was built for another architecture',
@@ -484,6 +503,23 @@ function trim(o: Obj): Obj {
   return o;
 }
 
+/** What a scenario that timed out looked like at the end: each pod's containers and the
+ * scenario's own events, in a line (the failure message is all CI shows). */
+function seen(s: Captured): string {
+  const pods = s.pods.map((p) => {
+    const cs = statuses(p).map((c) => {
+      const state = Object.keys(c.state ?? {})[0] ?? '?';
+      const why = c.state?.[state]?.reason ?? '';
+      const last = c.lastState?.terminated?.reason;
+      return `${c.name}=${state}${why ? `:${why}` : ''}${last ? ` (last ${last})` : ''} restarts ${c.restartCount ?? 0}`;
+    });
+    return `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (deleting)' : ''} ${p.status?.phase ?? '?'} [${cs.join(', ')}]`;
+  });
+  const events = ownEvents(s).map((e) => `${e.reason} x${e.count ?? 1}`);
+  const st = s.deployment.status ?? {};
+  return `deployment updated ${st.updatedReplicas ?? 0}/${s.deployment.spec.replicas} available ${st.availableReplicas ?? 0}; pods: ${pods.join('; ') || 'none'}; events: ${events.join(', ') || 'none'}`;
+}
+
 /**
  * Rolls the scenario's working version out, breaks it, and waits until the failure shows;
  * returns what the API server held at that moment. `replicas` sizes both versions.
@@ -504,7 +540,7 @@ export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Sce
     for (;;) {
       const now = await capture(k, ns, name, false);
       if (sc.ready(now)) return { ...now, logs: await logsOf(k, ns, now.pods) };
-      if (Date.now() > deadline) throw new Error(`${name}: the failure did not show within 240 s`);
+      if (Date.now() > deadline) throw new Error(`${name}: the failure did not show within 240 s; last seen: ${seen(now)}`);
       await new Promise((r) => setTimeout(r, 2000));
     }
   } finally {

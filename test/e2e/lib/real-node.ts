@@ -105,9 +105,42 @@ export function appService(name: string, targetPort: number | string = 'http'): 
   };
 }
 
+/**
+ * The kinds of client `testapp load -client` can be (test/images/testapp/load.go): how each
+ * treats a kept-alive connection the server closed decides what a rollout costs it.
+ */
+export const LoadClient = {
+  /** A new TCP connection per request. */
+  new: 'new',
+  /** Go's transport, connections kept alive: it retries a request on a reused connection the server closed. */
+  keepalive: 'keepalive',
+  /** Kept alive; looks at an idle connection before reusing it, as urllib3 does; no retry. */
+  checking: 'checking',
+  /** Kept alive; reuses without looking, never retries (http.client, a bare pool); honours `Connection: close`. */
+  naive: 'naive',
+} as const;
+export type LoadClient = (typeof LoadClient)[keyof typeof LoadClient];
+
+/** What `testapp serve -on-sigterm` does (test/images/testapp/main.go). */
+export const SigtermMode = {
+  /** Exits at once: in-flight requests and kept-alive connections are cut. */
+  exit: 'exit',
+  /** Stops accepting, finishes in-flight requests, closes idle kept-alive connections without a word. */
+  graceful: 'graceful',
+  /** As graceful, after a drain in which every response says `Connection: close`. */
+  announce: 'announce',
+} as const;
+export type SigtermMode = (typeof SigtermMode)[keyof typeof SigtermMode];
+
+/** `testapp serve` flags for a SIGTERM mode, with its drain (`-drain-delay`) when given. */
+export function sigtermArgs(mode: SigtermMode, drainSeconds = 0): string[] {
+  return ['-on-sigterm', mode, ...(drainSeconds > 0 ? ['-drain-delay', `${drainSeconds}s`] : [])];
+}
+
 /** What `testapp load` prints when it stops. */
 export type LoadSummary = {
   url: string;
+  client: LoadClient;
   keepAlive: boolean;
   rate: number;
   startedAt: string;
@@ -118,6 +151,8 @@ export type LoadSummary = {
   errors: Record<string, number>;
   byVersion: Record<string, number>;
   failures: { at: string; elapsedMs: number; error: string }[];
+  /** Connections opened; requests on a reused one; responses that said `Connection: close`; idle ones the check found closed. */
+  connections: { opened: number; reused: number; announced: number; stale: number };
   stopReason: string;
 };
 
@@ -130,7 +165,9 @@ export type LoadRun = {
 export type LoadOptions = {
   url: string;
   rate: number;
-  keepAlive: boolean;
+  client: LoadClient;
+  /** checking and naive: the slots of the pool (testapp's default 8). */
+  conns?: number;
   /** The load stops by itself after this long, whatever happens to the test. */
   maxSeconds: number;
   /** Called with each progress line (every second) when given. */
@@ -149,7 +186,9 @@ export function startLoad(o: LoadOptions): LoadRun {
     `${o.maxSeconds}s`,
     '-timeout',
     '2s',
-    ...(o.keepAlive ? ['-keepalive'] : []),
+    '-client',
+    o.client,
+    ...(o.conns ? ['-conns', String(o.conns)] : []),
     ...(o.onProgress ? ['-progress', '1s'] : []),
   ]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -269,8 +308,8 @@ export type RolloutUnderLoad = {
   trigger: () => Promise<void>;
   /** Requests per second of each load. */
   rate: number;
-  /** One load per entry: a new TCP connection per request, or kept-alive connections. */
-  loads: readonly ('new' | 'keepalive')[];
+  /** One load per entry, all at once, each as one kind of client. */
+  loads: readonly LoadClient[];
   timeoutMs: number;
   /** Also watch the Service's ready endpoints during the rollout. */
   serviceForEndpoints?: string;
@@ -278,7 +317,7 @@ export type RolloutUnderLoad = {
 };
 
 export type RolloutUnderLoadResult = {
-  loads: { kind: 'new' | 'keepalive'; summary: LoadSummary }[];
+  loads: { kind: LoadClient; summary: LoadSummary }[];
   /** From the trigger until the last old pod was gone. */
   durationMs: number;
   endpoints?: ReturnType<EndpointSampler['stop']>;
@@ -297,7 +336,7 @@ export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnde
     startLoad({
       url: r.url,
       rate: r.rate,
-      keepAlive: kind === 'keepalive',
+      client: kind,
       maxSeconds: Math.ceil(r.timeoutMs / 1000) + 30,
       onProgress: (line) => {
         const m = /ok=(\d+)/.exec(line);
@@ -356,14 +395,14 @@ export type DrainUnderLoad = {
   /** The control: stop waiting for `recovered` as soon as every load has seen a failure. */
   untilEveryLoadFails?: boolean;
   rate: number;
-  loads: readonly ('new' | 'keepalive')[];
+  loads: readonly LoadClient[];
   timeoutMs: number;
   serviceForEndpoints?: string;
   onProgress?: (line: string) => void;
 };
 
 export type DrainUnderLoadResult = {
-  loads: { kind: 'new' | 'keepalive'; summary: LoadSummary }[];
+  loads: { kind: LoadClient; summary: LoadSummary }[];
   drain: DrainRun;
   /** From the drain's start until `recovered` (undefined: it never was, within the bound). */
   recoveredMs: number | undefined;
@@ -385,7 +424,7 @@ export async function drainUnderLoad(d: DrainUnderLoad): Promise<DrainUnderLoadR
     startLoad({
       url: d.url,
       rate: d.rate,
-      keepAlive: kind === 'keepalive',
+      client: kind,
       maxSeconds: Math.ceil(d.timeoutMs / 1000) + 30,
       onProgress: (line) => {
         const m = /ok=(\d+) failed=(\d+)/.exec(line);

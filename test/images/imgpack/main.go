@@ -4,6 +4,7 @@
 //
 //	imgpack -o out.tar -tag paas.local/testapp:1 -entrypoint /testapp \
 //	    -add /testapp=./testapp -add /bin/busybox=/bin/busybox -link /bin/sh=busybox -dir /tmp
+//	imgpack -o python.tar -tag paas.local/python-asgi:1 -entrypoint /usr/bin/python3 -tree /=./rootfs
 package main
 
 import (
@@ -12,8 +13,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -32,7 +35,7 @@ func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
 func main() {
-	var adds, links, dirs, envs list
+	var adds, links, dirs, envs, trees list
 	out := flag.String("o", "", "output tarball")
 	tag := flag.String("tag", "", "image reference, e.g. paas.local/testapp:1")
 	entrypoint := flag.String("entrypoint", "", "entrypoint, space-separated")
@@ -42,6 +45,7 @@ func main() {
 	flag.Var(&links, "link", "DEST=TARGET: a symlink")
 	flag.Var(&dirs, "dir", "DIR: an empty directory, mode 1777 for /tmp, else 0755")
 	flag.Var(&envs, "env", "K=V")
+	flag.Var(&trees, "tree", "DEST=DIR: every directory, file (mode kept) and symlink under DIR, in order")
 	flag.Parse()
 	if *out == "" || *tag == "" {
 		fail("-o and -tag are required")
@@ -91,6 +95,13 @@ func main() {
 		_, err = tw.Write(data)
 		check(err)
 	}
+	for _, t := range trees {
+		dest, dir, ok := strings.Cut(t, "=")
+		if !ok {
+			fail("-tree wants DEST=DIR, got " + t)
+		}
+		addTree(tw, dest, dir, made, mkdir, epoch)
+	}
 	for _, l := range links {
 		dest, target, ok := strings.Cut(l, "=")
 		if !ok {
@@ -122,6 +133,60 @@ func main() {
 	d, err := img.Digest()
 	check(err)
 	fmt.Printf("%s %s\n", ref.String(), d.String())
+}
+
+// addTree writes the tree under dir at dest: directories (mode kept), regular files and symlinks,
+// in lexical order (the same tree gives the same layer). Other file types are refused.
+func addTree(tw *tar.Writer, dest, dir string, made map[string]bool, mkdir func(string, int64), epoch time.Time) {
+	check(filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		name := strings.Trim(path.Join(dest, filepath.ToSlash(rel)), "/")
+		if name == "" {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			mkdir(path.Dir(name), 0)
+			if made[name] {
+				return nil
+			}
+			made[name] = true
+			mode := int64(info.Mode().Perm())
+			if info.Mode()&fs.ModeSticky != 0 {
+				mode |= 0o1000
+			}
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: mode, ModTime: epoch})
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			mkdir(path.Dir(name), 0)
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777, ModTime: epoch})
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			mkdir(path.Dir(name), 0)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(info.Mode().Perm()), Size: int64(len(data)), ModTime: epoch}); err != nil {
+				return err
+			}
+			_, err = tw.Write(data)
+			return err
+		}
+		return fmt.Errorf("%s: not a directory, file or symlink", p)
+	}))
 }
 
 func check(err error) {

@@ -1,9 +1,12 @@
 // testapp is the one program the real-node tests run in their pods, and the load generator that
 // measures them. Its behaviour is picked by flags, so one image covers every case:
 //
-//	testapp serve [flags]   an HTTP app: ready after a delay, graceful or abrupt on SIGTERM,
-//	                        crashing, allocating memory, redirecting plain HTTP to HTTPS
-//	testapp load  [flags]   a bounded HTTP load (rate and duration capped) that counts failures
+//	testapp serve [flags]   an HTTP app: ready after a delay; on SIGTERM graceful, graceful and
+//	                        announcing `Connection: close`, abrupt or deaf; crashing, allocating
+//	                        memory, redirecting plain HTTP to HTTPS
+//	testapp load  [flags]   a bounded HTTP load (rate and duration capped) that counts failures by
+//	                        cause, as one of four kinds of client (new connections, Go's kept-alive
+//	                        transport, a pool that checks before reuse, a naive pool)
 //	testapp registry [flags] the real node's image registry on its loopback: holds no image, so
 //	                        every pull gets a real registry's answer (manifest unknown, or
 //	                        unauthorized for names under private/)
@@ -14,18 +17,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -62,6 +62,23 @@ func envOr(name, def string) string {
 	return def
 }
 
+// What `serve` does on SIGTERM (-on-sigterm).
+const (
+	// Stop accepting, finish in-flight requests, close kept-alive connections (Go's Shutdown),
+	// after -drain-delay of serving on as before.
+	onSigtermGraceful = "graceful"
+	// As graceful, but through -drain-delay every response says `Connection: close`, so a
+	// kept-alive client opens a new connection (which kube-proxy sends to a live pod) instead of
+	// reusing one this process is about to close.
+	onSigtermAnnounce = "announce"
+	// Exit at once: in-flight requests and kept-alive connections are cut.
+	onSigtermExit = "exit"
+	// Carry on as if nothing happened (the kubelet kills the container after the grace period).
+	onSigtermIgnore = "ignore"
+)
+
+var onSigtermModes = []string{onSigtermGraceful, onSigtermAnnounce, onSigtermExit, onSigtermIgnore}
+
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	port := fs.Int("port", atoiOr(envOr("PORT", "8080"), 8080), "port to listen on (env PORT)")
@@ -69,8 +86,9 @@ func serve(args []string) int {
 	listenAfter := fs.Duration("listen-after", 0, "open the port only after this long (connection refused before)")
 	readyAfter := fs.Duration("ready-after", 0, "answer 503 on every path until this long after start")
 	status := fs.Int("status", 200, "status of every answer once ready (503: never healthy)")
-	onSigterm := fs.String("on-sigterm", "graceful", "graceful (stop accepting, finish in-flight, close keep-alives), exit (at once), ignore")
-	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long before shutting down")
+	onSigterm := fs.String("on-sigterm", onSigtermGraceful, strings.Join(onSigtermModes, ", ")+
+		": graceful (stop accepting, finish in-flight, close kept-alive connections), announce (graceful, answering `Connection: close` through -drain-delay first), exit (at once), ignore")
+	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long before shutting down (announce: the time kept-alive clients have to hear `Connection: close`); a second signal ends it")
 	responseDelay := fs.Duration("response-delay", 0, "time spent on each request")
 	redirectHTTPS := fs.Bool("redirect-https", false, "redirect plain HTTP to https:// unless X-Forwarded-Proto: https or X-Forwarded-Ssl: on (Rails force_ssl)")
 	allocMB := fs.Int("alloc-mb", 0, "allocate and touch this many MiB at start")
@@ -80,9 +98,12 @@ func serve(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	start := time.Now()
+	if !slices.Contains(onSigtermModes, *onSigterm) {
+		fmt.Fprintf(os.Stderr, "testapp serve: -on-sigterm %q: one of %s\n", *onSigterm, strings.Join(onSigtermModes, ", "))
+		return 2
+	}
 	host, _ := os.Hostname()
-	logf("starting version=%s pid=%d", *version, os.Getpid())
+	logf("starting version=%s pid=%d on-sigterm=%s drain-delay=%s", *version, os.Getpid(), *onSigterm, *drainDelay)
 
 	if *allocMB > 0 {
 		held := make([][]byte, 0, *allocMB)
@@ -104,55 +125,34 @@ func serve(args []string) int {
 		}()
 	}
 
-	var inFlight atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		inFlight.Add(1)
-		defer inFlight.Add(-1)
-		if *redirectHTTPS && r.Header.Get("X-Forwarded-Proto") != "https" && r.Header.Get("X-Forwarded-Ssl") != "on" {
-			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusMovedPermanently)
-			return
-		}
-		if time.Since(start) < *readyAfter {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		if *responseDelay > 0 {
-			time.Sleep(*responseDelay)
-		}
-		code := *status
-		if r.URL.Path == *healthPath && code == 200 {
-			w.WriteHeader(200)
-			fmt.Fprintln(w, "ok")
-			return
-		}
-		w.Header().Set("X-Served-By", host)
-		w.Header().Set("X-Version", *version)
-		w.WriteHeader(code)
-		fmt.Fprintf(w, "%s %s\n", host, *version)
+	a := newApp(appOptions{
+		healthPath: *healthPath, readyAfter: *readyAfter, status: *status, responseDelay: *responseDelay,
+		redirectHTTPS: *redirectHTTPS, host: host, version: *version,
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	sigs := make(chan os.Signal, 1)
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	done := make(chan int, 1)
 	go func() {
 		for sig := range sigs {
-			logf("%s received in_flight=%d", strings.ToUpper(sigName(sig)), inFlight.Load())
+			logf("%s received in_flight=%d", strings.ToUpper(sigName(sig)), a.inFlight.Load())
 			switch *onSigterm {
-			case "ignore":
+			case onSigtermIgnore:
 				continue
-			case "exit":
+			case onSigtermExit:
 				logf("exiting at once")
 				os.Exit(0)
 			}
-			if *drainDelay > 0 {
-				time.Sleep(*drainDelay)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			err := srv.Shutdown(ctx)
-			cancel()
-			logf("shut down (in_flight=%d, err=%v)", inFlight.Load(), err)
+			// A second signal during the drain ends it.
+			endDrain := make(chan struct{})
+			go func() {
+				if s, ok := <-sigs; ok {
+					logf("%s received during the drain: shutting down now", strings.ToUpper(sigName(s)))
+					close(endDrain)
+				}
+			}()
+			err := a.stop(*onSigterm == onSigtermAnnounce, *drainDelay, endDrain)
+			logf("shut down (in_flight=%d, announced=%d, err=%v)", a.inFlight.Load(), a.announced.Load(), err)
 			done <- 0
 			return
 		}
@@ -167,11 +167,98 @@ func serve(args []string) int {
 		return 1
 	}
 	logf("listening on :%d", *port)
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logf("serve: %v", err)
 		return 1
 	}
 	return <-done
+}
+
+// appOptions are the flags that shape the answers of `serve`.
+type appOptions struct {
+	healthPath    string
+	readyAfter    time.Duration
+	status        int
+	responseDelay time.Duration
+	redirectHTTPS bool
+	host          string
+	version       string
+}
+
+// app is the HTTP server of `serve`, and what its SIGTERM handling needs to see.
+type app struct {
+	srv       *http.Server
+	inFlight  atomic.Int64
+	draining  atomic.Bool  // SIGTERM arrived (announce mode): every response says Connection: close
+	announced atomic.Int64 // responses that said it
+}
+
+func newApp(o appOptions) *app {
+	a := &app{}
+	start := time.Now()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.inFlight.Add(1)
+		defer a.inFlight.Add(-1)
+		if o.redirectHTTPS && r.Header.Get("X-Forwarded-Proto") != "https" && r.Header.Get("X-Forwarded-Ssl") != "on" {
+			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusMovedPermanently)
+			return
+		}
+		if time.Since(start) < o.readyAfter {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		if o.responseDelay > 0 {
+			time.Sleep(o.responseDelay)
+		}
+		code := o.status
+		if r.URL.Path == o.healthPath && code == 200 {
+			w.WriteHeader(200)
+			fmt.Fprintln(w, "ok")
+			return
+		}
+		w.Header().Set("X-Served-By", o.host)
+		w.Header().Set("X-Version", o.version)
+		w.WriteHeader(code)
+		fmt.Fprintf(w, "%s %s\n", o.host, o.version)
+	})
+	a.srv = &http.Server{Handler: announceClose(mux, &a.draining, &a.announced), ReadHeaderTimeout: 10 * time.Second}
+	return a
+}
+
+// announceClose answers `Connection: close` once draining is set: net/http then closes the
+// connection after that response, and the client, told so, does not send another request on it.
+// A connection closed without that word, while idle, is one a client may already be writing to.
+func announceClose(h http.Handler, draining *atomic.Bool, announced *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+			announced.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// stop is the graceful end of `serve`: serve on for drain (announcing `Connection: close` on
+// every response when announce is set) unless endDrain closes first, then Shutdown: stop
+// accepting, let in-flight requests finish (their responses say `Connection: close`), close the
+// idle kept-alive connections. Bounded: in-flight requests get 20 s.
+func (a *app) stop(announce bool, drain time.Duration, endDrain <-chan struct{}) error {
+	if announce {
+		a.draining.Store(true)
+		logf("draining for %s: every response says Connection: close", drain)
+	}
+	if drain > 0 {
+		t := time.NewTimer(drain)
+		select {
+		case <-t.C:
+		case <-endDrain:
+			t.Stop()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return a.srv.Shutdown(ctx)
 }
 
 func sigName(s os.Signal) string {
@@ -187,168 +274,6 @@ func atoiOr(s string, def int) int {
 		return def
 	}
 	return n
-}
-
-// Limits that keep every load bounded whatever the flags say.
-const (
-	maxRate     = 2000
-	maxDuration = 10 * time.Minute
-)
-
-// Summary is what `testapp load` prints on stdout when it stops: one JSON object.
-type Summary struct {
-	URL        string         `json:"url"`
-	KeepAlive  bool           `json:"keepAlive"`
-	Rate       int            `json:"rate"`
-	StartedAt  time.Time      `json:"startedAt"`
-	EndedAt    time.Time      `json:"endedAt"`
-	Requests   int64          `json:"requests"`
-	OK         int64          `json:"ok"`
-	Failed     int64          `json:"failed"`
-	Errors     map[string]int `json:"errors"`
-	ByVersion  map[string]int `json:"byVersion"`
-	Failures   []Failure      `json:"failures"`
-	StopReason string         `json:"stopReason"`
-}
-
-// Failure is one failed request: when it was sent, how long it took, and why.
-type Failure struct {
-	At      time.Time `json:"at"`
-	Elapsed float64   `json:"elapsedMs"`
-	Error   string    `json:"error"`
-}
-
-func load(args []string) int {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	url := fs.String("url", "", "URL to GET")
-	rate := fs.Int("rate", 200, fmt.Sprintf("requests per second (at most %d)", maxRate))
-	duration := fs.Duration("duration", 30*time.Second, fmt.Sprintf("stop after this long (at most %s); SIGINT/SIGTERM stop earlier", maxDuration))
-	timeout := fs.Duration("timeout", 2*time.Second, "per-request timeout")
-	keepAlive := fs.Bool("keepalive", false, "reuse connections (else a new TCP connection per request)")
-	progress := fs.Duration("progress", 0, "print a progress line on stderr this often (0: never)")
-	stopFile := fs.String("stop-file", "", "stop when this file exists")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *url == "" || *rate <= 0 || *duration <= 0 {
-		fmt.Fprintln(os.Stderr, "testapp load: -url, a positive -rate and -duration are required")
-		return 2
-	}
-	if *rate > maxRate {
-		*rate = maxRate
-	}
-	if *duration > maxDuration {
-		*duration = maxDuration
-	}
-	tr := &http.Transport{
-		DisableKeepAlives:   !*keepAlive,
-		MaxIdleConnsPerHost: 64,
-		DialContext:         sequentialPorts(*timeout),
-		Proxy:               nil,
-	}
-	client := &http.Client{Transport: tr, Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-	sum := Summary{URL: *url, KeepAlive: *keepAlive, Rate: *rate, StartedAt: time.Now().UTC(), Errors: map[string]int{}, ByVersion: map[string]int{}, Failures: []Failure{}}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	record := func(at time.Time, version string, err string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err == "" {
-			sum.OK++
-			sum.ByVersion[version]++
-			return
-		}
-		sum.Failed++
-		sum.Errors[err]++
-		if len(sum.Failures) < 200 {
-			sum.Failures = append(sum.Failures, Failure{At: at.UTC(), Elapsed: float64(time.Since(at).Microseconds()) / 1000, Error: err})
-		}
-	}
-	one := func() {
-		defer wg.Done()
-		at := time.Now()
-		resp, err := client.Get(*url)
-		if err != nil {
-			record(at, "", classify(err))
-			return
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			record(at, "", fmt.Sprintf("HTTP %d", resp.StatusCode))
-			return
-		}
-		record(at, resp.Header.Get("X-Version"), "")
-	}
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	tick := time.NewTicker(time.Second / time.Duration(*rate))
-	defer tick.Stop()
-	end := time.After(*duration)
-	var progressC <-chan time.Time
-	if *progress > 0 {
-		pt := time.NewTicker(*progress)
-		defer pt.Stop()
-		progressC = pt.C
-	}
-	check := time.NewTicker(100 * time.Millisecond)
-	defer check.Stop()
-loop:
-	for {
-		select {
-		case <-tick.C:
-			mu.Lock()
-			sum.Requests++
-			mu.Unlock()
-			wg.Add(1)
-			go one()
-		case <-progressC:
-			mu.Lock()
-			fmt.Fprintf(os.Stderr, "%s load: sent=%d ok=%d failed=%d\n", time.Now().UTC().Format(time.RFC3339), sum.Requests, sum.OK, sum.Failed)
-			mu.Unlock()
-		case <-check.C:
-			if *stopFile != "" {
-				if _, err := os.Stat(*stopFile); err == nil {
-					sum.StopReason = "stop-file"
-					break loop
-				}
-			}
-		case s := <-sigs:
-			sum.StopReason = sigName(s)
-			break loop
-		case <-end:
-			sum.StopReason = "duration"
-			break loop
-		}
-	}
-	wg.Wait()
-	sum.EndedAt = time.Now().UTC()
-	sort.Slice(sum.Failures, func(i, j int) bool { return sum.Failures[i].At.Before(sum.Failures[j].At) })
-	out, _ := json.Marshal(sum)
-	fmt.Println(string(out))
-	return 0
-}
-
-// classify turns a client error into a short stable kind, so a report can count them.
-func classify(err error) string {
-	s := err.Error()
-	switch {
-	case strings.Contains(s, "connection refused"):
-		return "connection refused"
-	case strings.Contains(s, "connection reset"):
-		return "connection reset"
-	case strings.Contains(s, "Client.Timeout") || strings.Contains(s, "timeout") || strings.Contains(s, "deadline exceeded"):
-		return "timeout"
-	case strings.Contains(s, "EOF"):
-		return "EOF"
-	case strings.Contains(s, "no route to host"):
-		return "no route to host"
-	case strings.Contains(s, "network is unreachable"):
-		return "network unreachable"
-	}
-	return s
 }
 
 // registry answers the OCI distribution API the way a real registry does for images it does not
@@ -390,41 +315,4 @@ func registry(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// Source ports for new connections, handed out in order across a wide range. One client opening
-// a new connection per request to one Service reuses the kernel's ephemeral ports within about two
-// minutes; a reused port meets the conntrack entry of its earlier connection, still in TIME_WAIT
-// (120 s) and still NATed to the pod that served it, which may be gone: a failure no real client
-// population causes. Taking ports in order, a port comes back only after 40,000 connections.
-// Each process starts at a random place in the range: a load run right after another in the same
-// namespace (rollouts in a row) would otherwise walk the ports the previous run's sockets still
-// hold in TIME_WAIT, and bind fails (EADDRINUSE) on every one of a whole stretch.
-const (
-	firstSourcePort = 20000
-	lastSourcePort  = 60999
-	// How many ports a dial may try before it gives up: a stretch of ports in TIME_WAIT is skipped.
-	sourcePortTries = 2000
-)
-
-var nextSourcePort atomic.Int64
-
-func init() {
-	nextSourcePort.Store(time.Now().UnixNano() % int64(lastSourcePort-firstSourcePort+1))
-}
-
-func sequentialPorts(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var lastErr error
-		for try := 0; try < sourcePortTries; try++ {
-			port := firstSourcePort + int(nextSourcePort.Add(1)%int64(lastSourcePort-firstSourcePort+1))
-			d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{Port: port}}
-			c, err := d.DialContext(ctx, network, addr)
-			if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
-				return c, err
-			}
-			lastErr = err
-		}
-		return nil, lastErr
-	}
 }

@@ -122,7 +122,13 @@ describe('complete', () => {
     },
     { name: 'offers the namespaces for -n', args: ['rollout', 'status', '-n'], word: 'sh', want: ['shop', 'shipping'], directive: Directive.noFileComp },
     { name: 'offers the Deployments for diagnose', args: ['diagnose'], word: 'w', want: ['web', 'worker'], directive: Directive.noFileComp },
-    { name: "offers nothing after diagnose's one Deployment", args: ['diagnose', 'web'], word: '', want: [], directive: Directive.noFileComp },
+    {
+      name: 'offers the Deployments not yet named for diagnose',
+      args: ['diagnose', 'web'],
+      word: '',
+      want: ['worker', 'api'],
+      directive: Directive.noFileComp,
+    },
     {
       name: 'offers the Deployments not yet named for rollout status',
       args: ['rollout', 'status', 'web'],
@@ -147,6 +153,7 @@ describe('complete', () => {
         '--no-color',
         '--help',
         '--selector',
+        '--all-namespaces',
         '--watch',
         '--timeout',
         '--revision',
@@ -160,14 +167,29 @@ describe('complete', () => {
       name: 'offers long and short flags for -',
       args: ['diagnose'],
       word: '-',
-      want: [...CONNECTION_WITH_SHORT, '--output', '-o', '--no-color', '--help', '-h', '--events', '--logs', '--no-logs'],
+      want: [
+        ...CONNECTION_WITH_SHORT,
+        '--output',
+        '-o',
+        '--no-color',
+        '--help',
+        '-h',
+        '--selector',
+        '-l',
+        '--all-namespaces',
+        '-A',
+        '--summary',
+        '--events',
+        '--logs',
+        '--no-logs',
+      ],
       directive: Directive.noFileComp,
     },
     {
       name: 'leaves out a flag already given',
       args: ['diagnose', '-o', 'json'],
       word: '--',
-      want: [...CONNECTION, '--no-color', '--help', '--events', '--logs', '--no-logs'],
+      want: [...CONNECTION, '--no-color', '--help', '--selector', '--all-namespaces', '--summary', '--events', '--logs', '--no-logs'],
       directive: Directive.noFileComp,
     },
     { name: 'offers -f again (it repeats)', args: ['policy', 'check', '-f', 'a.yaml'], word: '--f', want: ['--filename'], directive: Directive.noFileComp },
@@ -192,7 +214,9 @@ describe('complete', () => {
   });
 
   it('describes each command and flag after a tab', () => {
-    expect(complete([], 'diag', facts).candidates).toEqual(['diagnose\tName the cause of a stuck rollout, with evidence and next commands']);
+    expect(complete([], 'diag', facts).candidates).toEqual([
+      'diagnose\tName the cause of stuck rollouts, with evidence and next commands: one workload, several, or all',
+    ]);
     expect(complete(['diagnose'], '--ev', facts).candidates).toEqual([
       '--events\tAlso print every event of the rollout as a timeline (in -o json: an "events" array)',
     ]);
@@ -233,7 +257,12 @@ describe('completionNeeds', () => {
       word: '',
       want: { fact: 'deployments', flags: { namespace: 'shop', context: 'prod', kubeconfig: '/k' } },
     },
-    { name: 'needs nothing once diagnose has its Deployment', args: ['diagnose', 'web'], word: '', want: undefined },
+    {
+      name: 'needs the Deployments after a first one for diagnose (it takes several)',
+      args: ['diagnose', 'web'],
+      word: '',
+      want: { fact: 'deployments', flags: {} },
+    },
     {
       name: 'needs the Deployments for rollout history',
       args: ['rollout', 'history', '-n', 'shop'],

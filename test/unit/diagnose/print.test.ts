@@ -4,32 +4,7 @@ import { DIAGNOSIS_SCHEMA, diagnosisJson, diagnosisText, exitCodeOf, timelineTex
 import { Verdict } from '../../../plugin/diagnose/findings.js';
 import { loadFixture } from './fixtures.js';
 
-// A validator for the subset of JSON Schema DIAGNOSIS_SCHEMA uses (type, const, enum, required,
-// properties, additionalProperties: false, items, minimum); returns the paths that break it.
-type Schema = Record<string, unknown>;
-function validate(schema: Schema, value: unknown, path = '$'): string[] {
-  const errs: string[] = [];
-  if ('const' in schema && value !== schema.const) errs.push(`${path}: want ${String(schema.const)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errs.push(`${path}: ${String(value)} not in enum`);
-  const t = schema.type as string | undefined;
-  if (t === 'object') {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [...errs, `${path}: not an object`];
-    const v = value as Record<string, unknown>;
-    for (const k of (schema.required as string[] | undefined) ?? []) if (!(k in v)) errs.push(`${path}.${k}: missing`);
-    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [k, x] of Object.entries(v)) {
-      if (props[k]) errs.push(...validate(props[k], x, `${path}.${k}`));
-      else if (schema.additionalProperties === false) errs.push(`${path}.${k}: not in the schema`);
-    }
-  } else if (t === 'array') {
-    if (!Array.isArray(value)) return [...errs, `${path}: not an array`];
-    value.forEach((x, i) => errs.push(...validate(schema.items as Schema, x, `${path}[${i}]`)));
-  } else if (t === 'string' && typeof value !== 'string') errs.push(`${path}: not a string`);
-  else if (t === 'integer' && (!Number.isInteger(value) || (typeof schema.minimum === 'number' && (value as number) < schema.minimum)))
-    errs.push(`${path}: not a non-negative integer`);
-  else if (t === 'boolean' && typeof value !== 'boolean') errs.push(`${path}: not a boolean`);
-  return errs;
-}
+import { validate, type Schema } from './schema-check.js';
 
 const FIXTURES = [
   'image-not-found',
@@ -61,6 +36,16 @@ describe('-o json', () => {
     delete (doc.replicas as Record<string, unknown>).desired;
     doc.extra = 1;
     expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, doc)).toEqual(['$.replicas.desired: missing', '$.extra: not in the schema']);
+  });
+
+  it('the validator catches a document that names no workload, or two', () => {
+    const { snapshot, now } = loadFixture('healthy');
+    const doc = JSON.parse(diagnosisJson(diagnose(snapshot, now), false)) as Record<string, unknown>;
+    const none = { ...doc };
+    delete none.deployment;
+    expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, none)).toEqual(['$: holds 0 of oneOf, not exactly one']);
+    const two = { ...doc, daemonSet: { namespace: 'shop', name: 'web', updateStrategy: 'RollingUpdate' } };
+    expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, two)).toEqual(['$: holds 2 of oneOf, not exactly one']);
   });
 
   it('exit code is 1 only when problems were found', () => {

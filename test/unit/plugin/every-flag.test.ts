@@ -75,7 +75,7 @@ const BASE: Record<string, { positionals: string[]; flags: Record<string, string
   'policy render': { positionals: [], flags: { as: 'mutating-admission-policy' } },
   'rollout status': { positionals: [], flags: { kubeconfig: files.kubeconfig } },
   'rollout history': { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
-  diagnose: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
+  diagnose: { positionals: [], flags: { kubeconfig: files.kubeconfig } },
   logs: { positionals: ['web'], flags: { kubeconfig: files.kubeconfig } },
   audit: { positionals: [], flags: { kubeconfig: files.kubeconfig } },
   version: { positionals: [], flags: { kubeconfig: files.kubeconfig } },

@@ -26,6 +26,24 @@ describe('rollout status flags', () => {
     { name: 'an invalid Deployment name', argv: ['Web_1'], says: 'invalid deployment name "Web_1"' },
     { name: 'a Deployment name longer than 253 characters', argv: ['a'.repeat(254)], says: `invalid deployment name "${'a'.repeat(254)}"` },
     { name: 'an unknown flag', argv: ['web', '--frobnicate'], says: 'frobnicate' },
+    { name: 'a name with -A', argv: ['web', '-A'], says: 'a workload is named in one namespace: give -n, not -A/--all-namespaces' },
+    {
+      name: 'a kind rollout status cannot follow',
+      argv: ['pod/web'],
+      says: 'invalid resource "pod/web": name a deployment, statefulset (sts) or daemonset (ds), as TYPE/NAME',
+    },
+    { name: 'an invalid StatefulSet name', argv: ['sts/DB'], says: 'invalid statefulset name "DB"' },
+    {
+      name: '--revision with a StatefulSet',
+      argv: ['sts/db', '--revision', '2'],
+      says: '--revision pins a Deployment: name no statefulset or daemonset with it',
+    },
+    {
+      name: '--undo-on-failure of a DaemonSet',
+      argv: ['ds/agent', '--undo-on-failure'],
+      says: '--undo-on-failure rolls back one Deployment: name exactly one',
+    },
+    { name: '--undo-on-failure with -A', argv: ['-A', '--undo-on-failure'], says: '--undo-on-failure rolls back one Deployment: name exactly one' },
   ])('refuses $name with exit 5 and one line', async ({ argv, says }) => {
     const err = await refusal(['rollout', 'status', ...argv, '--kubeconfig', '/nonexistent/kubeconfig']);
     expect(err.exit).toBe(5);
@@ -48,6 +66,14 @@ describe('rollout status flags', () => {
       '/nonexistent/kubeconfig',
     ]);
     expect(err.message).toBe("cannot read kubeconfig /nonexistent/kubeconfig: ENOENT: no such file or directory, open '/nonexistent/kubeconfig'");
+  });
+
+  it.each([
+    { name: 'sts/ and ds/ with -n', argv: ['sts/db', 'ds/agent', 'deploy/web', '-n', 'data'] },
+    { name: '-A with -l', argv: ['-A', '-l', 'team=shop', '--watch=false'] },
+  ])('accepts $name and reads the kubeconfig next', async ({ argv }) => {
+    const err = await refusal(['rollout', 'status', ...argv, '--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(err.message).toMatch(/^cannot read kubeconfig \/nonexistent\/kubeconfig/);
   });
 
   it('needs a subcommand', async () => {

@@ -51,7 +51,7 @@ describe('a container the runtime cannot start (start-error), printed', () => {
     expect(text).toContain(`  deployment "badconfig" failed: the new pod is stuck on RunContainerError: ${RUNC}`);
     const pod = v.podProblems[0]!.pod;
     expect(text.split('\n')).toContain(`    ${pod} (app): RunContainerError [permanent]: ${RUNC}`);
-    expect(exitCodeOf([v.rollout_status], false)).toBe(1);
+    expect(exitCodeOf([v.rollout_status], undefined)).toBe(1);
   });
 
   it('carries the problem in the JSON document', () => {
@@ -93,6 +93,7 @@ describe('the JSON and YAML documents', () => {
     const v = view(snapshot('rolling-update', -1));
     const doc = JSON.parse(renderJson(toDocument([v], true)));
     expect(doc).toMatchObject({
+      kind: 'Deployment',
       id: v.id,
       status: 'ready',
       rollout_status: 'Completed',
@@ -101,7 +102,7 @@ describe('the JSON and YAML documents', () => {
       reason: 'NewReplicaSetAvailable',
       deadline: null,
     });
-    expect(Object.keys(doc).slice(0, 7)).toEqual(['name', 'namespace', 'id', 'status', 'rollout_status', 'reason', 'message']);
+    expect(Object.keys(doc).slice(0, 8)).toEqual(['kind', 'name', 'namespace', 'id', 'status', 'rollout_status', 'reason', 'message']);
     expect(Array.isArray(doc.conditions) && Array.isArray(doc.replicaSets) && Array.isArray(doc.podProblems)).toBe(true);
   });
 

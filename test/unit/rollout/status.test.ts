@@ -206,17 +206,18 @@ describe('waitTimedOut and exitCodeOf', () => {
   });
 
   it.each([
-    { states: ['Completed'], error: false, code: 0 },
-    { states: ['Failed'], error: false, code: 1 },
-    { states: ['Timeout'], error: false, code: 2 },
-    { states: ['InProgress'], error: false, code: 3 },
-    { states: ['Paused'], error: false, code: 4 },
-    { states: ['Completed'], error: true, code: 7 },
-    { states: ['Completed', 'Paused', 'Failed'], error: false, code: 1 },
-    { states: ['Completed', 'InProgress', 'Paused'], error: false, code: 4 },
-    { states: ['Timeout', 'Paused'], error: false, code: 2 },
-    { states: [], error: false, code: 0 },
-  ] as { states: RolloutState[]; error: boolean; code: number }[])('$states (error: $error) → $code', ({ states, error, code }) => {
+    { states: ['Completed'], code: 0 },
+    { states: ['Failed'], code: 1 },
+    { states: ['Timeout'], code: 2 },
+    { states: ['InProgress'], code: 3 },
+    { states: ['Paused'], code: 4 },
+    { states: ['Completed'], error: 7, code: 7 },
+    { states: ['Failed'], error: 11, code: 11 },
+    { states: ['Completed', 'Paused', 'Failed'], code: 1 },
+    { states: ['Completed', 'InProgress', 'Paused'], code: 4 },
+    { states: ['Timeout', 'Paused'], code: 2 },
+    { states: [], code: 0 },
+  ] as { states: RolloutState[]; error?: number; code: number }[])('$states (error: $error) → $code', ({ states, error, code }) => {
     expect(exitCodeOf(states, error)).toBe(code);
   });
 });

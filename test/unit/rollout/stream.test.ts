@@ -70,28 +70,6 @@ const cases: {
   },
   { name: 'json: nothing to show writes nothing', printed: () => undefined, next: () => [], f: json(true), expected: 'nothing' },
   {
-    name: 'json: one of several Deployments changing writes the whole list',
-    printed: () => [at('paused', 0), at('rolling-update', 0)],
-    next: () => [at('paused', 0), at('rolling-update', 1)],
-    f: json(false),
-    want: {
-      rollout_status: 'Paused',
-      items: [
-        ['paused', 0],
-        ['web', 2],
-      ],
-    },
-    expected: 'document',
-  },
-  {
-    name: 'json: a Deployment gone from the list is a change',
-    printed: () => [at('paused', 0), at('rolling-update', 0)],
-    next: () => [at('rolling-update', 0)],
-    f: json(false),
-    want: { rollout_status: 'InProgress', items: [['web', 1]] },
-    expected: 'document',
-  },
-  {
     name: 'yaml: the first document has no separator',
     printed: () => undefined,
     next: () => [at('rolling-update', 0)],
@@ -116,6 +94,50 @@ const cases: {
   },
 ];
 
+describe('streamChange over several workloads: one document per workload that changed, each naming its workload', () => {
+  const lines = (out: string | undefined) =>
+    (out ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RolloutView);
+  const ids = (vs: RolloutView[]) => vs.map((v) => [v.kind, v.namespace, v.name, v.replicas.updated]);
+
+  it.each([
+    {
+      name: 'the first look writes a line for each, in the order followed',
+      printed: () => undefined,
+      next: () => [at('paused', 0), at('rolling-update', 0)],
+      want: [
+        ['Deployment', 'rollout-capture-mwsvb3od', 'paused', 0],
+        ['Deployment', 'rollout-capture-mwsvb3od', 'web', 1],
+      ],
+    },
+    {
+      name: 'one of several changing writes only its line',
+      printed: () => [at('paused', 0), at('rolling-update', 0)],
+      next: () => [at('paused', 0), at('rolling-update', 1)],
+      want: [['Deployment', 'rollout-capture-mwsvb3od', 'web', 2]],
+    },
+    {
+      name: 'none changing writes nothing',
+      printed: () => [at('paused', 0), at('rolling-update', 1)],
+      next: () => [at('paused', 0), at('rolling-update', 1)],
+      want: [],
+    },
+  ])('$name', ({ printed, next, want }) => {
+    expect(ids(lines(streamChange(printed(), next(), json(false))))).toEqual(want);
+  });
+
+  it('yaml: each document after the very first starts with ---', () => {
+    const first = streamChange(undefined, [at('paused', 0), at('rolling-update', 0)], yaml(false))!;
+    expect(first.startsWith('---')).toBe(false);
+    expect(first.match(/^---$/gm)).toHaveLength(1);
+    const later = streamChange([at('paused', 0), at('rolling-update', 0)], [at('paused', 0), at('rolling-update', 1)], yaml(false))!;
+    expect(later.startsWith('---\n')).toBe(true);
+    expect(parseAllDocuments(later).map((d) => (d.toJS() as RolloutView).name)).toEqual(['web']);
+  });
+});
+
 describe('streamChange (a watched -o json|yaml: a document per change)', () => {
   it.each(cases)('$name', ({ printed, next, f, expected, want }) => {
     const views = next();
@@ -135,12 +157,11 @@ describe('streamChange (a watched -o json|yaml: a document per change)', () => {
       expect(out!.startsWith('---\n')).toBe(expected === 'separated');
       doc = parseYaml(out!.replace(/^---\n/, ''));
     }
-    // The document -o json prints at the end (docs/json-output.md's shape): one named Deployment's view
-    // whole, or the worst state and every view.
+    // The document -o json prints at the end (docs/json-output.md's shape): one named Deployment's view, whole.
     const plain = JSON.parse(JSON.stringify(views)) as RolloutView[];
-    expect(doc).toEqual(f.single ? plain[0] : { rollout_status: want!.rollout_status, items: plain });
-    const items = (f.single ? [doc] : (doc as { items: RolloutView[] }).items) as RolloutView[];
-    expect({ rollout_status: (doc as RolloutView).rollout_status, items: items.map((v) => [v.name, v.replicas.updated]) }).toEqual(want);
+    expect(doc).toEqual(plain[0]);
+    const v = doc as RolloutView;
+    expect({ rollout_status: v.rollout_status, items: [[v.name, v.replicas.updated]] }).toEqual(want);
   });
 
   it('a whole watched rollout reads back as one document per change, ending Completed', () => {

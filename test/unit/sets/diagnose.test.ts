@@ -1,0 +1,121 @@
+// `diagnose` of StatefulSets and DaemonSets on snapshots in the API server's shapes: every pod
+// cause a Deployment's pods can have, found on a set's pods by the same detectors, and what only
+// sets have (an ordinal the StatefulSet waits on, a claim that does not bind, a DaemonSet pod that
+// does not fit on its node, OnDelete's old pods).
+import { describe, expect, it } from 'vitest';
+import { diagnoseDaemonSet, diagnoseStatefulSet } from '../../../plugin/diagnose/analyse-sets.js';
+import type { Diagnosis } from '../../../plugin/diagnose/diagnosis.js';
+import { DIAGNOSIS_SCHEMA, diagnosisDocument, diagnosisText } from '../../../plugin/diagnose/print.js';
+import { daemonSetFixture, DAEMONSETS, statefulSetFixture, STATEFULSETS } from './fixtures.js';
+import { validate, type Schema } from '../diagnose/schema-check.js';
+
+function diagnosisOf(name: string): Diagnosis {
+  if ((STATEFULSETS as readonly string[]).includes(name)) {
+    const f = statefulSetFixture(name as (typeof STATEFULSETS)[number]);
+    return diagnoseStatefulSet(f.snapshot, f.now);
+  }
+  const f = daemonSetFixture(name as (typeof DAEMONSETS)[number]);
+  return diagnoseDaemonSet(f.snapshot, f.now);
+}
+
+describe('diagnose of a StatefulSet or DaemonSet', () => {
+  it.each([
+    {
+      name: 'sts-crashloop-ordinal',
+      verdict: 'Problems',
+      codes: ['CrashLoop', 'OrdinalNotReady'],
+      root: '1/3 pods: CrashLoopBackOff (last exit: Error, exit code 1)',
+    },
+    {
+      name: 'sts-image-not-found',
+      verdict: 'Problems',
+      codes: ['ImagePullFailed', 'OrdinalNotReady'],
+      root: '1/3 pods: ImagePullBackOff (not found)',
+    },
+    {
+      name: 'sts-claim-pending',
+      verdict: 'Problems',
+      codes: ['VolumeClaimPending', 'Unschedulable', 'OrdinalNotReady'],
+      root: '1 volume claim(s) not bound: data-db-0 Pending (ProvisioningFailed: storageclass.storage.k8s.io "fast" not found)',
+    },
+    { name: 'sts-rolled-out', verdict: 'Healthy', codes: ['Healthy'], root: 'successfully rolled out: 3/3 pods available on revision 2' },
+    {
+      name: 'sts-ondelete',
+      verdict: 'Healthy',
+      codes: ['UpdateOnDelete', 'Healthy'],
+      root: 'updateStrategy OnDelete: 2 pod(s) still run the previous template until deleted',
+    },
+    {
+      name: 'ds-unfit',
+      verdict: 'Problems',
+      codes: ['DaemonPodUnschedulable'],
+      root: '1/3 pods: Pending: does not fit on its node node-c (1 Insufficient cpu)',
+    },
+    { name: 'ds-image-not-found', verdict: 'Problems', codes: ['ImagePullFailed'], root: '1/3 pods: ErrImagePull (not found)' },
+  ])('$name: $verdict, $codes', ({ name, verdict, codes, root }) => {
+    const d = diagnosisOf(name);
+    expect({ verdict: d.verdict, codes: d.findings.map((f) => f.code), root: d.findings[0]!.summary }).toEqual({ verdict, codes, root });
+  });
+
+  it('names the ordinal the StatefulSet waits on, what holds it, and the ordinals behind it', () => {
+    const f = diagnosisOf('sts-crashloop-ordinal').findings.find((x) => x.code === 'OrdinalNotReady')!;
+    expect(f.details).toEqual({ pod: 'db-2', ordinal: 2, podManagementPolicy: 'OrderedReady', cause: 'CrashLoop', waiting: [0, 1] });
+    expect(f.explanation).toContain('kubectl delete pod db-2');
+    expect(f.suggestions).toEqual(['kubectl describe pod db-2 -n data', 'kubectl delete pod db-2 -n data']);
+  });
+
+  it("gives a set's pod findings commands about the set: kubectl's logs by revision, undo of the set", () => {
+    const f = diagnosisOf('sts-crashloop-ordinal').findings[0]!;
+    expect(f.suggestions).toEqual([
+      'kubectl describe pod db-2 -n data',
+      'kubectl logs -n data -l app=db,controller-revision-hash=db-7c6b8d9f5 --all-containers --prefix --previous --tail=100',
+      'kubectl rollout undo statefulset/db -n data',
+    ]);
+  });
+
+  it("names the claim, its template, its pod and the provisioner's words", () => {
+    const f = diagnosisOf('sts-claim-pending').findings[0]!;
+    expect(f.details).toEqual({
+      claims: [
+        {
+          name: 'data-db-0',
+          template: 'data',
+          pod: 'db-0',
+          phase: 'Pending',
+          storageClass: 'fast',
+          reason: 'ProvisioningFailed',
+          message: 'storageclass.storage.k8s.io "fast" not found',
+        },
+      ],
+    });
+    expect(f.pods).toEqual(['db-0']);
+    expect(f.suggestions).toEqual(['kubectl describe pvc data-db-0 -n data', 'kubectl get storageclass']);
+  });
+
+  it("names the node a DaemonSet's pod is pinned to, leaving out the other nodes' affinity", () => {
+    const f = diagnosisOf('ds-unfit').findings[0]!;
+    expect(f.details).toMatchObject({
+      targetNodes: ['node-c'],
+      nodesAvailable: 0,
+      nodesTotal: 3,
+      reasons: [{ count: 1, reason: 'Insufficient cpu', kind: 'insufficient-cpu' }],
+      podRequests: { cpu: '1.5', memory: '64Mi' },
+      nodes: [{ name: 'node-c', allocatable: { cpu: '2', memory: '3880Mi', pods: '110' }, taints: [], unschedulable: false }],
+    });
+    expect(f.suggestions).toEqual(['kubectl describe pod agent-r8t3z -n ops', 'kubectl describe node node-c']);
+  });
+
+  it.each([...STATEFULSETS, ...DAEMONSETS])('%s: its -o json matches the documented schema', (name) => {
+    const doc = diagnosisDocument(diagnosisOf(name), true);
+    expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, JSON.parse(JSON.stringify(doc)))).toEqual([]);
+  });
+
+  it("heads the text with the set's kind, revision and update revision", () => {
+    const text = diagnosisText(diagnosisOf('sts-crashloop-ordinal'), { color: false, events: false, now: new Date('2026-11-23T06:20:00Z') });
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'StatefulSet data/db  revision 2  update revision db-7c6b8d9f5',
+      'Replicas: 3 desired, 1 updated, 2 ready, 2 available, 2 old',
+      'Verdict: 2 problems found',
+    ]);
+  });
+});
