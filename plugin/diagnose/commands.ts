@@ -4,7 +4,7 @@ import { RESOURCE_WORD, resourceArg, WorkloadKind } from '../kube/workloads.js';
 import { newPodsSelector, nsFlag, type RolloutContext } from './context.js';
 import type { DetailsByCode } from './details.js';
 import { AdmissionBy, ConfigMissing } from './messages.js';
-import type { PodIssue, PodIssueOf } from './pod-issue.js';
+import { isScheduling, type PodIssue, type PodIssueOf, type SchedulingCode } from './pod-issue.js';
 
 /** The new pods' logs, every container (`previous`: of the run before the last restart): this
  * plugin's `logs` of a Deployment, by the rollout's deploy-id when it has one; kubectl's by the
@@ -44,6 +44,7 @@ export function statusCommand(ctx: RolloutContext): string {
 /** What to run for a problem of the new pods, after `kubectl describe pod` of the first one. */
 export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[] {
   const undo = undoCommand(ctx);
+  if (isScheduling(issue)) return schedulingCommands(ctx, issue, undo);
   switch (issue.code) {
     case 'ImagePullFailed':
     case 'StartFailed':
@@ -63,11 +64,6 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
       return [
         `kubectl get ${RESOURCE_WORD[ctx.kind]} ${ctx.workload.metadata.name} ${nsFlag(ctx)} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${issue.details.container}")].${issue.details.probe}Probe}'`,
       ];
-    case 'Unschedulable':
-    case 'DaemonPodUnschedulable':
-      return schedulingCommands(issue, undo);
-    case 'TopologySpreadUnsatisfiable':
-      return [`kubectl get nodes -L ${issue.details.constraint.topologyKey}`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`];
     case 'VolumeProblem':
       return [`kubectl get pvc ${nsFlag(ctx)}`];
     case 'SandboxFailed':
@@ -83,9 +79,12 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
   }
 }
 
-/** A pod no node takes: the nodes (a DaemonSet's pod: its own node), and back. */
-function schedulingCommands(issue: PodIssueOf<'Unschedulable' | 'DaemonPodUnschedulable'>, undo: string): string[] {
+/** A pod no node takes: the nodes (a DaemonSet's pod: its own node), and back; a spread the
+ * scheduler cannot meet: the nodes by its topology key, and where the pods run. */
+function schedulingCommands(ctx: RolloutContext, issue: PodIssueOf<SchedulingCode>, undo: string): string[] {
   if (issue.code === 'Unschedulable') return ['kubectl describe nodes', undo];
+  if (issue.code === 'TopologySpreadUnsatisfiable')
+    return [`kubectl get nodes -L ${issue.details.constraint.topologyKey}`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`];
   return issue.details.targetNodes.length ? [`kubectl describe node ${issue.details.targetNodes[0]}`] : ['kubectl describe nodes'];
 }
 

@@ -4,7 +4,7 @@
 import { PullFailure } from '../kube/image-pull.js';
 import type { DetailsByCode, ProbeSpec } from './details.js';
 import { AdmissionBy, ProbeFailureKind, QuotaRefusal, StartFailure, VolumeFailureKind } from './messages.js';
-import type { PodIssue, PodIssueOf } from './pod-issue.js';
+import { isScheduling, type PodIssue, type PodIssueOf, type SchedulingCode } from './pod-issue.js';
 
 /** What the prose needs to know besides the details: the namespace and a Deployment's surge
  * (a StatefulSet or DaemonSet replaces its pods without one). */
@@ -23,6 +23,7 @@ export function probeText(d: ProbeSpec | null | undefined): string {
 
 /** What a problem of the new pods means, by its code and details. */
 export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
+  if (isScheduling(issue)) return explainScheduling(issue, facts);
   switch (issue.code) {
     case 'ImagePullFailed':
       return imagePull(issue.details);
@@ -41,12 +42,6 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
     case 'ReadinessProbeFailing':
     case 'ProbeErrored':
       return explainProbe(issue);
-    case 'Unschedulable':
-      return unschedulable(issue.details, facts);
-    case 'TopologySpreadUnsatisfiable':
-      return spreadUnsatisfiable(issue.details);
-    case 'DaemonPodUnschedulable':
-      return daemonPodUnschedulable(issue.details);
     case 'VolumeProblem':
       return volume(issue.details);
     case 'SandboxFailed': {
@@ -59,6 +54,18 @@ export function explainPodIssue(issue: PodIssue, facts: ExplainFacts): string {
     }
     default:
       return explainPodState(issue);
+  }
+}
+
+/** A pod the scheduler does not place: no node fits, a spread it cannot meet, a DaemonSet's own node. */
+function explainScheduling(issue: PodIssueOf<SchedulingCode>, facts: ExplainFacts): string {
+  switch (issue.code) {
+    case 'Unschedulable':
+      return unschedulable(issue.details, facts);
+    case 'TopologySpreadUnsatisfiable':
+      return spreadUnsatisfiable(issue.details);
+    case 'DaemonPodUnschedulable':
+      return daemonPodUnschedulable(issue.details);
   }
 }
 

@@ -44,3 +44,13 @@ export type PodIssueOf<C extends PodCode> = {
 
 /** A problem of one pod. */
 export type PodIssue = PodIssueOf<PodCode>;
+
+/** The codes of a pod the scheduler does not place (no node fits, a spread it cannot meet, a DaemonSet's own node). */
+export type SchedulingCode = Extract<PodCode, 'Unschedulable' | 'TopologySpreadUnsatisfiable' | 'DaemonPodUnschedulable'>;
+
+const SCHEDULING_CODES: ReadonlySet<PodCode> = new Set<SchedulingCode>(['Unschedulable', 'TopologySpreadUnsatisfiable', 'DaemonPodUnschedulable']);
+
+/** Whether the scheduler is what holds the pod: the commands and prose of those codes go together. */
+export function isScheduling(issue: PodIssue): issue is PodIssueOf<SchedulingCode> {
+  return SCHEDULING_CODES.has(issue.code);
+}
