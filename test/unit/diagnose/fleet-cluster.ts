@@ -1,7 +1,8 @@
 // A cluster for `diagnose` and `rollout status` over many workloads, in-process: the fixtures' snapshots (Deployments,
 // StatefulSets, DaemonSets) each put in a namespace of its own, answered by path as the API
 // server answers (lists paged by limit and continue, label and field selectors, 404 for what is
-// not there, a status where one is set), every call recorded; and the CLI's dependencies pointed at it.
+// not there, a status where one is set; PodDisruptionBudgets of policy/v1 and the cordoned nodes
+// by spec.unschedulable, as diagnose reads them for a drain), every call recorded; and the CLI's dependencies pointed at it.
 import { createHash } from 'node:crypto';
 import type { CliDeps } from '../../../plugin/deps.js';
 import type { DaemonSetSnapshot, Snapshot, StatefulSetSnapshot } from '../../../plugin/diagnose/model.js';
@@ -11,6 +12,7 @@ import { cliRun } from '../plugin/cli-harness.js';
 type Query = Record<string, string | undefined>;
 type Obj = {
   metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string> };
+  spec?: { unschedulable?: boolean };
   involvedObject?: { uid?: string; kind?: string };
   reason?: string;
 };
@@ -39,7 +41,7 @@ export function inNamespace<S extends AnySnapshot>(ns: string, s: S): S {
     if (o.involvedObject) (o.involvedObject as { namespace?: string }).namespace = ns;
   };
   for (const [k, v] of Object.entries(copy)) {
-    if (k === 'nodes' || k === 'logs' || k === 'sampled') continue;
+    if (k === 'nodes' || k === 'cordoned' || k === 'logs' || k === 'sampled') continue;
     if (Array.isArray(v)) (v as Obj[]).forEach(re);
     else if (v && typeof v === 'object') re(v);
   }
@@ -66,7 +68,9 @@ export function place(held: Held, ns: string, original: AnySnapshot): void {
   add('pods', s.pods);
   add('events', s.events);
   add('resourcequotas', s.quotas);
-  for (const n of s.nodes ?? []) if (!held.nodes.some((x) => x.metadata?.name === n.metadata.name)) held.nodes.push(structuredClone(n));
+  if ('budgets' in s) add('poddisruptionbudgets', s.budgets ?? []);
+  for (const n of [...(s.nodes ?? []), ...('cordoned' in s ? (s.cordoned ?? []) : [])])
+    if (!held.nodes.some((x) => x.metadata?.name === n.metadata.name)) held.nodes.push(structuredClone(n));
 }
 
 /** `a=b`, `a!=b`, `key`, `!key` terms, comma-separated, as the API server reads them. */
@@ -103,14 +107,21 @@ function page<T>(items: T[], q: Query) {
 const status = (code: number, path: string, message: string) => new HttpError(code, JSON.stringify({ kind: 'Status', status: 'Failure', message, code }), path);
 
 function answer(held: Held, path: string, q: Query): unknown {
-  if (path === '/api/v1/nodes') return page(held.nodes, q);
+  if (path === '/api/v1/nodes') {
+    const cordoned = q.fieldSelector === 'spec.unschedulable=true';
+    if (q.fieldSelector && !cordoned) throw new Error(`unexpected node field selector ${q.fieldSelector}`);
+    return page(
+      held.nodes.filter((n) => !cordoned || n.spec?.unschedulable === true),
+      q,
+    );
+  }
   const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path);
   if (node) {
     const n = held.nodes.find((x) => x.metadata?.name === node[1]);
     if (!n) throw status(404, path, `nodes "${node[1]}" not found`);
     return n;
   }
-  const m = /^\/apis?\/(?:apps\/)?v1(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
+  const m = /^\/apis?\/(?:(?:apps|policy)\/)?v1(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
   if (!m) throw new Error(`unexpected GET ${path}`);
   const [, ns, kind, name] = m;
   const refused = held.refuse?.[kind!];
