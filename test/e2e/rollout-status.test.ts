@@ -159,10 +159,10 @@ describe('a rollout that completes', () => {
     expect(said.every((x, i) => i === 0 || x !== said[i - 1])).toBe(true);
   });
 
-  it('--final-only with -o json waits, then prints the one indented document of before', async () => {
+  it('--final-only with -o json waits, then prints one indented document (its kind first, since workloads of three kinds share the stream)', async () => {
     const r = await paas(['streamed', '-n', ns, '-o', 'json', '--final-only', '--timeout', '60s']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\{\n {2}"name": "streamed",\n/);
+    expect(r.stdout).toMatch(/^\{\n {2}"kind": "Deployment",\n {2}"name": "streamed",\n/);
     expect(JSON.parse(r.stdout)).toMatchObject({ rollout_status: 'Completed' });
   });
 
