@@ -184,7 +184,7 @@ describe.each(RUNTIMES.map((r) => [r.version, r] as const))('Node %s', (version,
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^kubectl paas <command>/);
     expect(r.stdout).toContain('kubectl paas rollout');
-    expect(r.stdout).toContain('kubectl paas diagnose <deployment>');
+    expect(r.stdout).toContain('kubectl paas diagnose [workloads..]');
     sameAsBaseline(runtime, '--help', r.stdout);
   });
 

@@ -479,7 +479,7 @@ export async function capture(k: Kubectl, ns: string, name: string, withLogs = t
 
 /** The last 20 lines of each container of the pods that are not ready and have run: the previous
  * run's when the container restarted (where a crash says why), else the current one's. */
-async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog[]> {
+export async function logsOf(k: Kubectl, ns: string, pods: Obj[]): Promise<ContainerLog[]> {
   const out: ContainerLog[] = [];
   for (const p of pods) {
     const ready = p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
