@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { selectorMatches, type JsonValue } from '../../../core/policy/index.js';
 import { NodeSpecs, RealNode, type NodeSpec } from '../cluster/node.js';
 
 type Obj = Record<string, any>;
@@ -56,8 +57,8 @@ export interface Scenario {
   ready: (s: Captured) => boolean;
   /** After the break (pods terminating, a kubelet stopped...): run before waiting. */
   after?: (ns: string, k: Kubectl) => Promise<void>;
-  /** Undoes what `after` did to the node, once captured. */
-  cleanup?: () => Promise<void>;
+  /** Undoes what `after` did to the node, once captured (or when the failure never showed). */
+  cleanup?: (ns: string, k: Kubectl) => Promise<void>;
   /** Touches the whole node: runs alone, after the others. */
   exclusive?: boolean;
   /** Once the working version is out, before the break (a finalizer on its pods...). */
@@ -92,6 +93,10 @@ export interface Captured {
   pods: Obj[];
   events: Obj[];
   quotas: Obj[];
+  /** The namespace's PodDisruptionBudgets, when a pod of the Deployment is bound to a node (as diagnose reads them). */
+  budgets?: Obj[];
+  /** The cordoned nodes that run its pods, when a budget holding them allows no disruption or it has one replica. */
+  cordoned?: Obj[];
   nodes: Obj[];
   logs: ContainerLog[];
 }
@@ -156,6 +161,80 @@ const args =
   (...a: string[]) =>
   (_d: Obj, c: Container) => {
     c.args = ['-port', '8080', ...a];
+  };
+
+/** The node the drain scenarios cordon or drain: the second real node (paas-node-2); the first
+ * goes on serving, and takes the replacements. */
+const DRAINED = NodeSpecs[1].name;
+const podReady = (p: Obj): boolean => !!p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+const noneDeleting = (s: Captured) => s.pods.every((p) => !p.metadata.deletionTimestamp);
+const cordonedIn = (nodes: Obj[] | undefined) => (nodes ?? []).some((n) => n.metadata.name === DRAINED && n.spec?.unschedulable === true);
+
+/** Either real node (the label both carry), as the scheduler is free to place the pods. */
+const onEitherRealNode = (d: Obj): void => {
+  d.spec.template.spec.nodeSelector = { [RealNode.label.key]: RealNode.label.value };
+};
+
+async function livePods(k: Kubectl, ns: string, name: string): Promise<Obj[]> {
+  const pods = (JSON.parse(await k(['get', 'pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items;
+  return pods.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+async function waitUntil(what: string, timeoutMs: number, f: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Once the working version is out: the second real node runs, Ready and schedulable (a drain
+ * scenario needs both nodes; a node left cordoned would place the pods wrong). */
+async function secondNodeUp(_ns: string, k: Kubectl): Promise<void> {
+  const raw = await k(['get', 'node', DRAINED, '-o', 'json']).catch((e: unknown) => {
+    throw new Error(`the drain scenarios need the second real node ${DRAINED}: ${(e as Error).message}`);
+  });
+  const node = JSON.parse(raw) as Obj;
+  if (!podReady(node)) throw new Error(`${DRAINED} is not Ready`);
+  if (node.spec?.unschedulable) throw new Error(`${DRAINED} is cordoned already (kubectl uncordon ${DRAINED})`);
+}
+
+/** The new version rolled out, one pod on each of `nodes`: what the scenario needs before the drain. */
+async function rolledOutOn(k: Kubectl, ns: string, name: string, nodes: string[]): Promise<void> {
+  await k(['rollout', 'status', `deployment/${name}`, '-n', ns, '--timeout=150s']);
+  const on = (await livePods(k, ns, name))
+    .filter((p) => p.metadata.labels?.['paas.io/deploy-id'] === `v2-${name}`)
+    .map((p) => String(p.spec?.nodeName ?? 'no node'))
+    .sort();
+  if (on.join() !== [...nodes].sort().join()) throw new Error(`${name}: the new pods run on ${on.join(', ') || 'no node'}, not on ${nodes.join(', ')}`);
+}
+
+/** `kubectl drain` of the second node, of the scenario's pods only (`--pod-selector`: the other
+ * pods on the node stay), bounded by its own --timeout (and kubectl's 180 s). */
+const drainArgs = (name: string, timeoutS: number) => [
+  'drain',
+  DRAINED,
+  '--ignore-daemonsets',
+  '--delete-emptydir-data',
+  '--pod-selector',
+  `app=${name}`,
+  `--timeout=${timeoutS}s`,
+];
+/** A drain a budget holds, left running while the failure is captured; never rejects. */
+let heldDrain: Promise<void> | undefined;
+
+/** Whatever happened: the scenario's budget deleted (a drain it held then ends), that drain over,
+ * the node schedulable again. */
+const undrain =
+  (budget?: string) =>
+  async (ns: string, k: Kubectl): Promise<void> => {
+    try {
+      if (budget) await k(['delete', 'pdb', budget, '-n', ns, '--ignore-not-found']);
+    } finally {
+      await heldDrain;
+      heldDrain = undefined;
+      await k(['uncordon', DRAINED]);
+    }
   };
 
 export const Scenarios: Record<string, Scenario> = {
@@ -441,6 +520,121 @@ export const Scenarios: Record<string, Scenario> = {
           p.metadata.labels?.['paas.io/deploy-id']?.startsWith('v1-'),
       ).length === s.deployment.spec.replicas && newPods(s).every((p) => p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')),
   },
+  'drain-blocked': {
+    note: "a PodDisruptionBudget of the user's (minAvailable 2) over both replicas, one on each real node: `kubectl drain paas-node-2` cordoned the node and waits, the budget allowing 0 disruptions",
+    // No pod of the working version: the new ones are the only ones the spread counts.
+    working: (d) => {
+      d.spec.replicas = 0;
+    },
+    // The spread paas-webhook writes, made DoNotSchedule: one replica on each real node, for sure.
+    breaks: (d) => {
+      d.spec.replicas = 2;
+      onEitherRealNode(d);
+      d.spec.template.spec.topologySpreadConstraints = [
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { app: d.metadata.name } },
+          matchLabelKeys: ['pod-template-hash'],
+        },
+      ];
+    },
+    afterWorking: secondNodeUp,
+    after: async (ns, k) => {
+      await rolledOutOn(k, ns, 'drain-blocked', [RealNode.name, DRAINED]);
+      const budget = {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'drain-blocked-pdb' },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: 'drain-blocked' } } },
+      };
+      await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(budget));
+      await waitUntil('the disruption controller to count drain-blocked-pdb', 60_000, async () => {
+        const b = JSON.parse(await k(['get', 'pdb', 'drain-blocked-pdb', '-n', ns, '-o', 'json'])) as Obj;
+        return (b.status?.observedGeneration ?? 0) >= b.metadata.generation && b.status?.expectedPods === 2 && b.status?.disruptionsAllowed === 0;
+      });
+      // Left running (each eviction refused, retried every 5 s) until cleanup deletes the budget.
+      heldDrain = k(drainArgs('drain-blocked', 120)).then(
+        () => undefined,
+        () => undefined,
+      );
+    },
+    cleanup: undrain('drain-blocked-pdb'),
+    exclusive: true,
+    ready: (s) =>
+      rolledOut(s) &&
+      noneDeleting(s) &&
+      newPods(s).some((p) => p.spec?.nodeName === DRAINED) &&
+      cordonedIn(s.cordoned) &&
+      (s.budgets ?? []).some((b) => b.metadata.name === 'drain-blocked-pdb' && b.status?.disruptionsAllowed === 0 && b.status?.currentHealthy === 2),
+  },
+  'drain-single-replica': {
+    note: "one replica, on paas-node-2 (a required anti-affinity to its own app kept it off the working version's node), and paas-node-2 cordoned as a drain begins; no budget selects it",
+    working: (d) => {
+      d.spec.replicas = 1;
+    },
+    breaks: (d) => {
+      d.spec.replicas = 1;
+      onEitherRealNode(d);
+      d.spec.template.spec.affinity = {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: d.metadata.name } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      };
+    },
+    afterWorking: secondNodeUp,
+    after: async (ns, k) => {
+      await rolledOutOn(k, ns, 'drain-single-replica', [DRAINED]);
+      await k(['cordon', DRAINED]);
+    },
+    cleanup: undrain(),
+    exclusive: true,
+    ready: (s) =>
+      rolledOut(s) &&
+      noneDeleting(s) &&
+      newPods(s).length === 1 &&
+      newPods(s)[0]!.spec?.nodeName === DRAINED &&
+      cordonedIn(s.cordoned) &&
+      s.budgets !== undefined &&
+      !s.budgets.some((b) => selectorMatches(b.spec?.selector as JsonValue | undefined, newPods(s)[0]!.metadata.labels ?? {})),
+  },
+  'spread-do-not-schedule': {
+    note: 'a DoNotSchedule topology spread of its own (maxSkew 1 across kubernetes.io/hostname), a replica on each real node; `kubectl drain paas-node-2` evicted the one there, and its replacement stays Pending: on paas-node the skew would be 2, and the cordoned node still counts',
+    // No pod of the working version: the spread counts the new ones only, one lands on each node.
+    working: (d) => {
+      d.spec.replicas = 0;
+    },
+    breaks: (d) => {
+      d.spec.replicas = 2;
+      onEitherRealNode(d);
+      d.spec.template.spec.topologySpreadConstraints = [
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: d.metadata.name } } },
+      ];
+    },
+    afterWorking: secondNodeUp,
+    after: async (ns, k) => {
+      await rolledOutOn(k, ns, 'spread-do-not-schedule', [RealNode.name, DRAINED]);
+      // Nothing holds this drain: it returns once the pod there is evicted and gone.
+      await k(drainArgs('spread-do-not-schedule', 120));
+    },
+    cleanup: undrain(),
+    exclusive: true,
+    ready: (s) => {
+      const live = newPods(s).filter((p) => !p.metadata.deletionTimestamp);
+      const held = (p: Obj) =>
+        !p.spec?.nodeName &&
+        p.status?.conditions?.some((c: Obj) => c.type === 'PodScheduled' && c.status === 'False' && /topology spread/.test(c.message ?? ''));
+      return (
+        noneDeleting(s) &&
+        live.length === 2 &&
+        live.some((p) => p.spec?.nodeName === RealNode.name && podReady(p)) &&
+        live.some(held) &&
+        event('FailedScheduling')(s) &&
+        cordonedIn(s.nodes)
+      );
+    },
+  },
 };
 
 export type Kubectl = (args: string[], input?: string) => Promise<string>;
@@ -460,12 +654,13 @@ export function kubectlWith(bin: string, kubeconfig: string): Kubectl {
 export async function capture(k: Kubectl, ns: string, name: string, withLogs = true): Promise<Captured> {
   const items = async (args: string[]) => (JSON.parse(await k([...args, '-o', 'json'])) as { items: Obj[] }).items.map(trim);
   const deployment = trim(JSON.parse(await k(['get', 'deployment', name, '-n', ns, '-o', 'json'])) as Obj);
-  const [replicaSets, pods, events, quotas, nodes] = await Promise.all([
+  const [replicaSets, pods, events, quotas, nodes, budgets] = await Promise.all([
     items(['get', 'replicasets', '-n', ns, '-l', `app=${name}`]),
     items(['get', 'pods', '-n', ns, '-l', `app=${name}`]),
     items(['get', 'events', '-n', ns]),
     items(['get', 'resourcequotas', '-n', ns]),
     items(['get', 'nodes']),
+    items(['get', 'poddisruptionbudgets', '-n', ns]),
   ]);
   const logs = withLogs ? await logsOf(k, ns, pods) : [];
   // diagnose reads every node when a pod could not be scheduled, and otherwise the nodes of the
@@ -474,7 +669,30 @@ export async function capture(k: Kubectl, ns: string, name: string, withLogs = t
   const notReadyOn = new Set(
     pods.filter((p) => !p.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True')).map((p) => p.spec?.nodeName),
   );
-  return { deployment, replicaSets, pods, events, quotas, nodes: unschedulable ? nodes : nodes.filter((n) => notReadyOn.has(n.metadata.name)), logs };
+  return {
+    deployment,
+    replicaSets,
+    pods,
+    events,
+    quotas,
+    ...drainReads(deployment, pods, budgets, nodes),
+    nodes: unschedulable ? nodes : nodes.filter((n) => notReadyOn.has(n.metadata.name)),
+    logs,
+  };
+}
+
+/** What diagnose reads for a node drain (gather.ts, readDrain): the namespace's budgets once a pod
+ * is bound to a node; the cordoned nodes its pods are on only when a budget selecting them allows
+ * no disruption, or the Deployment runs one replica. */
+function drainReads(deployment: Obj, pods: Obj[], budgets: Obj[], nodes: Obj[]): Pick<Captured, 'budgets' | 'cordoned'> {
+  const bound = new Set(pods.filter((p) => !p.metadata.deletionTimestamp && p.spec?.nodeName).map((p) => p.spec.nodeName as string));
+  if (bound.size === 0) return {};
+  const holding = budgets.some(
+    (b) => b.status?.disruptionsAllowed === 0 && pods.some((p) => selectorMatches(b.spec?.selector as JsonValue | undefined, p.metadata.labels ?? {})),
+  );
+  if (!holding && (deployment.spec?.replicas ?? 1) !== 1) return { budgets };
+  const cordoned = nodes.filter((n) => n.spec?.unschedulable === true && bound.has(n.metadata.name));
+  return { budgets, ...(cordoned.length > 0 ? { cordoned } : {}) };
 }
 
 /** The last 20 lines of each container of the pods that are not ready and have run: the previous
@@ -513,11 +731,15 @@ function seen(s: Captured): string {
       const last = c.lastState?.terminated?.reason;
       return `${c.name}=${state}${why ? `:${why}` : ''}${last ? ` (last ${last})` : ''} restarts ${c.restartCount ?? 0}`;
     });
-    return `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (deleting)' : ''} ${p.status?.phase ?? '?'} [${cs.join(', ')}]`;
+    return `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (deleting)' : ''} on ${p.spec?.nodeName ?? 'no node'} ${p.status?.phase ?? '?'} [${cs.join(', ')}]`;
   });
   const events = ownEvents(s).map((e) => `${e.reason} x${e.count ?? 1}`);
   const st = s.deployment.status ?? {};
-  return `deployment updated ${st.updatedReplicas ?? 0}/${s.deployment.spec.replicas} available ${st.availableReplicas ?? 0}; pods: ${pods.join('; ') || 'none'}; events: ${events.join(', ') || 'none'}`;
+  const drain = [
+    ...(s.cordoned ? [`cordoned: ${s.cordoned.map((n) => n.metadata.name).join(', ') || 'none'}`] : []),
+    ...(s.budgets ? [`budgets: ${s.budgets.map((b) => `${b.metadata.name} allows ${b.status?.disruptionsAllowed ?? '?'}`).join(', ') || 'none'}`] : []),
+  ];
+  return `deployment updated ${st.updatedReplicas ?? 0}/${s.deployment.spec.replicas} available ${st.availableReplicas ?? 0}; pods: ${pods.join('; ') || 'none'}; events: ${events.join(', ') || 'none'}${drain.map((d) => `; ${d}`).join('')}`;
 }
 
 /**
@@ -544,6 +766,6 @@ export async function breakRollout(k: Kubectl, ns: string, name: string, sc: Sce
       await new Promise((r) => setTimeout(r, 2000));
     }
   } finally {
-    await sc.cleanup?.();
+    await sc.cleanup?.(ns, k);
   }
 }
