@@ -122,6 +122,47 @@ describe('diagnose of a StatefulSet or DaemonSet', () => {
     expect(f.suggestions).toEqual([`kubectl describe pod ${pod.metadata.name} -n ${pod.metadata.namespace!}`, 'kubectl describe node paas-node']);
   });
 
+  it("says the scheduler's reason in words when it gives no count (an unbound claim), and gives no capacity advice for it", () => {
+    const f = diagnosisOf('sts-claim-pending').findings.find((x) => x.code === 'Unschedulable')!;
+    expect(f.summary).toBe('1/3 pods: Pending: 0/5 nodes are available (pod has unbound immediate PersistentVolumeClaims)');
+    expect(f.details).toMatchObject({
+      nodesAvailable: 0,
+      nodesTotal: 5,
+      reasons: [{ count: 5, reason: 'pod has unbound immediate PersistentVolumeClaims', kind: 'volume', preFilter: true }],
+    });
+    expect(f.explanation).toMatch(/PersistentVolumeClaim that is not bound/);
+    expect(f.explanation).not.toMatch(/capacity|add a node/);
+  });
+
+  // The capture as it is (a 2-CPU node for a pod that requests 3), and the same judged against that
+  // node with 4 CPUs allocatable: the control, where room made there would do.
+  it.each([
+    {
+      name: 'requests more CPU than its node allocates: can never fit there, lower the request',
+      cpu: undefined,
+      exceeds: [{ resource: 'cpu', requested: '3', largestAllocatable: '2' }],
+      says: /It can never fit there: the pod requests cpu 3, more than node paas-node allocates \(2\).*Lower the DaemonSet's requests/,
+      never: /Make room there/,
+    },
+    {
+      name: 'requests less than its node allocates: make room there',
+      cpu: '4',
+      exceeds: undefined,
+      says: /Make room there \(move or shrink other pods\)/,
+      never: /can never fit/,
+    },
+  ])("a DaemonSet's pod that does not fit on its node, $name", ({ cpu, exceeds, says, never }) => {
+    const { snapshot, now } = daemonSetFixture('ds-unfit');
+    const nodes = snapshot.nodes!.map((n) =>
+      cpu && n.metadata.name === 'paas-node' ? { ...n, status: { ...n.status, allocatable: { ...n.status!.allocatable, cpu } } } : n,
+    );
+    const f = diagnoseDaemonSet({ ...snapshot, nodes }, now).findings[0]!;
+    expect(f.code).toBe('DaemonPodUnschedulable');
+    expect((f.details as { exceedsEveryNode?: unknown }).exceedsEveryNode).toEqual(exceeds);
+    expect(f.explanation).toMatch(says);
+    expect(f.explanation).not.toMatch(never);
+  });
+
   it.each([...STATEFULSETS, ...DAEMONSETS])('%s: its -o json matches the documented schema', (name) => {
     const doc = diagnosisDocument(diagnosisOf(name), true);
     expect(validate(DIAGNOSIS_SCHEMA as unknown as Schema, JSON.parse(JSON.stringify(doc)))).toEqual([]);
