@@ -6,7 +6,7 @@
 // what is theirs (set-findings.ts). Rolled out as kubectl says it (plugin/kube/set-status.ts).
 import { daemonSetCounts, daemonSetProgress, setRolledOut, statefulSetCounts, statefulSetProgress, type SetProgress } from '../kube/set-status.js';
 import type { ReplicaCounts } from '../kube/deployment-status.js';
-import { daemonSetRevision, isCurrentPod, podsOfSet, statefulSetRevision, type CurrentRevision } from '../kube/revisions.js';
+import { daemonSetRevision, isCurrentPod, ownedRevisions, podsOfSet, statefulSetRevision, undoTarget, type CurrentRevision } from '../kube/revisions.js';
 import { selectorString } from '../kube/selector.js';
 import { WorkloadKind } from '../kube/workloads.js';
 import { pinnedNode } from './scheduling.js';
@@ -37,6 +37,8 @@ interface SetInput {
   progress: SetProgress;
   counts: ReplicaCounts;
   current: CurrentRevision;
+  /** The revision `rollout undo` goes back to, of its ControllerRevisions; none at a first revision. */
+  undoTo: number | undefined;
   /** Every pod the set controls. */
   pods: Pod[];
   /** Pods it should have and has not created. */
@@ -62,6 +64,7 @@ function contextOf(i: SetInput, records: EventRecord[], now: number): RolloutCon
     eventsOf: eventsIndex(records),
     newPodNames: i.pods.map((p) => p.metadata.name),
     ...(i.current.hash ? { revisionHash: i.current.hash } : {}),
+    ...(i.undoTo !== undefined ? { undoTo: i.undoTo } : {}),
     selector: selectorString(w.spec?.selector) ?? '',
     quotas: i.reads.quotas,
     pods: i.pods,
@@ -154,6 +157,7 @@ export function diagnoseStatefulSet(s: StatefulSetSnapshot, now: Date): Stateful
     progress: statefulSetProgress(sts),
     counts,
     current,
+    undoTo: undoTarget(ownedRevisions(WorkloadKind.StatefulSet, sts, s.revisions).map((r) => r.revision)),
     pods,
     missing: counts.desired - (sts.status?.replicas ?? 0),
     strategy: sts.spec?.updateStrategy?.type,
@@ -197,6 +201,7 @@ export function diagnoseDaemonSet(s: DaemonSetSnapshot, now: Date): DaemonSetDia
       progress: daemonSetProgress(ds),
       counts: daemonSetCounts(ds),
       current,
+      undoTo: undoTarget(ownedRevisions(WorkloadKind.DaemonSet, ds, s.revisions).map((r) => r.revision)),
       pods: podsOfSet(WorkloadKind.DaemonSet, ds, s.pods),
       missing: (st.desiredNumberScheduled ?? 0) - (st.currentNumberScheduled ?? 0),
       strategy: ds.spec?.updateStrategy?.type,

@@ -6,6 +6,7 @@
 // this module gathers them into the Diagnosis. StatefulSets and DaemonSets: analyse-sets.ts.
 import { isRolledOut, replicaCounts } from '../kube/deployment-status.js';
 import { deployIdOf, podsOfReplicaSet, revisionOf, splitReplicaSets } from '../kube/replica-sets.js';
+import { undoTarget } from '../kube/revisions.js';
 import { selectorString } from '../kube/selector.js';
 import { WorkloadKind } from '../kube/workloads.js';
 import type { RolloutContext } from './context.js';
@@ -91,6 +92,7 @@ function contextOf(s: Snapshot, records: EventRecord[], newPods: Pod[], now: num
   const dep = s.deployment;
   const newRS = splitReplicaSets(dep, s.replicaSets).newRS;
   const deployId = newRS ? deployIdOf(newRS) : deployIdOf(dep);
+  const undoTo = undoTarget(s.replicaSets.map(revisionOf));
   return {
     ns: dep.metadata.namespace ?? 'default',
     kind: WorkloadKind.Deployment,
@@ -99,6 +101,7 @@ function contextOf(s: Snapshot, records: EventRecord[], newPods: Pod[], now: num
     eventsOf: eventsIndex(records),
     newPodNames: newPods.map((p) => p.metadata.name),
     ...(deployId ? { deployId } : {}),
+    ...(undoTo !== undefined ? { undoTo } : {}),
     selector: selectorString(dep.spec?.selector) ?? '',
     quotas: s.quotas,
     pods: s.pods,

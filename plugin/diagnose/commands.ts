@@ -22,9 +22,9 @@ export function workloadArg(ctx: RolloutContext): string {
   return resourceArg(ctx.kind, ctx.workload.metadata.name);
 }
 
-/** Back to the previous revision. */
-export function undoCommand(ctx: RolloutContext): string {
-  return `kubectl rollout undo ${workloadArg(ctx)} ${nsFlag(ctx)}`;
+/** Back to the previous revision, when there is one (at a first revision kubectl refuses): none or one command. */
+export function undoCommands(ctx: RolloutContext): string[] {
+  return ctx.undoTo === undefined ? [] : [`kubectl rollout undo ${workloadArg(ctx)} ${nsFlag(ctx)}`];
 }
 
 export function describePod(ctx: RolloutContext, pod: string): string {
@@ -43,23 +43,23 @@ export function statusCommand(ctx: RolloutContext): string {
 
 /** What to run for a problem of the new pods, after `kubectl describe pod` of the first one. */
 export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[] {
-  const undo = undoCommand(ctx);
+  const undo = undoCommands(ctx);
   if (isScheduling(issue)) return schedulingCommands(ctx, issue, undo);
   switch (issue.code) {
     case 'ImagePullFailed':
     case 'StartFailed':
-      return [undo];
+      return undo;
     case 'ConfigError':
-      return [...configCommands(ctx, issue.details), undo];
+      return [...configCommands(ctx, issue.details), ...undo];
     case 'UnknownWaitingReason':
       return [];
     case 'OOMKilled':
     case 'CrashLoop':
     case 'LivenessProbeKilling':
     case 'InitContainerFailing':
-      return [logsCommand(ctx, true), undo];
+      return [logsCommand(ctx, true), ...undo];
     case 'ReadinessProbeFailing':
-      return [logsCommand(ctx), undo];
+      return [logsCommand(ctx), ...undo];
     case 'ProbeErrored':
       return [
         `kubectl get ${RESOURCE_WORD[ctx.kind]} ${ctx.workload.metadata.name} ${nsFlag(ctx)} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${issue.details.container}")].${issue.details.probe}Probe}'`,
@@ -71,9 +71,9 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
     case 'SchedulingGated':
       return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].spec.schedulingGates}'`];
     case 'NodeNotReady':
-      return [`kubectl describe node ${issue.details.node}`, undo];
+      return [`kubectl describe node ${issue.details.node}`, ...undo];
     case 'Evicted':
-      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --field-selector=status.phase=Failed`, undo];
+      return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} --field-selector=status.phase=Failed`, ...undo];
     case 'ReadinessGatesPending':
       return [`kubectl get pods ${nsFlag(ctx)} -l ${newPodsSelector(ctx)} -o jsonpath='{.items[*].status.conditions}'`];
   }
@@ -81,8 +81,8 @@ export function podIssueCommands(ctx: RolloutContext, issue: PodIssue): string[]
 
 /** A pod no node takes: the nodes (a DaemonSet's pod: its own node), and back; a spread the
  * scheduler cannot meet: the nodes by its topology key, and where the pods run. */
-function schedulingCommands(ctx: RolloutContext, issue: PodIssueOf<SchedulingCode>, undo: string): string[] {
-  if (issue.code === 'Unschedulable') return ['kubectl describe nodes', undo];
+function schedulingCommands(ctx: RolloutContext, issue: PodIssueOf<SchedulingCode>, undo: string[]): string[] {
+  if (issue.code === 'Unschedulable') return ['kubectl describe nodes', ...undo];
   if (issue.code === 'TopologySpreadUnsatisfiable')
     return [`kubectl get nodes -L ${issue.details.constraint.topologyKey}`, `kubectl get pods ${nsFlag(ctx)} -l ${ctx.selector} -o wide`];
   return issue.details.targetNodes.length ? [`kubectl describe node ${issue.details.targetNodes[0]}`] : ['kubectl describe nodes'];

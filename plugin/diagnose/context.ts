@@ -24,6 +24,9 @@ export interface RolloutContext {
   deployId?: string;
   /** A StatefulSet's or DaemonSet's current revision: the controller-revision-hash of its up-to-date pods. */
   revisionHash?: string;
+  /** The revision `kubectl rollout undo` would go back to (kube/revisions.ts undoTarget); absent at
+   * a first revision, where there is nothing to undo. */
+  undoTo?: number;
   /** The Deployment's selector as a label query ('' when it has none). */
   selector: string;
   quotas: ResourceQuota[];

@@ -120,6 +120,8 @@ export interface DetailsByCode {
     podRequests: Record<string, string>;
     /** The target nodes' capacity and taints, when read. */
     nodes?: NodeFacts[];
+    /** Requests above the target node's allocatable: it can never fit there (`largestAllocatable`: that node's). */
+    exceedsEveryNode?: Exceeds[];
   };
   NodeNotReady: {
     node: string;

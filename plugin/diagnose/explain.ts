@@ -2,7 +2,7 @@
 // three, from the finding's typed details. Detection (pod-issues.ts, create-failures.ts,
 // rollout-findings.ts) decides what is wrong; commands.ts names the commands to run next. Pure.
 import { PullFailure } from '../kube/image-pull.js';
-import type { DetailsByCode, ProbeSpec } from './details.js';
+import type { DetailsByCode, Exceeds, ProbeSpec } from './details.js';
 import { AdmissionBy, ProbeFailureKind, QuotaRefusal, StartFailure, VolumeFailureKind } from './messages.js';
 import { isScheduling, type PodIssue, type PodIssueOf, type SchedulingCode } from './pod-issue.js';
 
@@ -154,23 +154,30 @@ function readiness(d: DetailsByCode['ReadinessProbeFailing']): string {
   return why;
 }
 
+/** Requests no node of the pod's can ever hold, in words: "cpu 3, more than <nodes> allocates (2)". */
+function requestsAbove(exceeds: readonly Exceeds[], nodes: string): string {
+  return exceeds.map((e) => `${e.resource} ${e.requested}, more than ${nodes} allocates (${e.largestAllocatable})`).join(' and ');
+}
+
 function unschedulable(d: DetailsByCode['Unschedulable'], facts: ExplainFacts): string {
   const reasons = d.reasons ?? [];
   const parts: string[] = [];
   const exceeds = d.exceedsEveryNode ?? [];
-  if (exceeds.length)
-    parts.push(
-      `The pod requests ${exceeds.map((e) => `${e.resource} ${e.requested}, more than the largest node allocates (${e.largestAllocatable})`).join(' and ')}: it can never fit; lower its requests.`,
-    );
-  const never = exceeds.length > 0;
-  if (!never && reasons.some((r) => r.kind.startsWith('insufficient-'))) parts.push("No node has enough free capacity for the pod's requests.");
+  if (exceeds.length) parts.push(`The pod requests ${requestsAbove(exceeds, 'the largest node')}: it can never fit; lower its requests.`);
+  // Room on a node does not bind a claim: no capacity advice when only volumes stand in the way.
+  const capacity = exceeds.length === 0 && !(reasons.length > 0 && reasons.every((r) => r.kind === 'volume'));
+  if (capacity && reasons.some((r) => r.kind.startsWith('insufficient-'))) parts.push("No node has enough free capacity for the pod's requests.");
   if (reasons.some((r) => r.kind === 'taint')) parts.push('Some nodes carry taints the pod does not tolerate.');
   if (reasons.some((r) => r.kind === 'affinity' || r.kind === 'anti-affinity')) parts.push("The pod's node selector or (anti-)affinity rules exclude nodes.");
-  if (!never && facts.maxSurge !== undefined)
+  if (reasons.some((r) => r.kind === 'volume'))
+    parts.push(
+      "The pod's volumes stand in the way: a PersistentVolumeClaim that is not bound (its StorageClass or provisioner; the claim's events say why), or volumes the nodes cannot use.",
+    );
+  if (capacity && facts.maxSurge !== undefined)
     parts.push(
       `With maxSurge ${facts.maxSurge} the rollout needs room for one more pod on top of the running ones before any old pod goes: free capacity or add a node.`,
     );
-  else if (!never) parts.push('Free capacity or add a node.');
+  else if (capacity) parts.push('Free capacity or add a node.');
   return `The scheduler finds no node for the new pods. ${parts.join(' ')}`;
 }
 
@@ -189,9 +196,14 @@ function spreadUnsatisfiable(d: DetailsByCode['TopologySpreadUnsatisfiable']): s
 }
 
 function daemonPodUnschedulable(d: DetailsByCode['DaemonPodUnschedulable']): string {
-  const where = d.targetNodes.length ? `node${d.targetNodes.length === 1 ? '' : 's'} ${d.targetNodes.join(', ')}` : 'its node';
+  const one = d.targetNodes.length === 1;
+  const where = d.targetNodes.length ? `node${one ? '' : 's'} ${d.targetNodes.join(', ')}` : 'its node';
   const why = d.reasons?.length ? d.reasons.map((r) => r.reason).join(', ') : d.schedulerMessage;
-  return `A DaemonSet runs one pod on each node it selects, and its controller pins each pod to its node: the scheduler may not place it anywhere else. On ${where} it does not fit (${why}). Make room there (move or shrink other pods), lower the DaemonSet's requests, or give it a priorityClassName that may preempt others (cluster agents use system-node-critical); to keep it off such nodes, narrow its nodeSelector or affinity.`;
+  const exceeds = d.exceedsEveryNode ?? [];
+  const fix = exceeds.length
+    ? `It can never fit there: the pod requests ${requestsAbove(exceeds, one ? `node ${d.targetNodes[0]}` : 'its node')}, so neither room made nor preemption helps. Lower the DaemonSet's requests below that, or keep it off such nodes (narrow its nodeSelector or affinity).`
+    : "Make room there (move or shrink other pods), lower the DaemonSet's requests, or give it a priorityClassName that may preempt others (cluster agents use system-node-critical); to keep it off such nodes, narrow its nodeSelector or affinity.";
+  return `A DaemonSet runs one pod on each node it selects, and its controller pins each pod to its node: the scheduler may not place it anywhere else. On ${where} it does not fit (${why}). ${fix}`;
 }
 
 /** A StatefulSet's claims that do not bind. */

@@ -45,19 +45,25 @@ export function parseStartMessage(message: string): StartError {
   return { kind: StartFailure.Other };
 }
 
-/** One clause of "0/N nodes are available: …", e.g. { count: 3, reason: "Insufficient cpu", kind: "insufficient-cpu" }. */
+/** One reason of "0/N nodes are available: …": a Filter plugin's, counted over the nodes it turned
+ * down ({ count: 3, reason: "Insufficient cpu", kind: "insufficient-cpu" }), or a PreFilter
+ * plugin's, about the pod itself, which the message gives without a count ("pod has unbound
+ * immediate PersistentVolumeClaims"): it turns down every node, so `count` is all of them and
+ * `preFilter` is true. */
 export interface SchedulingReason {
   count: number;
   reason: string;
   kind: string;
+  preFilter?: true;
 }
 
 export interface SchedulingFailure {
   available: number;
   total: number;
   reasons: SchedulingReason[];
-  /** What the scheduler said about preemption, if anything. */
-  preemption?: string;
+  /** What the scheduler's PostFilter step said, if anything: DefaultPreemption's "preemption: …"
+   * (less that word), or words of their own ("not found"). */
+  postFilter?: string;
 }
 
 function schedulingKind(reason: string): string {
@@ -75,32 +81,78 @@ function schedulingKind(reason: string): string {
   return 'other';
 }
 
-/** Parses kube-scheduler's "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {…}. preemption: …". */
+/** `text` cut where the sticky `at` matches outside braces and brackets (a taint's `{k: v, w}`, a
+ * plugin list `[A, B]` hold the separators too), each part trimmed, empty ones left out. */
+function splitOutside(text: string, at: RegExp): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && depth > 0) depth--;
+    at.lastIndex = i;
+    const m = depth === 0 ? at.exec(text) : null;
+    if (m) {
+      parts.push(text.slice(start, i));
+      start = i + m[0].length;
+      i = start - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** A Filter plugins' sentence: "<count> <reason>" clauses joined by ", ". */
+const COUNTED = /^(\d+) (.+)$/s;
+
+function countedReasons(sentence: string): SchedulingReason[] {
+  return splitOutside(sentence, /,\s*(?=\d+ )/y).flatMap((clause) => {
+    const m = COUNTED.exec(clause);
+    return m ? [{ count: Number(m[1]), reason: m[2]!, kind: schedulingKind(m[2]!) }] : [];
+  });
+}
+
+/**
+ * Parses kube-scheduler's FitError, "0/N nodes are available: <PreFilter>. <Filter>. <PostFilter>"
+ * (pkg/scheduler/framework FitError.Error): after the head, either a PreFilter plugin's words
+ * about the pod (no count: "pod has unbound immediate PersistentVolumeClaims.") or the Filter
+ * plugins' counted reasons ("1 Insufficient cpu, 2 node(s) had untolerated taint {…}."), then
+ * whatever PostFilter said ("preemption: 0/3 nodes are available: …", or "not found"). Older
+ * schedulers gave a PreFilter reason counted like a Filter one ("1 pod has unbound immediate
+ * PersistentVolumeClaims."), or both ways at once; "no nodes available to schedule pods" when
+ * the cluster has none.
+ */
 export function parseSchedulingMessage(message: string): SchedulingFailure | undefined {
-  const head = /(\d+)\/(\d+) nodes are available(?::\s*)?/.exec(message);
+  const head = /(\d+)\/(\d+) nodes are available:?/.exec(message);
   if (!head) {
     if (/no nodes available to schedule pods/i.test(message))
       return { available: 0, total: 0, reasons: [{ count: 0, reason: 'no nodes available to schedule pods', kind: 'no-nodes' }] };
     return undefined;
   }
+  const total = Number(head[2]);
   let rest = message.slice(head.index + head[0].length);
-  let preemption: string | undefined;
+  const after: string[] = [];
   const p = rest.search(/\s*preemption:/);
   if (p >= 0) {
-    preemption = rest
-      .slice(p)
-      .replace(/^\s*preemption:\s*/, '')
-      .trim();
+    after.push(
+      rest
+        .slice(p)
+        .replace(/^\s*preemption:\s*/, '')
+        .trim(),
+    );
     rest = rest.slice(0, p);
   }
-  rest = rest.trim().replace(/\.$/, '');
-  // Clauses are "<count> <reason>" joined by ", ", but a taint's braces may hold ", " too.
-  const reasons: SchedulingReason[] = [];
-  for (const m of rest.matchAll(/(\d+) ((?:[^,{]|\{[^}]*\})+)/g)) {
-    const reason = m[2]!.trim();
-    reasons.push({ count: Number(m[1]), reason, kind: schedulingKind(reason) });
+  const [first, ...others] = splitOutside(rest, /\.(?:\s+|$)/y);
+  const reasons: SchedulingReason[] =
+    first === undefined ? [] : COUNTED.test(first) ? countedReasons(first) : [{ count: total, reason: first, kind: schedulingKind(first), preFilter: true }];
+  // Counted sentences after the first: an older scheduler's Filter reasons (the PreFilter one again).
+  let i = 0;
+  for (; i < others.length && COUNTED.test(others[i]!); i++) {
+    for (const r of countedReasons(others[i]!)) if (!reasons.some((x) => x.reason === r.reason)) reasons.push(r);
   }
-  return { available: Number(head[1]), total: Number(head[2]), reasons, ...(preemption ? { preemption } : {}) };
+  const postFilter = [...others.slice(i), ...after].filter(Boolean).join('. ');
+  return { available: Number(head[1]), total, reasons, ...(postFilter ? { postFilter } : {}) };
 }
 
 /** How a quota refused a pod. */

@@ -4,7 +4,7 @@
 import { EventReason, EventType } from '../kube/event-reasons.js';
 import { conditionOf, generationObserved, progressDeadline, ProgressingReason } from '../kube/deployment-status.js';
 import { deployIdOf, revisionOf } from '../kube/replica-sets.js';
-import { describePod, statusCommand, undoCommand, workloadArg } from './commands.js';
+import { describePod, statusCommand, undoCommands, workloadArg } from './commands.js';
 import { nsFlag, type RolloutContext } from './context.js';
 import { fromCondition } from './create-failures.js';
 import { dedupe, time } from './events.js';
@@ -149,7 +149,7 @@ export function deadlineExceeded(ctx: RolloutContext, dep: Deployment): Finding 
       explanation: explainDeadline(pds),
       evidence: [fromCondition('Deployment', dep.metadata.name, progressing, ProgressingReason.ProgressDeadlineExceeded, 'Warning')],
       pods: [],
-      suggestions: [undoCommand(ctx)],
+      suggestions: undoCommands(ctx),
     },
   );
 }

@@ -6,7 +6,7 @@ import { newest, type RolloutContext } from './context.js';
 import type { DetailsByCode, Exceeds, NodeFacts } from './details.js';
 import type { EventRecord } from './events.js';
 import { Code, Severity } from './findings.js';
-import { parseQuantity, parseSchedulingMessage } from './messages.js';
+import { parseQuantity, parseSchedulingMessage, type SchedulingReason } from './messages.js';
 import type { Node, Pod, WorkloadObject } from './model.js';
 import type { PodIssueOf } from './pod-issue.js';
 import { spreadIssue } from './spread.js';
@@ -31,6 +31,18 @@ export function unschedulableIssue(
     const spread = spreadIssue(ctx, pod, { message, parsed, events: failed }, nodes);
     if (spread) return spread;
   }
+  return plainUnschedulable(ctx, message, parsed, nodes, failed);
+}
+
+/** The Unschedulable finding itself: the scheduler's words, the pod's requests against the nodes
+ * read, and whether any node could ever hold it. */
+function plainUnschedulable(
+  ctx: RolloutContext,
+  message: string,
+  parsed: ReturnType<typeof parseSchedulingMessage>,
+  nodes: Node[] | undefined,
+  failed: EventRecord[],
+): PodIssueOf<'Unschedulable'> {
   const requests = podRequests(ctx.workload);
   const details: DetailsByCode['Unschedulable'] = {
     schedulerMessage: message,
@@ -45,10 +57,16 @@ export function unschedulableIssue(
       .map((r) => r.kind)
       .sort()
       .join('+') ?? 'unknown';
-  const label = parsed
-    ? `Pending: ${parsed.available}/${parsed.total} nodes are available (${parsed.reasons.map((r) => `${r.count} ${r.reason}`).join(', ')})`
+  const label = parsed?.reasons.length
+    ? `Pending: ${parsed.available}/${parsed.total} nodes are available (${reasonWords(parsed.reasons)})`
     : `Pending: ${message || 'unschedulable'}`;
   return { code: Code.Unschedulable, key: kinds, label, severity: Severity.Error, details, events: failed };
+}
+
+/** The scheduler's reasons as it words them: "1 Insufficient cpu, 4 node(s) didn't match …", a
+ * PreFilter one (about the pod, so every node's) without a count. */
+function reasonWords(reasons: readonly SchedulingReason[]): string {
+  return reasons.map((r) => (r.preFilter ? r.reason : `${r.count} ${r.reason}`)).join(', ');
 }
 
 /** The node a DaemonSet's pod is pinned to: its controller's required node affinity,
@@ -63,19 +81,20 @@ export function pinnedNode(pod: Pod): string | undefined {
 }
 
 /** A DaemonSet's pod the scheduler cannot place: it may only go to the node it is pinned to, so the
- * other nodes' "didn't match node affinity" is no reason; what is left is why that node does not fit. */
+ * other nodes' "didn't match node affinity" is no reason; what is left is why that node does not
+ * fit, and whether it ever can (the Unschedulable judgement, over that one node). */
 export function daemonPodIssue(issue: PodIssueOf<'Unschedulable'>, pod: Pod, nodes: Node[] | undefined): PodIssueOf<'DaemonPodUnschedulable'> {
   const d = issue.details;
   const target = pinnedNode(pod) ?? pod.spec?.nodeName;
   const reasons = d.reasons?.filter((r) => r.kind !== 'affinity');
-  const words = reasons?.length ? reasons.map((r) => `${r.count} ${r.reason}`).join(', ') : d.schedulerMessage || 'unschedulable';
-  const facts = nodes ? nodeFacts(nodes.filter((n) => n.metadata.name === target)) : undefined;
+  const words = reasons?.length ? reasonWords(reasons) : d.schedulerMessage || 'unschedulable';
+  const own = nodes?.filter((n) => n.metadata.name === target);
+  const facts = own ? nodeFacts(own) : undefined;
+  const never = own ? largestFit(d.podRequests, own) : [];
   return {
     code: Code.DaemonPodUnschedulable,
-    key: (reasons ?? [])
-      .map((r) => r.kind)
-      .sort()
-      .join('+'),
+    // Pods that can never fit on their nodes are told apart from pods that need room made.
+    key: [...(reasons ?? []).map((r) => r.kind).sort(), ...(never.length ? ['exceeds-node'] : [])].join('+'),
     label: `Pending: does not fit on its node${target ? ` ${target}` : ''} (${words})`,
     severity: Severity.Error,
     details: {
@@ -85,6 +104,7 @@ export function daemonPodIssue(issue: PodIssueOf<'Unschedulable'>, pod: Pod, nod
       ...(reasons ? { reasons } : {}),
       podRequests: d.podRequests,
       ...(facts?.length ? { nodes: facts } : {}),
+      ...(never.length ? { exceedsEveryNode: never } : {}),
     },
     events: issue.events,
   };
@@ -129,7 +149,8 @@ function nodeFacts(nodes: Node[]): NodeFacts[] {
   }));
 }
 
-/** Resources the pod asks more of than any node can allocate at all (it can never fit). */
+/** Resources the pod asks more of than any of `nodes` can allocate at all: it can never fit there,
+ * whatever else runs (every node for a Deployment's or StatefulSet's pod, its own for a DaemonSet's). */
 function largestFit(requests: Record<string, string>, nodes: Node[]): Exceeds[] {
   const out: Exceeds[] = [];
   for (const [r, q] of Object.entries(requests)) {

@@ -4,7 +4,8 @@
 // DaemonSet's is the hash of its newest ControllerRevision (the controller renumbers the one that
 // matches the template above every other), and its controller also counts a pod updated when the
 // pod's `pod-template-generation` label is the DaemonSet's template generation (IsPodUpdated in
-// pkg/controller/daemon/util). Pure: shared by `rollout status` and `diagnose`.
+// pkg/controller/daemon/util). And, for every kind, the revision `kubectl rollout undo` goes back
+// to. Pure: shared by `rollout status` and `diagnose`.
 import type { ControllerRevision, DaemonSet, ObjectMeta, Pod, StatefulSet } from './objects.js';
 import { controlledBy } from './replica-sets.js';
 import { WorkloadKind } from './workloads.js';
@@ -44,6 +45,15 @@ export function statefulSetRevision(sts: StatefulSet, revisions: readonly Contro
 export function daemonSetRevision(ds: DaemonSet, revisions: readonly ControllerRevision[]): CurrentRevision {
   const cur = newest(ownedRevisions(WorkloadKind.DaemonSet, ds, revisions));
   return { hash: cur?.metadata?.labels?.[CONTROLLER_REVISION_HASH], number: cur?.revision };
+}
+
+/** The revision `kubectl rollout undo` (no --to-revision) goes back to, of any kind: the
+ * second-highest of the workload's recorded revisions (a Deployment's ReplicaSets', a StatefulSet's
+ * or DaemonSet's ControllerRevisions'), as kubectl's rollbackers pick it
+ * (pkg/polymorphichelpers/rollback.go). Undefined with fewer than two, a first revision: kubectl
+ * refuses ("no rollout history found", "no last revision to roll back to"), nothing to undo. */
+export function undoTarget(recorded: readonly (number | undefined)[]): number | undefined {
+  return recorded.filter((r): r is number => r !== undefined).sort((a, b) => b - a)[1];
 }
 
 /** The pods a StatefulSet or DaemonSet controls, of any list. */

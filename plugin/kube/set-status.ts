@@ -59,8 +59,9 @@ export function statefulSetProgress(sts: StatefulSet): SetProgress {
   return { done: true, message: `statefulset rolling update complete ${st.currentReplicas ?? 0} pods at revision ${st.currentRevision ?? ''}...` };
 }
 
-/** kubectl's step for a StatefulSet with a rollingUpdate block (the API server always writes one,
- * partition 0 by default): the pods at or above the partition updated. */
+/** kubectl's step for a StatefulSet with a rollingUpdate block: the pods at or above the partition
+ * updated. The API server does not always write one: a StatefulSet applied with `type:
+ * RollingUpdate` and no block keeps none (test/fixtures/sets/sts-rolled-out.yaml, captured). */
 function partitioned(replicas: number | undefined, partition: number | undefined, updated: number): SetProgress {
   if (replicas !== undefined && partition !== undefined && updated < replicas - partition) {
     return {

@@ -186,7 +186,13 @@ async function main(): Promise<void> {
     for (const [which, ns] of Object.entries(namespaces) as ['default' | 'longPrestop', string][]) {
       const scope = { key: 'bench.paas.io/zero-downtime-clients', value: `${which}-${process.pid}` };
       webhooks.push(
-        await startWebhook({ kubeconfig, kubectl: join(binDir, 'kubectl'), scope, configToml: configs[which], name: `paas-bench-zdc-${which.toLowerCase()}-${process.pid}` }),
+        await startWebhook({
+          kubeconfig,
+          kubectl: join(binDir, 'kubectl'),
+          scope,
+          configToml: configs[which],
+          name: `paas-bench-zdc-${which.toLowerCase()}-${process.pid}`,
+        }),
       );
       await k(['create', 'namespace', ns]);
       await k(['label', 'namespace', ns, `${scope.key}=${scope.value}`]);

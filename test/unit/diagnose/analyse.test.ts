@@ -25,7 +25,8 @@ const cases: Case[] = [
     codes: [Code.ImagePullFailed],
     summary: /^3\/3 new pods: ImagePullBackOff \(manifest unknown\)$/,
     details: { pullFailure: 'not-found', image: 'docker.io/acme/web:v2', container: 'app' },
-    suggests: /kubectl rollout undo deployment\/web -n shop/,
+    // A first rollout: no earlier revision, so no `kubectl rollout undo` (kubectl would refuse it).
+    suggests: /^kubectl describe pod web-[\w-]+ -n shop$/,
   },
   {
     name: 'tells a private registry (401) apart from a missing image',

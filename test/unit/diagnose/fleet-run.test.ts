@@ -42,7 +42,7 @@ describe('diagnose -A', () => {
         '5 rollouts: 2 healthy, 3 with problems',
         'NAMESPACE  WORKLOAD         VERDICT   ROOT CAUSE              PODS  SUMMARY',
         'data       statefulset/db   Problems  VolumeClaimPending      1     1 volume claim(s) not bound: data-db-0 Pending (ProvisioningFailed: storageclass.storage.k8s.io "fast" not found)',
-        'ops        daemonset/agent  Problems  DaemonPodUnschedulable  1     1/3 pods: Pending: does not fit on its node node-c (1 Insufficient cpu)',
+        'ops        daemonset/agent  Problems  DaemonPodUnschedulable  1     1/2 pods: Pending: does not fit on its node paas-node (1 Insufficient cpu)',
         'blog       deployment/web   Problems  ImagePullFailed         3     3/3 new pods: ImagePullBackOff (manifest unknown)',
         '',
       ].join('\n'),
@@ -100,7 +100,9 @@ describe('diagnose over a namespace, and several names', () => {
     ]);
     expect(r.out.split('\n')[0]).toBe('2 rollouts: 1 healthy, 1 with problems');
     expect(r.out).toContain('\nDeployment shop/web  revision 2');
-    expect(r.out).toContain('\nStatefulSet shop/db  revision 2  update revision db-7c6b8d9f5');
+    expect(r.out).toContain(
+      `\nStatefulSet shop/db  revision 2  update revision ${statefulSetFixture('sts-crashloop-ordinal').snapshot.statefulSet.status!.updateRevision!}`,
+    );
     expect(r.code).toBe(1);
   });
 

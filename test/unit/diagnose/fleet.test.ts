@@ -112,13 +112,13 @@ describe('fleetText', () => {
     expect(fleetText(fleet(), { color: false, events: false, now, summaryOnly: true, namespaces: true })).toBe(
       [
         '12 rollouts: 6 healthy, 1 progressing, 5 with problems',
-        'NAMESPACE  WORKLOAD         VERDICT      ROOT CAUSE              PODS  SUMMARY',
-        'shop       deployment/web   Problems     QuotaExceeded           3     1 new pod(s) not created: ReplicaSet cannot create pods: exceeded quota compute (requests.cpu: requested 500m, used 1500m, limited 2)',
-        'data       statefulset/db   Problems     VolumeClaimPending      1     1 volume claim(s) not bound: data-db-0 Pending (ProvisioningFailed: storageclass.storage.k8s.io "fast" not found)',
-        'ops        daemonset/agent  Problems     DaemonPodUnschedulable  1     1/3 pods: Pending: does not fit on its node node-c (1 Insufficient cpu)',
-        'data       statefulset/db   Problems     CrashLoop               1     1/3 pods: CrashLoopBackOff (last exit: Error, exit code 1)',
-        'shop       deployment/web   Problems     CrashLoop               1     1/1 new pods: CrashLoopBackOff (last exit: Error, exit code 1)',
-        'shop       deployment/web   Progressing  Progressing             0     rolling out normally: 2/3 new pods available, 1 old pod(s) left, about 2m left',
+        'NAMESPACE                      WORKLOAD         VERDICT      ROOT CAUSE              PODS  SUMMARY',
+        'shop                           deployment/web   Problems     QuotaExceeded           3     1 new pod(s) not created: ReplicaSet cannot create pods: exceeded quota compute (requests.cpu: requested 500m, used 1500m, limited 2)',
+        'capture-sts-claim-pending      statefulset/db   Problems     VolumeClaimPending      1     1 volume claim(s) not bound: data-db-0 Pending (ProvisioningFailed: storageclass.storage.k8s.io "fast" not found)',
+        'capture-ds-unfit               daemonset/agent  Problems     DaemonPodUnschedulable  1     1/2 pods: Pending: does not fit on its node paas-node (1 Insufficient cpu)',
+        'capture-sts-crashloop-ordinal  statefulset/db   Problems     CrashLoop               1     1/3 pods: CrashLoopBackOff (last exit: Error, exit code 1)',
+        'shop                           deployment/web   Problems     CrashLoop               1     1/1 new pods: CrashLoopBackOff (last exit: Error, exit code 1)',
+        'shop                           deployment/web   Progressing  Progressing             0     rolling out normally: 2/3 new pods available, 1 old pod(s) left, about 2m left',
         '',
       ].join('\n'),
     );
@@ -138,9 +138,11 @@ describe('fleetText', () => {
     const f: Fleet = { workloads: 2, diagnoses: [dep('crashloop'), ds('ds-unfit')], healthyByStatus: 0, notes: [] };
     const text = fleetText(f, { color: false, events: false, now, summaryOnly: false, namespaces: true });
     const heads = text.split('\n').filter((l) => /^(Deployment|DaemonSet) /.test(l));
+    // A DaemonSet's update revision is the hash its new pod (the Pending one) carries.
+    const newPod = daemonSetFixture('ds-unfit').snapshot.pods.find((p) => p.status?.phase === 'Pending')!;
     expect(heads).toEqual([
       'Deployment shop/web  revision 2  new ReplicaSet web-7d4f8b9c6  deploy-id 5f0c2a9e-7b1d-4c3e-9a8f-6e5d4c3b2a10',
-      'DaemonSet ops/agent  revision 2  update revision 7f9c5d8b6d',
+      `DaemonSet capture-ds-unfit/agent  revision 2  update revision ${newPod.metadata.labels!['controller-revision-hash']!}`,
     ]);
   });
 });

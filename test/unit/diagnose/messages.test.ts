@@ -9,6 +9,8 @@ import {
   parseStartMessage,
   parseVolumeMessage,
 } from '../../../plugin/diagnose/messages.js';
+import type { KubeEvent, Pod } from '../../../plugin/diagnose/model.js';
+import { daemonSetFixture, statefulSetFixture } from '../sets/fixtures.js';
 
 describe('parseStartMessage', () => {
   // runc's "unable to start container process: exec: …" as containerd passes it up. The first is
@@ -63,7 +65,7 @@ describe('parseSchedulingMessage', () => {
         { count: 1, reason: 'Insufficient memory', kind: 'insufficient-memory' },
         { count: 2, reason: 'Insufficient cpu', kind: 'insufficient-cpu' },
       ],
-      preemption: '0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      postFilter: '0/3 nodes are available: 3 No preemption victims found for incoming pod.',
     });
   });
   it('keeps a taint with ", " inside its braces in one clause', () => {
@@ -84,6 +86,81 @@ describe('parseSchedulingMessage', () => {
   it('understands a cluster with no nodes, and refuses other text', () => {
     expect(parseSchedulingMessage('no nodes available to schedule pods')?.reasons[0]?.kind).toBe('no-nodes');
     expect(parseSchedulingMessage('Successfully assigned shop/web to node-1')).toBeUndefined();
+  });
+});
+
+/** What the real node's scheduler said of a capture's pods: their PodScheduled=False conditions
+ * and FailedScheduling events, each distinct message once. */
+function schedulerWords(s: { pods: Pod[]; events: KubeEvent[] }): string[] {
+  const conditions = s.pods.flatMap((p) => p.status?.conditions?.filter((c) => c.type === 'PodScheduled' && c.status === 'False') ?? []);
+  const events = s.events.filter((e) => e.reason === 'FailedScheduling');
+  return [...new Set([...conditions, ...events].map((x) => x.message ?? ''))];
+}
+
+describe('parseSchedulingMessage on what the real scheduler wrote', () => {
+  const claim = statefulSetFixture('sts-claim-pending').snapshot;
+  const unfit = daemonSetFixture('ds-unfit').snapshot;
+  it.each([
+    {
+      name: 'a PreFilter reason about the pod (an unbound claim), with no count: every node turned down; then PostFilter words of its own',
+      snapshot: claim,
+      want: {
+        available: 0,
+        total: claim.nodes!.length,
+        reasons: [{ count: claim.nodes!.length, reason: 'pod has unbound immediate PersistentVolumeClaims', kind: 'volume', preFilter: true }],
+        postFilter: 'not found',
+      },
+    },
+    {
+      name: "Filter reasons counted over the nodes, a plugin list in brackets, then preemption's note",
+      snapshot: unfit,
+      want: {
+        available: 0,
+        total: unfit.nodes!.length,
+        reasons: [
+          { count: 1, reason: 'Insufficient cpu', kind: 'insufficient-cpu' },
+          { count: 4, reason: "node(s) didn't satisfy plugin(s) [NodeAffinity]", kind: 'affinity' },
+        ],
+        postFilter: '0/5 nodes are available: 5 Preemption is not helpful for scheduling.',
+      },
+    },
+  ])('$name', ({ snapshot, want }) => {
+    const words = schedulerWords(snapshot);
+    expect(words).toHaveLength(1);
+    expect(parseSchedulingMessage(words[0]!)).toEqual(want);
+  });
+
+  // kube-scheduler's own expectations of FitError.Error(), "0/N nodes are available: <PreFilter>.
+  // <Filter>. <PostFilter>" (pkg/scheduler/framework/types_test.go, TestFitError_Error).
+  it.each([
+    {
+      msg: '0/3 nodes are available: Node(s) failed PreFilter plugin FalsePreFilter.',
+      reasons: [{ count: 3, reason: 'Node(s) failed PreFilter plugin FalsePreFilter', kind: 'other', preFilter: true }],
+    },
+    {
+      msg: '0/3 nodes are available: Node(s) failed PreFilter plugin FalsePreFilter. Error running PostFilter plugin FailedPostFilter',
+      reasons: [{ count: 3, reason: 'Node(s) failed PreFilter plugin FalsePreFilter', kind: 'other', preFilter: true }],
+      postFilter: 'Error running PostFilter plugin FailedPostFilter',
+    },
+    {
+      msg: '0/3 nodes are available: 3 Node(s) failed Filter plugin FalseFilter-1.',
+      reasons: [{ count: 3, reason: 'Node(s) failed Filter plugin FalseFilter-1', kind: 'other' }],
+    },
+    {
+      msg: '0/3 nodes are available: 1 Node(s) failed Filter plugin FalseFilter-2, 2 Node(s) failed Filter plugin FalseFilter-1. Error running PostFilter plugin FailedPostFilter',
+      reasons: [
+        { count: 1, reason: 'Node(s) failed Filter plugin FalseFilter-2', kind: 'other' },
+        { count: 2, reason: 'Node(s) failed Filter plugin FalseFilter-1', kind: 'other' },
+      ],
+      postFilter: 'Error running PostFilter plugin FailedPostFilter',
+    },
+    {
+      msg: '0/1 nodes are available: 1 Node failed Permit plugin Permit-1.',
+      reasons: [{ count: 1, reason: 'Node failed Permit plugin Permit-1', kind: 'other' }],
+    },
+  ])('$msg', ({ msg, reasons, postFilter }) => {
+    const total = Number(/\/(\d+)/.exec(msg)![1]);
+    expect(parseSchedulingMessage(msg)).toEqual({ available: 0, total, reasons, ...(postFilter ? { postFilter } : {}) });
   });
 });
 

@@ -18,7 +18,7 @@ function lists(over: Partial<Lists>): Lists {
 }
 
 describe('trackedOf and retrack', () => {
-  const ondelete = statefulSetFixture('sts-ondelete').snapshot;
+  const ondelete = inNamespace('data', statefulSetFixture('sts-ondelete').snapshot);
   const rolled = inNamespace('cache', statefulSetFixture('sts-rolled-out').snapshot);
   const l = lists({
     statefulSets: new Map([
@@ -105,9 +105,9 @@ describe('rollout status over several kinds', () => {
   it('-A off a TTY: a line per workload, after its namespace, then the table', async () => {
     const r = await run(['rollout', 'status', '-A']);
     expect(r.out.split('\n').slice(0, 4)).toEqual([
-      'cache: partitioned roll out complete: 3 new pods have been updated...',
-      'data: statefulset "db" failed: the new pod is stuck on ImagePullBackOff: Back-off pulling image "registry.example/db:2": ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image "registry.example/db:2": failed to resolve image: registry.example/db:2: not found',
-      'ops: Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available... (pods: 1 Unschedulable)',
+      `cache: ${statefulSetFixture('sts-rolled-out').viewer}`,
+      'data: statefulset "db" failed: the new pod is stuck on ImagePullBackOff: Back-off pulling image "paas.local/testapp:1.0.1-typo": ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image "paas.local/testapp:1.0.1-typo": failed to resolve image: paas.local/testapp:1.0.1-typo: not found',
+      `ops: ${daemonSetFixture('ds-unfit').viewer} (pods: 1 Unschedulable)`,
       'shop: deployment "web" successfully rolled out',
     ]);
     expect(r.code).toBe(1);
@@ -136,11 +136,11 @@ describe('rollout status over several kinds', () => {
     const code = await main(['rollout', 'status', 'sts/db', 'ds/agent'], c.deps);
     expect(c.out()).toBe(
       [
-        'partitioned roll out complete: 3 new pods have been updated...',
-        'daemon set "agent" failed: the new pod is stuck on ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image "registry.example/agent:3": failed to resolve image: registry.example/agent:3: not found',
+        statefulSetFixture('sts-rolled-out').viewer,
+        'daemon set "agent" failed: the new pod is stuck on ImagePullBackOff: Back-off pulling image "paas.local/testapp:1.0.1-typo": ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image "paas.local/testapp:1.0.1-typo": failed to resolve image: paas.local/testapp:1.0.1-typo: not found',
         'NAME              STATE       STATUS   REVISION   UP-TO-DATE   READY   AVAILABLE   DEADLINE   DEPLOY-ID   REASON',
         'statefulset/db    Completed   ready    2          3/3          3/3     3           -          -',
-        'daemonset/agent   Failed      failed   3          1/3          2/3     2           -          -           ErrImagePull',
+        'daemonset/agent   Failed      failed   2          1/2          1/2     1           -          -           ImagePullBackOff',
         '',
       ].join('\n'),
     );

@@ -20,6 +20,11 @@ function viewOf(name: string): { view: RolloutView | { refused: string }; viewer
   };
 }
 
+/** The captured DaemonSet's one Pending pod, the new one that cannot start (its name has a random suffix). */
+function pendingPod(name: (typeof DAEMONSETS)[number]): string {
+  return daemonSetFixture(name).snapshot.pods.find((p) => p.status?.phase === 'Pending')!.metadata.name;
+}
+
 describe('setRolloutStatus', () => {
   it.each([
     {
@@ -30,10 +35,16 @@ describe('setRolloutStatus', () => {
       name: 'sts-image-not-found',
       want: { state: 'Failed', reason: 'ImagePullBackOff', revision: 2, problems: [['db-2', 'ImagePullBackOff', true]] },
     },
-    { name: 'sts-claim-pending', want: { state: 'InProgress', reason: 'WaitingForReady', revision: 2, problems: [['db-0', 'Unschedulable', false]] } },
+    // A new StatefulSet: its one ControllerRevision is revision 1.
+    { name: 'sts-claim-pending', want: { state: 'InProgress', reason: 'WaitingForReady', revision: 1, problems: [['db-0', 'Unschedulable', false]] } },
     { name: 'sts-rolled-out', want: { state: 'Completed', reason: 'RolledOut', revision: 2, problems: [] } },
-    { name: 'ds-unfit', want: { state: 'InProgress', reason: 'WaitingForAvailable', revision: 2, problems: [['agent-r8t3z', 'Unschedulable', false]] } },
-    { name: 'ds-image-not-found', want: { state: 'Failed', reason: 'ErrImagePull', revision: 3, problems: [['agent-p2v6n', 'ErrImagePull', true]] } },
+    // maxUnavailable 1: the new pod waits on one node, the other keeps the old one (kubectl: 1 out of 2 new pods updated).
+    { name: 'ds-unfit', want: { state: 'InProgress', reason: 'UpdatingReplicas', revision: 2, problems: [[pendingPod('ds-unfit'), 'Unschedulable', false]] } },
+    // Captured in the kubelet's back-off between two pulls.
+    {
+      name: 'ds-image-not-found',
+      want: { state: 'Failed', reason: 'ImagePullBackOff', revision: 2, problems: [[pendingPod('ds-image-not-found'), 'ImagePullBackOff', true]] },
+    },
   ])('$name: $want.state ($want.reason)', ({ name, want }) => {
     const { view, viewer } = viewOf(name);
     if ('refused' in view) throw new Error(view.refused);
@@ -49,9 +60,10 @@ describe('setRolloutStatus', () => {
 
   it('fails a StatefulSet whose updated pod cannot pull, in the words of a Deployment that cannot', () => {
     const { view } = viewOf('sts-image-not-found');
-    expect((view as RolloutView).message).toBe(
-      'statefulset "db" failed: the new pod is stuck on ImagePullBackOff: Back-off pulling image "registry.example/db:2": ErrImagePull: rpc error: code = NotFound desc = failed to pull and unpack image "registry.example/db:2": failed to resolve image: registry.example/db:2: not found',
-    );
+    const db2 = statefulSetFixture('sts-image-not-found').snapshot.pods.find((p) => p.metadata.name === 'db-2')!;
+    const waiting = db2.status!.containerStatuses![0]!.state!.waiting!;
+    expect(waiting.message).toContain('failed to resolve image: paas.local/testapp:1.0.1-typo: not found');
+    expect((view as RolloutView).message).toBe(`statefulset "db" failed: the new pod is stuck on ImagePullBackOff: ${waiting.message}`);
   });
 
   it("has the Deployment view's shape with its kind, a StatefulSet's partition and no ReplicaSets", () => {
@@ -59,13 +71,15 @@ describe('setRolloutStatus', () => {
     expect(view).toMatchObject({
       kind: 'StatefulSet',
       name: 'db',
-      namespace: 'data',
+      namespace: 'capture-sts-rolled-out',
       id: null,
       status: 'ready',
       paused: false,
       generation: { desired: 2, observed: 2 },
-      images: ['registry.example/db:2'],
-      strategy: { type: 'RollingUpdate', maxSurge: null, maxUnavailable: null, partition: 0 },
+      images: ['paas.local/testapp:2'],
+      // Applied with `updateStrategy: {type: RollingUpdate}` and no rollingUpdate block, which the
+      // API server leaves out: no partition (kubectl: "statefulset rolling update complete").
+      strategy: { type: 'RollingUpdate', maxSurge: null, maxUnavailable: null, partition: null },
       replicas: { desired: 3, updated: 3, ready: 3, available: 3, unavailable: 0, oldPending: 0 },
       deadline: null,
       replicaSets: [],
@@ -78,7 +92,8 @@ describe('setRolloutStatus', () => {
     expect(view).toMatchObject({
       kind: 'DaemonSet',
       strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 },
-      replicas: { desired: 3, updated: 3, ready: 2, available: 2, unavailable: 1, oldPending: 0 },
+      // kubectl: "1 out of 2 new pods have been updated"; the other node keeps its pod of revision 1.
+      replicas: { desired: 2, updated: 1, ready: 1, available: 1, unavailable: 1, oldPending: 1 },
     });
   });
 
@@ -98,9 +113,10 @@ describe('renderDetail of a StatefulSet or DaemonSet', () => {
         .split('\n')
         .slice(0, 6),
     ).toEqual([
-      'statefulset data/db  InProgress (deploying)  revision 2  deploy-id -',
+      'statefulset capture-sts-crashloop-ordinal/db  InProgress (deploying)  revision 2  deploy-id -',
       '  Waiting for 1 pods to be ready...',
-      '  images:    registry.example/db:2',
+      // The crash comes from the args (-exit-code 1), not from the image.
+      '  images:    paas.local/testapp:1',
       '  strategy:  RollingUpdate partition=0 maxUnavailable=1',
       '  deadline:  -',
       '  replicas:  3 desired, 1 updated, 2 ready, 2 available, 1 unavailable, 2 of an earlier revision',
