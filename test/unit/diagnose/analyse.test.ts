@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../plugin/diagnose/analyse.js';
 import { Code, Severity, Verdict } from '../../../plugin/diagnose/findings.js';
-import type { Pod } from '../../../plugin/diagnose/model.js';
+import type { Pod, Snapshot } from '../../../plugin/diagnose/model.js';
 import { loadFixture } from './fixtures.js';
 
 interface Case {
@@ -15,7 +15,13 @@ interface Case {
   /** Text the explanation of the first finding must contain. */
   explains?: RegExp;
   suggests?: RegExp;
+  /** Expectations that name what a capture drew at random (pod names, how many nodes the cluster
+   * has), read off the capture's own objects, never off the diagnosis. */
+  of?: (s: Snapshot) => Pick<Case, 'summary' | 'details' | 'explains' | 'suggests'>;
 }
+
+/** The name of the one pod of a capture on `node`. */
+const podOn = (s: Snapshot, node: string): string => s.pods.find((p) => p.spec?.nodeName === node)!.metadata.name;
 
 const cases: Case[] = [
   {
@@ -158,73 +164,85 @@ const cases: Case[] = [
     },
     explains: /taints the pod does not tolerate.*affinity/s,
   },
+  // The drain scenarios, captured on the two real nodes (test/e2e/lib/failures.ts): the pods and
+  // namespace are the scenario's own (capture-<scenario>), paas-node-2 is the node drained.
   {
     name: 'names the budget that holds a drain, its allowed disruptions and the pods it keeps there (rolled out: healthy, with the warning)',
-    fixture: 'drain-blocked',
+    fixture: 'real/drain-blocked',
     verdict: Verdict.Healthy,
     codes: [Code.DrainBlocked, Code.Healthy],
-    summary: /^drain of paas-node-2 blocked: PodDisruptionBudget web-pdb allows 0 disruptions \(2\/2 healthy, 2 required\), 1 pod\(s\) held$/,
-    details: {
-      nodes: ['paas-node-2'],
-      budget: 'web-pdb',
-      ours: false,
-      disruptionsAllowed: 0,
-      currentHealthy: 2,
-      desiredHealthy: 2,
-      expectedPods: 2,
-      minAvailable: 2,
-      maxUnavailable: null,
-      unhealthyPodEvictionPolicy: null,
-      protectedPods: ['web-64d9c7b8f5-q9m4t'],
-    },
+    summary: /^drain of paas-node-2 blocked: PodDisruptionBudget drain-blocked-pdb allows 0 disruptions \(2\/2 healthy, 2 required\), 1 pod\(s\) held$/,
+    of: (s) => ({
+      details: {
+        nodes: ['paas-node-2'],
+        budget: 'drain-blocked-pdb',
+        ours: false,
+        disruptionsAllowed: 0,
+        currentHealthy: 2,
+        desiredHealthy: 2,
+        expectedPods: 2,
+        minAvailable: 2,
+        maxUnavailable: null,
+        unhealthyPodEvictionPolicy: null,
+        protectedPods: [podOn(s, 'paas-node-2')],
+      },
+    }),
     explains:
-      /refuses each eviction \(429 Too Many Requests\) while PodDisruptionBudget web-pdb allows no disruption: 2 of its 2 pods are healthy and it requires 2 \(minAvailable 2\).*It never will/s,
-    suggests: /kubectl get pdb web-pdb -n shop -o yaml\nkubectl get pods -n shop -l app=web -o wide/,
+      /refuses each eviction \(429 Too Many Requests\) while PodDisruptionBudget drain-blocked-pdb allows no disruption: 2 of its 2 pods are healthy and it requires 2 \(minAvailable 2\)\. So 1 pod\(s\) of drain-blocked stay on paas-node-2.*It never will/s,
+    suggests: /kubectl get pdb drain-blocked-pdb -n capture-drain-blocked -o yaml\nkubectl get pods -n capture-drain-blocked -l app=drain-blocked -o wide/,
   },
   {
     name: 'says the only replica, on a cordoned node, leaves its Service without a pod during the drain',
-    fixture: 'drain-single-replica',
+    fixture: 'real/drain-single-replica',
     verdict: Verdict.Healthy,
     codes: [Code.SingleReplica, Code.Healthy],
     summary: /^1 replica, on cordoned node paas-node-2: a drain leaves its Service no ready pod until the replacement is ready$/,
-    details: { node: 'paas-node-2', pod: 'web-64d9c7b8f5-q9m4t' },
+    of: (s) => ({ details: { node: 'paas-node-2', pod: podOn(s, 'paas-node-2') } }),
     explains: /One replica cannot survive a node drain.*A budget for one replica would not help: it would block the drain for ever/s,
-    suggests: /kubectl scale deployment\/web -n shop --replicas=2/,
+    suggests: /^kubectl scale deployment\/drain-single-replica -n capture-drain-single-replica --replicas=2$/,
   },
   {
     name: "names the DoNotSchedule spread a replacement pod cannot meet, and the skew: the emptiest node is cordoned (the scheduler's own words parsed too)",
-    fixture: 'spread-do-not-schedule',
+    fixture: 'real/spread-do-not-schedule',
     verdict: Verdict.Problems,
     codes: [Code.TopologySpreadUnsatisfiable],
     summary:
       /^1\/2 new pods: Pending: topology spread across kubernetes\.io\/hostname \(maxSkew 1, DoNotSchedule\): skew 2 wherever it may go \(paas-node: 1, paas-node-2: 0 \(takes no new pod\)\)$/,
-    details: {
-      nodesAvailable: 0,
-      nodesTotal: 5,
-      reasons: [
-        { count: 1, reason: "node(s) didn't match pod topology spread constraints", kind: 'topology-spread' },
-        { count: 1, reason: 'node(s) were unschedulable', kind: 'cordoned' },
-        { count: 3, reason: "node(s) didn't match Pod's node affinity/selector", kind: 'affinity' },
-      ],
-      constraint: {
-        topologyKey: 'kubernetes.io/hostname',
-        maxSkew: 1,
-        whenUnsatisfiable: 'DoNotSchedule',
-        labelSelector: 'app=web',
-        matchLabelKeys: [],
-        minDomains: null,
-        nodeAffinityPolicy: 'Honor',
-        nodeTaintsPolicy: 'Ignore',
+    // The scheduler counts every node of the cluster: the two real ones and the kwok nodes, which
+    // the pod's nodeSelector (paas.io/node: real) rules out.
+    of: (s) => ({
+      details: {
+        nodesAvailable: 0,
+        nodesTotal: s.nodes!.length,
+        reasons: [
+          { count: 1, reason: "node(s) didn't match pod topology spread constraints", kind: 'topology-spread' },
+          { count: 1, reason: 'node(s) were unschedulable', kind: 'cordoned' },
+          {
+            count: s.nodes!.filter((n) => n.metadata.labels?.['paas.io/node'] !== 'real').length,
+            reason: "node(s) didn't match Pod's node affinity/selector",
+            kind: 'affinity',
+          },
+        ],
+        constraint: {
+          topologyKey: 'kubernetes.io/hostname',
+          maxSkew: 1,
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: 'app=spread-do-not-schedule',
+          matchLabelKeys: [],
+          minDomains: null,
+          nodeAffinityPolicy: 'Honor',
+          nodeTaintsPolicy: 'Ignore',
+        },
+        domains: [
+          { domain: 'paas-node', nodes: ['paas-node'], pods: 1, schedulable: true },
+          { domain: 'paas-node-2', nodes: ['paas-node-2'], pods: 0, schedulable: false },
+        ],
+        skew: 1,
+        skewIfPlaced: 2,
       },
-      domains: [
-        { domain: 'paas-node', nodes: ['paas-node'], pods: 1, schedulable: true },
-        { domain: 'paas-node-2', nodes: ['paas-node-2'], pods: 0, schedulable: false },
-      ],
-      skew: 1,
-      skewIfPlaced: 2,
-    },
+    }),
     explains: /The emptiest domain, paas-node-2 \(0 pods\), takes no new pod, yet it counts \(nodeTaintsPolicy Ignore.*skew would be 2.*ScheduleAnyway/s,
-    suggests: /kubectl get nodes -L kubernetes\.io\/hostname/,
+    suggests: /kubectl get nodes -L kubernetes\.io\/hostname\nkubectl get pods -n capture-spread-do-not-schedule -l app=spread-do-not-schedule -o wide/,
   },
   {
     name: 'reads resource, requested, used and limited from a quota refusal',
@@ -364,8 +382,9 @@ const cases: Case[] = [
 ];
 
 describe('diagnose', () => {
-  it.each(cases)('$name', (c) => {
-    const { snapshot, now } = loadFixture(c.fixture);
+  it.each(cases)('$name', (one) => {
+    const { snapshot, now } = loadFixture(one.fixture);
+    const c = { ...one, ...one.of?.(snapshot) };
     const d = diagnose(snapshot, now);
     expect(d.findings.map((f) => f.code)).toEqual(c.codes);
     expect(d.verdict).toBe(c.verdict);
@@ -456,69 +475,74 @@ describe('diagnose', () => {
   });
 });
 
-// A container that cannot start is never progress (issue 18), nor is a waiting reason diagnose
-// does not know (style rule 13). The snapshot is start-failed.yaml (a real node's words, derived)
-// with the new pod's container status replaced per case.
+// The drain captures of the two real nodes, and variants of them made here (each says what it
+// changes): the budget, the cordon, the spread constraint.
 describe('diagnose: node drains and topology spread', () => {
-  const drain = () => loadFixture('drain-blocked');
+  const drain = () => loadFixture('real/drain-blocked');
   type Budget = NonNullable<Pod['metadata']> & object;
+  /** The node `kubectl drain` cordoned in a capture. */
+  const cordoned = (s: Snapshot) => s.cordoned![0]!.metadata.name;
 
   it("a budget of paas-webhook's own, one pod not Ready: says so, and that one may go once it is", () => {
+    // A variant of the real capture: its budget (the user's, minAvailable 2) made into the one
+    // paas-webhook keeps (its label, a controller reference to the Deployment, maxUnavailable 1
+    // over the Deployment's selector), with one pod of the two not healthy.
     const { snapshot, now } = drain();
+    const dep = snapshot.deployment;
     const b = snapshot.budgets![0]!;
     b.metadata = {
       ...(b.metadata as Budget),
-      name: 'web-paas',
+      name: `${dep.metadata.name}-paas`,
       labels: { 'app.kubernetes.io/managed-by': 'paas-webhook' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: snapshot.deployment.metadata.uid ?? '', controller: true }],
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: dep.metadata.name, uid: dep.metadata.uid ?? '', controller: true }],
     };
-    b.spec = { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'web' } } };
+    b.spec = { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: structuredClone(dep.spec!.selector) };
     b.status = { ...b.status, currentHealthy: 1, desiredHealthy: 1, expectedPods: 2, disruptionsAllowed: 0 };
     const f = diagnose(snapshot, now).findings.find((x) => x.code === Code.DrainBlocked)!;
-    expect(f.details).toMatchObject({ budget: 'web-paas', ours: true, maxUnavailable: 1, minAvailable: null });
+    expect(f.details).toMatchObject({ budget: 'drain-blocked-paas', ours: true, maxUnavailable: 1, minAvailable: null });
     expect(f.explanation).toMatch(/Some of its pods are not Ready: once they are, one may go\. The budget is paas-webhook's/);
     expect(f.explanation).not.toContain('AlwaysAllow could');
   });
 
-  it.each([
-    { name: 'the budget allows a disruption', change: (s: ReturnType<typeof drain>['snapshot']) => (s.budgets![0]!.status!.disruptionsAllowed = 1) },
-    {
-      name: 'the budget selects other pods',
-      change: (s: ReturnType<typeof drain>['snapshot']) => (s.budgets![0]!.spec!.selector = { matchLabels: { app: 'db' } }),
-    },
-    { name: 'no node is cordoned', change: (s: ReturnType<typeof drain>['snapshot']) => delete s.cordoned },
+  type Change = (s: Snapshot, now: Date) => unknown;
+  it.each<{ name: string; change: Change }>([
+    { name: 'the budget allows a disruption', change: (s) => (s.budgets![0]!.status!.disruptionsAllowed = 1) },
+    { name: 'the budget selects other pods', change: (s) => (s.budgets![0]!.spec!.selector = { matchLabels: { app: 'db' } }) },
+    { name: 'no node is cordoned', change: (s) => delete s.cordoned },
     {
       name: 'the pod on the cordoned node is already being evicted',
-      change: (s: ReturnType<typeof drain>['snapshot']) => (s.pods[1]!.metadata.deletionTimestamp = '2026-11-28T07:09:00Z'),
+      change: (s, now) => (s.pods.find((p) => p.spec?.nodeName === cordoned(s))!.metadata.deletionTimestamp = new Date(now.getTime() - 5_000).toISOString()),
     },
   ])('control: no DrainBlocked when $name', ({ change }) => {
     const { snapshot, now } = drain();
-    change(snapshot);
+    change(snapshot, now);
     expect(diagnose(snapshot, now).findings.map((f) => f.code)).not.toContain(Code.DrainBlocked);
   });
 
-  it('control: two replicas on a cordoned node, no budget: no SingleReplica (one of them survives)', () => {
+  it('control: two replicas, one on a cordoned node, no budget: no SingleReplica (the other survives)', () => {
     const { snapshot, now } = drain();
     snapshot.budgets = [];
     expect(diagnose(snapshot, now).findings.map((f) => f.code)).toEqual([Code.Healthy]);
   });
 
   it('control: the same Pending pod with ScheduleAnyway is no spread finding (the scheduler would have placed it): Unschedulable, as the scheduler says', () => {
-    const { snapshot, now } = loadFixture('spread-do-not-schedule');
-    for (const p of snapshot.pods) p.spec!.topologySpreadConstraints![0]!.whenUnsatisfiable = 'ScheduleAnyway';
-    snapshot.deployment.spec!.template!.spec!.topologySpreadConstraints![0]!.whenUnsatisfiable = 'ScheduleAnyway';
+    const { snapshot, now } = loadFixture('real/spread-do-not-schedule');
+    // The same change on the pods and on every template that carries the constraint (the
+    // Deployment's and its ReplicaSets', so the new ReplicaSet still matches the Deployment).
+    const specs = [...snapshot.pods.map((p) => p.spec!), ...[snapshot.deployment, ...snapshot.replicaSets].map((o) => o.spec!.template!.spec!)];
+    for (const spec of specs) for (const c of spec.topologySpreadConstraints ?? []) c.whenUnsatisfiable = 'ScheduleAnyway';
     expect(diagnose(snapshot, now).findings.map((f) => f.code)).toEqual([Code.Unschedulable]);
   });
 
-  it('nodeTaintsPolicy Honor: the cordoned node is no domain, so the spread is not what holds the pod (skew 0 if placed)', () => {
-    const { snapshot, now } = loadFixture('spread-do-not-schedule');
+  it('nodeTaintsPolicy Honor: the cordoned node is no domain, so the spread is not what holds the pod (skew 1 if placed, within maxSkew 1)', () => {
+    const { snapshot, now } = loadFixture('real/spread-do-not-schedule');
     for (const p of snapshot.pods) p.spec!.topologySpreadConstraints![0]!.nodeTaintsPolicy = 'Honor';
     const f = diagnose(snapshot, now).findings[0]!;
     expect(f.details).toMatchObject({ domains: [{ domain: 'paas-node', pods: 1, schedulable: true }], skewIfPlaced: 1 });
   });
 
   it('without the nodes (not readable): the constraint and the words, no skew', () => {
-    const { snapshot, now } = loadFixture('spread-do-not-schedule');
+    const { snapshot, now } = loadFixture('real/spread-do-not-schedule');
     delete snapshot.nodes;
     const f = diagnose(snapshot, now).findings[0]!;
     expect(f.summary).toBe('1/2 new pods: Pending: topology spread across kubernetes.io/hostname (maxSkew 1, DoNotSchedule) cannot be met');
@@ -527,6 +551,9 @@ describe('diagnose: node drains and topology spread', () => {
   });
 });
 
+// A container that cannot start is never progress (issue 18), nor is a waiting reason diagnose
+// does not know (style rule 13). The snapshot is start-failed.yaml (a real node's words, derived)
+// with the new pod's container status replaced per case.
 describe('diagnose: containers that cannot start, and unknown waiting reasons', () => {
   const RUNC = (why: string) =>
     `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${why}`;

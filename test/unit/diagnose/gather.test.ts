@@ -189,28 +189,30 @@ describe('gather', () => {
   it.each([
     {
       name: 'a budget holding pods of the Deployment (0 disruptions): the cordoned nodes are read, with one field-selected list',
-      fixture: 'drain-blocked',
+      fixture: 'real/drain-blocked',
       nodeLists: [{ fieldSelector: 'spec.unschedulable=true', limit: '500' }],
       cordoned: ['paas-node-2'],
     },
     {
       name: 'one replica, no budget: the cordoned nodes are read',
-      fixture: 'drain-single-replica',
+      fixture: 'real/drain-single-replica',
       nodeLists: [{ fieldSelector: 'spec.unschedulable=true', limit: '500' }],
       cordoned: ['paas-node-2'],
     },
     { name: 'three replicas, no budget: only the budgets are read, no node', fixture: 'image-not-found', nodeLists: [], cordoned: undefined },
   ])('drains: $name', async ({ fixture, nodeLists, cordoned }) => {
     const { snapshot } = loadFixture(fixture);
+    const { namespace, name } = snapshot.deployment.metadata;
     const { rest, calls } = recordingRest(snapshot);
-    const got = await gather(rest, 'shop', 'web');
-    expect(calls.filter((c) => c.path === '/apis/policy/v1/namespaces/shop/poddisruptionbudgets').map((c) => c.query)).toEqual([{ limit: '500' }]);
+    const got = await gather(rest, namespace!, name);
+    expect(calls.filter((c) => c.path === `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets`).map((c) => c.query)).toEqual([{ limit: '500' }]);
     expect(calls.filter((c) => c.path === '/api/v1/nodes').map((c) => c.query)).toEqual(nodeLists);
     expect(got.cordoned?.map((n) => n.metadata.name)).toEqual(cordoned);
   });
 
   it('drains: budgets and nodes it may not read (a namespaced user) leave those findings out, and the rest is read', async () => {
-    const { snapshot } = loadFixture('drain-blocked');
+    const { snapshot } = loadFixture('real/drain-blocked');
+    const { namespace, name } = snapshot.deployment.metadata;
     const { rest } = recordingRest(snapshot);
     const forbidden: Rest = {
       ...rest,
@@ -219,8 +221,8 @@ describe('gather', () => {
           ? Promise.reject(new HttpError(403, '{"message":"forbidden"}', path))
           : rest.get<T>(path, query),
     };
-    const got = await gather(forbidden, 'shop', 'web');
-    expect([got.budgets, got.cordoned, got.pods.length]).toEqual([undefined, undefined, 2]);
+    const got = await gather(forbidden, namespace!, name);
+    expect([got.budgets, got.cordoned, got.pods.length]).toEqual([undefined, undefined, snapshot.pods.length]);
   });
 
   it('refuses a pod the API server sent without metadata.name, naming what is missing', async () => {

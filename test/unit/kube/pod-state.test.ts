@@ -26,6 +26,9 @@ const captures: { name: string; hold?: string; conditions: string[]; permanent?:
   { name: 'config-error-configmap', conditions: [C.ConfigError], permanent: true },
   { name: 'config-error-secret-key', conditions: [C.ConfigError], permanent: true },
   { name: 'crashloop', conditions: [C.Exited], permanent: false },
+  // Both replicas run, one on each real node, as the drain of paas-node-2 waits on the budget.
+  { name: 'drain-blocked', conditions: [C.Running] },
+  { name: 'drain-single-replica', conditions: [C.Running] },
   // The evicted pod's container was killed (terminated Error); its replacement runs.
   { name: 'evicted', hold: 'Evicted', conditions: [C.Exited, C.Running] },
   { name: 'exit-zero-loop', conditions: [C.Exited], permanent: false },
@@ -50,6 +53,9 @@ const captures: { name: string; hold?: string; conditions: string[]; permanent?:
   { name: 'readiness-refused', conditions: [C.Running] },
   { name: 'scheduling-gated', hold: 'SchedulingGated', conditions: [] },
   { name: 'service-account-missing', conditions: [] },
+  // The replica on paas-node runs; the replacement of the one evicted from paas-node-2 is
+  // unscheduled (the spread), with no container status yet.
+  { name: 'spread-do-not-schedule', hold: 'Unschedulable', conditions: [C.Running] },
   // exec format error: the runtime started it; runc exits 1 and only the log says why.
   { name: 'start-failed-exec-format', conditions: [C.Exited], permanent: false },
   { name: 'start-failed-not-found', conditions: [C.StartFailed], permanent: true },
