@@ -202,9 +202,16 @@ describe('through the webhook, draining a node drops no request', () => {
 describe('the control: the same app and manifest opted out of the policy', () => {
   it('no spread, no budget, its pods on paas-node-2 (as the scheduler is free to place them): the same drain loses requests', async () => {
     const name = 'control-2';
-    // Opted out: the webhook changes nothing and its reconciler keeps no budget. The pods select
-    // the second node by name: all of them on it, and their replacements wait until it is back.
-    const url = await deploy(name, 2, { optOut: true, podSpec: { ...onRealNodes(), nodeSelector: { 'kubernetes.io/hostname': DRAINED } } });
+    // Opted out: the webhook changes nothing and its reconciler keeps no budget. Nothing pins the
+    // pods: the first node is cordoned only while they are created, so all of them land on the
+    // second (as the scheduler may place them), and their replacements are free to run on the first.
+    await kubectlOk(['cordon', KEPT]);
+    let url: string;
+    try {
+      url = await deploy(name, 2, { optOut: true });
+    } finally {
+      await kubectlOk(['uncordon', KEPT]);
+    }
     const stored = await getJson('deployment', name, ns);
     expect(stored.spec.template.spec.topologySpreadConstraints).toBeUndefined();
     expect(await placement(name)).toEqual({ [DRAINED]: 2 });
