@@ -294,6 +294,10 @@ async function main() {
   }
   const k = await api(kubeconfig);
   const env = { KUBECONFIG: kubeconfig };
+  // A cluster of PAAS_E2E_KUBECONFIG must hold the fill: `make cluster-up`'s has 5 nodes, not 100,
+  // and the fill would wait 30 minutes for pods no node can take.
+  const nodes = ((await k.get('/api/v1/nodes')) as { items: unknown[] }).items.length;
+  if (!REUSE && nodes < NODES) throw new Error(`the cluster has ${nodes} nodes; the fill needs ${NODES} (unset PAAS_E2E_KUBECONFIG: the bench starts its own)`);
   try {
     if (!REUSE) await fill(k);
     await waitForStuck(env);
