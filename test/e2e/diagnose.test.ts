@@ -174,7 +174,7 @@ describe('kubectl paas diagnose (real control plane)', () => {
     expect(parse(yaml.stdout)).toMatchObject({ kind: 'Diagnosis', verdict: 'Healthy', deployment: { name: 'healthy', namespace: ns } });
   });
 
-  it('names a missing image once for all new pods (ImagePullFailed, not found)', async () => {
+  it('names a missing image once for all new pods (ImagePullFailed, not found), with no undo when there is no earlier revision', async () => {
     const { code, doc } = await rootCause(ns, 'pull', 'ImagePullFailed');
     expect(code).toBe(1);
     const f = doc.findings[0]!;
@@ -182,7 +182,12 @@ describe('kubectl paas diagnose (real control plane)', () => {
     await waitFor(async () => (await diagnoseJson(ns, 'pull')).doc.findings[0]!.pods.length === 2, { timeoutMs: 30_000, what: 'both pods in one finding' });
     const again = (await diagnoseJson(ns, 'pull')).doc.findings[0]!;
     expect(again.summary).toMatch(/^2\/2 new pods: (ImagePullBackOff|ErrImagePull) \(not found\)$/);
-    expect(again.suggestions).toContain(`kubectl rollout undo deployment/pull -n ${ns}`);
+    // Created broken: one revision, nothing to go back to, so no undo is suggested; kubectl itself
+    // refuses that undo (the oracle).
+    expect(again.suggestions.filter((s) => s.startsWith('kubectl rollout undo'))).toEqual([]);
+    const undo = await kubectl(['rollout', 'undo', 'deployment/pull', '-n', ns, '--dry-run=server']);
+    expect(undo.code).not.toBe(0);
+    expect(undo.stderr).toContain('no rollout history found for deployment "pull"');
   });
 
   it("gives a crash loop's exit code and the logs command for its deploy-id (CrashLoop)", async () => {

@@ -420,6 +420,8 @@ describe('helm template against kubectl kustomize, object by object', () => {
         'config.deploy.prestop_sleep=0',
         'config.deploy.prestop_mode=exec',
         'config.deploy.termination_grace_period=45',
+        'config.deploy.topology_spread=topology.kubernetes.io/zone',
+        'config.deploy.disruption_budget=off',
         'config.webhook.on_error=allow',
         'config.webhook.drain_seconds=3',
         'config.webhook.max_body_bytes=1048576',
@@ -439,6 +441,8 @@ describe('helm template against kubectl kustomize, object by object', () => {
           prestopSleep: 0,
           prestopMode: 'exec',
           terminationGracePeriod: 45,
+          topologySpread: 'topology.kubernetes.io/zone',
+          disruptionBudget: 'off',
         },
         webhook: {
           onError: 'allow',
