@@ -19,17 +19,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebhookImage, loadImage, nodeOf } from './cluster/webhook-install.js';
 import { buildPythonImage } from './cluster/python-image.js';
-import {
-  appDeployment,
-  appService,
-  LoadClient,
-  rolloutUnderLoad,
-  serviceUrl,
-  TestImage,
-  type LoadSummary,
-  type RolloutUnderLoadResult,
-} from './lib/real-node.js';
-import { apply, binDir, getJson, kubeClient, kubeconfig, kubectlOk, newNamespace } from './lib/cluster.js';
+import { appDeployment, appService, LoadClient, serviceUrl, TestImage, type LoadSummary, type RolloutUnderLoadResult } from './lib/real-node.js';
+import { apply, binDir, getJson, kubeconfig, kubectlOk, newNamespace } from './lib/cluster.js';
+import { rollEnvUnderLoad } from './lib/roll-env.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 
 type Obj = Record<string, any>;
@@ -105,18 +97,7 @@ afterAll(async () => {
 });
 
 async function roll(name: string): Promise<RolloutUnderLoadResult> {
-  return rolloutUnderLoad({
-    kc: kubeClient(),
-    listApp: async () =>
-      (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
-    namespace: ns,
-    name,
-    url: urls[name]!,
-    trigger: () => kubectlOk(['set', 'env', `deployment/${name}`, 'VERSION=v2', '-n', ns]).then(() => {}),
-    rate: RATE,
-    loads: CLIENTS,
-    timeoutMs: 150_000,
-  });
+  return rollEnvUnderLoad({ namespace: ns, name, url: urls[name]!, rate: RATE, clients: CLIENTS });
 }
 
 const byClient = (r: RolloutUnderLoadResult): Record<string, LoadSummary> => Object.fromEntries(r.loads.map((l) => [l.kind, l.summary]));

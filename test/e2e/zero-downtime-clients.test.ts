@@ -20,21 +20,11 @@
 // row ~30 s (3 s more per old pod), the control ~5 s: about 80 s in all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import {
-  appDeployment,
-  appService,
-  LoadClient,
-  rolloutUnderLoad,
-  serviceUrl,
-  SigtermMode,
-  sigtermArgs,
-  type LoadSummary,
-  type RolloutUnderLoadResult,
-} from './lib/real-node.js';
-import { apply, binDir, getJson, kubeClient, kubeconfig, kubectlOk, newNamespace } from './lib/cluster.js';
+import { appDeployment, appService, LoadClient, serviceUrl, SigtermMode, sigtermArgs, type LoadSummary, type RolloutUnderLoadResult } from './lib/real-node.js';
+import { apply, binDir, getJson, kubeconfig, kubectlOk, newNamespace } from './lib/cluster.js';
+import { rollEnvUnderLoad } from './lib/roll-env.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 
-type Obj = Record<string, any>;
 const SCOPE = { key: 'e2e.paas.io/zero-downtime-clients', value: `run-${process.pid}` };
 const RATE = 100; // per client: 400 requests/s in all
 const REPLICAS = 2;
@@ -71,18 +61,7 @@ afterAll(async () => {
 
 /** One rollout (a new env value) of the row's Deployment under the four clients at once. */
 async function roll(name: keyof typeof ROWS): Promise<RolloutUnderLoadResult> {
-  return rolloutUnderLoad({
-    kc: kubeClient(),
-    listApp: async () =>
-      (JSON.parse(await kubectlOk(['get', 'deployments,replicasets,pods', '-n', ns, '-l', `app=${name}`, '-o', 'json'])) as { items: Obj[] }).items,
-    namespace: ns,
-    name,
-    url: urls[name]!,
-    trigger: () => kubectlOk(['set', 'env', `deployment/${name}`, 'VERSION=v2', '-n', ns]).then(() => {}),
-    rate: RATE,
-    loads: CLIENTS,
-    timeoutMs: 150_000,
-  });
+  return rollEnvUnderLoad({ namespace: ns, name, url: urls[name]!, rate: RATE, clients: CLIENTS });
 }
 
 const byClient = (r: RolloutUnderLoadResult): Record<LoadClient, LoadSummary> =>
