@@ -88,6 +88,14 @@ roll() {
   local name=$1 image=$2 ip
   ip=$(kubectl -n demo get service "$name" -o jsonpath='{.spec.clusterIP}')
   rm -f "$demo/load.json"
+  # The Service answers a second of new connections first: kube-proxy programs the endpoints a
+  # moment after the pods are Ready, and a refusal before that belongs to no rollout.
+  local tries=0
+  until nsenter --net=/run/netns/paas-node "$images/testapp" load -url "http://$ip/" -rate 20 -duration 1s 2>/dev/null |
+    node -e 'const s=JSON.parse(require("fs").readFileSync(0,"utf8")); process.exit(s.ok>0&&s.failed===0?0:1)'; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 30 ]; then echo "the Service $name ($ip) did not answer from the node in 30 tries" >&2; exit 1; fi
+  done
   nsenter --net=/run/netns/paas-node "$images/testapp" load -url "http://$ip/" -rate 200 -duration 150s -progress 2s \
     2> >(sed -u 's/^/    /' >&3) > "$demo/load.json" &
   load_pid=$!

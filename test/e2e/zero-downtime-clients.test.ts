@@ -67,12 +67,16 @@ async function roll(name: keyof typeof ROWS): Promise<RolloutUnderLoadResult> {
 const byClient = (r: RolloutUnderLoadResult): Record<LoadClient, LoadSummary> =>
   Object.fromEntries(r.loads.map((l) => [l.kind, l.summary])) as Record<LoadClient, LoadSummary>;
 
+/** When the first failure came, from the trigger (negative: before the rollout began). */
+const firstFailure = (r: RolloutUnderLoadResult, s: LoadSummary): string =>
+  s.failures?.[0] ? ` (first ${Date.parse(s.failures[0].at) - Date.parse(r.triggeredAt)} ms from the trigger)` : '';
+
 const describeResult = (r: RolloutUnderLoadResult) =>
   `rollout ${r.durationMs} ms; ` +
   r.loads
     .map(
       (l) =>
-        `${l.kind}: ${l.summary.failed}/${l.summary.requests} failed ${JSON.stringify(l.summary.errors)} connections ${JSON.stringify(l.summary.connections)}`,
+        `${l.kind}: ${l.summary.failed}/${l.summary.requests} failed ${JSON.stringify(l.summary.errors)}${firstFailure(r, l.summary)} connections ${JSON.stringify(l.summary.connections)}`,
     )
     .join('; ');
 

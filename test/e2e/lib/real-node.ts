@@ -159,6 +159,8 @@ export type LoadSummary = {
 export type LoadRun = {
   /** Stops the load (SIGINT) and returns its summary. */
   stop(): Promise<LoadSummary>;
+  /** Waits for the load to end by itself (its -duration) and returns its summary. */
+  finished(): Promise<LoadSummary>;
   child: ChildProcess;
 };
 
@@ -200,16 +202,45 @@ export function startLoad(o: LoadOptions): LoadRun {
     if (o.onProgress) for (const l of d.toString().split('\n')) if (l.trim()) o.onProgress(l.trim());
   });
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  const summary = async (): Promise<LoadSummary> => {
+    const code = await exited;
+    const line = out.trim().split('\n').pop() ?? '';
+    if (code !== 0 || !line.startsWith('{')) throw new Error(`testapp load exited ${code}: ${err.trim()} ${out.trim()}`);
+    return JSON.parse(line) as LoadSummary;
+  };
   return {
     child,
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
-      const code = await exited;
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) throw new Error(`testapp load exited ${code}: ${err.trim()} ${out.trim()}`);
-      return JSON.parse(line) as LoadSummary;
+      return summary();
     },
+    finished: summary,
   };
+}
+
+/**
+ * Waits until the Service answers from inside the node's namespace: one second of new
+ * connections at a low rate, none failed. A Deployment is available (`kubectl rollout status`
+ * returns) as soon as its pods are Ready, which is before kube-proxy has programmed their
+ * endpoints (its sync runs at most once a second, later on a busy machine); until then the
+ * ClusterIP refuses connections. A load started in that gap counts failures that belong to no
+ * rollout and no drain: CI saw 70 of them, on a Service whose pods had been Ready for half a second.
+ */
+export async function untilServiceAnswers(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no try finished';
+  for (;;) {
+    const run = startLoad({ url, rate: 20, client: LoadClient.new, maxSeconds: 1 });
+    try {
+      const s = await run.finished();
+      if (s.ok > 0 && s.failed === 0) return;
+      last = `${s.failed}/${s.requests} failed ${JSON.stringify(s.errors)}`;
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${url} to answer from the node (last second: ${last})`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 /** The URL of a Service's ClusterIP on port 80. */
@@ -320,15 +351,19 @@ export type RolloutUnderLoadResult = {
   loads: { kind: LoadClient; summary: LoadSummary }[];
   /** From the trigger until the last old pod was gone. */
   durationMs: number;
+  /** When the trigger ran (ISO 8601): a failure's `at` before it is not the rollout's. */
+  triggeredAt: string;
   endpoints?: ReturnType<EndpointSampler['stop']>;
 };
 
 /**
- * Runs the loads, waits until each has been answered for a second, triggers the rollout, waits
+ * Waits until the Service answers (untilServiceAnswers), runs the loads, waits until each has
+ * been answered for a second, triggers the rollout, waits
  * until it has settled (no old pod left, not even terminating), lets the loads run one more
  * second, and stops them. The loads are bounded by timeoutMs on their own too.
  */
 export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnderLoadResult> {
+  await untilServiceAnswers(r.url);
   const sampler = r.serviceForEndpoints ? await sampleReadyEndpoints(r.kc, r.namespace, r.serviceForEndpoints) : undefined;
   const ok = r.loads.map(() => 0);
   const ticks = r.loads.map(() => 0);
@@ -351,6 +386,7 @@ export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnde
   try {
     await until(() => ok.every((n) => n >= r.rate), 30_000, 'every load answered for a second before the rollout');
     const started = Date.now();
+    const triggeredAt = new Date(started).toISOString();
     await r.trigger();
     let durationMs = 0;
     await until(
@@ -371,7 +407,7 @@ export async function rolloutUnderLoad(r: RolloutUnderLoad): Promise<RolloutUnde
     await until(() => ticks.every((t, i) => t > (seen[i] ?? 0)), 10_000, 'one more second of load');
     const summaries = [];
     for (const [i, run] of runs.entries()) summaries.push({ kind: r.loads[i]!, summary: await run.stop() });
-    return { loads: summaries, durationMs, endpoints: sampler?.stop() };
+    return { loads: summaries, durationMs, triggeredAt, endpoints: sampler?.stop() };
   } finally {
     for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
     sampler?.stop();
@@ -410,12 +446,14 @@ export type DrainUnderLoadResult = {
 };
 
 /**
- * Runs the loads, waits until each has been answered for a second, starts the drain (and
+ * Waits until the Service answers (untilServiceAnswers), runs the loads, waits until each has
+ * been answered for a second, starts the drain (and
  * `alongside`), waits for the drain to return and the app to recover (or, for the control, for
  * every load to see a failure), lets the loads run one more second, and stops them. Every wait is
  * bounded by timeoutMs; the loads stop by themselves after it too.
  */
 export async function drainUnderLoad(d: DrainUnderLoad): Promise<DrainUnderLoadResult> {
+  await untilServiceAnswers(d.url);
   const sampler = d.serviceForEndpoints ? await sampleReadyEndpoints(d.kc, d.namespace, d.serviceForEndpoints) : undefined;
   const ok = d.loads.map(() => 0);
   const failed = d.loads.map(() => 0);
