@@ -66,8 +66,17 @@ export function isStatus(err: unknown, status: number): boolean {
   return err instanceof HttpError && err.status === status;
 }
 
+/** Whether an error is an API answer whose Status names this cause (details.causes[].reason: a
+ * StatusCause's type is sent as `reason`), as the API server's 403 for a write into a namespace
+ * being deleted names `NamespaceTerminating`. */
+export function hasCause(err: unknown, reason: string): boolean {
+  if (!(err instanceof HttpError)) return false;
+  const causes = statusOf(err.body)?.details?.causes;
+  return Array.isArray(causes) && causes.some((c: unknown) => typeof c === 'object' && c !== null && (c as { reason?: unknown }).reason === reason);
+}
+
 /** The API server's Status in an error body (JSON text or parsed), if any. */
-function statusOf(body: unknown): { message?: string } | undefined {
+function statusOf(body: unknown): { message?: string; details?: { causes?: unknown } } | undefined {
   if (typeof body === 'string') {
     try {
       const parsed: unknown = JSON.parse(body);

@@ -201,6 +201,9 @@ export interface NamespaceView {
   namespace: string;
   /** Whether the enforce entry applies there (enforcedIn). */
   inScope: boolean;
+  /** Being deleted: the namespace controller removes everything in it, and the API server
+   * refuses new objects there. */
+  terminating?: boolean;
   deployments: readonly JsonObject[];
   budgets: readonly JsonObject[];
 }
@@ -210,10 +213,12 @@ export interface NamespaceView {
  * update those whose spec drifted (replicas or selector changed, someone edited ours), delete
  * ours that are no longer wanted (one replica, opted out, out of scope, a budget of the user's
  * now covers the pods, turned off) and any second one of a Deployment. Ours whose Deployment is
- * gone are the garbage collector's (their owner reference).
+ * gone are the garbage collector's (their owner reference). Nothing in a namespace being deleted:
+ * whatever is there goes with it.
  */
 export function planBudgets(view: NamespaceView, policy: Policy): BudgetAction[] {
   const actions: BudgetAction[] = [];
+  if (view.terminating === true) return actions;
   const { namespace } = view;
   const byName = new Map(view.budgets.map((b) => [stringOf(metaOf(b).name), b]));
   const sorted = [...view.deployments].sort((a, b) => stringOf(metaOf(a).name).localeCompare(stringOf(metaOf(b).name)));

@@ -57,10 +57,10 @@ export function slimBudget(b: JsonObject): JsonObject {
   };
 }
 
-/** A namespace as the decisions read it: its labels. */
+/** A namespace as the decisions read it: its labels, and whether it is being deleted. */
 export function slimNamespace(n: JsonObject): JsonObject {
   const m = meta(n);
-  return { metadata: present({ name: m.name, labels: m.labels }) };
+  return { metadata: present({ name: m.name, labels: m.labels, deletionTimestamp: m.deletionTimestamp ?? undefined }) };
 }
 
 const SLIM: Record<Kind, (o: JsonObject) => JsonObject> = { deployments: slimDeployment, budgets: slimBudget, namespaces: slimNamespace };
@@ -133,6 +133,7 @@ export class BudgetCache {
     return {
       namespace,
       inScope: ns !== undefined && enforcedIn(namespace, labels, settings),
+      terminating: ns !== undefined && typeof meta(ns).deletionTimestamp === 'string',
       deployments: [...this.objects.deployments.values()].filter(inNamespace),
       budgets: [...this.objects.budgets.values()].filter(inNamespace),
     };

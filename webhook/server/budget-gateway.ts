@@ -5,7 +5,7 @@
 // update/patch/delete poddisruptionbudgets, cluster-wide; nothing else.
 import type { JsonObject } from '../../core/policy/index.js';
 import type { KubeClient } from '../../kube-client/client.js';
-import { isStatus } from '../../kube-client/errors.js';
+import { hasCause, isStatus } from '../../kube-client/errors.js';
 import { apiPath, Resource } from '../../kube-client/paths.js';
 import { Kind } from './budget-cache.js';
 import type { ListWatch } from './informer.js';
@@ -18,14 +18,17 @@ export const COLLECTION: Record<Kind, string> = {
 };
 
 /** How a write ended when it did not land: someone else's write came first (our cache will hear
- * of it), or the object is gone already. Neither is a failure. */
+ * of it), or the object is gone already (or, for a create, its namespace is being deleted: the
+ * namespace controller takes everything in it, and the API server refuses new objects there).
+ * Neither is a failure. */
 export const WriteOutcome = { done: 'done', conflict: 'conflict', gone: 'gone' } as const;
 export type WriteOutcome = (typeof WriteOutcome)[keyof typeof WriteOutcome];
 
 /** The calls of the reconciler; `kubeBudgetGateway` makes them, tests fake them. */
 export interface BudgetGateway extends ListWatch {
-  /** Creates a budget; resolves the stored object, or `conflict` when one of that name exists. */
-  create(namespace: string, body: JsonObject): Promise<JsonObject | typeof WriteOutcome.conflict>;
+  /** Creates a budget; resolves the stored object, `conflict` when one of that name exists, or
+   * `gone` when the namespace is being deleted. */
+  create(namespace: string, body: JsonObject): Promise<JsonObject | typeof WriteOutcome.conflict | typeof WriteOutcome.gone>;
   /** Replaces a budget's spec, guarded by its resourceVersion; `conflict` when it changed since. */
   replaceSpec(
     namespace: string,
@@ -36,6 +39,9 @@ export interface BudgetGateway extends ListWatch {
   /** Deletes a budget, only if its uid is still `uid`. */
   remove(namespace: string, name: string, uid: string): Promise<WriteOutcome>;
 }
+
+/** The cause the API server names when it refuses a new object in a namespace being deleted. */
+export const NAMESPACE_TERMINATING = 'NamespaceTerminating';
 
 /** A list page as the API server sends it. */
 interface Page {
@@ -68,6 +74,7 @@ export function kubeBudgetGateway(kube: KubeClient, pageSize = 500): BudgetGatew
         return await kube.call<JsonObject>('POST', budget(namespace), body);
       } catch (err) {
         if (isStatus(err, 409)) return WriteOutcome.conflict;
+        if (isStatus(err, 403) && hasCause(err, NAMESPACE_TERMINATING)) return WriteOutcome.gone;
         throw err;
       }
     },

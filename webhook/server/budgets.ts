@@ -160,6 +160,11 @@ export class BudgetKeeper {
             this.raced(a);
             return;
           }
+          if (made === WriteOutcome.gone) {
+            // The namespace's deletion reached the API server before our cache: nothing to keep.
+            this.o.logger.debug(where, 'disruption budgets: the namespace is being deleted; none made');
+            return;
+          }
           this.cache.apply(Kind.budgets, 'ADDED', made);
           this.done(BudgetMetricAction.created, { ...where, budget: nameOf(made) }, 'disruption budgets: created');
           return;

@@ -282,6 +282,18 @@ describe('planBudgets: the writes that bring a namespace in step', () => {
     expect(planBudgets(view([], [ours('gone'), users('db-pdb', { matchLabels: { app: 'db' } })]), policy())).toEqual([]);
   });
 
+  it('writes nothing in a namespace being deleted, where it would create, update and delete: all of it goes with the namespace', () => {
+    const drifted = { ...ours('api'), spec: { maxUnavailable: 2, selector: { matchLabels: { app: 'api' } } } };
+    const deployments = [dep('web'), dep('api'), dep('batch', { replicas: 1 })];
+    const budgets = [drifted, ours('batch')];
+    expect(planBudgets(view(deployments, budgets), policy()).map((a) => [a.op, a.deployment])).toEqual([
+      ['update', 'api'],
+      ['delete', 'batch'],
+      ['create', 'web'],
+    ]);
+    expect(planBudgets({ ...view(deployments, budgets), terminating: true }, policy())).toEqual([]);
+  });
+
   it('plans each Deployment of the namespace, by name', () => {
     const actions = planBudgets(view([dep('web'), dep('api', { replicas: 1 }), dep('batch')], [ours('api')]), policy());
     expect(actions.map((a) => [a.op, a.deployment])).toEqual([

@@ -6,14 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../core/config.js';
 import { DEFAULT_POLICY, type JsonObject } from '../../../core/policy/index.js';
 import type { WatchEvent } from '../../../kube-client/client.js';
+import type { KubeClient } from '../../../kube-client/client.js';
 import { HttpError } from '../../../kube-client/errors.js';
-import { BudgetCache, Kind, slimBudget, slimDeployment } from '../../../webhook/server/budget-cache.js';
-import { COLLECTION, WriteOutcome, type BudgetGateway } from '../../../webhook/server/budget-gateway.js';
+import { BudgetCache, Kind, slimBudget, slimDeployment, slimNamespace } from '../../../webhook/server/budget-cache.js';
+import { COLLECTION, kubeBudgetGateway, WriteOutcome, type BudgetGateway } from '../../../webhook/server/budget-gateway.js';
 import { BudgetKeeper } from '../../../webhook/server/budgets.js';
 import { relistPauseMs, runInformer, type ListWatch } from '../../../webhook/server/informer.js';
 import { sharedRounds } from '../../../webhook/server/leader.js';
 import { createMetrics } from '../../../webhook/server/metrics.js';
 import { captureLogger, metricValue } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The API server's answer to a budget created in a namespace being deleted, as it sent it
+ * (test/fixtures/kube/capture-real.ts). */
+const TERMINATING = JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../fixtures/kube'), 'namespace-terminating.json'), 'utf8')) as {
+  status: number;
+  body: string;
+};
 
 type Obj = Record<string, any>;
 const settings = { ...DEFAULT_CONFIG.webhook, ownNamespace: 'paas-system' };
@@ -305,6 +315,36 @@ describe('BudgetKeeper', () => {
     k.stop();
   });
 
+  it('a namespace being deleted: nothing written there, where a live one gets its budget; no warning', async () => {
+    const leaving = { ...namespace('old'), metadata: { ...namespace('old').metadata, deletionTimestamp: '2026-12-07T10:05:00Z' } };
+    const { api, gateway } = memoryApi({ deployments: [deployment('web'), deployment('web', 'old')], namespaces: [namespace('shop'), leaving] });
+    const { k, metrics, lines } = keeper(gateway);
+    await k.tick();
+    await settle();
+    await k.flush();
+    expect(api.calls.filter((c) => !c.startsWith('list'))).toEqual(['create shop/web-paas']);
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    expect(await metricValue(metrics, 'paas_webhook_errors_total', { type: 'disruption-budget' })).toBe(0);
+    k.stop();
+  });
+
+  it('a create the API server refuses because the namespace is being deleted (its deletion not yet in the cache): no error, no warning, a debug line', async () => {
+    const { api, gateway } = memoryApi({ deployments: [deployment('web'), deployment('cart')] });
+    const racing: BudgetGateway = {
+      ...gateway,
+      create: async (ns, body) => ((body.metadata as Obj).name === 'cart-paas' ? WriteOutcome.gone : gateway.create(ns, body)),
+    };
+    const { k, metrics, lines } = keeper(racing);
+    await k.tick();
+    await settle();
+    await k.flush();
+    expect(budgetsIn(api).map((b) => b.name)).toEqual(['web-paas']);
+    expect(await metricValue(metrics, 'paas_webhook_errors_total', { type: 'disruption-budget' })).toBe(0);
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    expect(lines.some((l) => l.msg === 'disruption budgets: the namespace is being deleted; none made' && l.deployment === 'cart')).toBe(true);
+    k.stop();
+  });
+
   it('a replica that stops leading stops watching and forgets; its gauge reads 0', async () => {
     let leading = true;
     const { gateway } = memoryApi({ deployments: [deployment('web')] });
@@ -375,6 +415,23 @@ describe('BudgetCache', () => {
     expect(c.apply(Kind.deployments, type, change as JsonObject)).toBe(want);
   });
 
+  it('a namespace keeps its labels and its deletion; the view says it is terminating', () => {
+    const leaving = {
+      metadata: { name: 'old', resourceVersion: '3', uid: 'x', labels: { a: 'b' }, deletionTimestamp: '2026-12-07T10:05:00Z' },
+      status: { phase: 'Terminating' },
+    };
+    expect(slimNamespace(leaving)).toEqual({ metadata: { name: 'old', labels: { a: 'b' }, deletionTimestamp: '2026-12-07T10:05:00Z' } });
+    const c = new BudgetCache();
+    c.reset(Kind.namespaces, [leaving, namespace('shop')]);
+    expect(c.view('old', settings).terminating).toBe(true);
+    expect(c.view('shop', settings).terminating).toBe(false);
+    // Its deletion arriving by watch marks the namespace for a look.
+    c.reset(Kind.namespaces, [namespace('old')]);
+    expect(c.view('old', settings).terminating).toBe(false);
+    expect(c.apply(Kind.namespaces, 'MODIFIED', leaving)).toBe('old');
+    expect(c.view('old', settings).terminating).toBe(true);
+  });
+
   it('a budget whose status (and so resourceVersion) alone changed marks nothing', () => {
     const c = new BudgetCache();
     const b = { metadata: { name: 'web-paas', namespace: 'shop', uid: 'u', resourceVersion: '7' }, spec: { maxUnavailable: 1 } };
@@ -382,6 +439,29 @@ describe('BudgetCache', () => {
     expect(c.apply(Kind.budgets, 'MODIFIED', { ...b, metadata: { ...b.metadata, resourceVersion: '8' }, status: { disruptionsAllowed: 0 } })).toBeUndefined();
     // …but its new resourceVersion is kept, for the next guarded write.
     expect((c.view('shop', settings).budgets[0]!.metadata as Obj).resourceVersion).toBe('8');
+  });
+});
+
+describe('kubeBudgetGateway.create: what the API server answered', () => {
+  const refusing = (err: Error) => kubeBudgetGateway({ call: async () => Promise.reject(err) } as unknown as KubeClient);
+  const body = { metadata: { name: 'web-paas', namespace: 'old' } };
+
+  it('403 naming the cause NamespaceTerminating (the real answer): gone, not an error', async () => {
+    expect(TERMINATING.status).toBe(403);
+    await expect(refusing(new HttpError(TERMINATING.status, TERMINATING.body, '/apis/policy/v1')).create('old', body)).resolves.toBe(WriteOutcome.gone);
+  });
+
+  it.each([
+    // The same answer with its cause removed (RBAC's 403 names none): the error it is.
+    { name: '403 without that cause', err: () => new HttpError(403, JSON.stringify({ ...JSON.parse(TERMINATING.body), details: {} }), '/apis/policy/v1') },
+    { name: 'a body that is not a Status', err: () => new HttpError(403, 'forbidden', '/apis/policy/v1') },
+    { name: 'that cause on another status', err: () => new HttpError(500, TERMINATING.body, '/apis/policy/v1') },
+  ])('$name: thrown', async ({ err }) => {
+    await expect(refusing(err()).create('old', body)).rejects.toBeInstanceOf(HttpError);
+  });
+
+  it('409: conflict', async () => {
+    await expect(refusing(new HttpError(409, '{}', '/apis/policy/v1')).create('old', body)).resolves.toBe(WriteOutcome.conflict);
   });
 });
 
