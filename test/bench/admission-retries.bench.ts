@@ -1,0 +1,183 @@
+// Benchmark: how many times the API server calls the webhook per Deployment write, and why more than
+// once. The admission bench (admission.bench.ts) counted 1.45 webhook admissions per write. The
+// API server runs mutating admission inside its storage update loop (k8s.io/apiserver
+// handlers/patch.go: "applyAdmission is called every time GuaranteedUpdate asks for the updated
+// object"), and that loop starts from the watch cache's copy of the object: when the copy is stale
+// (a write landed in etcd that the cache has not seen yet), the compare-and-swap fails, or a write
+// that changes nothing differs from etcd's copy, and the loop runs again, admission included. A
+// Deployment's own controller writes its status right after every spec change; a write close
+// behind its controller's would then be admitted twice.
+//
+// Measured on a local control plane with the real node (or the cluster of PAAS_E2E_KUBECONFIG),
+// the webhook installed as users install it (opt-in overlay, the local image, called through its
+// Service), one Deployment (replicas 0, paused: no pods), server-side applies from one process,
+// one at a time, in pairs: an update (a new image), then a re-apply of the same manifest (it
+// writes nothing). The count is the API server's own: its histogram of calls to the webhook's
+// enforce entry (apiserver_admission_webhook_admission_duration_seconds, the +Inf bucket), read
+// before and after each block of pairs (not around every write: a scrape of /metrics takes long
+// enough for the controller to catch up, and would remove the race it measures). Three patterns,
+// a block of each per round, in a rotated order:
+//   behind     the pairs back to back: the admission bench's pattern, the re-apply close behind
+//              the controller's status write for the update
+//   reapply    the same, but each re-apply waits until the controller has observed the update
+//   -waits     (status.observedGeneration = metadata.generation): the one difference from behind
+//   settled    every write waits so: nothing to race; the baseline
+// Reported: webhook calls per write in each pattern and the ratio to settled. If the re-apply's
+// race is the cause, behind is near 1.5 (updates once, re-applies twice) and the other two near 1.
+// No bound is asserted: figures.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_K8S_VERSION, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
+import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
+import { histogram } from '../e2e/lib/prom-histogram.js';
+import { apiClient, type ApiClient } from './lib/api-writer.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** Pairs (an update, a re-apply) per block. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const RUN = Date.now().toString(36);
+const NS = `bench-retries-${RUN}`;
+const NAME = 'app';
+const APPLY = 'application/apply-patch+yaml';
+const path = (name?: string) => `/apis/apps/v1/namespaces/${NS}/deployments${name ? `/${name}` : ''}`;
+const applyQuery = '?fieldManager=paas-bench&force=true';
+const CALLS = { metric: 'apiserver_admission_webhook_admission_duration_seconds', match: { name: 'rollout-policy.paas.io', type: 'admit' } };
+
+const Pattern = { behind: 'behind', reapplyWaits: 'reapply-waits', settled: 'settled' } as const;
+type Pattern = (typeof Pattern)[keyof typeof Pattern];
+const PATTERNS = Object.values(Pattern);
+
+/** One block of pairs and the webhook calls the API server made for it. */
+interface Block {
+  pattern: Pattern;
+  writes: number;
+  calls: number;
+}
+
+const log = (l: string) => process.stderr.write(`bench admission-retries: ${l}\n`);
+
+function deployment(seq: number): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: NAME, labels: { app: NAME } },
+    spec: {
+      replicas: 0,
+      paused: true,
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: { app: NAME } },
+      template: {
+        metadata: { labels: { app: NAME } },
+        spec: { containers: [{ name: 'app', image: `registry.example/bench/app:${seq}`, ports: [{ containerPort: 8080 }] }] },
+      },
+    },
+  };
+}
+
+/** Calls per write in each pattern, over its blocks, and the range over blocks. */
+function tabulate(blocks: readonly Block[]): { pattern: Pattern; writes: number; calls: number; perWrite: number; min: number; max: number }[] {
+  return PATTERNS.map((pattern) => {
+    const mine = blocks.filter((b) => b.pattern === pattern);
+    const writes = mine.reduce((a, b) => a + b.writes, 0);
+    const calls = mine.reduce((a, b) => a + b.calls, 0);
+    const each = mine.map((b) => b.calls / b.writes);
+    return { pattern, writes, calls, perWrite: calls / writes, min: Math.min(...each), max: Math.max(...each) };
+  });
+}
+
+async function callsSoFar(api: ApiClient): Promise<number> {
+  const r = await api.send('GET', '/metrics');
+  if (r.status !== 200) throw new Error(`the API server's /metrics: ${r.status}`);
+  return histogram(r.body, CALLS.metric, CALLS.match).get(Number.POSITIVE_INFINITY) ?? 0;
+}
+
+/** Until the Deployment controller has observed the Deployment's last spec (bounded: 30 s). */
+async function untilObserved(api: ApiClient): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const d = await api.json<any>('GET', path(NAME));
+    if (d.status?.observedGeneration === d.metadata.generation) return;
+    if (Date.now() > deadline) throw new Error(`${NS}/${NAME}: the Deployment controller did not observe generation ${d.metadata.generation} in 30 s`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
+
+async function main(): Promise<void> {
+  const binDir = resolve(process.env.PAAS_E2E_BIN ?? join(ROOT, '.cache/bin', `k8s-${process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION}`));
+  const kubectl = join(binDir, 'kubectl');
+  const runDir = mkdtempSync(join(tmpdir(), 'paas-bench-retries-'));
+  let kubeconfig = process.env.PAAS_E2E_KUBECONFIG;
+  let cluster: ClusterState | undefined;
+  let api: ApiClient | undefined;
+  let image = '';
+  try {
+    const built = await buildWebhookImage(log);
+    if (!kubeconfig) {
+      cluster = await startCluster({ binDir, runDir, realNodes: 1, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
+      kubeconfig = cluster.kubeconfig;
+    }
+    await loadWebhookImage(nodeOf(kubeconfig), built, log);
+    image = built.image;
+    await installWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn, log });
+    api = await apiClient(kubeconfig, 2);
+    await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'paas.io/mode': 'enforce' } } });
+    await api.json('POST', path(), deployment(0));
+
+    let seq = 0;
+    const apply = async (what: string): Promise<void> => {
+      const r = await api!.send('PATCH', path(NAME) + applyQuery, JSON.stringify(deployment(seq)), APPLY);
+      if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body.slice(0, 300)}`);
+    };
+    const block = async (pattern: Pattern): Promise<Block> => {
+      await untilObserved(api!); // every block starts from a settled Deployment
+      const before = await callsSoFar(api!);
+      for (let i = 0; i < PAIRS; i++) {
+        if (pattern === Pattern.settled) await untilObserved(api!);
+        seq++;
+        await apply(`${pattern} update`);
+        if (pattern !== Pattern.behind) await untilObserved(api!);
+        await apply(`${pattern} re-apply`);
+      }
+      const calls = (await callsSoFar(api!)) - before;
+      // Every write is admitted at least once: a count below that is a wrong count, not a figure.
+      if (calls < 2 * PAIRS) throw new Error(`${pattern}: the API server counted ${calls} calls to the webhook for ${2 * PAIRS} writes`);
+      return { pattern, writes: 2 * PAIRS, calls };
+    };
+    // The first apply takes the fields over from the CREATE's manager (a write of its own).
+    await apply('first apply');
+    const load = loadavg()[0]!.toFixed(1);
+    const blocks: Block[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < PATTERNS.length; k++) blocks.push(await block(PATTERNS[(round + k) % PATTERNS.length]!));
+      log(`round ${round + 1}/${ROUNDS}`);
+    }
+
+    const table = tabulate(blocks);
+    const base = table.find((t) => t.pattern === Pattern.settled)!.perWrite;
+    process.stdout.write(
+      [
+        '',
+        `webhook calls per Deployment write, as the API server counts them: server-side applies of one Deployment (replicas 0, paused), one at a time, an update then a re-apply; ${ROUNDS} rounds, a block of ${PAIRS} pairs per pattern and round`,
+        `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
+        '',
+        '| pattern | writes | webhook calls | per write | [min, max] over blocks | × settled |',
+        '|---|---|---|---|---|---|',
+        ...table.map(
+          (t) =>
+            `| ${t.pattern} | ${t.writes} | ${t.calls} | ${t.perWrite.toFixed(2)} | [${t.min.toFixed(2)}, ${t.max.toFixed(2)}] | ${(t.perWrite / base).toFixed(2)} |`,
+        ),
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    if (api) await api.send('DELETE', `/api/v1/namespaces/${NS}`).catch((e: unknown) => log(`tear-down: ${(e as Error).message}`));
+    api?.close();
+    if (cluster) await stopCluster(cluster);
+    else if (kubeconfig && image) await uninstallWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn });
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+await main();
