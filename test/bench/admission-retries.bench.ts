@@ -22,15 +22,19 @@
 //   reapply    the same, but each re-apply waits until the controller has observed the update
 //   -waits     (status.observedGeneration = metadata.generation): the one difference from behind
 //   settled    every write waits so: nothing to race; the baseline
-// Reported: webhook calls per write in each pattern and the ratio to settled. If the re-apply's
+// Reported: webhook calls per write in each pattern and the ratio to settled; and, from the
+// webhook pods' own metrics over the same rounds, the admissions they counted and the TLS
+// connections they accepted (does the API server keep its connections to the webhook, or pay a
+// handshake per call?). If the re-apply's
 // race is the cause, behind is near 1.5 (updates once, re-applies twice) and the other two near 1.
 // No bound is asserted: figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K8S_VERSION, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
+import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook, WebhookNames } from '../e2e/cluster/webhook-install.js';
 import { histogram } from '../e2e/lib/prom-histogram.js';
+import { counterSum } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -93,6 +97,30 @@ async function callsSoFar(api: ApiClient): Promise<number> {
   return histogram(r.body, CALLS.metric, CALLS.match).get(Number.POSITIVE_INFINITY) ?? 0;
 }
 
+/** What the webhook's pods counted (their own metrics, through the API server's pod proxy):
+ * admissions, and the TLS connections they accepted (all, and those resumed). */
+async function webhookCounts(api: ApiClient): Promise<{ admissions: number; connections: number; resumed: number }> {
+  const list = await api.json<{ items: any[] }>(
+    'GET',
+    `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`,
+  );
+  const sum = { admissions: 0, connections: 0, resumed: 0 };
+  for (const p of list.items.filter((x) => x.status?.phase === 'Running' && !x.metadata.deletionTimestamp)) {
+    const port = (p.spec.containers[0].ports as { name?: string; containerPort: number }[]).find((x) => x.name === 'metrics');
+    if (!port) throw new Error(`webhook pod ${p.metadata.name} has no metrics port`);
+    const r = await api.send('GET', `/api/v1/namespaces/${WebhookNames.namespace}/pods/${p.metadata.name}:${port.containerPort}/proxy/metrics`);
+    if (r.status !== 200) throw new Error(`the metrics of ${p.metadata.name}: ${r.status} ${r.body.slice(0, 200)}`);
+    sum.admissions += counterSum(r.body, 'paas_webhook_admissions_total');
+    sum.connections += counterSum(r.body, 'paas_webhook_tls_connections_total');
+    const resumed = r.body
+      .split('\n')
+      .filter((l) => l.startsWith('paas_webhook_tls_connections_total{resumed="true"}'))
+      .join('\n');
+    sum.resumed += resumed ? counterSum(resumed, 'paas_webhook_tls_connections_total') : 0;
+  }
+  return sum;
+}
+
 /** Until the Deployment controller has observed the Deployment's last spec (bounded: 30 s). */
 async function untilObserved(api: ApiClient): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -148,12 +176,20 @@ async function main(): Promise<void> {
     // The first apply takes the fields over from the CREATE's manager (a write of its own).
     await apply('first apply');
     const load = loadavg()[0]!.toFixed(1);
+    const hookBefore = await webhookCounts(api);
     const blocks: Block[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < PATTERNS.length; k++) blocks.push(await block(PATTERNS[(round + k) % PATTERNS.length]!));
       log(`round ${round + 1}/${ROUNDS}`);
     }
 
+    const hookAfter = await webhookCounts(api);
+    const hook = {
+      admissions: hookAfter.admissions - hookBefore.admissions,
+      connections: hookAfter.connections - hookBefore.connections,
+      resumed: hookAfter.resumed - hookBefore.resumed,
+    };
+    const apiCalls = blocks.reduce((a, b) => a + b.calls, 0);
     const table = tabulate(blocks);
     const base = table.find((t) => t.pattern === Pattern.settled)!.perWrite;
     process.stdout.write(
@@ -168,6 +204,8 @@ async function main(): Promise<void> {
           (t) =>
             `| ${t.pattern} | ${t.writes} | ${t.calls} | ${t.perWrite.toFixed(2)} | [${t.min.toFixed(2)}, ${t.max.toFixed(2)}] | ${(t.perWrite / base).toFixed(2)} |`,
         ),
+        '',
+        `the webhook's pods over the same rounds: ${hook.admissions} admissions counted (the API server counted ${apiCalls} calls to the enforce entry; the pods' count adds the leader's self-checks), on ${hook.connections} TLS connections accepted (${hook.resumed} resumed)`,
         '',
       ].join('\n'),
     );

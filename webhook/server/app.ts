@@ -1,5 +1,6 @@
 // The webhook's HTTP(S) application: built here, listened on by the caller (main.ts, tests, bench).
 import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   ADMISSION_API_VERSION,
@@ -49,6 +50,13 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     onConstructorPoisoning: 'ignore',
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' as const } } : {}),
   }) as unknown as FastifyInstance;
+  // Each connection the API server opens costs a handshake; counted so a bench (or a dashboard)
+  // can read how many admissions ride on each one.
+  if (opts.tls) {
+    app.server.on('secureConnection', (socket: TLSSocket) => {
+      metrics.tlsConnections.inc({ resumed: String(socket.isSessionReused()) });
+    });
+  }
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500;

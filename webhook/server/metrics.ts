@@ -23,6 +23,8 @@ export interface WebhookMetrics {
   budgets: Counter<'action'>;
   /** Leader only: the PodDisruptionBudgets of ours it last saw. */
   budgetsKept: Gauge<never>;
+  /** TLS connections accepted, by whether the client resumed a session (no full handshake). */
+  tlsConnections: Counter<'resumed'>;
 }
 
 /** Registers the webhook's metrics on `registry` (a fresh one by default). */
@@ -52,6 +54,14 @@ function admissionMetrics(registry: Registry) {
       name: 'paas_webhook_mutations_total',
       help: 'Changes made to Deployments, by kind of change.',
       labelNames: ['change'],
+      registers: [registry],
+    }),
+    tlsConnections: new Counter({
+      name: 'paas_webhook_tls_connections_total',
+      help:
+        'TLS connections accepted, by whether the client resumed an earlier session (resumed="true": no full handshake). ' +
+        'Against paas_webhook_admissions_total: how many admissions the API server sends on each connection it keeps.',
+      labelNames: ['resumed'],
       registers: [registry],
     }),
     shortfalls: new Counter({

@@ -2,7 +2,7 @@
 // the CA verifies the server, TLS 1.1 is refused, a rotated pair on disk is picked up without a
 // restart, and SIGTERM's drain keeps answering while /readyz says 503.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
@@ -12,7 +12,7 @@ import { applyPlan } from '../../../webhook/server/cert-mint.js';
 import { drain } from '../../../webhook/server/drain.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../../webhook/server/self-signed.js';
 import { loadPairFiles, watchPairFiles, type ServingPair } from '../../../webhook/server/tls.js';
-import { testServer } from './harness.js';
+import { metricValue, testServer } from './harness.js';
 import { review, threeContainerDeployment } from './reviews.js';
 
 async function issue(sans: string[]): Promise<{ ca: string; cert: string; key: string }> {
@@ -27,10 +27,11 @@ function post(
   ca: string,
   body: string,
   path = '/mutate',
+  agent: Agent | false = false,
 ): Promise<{ status: number; body: string; headers: Record<string, unknown>; peer: PeerCertificate }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: path === '/mutate' ? 'POST' : 'GET', ca, headers: { 'content-type': 'application/json' }, agent: false },
+      { host: '127.0.0.1', port, path, method: path === '/mutate' ? 'POST' : 'GET', ca, headers: { 'content-type': 'application/json' }, agent },
       (res) => {
         const chunks: Buffer[] = [];
         const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
@@ -136,6 +137,30 @@ describe('HTTPS', () => {
       expect(installed[0]?.fingerprint).not.toBe(pair.fingerprint);
     } finally {
       watcher.close();
+    }
+  });
+});
+
+describe('paas_webhook_tls_connections_total', () => {
+  it('counts connections, not requests: three admissions on one kept-alive connection are one; three without keep-alive are three', async () => {
+    const certs = await issue(['127.0.0.1']);
+    const s = testServer({ tls: { key: certs.key, cert: certs.cert } });
+    await s.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (s.app.server.address() as { port: number }).port;
+    const body = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'conn-uid' }));
+    const connections = async () =>
+      (await metricValue(s.metrics, 'paas_webhook_tls_connections_total', { resumed: 'true' })) +
+      (await metricValue(s.metrics, 'paas_webhook_tls_connections_total', { resumed: 'false' }));
+    const kept = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await post(port, certs.ca, body, '/mutate', kept)).status).toBe(200);
+      expect(await connections()).toBe(1);
+      for (let i = 0; i < 3; i++) expect((await post(port, certs.ca, body)).status).toBe(200);
+      expect(await connections()).toBe(4);
+      expect(await metricValue(s.metrics, 'paas_webhook_admissions_total', { operation: 'CREATE', result: 'mutated' })).toBe(6);
+    } finally {
+      kept.destroy();
+      await s.app.close();
     }
   });
 });
