@@ -205,7 +205,7 @@ async function main(): Promise<void> {
             `| ${t.pattern} | ${t.writes} | ${t.calls} | ${t.perWrite.toFixed(2)} | [${t.min.toFixed(2)}, ${t.max.toFixed(2)}] | ${(t.perWrite / base).toFixed(2)} |`,
         ),
         '',
-        `the webhook's pods over the same rounds: ${hook.admissions} admissions counted (the API server counted ${apiCalls} calls to the enforce entry; the pods' count adds the leader's self-checks), on ${hook.connections} TLS connections accepted (${hook.resumed} resumed)`,
+        `the webhook's pods over the same rounds: ${hook.admissions} admissions counted (the API server counted ${apiCalls} calls to its enforce entry), on ${hook.connections} TLS connections accepted (${hook.resumed} resumed)`,
         '',
       ].join('\n'),
     );
