@@ -18,7 +18,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSpecs, RealNode } from './cluster/node.js';
 import { apply, binDir, getJson, kubeClient, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 import { ownClusterForThisFile } from './lib/locks.js';
-import { appDeployment, appService, drainUnderLoad, onRealNodes, serviceUrl, TestImage, type DrainUnderLoadResult } from './lib/real-node.js';
+import {
+  appDeployment,
+  E2E_REQUEST_TIMEOUT_S,
+  appService,
+  drainUnderLoad,
+  onRealNodes,
+  serviceUrl,
+  TestImage,
+  type DrainUnderLoadResult,
+} from './lib/real-node.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 
 // Draining a node disturbs every pod on it: no other file runs beside this one (lib/locks.ts).
@@ -147,6 +156,7 @@ describe('through the webhook, draining a node drops no request', () => {
       rate: RATE,
       loads: LOADS,
       timeoutMs: 240_000,
+      requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
       serviceForEndpoints: name,
     });
     expect(r.drain.code, `${r.drain.stderr}\n${describeRun(r)}`).toBe(0);
@@ -187,6 +197,7 @@ describe('through the webhook, draining a node drops no request', () => {
       rate: RATE,
       loads: LOADS,
       timeoutMs: 300_000,
+      requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
       serviceForEndpoints: name,
     });
     expect(r.drain.code, `${r.drain.stderr}\n${describeRun(r)}`).toBe(0);
@@ -227,6 +238,7 @@ describe('the control: the same app and manifest opted out of the policy', () =>
       rate: RATE,
       loads: LOADS,
       timeoutMs: 120_000,
+      requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
       serviceForEndpoints: name,
     });
     expect(r.drain.code, r.drain.stderr).toBe(0);

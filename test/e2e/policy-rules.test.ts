@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDeployment, appService, rolloutUnderLoad, serviceUrl, TestImage, type AppOptions } from './lib/real-node.js';
+import { appDeployment, E2E_REQUEST_TIMEOUT_S, appService, rolloutUnderLoad, serviceUrl, TestImage, type AppOptions } from './lib/real-node.js';
 import { apply, binDir, getJson, kubeClient, kubeconfig, kubectl, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 
@@ -130,6 +130,7 @@ describe('the readiness probe the policy adds', () => {
           rate: 100,
           loads: ['new'],
           timeoutMs: 120_000,
+          requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
         }),
       );
     const withPolicy = await roll('slow-start');
@@ -211,6 +212,7 @@ describe('a distroless image (no shell, no sleep binary)', () => {
       rate: 200,
       loads: ['new'],
       timeoutMs: 120_000,
+      requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
     });
     const events = await kubectl([
       'get',

@@ -114,9 +114,11 @@ describe('through the webhook (policy on), the app decides what kept-alive clien
     const c = byClient(r);
     for (const kind of CLIENTS) expect(c[kind].failed, `${kind}: ${describeResult(r)}`).toBe(0);
     // The zero comes from the announcement, heard: kept-alive clients left the old pods'
-    // connections when told to, and reconnected to live pods.
-    expect(c.naive.connections.announced, describeResult(r)).toBeGreaterThan(0);
-    expect(c.checking.connections.announced, describeResult(r)).toBeGreaterThan(0);
+    // connections when told to, and reconnected to live pods. Which client's connections sit on
+    // an old pod during its 3 s drain is chance (a full run once saw the checking one hear none,
+    // and lose nothing): heard by the kept-alive clients together.
+    const heard = c.keepalive.connections.announced + c.checking.connections.announced + c.naive.connections.announced;
+    expect(heard, describeResult(r)).toBeGreaterThan(0);
   });
 });
 

@@ -9,7 +9,16 @@
 // Service from inside the node's namespace, then no request fails and the ready endpoints never
 // drop below the desired count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDeployment, appService, rolloutUnderLoad, sampleReadyEndpoints, serviceUrl, TestImage, type RolloutUnderLoadResult } from './lib/real-node.js';
+import {
+  appDeployment,
+  E2E_REQUEST_TIMEOUT_S,
+  appService,
+  rolloutUnderLoad,
+  sampleReadyEndpoints,
+  serviceUrl,
+  TestImage,
+  type RolloutUnderLoadResult,
+} from './lib/real-node.js';
 import { apply, binDir, getJson, kubeClient, kubeconfig, kubectlOk, listJson, newNamespace, waitFor } from './lib/cluster.js';
 import { startWebhook, type WebhookProcess } from './lib/webhook-process.js';
 import { join } from 'node:path';
@@ -63,6 +72,7 @@ async function rollThreeTimes(name: string, replicas: number, url: string): Prom
       rate: RATE,
       loads: LOADS,
       timeoutMs: 150_000,
+      requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
       serviceForEndpoints: name,
     });
     results.push({ ...r, what: t.what });

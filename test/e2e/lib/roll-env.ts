@@ -2,7 +2,7 @@
 // given clients, through the cluster's kubectl: what the e2e files comparing clients and SIGTERM
 // handlers each run, row after row.
 import { kubeClient, kubectlOk } from './cluster.js';
-import { rolloutUnderLoad, type LoadClient, type RolloutUnderLoadResult } from './real-node.js';
+import { E2E_REQUEST_TIMEOUT_S, rolloutUnderLoad, type LoadClient, type RolloutUnderLoadResult } from './real-node.js';
 
 type Obj = Record<string, any>;
 
@@ -29,5 +29,6 @@ export function rollEnvUnderLoad(r: EnvRollout): Promise<RolloutUnderLoadResult>
     rate: r.rate,
     loads: r.clients,
     timeoutMs: 150_000,
+    requestTimeoutS: E2E_REQUEST_TIMEOUT_S,
   });
 }
