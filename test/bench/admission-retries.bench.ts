@@ -32,10 +32,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K8S_VERSION, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook, WebhookNames } from '../e2e/cluster/webhook-install.js';
+import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
 import { histogram } from '../e2e/lib/prom-histogram.js';
 import { counterSum } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Pairs (an update, a re-apply) per block. */
@@ -97,22 +98,15 @@ async function callsSoFar(api: ApiClient): Promise<number> {
   return histogram(r.body, CALLS.metric, CALLS.match).get(Number.POSITIVE_INFINITY) ?? 0;
 }
 
-/** What the webhook's pods counted (their own metrics, through the API server's pod proxy):
- * admissions, and the TLS connections they accepted (all, and those resumed). */
+/** What the webhook's pods counted (their own metrics): admissions, and the TLS connections they
+ * accepted (all, and those resumed). */
 async function webhookCounts(api: ApiClient): Promise<{ admissions: number; connections: number; resumed: number }> {
-  const list = await api.json<{ items: any[] }>(
-    'GET',
-    `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`,
-  );
   const sum = { admissions: 0, connections: 0, resumed: 0 };
-  for (const p of list.items.filter((x) => x.status?.phase === 'Running' && !x.metadata.deletionTimestamp)) {
-    const port = (p.spec.containers[0].ports as { name?: string; containerPort: number }[]).find((x) => x.name === 'metrics');
-    if (!port) throw new Error(`webhook pod ${p.metadata.name} has no metrics port`);
-    const r = await api.send('GET', `/api/v1/namespaces/${WebhookNames.namespace}/pods/${p.metadata.name}:${port.containerPort}/proxy/metrics`);
-    if (r.status !== 200) throw new Error(`the metrics of ${p.metadata.name}: ${r.status} ${r.body.slice(0, 200)}`);
-    sum.admissions += counterSum(r.body, 'paas_webhook_admissions_total');
-    sum.connections += counterSum(r.body, 'paas_webhook_tls_connections_total');
-    const resumed = r.body
+  for (const p of await runningWebhookPods(api)) {
+    const text = await webhookMetrics(api, p);
+    sum.admissions += counterSum(text, 'paas_webhook_admissions_total');
+    sum.connections += counterSum(text, 'paas_webhook_tls_connections_total');
+    const resumed = text
       .split('\n')
       .filter((l) => l.startsWith('paas_webhook_tls_connections_total{resumed="true"}'))
       .join('\n');
@@ -123,13 +117,7 @@ async function webhookCounts(api: ApiClient): Promise<{ admissions: number; conn
 
 /** Until the Deployment controller has observed the Deployment's last spec (bounded: 30 s). */
 async function untilObserved(api: ApiClient): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const d = await api.json<any>('GET', path(NAME));
-    if (d.status?.observedGeneration === d.metadata.generation) return;
-    if (Date.now() > deadline) throw new Error(`${NS}/${NAME}: the Deployment controller did not observe generation ${d.metadata.generation} in 30 s`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
+  await observedVersion(api, NS, NAME);
 }
 
 async function main(): Promise<void> {

@@ -34,7 +34,7 @@ import { DEFAULT_CONFIG } from '../../core/config.js';
 import { admissionPolicyObjects, DEFAULT_ADMISSION_POLICY_SCOPE, type JsonObject } from '../../core/policy/index.js';
 import { DEFAULT_K8S_VERSION, readState, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
 import { NodeSpecs } from '../e2e/cluster/node.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook, WebhookNames } from '../e2e/cluster/webhook-install.js';
+import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
 import { histogram, histogramDelta, histogramQuantile } from '../e2e/lib/prom-histogram.js';
 import {
   AIM,
@@ -55,6 +55,7 @@ import {
   type Spread,
 } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Measured rounds (a multiple of 3: each set-up runs first, second and last equally often). */
@@ -159,11 +160,7 @@ class Bench {
 
   async admissions(): Promise<number> {
     let sum = 0;
-    for (const p of this.pods) {
-      const r = await this.api.send('GET', `/api/v1/namespaces/${WebhookNames.namespace}/pods/${p.name}:${p.metricsPort}/proxy/metrics`);
-      if (r.status !== 200) throw new Error(`the metrics of ${p.name}: ${r.status} ${r.body.slice(0, 200)}`);
-      sum += counterSum(r.body, 'paas_webhook_admissions_total');
-    }
+    for (const p of this.pods) sum += counterSum(await webhookMetrics(this.api, p), 'paas_webhook_admissions_total');
     return sum;
   }
 
@@ -205,23 +202,17 @@ class Bench {
 
 /** The webhook's pods on the real node, each with its cgroup (checked to exist) and metrics port. */
 async function webhookPods(api: ApiClient): Promise<WebhookPod[]> {
-  const list = await api.json<{ items: any[] }>(
-    'GET',
-    `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`,
-  );
-  const pods = list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+  const pods = await runningWebhookPods(api);
   if (pods.length === 0) throw new Error('no running webhook pod');
   return pods.map((p) => {
-    const node = NodeSpecs.find((n) => n.name === p.spec.nodeName);
-    if (!node) throw new Error(`webhook pod ${p.metadata.name} runs on ${p.spec.nodeName}, not a real node`);
-    const cgroup = podCgroupDir(CPUACCT, node.cgroupRoot, p.status.qosClass, p.metadata.uid);
-    const memory = podCgroupDir(MEMORY, node.cgroupRoot, p.status.qosClass, p.metadata.uid);
+    const node = NodeSpecs.find((n) => n.name === p.nodeName);
+    if (!node) throw new Error(`webhook pod ${p.name} runs on ${p.nodeName}, not a real node`);
+    const cgroup = podCgroupDir(CPUACCT, node.cgroupRoot, p.qosClass, p.uid);
+    const memory = podCgroupDir(MEMORY, node.cgroupRoot, p.qosClass, p.uid);
     for (const f of [join(cgroup, 'cpuacct.usage'), join(memory, 'memory.stat')]) {
-      if (!existsSync(f)) throw new Error(`webhook pod ${p.metadata.name}: no ${f}`);
+      if (!existsSync(f)) throw new Error(`webhook pod ${p.name}: no ${f}`);
     }
-    const port = (p.spec.containers[0].ports as { name?: string; containerPort: number }[]).find((x) => x.name === 'metrics');
-    if (!port) throw new Error(`webhook pod ${p.metadata.name} has no metrics port`);
-    return { name: p.metadata.name, cgroup, memory, metricsPort: port.containerPort };
+    return { name: p.name, cgroup, memory, metricsPort: p.metricsPort };
   });
 }
 
@@ -253,21 +244,12 @@ async function checkSetups(api: ApiClient): Promise<void> {
   }
 }
 
-/** The Deployment's resourceVersion once its controller has seen its last spec (its status
- * writes would otherwise move the resourceVersion under the check below). */
-async function settledVersion(api: ApiClient, ns: string, name: string): Promise<string> {
-  for (let i = 0; ; i++) {
-    const d = await api.json<any>('GET', deploymentsPath(ns, name));
-    if (d.status?.observedGeneration === d.metadata.generation) return d.metadata.resourceVersion as string;
-    if (i >= 150) throw new Error(`${ns}/${name}: the Deployment controller did not observe generation ${d.metadata.generation}`);
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-}
-
 /** A re-apply writes nothing in any set-up: the Deployment's resourceVersion stays (and an update's does not). */
 async function checkReapplyWritesNothing(bench: Bench, api: ApiClient): Promise<void> {
   for (const setup of SETUPS) {
-    const rv = () => settledVersion(api, NS[setup], 'w0');
+    // Once the controller has seen the last spec: its status writes would otherwise move the
+    // resourceVersion under the check below.
+    const rv = () => observedVersion(api, NS[setup], 'w0', 200);
     // The first apply takes the fields over from the CREATE's manager: a write of its own.
     await bench.write(NS[setup], 'w0', WriteKind.reapply);
     const before = await rv();

@@ -239,20 +239,20 @@ export function startLoad(o: LoadOptions): LoadRun {
  * rollout and no drain: CI saw 70 of them, on a Service whose pods had been Ready for half a second.
  */
 export async function untilServiceAnswers(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no try finished';
-  for (;;) {
-    const run = startLoad({ url, rate: 20, client: LoadClient.new, maxSeconds: 1 });
-    try {
-      const s = await run.finished();
-      if (s.ok > 0 && s.failed === 0) return;
-      last = `${s.failed}/${s.requests} failed ${JSON.stringify(s.errors)}`;
-    } finally {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${url} to answer from the node (last second: ${last})`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
+  await until(
+    async () => {
+      const run = startLoad({ url, rate: 20, client: LoadClient.new, maxSeconds: 1 });
+      try {
+        const s = await run.finished();
+        if (s.ok > 0 && s.failed === 0) return true;
+        throw new Error(`last second: ${s.failed}/${s.requests} failed ${JSON.stringify(s.errors)}`);
+      } finally {
+        if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      }
+    },
+    timeoutMs,
+    `${url} to answer from the node`,
+  );
 }
 
 /** The URL of a Service's ClusterIP on port 80. */

@@ -142,6 +142,13 @@ function keeper(gateway: BudgetGateway, o: { leader?: () => boolean; policy?: ty
   return { k, lines, metrics, scheduled: () => flushes };
 }
 
+/** The keeper's first round as the leader: it lists the three kinds, then plans and writes. */
+async function lead(k: BudgetKeeper): Promise<void> {
+  await k.tick();
+  await settle();
+  await k.flush();
+}
+
 const budgetsIn = (api: ReturnType<typeof memoryApi>['api']) =>
   [...api.store.budgets.values()]
     .map((b) => ({ name: b.metadata.name, spec: b.spec, owner: b.metadata.ownerReferences?.[0]?.name }))
@@ -151,9 +158,7 @@ describe('BudgetKeeper', () => {
   it('the leader lists the three kinds, then makes one budget per Deployment of 2+ replicas; the metric counts them', async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web'), deployment('api', 'shop', 1), deployment('cart', 'shop', 2)] });
     const { k, metrics } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(budgetsIn(api)).toEqual([
       { name: 'cart-paas', owner: 'cart', spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'cart' } } } },
       { name: 'web-paas', owner: 'web', spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'web' } } } },
@@ -170,9 +175,7 @@ describe('BudgetKeeper', () => {
   it('a follower reads nothing and writes nothing', async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k } = keeper(gateway, { leader: () => false });
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(api.calls).toEqual([]);
     expect(k.active).toBe(false);
   });
@@ -180,9 +183,7 @@ describe('BudgetKeeper', () => {
   it('follows the Deployment: scaled 3 → 1 deletes its budget, back to 2 makes it again, a new selector updates it', async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k, metrics, scheduled } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(budgetsIn(api).map((b) => b.name)).toEqual(['web-paas']);
 
     api.put(Kind.deployments, deployment('web', 'shop', 1));
@@ -213,9 +214,7 @@ describe('BudgetKeeper', () => {
   it('a status update (every few seconds during a rollout) marks nothing', async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     const before = api.calls.length;
     api.put(Kind.deployments, { ...deployment('web'), status: { replicas: 4, readyReplicas: 2 } });
     await k.flush();
@@ -226,9 +225,7 @@ describe('BudgetKeeper', () => {
   it("a budget of the user's that selects the pods: ours is deleted, and none is made while it stays", async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     api.put(Kind.budgets, {
       metadata: { name: 'web-pdb', namespace: 'shop', uid: 'u-1' },
       spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
@@ -244,9 +241,7 @@ describe('BudgetKeeper', () => {
   it('its namespace switched to warn mode: ours is deleted; back to enforce: made again', async () => {
     const { api, gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     api.put(Kind.namespaces, namespace('shop', { 'paas.io/mode': 'warn' }));
     await k.flush();
     expect(budgetsIn(api)).toEqual([]);
@@ -266,9 +261,7 @@ describe('BudgetKeeper', () => {
       namespaces: [namespace('shop'), namespace('kube-system')],
     });
     const { k } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(api.calls.filter((c) => !c.startsWith('list'))).toEqual([]);
     k.stop();
   });
@@ -284,9 +277,7 @@ describe('BudgetKeeper', () => {
       ],
     });
     const { k, lines } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     k.resync();
     await k.flush();
     expect(api.calls.filter((c) => !c.startsWith('list'))).toEqual([]);
@@ -306,9 +297,7 @@ describe('BudgetKeeper', () => {
       },
     };
     const { k, metrics, lines } = keeper(refusing);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(budgetsIn(api).map((b) => b.name)).toEqual(['web-paas']);
     expect(await metricValue(metrics, 'paas_webhook_errors_total', { type: 'disruption-budget' })).toBe(1);
     expect(lines.some((l) => l.msg === 'disruption budgets: create failed; will look again' && l.deployment === 'cart')).toBe(true);
@@ -319,9 +308,7 @@ describe('BudgetKeeper', () => {
     const leaving = { ...namespace('old'), metadata: { ...namespace('old').metadata, deletionTimestamp: '2026-12-07T10:05:00Z' } };
     const { api, gateway } = memoryApi({ deployments: [deployment('web'), deployment('web', 'old')], namespaces: [namespace('shop'), leaving] });
     const { k, metrics, lines } = keeper(gateway);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(api.calls.filter((c) => !c.startsWith('list'))).toEqual(['create shop/web-paas']);
     expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
     expect(await metricValue(metrics, 'paas_webhook_errors_total', { type: 'disruption-budget' })).toBe(0);
@@ -335,9 +322,7 @@ describe('BudgetKeeper', () => {
       create: async (ns, body) => ((body.metadata as Obj).name === 'cart-paas' ? WriteOutcome.gone : gateway.create(ns, body)),
     };
     const { k, metrics, lines } = keeper(racing);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(budgetsIn(api).map((b) => b.name)).toEqual(['web-paas']);
     expect(await metricValue(metrics, 'paas_webhook_errors_total', { type: 'disruption-budget' })).toBe(0);
     expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
@@ -349,9 +334,7 @@ describe('BudgetKeeper', () => {
     let leading = true;
     const { gateway } = memoryApi({ deployments: [deployment('web')] });
     const { k, metrics } = keeper(gateway, { leader: () => leading });
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(k.active).toBe(true);
     leading = false;
     await k.tick();
@@ -370,9 +353,7 @@ describe('BudgetKeeper', () => {
       },
     };
     const { k } = keeper(slowBudgets);
-    await k.tick();
-    await settle();
-    await k.flush();
+    await lead(k);
     expect(api.calls.some((c) => c.startsWith('create'))).toBe(false);
     release();
     await settle();

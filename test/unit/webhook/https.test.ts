@@ -44,6 +44,14 @@ function post(
   });
 }
 
+/** A test server on TLS with a fresh CA, listening on a free port of 127.0.0.1. */
+async function listeningTls() {
+  const certs = await issue(['127.0.0.1']);
+  const s = testServer({ tls: { key: certs.key, cert: certs.cert } });
+  await s.app.listen({ host: '127.0.0.1', port: 0 });
+  return { certs, s, port: (s.app.server.address() as { port: number }).port };
+}
+
 async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -143,10 +151,7 @@ describe('HTTPS', () => {
 
 describe('paas_webhook_tls_connections_total', () => {
   it('counts connections, not requests: three admissions on one kept-alive connection are one; three without keep-alive are three', async () => {
-    const certs = await issue(['127.0.0.1']);
-    const s = testServer({ tls: { key: certs.key, cert: certs.cert } });
-    await s.app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (s.app.server.address() as { port: number }).port;
+    const { certs, s, port } = await listeningTls();
     const body = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'conn-uid' }));
     const connections = async () =>
       (await metricValue(s.metrics, 'paas_webhook_tls_connections_total', { resumed: 'true' })) +
@@ -167,10 +172,7 @@ describe('paas_webhook_tls_connections_total', () => {
 
 describe('drain on SIGTERM', () => {
   it('turns unready, keeps answering admissions with Connection: close, then closes', async () => {
-    const certs = await issue(['127.0.0.1']);
-    const s = testServer({ tls: { key: certs.key, cert: certs.cert } });
-    await s.app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (s.app.server.address() as { port: number }).port;
+    const { certs, s, port } = await listeningTls();
     const body = JSON.stringify(review({ object: threeContainerDeployment(), uid: 'during-drain' }));
     let release!: () => void;
     let asked = 0;

@@ -1,0 +1,49 @@
+// What the cluster benches read of the installed webhook and of a Deployment: the webhook's
+// running pods and their own metrics (through the API server's pod proxy), and the wait until a
+// Deployment's controller has observed its last spec. Shared by admission.bench.ts and
+// admission-retries.bench.ts.
+import { WebhookNames } from '../../e2e/cluster/webhook-install.js';
+import type { ApiClient } from './api-writer.js';
+
+/** A running webhook pod, as the benches read it. */
+export interface RunningWebhookPod {
+  name: string;
+  uid: string;
+  nodeName: string;
+  qosClass: string;
+  metricsPort: number;
+}
+
+/** The webhook's pods that run now (not being deleted), each with its metrics port. */
+export async function runningWebhookPods(api: ApiClient): Promise<RunningWebhookPod[]> {
+  const list = await api.json<{ items: any[] }>(
+    'GET',
+    `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`,
+  );
+  return list.items
+    .filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
+    .map((p) => {
+      const port = (p.spec.containers[0].ports as { name?: string; containerPort: number }[]).find((x) => x.name === 'metrics');
+      if (!port) throw new Error(`webhook pod ${p.metadata.name} has no metrics port`);
+      return { name: p.metadata.name, uid: p.metadata.uid, nodeName: p.spec.nodeName, qosClass: p.status.qosClass, metricsPort: port.containerPort };
+    });
+}
+
+/** A webhook pod's Prometheus text, through the API server's pod proxy. */
+export async function webhookMetrics(api: ApiClient, pod: { name: string; metricsPort: number }): Promise<string> {
+  const r = await api.send('GET', `/api/v1/namespaces/${WebhookNames.namespace}/pods/${pod.name}:${pod.metricsPort}/proxy/metrics`);
+  if (r.status !== 200) throw new Error(`the metrics of ${pod.name}: ${r.status} ${r.body.slice(0, 200)}`);
+  return r.body;
+}
+
+/** The Deployment's resourceVersion once its controller has observed its last spec
+ * (status.observedGeneration = metadata.generation), polled every `pollMs`, bounded: 30 s. */
+export async function observedVersion(api: ApiClient, ns: string, name: string, pollMs = 50): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const d = await api.json<any>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+    if (d.status?.observedGeneration === d.metadata.generation) return d.metadata.resourceVersion as string;
+    if (Date.now() > deadline) throw new Error(`${ns}/${name}: the Deployment controller did not observe generation ${d.metadata.generation} in 30 s`);
+    await new Promise((ok) => setTimeout(ok, pollMs));
+  }
+}
