@@ -36,6 +36,7 @@ import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, u
 import { histogram } from '../e2e/lib/prom-histogram.js';
 import { counterSum } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
 import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -45,9 +46,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const RUN = Date.now().toString(36);
 const NS = `bench-retries-${RUN}`;
 const NAME = 'app';
-const APPLY = 'application/apply-patch+yaml';
-const path = (name?: string) => `/apis/apps/v1/namespaces/${NS}/deployments${name ? `/${name}` : ''}`;
-const applyQuery = '?fieldManager=paas-bench&force=true';
+const path = (name?: string) => deploymentsPath(NS, name);
 const CALLS = { metric: 'apiserver_admission_webhook_admission_duration_seconds', match: { name: 'rollout-policy.paas.io', type: 'admit' } };
 
 const Pattern = { behind: 'behind', reapplyWaits: 'reapply-waits', settled: 'settled' } as const;
@@ -62,24 +61,6 @@ interface Block {
 }
 
 const log = (l: string) => process.stderr.write(`bench admission-retries: ${l}\n`);
-
-function deployment(seq: number): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: NAME, labels: { app: NAME } },
-    spec: {
-      replicas: 0,
-      paused: true,
-      revisionHistoryLimit: 2,
-      selector: { matchLabels: { app: NAME } },
-      template: {
-        metadata: { labels: { app: NAME } },
-        spec: { containers: [{ name: 'app', image: `registry.example/bench/app:${seq}`, ports: [{ containerPort: 8080 }] }] },
-      },
-    },
-  };
-}
 
 /** Calls per write in each pattern, over its blocks, and the range over blocks. */
 function tabulate(blocks: readonly Block[]): { pattern: Pattern; writes: number; calls: number; perWrite: number; min: number; max: number }[] {
@@ -139,11 +120,11 @@ async function main(): Promise<void> {
     await installWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn, log });
     api = await apiClient(kubeconfig, 2);
     await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'paas.io/mode': 'enforce' } } });
-    await api.json('POST', path(), deployment(0));
+    await api.json('POST', path(), benchDeployment(NAME, 0));
 
     let seq = 0;
     const apply = async (what: string): Promise<void> => {
-      const r = await api!.send('PATCH', path(NAME) + applyQuery, JSON.stringify(deployment(seq)), APPLY);
+      const r = await api!.send('PATCH', path(NAME) + applyQuery, JSON.stringify(benchDeployment(NAME, seq)), APPLY);
       if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body.slice(0, 300)}`);
     };
     const block = async (pattern: Pattern): Promise<Block> => {

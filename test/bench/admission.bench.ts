@@ -27,13 +27,12 @@
 // Aim (issue #28): at 16 writers the webhook adds at most 2 ms at p50 and 5 ms at p99 over none,
 // and stays within 1 ms at p50 of the MutatingAdmissionPolicy. No bound is asserted: figures.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import { admissionPolicyObjects, DEFAULT_ADMISSION_POLICY_SCOPE, type JsonObject } from '../../core/policy/index.js';
+import { admissionPolicyObjects, DEFAULT_ADMISSION_POLICY_SCOPE } from '../../core/policy/index.js';
 import { DEFAULT_K8S_VERSION, readState, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { NodeSpecs } from '../e2e/cluster/node.js';
 import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
 import { histogram, histogramDelta, histogramQuantile } from '../e2e/lib/prom-histogram.js';
 import {
@@ -41,7 +40,6 @@ import {
   counterSum,
   latencies,
   memoryStat,
-  podCgroupDir,
   processTicks,
   quantiles,
   roundDifferences,
@@ -55,7 +53,8 @@ import {
   type Spread,
 } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
-import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
+import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
+import { observedVersion, webhookMetrics, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Measured rounds (a multiple of 3: each set-up runs first, second and last equally often). */
@@ -73,46 +72,10 @@ const NS_LABELS: Record<Setup, Record<string, string>> = {
   policy: { 'bench.paas.io/setup': 'policy' },
 };
 const POLICY_NAME = `paas-bench-${RUN}`;
-const MANAGER = 'paas-bench';
-const APPLY = 'application/apply-patch+yaml';
-const CPUACCT = '/sys/fs/cgroup/cpuacct';
-const MEMORY = '/sys/fs/cgroup/memory';
 /** The API server's histogram of the calls to the webhook's enforce entry (5, 25, 100 ms buckets...). */
 const WEBHOOK_CALLS = { metric: 'apiserver_admission_webhook_admission_duration_seconds', match: { name: 'rollout-policy.paas.io', type: 'admit' } };
 
 const log = (l: string) => process.stderr.write(`bench admission: ${l}\n`);
-const deploymentsPath = (ns: string, name?: string) => `/apis/apps/v1/namespaces/${ns}/deployments${name ? `/${name}` : ''}`;
-const applyQuery = `?fieldManager=${MANAGER}&force=true`;
-
-/** A writer's Deployment: a port (so the policy adds a readiness probe), no pods (replicas 0), and
- * paused: a new image is a new pod template admission sees as a rollout (the webhook mints a
- * deploy-id), but the controller makes no ReplicaSet of it, whose churn would load the two cores
- * for every set-up alike: noise, not admission. */
-function deployment(name: string, seq: number): JsonObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, labels: { app: name } },
-    spec: {
-      replicas: 0,
-      paused: true,
-      revisionHistoryLimit: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: `registry.example/bench/app:${seq}`, ports: [{ containerPort: 8080 }] }] },
-      },
-    },
-  };
-}
-
-/** The webhook's pods: where their CPU and memory are counted, and where their metrics are read. */
-interface WebhookPod {
-  name: string;
-  cgroup: string;
-  memory: string;
-  metricsPort: number;
-}
 
 /** The cumulative CPU counters read between phases. */
 interface Counters {
@@ -169,7 +132,7 @@ class Bench {
     const key = `${ns}/${name}`;
     const seq = (this.seq.get(key) ?? 0) + (kind === WriteKind.update ? 1 : 0);
     this.seq.set(key, seq);
-    const body = JSON.stringify(deployment(name, seq));
+    const body = JSON.stringify(benchDeployment(name, seq));
     return this.api.send('PATCH', deploymentsPath(ns, name) + applyQuery, body, APPLY);
   }
 
@@ -200,25 +163,9 @@ class Bench {
 
 // ---- set-up --------------------------------------------------------------------------------
 
-/** The webhook's pods on the real node, each with its cgroup (checked to exist) and metrics port. */
-async function webhookPods(api: ApiClient): Promise<WebhookPod[]> {
-  const pods = await runningWebhookPods(api);
-  if (pods.length === 0) throw new Error('no running webhook pod');
-  return pods.map((p) => {
-    const node = NodeSpecs.find((n) => n.name === p.nodeName);
-    if (!node) throw new Error(`webhook pod ${p.name} runs on ${p.nodeName}, not a real node`);
-    const cgroup = podCgroupDir(CPUACCT, node.cgroupRoot, p.qosClass, p.uid);
-    const memory = podCgroupDir(MEMORY, node.cgroupRoot, p.qosClass, p.uid);
-    for (const f of [join(cgroup, 'cpuacct.usage'), join(memory, 'memory.stat')]) {
-      if (!existsSync(f)) throw new Error(`webhook pod ${p.name}: no ${f}`);
-    }
-    return { name: p.name, cgroup, memory, metricsPort: p.metricsPort };
-  });
-}
-
 /** What a server-side dry run of a fresh Deployment in the set-up's namespace comes back with. */
 async function dryRun(api: ApiClient, setup: Setup): Promise<{ mutated: boolean; deployId: boolean }> {
-  const d = await api.json<any>('POST', `${deploymentsPath(NS[setup])}?dryRun=All`, deployment('dry-run', 0));
+  const d = await api.json<any>('POST', `${deploymentsPath(NS[setup])}?dryRun=All`, benchDeployment('dry-run', 0));
   return {
     mutated: d.spec.strategy?.rollingUpdate?.maxUnavailable === 0 && d.spec.template.spec.containers[0].lifecycle !== undefined,
     deployId: d.spec.template.metadata.labels?.['paas.io/deploy-id'] !== undefined,
@@ -280,7 +227,7 @@ async function setUp(api: ApiClient): Promise<void> {
   await checkSetups(api);
   // Every writer's Deployment, created once (a CREATE is not what is measured).
   for (const setup of SETUPS) {
-    for (let w = 0; w < Math.max(...CONCURRENCIES); w++) await api.json('POST', deploymentsPath(NS[setup]), deployment(`w${w}`, 0));
+    for (let w = 0; w < Math.max(...CONCURRENCIES); w++) await api.json('POST', deploymentsPath(NS[setup]), benchDeployment(`w${w}`, 0));
   }
 }
 
@@ -375,7 +322,7 @@ async function main(): Promise<void> {
 
     api = await apiClient(kubeconfig, Math.max(...CONCURRENCIES));
     await setUp(api);
-    const bench = new Bench(api, apiserverPid, await webhookPods(api));
+    const bench = new Bench(api, apiserverPid, await webhookPodCgroups(api));
     await checkReapplyWritesNothing(bench, api);
     const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     const load = loadavg()[0]!.toFixed(1);

@@ -24,11 +24,11 @@ export const WriteKind = {
 export type WriteKind = (typeof WriteKind)[keyof typeof WriteKind];
 
 /** One stretch of the run: a set-up at a concurrency, in a round; round 0 warms up and is not reported. */
-export interface Phase {
+export interface Phase<S extends string = Setup> {
   round: number;
   warmUp: boolean;
   concurrency: number;
-  setup: Setup;
+  setup: S;
 }
 
 /**
@@ -37,8 +37,8 @@ export interface Phase {
  * concurrency, so that each set-up runs first, second and last equally often (when `rounds` is a
  * multiple of the set-ups' count) and drift in the machine's load hits them alike.
  */
-export function schedule(rounds: number, concurrencies: readonly number[], setups: readonly Setup[]): Phase[] {
-  const out: Phase[] = [];
+export function schedule<S extends string>(rounds: number, concurrencies: readonly number[], setups: readonly S[]): Phase<S>[] {
+  const out: Phase<S>[] = [];
   for (let round = 0; round <= rounds; round++) {
     for (const [i, concurrency] of concurrencies.entries()) {
       const shift = (round + i) % setups.length;
@@ -84,9 +84,9 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /** One write, timed on the client. */
-export interface Sample {
+export interface Sample<S extends string = Setup> {
   round: number;
-  setup: Setup;
+  setup: S;
   concurrency: number;
   kind: WriteKind;
   /** From sending the request to the last byte of the answer, in milliseconds. */
@@ -99,10 +99,10 @@ export interface Slice {
   kind: WriteKind;
 }
 
-const inSlice = (s: Sample, slice: Slice, setup: Setup) => s.setup === setup && s.concurrency === slice.concurrency && s.kind === slice.kind;
+const inSlice = <S extends string>(s: Sample<S>, slice: Slice, setup: S) => s.setup === setup && s.concurrency === slice.concurrency && s.kind === slice.kind;
 
 /** The latencies of one set-up in a slice, over every measured round. */
-export function latencies(samples: readonly Sample[], slice: Slice, setup: Setup): number[] {
+export function latencies<S extends string>(samples: readonly Sample<S>[], slice: Slice, setup: S): number[] {
   return samples.filter((s) => s.round > 0 && inSlice(s, slice, setup)).map((s) => s.ms);
 }
 
@@ -111,11 +111,11 @@ export function latencies(samples: readonly Sample[], slice: Slice, setup: Setup
  * ran both within seconds of each other, so the load they shared cancels. Rounds where either
  * has no sample are left out.
  */
-export function roundDifferences(samples: readonly Sample[], slice: Slice, setup: Setup, baseline: Setup, p: number): number[] {
+export function roundDifferences<S extends string>(samples: readonly Sample<S>[], slice: Slice, setup: S, baseline: S, p: number): number[] {
   const rounds = [...new Set(samples.filter((s) => s.round > 0).map((s) => s.round))].sort((a, b) => a - b);
   const out: number[] = [];
   for (const round of rounds) {
-    const of = (x: Setup) => samples.filter((s) => s.round === round && inSlice(s, slice, x)).map((s) => s.ms);
+    const of = (x: S) => samples.filter((s) => s.round === round && inSlice(s, slice, x)).map((s) => s.ms);
     const a = of(setup);
     const b = of(baseline);
     if (a.length > 0 && b.length > 0) out.push(percentile(a, p) - percentile(b, p));

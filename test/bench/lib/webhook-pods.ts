@@ -2,8 +2,15 @@
 // running pods and their own metrics (through the API server's pod proxy), and the wait until a
 // Deployment's controller has observed its last spec. Shared by admission.bench.ts and
 // admission-retries.bench.ts.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeSpecs } from '../../e2e/cluster/node.js';
 import { WebhookNames } from '../../e2e/cluster/webhook-install.js';
+import { podCgroupDir } from './admission-stats.js';
 import type { ApiClient } from './api-writer.js';
+
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
+const MEMORY = '/sys/fs/cgroup/memory';
 
 /** A running webhook pod, as the benches read it. */
 export interface RunningWebhookPod {
@@ -46,4 +53,28 @@ export async function observedVersion(api: ApiClient, ns: string, name: string, 
     if (Date.now() > deadline) throw new Error(`${ns}/${name}: the Deployment controller did not observe generation ${d.metadata.generation} in 30 s`);
     await new Promise((ok) => setTimeout(ok, pollMs));
   }
+}
+
+/** The webhook's pods: where their CPU and memory are counted, and where their metrics are read. */
+export interface WebhookPod {
+  name: string;
+  cgroup: string;
+  memory: string;
+  metricsPort: number;
+}
+
+/** The webhook's pods on the real node, each with its cgroup (checked to exist) and metrics port. */
+export async function webhookPodCgroups(api: ApiClient): Promise<WebhookPod[]> {
+  const pods = await runningWebhookPods(api);
+  if (pods.length === 0) throw new Error('no running webhook pod');
+  return pods.map((p) => {
+    const node = NodeSpecs.find((n) => n.name === p.nodeName);
+    if (!node) throw new Error(`webhook pod ${p.name} runs on ${p.nodeName}, not a real node`);
+    const cgroup = podCgroupDir(CPUACCT, node.cgroupRoot, p.qosClass, p.uid);
+    const memory = podCgroupDir(MEMORY, node.cgroupRoot, p.qosClass, p.uid);
+    for (const f of [join(cgroup, 'cpuacct.usage'), join(memory, 'memory.stat')]) {
+      if (!existsSync(f)) throw new Error(`webhook pod ${p.name}: no ${f}`);
+    }
+    return { name: p.name, cgroup, memory, metricsPort: p.metricsPort };
+  });
 }
