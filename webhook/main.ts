@@ -9,7 +9,6 @@ import { FailurePolicy, Mode, NamespaceSelection, OnError } from '../core/config
 import { VERSION } from '../core/version.js';
 import { runServe, type ServeOptions } from './server/serve.js';
 import { runSelfCheckCommand } from './server/self-check-command.js';
-import { LOG_FLUSH_MS, MAX_LOG_BUFFER_BYTES } from './server/logger.js';
 
 /** Where a usage error points for help. */
 const COMMAND = 'paas-webhook serve';
@@ -25,15 +24,6 @@ function positive(name: string, v: unknown, allowZero = false): number | undefin
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
     throw usageError(`--${name}: must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`, COMMAND);
-  return n;
-}
-
-/** --log-buffer-bytes: 0 up to the largest buffer the log's writer takes. */
-function logBufferBytes(v: unknown): number {
-  const n = positive('log-buffer-bytes', v, true) ?? 0;
-  if (!Number.isInteger(n) || n > MAX_LOG_BUFFER_BYTES) {
-    throw usageError(`--log-buffer-bytes: must be a whole number from 0 to ${MAX_LOG_BUFFER_BYTES}, got ${JSON.stringify(v)}`, COMMAND);
-  }
   return n;
 }
 
@@ -74,11 +64,6 @@ function listenFlags(y: Argv) {
       default: 'info',
       choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       describe: 'Log level (JSON lines on stdout)',
-    })
-    .option('log-buffer-bytes', {
-      type: 'number',
-      default: 4096,
-      describe: `Hold log lines until this many bytes wait (or ${LOG_FLUSH_MS} ms pass), then write them in one go; 0 writes each line at once (at most ${MAX_LOG_BUFFER_BYTES})`,
     })
     .option('kubeconfig', { type: 'string', describe: 'Kubeconfig for /version and --self-signed (default: in-cluster ServiceAccount, then $KUBECONFIG)' })
     .option('drain-seconds', {
@@ -181,7 +166,6 @@ function serveOptions(a: ServeArgs, env: NodeJS.ProcessEnv): ServeOptions {
     config: a.config ?? 'paas.toml',
     configExplicit: a.config !== undefined,
     logLevel: a['log-level'],
-    logBufferBytes: logBufferBytes(a['log-buffer-bytes']),
     kubeconfig: a.kubeconfig,
     drainSeconds: positive('drain-seconds', a['drain-seconds'], true),
     onError: a['on-error'],

@@ -1,20 +1,20 @@
 // Benchmark, an A/B: what the webhook's log line per admission costs, in-cluster, at 16 concurrent
 // writers (the admission bench's aim, issue #28). A CPU profile of the webhook's pods under the
-// admission bench's writes put the line's write (one asynchronous fs.write per line, through
-// libuv's thread pool) at about a third of the route's time, more than the policy itself; the
-// webhook now holds lines until 4 kB wait (or 100 ms pass) and writes them together
-// (--log-buffer-bytes, webhook/server/logger.ts). Measured here, one webhook and one cluster,
-// its pods rolled between the variants:
-//   each-line  --log-buffer-bytes=0: a write per line (before the change)
-//   buffered   --log-buffer-bytes=4096: the default now
-//   no-line    --log-level=warn: no line per admission at all (what logging can save, at most)
+// admission bench's writes put the line (pino's serialisation and its asynchronous write) at about
+// a third of the route's time on the main thread, more than the policy itself. Measured here, one
+// webhook and one cluster, its pods rolled between the variants:
+//   each-line  --log-level=info: a line per admission (the default)
+//   no-line    --log-level=warn: no line per admission (what the line costs)
 //   none       a namespace the webhook does not select: no mutating admission (the baseline)
+// A third variant, buffered (lines held until 4 kB wait or 100 ms pass, then written together),
+// was measured by this bench at commit 8ba7fce and removed: no gain beyond the noise
+// (docs/performance.md).
 // On a local control plane with the real node (or the cluster of PAAS_E2E_KUBECONFIG), the webhook
 // installed as users install it (the opt-in overlay, the local image) and called through its
 // Service. One writer process, this one, with keep-alive connections (lib/api-writer.ts): 16
 // writers, each server-side applying its own Deployment (replicas 0, paused), an update with a new
 // image then a re-apply that writes nothing, in turn, as the admission bench does. A warm-up
-// round, then BENCH_ROUNDS rounds (a multiple of 4), each running the four set-ups in an order
+// round, then BENCH_ROUNDS rounds (a multiple of 3), each running the three set-ups in an order
 // rotated by round (lib/admission-stats.ts: schedule); before a variant's phase the webhook's
 // Deployment is given its flags, rolled, and only measured once every pod runs them (and none
 // other is left), checked to mutate and warmed up with 64 writes. Every write is timed on the
@@ -23,11 +23,10 @@
 // admission in each variant (their cgroup v1 cpuacct.usage over the phase ÷ the admissions their
 // own counter saw, round by round) beside the API server's CPU per write. No bound is asserted.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_K8S_VERSION, readState, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook, WebhookNames } from '../e2e/cluster/webhook-install.js';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { WebhookNames } from '../e2e/cluster/webhook-install.js';
 import {
   counterSum,
   latencies,
@@ -42,26 +41,25 @@ import {
   type Spread,
 } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { onWebhookCluster } from './lib/webhook-cluster.js';
 import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
 import { withFlags } from './lib/webhook-flags.js';
 import { webhookMetrics, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const WRITES = Number(process.env.BENCH_WRITES ?? 640);
 const WRITERS = 16;
 const WARM_UP_WRITES = 64;
 const RUN = Date.now().toString(36);
 
-const Variant = { eachLine: 'each-line', buffered: 'buffered', noLine: 'no-line' } as const;
+const Variant = { eachLine: 'each-line', noLine: 'no-line' } as const;
 type Variant = (typeof Variant)[keyof typeof Variant];
 const NONE = 'none';
 type LogSetup = Variant | typeof NONE;
-const SETUPS: readonly LogSetup[] = [NONE, Variant.eachLine, Variant.buffered, Variant.noLine];
+const SETUPS: readonly LogSetup[] = [NONE, Variant.eachLine, Variant.noLine];
 const FLAGS: Record<Variant, Record<string, string>> = {
-  [Variant.eachLine]: { 'log-level': 'info', 'log-buffer-bytes': '0' },
-  [Variant.buffered]: { 'log-level': 'info', 'log-buffer-bytes': '4096' },
-  [Variant.noLine]: { 'log-level': 'warn', 'log-buffer-bytes': '0' },
+  [Variant.eachLine]: { 'log-level': 'info' },
+  [Variant.noLine]: { 'log-level': 'warn' },
 };
 const NS = { none: `bench-log-none-${RUN}`, hook: `bench-log-hook-${RUN}` };
 const nsOf = (s: LogSetup) => (s === NONE ? NS.none : NS.hook);
@@ -255,58 +253,36 @@ async function main(): Promise<void> {
   if (ROUNDS % SETUPS.length !== 0 || WRITES % (2 * WRITERS) !== 0) {
     throw new Error(`BENCH_ROUNDS must be a multiple of ${SETUPS.length} and BENCH_WRITES of ${2 * WRITERS}`);
   }
-  const binDir = resolve(process.env.PAAS_E2E_BIN ?? join(ROOT, '.cache/bin', `k8s-${process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION}`));
-  const kubectl = join(binDir, 'kubectl');
-  const runDir = mkdtempSync(join(tmpdir(), 'paas-bench-admission-logging-'));
-  let kubeconfig = process.env.PAAS_E2E_KUBECONFIG;
-  let cluster: ClusterState | undefined;
-  let api: ApiClient | undefined;
-  let image = '';
-  try {
-    const built = await buildWebhookImage(log);
-    if (!kubeconfig) {
-      cluster = await startCluster({ binDir, runDir, realNodes: 1, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
-      kubeconfig = cluster.kubeconfig;
-    }
-    const state = readState(dirname(kubeconfig));
-    const apiserverPid = state?.pids['kube-apiserver'];
-    if (!state?.node || apiserverPid === undefined) throw new Error(`${kubeconfig}: no real node or API server PID recorded beside it`);
-    await loadWebhookImage(nodeOf(kubeconfig), built, log);
-    image = built.image;
-    await installWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn, log });
-
-    api = await apiClient(kubeconfig, WRITERS);
-    await setUp(api);
-    const bench = new Bench(api, apiserverPid);
-    const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    const load = loadavg()[0]!.toFixed(1);
-    const phases = schedule(ROUNDS, [WRITERS], SETUPS);
-    for (const [i, p] of phases.entries()) {
-      await bench.phase(p);
-      if (i % SETUPS.length === SETUPS.length - 1) log(`round ${p.round} of ${ROUNDS} done${p.warmUp ? ' (the warm-up)' : ''}`);
-    }
-    if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
-    process.stdout.write(
-      [
-        '',
-        `admission logging A/B: ${WRITERS} writers (one process, keep-alive HTTPS), server-side applies of Deployments (replicas 0, paused), an update with a new image then a re-apply, in turn; ${ROUNDS} rounds after a warm-up, ${WRITES} writes per set-up and round; ms on the client`,
-        `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
-        '',
-        ...latencyTable(bench.samples),
-        '',
-        ...cpuTable(bench.costs, clockTick),
-        '',
-      ].join('\n'),
-    );
-  } finally {
-    if (api) {
+  await onWebhookCluster('admission-logging', log, async ({ kubeconfig, apiserverPid }) => {
+    const api = await apiClient(kubeconfig, WRITERS);
+    try {
+      await setUp(api);
+      const bench = new Bench(api, apiserverPid);
+      const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      const load = loadavg()[0]!.toFixed(1);
+      const phases = schedule(ROUNDS, [WRITERS], SETUPS);
+      for (const [i, p] of phases.entries()) {
+        await bench.phase(p);
+        if (i % SETUPS.length === SETUPS.length - 1) log(`round ${p.round} of ${ROUNDS} done${p.warmUp ? ' (the warm-up)' : ''}`);
+      }
+      if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
+      process.stdout.write(
+        [
+          '',
+          `admission logging A/B: ${WRITERS} writers (one process, keep-alive HTTPS), server-side applies of Deployments (replicas 0, paused), an update with a new image then a re-apply, in turn; ${ROUNDS} rounds after a warm-up, ${WRITES} writes per set-up and round; ms on the client`,
+          `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
+          '',
+          ...latencyTable(bench.samples),
+          '',
+          ...cpuTable(bench.costs, clockTick),
+          '',
+        ].join('\n'),
+      );
+    } finally {
       for (const ns of Object.values(NS)) await api.send('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
       api.close();
     }
-    if (cluster) await stopCluster(cluster);
-    else if (kubeconfig && image) await uninstallWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn });
-    rmSync(runDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

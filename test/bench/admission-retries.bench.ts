@@ -28,18 +28,14 @@
 // handshake per call?). If the re-apply's
 // race is the cause, behind is near 1.5 (updates once, re-applies twice) and the other two near 1.
 // No bound is asserted: figures.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DEFAULT_K8S_VERSION, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
+import { cpus, loadavg } from 'node:os';
 import { histogram } from '../e2e/lib/prom-histogram.js';
 import { counterSum } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { onWebhookCluster } from './lib/webhook-cluster.js';
 import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
 import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** Pairs (an update, a re-apply) per block. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -102,89 +98,73 @@ async function untilObserved(api: ApiClient): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const binDir = resolve(process.env.PAAS_E2E_BIN ?? join(ROOT, '.cache/bin', `k8s-${process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION}`));
-  const kubectl = join(binDir, 'kubectl');
-  const runDir = mkdtempSync(join(tmpdir(), 'paas-bench-retries-'));
-  let kubeconfig = process.env.PAAS_E2E_KUBECONFIG;
-  let cluster: ClusterState | undefined;
-  let api: ApiClient | undefined;
-  let image = '';
-  try {
-    const built = await buildWebhookImage(log);
-    if (!kubeconfig) {
-      cluster = await startCluster({ binDir, runDir, realNodes: 1, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
-      kubeconfig = cluster.kubeconfig;
-    }
-    await loadWebhookImage(nodeOf(kubeconfig), built, log);
-    image = built.image;
-    await installWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn, log });
-    api = await apiClient(kubeconfig, 2);
-    await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'paas.io/mode': 'enforce' } } });
-    await api.json('POST', path(), benchDeployment(NAME, 0));
+  await onWebhookCluster('retries', log, async ({ kubeconfig }) => {
+    const api = await apiClient(kubeconfig, 2);
+    try {
+      await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'paas.io/mode': 'enforce' } } });
+      await api.json('POST', path(), benchDeployment(NAME, 0));
 
-    let seq = 0;
-    const apply = async (what: string): Promise<void> => {
-      const r = await api!.send('PATCH', path(NAME) + applyQuery, JSON.stringify(benchDeployment(NAME, seq)), APPLY);
-      if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body.slice(0, 300)}`);
-    };
-    const block = async (pattern: Pattern): Promise<Block> => {
-      await untilObserved(api!); // every block starts from a settled Deployment
-      const before = await callsSoFar(api!);
-      for (let i = 0; i < PAIRS; i++) {
-        if (pattern === Pattern.settled) await untilObserved(api!);
-        seq++;
-        await apply(`${pattern} update`);
-        if (pattern !== Pattern.behind) await untilObserved(api!);
-        await apply(`${pattern} re-apply`);
+      let seq = 0;
+      const apply = async (what: string): Promise<void> => {
+        const r = await api.send('PATCH', path(NAME) + applyQuery, JSON.stringify(benchDeployment(NAME, seq)), APPLY);
+        if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body.slice(0, 300)}`);
+      };
+      const block = async (pattern: Pattern): Promise<Block> => {
+        await untilObserved(api); // every block starts from a settled Deployment
+        const before = await callsSoFar(api);
+        for (let i = 0; i < PAIRS; i++) {
+          if (pattern === Pattern.settled) await untilObserved(api);
+          seq++;
+          await apply(`${pattern} update`);
+          if (pattern !== Pattern.behind) await untilObserved(api);
+          await apply(`${pattern} re-apply`);
+        }
+        const calls = (await callsSoFar(api)) - before;
+        // Every write is admitted at least once: a count below that is a wrong count, not a figure.
+        if (calls < 2 * PAIRS) throw new Error(`${pattern}: the API server counted ${calls} calls to the webhook for ${2 * PAIRS} writes`);
+        return { pattern, writes: 2 * PAIRS, calls };
+      };
+      // The first apply takes the fields over from the CREATE's manager (a write of its own).
+      await apply('first apply');
+      const load = loadavg()[0]!.toFixed(1);
+      const hookBefore = await webhookCounts(api);
+      const blocks: Block[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let k = 0; k < PATTERNS.length; k++) blocks.push(await block(PATTERNS[(round + k) % PATTERNS.length]!));
+        log(`round ${round + 1}/${ROUNDS}`);
       }
-      const calls = (await callsSoFar(api!)) - before;
-      // Every write is admitted at least once: a count below that is a wrong count, not a figure.
-      if (calls < 2 * PAIRS) throw new Error(`${pattern}: the API server counted ${calls} calls to the webhook for ${2 * PAIRS} writes`);
-      return { pattern, writes: 2 * PAIRS, calls };
-    };
-    // The first apply takes the fields over from the CREATE's manager (a write of its own).
-    await apply('first apply');
-    const load = loadavg()[0]!.toFixed(1);
-    const hookBefore = await webhookCounts(api);
-    const blocks: Block[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < PATTERNS.length; k++) blocks.push(await block(PATTERNS[(round + k) % PATTERNS.length]!));
-      log(`round ${round + 1}/${ROUNDS}`);
-    }
 
-    const hookAfter = await webhookCounts(api);
-    const hook = {
-      admissions: hookAfter.admissions - hookBefore.admissions,
-      connections: hookAfter.connections - hookBefore.connections,
-      resumed: hookAfter.resumed - hookBefore.resumed,
-    };
-    const apiCalls = blocks.reduce((a, b) => a + b.calls, 0);
-    const table = tabulate(blocks);
-    const base = table.find((t) => t.pattern === Pattern.settled)!.perWrite;
-    process.stdout.write(
-      [
-        '',
-        `webhook calls per Deployment write, as the API server counts them: server-side applies of one Deployment (replicas 0, paused), one at a time, an update then a re-apply; ${ROUNDS} rounds, a block of ${PAIRS} pairs per pattern and round`,
-        `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
-        '',
-        '| pattern | writes | webhook calls | per write | [min, max] over blocks | × settled |',
-        '|---|---|---|---|---|---|',
-        ...table.map(
-          (t) =>
-            `| ${t.pattern} | ${t.writes} | ${t.calls} | ${t.perWrite.toFixed(2)} | [${t.min.toFixed(2)}, ${t.max.toFixed(2)}] | ${(t.perWrite / base).toFixed(2)} |`,
-        ),
-        '',
-        `the webhook's pods over the same rounds: ${hook.admissions} admissions counted (the API server counted ${apiCalls} calls to its enforce entry), on ${hook.connections} TLS connections accepted (${hook.resumed} resumed)`,
-        '',
-      ].join('\n'),
-    );
-  } finally {
-    if (api) await api.send('DELETE', `/api/v1/namespaces/${NS}`).catch((e: unknown) => log(`tear-down: ${(e as Error).message}`));
-    api?.close();
-    if (cluster) await stopCluster(cluster);
-    else if (kubeconfig && image) await uninstallWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn });
-    rmSync(runDir, { recursive: true, force: true });
-  }
+      const hookAfter = await webhookCounts(api);
+      const hook = {
+        admissions: hookAfter.admissions - hookBefore.admissions,
+        connections: hookAfter.connections - hookBefore.connections,
+        resumed: hookAfter.resumed - hookBefore.resumed,
+      };
+      const apiCalls = blocks.reduce((a, b) => a + b.calls, 0);
+      const table = tabulate(blocks);
+      const base = table.find((t) => t.pattern === Pattern.settled)!.perWrite;
+      process.stdout.write(
+        [
+          '',
+          `webhook calls per Deployment write, as the API server counts them: server-side applies of one Deployment (replicas 0, paused), one at a time, an update then a re-apply; ${ROUNDS} rounds, a block of ${PAIRS} pairs per pattern and round`,
+          `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
+          '',
+          '| pattern | writes | webhook calls | per write | [min, max] over blocks | × settled |',
+          '|---|---|---|---|---|---|',
+          ...table.map(
+            (t) =>
+              `| ${t.pattern} | ${t.writes} | ${t.calls} | ${t.perWrite.toFixed(2)} | [${t.min.toFixed(2)}, ${t.max.toFixed(2)}] | ${(t.perWrite / base).toFixed(2)} |`,
+          ),
+          '',
+          `the webhook's pods over the same rounds: ${hook.admissions} admissions counted (the API server counted ${apiCalls} calls to its enforce entry), on ${hook.connections} TLS connections accepted (${hook.resumed} resumed)`,
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await api.send('DELETE', `/api/v1/namespaces/${NS}`).catch((e: unknown) => log(`tear-down: ${(e as Error).message}`));
+      api.close();
+    }
+  });
 }
 
 await main();

@@ -27,13 +27,11 @@
 // Aim (issue #28): at 16 writers the webhook adds at most 2 ms at p50 and 5 ms at p99 over none,
 // and stays within 1 ms at p50 of the MutatingAdmissionPolicy. No bound is asserted: figures.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { admissionPolicyObjects, DEFAULT_ADMISSION_POLICY_SCOPE } from '../../core/policy/index.js';
-import { DEFAULT_K8S_VERSION, readState, startCluster, stopCluster, type ClusterState } from '../e2e/cluster/control-plane.js';
-import { buildWebhookImage, installWebhook, loadWebhookImage, nodeOf, Overlay, uninstallWebhook } from '../e2e/cluster/webhook-install.js';
 import { histogram, histogramDelta, histogramQuantile } from '../e2e/lib/prom-histogram.js';
 import {
   AIM,
@@ -53,10 +51,10 @@ import {
   type Spread,
 } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
+import { onWebhookCluster } from './lib/webhook-cluster.js';
 import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
 import { observedVersion, webhookMetrics, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** Measured rounds (a multiple of 3: each set-up runs first, second and last equally often). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 /** Writes per phase, shared by its writers (a multiple of 2 × 16: as many of each kind per writer). */
@@ -300,79 +298,59 @@ async function main(): Promise<void> {
   if (ROUNDS % SETUPS.length !== 0 || WRITES % (2 * Math.max(...CONCURRENCIES)) !== 0) {
     throw new Error(`BENCH_ROUNDS must be a multiple of ${SETUPS.length} and BENCH_WRITES of ${2 * Math.max(...CONCURRENCIES)}`);
   }
-  const binDir = resolve(process.env.PAAS_E2E_BIN ?? join(ROOT, '.cache/bin', `k8s-${process.env.K8S_VERSION ?? DEFAULT_K8S_VERSION}`));
-  const kubectl = join(binDir, 'kubectl');
-  const runDir = mkdtempSync(join(tmpdir(), 'paas-bench-admission-'));
-  let kubeconfig = process.env.PAAS_E2E_KUBECONFIG;
-  let cluster: ClusterState | undefined;
-  let api: ApiClient | undefined;
-  let image = '';
-  try {
-    const built = await buildWebhookImage(log); // before the cluster: minutes on a cold machine
-    if (!kubeconfig) {
-      cluster = await startCluster({ binDir, runDir, realNodes: 1, log: (l) => process.stderr.write(`bench cluster: ${l}\n`) });
-      kubeconfig = cluster.kubeconfig;
-    }
-    const state = readState(dirname(kubeconfig));
-    const apiserverPid = state?.pids['kube-apiserver'];
-    if (!state?.node || apiserverPid === undefined) throw new Error(`${kubeconfig}: no real node or API server PID recorded beside it`);
-    await loadWebhookImage(nodeOf(kubeconfig), built, log);
-    image = built.image;
-    await installWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn, log });
+  await onWebhookCluster('admission', log, async ({ kubeconfig, apiserverPid }) => {
+    const api = await apiClient(kubeconfig, Math.max(...CONCURRENCIES));
+    try {
+      await setUp(api);
+      const bench = new Bench(api, apiserverPid, await webhookPodCgroups(api));
+      await checkReapplyWritesNothing(bench, api);
+      const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      const load = loadavg()[0]!.toFixed(1);
 
-    api = await apiClient(kubeconfig, Math.max(...CONCURRENCIES));
-    await setUp(api);
-    const bench = new Bench(api, apiserverPid, await webhookPodCgroups(api));
-    await checkReapplyWritesNothing(bench, api);
-    const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    const load = loadavg()[0]!.toFixed(1);
-
-    const phases = schedule(ROUNDS, CONCURRENCIES, SETUPS);
-    const metrics = async () => (await api!.send('GET', '/metrics')).body;
-    let metricsBefore = '';
-    let admissionsBefore = 0;
-    let admissions = 0;
-    for (const [i, p] of phases.entries()) {
-      if (i > 0 && phases[i - 1]!.warmUp && !p.warmUp) {
-        log('warm-up done; measuring');
-        metricsBefore = await metrics();
+      const phases = schedule(ROUNDS, CONCURRENCIES, SETUPS);
+      const metrics = async () => (await api.send('GET', '/metrics')).body;
+      let metricsBefore = '';
+      let admissionsBefore = 0;
+      let admissions = 0;
+      for (const [i, p] of phases.entries()) {
+        if (i > 0 && phases[i - 1]!.warmUp && !p.warmUp) {
+          log('warm-up done; measuring');
+          metricsBefore = await metrics();
+        }
+        const counted = !p.warmUp && p.setup === Setup.webhook;
+        if (counted) admissionsBefore = await bench.admissions();
+        await bench.phase(p);
+        if (counted) admissions += (await bench.admissions()) - admissionsBefore;
+        if (i % 9 === 8) log(`${i + 1}/${phases.length} phases`);
       }
-      const counted = !p.warmUp && p.setup === Setup.webhook;
-      if (counted) admissionsBefore = await bench.admissions();
-      await bench.phase(p);
-      if (counted) admissions += (await bench.admissions()) - admissionsBefore;
-      if (i % 9 === 8) log(`${i + 1}/${phases.length} phases`);
-    }
-    if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
-    const calls = histogramDelta(
-      histogram(await metrics(), WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),
-      histogram(metricsBefore, WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),
-    );
-    const callMs = (q: number) => (histogramQuantile(calls, q) * 1000).toFixed(1);
+      if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
+      const calls = histogramDelta(
+        histogram(await metrics(), WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),
+        histogram(metricsBefore, WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),
+      );
+      const callMs = (q: number) => (histogramQuantile(calls, q) * 1000).toFixed(1);
 
-    process.stdout.write(
-      [
-        '',
-        `admission latency: one writer process (keep-alive HTTPS), server-side applies of Deployments (replicas 0, paused), an update with a new image then a re-apply that writes nothing, in turn; ${ROUNDS} rounds after a warm-up, ${WRITES} writes per set-up, concurrency and round; ms on the client`,
-        `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
-        '',
-        ...latencyTable(bench.samples),
-        '',
-        ...verdictLines(bench.samples),
-        '',
-        ...cpuLines(bench.totals, clockTick, admissions),
-        `the API server's own histogram of its calls to the webhook over the measured run: p50 ${callMs(0.5)} ms, p99 ${callMs(0.99)} ms (interpolated within its 5, 25, 100 ms buckets: coarse)`,
-        `webhook pods' memory after the run (cgroup v1): ${bench.memory()}`,
-        '',
-      ].join('\n'),
-    );
-  } finally {
-    if (api) await tearDown(api).catch((e: unknown) => log(`tear-down: ${(e as Error).message}`));
-    api?.close();
-    if (cluster) await stopCluster(cluster);
-    else if (kubeconfig && image) await uninstallWebhook({ kubeconfig, kubectl, image, overlay: Overlay.optIn });
-    rmSync(runDir, { recursive: true, force: true });
-  }
+      process.stdout.write(
+        [
+          '',
+          `admission latency: one writer process (keep-alive HTTPS), server-side applies of Deployments (replicas 0, paused), an update with a new image then a re-apply that writes nothing, in turn; ${ROUNDS} rounds after a warm-up, ${WRITES} writes per set-up, concurrency and round; ms on the client`,
+          `(${cpus().length} CPUs, Node ${process.version}, load average ${load} at the start, ${loadavg()[0]!.toFixed(1)} at the end)`,
+          '',
+          ...latencyTable(bench.samples),
+          '',
+          ...verdictLines(bench.samples),
+          '',
+          ...cpuLines(bench.totals, clockTick, admissions),
+          `the API server's own histogram of its calls to the webhook over the measured run: p50 ${callMs(0.5)} ms, p99 ${callMs(0.99)} ms (interpolated within its 5, 25, 100 ms buckets: coarse)`,
+          `webhook pods' memory after the run (cgroup v1): ${bench.memory()}`,
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await tearDown(api).catch((e: unknown) => log(`tear-down: ${(e as Error).message}`));
+      api.close();
+    }
+  });
 }
 
 await main();

@@ -14,8 +14,6 @@ export interface ServeOptions {
   /** --config was given: a missing file is then an error, not "use the defaults". */
   configExplicit: boolean;
   logLevel: string;
-  /** Log lines held until this many bytes wait (at most LOG_FLUSH_MS); 0 writes each at once. */
-  logBufferBytes: number;
   kubeconfig?: string;
   drainSeconds?: number;
   onError?: OnError;

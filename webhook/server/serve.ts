@@ -4,6 +4,7 @@
 // cert-reload.ts and shutdown.ts what comes after.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { PaasConfig, WebhookSettings } from '../../core/config.js';
 import { checkDeployment, mutateDeployment, PolicyInputError, type ClusterFacts } from '../../core/policy/index.js';
@@ -20,7 +21,6 @@ import { kubeBudgetGateway } from './budget-gateway.js';
 import { createHealth, type Health } from './health.js';
 import type { KubeClient } from '../../kube-client/client.js';
 import { buildMetricsServer } from './metrics-server.js';
-import { createLogger } from './logger.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { ServeError, type ServeOptions } from './serve-options.js';
 import { untilStopped, type ProcessSignals } from './shutdown.js';
@@ -161,7 +161,7 @@ export interface ServeDeps extends ProcessSignals {
 
 /** Starts the webhook and resolves once it has closed after SIGTERM/SIGINT. */
 export async function runServe(o: ServeOptions, deps: ServeDeps): Promise<void> {
-  const logger = createLogger({ level: o.logLevel, bufferBytes: o.logBufferBytes }) as unknown as FastifyBaseLogger;
+  const logger = pino({ level: o.logLevel, base: { service: 'paas-webhook' } }) as unknown as FastifyBaseLogger;
   const config = await loadConfig(o);
   const webhook = effectiveSettings(o, config);
   const kube = await kubeOf(o, deps.env);

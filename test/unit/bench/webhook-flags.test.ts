@@ -19,9 +19,9 @@ describe('withFlags', () => {
     },
     {
       name: 'a bare boolean before another flag keeps that flag',
-      args: ['--log-buffer-bytes', '--arm'],
-      flags: { 'log-buffer-bytes': '0' },
-      want: ['--arm', '--log-buffer-bytes=0'],
+      args: ['--drain-seconds', '--arm'],
+      flags: { 'drain-seconds': '0' },
+      want: ['--arm', '--drain-seconds=0'],
     },
     {
       name: 'a flag whose name another starts with stays',
@@ -31,9 +31,9 @@ describe('withFlags', () => {
     },
     {
       name: 'several, each once',
-      args: ['serve', '--log-level=info', '--log-buffer-bytes=4096', '--log-level=debug'],
-      flags: { 'log-level': 'info', 'log-buffer-bytes': '0' },
-      want: ['serve', '--log-level=info', '--log-buffer-bytes=0'],
+      args: ['serve', '--log-level=info', '--drain-seconds=4096', '--log-level=debug'],
+      flags: { 'log-level': 'info', 'drain-seconds': '0' },
+      want: ['serve', '--log-level=info', '--drain-seconds=0'],
     },
   ])('$name', ({ args, flags, want }) => {
     expect(withFlags(args, flags)).toEqual(want);

@@ -48,13 +48,6 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
     // A bad flag value is the command line's fault: a usage error, 5, in both binaries.
     { name: 'a port that is not a number', args: ['serve', '--port', 'abc'], code: 5, text: '--port: must be a port number 0-65535, got' },
     {
-      name: 'a log buffer larger than its writer takes',
-      args: ['serve', '--log-buffer-bytes', '20000'],
-      code: 5,
-      text: '--log-buffer-bytes: must be a whole number from 0 to 16383, got 20000',
-    },
-    { name: 'a negative log buffer', args: ['serve', '--log-buffer-bytes=-1'], code: 5, text: '--log-buffer-bytes: must be a non-negative number, got -1' },
-    {
       name: 'a port from the environment out of range',
       args: ['serve'],
       env: { PAAS_WEBHOOK_PORT: '70000' },
@@ -117,7 +110,6 @@ describe.concurrent('paas-webhook serve start-up errors', () => {
       '--config',
       '--metrics-port',
       '--log-level',
-      '--log-buffer-bytes',
       '--self-signed',
       '--tls-san',
       '--drain-seconds',
