@@ -3,9 +3,12 @@
 // object and oldObject, an image change: the policy runs and stamps a new deploy-id); beside it,
 // on the same server, POST /bench/baseline parses the same body and answers a fixed allowed
 // review. Figures: both throughputs and their ratio, p50/p99 at 1, 16 and 64 connections, and the
-// server's peak RSS. Run by `make bench` (after `make build`); bounded: 3 levels × 2 routes × 5 rounds
-// of BENCH_SECONDS (2) seconds, about a minute.
-import { spawn } from 'node:child_process';
+// server's peak RSS. Then the CPU the process spends per /mutate request (utime + stime of its
+// /proc/<pid>/stat ÷ requests) at 100 and 400 requests a second and as fast as it answers: what an
+// admission costs depends on the rate (docs/performance.md, where the webhook's CPU goes). Run by
+// `make bench` (after `make build`); bounded: 3 levels × 2 routes × 5 rounds of BENCH_SECONDS (2)
+// seconds, then 3 × 5 s, about a minute and a half.
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -15,10 +18,11 @@ import { mutateDeployment, DEFAULT_POLICY } from '../../core/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { review, threeContainerDeployment } from '../unit/webhook/reviews.js';
+import { processTicks } from './lib/admission-stats.js';
 
 // autocannon ships no types; the few fields used here.
 type Autocannon = (o: Record<string, unknown>) => Promise<{
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   non2xx: number;
@@ -31,6 +35,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2); // per run
 const ROUNDS = 5; // baseline and /mutate alternate; the median of the rounds is reported
 const CONNECTIONS = [1, 16, 64];
 const HOST = '127.0.0.1';
+/** Requests a second for the CPU-per-request runs, over 16 connections; 0: as fast as it answers. */
+const RATES = [100, 400, 0];
+const RATE_SECONDS = 5;
 
 function updateReview(): string {
   // The stored Deployment carries the policy and a deploy-id; the user applies a new image.
@@ -72,7 +79,7 @@ interface Run {
   errors: number;
 }
 
-async function cannon(port: number, path: string, body: string, connections: number, seconds: number): Promise<Run> {
+async function cannon(port: number, path: string, body: string, connections: number, seconds: number, rate = 0): Promise<Run & { total: number }> {
   const r = await autocannon({
     url: `https://${HOST}:${port}${path}`,
     method: 'POST',
@@ -80,8 +87,24 @@ async function cannon(port: number, path: string, body: string, connections: num
     body,
     connections,
     duration: seconds,
+    ...(rate > 0 ? { overallRate: rate } : {}),
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+/** The webhook's CPU per /mutate request at each of RATES, in ms (its /proc/<pid>/stat around each run). */
+async function cpuPerRequest(pid: number, port: number, body: string): Promise<string[]> {
+  const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const ticks = () => processTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const rows = ['| requests a second asked | answered | CPU per request (ms) |', '|---|---|---|'];
+  for (const rate of RATES) {
+    const before = ticks();
+    const r = await cannon(port, '/mutate', body, 16, RATE_SECONDS, rate);
+    if (r.errors > 0) throw new Error(`${r.errors} errors at ${rate || 'the maximum'} requests a second`);
+    const ms = (((ticks() - before) / clockTick) * 1000) / r.total;
+    rows.push(`| ${rate || 'as fast as it answers'} | ${(r.total / RATE_SECONDS).toFixed(0)} | ${ms.toFixed(3)} |`);
+  }
+  return rows;
 }
 
 /** autocannon records whole milliseconds: 0 means under one. */
@@ -174,6 +197,8 @@ async function main(): Promise<void> {
       [`peak RSS < 150 MB`, rss * 1.048576 < 150, `${(rss * 1.048576).toFixed(0)} MB`],
     ] as const;
     for (const [what, ok, got] of aims) console.log(`${ok ? 'met ' : 'MISSED'}: ${what} (${got})`);
+    console.log(`\nCPU of the webhook process per /mutate request, 16 connections, ${RATE_SECONDS} s a rate:`);
+    for (const r of await cpuPerRequest(child.pid ?? 0, port, body)) console.log(r);
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
