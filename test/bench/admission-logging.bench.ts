@@ -22,29 +22,15 @@
 // ranges over rounds) each variant against none and against each-line; the pods' CPU per
 // admission in each variant (their cgroup v1 cpuacct.usage over the phase ÷ the admissions their
 // own counter saw, round by round) beside the API server's CPU per write. No bound is asserted.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { WebhookNames } from '../e2e/cluster/webhook-install.js';
-import {
-  counterSum,
-  latencies,
-  processTicks,
-  quantiles,
-  roundDifferences,
-  schedule,
-  spread,
-  WriteKind,
-  type Phase,
-  type Sample,
-  type Spread,
-} from './lib/admission-stats.js';
+import { latencies, quantiles, roundDifferences, schedule, spread, WriteKind, type Phase, type Sample, type Spread } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
 import { onWebhookCluster } from './lib/webhook-cluster.js';
-import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
+import { benchDeployment, deploymentsPath, DeploymentWriters } from './lib/bench-deployment.js';
+import { clockTicksPerSecond, cpuCounters } from './lib/cpu.js';
 import { withFlags } from './lib/webhook-flags.js';
-import { webhookMetrics, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
+import { podsAdmissions, WEBHOOK_PODS, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const WRITES = Number(process.env.BENCH_WRITES ?? 640);
@@ -63,8 +49,7 @@ const FLAGS: Record<Variant, Record<string, string>> = {
 };
 const NS = { none: `bench-log-none-${RUN}`, hook: `bench-log-hook-${RUN}` };
 const nsOf = (s: LogSetup) => (s === NONE ? NS.none : NS.hook);
-const DEPLOYMENT = `/apis/apps/v1/namespaces/${WebhookNames.namespace}/deployments/${WebhookNames.deployment}`;
-const PODS = `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`;
+const DEPLOYMENT = deploymentsPath(WebhookNames.namespace, WebhookNames.deployment);
 
 const log = (l: string) => process.stderr.write(`bench admission-logging: ${l}\n`);
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -82,48 +67,15 @@ interface PhaseCost {
 class Bench {
   readonly samples: Sample<LogSetup>[] = [];
   readonly costs: PhaseCost[] = [];
-  readonly failures: string[] = [];
-  private readonly seq = new Map<string, number>();
+  readonly writers: DeploymentWriters;
   private pods: WebhookPod[] = [];
   private variant: Variant | undefined;
 
   constructor(
     private readonly api: ApiClient,
     private readonly apiserverPid: number,
-  ) {}
-
-  private write(ns: string, name: string, kind: WriteKind) {
-    const key = `${ns}/${name}`;
-    const seq = (this.seq.get(key) ?? 0) + (kind === WriteKind.update ? 1 : 0);
-    this.seq.set(key, seq);
-    return this.api.send('PATCH', deploymentsPath(ns, name) + applyQuery, JSON.stringify(benchDeployment(name, seq)), APPLY);
-  }
-
-  /** `writes` writes by 16 writers, each alternating update and re-apply; each one's latency. */
-  private async writeAll(setup: LogSetup, round: number, writes: number, record: boolean): Promise<void> {
-    await Promise.all(
-      Array.from({ length: WRITERS }, async (_, w) => {
-        for (let i = 0; i < writes / WRITERS; i++) {
-          const kind = i % 2 === 0 ? WriteKind.update : WriteKind.reapply;
-          const r = await this.write(nsOf(setup), `w${w}`, kind);
-          if (r.status !== 200) this.failures.push(`${setup} ${kind} w${w}: ${r.status} ${r.body.slice(0, 300)}`);
-          if (record) this.samples.push({ round, setup, concurrency: WRITERS, kind, ms: r.ms });
-        }
-      }),
-    );
-  }
-
-  private cpu(): { apiserverTicks: number; webhookNs: number } {
-    return {
-      apiserverTicks: processTicks(readFileSync(`/proc/${this.apiserverPid}/stat`, 'utf8')),
-      webhookNs: this.pods.reduce((sum, p) => sum + Number(readFileSync(join(p.cgroup, 'cpuacct.usage'), 'utf8')), 0),
-    };
-  }
-
-  private async admissions(): Promise<number> {
-    let sum = 0;
-    for (const p of this.pods) sum += counterSum(await webhookMetrics(this.api, p), 'paas_webhook_admissions_total');
-    return sum;
+  ) {
+    this.writers = new DeploymentWriters(api);
   }
 
   /** The webhook's pods running `variant`'s flags, every one of them, checked to mutate and warmed up. */
@@ -135,7 +87,7 @@ class Bench {
     await untilPodsRun(this.api, args, d.spec.replicas as number);
     this.pods = await webhookPodCgroups(this.api);
     await untilMutates(this.api);
-    await this.writeAll(variant, 0, WARM_UP_WRITES, false);
+    await this.writers.inTurn(NS.hook, WRITERS, WARM_UP_WRITES, variant);
     this.variant = variant;
     log(`the webhook runs ${variant} (${args.filter((a) => a.startsWith('--log')).join(' ')})`);
   }
@@ -143,11 +95,13 @@ class Bench {
   async phase(p: Phase<LogSetup>): Promise<void> {
     if (p.setup !== NONE) await this.switchTo(p.setup);
     const counted = p.setup !== NONE;
-    const admissionsBefore = counted ? await this.admissions() : 0;
-    const before = this.cpu();
-    await this.writeAll(p.setup, p.round, WRITES, !p.warmUp);
-    const after = this.cpu();
-    const admissions = counted ? (await this.admissions()) - admissionsBefore : 0;
+    const admissionsBefore = counted ? await podsAdmissions(this.api, this.pods) : 0;
+    const before = cpuCounters(this.apiserverPid, this.pods);
+    await this.writers.inTurn(nsOf(p.setup), WRITERS, WRITES, p.setup, (kind, ms) => {
+      if (!p.warmUp) this.samples.push({ round: p.round, setup: p.setup, concurrency: WRITERS, kind, ms });
+    });
+    const after = cpuCounters(this.apiserverPid, this.pods);
+    const admissions = counted ? (await podsAdmissions(this.api, this.pods)) - admissionsBefore : 0;
     if (p.warmUp) return;
     this.costs.push({
       round: p.round,
@@ -165,7 +119,7 @@ class Bench {
 async function untilPodsRun(api: ApiClient, args: string[], replicas: number): Promise<void> {
   const deadline = Date.now() + 240_000;
   for (;;) {
-    const pods = (await api.json<{ items: any[] }>('GET', PODS)).items;
+    const pods = (await api.json<{ items: any[] }>('GET', WEBHOOK_PODS)).items;
     const ok = (p: any) =>
       !p.metadata.deletionTimestamp &&
       p.status?.phase === 'Running' &&
@@ -258,14 +212,15 @@ async function main(): Promise<void> {
     try {
       await setUp(api);
       const bench = new Bench(api, apiserverPid);
-      const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      const clockTick = clockTicksPerSecond();
       const load = loadavg()[0]!.toFixed(1);
       const phases = schedule(ROUNDS, [WRITERS], SETUPS);
       for (const [i, p] of phases.entries()) {
         await bench.phase(p);
         if (i % SETUPS.length === SETUPS.length - 1) log(`round ${p.round} of ${ROUNDS} done${p.warmUp ? ' (the warm-up)' : ''}`);
       }
-      if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
+      if (bench.writers.failures.length > 0)
+        throw new Error(`${bench.writers.failures.length} writes failed:\n${bench.writers.failures.slice(0, 10).join('\n')}`);
       process.stdout.write(
         [
           '',

@@ -30,10 +30,10 @@
 // No bound is asserted: figures.
 import { cpus, loadavg } from 'node:os';
 import { histogram } from '../e2e/lib/prom-histogram.js';
-import { counterSum } from './lib/admission-stats.js';
+import { counterSum, WriteKind } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
 import { onWebhookCluster } from './lib/webhook-cluster.js';
-import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
+import { benchDeployment, deploymentsPath, DeploymentWriters } from './lib/bench-deployment.js';
 import { observedVersion, runningWebhookPods, webhookMetrics } from './lib/webhook-pods.js';
 
 /** Pairs (an update, a re-apply) per block. */
@@ -104,9 +104,9 @@ async function main(): Promise<void> {
       await api.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'paas.io/mode': 'enforce' } } });
       await api.json('POST', path(), benchDeployment(NAME, 0));
 
-      let seq = 0;
-      const apply = async (what: string): Promise<void> => {
-        const r = await api.send('PATCH', path(NAME) + applyQuery, JSON.stringify(benchDeployment(NAME, seq)), APPLY);
+      const writers = new DeploymentWriters(api);
+      const apply = async (kind: WriteKind, what: string): Promise<void> => {
+        const r = await writers.write(NS, NAME, kind);
         if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body.slice(0, 300)}`);
       };
       const block = async (pattern: Pattern): Promise<Block> => {
@@ -114,10 +114,9 @@ async function main(): Promise<void> {
         const before = await callsSoFar(api);
         for (let i = 0; i < PAIRS; i++) {
           if (pattern === Pattern.settled) await untilObserved(api);
-          seq++;
-          await apply(`${pattern} update`);
+          await apply(WriteKind.update, `${pattern} update`);
           if (pattern !== Pattern.behind) await untilObserved(api);
-          await apply(`${pattern} re-apply`);
+          await apply(WriteKind.reapply, `${pattern} re-apply`);
         }
         const calls = (await callsSoFar(api)) - before;
         // Every write is admitted at least once: a count below that is a wrong count, not a figure.
@@ -125,7 +124,7 @@ async function main(): Promise<void> {
         return { pattern, writes: 2 * PAIRS, calls };
       };
       // The first apply takes the fields over from the CREATE's manager (a write of its own).
-      await apply('first apply');
+      await apply(WriteKind.reapply, 'first apply');
       const load = loadavg()[0]!.toFixed(1);
       const hookBefore = await webhookCounts(api);
       const blocks: Block[] = [];

@@ -26,7 +26,6 @@
 // webhook calls, and the pods' memory.
 // Aim (issue #28): at 16 writers the webhook adds at most 2 ms at p50 and 5 ms at p99 over none,
 // and stays within 1 ms at p50 of the MutatingAdmissionPolicy. No bound is asserted: figures.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -35,10 +34,8 @@ import { admissionPolicyObjects, DEFAULT_ADMISSION_POLICY_SCOPE } from '../../co
 import { histogram, histogramDelta, histogramQuantile } from '../e2e/lib/prom-histogram.js';
 import {
   AIM,
-  counterSum,
   latencies,
   memoryStat,
-  processTicks,
   quantiles,
   roundDifferences,
   schedule,
@@ -52,8 +49,9 @@ import {
 } from './lib/admission-stats.js';
 import { apiClient, type ApiClient } from './lib/api-writer.js';
 import { onWebhookCluster } from './lib/webhook-cluster.js';
-import { APPLY, applyQuery, benchDeployment, deploymentsPath } from './lib/bench-deployment.js';
-import { observedVersion, webhookMetrics, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
+import { benchDeployment, deploymentsPath, DeploymentWriters } from './lib/bench-deployment.js';
+import { clockTicksPerSecond, cpuCounters } from './lib/cpu.js';
+import { observedVersion, podsAdmissions, webhookPodCgroups, type WebhookPod } from './lib/webhook-pods.js';
 
 /** Measured rounds (a multiple of 3: each set-up runs first, second and last equally often). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -75,12 +73,6 @@ const WEBHOOK_CALLS = { metric: 'apiserver_admission_webhook_admission_duration_
 
 const log = (l: string) => process.stderr.write(`bench admission: ${l}\n`);
 
-/** The cumulative CPU counters read between phases. */
-interface Counters {
-  apiserverTicks: number;
-  webhookNs: number;
-}
-
 /** What each set-up's phases added up to. */
 interface Totals {
   writes: number;
@@ -91,21 +83,15 @@ interface Totals {
 
 class Bench {
   readonly samples: Sample[] = [];
-  readonly failures: string[] = [];
   readonly totals = new Map<Setup, Totals>(SETUPS.map((s) => [s, { writes: 0, apiserverTicks: 0, webhookNs: 0, seconds: 0 }]));
-  private readonly seq = new Map<string, number>();
+  readonly writers: DeploymentWriters;
 
   constructor(
     private readonly api: ApiClient,
     private readonly apiserverPid: number,
     private readonly pods: WebhookPod[],
-  ) {}
-
-  counters(): Counters {
-    return {
-      apiserverTicks: processTicks(readFileSync(`/proc/${this.apiserverPid}/stat`, 'utf8')),
-      webhookNs: this.pods.reduce((sum, p) => sum + Number(readFileSync(join(p.cgroup, 'cpuacct.usage'), 'utf8')), 0),
-    };
+  ) {
+    this.writers = new DeploymentWriters(api);
   }
 
   /** Each pod's peak memory (its cgroup's high-water mark, since it started) and its RSS now, in MB. */
@@ -119,37 +105,18 @@ class Bench {
       .join('; ');
   }
 
-  async admissions(): Promise<number> {
-    let sum = 0;
-    for (const p of this.pods) sum += counterSum(await webhookMetrics(this.api, p), 'paas_webhook_admissions_total');
-    return sum;
-  }
-
-  /** One server-side apply of writer `name` in `ns`: a new image (update) or the same manifest again. */
-  async write(ns: string, name: string, kind: WriteKind): Promise<{ ms: number; status: number; body: string }> {
-    const key = `${ns}/${name}`;
-    const seq = (this.seq.get(key) ?? 0) + (kind === WriteKind.update ? 1 : 0);
-    this.seq.set(key, seq);
-    const body = JSON.stringify(benchDeployment(name, seq));
-    return this.api.send('PATCH', deploymentsPath(ns, name) + applyQuery, body, APPLY);
+  admissions(): Promise<number> {
+    return podsAdmissions(this.api, this.pods);
   }
 
   /** One phase: its writers, each alternating update and re-apply; the CPU counters around it. */
   async phase(p: Phase): Promise<void> {
-    const per = WRITES / p.concurrency;
-    const before = this.counters();
+    const before = cpuCounters(this.apiserverPid, this.pods);
     const started = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: p.concurrency }, async (_, w) => {
-        for (let i = 0; i < per; i++) {
-          const kind = i % 2 === 0 ? WriteKind.update : WriteKind.reapply;
-          const r = await this.write(NS[p.setup], `w${w}`, kind);
-          if (r.status !== 200) this.failures.push(`${p.setup} ${kind} w${w}: ${r.status} ${r.body.slice(0, 300)}`);
-          this.samples.push({ round: p.round, setup: p.setup, concurrency: p.concurrency, kind, ms: r.ms });
-        }
-      }),
+    await this.writers.inTurn(NS[p.setup], p.concurrency, WRITES, p.setup, (kind, ms) =>
+      this.samples.push({ round: p.round, setup: p.setup, concurrency: p.concurrency, kind, ms }),
     );
-    const after = this.counters();
+    const after = cpuCounters(this.apiserverPid, this.pods);
     if (p.warmUp) return;
     const t = this.totals.get(p.setup)!;
     t.writes += WRITES;
@@ -196,13 +163,13 @@ async function checkReapplyWritesNothing(bench: Bench, api: ApiClient): Promise<
     // resourceVersion under the check below.
     const rv = () => observedVersion(api, NS[setup], 'w0', 200);
     // The first apply takes the fields over from the CREATE's manager: a write of its own.
-    await bench.write(NS[setup], 'w0', WriteKind.reapply);
+    await bench.writers.write(NS[setup], 'w0', WriteKind.reapply);
     const before = await rv();
-    const r = await bench.write(NS[setup], 'w0', WriteKind.reapply);
+    const r = await bench.writers.write(NS[setup], 'w0', WriteKind.reapply);
     if (r.status !== 200) throw new Error(`${setup}: a re-apply answered ${r.status} ${r.body.slice(0, 300)}`);
     const after = (await api.json<any>('GET', deploymentsPath(NS[setup], 'w0'))).metadata.resourceVersion as string;
     if (after !== before) throw new Error(`${setup}: a re-apply of the same manifest wrote the Deployment (resourceVersion ${before} -> ${after})`);
-    await bench.write(NS[setup], 'w0', WriteKind.update);
+    await bench.writers.write(NS[setup], 'w0', WriteKind.update);
     if ((await rv()) === before) throw new Error(`${setup}: an update with a new image wrote nothing (the control of the check above)`);
   }
 }
@@ -304,7 +271,7 @@ async function main(): Promise<void> {
       await setUp(api);
       const bench = new Bench(api, apiserverPid, await webhookPodCgroups(api));
       await checkReapplyWritesNothing(bench, api);
-      const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      const clockTick = clockTicksPerSecond();
       const load = loadavg()[0]!.toFixed(1);
 
       const phases = schedule(ROUNDS, CONCURRENCIES, SETUPS);
@@ -323,7 +290,8 @@ async function main(): Promise<void> {
         if (counted) admissions += (await bench.admissions()) - admissionsBefore;
         if (i % 9 === 8) log(`${i + 1}/${phases.length} phases`);
       }
-      if (bench.failures.length > 0) throw new Error(`${bench.failures.length} writes failed:\n${bench.failures.slice(0, 10).join('\n')}`);
+      if (bench.writers.failures.length > 0)
+        throw new Error(`${bench.writers.failures.length} writes failed:\n${bench.writers.failures.slice(0, 10).join('\n')}`);
       const calls = histogramDelta(
         histogram(await metrics(), WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),
         histogram(metricsBefore, WEBHOOK_CALLS.metric, WEBHOOK_CALLS.match),

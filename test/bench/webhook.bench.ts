@@ -8,7 +8,7 @@
 // admission costs depends on the rate (docs/performance.md, where the webhook's CPU goes). Run by
 // `make bench` (after `make build`); bounded: 3 levels × 2 routes × 5 rounds of BENCH_SECONDS (2)
 // seconds, then 3 × 5 s, about a minute and a half.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -18,7 +18,7 @@ import { mutateDeployment, DEFAULT_POLICY } from '../../core/policy/index.js';
 import { applyPlan } from '../../webhook/server/cert-mint.js';
 import { DEFAULT_LIFETIMES, planCertificates, SecretKeys, storeFacts } from '../../webhook/server/self-signed.js';
 import { review, threeContainerDeployment } from '../unit/webhook/reviews.js';
-import { processTicks } from './lib/admission-stats.js';
+import { clockTicksPerSecond, processCpuTicks } from './lib/cpu.js';
 
 // autocannon ships no types; the few fields used here.
 type Autocannon = (o: Record<string, unknown>) => Promise<{
@@ -94,8 +94,8 @@ async function cannon(port: number, path: string, body: string, connections: num
 
 /** The webhook's CPU per /mutate request at each of RATES, in ms (its /proc/<pid>/stat around each run). */
 async function cpuPerRequest(pid: number, port: number, body: string): Promise<string[]> {
-  const clockTick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  const ticks = () => processTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const clockTick = clockTicksPerSecond();
+  const ticks = () => processCpuTicks(pid);
   const rows = ['| requests a second asked | answered | CPU per request (ms) |', '|---|---|---|'];
   for (const rate of RATES) {
     const before = ticks();

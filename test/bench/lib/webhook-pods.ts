@@ -1,16 +1,20 @@
 // What the cluster benches read of the installed webhook and of a Deployment: the webhook's
-// running pods and their own metrics (through the API server's pod proxy), and the wait until a
-// Deployment's controller has observed its last spec. Shared by admission.bench.ts and
-// admission-retries.bench.ts.
+// running pods, their cgroups and their own metrics (through the API server's pod proxy), and the
+// wait until a Deployment's controller has observed its last spec. Shared by admission.bench.ts,
+// admission-retries.bench.ts and admission-logging.bench.ts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeSpecs } from '../../e2e/cluster/node.js';
 import { WebhookNames } from '../../e2e/cluster/webhook-install.js';
-import { podCgroupDir } from './admission-stats.js';
+import { counterSum, podCgroupDir } from './admission-stats.js';
 import type { ApiClient } from './api-writer.js';
+import { deploymentsPath } from './bench-deployment.js';
 
 const CPUACCT = '/sys/fs/cgroup/cpuacct';
 const MEMORY = '/sys/fs/cgroup/memory';
+
+/** The list of the webhook's pods, every one (terminating ones too), at the API server. */
+export const WEBHOOK_PODS = `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`;
 
 /** A running webhook pod, as the benches read it. */
 export interface RunningWebhookPod {
@@ -23,10 +27,7 @@ export interface RunningWebhookPod {
 
 /** The webhook's pods that run now (not being deleted), each with its metrics port. */
 export async function runningWebhookPods(api: ApiClient): Promise<RunningWebhookPod[]> {
-  const list = await api.json<{ items: any[] }>(
-    'GET',
-    `/api/v1/namespaces/${WebhookNames.namespace}/pods?labelSelector=${encodeURIComponent(WebhookNames.podSelector)}`,
-  );
+  const list = await api.json<{ items: any[] }>('GET', WEBHOOK_PODS);
   return list.items
     .filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
     .map((p) => {
@@ -43,12 +44,19 @@ export async function webhookMetrics(api: ApiClient, pod: { name: string; metric
   return r.body;
 }
 
+/** The admissions some pods have counted so far (each one's paas_webhook_admissions_total). */
+export async function podsAdmissions(api: ApiClient, pods: readonly { name: string; metricsPort: number }[]): Promise<number> {
+  let sum = 0;
+  for (const p of pods) sum += counterSum(await webhookMetrics(api, p), 'paas_webhook_admissions_total');
+  return sum;
+}
+
 /** The Deployment's resourceVersion once its controller has observed its last spec
  * (status.observedGeneration = metadata.generation), polled every `pollMs`, bounded: 30 s. */
 export async function observedVersion(api: ApiClient, ns: string, name: string, pollMs = 50): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const d = await api.json<any>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+    const d = await api.json<any>('GET', deploymentsPath(ns, name));
     if (d.status?.observedGeneration === d.metadata.generation) return d.metadata.resourceVersion as string;
     if (Date.now() > deadline) throw new Error(`${ns}/${name}: the Deployment controller did not observe generation ${d.metadata.generation} in 30 s`);
     await new Promise((ok) => setTimeout(ok, pollMs));

@@ -142,7 +142,7 @@ function keeper(gateway: BudgetGateway, o: { leader?: () => boolean; policy?: ty
   return { k, lines, metrics, scheduled: () => flushes };
 }
 
-/** The keeper's first round as the leader: it lists the three kinds, then plans and writes. */
+/** The keeper's first round: it looks at the leadership and, leading, lists the three kinds, then plans and writes. */
 async function lead(k: BudgetKeeper): Promise<void> {
   await k.tick();
   await settle();
